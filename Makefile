@@ -1,0 +1,39 @@
+# Convenience wrapper around CMake. The two commands a newcomer needs:
+#   make demo   build and run the main demo (examples/writer + reader)
+#   make test   build and run every test with ctest
+# Also: make bench, make install [PREFIX=dir], make sanitize, make clean.
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all build demo test bench install sanitize asan tsan clean
+
+all: build
+
+build:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
+
+demo: build
+	@sh examples/demo.sh $(BUILD)/examples
+
+test: build
+	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+bench: build
+	@$(BUILD)/bench/bench_section
+
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX)
+
+# AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors.
+asan:
+	@$(MAKE) --no-print-directory test BUILD=build-asan \
+	  CMAKE_FLAGS="-DMMF_SANITIZE=address,undefined -DMMF_WERROR=ON -DCMAKE_BUILD_TYPE=Debug"
+
+sanitize: asan
+
+clean:
+	rm -rf build build-asan build-tsan

@@ -1,0 +1,111 @@
+/*
+ * os.h - the OS interface. The portable core calls only these; each OS
+ * implements them once (src/posix/ for Linux, src/win/ for Windows).
+ *
+ * The central piece is the *store*: where named objects live, how a process
+ * holds a reference to one (a handle), and how the last reference in the
+ * system removes the name. On Linux an object is a file in /dev/shm whose
+ * references are open-file-description locks (see src/posix/store.c).
+ */
+#ifndef MMF_OS_H
+#define MMF_OS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "object.h"
+
+/* System facts. */
+size_t mmf__os_page_size(void);
+size_t mmf__os_granularity(void);
+
+/* A process-private lock for the core's own tables. */
+void mmf__os_lock(void);
+void mmf__os_unlock(void);
+
+/* One reference (handle) to a stored object. Opaque to the core. */
+typedef struct mmf__obj mmf__obj;
+
+/* What to create. */
+struct mmf__spec {
+    uint32_t type;        /* enum mmf__type */
+    uint64_t size;        /* size the caller asked for (0: file's size) */
+    unsigned prot;        /* MMF_PROT_* */
+    unsigned flags;       /* MMF_SEC_* */
+    unsigned mode;        /* permission bits of a named object */
+    int file_fd;          /* external file for file-backed sections, or -1 */
+    const void *state;    /* initial type-specific state, or NULL */
+    size_t state_len;     /* at most MMF__STATE_BYTES */
+};
+
+/*
+ * Create (or with MMF_OPEN_OR_CREATE open) an object. `name` NULL makes an
+ * unnamed object. `access` is the handle's MMF_ACCESS_* when it opens an
+ * existing object. Returns 0, MMF_EXISTED, or an MMF_E* code.
+ */
+int mmf__os_obj_create(const struct mmf__name *name,
+                       const struct mmf__spec *spec, int disposition,
+                       unsigned access, mmf__obj **out);
+
+/* Open an existing object of `type` with `access`. */
+int mmf__os_obj_open(const struct mmf__name *name, uint32_t type,
+                     unsigned access, mmf__obj **out);
+
+/* Release a reference; the last one in the system removes the name. */
+void mmf__os_obj_close(mmf__obj *o);
+
+/* A new reference to the same object with `access` (a subset). */
+int mmf__os_obj_dup(mmf__obj *o, unsigned access, mmf__obj **out);
+
+/* The validated header copy taken when the reference was made. */
+const struct mmf__hdr *mmf__os_obj_hdr(const mmf__obj *o);
+
+/* The access of this reference. */
+unsigned mmf__os_obj_access(const mmf__obj *o);
+
+/* The object's live header page, mapped shared read-write (sync objects and
+ * channels keep their state there). NULL if the handle cannot write. */
+struct mmf__hdr *mmf__os_obj_shared_hdr(mmf__obj *o);
+
+/* Commit [offset, offset + len) of the object's data. */
+int mmf__os_obj_commit(mmf__obj *o, uint64_t offset, uint64_t len);
+
+/*
+ * Map [offset, offset + len) of the object's data. `prot` is a PROT-like mix
+ * of MMF_MAP_READ/WRITE/EXEC (MMF_MAP_NONE for none); `copy` makes a
+ * private copy-on-write mapping. `fixed` is NULL or the exact address.
+ * On success *addr is the base and *cookie an OS value that mmf__os_unmap
+ * and mmf__os_flush take back.
+ */
+int mmf__os_map(mmf__obj *o, uint64_t offset, size_t len, unsigned prot,
+                int copy, void *fixed, void **addr, intptr_t *cookie);
+int mmf__os_populate(void *addr, size_t len, int write);
+void mmf__os_unmap(void *addr, size_t len, intptr_t cookie);
+int mmf__os_flush(void *addr, size_t len, intptr_t cookie, int durable);
+
+/* Keep a view's OS value alive across a flush that runs outside the
+ * table lock. */
+intptr_t mmf__os_cookie_ref(intptr_t cookie);
+void mmf__os_cookie_unref(intptr_t cookie);
+
+/*
+ * Prepare the caller's open file `fd` to back a section with protection
+ * `prot`: check it is a regular file whose open mode allows prot, resolve
+ * *size 0 to the file's size, and grow the file to *size when it is
+ * smaller (which needs MMF_PROT_WRITE). Returns 0 or an MMF_E* code.
+ */
+int mmf__os_file_prepare(int fd, unsigned prot, uint64_t *size);
+
+/* Open the file at path for a section with protection prot. Returns an fd
+ * (close-on-exec) or an MMF_E* code. */
+int mmf__os_file_open(const char *path, unsigned prot);
+void mmf__os_file_close(int fd);
+
+/* Handle passing. */
+int mmf__os_export(mmf__obj *o, unsigned access, char *token, size_t cap);
+int mmf__os_export_close(const char *token);
+int mmf__os_import(const char *token, mmf__obj **out);
+int mmf__os_send(int sock, mmf__obj *o, unsigned access);
+int mmf__os_recv(int sock, mmf__obj **out);
+
+#endif

@@ -1,0 +1,157 @@
+/* os.c - Linux implementation of the small OS facts and memory calls. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "posix.h"
+
+int mmf__posix_err(int errnum)
+{
+    switch (errnum) {
+    case EPERM: case ENOENT: case EINTR: case EIO: case EBADF: case EAGAIN:
+    case ENOMEM: case EACCES: case EFAULT: case EBUSY: case EEXIST:
+    case ENODEV: case EINVAL: case EMFILE: case EFBIG: case ENOSPC:
+    case ERANGE: case ENAMETOOLONG: case EOVERFLOW: case ETIMEDOUT:
+        return -errnum;
+    case EOPNOTSUPP:
+        return MMF_ENOTSUP;
+    case ENFILE:
+        return MMF_EMFILE;
+    case EDQUOT:
+        return MMF_ENOSPC;
+    case EROFS: case ETXTBSY:
+        return MMF_EACCES;
+    case ELOOP: case ENOTDIR: case ENXIO:
+        return MMF_ECORRUPT; /* something that is not our object is there */
+    default:
+        return MMF_EIO;
+    }
+}
+
+size_t mmf__os_page_size(void)
+{
+    static size_t page;
+    if (page == 0)
+        page = (size_t)sysconf(_SC_PAGESIZE);
+    return page;
+}
+
+size_t mmf__os_granularity(void)
+{
+    return mmf__os_page_size();
+}
+
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void mmf__os_lock(void)
+{
+    pthread_mutex_lock(&table_lock);
+}
+
+void mmf__os_unlock(void)
+{
+    pthread_mutex_unlock(&table_lock);
+}
+
+int mmf__os_populate(void *addr, size_t len, int write)
+{
+    /* MADV_POPULATE_* (Linux 5.14) reports a lack of memory as an error
+     * instead of the SIGBUS that touching the pages would raise. */
+    if (madvise(addr, len, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0)
+        return 0;
+    if (errno == EINVAL)
+        return MMF_ENOTSUP;
+    if (errno == EFAULT || errno == ENOMEM || errno == EHWPOISON)
+        return MMF_ENOMEM;
+    return mmf__posix_err(errno);
+}
+
+void mmf__os_unmap(void *addr, size_t len, intptr_t cookie)
+{
+    munmap(addr, len);
+    if (cookie >= 0)
+        close((int)cookie);
+}
+
+int mmf__os_flush(void *addr, size_t len, intptr_t cookie, int durable)
+{
+    /* Pagefile-backed views have no file to write to (cookie -1). */
+    if (cookie < 0)
+        return 0;
+    if (durable) {
+        if (msync(addr, len, MS_SYNC) != 0 || fdatasync((int)cookie) != 0)
+            return mmf__posix_err(errno);
+        return 0;
+    }
+    /* msync(MS_ASYNC) does nothing on Linux; ask for write-back instead. */
+    if (msync(addr, len, MS_ASYNC) != 0)
+        return mmf__posix_err(errno);
+    if (sync_file_range((int)cookie, 0, 0, SYNC_FILE_RANGE_WRITE) != 0 &&
+        errno != ESPIPE && errno != EINVAL)
+        return mmf__posix_err(errno);
+    return 0;
+}
+
+intptr_t mmf__os_cookie_ref(intptr_t cookie)
+{
+    return cookie < 0 ? -1 : fcntl((int)cookie, F_DUPFD_CLOEXEC, 0);
+}
+
+void mmf__os_cookie_unref(intptr_t cookie)
+{
+    if (cookie >= 0)
+        close((int)cookie);
+}
+
+int mmf__os_file_prepare(int fd, unsigned prot, uint64_t *size)
+{
+    struct stat st;
+    int fl = fcntl(fd, F_GETFL);
+
+    if (fl < 0)
+        return MMF_EBADF;
+    if (fstat(fd, &st) != 0)
+        return mmf__posix_err(errno);
+    if (!S_ISREG(st.st_mode))
+        return MMF_ENODEV;
+    /* mmap needs a readable descriptor; a writable section a writable one. */
+    if ((fl & O_ACCMODE) == O_WRONLY ||
+        ((prot & MMF_PROT_WRITE) && (fl & O_ACCMODE) != O_RDWR))
+        return MMF_EACCES;
+    if (*size == 0) {
+        if (st.st_size == 0)
+            return MMF_EFILEEMPTY;
+        *size = (uint64_t)st.st_size;
+        return 0;
+    }
+    if (*size <= (uint64_t)st.st_size)
+        return 0;
+    if (!(prot & MMF_PROT_WRITE))
+        return MMF_ERANGE; /* a read-only section cannot grow its file */
+    if (*size > (uint64_t)INT64_MAX)
+        return MMF_EFBIG;
+    /* Allocate the new blocks so a full disk fails here, not as a SIGBUS
+     * in a view later; file systems without fallocate just grow. */
+    int e = posix_fallocate(fd, st.st_size, (off_t)(*size - (uint64_t)st.st_size));
+    if (e == ENOSPC || e == EFBIG || e == EDQUOT)
+        return mmf__posix_err(e);
+    if (e != 0 && ftruncate(fd, (off_t)*size) != 0)
+        return mmf__posix_err(errno);
+    return 0;
+}
+
+int mmf__os_file_open(const char *path, unsigned prot)
+{
+    int fd = open(path, ((prot & MMF_PROT_WRITE) ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+    if (fd < 0)
+        return errno == EISDIR ? MMF_ENODEV : mmf__posix_err(errno);
+    return fd;
+}
+
+void mmf__os_file_close(int fd)
+{
+    close(fd);
+}

@@ -1,0 +1,989 @@
+/*
+ * store.c - the Linux object store: named objects as files in /dev/shm.
+ *
+ * LAYOUT
+ *
+ * Each object is one file, "<store>/mmf.<scope>.<key>", where <store> is
+ * /dev/shm (or $MMF_STORE_DIR), <scope> is "u<uid>" for Local\ names and
+ * "g" for Global\ names, and <key> is the name after its prefix with every
+ * byte outside [A-Za-z0-9._-] written as %XX. The fixed "mmf." start means
+ * no name can form ".", ".." or a path; a key too long for a file name is
+ * replaced by "~" and a 128-bit hash, the full name being kept in the header
+ * and compared on open. The file holds one header page (struct mmf__hdr)
+ * followed by the data of a pagefile-backed section. File-backed and
+ * huge-page sections keep their data in another file that the header names.
+ *
+ * REFERENCES AND LIFETIME
+ *
+ * A handle is an open file description (OFD) of the object file holding a
+ * shared OFD lock on byte 0. The kernel drops a process's OFD locks when it
+ * dies, so the set of lock holders is exactly the set of live handles, and
+ * an object file nobody locks is stale: every holder died. Handles release
+ * their lock explicitly on close, since a view's mapping keeps the OFD (and
+ * so, otherwise, the lock) alive after the descriptor is closed.
+ *
+ * Deciding "last handle" and "stale" must not race with a concurrent open,
+ * so both run under a per-object gate, an exclusive flock() on the object
+ * file (flock works on read-only descriptors, unlike a write lock):
+ *
+ *   open:  open the path; take the gate; if the file was unlinked meanwhile,
+ *          retry; if nobody else holds byte 0 the object is stale: unlink
+ *          it and report "absent"; else take the shared lock; drop the gate.
+ *   close: take the gate; if nobody else holds byte 0, unlink the path (if
+ *          it still names this file); drop the lock and the gate; close.
+ *   create: build the complete file unnamed (O_TMPFILE), take the shared
+ *          lock, then link it under its name; linkat fails if the name
+ *          exists, so nobody ever sees a half-made object.
+ *
+ * A process that dies inside the gate releases it by dying.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "posix.h"
+
+#ifndef HUGETLBFS_MAGIC
+#define HUGETLBFS_MAGIC 0x958458f6
+#endif
+
+struct mmf__obj {
+    int fd;                  /* object file: holds the reference lock */
+    int data_fd;             /* what views map: fd, or the external file */
+    uint64_t data_off;       /* offset of the data in data_fd */
+    unsigned access;         /* MMF_ACCESS_* */
+    int named;               /* 1 if linked under path */
+    pid_t pid;               /* process that made this reference */
+    struct mmf__hdr *shared; /* mapped header page, or NULL */
+    struct mmf__hdr hdr;     /* validated copy */
+    char path[PATH_MAX];     /* object file path (named objects) */
+};
+
+/* ------------------------------------------------------------------------ */
+/* Paths                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static const char *store_dir(void)
+{
+    const char *d = getenv("MMF_STORE_DIR");
+    return (d != NULL && d[0] == '/') ? d : "/dev/shm";
+}
+
+/* 64-bit FNV-1a; two seeds give the 128-bit key of an over-long name. */
+static uint64_t fnv1a(const char *s, size_t n, uint64_t h)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+/* Write the object file name of `nm` into buf (at least NAME_MAX + 1).
+ * `suffix` is appended (for the data file of a huge-page section). */
+static void encode_name(const struct mmf__name *nm, const char *suffix,
+                        char *buf, size_t cap)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = (size_t)snprintf(buf, cap, "mmf.%s%u.",
+                                nm->global ? "g" : "u",
+                                nm->global ? 0u : (unsigned)geteuid());
+    size_t limit = NAME_MAX - strlen(suffix);
+
+    for (size_t i = 0; i < nm->key_len && n < cap - 4; i++) {
+        unsigned char c = (unsigned char)nm->key[i];
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+            (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-') {
+            buf[n++] = (char)c;
+        } else {
+            buf[n++] = '%';
+            buf[n++] = hex[c >> 4];
+            buf[n++] = hex[c & 15];
+        }
+    }
+    if (n > limit) {
+        n = (size_t)snprintf(buf, cap, "mmf.%s%u.~%016llx%016llx",
+                             nm->global ? "g" : "u",
+                             nm->global ? 0u : (unsigned)geteuid(),
+                             (unsigned long long)fnv1a(nm->key, nm->key_len,
+                                                       UINT64_C(0xcbf29ce484222325)),
+                             (unsigned long long)fnv1a(nm->key, nm->key_len,
+                                                       UINT64_C(0x84222325cbf29ce4)));
+    }
+    buf[n] = '\0';
+    strcat(buf, suffix);
+}
+
+static int object_path(const struct mmf__name *nm, char *path, size_t cap)
+{
+    char file[NAME_MAX + 1];
+    encode_name(nm, "", file, sizeof file);
+    if ((size_t)snprintf(path, cap, "%s/%s", store_dir(), file) >= cap)
+        return MMF_ENAMETOOLONG;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Locks                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static int ref_lock(int fd, short type)
+{
+    struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = 0,
+                       .l_len = 1};
+    return fcntl(fd, F_OFD_SETLK, &fl) == 0 ? 0 : mmf__posix_err(errno);
+}
+
+/* 1 if an OFD other than fd's holds a reference, 0 if none, < 0 error. */
+static int other_holders(int fd)
+{
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0,
+                       .l_len = 1};
+    if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
+        return mmf__posix_err(errno);
+    return fl.l_type != F_UNLCK;
+}
+
+static int gate_take(int fd)
+{
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno != EINTR)
+            return mmf__posix_err(errno);
+    }
+    return 0;
+}
+
+static void gate_drop(int fd)
+{
+    flock(fd, LOCK_UN);
+}
+
+/* 1 if `path` still names the file open as fd. */
+static int path_is(const char *path, int fd)
+{
+    struct stat a, b;
+    return fstat(fd, &a) == 0 && lstat(path, &b) == 0 &&
+           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Remove the data file of a huge-page section along with its name. */
+static void unlink_object(const char *path, const struct mmf__hdr *h)
+{
+    if ((h->flags & MMF_SEC_LARGE_PAGES) && (h->flags & MMF__HF_FILE))
+        unlink(h->path);
+    unlink(path);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Building a reference from an open object file                            */
+/* ------------------------------------------------------------------------ */
+
+static int open_flags(unsigned access)
+{
+    return (access & MMF_ACCESS_WRITE) ? O_RDWR : O_RDONLY;
+}
+
+/* Read and validate the header of the object file fd into o->hdr. */
+static int load_header(int fd, struct mmf__hdr *h)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return mmf__posix_err(errno);
+    if (!S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof *h)
+        return MMF_ECORRUPT;
+    if (pread(fd, h, sizeof *h, 0) != (ssize_t)sizeof *h)
+        return MMF_ECORRUPT;
+    return mmf__hdr_validate(h, (uint64_t)st.st_size);
+}
+
+/* Open the external data file a header names, checking it is the same file
+ * the creator used. */
+static int open_external(const struct mmf__hdr *h, unsigned access)
+{
+    struct stat st;
+    int fd = open(h->path, open_flags(access) | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return errno == ELOOP ? MMF_ENOENT : mmf__posix_err(errno);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        (uint64_t)st.st_dev != h->file_dev || (uint64_t)st.st_ino != h->file_ino) {
+        close(fd);
+        return MMF_ENOENT; /* renamed, deleted or replaced since */
+    }
+    return fd;
+}
+
+/* Make o from an object file fd (already holding its reference lock) and
+ * a validated header. Takes ownership of fd. */
+static int finish_obj(int fd, const struct mmf__hdr *h, unsigned access,
+                      int data_fd, mmf__obj **out)
+{
+    mmf__obj *o = calloc(1, sizeof *o);
+    if (o == NULL) {
+        if (data_fd >= 0 && data_fd != fd)
+            close(data_fd);
+        close(fd);
+        return MMF_ENOMEM;
+    }
+    o->fd = fd;
+    o->access = access;
+    o->pid = getpid();
+    o->hdr = *h;
+    if (h->flags & MMF__HF_FILE) {
+        o->data_fd = data_fd;
+        o->data_off = 0;
+    } else {
+        o->data_fd = fd;
+        o->data_off = h->hdr_size;
+    }
+    *out = o;
+    return 0;
+}
+
+/* The access a handle may have on an object with header h. */
+static int check_access(const struct mmf__hdr *h, unsigned access)
+{
+    if (h->type == MMF__TYPE_SECTION) {
+        if ((access & MMF_ACCESS_WRITE) && !(h->prot & MMF_PROT_WRITE))
+            return MMF_EACCES;
+        if ((access & MMF_ACCESS_EXEC) && !(h->prot & MMF_PROT_EXEC))
+            return MMF_EACCES;
+    }
+    return 0;
+}
+
+/*
+ * Open the object file at path. Returns 0 and *out, MMF_ENOENT if there is
+ * no live object (stale ones are removed on the way), or an error.
+ */
+static int open_path(const char *path, const struct mmf__name *nm,
+                     uint32_t type, unsigned access, mmf__obj **out)
+{
+    for (int attempt = 0; attempt < 1000; attempt++) {
+        struct mmf__hdr h;
+        struct stat st;
+        int fd, rc, data_fd = -1;
+
+        fd = open(path, open_flags(access) | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+            return errno == ELOOP ? MMF_ECORRUPT : mmf__posix_err(errno);
+        if ((rc = gate_take(fd)) < 0) {
+            close(fd);
+            return rc;
+        }
+        if (fstat(fd, &st) != 0) {
+            rc = mmf__posix_err(errno);
+            goto fail;
+        }
+        if (st.st_nlink == 0) { /* removed by a closer while we waited */
+            gate_drop(fd);
+            close(fd);
+            continue;
+        }
+        if (!nm->global && st.st_uid != geteuid()) {
+            rc = MMF_EACCES; /* someone else's file squats our name */
+            goto fail;
+        }
+        rc = other_holders(fd);
+        if (rc < 0)
+            goto fail;
+        if (rc == 0) {
+            /* Stale: every holder died. Reclaim it as if it were absent.
+             * Read the header first, to find a huge-page data file. */
+            if (load_header(fd, &h) == 0 && path_is(path, fd))
+                unlink_object(path, &h);
+            else if (path_is(path, fd))
+                unlink(path);
+            gate_drop(fd);
+            close(fd);
+            return MMF_ENOENT;
+        }
+        if ((rc = load_header(fd, &h)) < 0)
+            goto fail;
+        if (strcmp(h.name, nm->full) != 0) {
+            rc = MMF_ECORRUPT;
+            goto fail;
+        }
+        if (h.type != type) {
+            rc = MMF_ETYPE;
+            goto fail;
+        }
+        if ((rc = check_access(&h, access)) < 0)
+            goto fail;
+        if (h.flags & MMF__HF_FILE) {
+            if ((data_fd = open_external(&h, access)) < 0) {
+                rc = data_fd;
+                goto fail;
+            }
+        }
+        if ((rc = ref_lock(fd, F_RDLCK)) < 0) {
+            if (data_fd >= 0)
+                close(data_fd);
+            goto fail;
+        }
+        gate_drop(fd);
+        rc = finish_obj(fd, &h, access, data_fd, out);
+        if (rc == 0) {
+            (*out)->named = 1;
+            snprintf((*out)->path, sizeof (*out)->path, "%s", path);
+        }
+        return rc;
+fail:
+        gate_drop(fd);
+        close(fd);
+        return rc;
+    }
+    return MMF_EBUSY;
+}
+
+int mmf__os_obj_open(const struct mmf__name *nm, uint32_t type,
+                     unsigned access, mmf__obj **out)
+{
+    char path[PATH_MAX];
+    int rc = object_path(nm, path, sizeof path);
+    if (rc < 0)
+        return rc;
+    return open_path(path, nm, type, access, out);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Creating                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Find a hugetlbfs mount for huge-page sections: $MMF_HUGETLBFS_DIR or the
+ * first one in /proc/self/mounts. */
+static int hugetlbfs_dir(char *dir, size_t cap)
+{
+    const char *env = getenv("MMF_HUGETLBFS_DIR");
+    struct statfs sf;
+    char line[1024], dev[256], mnt[512], fstype[64];
+    FILE *f;
+    int found = 0;
+
+    if (env != NULL) {
+        snprintf(dir, cap, "%s", env);
+        return statfs(dir, &sf) == 0 && sf.f_type == HUGETLBFS_MAGIC;
+    }
+    f = fopen("/proc/self/mounts", "re");
+    if (f == NULL)
+        return 0;
+    while (!found && fgets(line, sizeof line, f) != NULL) {
+        if (sscanf(line, "%255s %511s %63s", dev, mnt, fstype) == 3 &&
+            strcmp(fstype, "hugetlbfs") == 0 && access(mnt, W_OK) == 0) {
+            snprintf(dir, cap, "%s", mnt);
+            found = 1;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+/* Reserve `len` bytes at `off` of fd. */
+static int commit_range(int fd, uint64_t off, uint64_t len, int huge)
+{
+    if (len == 0)
+        return 0;
+    while (fallocate(fd, 0, (off_t)off, (off_t)len) != 0) {
+        if (errno == EINTR)
+            continue;
+        if (errno == ENOSPC)
+            return huge ? MMF_ENOMEM : MMF_ENOSPC;
+        if (errno == EFBIG)
+            return MMF_EFBIG;
+        return mmf__posix_err(errno);
+    }
+    return 0;
+}
+
+/* Create the data file of a huge-page section. Returns an fd or < 0. */
+static int create_huge(const struct mmf__name *nm, struct mmf__hdr *h,
+                       unsigned mode)
+{
+    static unsigned counter;
+    char dir[512], file[NAME_MAX + 1], suffix[48];
+    struct statfs sf;
+    struct stat st;
+    uint64_t hp;
+    int fd, rc;
+
+    if (!hugetlbfs_dir(dir, sizeof dir))
+        return MMF_ENOTSUP;
+    if (statfs(dir, &sf) != 0 || sf.f_type != HUGETLBFS_MAGIC || sf.f_bsize <= 0)
+        return MMF_ENOTSUP;
+    hp = (uint64_t)sf.f_bsize;
+    snprintf(suffix, sizeof suffix, ".%ld.%u", (long)getpid(),
+             __atomic_fetch_add(&counter, 1u, __ATOMIC_RELAXED));
+    if (nm != NULL) {
+        encode_name(nm, suffix, file, sizeof file);
+    } else {
+        snprintf(file, sizeof file, "mmf.anon%s", suffix);
+    }
+    if ((size_t)snprintf(h->path, sizeof h->path, "%s/%s", dir, file) >= sizeof h->path)
+        return MMF_ENAMETOOLONG;
+    fd = open(h->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return mmf__posix_err(errno);
+    h->size = (h->size + hp - 1) / hp * hp;
+    if (fchmod(fd, mode) != 0 || ftruncate(fd, (off_t)h->size) != 0) {
+        rc = mmf__posix_err(errno);
+        goto fail;
+    }
+    /* fallocate on hugetlbfs takes the huge pages now, or fails. */
+    if ((rc = commit_range(fd, 0, h->size, 1)) < 0)
+        goto fail;
+    if (fstat(fd, &st) != 0) {
+        rc = mmf__posix_err(errno);
+        goto fail;
+    }
+    h->path_len = (uint32_t)strlen(h->path);
+    h->file_dev = (uint64_t)st.st_dev;
+    h->file_ino = (uint64_t)st.st_ino;
+    if (nm == NULL)
+        unlink(h->path); /* unnamed: nobody opens it by path */
+    return fd;
+fail:
+    unlink(h->path);
+    close(fd);
+    return rc;
+}
+
+/* Fill h->path and identity for an external file fd. */
+static int describe_file(int fd, struct mmf__hdr *h)
+{
+    char proc[64];
+    struct stat st;
+    ssize_t n;
+
+    if (fstat(fd, &st) != 0)
+        return mmf__posix_err(errno);
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    n = readlink(proc, h->path, sizeof h->path - 1);
+    if (n < 0)
+        return mmf__posix_err(errno);
+    if ((size_t)n >= sizeof h->path - 1)
+        return MMF_ENAMETOOLONG;
+    h->path[n] = '\0';
+    h->path_len = (uint32_t)n;
+    h->file_dev = (uint64_t)st.st_dev;
+    h->file_ino = (uint64_t)st.st_ino;
+    return 0;
+}
+
+/* Build a complete, unnamed object file. Returns its fd (holding the
+ * reference lock) and sets *data_fd, or < 0. */
+static int build_object(const struct mmf__name *nm, const struct mmf__spec *sp,
+                        struct mmf__hdr *h, int *data_fd)
+{
+    uint64_t page = mmf__os_page_size();
+    unsigned mode = sp->mode ? sp->mode : 0600;
+    int fd, rc;
+
+    memset(h, 0, sizeof *h);
+    h->magic = MMF__HDR_MAGIC;
+    h->version = MMF__HDR_VERSION;
+    h->hdr_size = MMF__HDR_SIZE;
+    h->type = sp->type;
+    h->flags = sp->flags & (unsigned)(MMF_SEC_RESERVE | MMF_SEC_LARGE_PAGES);
+    h->prot = sp->prot;
+    h->size = sp->size;
+    h->creator_pid = (uint32_t)getpid();
+    {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        h->create_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    }
+    if (nm != NULL) {
+        h->name_len = (uint32_t)strlen(nm->full);
+        memcpy(h->name, nm->full, h->name_len + 1);
+        if (nm->global)
+            h->flags |= MMF__HF_GLOBAL;
+    }
+    if (sp->state_len > 0)
+        memcpy(h->state, sp->state, sp->state_len);
+
+    *data_fd = -1;
+    if (sp->file_fd >= 0) {
+        h->flags |= MMF__HF_FILE;
+        if ((rc = describe_file(sp->file_fd, h)) < 0)
+            return rc;
+        *data_fd = fcntl(sp->file_fd, F_DUPFD_CLOEXEC, 0);
+        if (*data_fd < 0)
+            return mmf__posix_err(errno);
+    } else if (sp->flags & MMF_SEC_LARGE_PAGES) {
+        h->flags |= MMF__HF_FILE;
+        if ((*data_fd = create_huge(nm, h, mode)) < 0)
+            return *data_fd;
+    } else {
+        h->data_size = (h->size + page - 1) / page * page;
+    }
+
+    fd = open(store_dir(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rc = errno == ENOENT ? MMF_ENOTSUP : mmf__posix_err(errno);
+        goto fail;
+    }
+    /* The mode is applied exactly: a umask must not widen or narrow what
+     * the caller asked for. */
+    if (fchmod(fd, mode) != 0 ||
+        ftruncate(fd, (off_t)(h->hdr_size + h->data_size)) != 0) {
+        rc = errno == EFBIG || errno == EINVAL ? MMF_EFBIG : mmf__posix_err(errno);
+        goto fail_fd;
+    }
+    if (!(sp->flags & MMF_SEC_RESERVE) &&
+        (rc = commit_range(fd, h->hdr_size, h->data_size, 0)) < 0)
+        goto fail_fd;
+    if (pwrite(fd, h, sizeof *h, 0) != (ssize_t)sizeof *h) {
+        rc = errno ? mmf__posix_err(errno) : MMF_ENOSPC;
+        goto fail_fd;
+    }
+    if ((rc = ref_lock(fd, F_RDLCK)) < 0)
+        goto fail_fd;
+    return fd;
+fail_fd:
+    close(fd);
+fail:
+    if (*data_fd >= 0) {
+        if ((h->flags & MMF_SEC_LARGE_PAGES) && nm != NULL)
+            unlink(h->path);
+        close(*data_fd);
+        *data_fd = -1;
+    }
+    return rc;
+}
+
+int mmf__os_obj_create(const struct mmf__name *nm, const struct mmf__spec *sp,
+                       int disposition, unsigned access, mmf__obj **out)
+{
+    char path[PATH_MAX], proc[64];
+    struct mmf__hdr *h;
+    int rc, fd, data_fd;
+
+    h = malloc(sizeof *h);
+    if (h == NULL)
+        return MMF_ENOMEM;
+    if (nm == NULL) {
+        fd = build_object(NULL, sp, h, &data_fd);
+        rc = fd < 0 ? fd : finish_obj(fd, h, MMF_ACCESS_ALL, data_fd, out);
+        free(h);
+        return rc;
+    }
+    if ((rc = object_path(nm, path, sizeof path)) < 0)
+        goto out;
+
+    for (int attempt = 0; attempt < 1000; attempt++) {
+        if (disposition == MMF_OPEN_OR_CREATE) {
+            rc = open_path(path, nm, sp->type, access, out);
+            if (rc == 0) {
+                rc = MMF_EXISTED;
+                goto out;
+            }
+            if (rc != MMF_ENOENT)
+                goto out;
+        }
+        fd = build_object(nm, sp, h, &data_fd);
+        if (fd < 0) {
+            rc = fd;
+            goto out;
+        }
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0) {
+            rc = finish_obj(fd, h, MMF_ACCESS_ALL, data_fd, out);
+            if (rc == 0) {
+                (*out)->named = 1;
+                snprintf((*out)->path, sizeof (*out)->path, "%s", path);
+            }
+            goto out;
+        }
+        rc = errno == EEXIST ? MMF_EEXIST : mmf__posix_err(errno);
+        if ((h->flags & MMF_SEC_LARGE_PAGES) && (h->flags & MMF__HF_FILE))
+            unlink(h->path);
+        if (data_fd >= 0)
+            close(data_fd);
+        close(fd);
+        if (rc != MMF_EEXIST)
+            goto out;
+        if (disposition == MMF_CREATE_NEW) {
+            /* The name exists: report it unless its holders all died, in
+             * which case open_path reclaims it and we try again. */
+            mmf__obj *o;
+            rc = open_path(path, nm, sp->type, access, &o);
+            if (rc == 0) {
+                mmf__os_obj_close(o);
+                rc = MMF_EEXIST;
+                goto out;
+            }
+            if (rc == MMF_ETYPE)
+                goto out;
+            if (rc != MMF_ENOENT) {
+                /* Not ours to open (permissions, corrupt header): the name
+                 * is still taken. */
+                rc = rc == MMF_EACCES || rc == MMF_ECORRUPT ? rc : MMF_EEXIST;
+                goto out;
+            }
+        }
+    }
+    rc = MMF_EBUSY;
+out:
+    free(h);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Closing and duplicating                                                   */
+/* ------------------------------------------------------------------------ */
+
+void mmf__os_obj_close(mmf__obj *o)
+{
+    int owner = o->pid == getpid();
+
+    if (o->shared != NULL)
+        munmap(o->shared, MMF__HDR_SIZE);
+    /* A forked child closing a handle it inherited shares the parent's OFD:
+     * it must neither drop the parent's lock nor decide "last". */
+    if (o->named && owner && gate_take(o->fd) == 0) {
+        if (other_holders(o->fd) == 0 && path_is(o->path, o->fd))
+            unlink_object(o->path, &o->hdr);
+        ref_lock(o->fd, F_UNLCK);
+        gate_drop(o->fd);
+    } else if (owner) {
+        ref_lock(o->fd, F_UNLCK);
+    }
+    if (o->data_fd != o->fd)
+        close(o->data_fd);
+    close(o->fd);
+    free(o);
+}
+
+/* A new OFD for the file open as fd, with the given access. */
+static int reopen(int fd, unsigned access, int cloexec)
+{
+    char proc[64];
+    int nfd;
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    nfd = open(proc, open_flags(access) | (cloexec ? O_CLOEXEC : 0) | O_NONBLOCK);
+    return nfd >= 0 ? nfd : mmf__posix_err(errno);
+}
+
+/* A new reference: new OFDs for the object (locked) and external file. */
+static int new_ref(mmf__obj *o, unsigned access, int cloexec, int *fd_out,
+                   int *data_out)
+{
+    int fd, data_fd = -1, rc;
+
+    if ((access & ~o->access) != 0)
+        return MMF_EACCES;
+    if ((fd = reopen(o->fd, access, cloexec)) < 0)
+        return fd;
+    if ((rc = ref_lock(fd, F_RDLCK)) < 0) {
+        close(fd);
+        return rc;
+    }
+    if (o->data_fd != o->fd) {
+        if ((data_fd = reopen(o->data_fd, access, cloexec)) < 0) {
+            close(fd);
+            return data_fd;
+        }
+    }
+    *fd_out = fd;
+    *data_out = data_fd;
+    return 0;
+}
+
+static int adopt(mmf__obj *src, int fd, int data_fd, unsigned access,
+                 mmf__obj **out)
+{
+    int rc = finish_obj(fd, &src->hdr, access, data_fd, out);
+    if (rc == 0 && src->named) {
+        (*out)->named = 1;
+        memcpy((*out)->path, src->path, sizeof src->path);
+    }
+    return rc;
+}
+
+int mmf__os_obj_dup(mmf__obj *o, unsigned access, mmf__obj **out)
+{
+    int fd, data_fd, rc;
+    if ((rc = new_ref(o, access, 1, &fd, &data_fd)) < 0)
+        return rc;
+    return adopt(o, fd, data_fd, access, out);
+}
+
+const struct mmf__hdr *mmf__os_obj_hdr(const mmf__obj *o)
+{
+    return &o->hdr;
+}
+
+unsigned mmf__os_obj_access(const mmf__obj *o)
+{
+    return o->access;
+}
+
+struct mmf__hdr *mmf__os_obj_shared_hdr(mmf__obj *o)
+{
+    if (o->shared == NULL && (o->access & MMF_ACCESS_WRITE)) {
+        void *p = mmap(NULL, MMF__HDR_SIZE, PROT_READ | PROT_WRITE,
+                       MAP_SHARED, o->fd, 0);
+        if (p != MAP_FAILED)
+            o->shared = p;
+    }
+    return o->shared;
+}
+
+int mmf__os_obj_commit(mmf__obj *o, uint64_t offset, uint64_t len)
+{
+    return commit_range(o->data_fd, o->data_off + offset, len,
+                        (o->hdr.flags & MMF_SEC_LARGE_PAGES) != 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Mapping                                                                   */
+/* ------------------------------------------------------------------------ */
+
+int mmf__os_map(mmf__obj *o, uint64_t offset, size_t len, unsigned prot,
+                int copy, void *fixed, void **addr, intptr_t *cookie)
+{
+    int p = 0, flags = copy ? MAP_PRIVATE : MAP_SHARED;
+    void *a;
+
+    if (prot & MMF_MAP_READ)
+        p |= PROT_READ;
+    if (prot & MMF_MAP_WRITE)
+        p |= PROT_READ | PROT_WRITE;
+    if (prot & MMF_MAP_EXEC)
+        p |= PROT_EXEC;
+    if (o->hdr.flags & MMF_SEC_LARGE_PAGES) {
+        struct statfs sf;
+        if (fstatfs(o->data_fd, &sf) == 0 && sf.f_bsize > 0 &&
+            offset % (uint64_t)sf.f_bsize != 0)
+            return MMF_EALIGN;
+    }
+    if (fixed != NULL)
+        flags |= MAP_FIXED_NOREPLACE;
+    a = mmap(fixed, len, p, flags, o->data_fd, (off_t)(o->data_off + offset));
+    if (a == MAP_FAILED) {
+        if (errno == EEXIST)
+            return MMF_EFAULT;
+        if (errno == EPERM && (p & PROT_EXEC))
+            return MMF_ENOTSUP; /* the store is mounted noexec */
+        return mmf__posix_err(errno);
+    }
+    if (fixed != NULL && a != fixed) { /* kernels before 4.17 */
+        munmap(a, len);
+        return MMF_EFAULT;
+    }
+    *cookie = -1;
+    if ((o->hdr.flags & MMF__HF_FILE) && !(o->hdr.flags & MMF_SEC_LARGE_PAGES)) {
+        /* Keep the file for flushing this view after the handle closes. */
+        int fd = fcntl(o->data_fd, F_DUPFD_CLOEXEC, 0);
+        if (fd < 0) {
+            munmap(a, len);
+            return mmf__posix_err(errno);
+        }
+        *cookie = fd;
+    }
+    *addr = a;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Handle passing                                                            */
+/* ------------------------------------------------------------------------ */
+
+#define TOKEN_PREFIX "mmf1:"
+
+int mmf__os_export(mmf__obj *o, unsigned access, char *token, size_t cap)
+{
+    int fd, data_fd, rc;
+    if ((rc = new_ref(o, access, 0, &fd, &data_fd)) < 0)
+        return rc;
+    snprintf(token, cap, TOKEN_PREFIX "%d:%d:%u", fd, data_fd, access);
+    return 0;
+}
+
+static int parse_token(const char *token, int *fd, int *data_fd,
+                       unsigned *access)
+{
+    char tail;
+    if (token == NULL || strncmp(token, TOKEN_PREFIX, sizeof TOKEN_PREFIX - 1) != 0 ||
+        sscanf(token + sizeof TOKEN_PREFIX - 1, "%d:%d:%u%c", fd, data_fd,
+               access, &tail) != 3 ||
+        *fd < 0 || *data_fd < -1 || *access == 0 ||
+        (*access & ~(unsigned)MMF_ACCESS_ALL) != 0)
+        return MMF_EINVAL;
+    return 0;
+}
+
+int mmf__os_export_close(const char *token)
+{
+    int fd, data_fd, rc;
+    unsigned access;
+    if ((rc = parse_token(token, &fd, &data_fd, &access)) < 0)
+        return rc;
+    /* Close without unlocking: the child's copy of the OFD keeps the
+     * reference. */
+    close(fd);
+    if (data_fd >= 0)
+        close(data_fd);
+    return 0;
+}
+
+/* Build a reference from descriptors received from another process. */
+static int adopt_received(int fd, int data_fd, unsigned access, mmf__obj **out)
+{
+    struct mmf__hdr *h = malloc(sizeof *h);
+    int fl, rc;
+
+    if (h == NULL) {
+        rc = MMF_ENOMEM;
+        goto fail;
+    }
+    if ((rc = load_header(fd, h)) < 0)
+        goto fail;
+    /* The descriptors' open mode is the real limit on access. */
+    fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || (fl & O_ACCMODE) != O_RDWR)
+        access &= ~(unsigned)MMF_ACCESS_WRITE;
+    if ((h->flags & MMF__HF_FILE) && data_fd < 0) {
+        rc = MMF_ECORRUPT;
+        goto fail;
+    }
+    if (!(h->flags & MMF__HF_FILE) && data_fd >= 0) {
+        close(data_fd);
+        data_fd = -1;
+    }
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    if (data_fd >= 0)
+        fcntl(data_fd, F_SETFD, FD_CLOEXEC);
+    /* Make sure this OFD holds a reference (it does if it came from
+     * export or send, which lock before handing it over). */
+    if ((rc = ref_lock(fd, F_RDLCK)) < 0)
+        goto fail;
+    rc = finish_obj(fd, h, access, data_fd, out);
+    if (rc == 0 && h->name_len > 0) {
+        struct mmf__name nm;
+        if (mmf__name_parse(h->name, 0, &nm) == 0 &&
+            object_path(&nm, (*out)->path, sizeof (*out)->path) == 0 &&
+            path_is((*out)->path, fd))
+            (*out)->named = 1;
+    }
+    free(h);
+    return rc;
+fail:
+    free(h);
+    close(fd);
+    if (data_fd >= 0)
+        close(data_fd);
+    return rc;
+}
+
+int mmf__os_import(const char *token, mmf__obj **out)
+{
+    int fd, data_fd, rc;
+    unsigned access;
+    if ((rc = parse_token(token, &fd, &data_fd, &access)) < 0)
+        return rc;
+    if (fcntl(fd, F_GETFD) < 0 || (data_fd >= 0 && fcntl(data_fd, F_GETFD) < 0))
+        return MMF_EBADF;
+    return adopt_received(fd, data_fd, access, out);
+}
+
+/* The message carries this payload and one or two descriptors. */
+struct wire {
+    char magic[4]; /* "MMFS" */
+    uint32_t access;
+};
+
+int mmf__os_send(int sock, mmf__obj *o, unsigned access)
+{
+    struct wire w = {{'M', 'M', 'F', 'S'}, access};
+    struct iovec iov = {&w, sizeof w};
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(2 * sizeof(int))];
+    } u;
+    struct msghdr msg = {0};
+    struct cmsghdr *c;
+    int fds[2], n, rc;
+    ssize_t sent;
+
+    if ((rc = new_ref(o, access, 1, &fds[0], &fds[1])) < 0)
+        return rc;
+    n = fds[1] >= 0 ? 2 : 1;
+    memset(&u, 0, sizeof u);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = u.buf;
+    msg.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
+    c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
+    memcpy(CMSG_DATA(c), fds, (size_t)n * sizeof(int));
+    do {
+        sent = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    } while (sent < 0 && errno == EINTR);
+    rc = sent == (ssize_t)sizeof w ? 0 : sent < 0 ? mmf__posix_err(errno) : MMF_EIO;
+    /* The descriptors in flight hold the reference now; ours go. */
+    close(fds[0]);
+    if (fds[1] >= 0)
+        close(fds[1]);
+    return rc;
+}
+
+int mmf__os_recv(int sock, mmf__obj **out)
+{
+    struct wire w;
+    struct iovec iov = {&w, sizeof w};
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(2 * sizeof(int))];
+    } u;
+    struct msghdr msg = {0};
+    struct cmsghdr *c;
+    int fds[2] = {-1, -1};
+    ssize_t got;
+    size_t n = 0;
+
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = u.buf;
+    msg.msg_controllen = sizeof u.buf;
+    do {
+        got = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0)
+        return mmf__posix_err(errno);
+    for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (size_t i = 0; i < k; i++) {
+                int fd;
+                memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+                if (n < 2)
+                    fds[n++] = fd;
+                else
+                    close(fd);
+            }
+        }
+    }
+    if (got == 0 && n == 0)
+        return MMF_EIO; /* peer closed the socket */
+    if (got != (ssize_t)sizeof w || memcmp(w.magic, "MMFS", 4) != 0 || n == 0 ||
+        (msg.msg_flags & MSG_CTRUNC) || w.access == 0 ||
+        (w.access & ~(unsigned)MMF_ACCESS_ALL) != 0) {
+        for (size_t i = 0; i < n; i++)
+            close(fds[i]);
+        return MMF_EINVAL;
+    }
+    return adopt_received(fds[0], fds[1], w.access, out);
+}
