@@ -1,0 +1,202 @@
+/* harness.c - runs one TEST() case, or a HELPER() in a child process. */
+#include "test.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <sys/wait.h>
+#include <time.h>
+
+extern char **environ;
+
+#define MAX_ENTRIES 256
+
+static struct { const char *name; test_fn fn; } tests[MAX_ENTRIES];
+static struct { const char *name; helper_fn fn; } helpers[MAX_ENTRIES];
+static int ntests, nhelpers;
+static const char *current = "none";
+static pid_t owner_pid;
+
+void test_register(const char *name, test_fn fn)
+{
+    if (ntests < MAX_ENTRIES)
+        tests[ntests++].name = name, tests[ntests - 1].fn = fn;
+}
+
+void helper_register(const char *name, helper_fn fn)
+{
+    if (nhelpers < MAX_ENTRIES)
+        helpers[nhelpers++].name = name, helpers[nhelpers - 1].fn = fn;
+}
+
+void test_fail(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "FAIL %s (pid %ld) %s:%d: ", current, (long)getpid(), file, line);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n");
+    fflush(stderr);
+    _exit(1);
+}
+
+const char *test_case(void)
+{
+    return current;
+}
+
+const char *test_name(const char *tag)
+{
+    static char bufs[8][256];
+    static int next;
+    char *b = bufs[next++ % 8];
+    snprintf(b, sizeof bufs[0], "mmf-test-%ld-%s-%s", (long)owner_pid, current, tag);
+    return b;
+}
+
+pid_t test_spawn(const char *helper, ...)
+{
+    char *argv[64];
+    int argc = 0;
+    va_list ap;
+    pid_t pid;
+    char pidbuf[32];
+
+    snprintf(pidbuf, sizeof pidbuf, "%ld", (long)owner_pid);
+    argv[argc++] = (char *)"/proc/self/exe";
+    argv[argc++] = (char *)"--helper";
+    argv[argc++] = (char *)helper;
+    argv[argc++] = (char *)current;
+    argv[argc++] = pidbuf;
+    va_start(ap, helper);
+    for (const char *a; argc < 63 && (a = va_arg(ap, const char *)) != NULL;)
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+    if (posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, environ) != 0)
+        test_fail(__FILE__, __LINE__, "posix_spawn: %s", strerror(errno));
+    return pid;
+}
+
+int test_wait(pid_t pid)
+{
+    int st;
+    while (waitpid(pid, &st, 0) < 0) {
+        if (errno != EINTR)
+            test_fail(__FILE__, __LINE__, "waitpid: %s", strerror(errno));
+    }
+    if (WIFSIGNALED(st))
+        return 128 + WTERMSIG(st);
+    return WEXITSTATUS(st);
+}
+
+void test_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+uint64_t test_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void test_sync_init(struct test_sync *s)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        test_fail(__FILE__, __LINE__, "pipe: %s", strerror(errno));
+    s->rd = fds[0];
+    s->wr = fds[1];
+}
+
+void test_sync_signal(int wr_fd)
+{
+    char c = 1;
+    if (write(wr_fd, &c, 1) != 1)
+        test_fail(__FILE__, __LINE__, "sync write: %s", strerror(errno));
+}
+
+int test_sync_wait(struct test_sync *s, long timeout_ms)
+{
+    struct pollfd p = {s->rd, POLLIN, 0};
+    char c;
+    if (poll(&p, 1, (int)timeout_ms) != 1)
+        return 0;
+    return read(s->rd, &c, 1) == 1;
+}
+
+int test_store_count(const char *needle)
+{
+    const char *dir = getenv("MMF_STORE_DIR");
+    DIR *d = opendir(dir && dir[0] == '/' ? dir : "/dev/shm");
+    struct dirent *e;
+    int n = 0;
+    if (d == NULL)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, "mmf.", 4) == 0 && strstr(e->d_name, needle) != NULL)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+int test_drop_privileges(void)
+{
+    if (geteuid() != 0)
+        return -1;
+    if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+        test_fail(__FILE__, __LINE__, "cannot drop privileges: %s", strerror(errno));
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    owner_pid = getpid();
+    if (argc >= 5 && strcmp(argv[1], "--helper") == 0) {
+        /* argv: exe --helper NAME CASE OWNER-PID args... */
+        current = argv[3];
+        owner_pid = (pid_t)atol(argv[4]);
+        for (int i = 0; i < nhelpers; i++) {
+            if (strcmp(helpers[i].name, argv[2]) == 0)
+                return helpers[i].fn(argc - 5, argv + 5);
+        }
+        fprintf(stderr, "no helper %s\n", argv[2]);
+        return 2;
+    }
+    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+        for (int i = 0; i < ntests; i++)
+            printf("%s\n", tests[i].name);
+        return 0;
+    }
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s CASE | --list\n", argv[0]);
+        return 2;
+    }
+    for (int i = 0; i < ntests; i++) {
+        if (strcmp(tests[i].name, argv[1]) == 0) {
+            char prefix[128];
+            int left;
+            current = tests[i].name;
+            /* A child that is killed must not take the test with it. */
+            signal(SIGPIPE, SIG_IGN);
+            tests[i].fn();
+            snprintf(prefix, sizeof prefix, "mmf-test-%ld-%s-", (long)owner_pid, current);
+            left = test_store_count(prefix);
+            if (left != 0)
+                test_fail(__FILE__, __LINE__, "%d object(s) left in the store", left);
+            printf("PASS %s\n", current);
+            return 0;
+        }
+    }
+    fprintf(stderr, "no test case %s\n", argv[1]);
+    return 2;
+}
