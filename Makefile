@@ -33,7 +33,12 @@ asan:
 	@$(MAKE) --no-print-directory test BUILD=build-asan \
 	  CMAKE_FLAGS="-DMMF_SANITIZE=address,undefined -DMMF_WERROR=ON -DCMAKE_BUILD_TYPE=Debug"
 
-sanitize: asan
+# ThreadSanitizer, for the multi-threaded cases.
+tsan:
+	@$(MAKE) --no-print-directory test BUILD=build-tsan \
+	  CMAKE_FLAGS="-DMMF_SANITIZE=thread -DMMF_WERROR=ON -DCMAKE_BUILD_TYPE=Debug"
+
+sanitize: asan tsan
 
 clean:
 	rm -rf build build-asan build-tsan

@@ -110,7 +110,8 @@ int mmf__hdr_validate(const struct mmf__hdr *h, uint64_t store_size)
         if (h->data_size != 0 || store_size != h->hdr_size || h->path_len == 0)
             return MMF_ECORRUPT;
     } else {
-        if (h->data_size < h->size || store_size != h->hdr_size + h->data_size)
+        if (h->data_size < h->size || h->data_size > UINT64_MAX - h->hdr_size ||
+            store_size != h->hdr_size + h->data_size)
             return MMF_ECORRUPT;
     }
     if (h->type == MMF__TYPE_SECTION && h->size == 0)

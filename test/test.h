@@ -11,7 +11,9 @@
  * (exit 1; the checks work with NDEBUG too) and is skipped with SKIP()
  * (exit 77). Multi-process tests start this same executable as a child with
  * test_spawn("helper-name", args...), which runs HELPER(helper-name) in a
- * real, separate process (posix_spawn of /proc/self/exe).
+ * real, separate process (posix_spawn of /proc/self/exe). A helper's return
+ * value is its exit code; it ends with _exit, so handles it still holds are
+ * released by the process exit, as after a crash.
  *
  * Object names come from test_name(): "mmf-test-<pid>-<case>-<tag>", unique
  * per run so ctest -j is safe. After each case the harness fails it if any

@@ -40,6 +40,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,13 +156,34 @@ static int other_holders(int fd)
     return fl.l_type != F_UNLCK;
 }
 
+/*
+ * Take the gate. Honest holders keep it for microseconds; a stopped or
+ * hostile process could keep it forever, so give up after about two
+ * seconds (MMF_EBUSY) rather than hang.
+ */
 static int gate_take(int fd)
 {
-    while (flock(fd, LOCK_EX) != 0) {
-        if (errno != EINTR)
+    long sleep_ns = 50 * 1000;
+    uint64_t waited_ns = 0;
+
+    for (int tries = 0;; tries++) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return 0;
+        if (errno == EINTR)
+            continue;
+        if (errno != EWOULDBLOCK)
             return mmf__posix_err(errno);
+        if (tries < 64) {
+            sched_yield();
+            continue;
+        }
+        if (waited_ns > UINT64_C(2000000000))
+            return MMF_EBUSY;
+        nanosleep(&(struct timespec){0, sleep_ns}, NULL);
+        waited_ns += (uint64_t)sleep_ns;
+        if (sleep_ns < 10 * 1000 * 1000)
+            sleep_ns *= 2;
     }
-    return 0;
 }
 
 static void gate_drop(int fd)
@@ -649,7 +671,8 @@ void mmf__os_obj_close(mmf__obj *o)
     if (o->shared != NULL)
         munmap(o->shared, MMF__HDR_SIZE);
     /* A forked child closing a handle it inherited shares the parent's OFD:
-     * it must neither drop the parent's lock nor decide "last". */
+     * it must neither drop the parent's lock nor decide "last". If the gate
+     * cannot be had, the name is left for the next open to reclaim. */
     if (o->named && owner && gate_take(o->fd) == 0) {
         if (other_holders(o->fd) == 0 && path_is(o->path, o->fd))
             unlink_object(o->path, &o->hdr);

@@ -1,0 +1,31 @@
+#!/bin/sh
+# install-check.sh BUILD-DIR SOURCE-DIR - install mmf into a private prefix
+# and build programs against it with pkg-config and with find_package.
+set -eu
+build=$1
+src=$2
+prefix=$(mktemp -d /tmp/mmf-install.XXXXXX)
+trap 'rm -rf "$prefix"' EXIT
+
+cmake --install "$build" --prefix "$prefix" >/dev/null
+test -f "$prefix/include/mmf.h"
+pc=$(find "$prefix" -name mmf.pc | head -n 1)
+test -n "$pc"
+
+if command -v pkg-config >/dev/null 2>&1; then
+    export PKG_CONFIG_PATH=$(dirname "$pc")
+    libdir=$(pkg-config --variable=libdir mmf)
+    # shellcheck disable=SC2046
+    cc -o "$prefix/consumer_pc" "$src/test/install/consumer.c" \
+        $(pkg-config --cflags --libs mmf) -Wl,-rpath,"$libdir"
+    "$prefix/consumer_pc"
+else
+    echo "pkg-config not found: skipping the pkg-config consumer"
+fi
+
+cmake -S "$src/test/install" -B "$prefix/consumer-build" \
+    -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$prefix/consumer-build" >/dev/null
+"$prefix/consumer-build/consumer_shared"
+"$prefix/consumer-build/consumer_static"
+echo "install-check: ok"
