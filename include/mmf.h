@@ -69,6 +69,23 @@
  * by several threads at once, but must not be closed while another thread
  * still uses it. Sections and views work between unrelated processes; that
  * is their purpose.
+ *
+ * After fork(), the child's copies of the parent's handles share the
+ * parent's references: they keep the name alive while the child lives, but
+ * only the process that made a handle decides "last handle" when closing
+ * it. To give a child a handle of its own, use mmf_section_export() and
+ * mmf_section_import().
+ *
+ * KNOWN LIMITS ON LINUX
+ *
+ * /dev/shm is a sticky directory: a user may not delete another user's
+ * files. When the last handle to a Global\ object is closed by a user other
+ * than its creator, the name is gone for opens (MMF_ENOENT), but the stale
+ * file stays until the creator (or root) next creates, opens or collects it
+ * (`mmf gc`); meanwhile other users' creates of that name fail with
+ * MMF_EACCES. A process of the same user can also truncate an object file
+ * under another's views, which then fault (SIGBUS); mmf cannot seal files it
+ * must be able to open by name.
  */
 #ifndef MMF_H
 #define MMF_H
@@ -133,7 +150,8 @@ extern "C" {
     XX(EALIGN, -4002, "offset or address not aligned to the allocation granularity") \
     XX(ECORRUPT, -4003, "shared object header is corrupt or not an mmf object") \
     XX(EBADNAME, -4004, "invalid object name")                                 \
-    XX(EFILEEMPTY, -4005, "file is empty and no size was given")
+    XX(EFILEEMPTY, -4005, "file is empty and no size was given")             \
+    XX(ENOTOWNER, -4006, "the calling thread does not own the mutex")
 
 enum mmf_error {
 #define MMF_ERR_ENUM_(name, value, text) MMF_##name = (value),
@@ -224,10 +242,11 @@ typedef struct mmf_section_opts {
  * `name` may be NULL or "" for an unnamed section, which other processes can
  * reach only through mmf_section_export() or mmf_section_send(). New memory
  * is zero-filled. With MMF_OPEN_OR_CREATE and an existing section of that
- * name, the existing section is opened (its size and protection win; the
- * handle gets the access that `opts->prot` asks for) and MMF_EXISTED is
- * returned. On success *out is a new handle that the caller owns and closes
- * with mmf_section_close().
+ * name, the existing section is opened (its size and protection win) and
+ * MMF_EXISTED is returned. Either way the handle's access follows
+ * `opts->prot`: MMF_ACCESS_READ, plus MMF_ACCESS_WRITE for MMF_PROT_WRITE and
+ * MMF_ACCESS_EXEC for MMF_PROT_EXEC. On success *out is a new handle that
+ * the caller owns and closes with mmf_section_close().
  *
  * Returns 0 (created) or MMF_EXISTED, or:
  *   MMF_EINVAL      size 0, bad disposition, prot or flags
@@ -270,6 +289,8 @@ MMF_API int mmf_section_create(mmf_section **out, const char *name,
  *   MMF_ENOSPC      the file cannot grow (disk full)
  *   MMF_ENODEV      fd is not a regular file
  *   MMF_EBADF       fd is not an open file descriptor
+ *   MMF_EINVAL      MMF_SEC_RESERVE or MMF_SEC_LARGE_PAGES, which apply to
+ *                   pagefile-backed sections only
  */
 MMF_API int mmf_section_create_fd(mmf_section **out, const char *name, int fd,
                                   uint64_t size, int disposition,
@@ -313,7 +334,8 @@ MMF_API int mmf_section_close(mmf_section *s);
 /*
  * A second handle to the same section, with `access` (which must be a subset
  * of s's access, else MMF_EACCES), like DuplicateHandle within a process.
- * The caller owns *out and closes it separately.
+ * The caller owns *out and closes it separately. Returns 0, MMF_EACCES,
+ * MMF_EINVAL (access 0 or unknown bits), MMF_EMFILE.
  */
 MMF_API int mmf_section_duplicate(mmf_section *s, unsigned access,
                                   mmf_section **out);
@@ -357,7 +379,10 @@ MMF_API int mmf_section_commit(mmf_section *s, uint64_t offset,
  * The reference keeps the name alive like a handle until both sides have
  * released it: the parent calls mmf_section_export_close(token) once the
  * child has started (its own copy is then released; the child's stays).
- * Returns 0, or MMF_EACCES, MMF_EMFILE.
+ * Until then every child the parent starts inherits the reference and keeps
+ * the name alive while it lives.
+ * Returns 0, or MMF_EACCES, MMF_EINVAL (access 0 or unknown bits),
+ * MMF_EMFILE.
  */
 MMF_API int mmf_section_export(mmf_section *s, unsigned access,
                                char token[MMF_TOKEN_MAX]);
@@ -369,8 +394,10 @@ MMF_API int mmf_section_export_close(const char *token);
 /*
  * Take ownership of an inherited reference described by `token`. On success
  * *out is a handle with the exported access, and the inherited descriptors
- * are closed. Returns 0, or MMF_EINVAL (malformed token), MMF_EBADF (the
- * descriptors are not open in this process), MMF_ECORRUPT.
+ * become that handle's own (close-on-exec from then on): do not close them.
+ * Returns 0, or MMF_EINVAL (malformed token), MMF_EBADF (the descriptors are
+ * not open in this process), MMF_ECORRUPT (they are not an mmf object),
+ * MMF_ETYPE (the object is not a section).
  */
 MMF_API int mmf_section_import(const char *token, mmf_section **out);
 
@@ -379,7 +406,8 @@ MMF_API int mmf_section_import(const char *token, mmf_section **out);
  * connected Unix-domain socket `sock`. The receiver calls
  * mmf_section_recv(). The reference is in flight until received; if the
  * receiver never receives it, it is released when the socket is closed.
- * Returns 0, or MMF_EACCES, and the socket's errors as MMF_E* codes.
+ * Returns 0, or MMF_EACCES, MMF_EINVAL, MMF_EMFILE, and the socket's errors
+ * as MMF_E* codes (e.g. MMF_EAGAIN, MMF_EIO).
  */
 MMF_API int mmf_section_send(int sock, mmf_section *s, unsigned access);
 
@@ -404,6 +432,9 @@ enum mmf_map {
     MMF_MAP_COPY = 0x4, /* copy-on-write: writes stay private to this view */
     MMF_MAP_EXEC = 0x8  /* add execute to READ, WRITE or COPY */
 };
+/* MMF_MAP_WRITE and MMF_MAP_COPY each include reading, so READ|WRITE means
+ * WRITE and READ|COPY means COPY; WRITE|COPY is refused (MMF_EINVAL). (The
+ * Win32 façade maps Windows' FILE_MAP_* combinations onto these.) */
 
 /* View flags. */
 enum mmf_view_flag {
@@ -435,6 +466,8 @@ enum mmf_view_flag {
  *   MMF_EFAULT   the requested address is already in use
  *   MMF_ENOMEM   no address space, or (MMF_VIEW_POPULATE) no memory
  *   MMF_ENOTSUP  MMF_MAP_EXEC where the store forbids execution (noexec)
+ *   MMF_EMFILE   out of file descriptors (a file-backed view keeps one,
+ *                so that it can be flushed after its handle is closed)
  */
 MMF_API int mmf_view_map(mmf_section *s, unsigned map, uint64_t offset,
                          size_t size, unsigned flags, void **addr);
@@ -465,13 +498,574 @@ MMF_API int mmf_view_flush_durable(void *addr, size_t length);
 /* What mmf_view_query() reports. */
 typedef struct mmf_view_info {
     void *base;        /* first byte of the view */
-    size_t size;       /* size of the view in bytes */
+    size_t size;       /* size asked for (the mapping itself is whole pages) */
     uint64_t offset;   /* offset of the view in its section */
     unsigned map;      /* MMF_MAP_* it was mapped with */
 } mmf_view_info;
 
 /* Describe the view containing `addr`. Returns 0 or MMF_EFAULT. */
 MMF_API int mmf_view_query(const void *addr, mmf_view_info *info);
+
+/* ------------------------------------------------------------------------ */
+/* Inspection                                                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * What the `mmf` command-line tool shows, as an API: the named objects in
+ * the store, the processes that hold them, how much of them is in memory.
+ *
+ * These calls only look. They never take a handle to an object, so they
+ * neither keep a live object alive nor revive a stale one; they never
+ * write to an object and never remove one, except mmf_object_remove() and
+ * mmf_store_gc(), whose purpose is removing names nobody holds. Data is
+ * read with mmf_object_read(), not through a view, so reading commits no
+ * memory. What they report is a snapshot that other processes may change
+ * at once. All of them may be called from any thread.
+ *
+ * On Linux, handle counts come from the kernel's lock table (/proc/locks),
+ * which sees every process; which process holds what comes from
+ * /proc/<pid>/fd and /proc/<pid>/maps, which only show the caller's own
+ * processes unless it is root. Handles in processes the caller cannot
+ * inspect are counted as "hidden", never silently dropped.
+ */
+
+/* Object types. */
+enum mmf_type {
+    MMF_TYPE_UNKNOWN = 0,   /* the header could not be read */
+    MMF_TYPE_SECTION = 1,
+    MMF_TYPE_MUTEX = 2,
+    MMF_TYPE_EVENT = 3,
+    MMF_TYPE_SEMAPHORE = 4,
+    MMF_TYPE_CHANNEL = 5
+};
+
+/* The name of a type: "section", "mutex", "event", "semaphore", "channel",
+ * or "unknown". The string is static. */
+MMF_API const char *mmf_type_name(int type);
+
+/* A count or size that could not be determined. */
+#define MMF_UNKNOWN UINT64_MAX
+
+/* What to find out besides the header (the `what` argument). */
+enum mmf_info_what {
+    /* Count the processes holding handles and mapping views (scans every
+     * process the caller may inspect). */
+    MMF_INFO_PROCESSES = 0x1,
+    /* Measure resident (and, for file-backed sections, dirty) bytes. */
+    MMF_INFO_RESIDENCY = 0x2,
+    MMF_INFO_ALL = 0x3
+};
+
+/* Room for a path in mmf_object_info, with its NUL: backing files are
+ * limited to this at creation, store paths are much shorter. */
+#define MMF_INFO_PATH_BYTES 2048
+
+/* What mmf_store_list() and mmf_object_stat() report about one object. */
+typedef struct mmf_object_info {
+    char name[4 * MMF_NAME_MAX + 16]; /* full name with its prefix. If the
+                                         header is unreadable and the name
+                                         too long for a file name, the
+                                         store's "~<hash>" key instead */
+    int type;            /* enum mmf_type */
+    int stale;           /* 1 if every holder died: the name is absent for
+                            every API call, and next use or mmf_store_gc()
+                            reclaims it */
+    int corrupt;         /* 1 if the stored header is damaged or the entry
+                            is not an mmf object */
+    int readable;        /* 0 if the caller may not read the header (another
+                            user's object): only owner, mode and sizes from
+                            the store are known */
+    int file_backed;     /* 1 for a section backed by a regular file */
+    unsigned version;    /* header format version */
+    uint64_t size;       /* section size in bytes (0 for sync objects) */
+    unsigned prot;       /* MMF_PROT_* of a section */
+    unsigned flags;      /* MMF_SEC_*, with MMF_SEC_GLOBAL for Global\ names */
+    uint32_t uid;        /* owner */
+    uint32_t gid;
+    unsigned mode;       /* permission bits, e.g. 0600 */
+    uint32_t creator_pid;/* process that created it (it may be gone) */
+    uint64_t create_ns;  /* creation time, nanoseconds since 1970 (UTC) */
+    uint64_t allocated;  /* bytes of memory or disk allocated to the data:
+                            less than size for a sparse (reserved) section */
+    uint64_t handles;    /* live handles in the whole system */
+    uint64_t processes;  /* processes seen holding a handle */
+    uint64_t mappers;    /* processes seen mapping a view */
+    uint64_t hidden;     /* handles held by processes the caller cannot
+                            inspect (they are not in `processes`) */
+    uint64_t resident;   /* bytes of the data in memory */
+    uint64_t dirty;      /* file-backed sections: bytes modified in memory
+                            and not yet written to the file */
+    char file[MMF_INFO_PATH_BYTES];       /* the backing file of a
+                                             file-backed section, or "" */
+    char store_file[MMF_INFO_PATH_BYTES]; /* where it lives in the store */
+} mmf_object_info;
+
+/*
+ * List every named object in the caller's view of the store: its own
+ * Local\ objects and all Global\ objects, live, stale or corrupt, sorted
+ * by name. `what` (MMF_INFO_*) chooses the costly parts: without
+ * MMF_INFO_PROCESSES, processes, mappers and hidden are MMF_UNKNOWN;
+ * without MMF_INFO_RESIDENCY, resident and dirty are. handles is always
+ * filled (MMF_UNKNOWN where the system does not tell). resident is
+ * MMF_UNKNOWN when the caller may not read the data, dirty is MMF_UNKNOWN
+ * except for file-backed sections on a system that reports it (Linux 6.5
+ * and later).
+ *
+ * On success *list is an array of *count entries that the caller frees
+ * with mmf_store_list_free() (NULL when *count is 0). Taking no handle, the
+ * call cannot keep anything alive; an object may vanish right after.
+ *
+ * Returns 0, or MMF_ENOMEM, or MMF_EIO/MMF_EACCES if the store cannot be
+ * read.
+ */
+MMF_API int mmf_store_list(unsigned what, mmf_object_info **list,
+                           size_t *count);
+
+/* Free a list from mmf_store_list() or mmf_store_gc(). NULL is allowed. */
+MMF_API void mmf_store_list_free(mmf_object_info *list);
+
+/*
+ * Describe the object `name` (any type) in *info, as mmf_store_list()
+ * does. A stale object is reported (with stale set), not reclaimed.
+ *
+ * Returns 0, or:
+ *   MMF_ENOENT      no object with that name is in the store
+ *   MMF_EINVAL      name NULL or empty, or unknown bits in `what`
+ *   MMF_EBADNAME, MMF_ENAMETOOLONG as for mmf_section_open()
+ *   MMF_ENOMEM      not enough memory
+ * An object the caller may not read is reported with readable 0, not as
+ * an error.
+ */
+MMF_API int mmf_object_stat(const char *name, unsigned what,
+                            mmf_object_info *info);
+
+/* A view range seen in a process. */
+typedef struct mmf_view_range {
+    uint64_t offset;     /* offset in the section */
+    uint64_t length;     /* bytes mapped (whole pages) */
+    unsigned map;        /* MMF_MAP_* (MMF_MAP_NONE for an inaccessible
+                            reservation) */
+} mmf_view_range;
+
+/* A process that holds handles to or maps views of an object. */
+typedef struct mmf_holder {
+    int64_t pid;
+    char command[64];    /* the process's command name; "" if unknown */
+    unsigned handles;    /* handles to the object open in the process */
+    size_t nviews;       /* entries in views */
+    mmf_view_range *views; /* the views it maps, by address. Adjacent views
+                              with adjacent offsets may show as one */
+} mmf_holder;
+
+/*
+ * The processes that hold handles to or map views of the object `name`,
+ * by pid. *hidden (if not NULL) is set to the number of handles held by
+ * processes the caller may not inspect (other users' processes, unless
+ * the caller is root), which are not in the list. A process that inherited
+ * a handle across fork() shows it as its parent does.
+ *
+ * On success *list is an array of *count holders that the caller frees
+ * with mmf_holders_free() (NULL when *count is 0).
+ *
+ * Returns 0, or MMF_ENOENT (no such object), MMF_EINVAL, MMF_EBADNAME,
+ * MMF_ENAMETOOLONG, MMF_ENOMEM. A stale object has no handle left, but a
+ * process that closed its handles earlier may still map a view of it.
+ */
+MMF_API int mmf_object_holders(const char *name, mmf_holder **list,
+                               size_t *count, uint64_t *hidden);
+
+/* Free a list from mmf_object_holders(). NULL is allowed. */
+MMF_API void mmf_holders_free(mmf_holder *list, size_t count);
+
+/*
+ * Copy up to `length` bytes of the data of section `name`, from `offset`,
+ * into `buf`, without taking a handle and without mapping it: the section
+ * is not kept alive, and reading a page a sparse section has not committed
+ * yet gives zeros without committing it. *done (if not NULL) receives the
+ * number of bytes copied: `length`, or less where the section ends. A stale
+ * section is read as it was left. Needs read permission on the object (and
+ * on the backing file of a file-backed section).
+ *
+ * Returns 0, or:
+ *   MMF_ENOENT      no such object (or its backing file is gone)
+ *   MMF_ETYPE       the object is not a section
+ *   MMF_ERANGE      offset past the end of the section
+ *   MMF_EACCES      the caller may not read it
+ *   MMF_ECORRUPT    the stored header is damaged
+ *   MMF_EINVAL, MMF_EBADNAME, MMF_ENAMETOOLONG as for mmf_object_stat()
+ */
+MMF_API int mmf_object_read(const char *name, uint64_t offset, void *buf,
+                            size_t length, size_t *done);
+
+/*
+ * Remove the name `name` from the store, with Windows semantics: only when
+ * no process holds a handle to it, which means a stale object (all its
+ * holders died) or a corrupt entry. A live object cannot be removed: its
+ * name goes when its last handle closes. Views still mapped keep their
+ * memory.
+ *
+ * Returns 0, or:
+ *   MMF_EBUSY       a process holds a handle to it (or is opening or
+ *                   closing it and did not finish within two seconds)
+ *   MMF_ENOENT      no such object (or someone reclaimed it first)
+ *   MMF_EACCES      the caller may not remove another user's entry
+ *   MMF_EINVAL, MMF_EBADNAME, MMF_ENAMETOOLONG as above
+ */
+MMF_API int mmf_object_remove(const char *name);
+
+/*
+ * Reclaim every stale or corrupt entry nobody holds in the caller's view of
+ * the store, as mmf_object_remove() would. On success *removed lists what
+ * was removed (as it was just before; free with mmf_store_list_free()) and
+ * *count says how many.
+ *
+ * Returns the number of stale entries that could not be removed (another
+ * user's, which the caller may not delete; 0 normally), or MMF_ENOMEM or
+ * the errors of mmf_store_list().
+ */
+MMF_API int mmf_store_gc(mmf_object_info **removed, size_t *count);
+
+/* ------------------------------------------------------------------------ */
+/* Synchronization objects                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Mutexes, events and semaphores with the semantics of their Windows
+ * namesakes, shared between the threads of a process and between unrelated
+ * processes, and waits on one or several of them.
+ *
+ * They live in the same namespace as sections, with the same rules: a name
+ * addresses one object of one type (creating or opening it as another type
+ * fails with MMF_ETYPE); creating an existing name of the same type opens
+ * it and returns MMF_EXISTED (the creation arguments are then ignored);
+ * the name disappears when the last handle in the whole system is closed,
+ * including when every holder died. A NULL or "" name makes an unnamed
+ * object, reachable only through its handle.
+ *
+ *   Mutex      Owned by one thread at a time. The owner may lock it again
+ *              (recursively) and must unlock it as many times. If the
+ *              owning thread exits, or its process dies (SIGKILL
+ *              included, at any instant), the mutex is *abandoned*: the
+ *              next thread to acquire it is told so with MMF_ABANDONED,
+ *              a success status (it owns the mutex), so that it can repair
+ *              what the dead owner protected. Closing a handle neither
+ *              releases nor abandons a mutex.
+ *   Event      Signaled or not. A manual-reset event stays signaled until
+ *              reset and releases every waiter; an auto-reset event
+ *              releases one waiter and resets itself.
+ *   Semaphore  A count between 0 and a maximum; signaled while above 0.
+ *              Each satisfied wait takes 1; a release adds n.
+ *
+ * Waiting spins for at most 20 microseconds (adaptively: less, or not at
+ * all, when spinning has not paid lately; never on a single CPU), then
+ * sleeps in the kernel (futexes on Linux): a blocked waiter uses no
+ * processor time.
+ *
+ * EXAMPLE
+ *
+ *     mmf_sync *m;
+ *     int rc = mmf_mutex_create(&m, "MyLock", 0, MMF_OPEN_OR_CREATE, NULL);
+ *     if (rc < 0) { fprintf(stderr, "%s\n", mmf_strerror(rc)); exit(1); }
+ *     rc = mmf_mutex_lock(m, MMF_INFINITE);
+ *     if (rc == MMF_ABANDONED)
+ *         repair_shared_data();   // its last owner died holding it
+ *     update_shared_data();
+ *     mmf_mutex_unlock(m);
+ *     mmf_sync_close(m);
+ *
+ * HANDLES
+ *
+ * One handle type, mmf_sync, serves the three kinds of objects; every call
+ * checks the kind it needs and fails with MMF_ETYPE on another (a mutex
+ * passed to mmf_event_set(), say). A handle may be used by several threads
+ * at once but must not be closed while another thread still uses it. A
+ * NULL, closed or otherwise invalid handle gives MMF_EBADF (handle memory
+ * is recycled, so a closed handle may later name a newer object, as
+ * Windows handle values are reused). Handles are not inherited by child
+ * processes; a child opens the object by name. A process that forks keeps
+ * its handles in both parent and child, but the child owns no mutex.
+ *
+ * TIMEOUTS
+ *
+ * A timeout is in milliseconds: 0 means "try, do not wait", MMF_INFINITE
+ * means "wait until signaled", and anything else from 1 to
+ * MMF_TIMEOUT_MAX is measured on a monotonic clock. Any other value fails
+ * with MMF_EINVAL.
+ *
+ * SHARED STATE IS UNTRUSTED
+ *
+ * Every process that may open an object may also write its state. A state
+ * found damaged gives MMF_ECORRUPT, never a crash or an endless loop; a
+ * state that is valid but wrong (a forged owner, say) can only make waits
+ * last until their timeout. An object's internal lock is held only for a
+ * few instructions; if it stays held for over a second (a process stopped
+ * inside an operation, or a forged state) an operation gives up with
+ * MMF_EBUSY.
+ *
+ * On Linux the objects need a kernel with futex_waitv (5.16) for waits on
+ * several objects; an older kernel falls back to polling every millisecond.
+ */
+
+typedef struct mmf_sync mmf_sync;
+
+/* Wait until signaled. */
+#define MMF_INFINITE (-1LL)
+/* The longest finite timeout, in milliseconds (as Windows' 0xFFFFFFFE). */
+#define MMF_TIMEOUT_MAX 0xFFFFFFFELL
+/* The most objects one wait may name (MAXIMUM_WAIT_OBJECTS). */
+#define MMF_WAIT_MAX 64
+/*
+ * A wait satisfied by an abandoned mutex returns MMF_ABANDONED_FLAG | index
+ * (Windows' WAIT_ABANDONED_0 + index); a wait on one object returns
+ * MMF_ABANDONED. These are successes: the caller owns the mutex.
+ */
+#define MMF_ABANDONED_FLAG 0x80
+#define MMF_ABANDONED MMF_ABANDONED_FLAG
+
+/* Flags of synchronization objects (mmf_sync_opts.flags). */
+enum mmf_sync_flag {
+    /* Put the name in the Global\ namespace even without the prefix. */
+    MMF_SYNC_GLOBAL = 0x4
+};
+
+/* Options for creating a synchronization object. NULL means defaults. */
+typedef struct mmf_sync_opts {
+    unsigned mode;  /* permission bits of a named object (e.g. 0660); 0
+                       means owner-only (0600). Applied exactly, without the
+                       umask. Ignored when the name exists. Using an object
+                       needs both read and write permission. */
+    unsigned flags; /* MMF_SYNC_* */
+} mmf_sync_opts;
+
+/*
+ * The errors every create call can return, besides its own:
+ *   MMF_EINVAL      bad disposition, unknown opts->flags, mode > 0777
+ *   MMF_EEXIST      MMF_CREATE_NEW and the name exists (any type)
+ *   MMF_ETYPE       the name belongs to an object of another type
+ *   MMF_EBADNAME, MMF_ENAMETOOLONG  as for mmf_section_create()
+ *   MMF_EACCES      the name exists and its permissions refuse the caller
+ *   MMF_ECORRUPT    the existing object's header or state is damaged
+ *   MMF_ENOSPC      the store is full
+ *   MMF_ENOMEM, MMF_EMFILE  out of memory or file descriptors
+ * and every open call:
+ *   MMF_EINVAL      name NULL or empty
+ *   MMF_ENOENT      no such name (or every holder of it died)
+ *   MMF_ETYPE, MMF_EBADNAME, MMF_ENAMETOOLONG, MMF_EACCES, MMF_ECORRUPT,
+ *   MMF_ENOMEM, MMF_EMFILE  as above
+ * On success *out is a new handle that the caller owns and closes with
+ * mmf_sync_close().
+ */
+
+/*
+ * Create a mutex, owned by the calling thread if `initially_owned` is
+ * nonzero. With MMF_OPEN_OR_CREATE and an existing mutex of that name the
+ * existing one is opened, MMF_EXISTED is returned, and initially_owned is
+ * ignored: the caller does not own it.
+ * Returns 0 (created) or MMF_EXISTED, or an error listed above.
+ */
+MMF_API int mmf_mutex_create(mmf_sync **out, const char *name,
+                             int initially_owned, int disposition,
+                             const mmf_sync_opts *opts);
+
+/* Open the existing mutex `name`. Returns 0 or an open error (above). */
+MMF_API int mmf_mutex_open(mmf_sync **out, const char *name);
+
+/*
+ * Acquire the mutex `m` for the calling thread, waiting up to timeout_ms.
+ * If the thread already owns it, the recursion count goes up by one and
+ * the call returns 0 at once; each acquisition needs one unlock.
+ *
+ * Returns:
+ *   0              acquired
+ *   MMF_ABANDONED  acquired, but its previous owner died holding it (or
+ *                  abandoned it earlier and no owner has released it
+ *                  since): what it protects may be inconsistent. The mark
+ *                  stays, for tools, until this owner's final unlock.
+ *   MMF_ETIMEDOUT  another thread owns it and the timeout passed
+ *   MMF_EOVERFLOW  the recursion count is at its limit (2^31 - 1)
+ *   MMF_EINVAL     timeout out of range
+ *   MMF_EBADF      invalid or closed handle
+ *   MMF_ETYPE      the handle is not a mutex
+ *   MMF_ECORRUPT   the mutex's shared state is damaged
+ */
+MMF_API int mmf_mutex_lock(mmf_sync *m, long long timeout_ms);
+
+/*
+ * Release one acquisition of `m` by the calling thread (Windows'
+ * ReleaseMutex): the mutex is free once the count reaches 0. Any handle to
+ * the mutex will do, not only the one it was locked through.
+ *
+ * Returns 0, or:
+ *   MMF_ENOTOWNER  the calling thread does not own the mutex (nobody does,
+ *                  or another thread or process does); nothing changes
+ *   MMF_EBADF, MMF_ETYPE  as for mmf_mutex_lock()
+ *   MMF_ECORRUPT   the shared state says another thread owns it although
+ *                  this one acquired it: it was overwritten. This thread no
+ *                  longer counts as the owner.
+ */
+MMF_API int mmf_mutex_unlock(mmf_sync *m);
+
+/*
+ * Create an event: manual-reset if `manual_reset` is nonzero (it stays
+ * signaled until reset), else auto-reset (a satisfied wait resets it);
+ * signaled at once if `initial_state` is nonzero. With MMF_OPEN_OR_CREATE
+ * and an existing event of that name, both arguments are ignored and
+ * MMF_EXISTED is returned.
+ * Returns 0 or MMF_EXISTED, or a create error (above).
+ */
+MMF_API int mmf_event_create(mmf_sync **out, const char *name,
+                             int manual_reset, int initial_state,
+                             int disposition, const mmf_sync_opts *opts);
+
+/* Open the existing event `name`. Returns 0 or an open error (above). */
+MMF_API int mmf_event_open(mmf_sync **out, const char *name);
+
+/*
+ * Signal the event `e`. A manual-reset event releases every waiter, and
+ * every later one until it is reset. An auto-reset event releases exactly
+ * one waiter and resets; with no waiter it stays signaled until one wait
+ * takes it. Setting a signaled event changes nothing.
+ *
+ * Returns the previous state (1 signaled, 0 not), or:
+ *   MMF_EBADF      invalid or closed handle
+ *   MMF_ETYPE      the handle is not an event
+ *   MMF_ECORRUPT   the event's shared state is damaged; nothing changed
+ *   MMF_EBUSY      its internal lock stayed held for over a second
+ */
+MMF_API int mmf_event_set(mmf_sync *e);
+
+/* Make the event `e` nonsignaled. Returns the previous state (1 or 0) or
+ * an error as mmf_event_set(). */
+MMF_API int mmf_event_reset(mmf_sync *e);
+
+/*
+ * Release the threads waiting on `e` at this moment, then leave it
+ * nonsignaled (Windows' PulseEvent): every current waiter of a
+ * manual-reset event, one current waiter of an auto-reset event. Without
+ * waiters nothing is released, and nothing is remembered: a later wait is
+ * not satisfied. A waiter in mmf_sync_wait_all() is released only if its
+ * other objects are signaled when it checks. A thread counts as waiting
+ * from its first unsuccessful check; a waiter whose process was killed
+ * while waiting keeps counting, so a later pulse of an auto-reset event
+ * may release one more waiter than it would on Windows. (Windows itself
+ * calls PulseEvent unreliable; prefer set and reset.)
+ * Returns the previous state (1 or 0) or an error as mmf_event_set().
+ */
+MMF_API int mmf_event_pulse(mmf_sync *e);
+
+/*
+ * Create a semaphore with count `initial` and the given `maximum`. With
+ * MMF_OPEN_OR_CREATE and an existing semaphore of that name, both are
+ * ignored and MMF_EXISTED is returned.
+ * Returns 0 or MMF_EXISTED, or a create error (above), and:
+ *   MMF_EINVAL     maximum <= 0 or > 2^31 - 1, initial < 0, or
+ *                  initial > maximum
+ */
+MMF_API int mmf_semaphore_create(mmf_sync **out, const char *name,
+                                 long initial, long maximum, int disposition,
+                                 const mmf_sync_opts *opts);
+
+/* Open the existing semaphore `name`. Returns 0 or an open error (above). */
+MMF_API int mmf_semaphore_open(mmf_sync **out, const char *name);
+
+/*
+ * Add `count` to the semaphore `s`, releasing as many waiters. If
+ * `previous` is not NULL it receives the count before the release.
+ *
+ * Returns 0, or:
+ *   MMF_EINVAL     count <= 0
+ *   MMF_EOVERFLOW  the count would exceed the maximum ("too many posts"):
+ *                  nothing changes and *previous is not written
+ *   MMF_EBADF, MMF_ECORRUPT, MMF_EBUSY  as for mmf_event_set()
+ *   MMF_ETYPE      the handle is not a semaphore
+ */
+MMF_API int mmf_semaphore_release(mmf_sync *s, long count, long *previous);
+
+/*
+ * Wait until the object `o` (any kind) is signaled, then take it: a mutex
+ * is acquired (as mmf_mutex_lock()), a semaphore's count drops by one, an
+ * auto-reset event is reset; a manual-reset event is left signaled.
+ *
+ * Returns 0, MMF_ABANDONED (a mutex, see mmf_mutex_lock()), or:
+ *   MMF_ETIMEDOUT  not signaled within the timeout (0: not signaled now)
+ *   MMF_EINVAL     timeout out of range
+ *   MMF_EBADF      invalid or closed handle
+ *   MMF_ECORRUPT   the object's shared state is damaged
+ *   MMF_EOVERFLOW  a mutex's recursion count is at its limit
+ *   MMF_EBUSY      the object's internal lock stayed held for over a second
+ */
+MMF_API int mmf_sync_wait(mmf_sync *o, long long timeout_ms);
+
+/*
+ * Wait until at least one of the n objects in `objs` (of any kinds) is
+ * signaled, then take the one with the lowest index among those signaled,
+ * and only that one. The same object may appear more than once.
+ *
+ * Returns its index (0 .. n-1), MMF_ABANDONED_FLAG | index if it is a
+ * mutex that was abandoned (the caller owns it), or:
+ *   MMF_EINVAL     objs NULL, n 0 or above MMF_WAIT_MAX, bad timeout
+ *   MMF_ETIMEDOUT, MMF_EBADF, MMF_ECORRUPT, MMF_EOVERFLOW, MMF_EBUSY
+ *                  as for mmf_sync_wait()
+ */
+MMF_API int mmf_sync_wait_any(mmf_sync *const objs[], size_t n,
+                              long long timeout_ms);
+
+/*
+ * Wait until all n objects in `objs` are signaled at the same time, then
+ * take them all at once. Until then none of them changes: a free mutex in
+ * the set is not taken (another thread may take it meanwhile), no count
+ * drops, no event resets.
+ *
+ * Returns 0, MMF_ABANDONED_FLAG | index where index is the lowest index of
+ * a mutex that was abandoned (the caller owns all the objects), or:
+ *   MMF_EINVAL     objs NULL, n 0 or above MMF_WAIT_MAX, bad timeout, or
+ *                  one object named twice (by one handle or by two)
+ *   MMF_ETIMEDOUT, MMF_EBADF, MMF_ECORRUPT, MMF_EOVERFLOW, MMF_EBUSY
+ *                  as for mmf_sync_wait()
+ */
+MMF_API int mmf_sync_wait_all(mmf_sync *const objs[], size_t n,
+                              long long timeout_ms);
+
+/*
+ * Close a handle. A mutex owned by the calling thread stays owned (it can
+ * be released through another handle, or is abandoned when the thread
+ * exits). If it was the last handle to the object in the whole system, the
+ * name is removed at once.
+ * Returns 0, or MMF_EBADF for an invalid or already closed handle.
+ */
+MMF_API int mmf_sync_close(mmf_sync *o);
+
+/* What mmf_sync_info_get() reports: a snapshot that other threads and
+ * processes may change at once. */
+typedef struct mmf_sync_info {
+    int type;               /* MMF_TYPE_MUTEX, MMF_TYPE_EVENT or
+                               MMF_TYPE_SEMAPHORE */
+    char name[4 * MMF_NAME_MAX + 16]; /* full name with prefix; "" if unnamed */
+    /* Mutex */
+    int64_t owner_pid;      /* process of the owner; 0 if free */
+    int64_t owner_tid;      /* thread id of the owner; 0 if free */
+    unsigned long recursion;/* the owner's recursion count; 0 if free */
+    int abandoned;          /* 1 if its owner died and no thread has
+                               acquired it since, or if the thread that
+                               acquired it after that has not released it */
+    /* Event */
+    int manual_reset;       /* 1 manual-reset, 0 auto-reset */
+    int signaled;           /* event: 1 if signaled */
+    /* Semaphore */
+    long count;             /* current count */
+    long maximum;           /* maximum count */
+    /* Events and semaphores */
+    unsigned long waiters;  /* event: threads waiting on it; semaphore:
+                               threads asleep waiting on it. A waiter
+                               killed while waiting may still be counted */
+} mmf_sync_info;
+
+/*
+ * Describe the object `o` in *info. Returns 0, or MMF_EBADF (invalid
+ * handle) or MMF_ECORRUPT (damaged shared state; *info then holds the type
+ * and name only).
+ */
+MMF_API int mmf_sync_info_get(const mmf_sync *o, mmf_sync_info *info);
 
 #ifdef __cplusplus
 }

@@ -36,12 +36,24 @@ struct mmf__spec {
     int file_fd;          /* external file for file-backed sections, or -1 */
     const void *state;    /* initial type-specific state, or NULL */
     size_t state_len;     /* at most MMF__STATE_BYTES */
+    /* Optional hook run while creating, before the object has a name (so
+     * nobody sees it uninitialised): it initialises the type-specific state
+     * in place in `live`, the new object's header page mapped shared
+     * read-write. Returns 0, MMF__INIT_KEEP to keep the mapping (the hook
+     * then owns it: it must stay mapped, e.g. because a lock in it is held),
+     * or an MMF_E* code that fails the creation. */
+    int (*init)(struct mmf__hdr *live, void *arg);
+    void *init_arg;
 };
+
+/* Returned by a mmf__spec.init hook that keeps its mapping of the header
+ * page (MMF__HDR_SIZE bytes; it unmaps it itself later). */
+#define MMF__INIT_KEEP 1
 
 /*
  * Create (or with MMF_OPEN_OR_CREATE open) an object. `name` NULL makes an
- * unnamed object. `access` is the handle's MMF_ACCESS_* when it opens an
- * existing object. Returns 0, MMF_EXISTED, or an MMF_E* code.
+ * unnamed object. `access` is the handle's MMF_ACCESS_*, for a new object
+ * and for an existing one alike. Returns 0, MMF_EXISTED, or an MMF_E* code.
  */
 int mmf__os_obj_create(const struct mmf__name *name,
                        const struct mmf__spec *spec, int disposition,

@@ -145,7 +145,10 @@ int mmf__os_file_prepare(int fd, unsigned prot, uint64_t *size)
 
 int mmf__os_file_open(const char *path, unsigned prot)
 {
-    int fd = open(path, ((prot & MMF_PROT_WRITE) ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
+     * refused as not a regular file). */
+    int fd = open(path, ((prot & MMF_PROT_WRITE) ? O_RDWR : O_RDONLY) | O_CLOEXEC |
+                            O_NONBLOCK);
     if (fd < 0)
         return errno == EISDIR ? MMF_ENODEV : mmf__posix_err(errno);
     return fd;

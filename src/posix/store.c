@@ -5,7 +5,7 @@
  *
  * Each object is one file, "<store>/mmf.<scope>.<key>", where <store> is
  * /dev/shm (or $MMF_STORE_DIR), <scope> is "u<uid>" for Local\ names and
- * "g" for Global\ names, and <key> is the name after its prefix with every
+ * "g0" for Global\ names, and <key> is the name after its prefix with every
  * byte outside [A-Za-z0-9._-] written as %XX. The fixed "mmf." start means
  * no name can form ".", ".." or a path; a key too long for a file name is
  * replaced by "~" and a 128-bit hash, the full name being kept in the header
@@ -40,6 +40,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,23 +60,71 @@
 #define HUGETLBFS_MAGIC 0x958458f6
 #endif
 
-struct mmf__obj {
+/*
+ * What this process holds of one object: an open file description with the
+ * reference lock, shared by all of the process's handles to the object that
+ * need no more access than its descriptors allow. As on Windows, a handle
+ * is a per-process entry referring to one system object: opening a name
+ * this process already holds, duplicating and closing a handle that is not
+ * the process's last are table operations, without system calls.
+ */
+struct ref {
+    struct ref *next;        /* in `table` (named references) */
     int fd;                  /* object file: holds the reference lock */
     int data_fd;             /* what views map: fd, or the external file */
     uint64_t data_off;       /* offset of the data in data_fd */
-    unsigned access;         /* MMF_ACCESS_* */
+    int writable;            /* descriptors open read-write */
+    unsigned handles;        /* this process's handles using it */
     int named;               /* 1 if linked under path */
     pid_t pid;               /* process that made this reference */
-    struct mmf__hdr *shared; /* mapped header page, or NULL */
+    uint64_t dev, ino;       /* identity of the object file */
     struct mmf__hdr hdr;     /* validated copy */
     char path[PATH_MAX];     /* object file path (named objects) */
 };
+
+/* A handle. */
+struct mmf__obj {
+    struct ref *r;
+    unsigned access;         /* MMF_ACCESS_* */
+    struct mmf__hdr *shared; /* mapped header page, or NULL */
+};
+
+/* Named references of this process, guarded by mmf__os_lock(). After a
+ * fork the child's copy names its parent's references: entries whose pid
+ * is not ours are ignored. */
+static struct ref *table;
+
+/* getpid() is a system call; the pid is cached and reset in fork children. */
+static pid_t cached_pid;
+static pthread_once_t pid_once = PTHREAD_ONCE_INIT;
+
+static void forget_pid(void)
+{
+    cached_pid = 0;
+}
+
+static void watch_forks(void)
+{
+    pthread_atfork(NULL, NULL, forget_pid);
+}
+
+static pid_t self_pid(void)
+{
+    pid_t p;
+    pthread_once(&pid_once, watch_forks);
+    p = __atomic_load_n(&cached_pid, __ATOMIC_RELAXED);
+    if (p == 0) {
+        p = getpid();
+        __atomic_store_n(&cached_pid, p, __ATOMIC_RELAXED);
+    }
+    return p;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Paths                                                                     */
 /* ------------------------------------------------------------------------ */
 
-static const char *store_dir(void)
+const char *mmf__posix_store_dir(void)
 {
     const char *d = getenv("MMF_STORE_DIR");
     return (d != NULL && d[0] == '/') ? d : "/dev/shm";
@@ -101,9 +150,14 @@ static void encode_name(const struct mmf__name *nm, const char *suffix,
                                 nm->global ? "g" : "u",
                                 nm->global ? 0u : (unsigned)geteuid());
     size_t limit = NAME_MAX - strlen(suffix);
+    int too_long = 0;
 
-    for (size_t i = 0; i < nm->key_len && n < cap - 4; i++) {
+    for (size_t i = 0; i < nm->key_len; i++) {
         unsigned char c = (unsigned char)nm->key[i];
+        if (n + 3 > limit || n + 3 >= cap) {
+            too_long = 1; /* the whole key must fit, or it is hashed */
+            break;
+        }
         if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
             (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-') {
             buf[n++] = (char)c;
@@ -113,7 +167,7 @@ static void encode_name(const struct mmf__name *nm, const char *suffix,
             buf[n++] = hex[c & 15];
         }
     }
-    if (n > limit) {
+    if (too_long) {
         n = (size_t)snprintf(buf, cap, "mmf.%s%u.~%016llx%016llx",
                              nm->global ? "g" : "u",
                              nm->global ? 0u : (unsigned)geteuid(),
@@ -130,7 +184,7 @@ static int object_path(const struct mmf__name *nm, char *path, size_t cap)
 {
     char file[NAME_MAX + 1];
     encode_name(nm, "", file, sizeof file);
-    if ((size_t)snprintf(path, cap, "%s/%s", store_dir(), file) >= cap)
+    if ((size_t)snprintf(path, cap, "%s/%s", mmf__posix_store_dir(), file) >= cap)
         return MMF_ENAMETOOLONG;
     return 0;
 }
@@ -147,7 +201,7 @@ static int ref_lock(int fd, short type)
 }
 
 /* 1 if an OFD other than fd's holds a reference, 0 if none, < 0 error. */
-static int other_holders(int fd)
+int mmf__posix_other_holders(int fd)
 {
     struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0,
                        .l_len = 1};
@@ -199,13 +253,41 @@ static int path_is(const char *path, int fd)
            a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-/* Remove the data file of a huge-page section along with its name. */
-static void unlink_object(const char *path, const struct mmf__hdr *h)
+/*
+ * 1 if the header names the huge-page data file of this object: the header
+ * is untrusted (anyone may plant a stale entry in a Global\ store, hoping
+ * that root's `mmf gc` deletes a path of its choosing), so the file must
+ * be in a hugetlbfs mount, be the recorded file, have an mmf name and
+ * belong to the object file's owner.
+ */
+static int huge_data_is_ours(const struct mmf__hdr *h, const struct stat *obj)
 {
-    if ((h->flags & MMF_SEC_LARGE_PAGES) && (h->flags & MMF__HF_FILE))
-        unlink(h->path);
-    unlink(path);
+    struct statfs sf;
+    struct stat st;
+    const char *base = strrchr(h->path, '/');
+
+    if (!(h->flags & MMF_SEC_LARGE_PAGES) || !(h->flags & MMF__HF_FILE))
+        return 0;
+    return base != NULL && strncmp(base + 1, "mmf.", 4) == 0 &&
+           lstat(h->path, &st) == 0 && S_ISREG(st.st_mode) &&
+           (uint64_t)st.st_dev == h->file_dev &&
+           (uint64_t)st.st_ino == h->file_ino && st.st_uid == obj->st_uid &&
+           statfs(h->path, &sf) == 0 && sf.f_type == HUGETLBFS_MAGIC;
 }
+
+/* Remove the name at path (open as fd), and the data file of a huge-page
+ * section with it when the header really names one. Returns unlink()'s
+ * result for the name. */
+static int unlink_object(const char *path, int fd, const struct mmf__hdr *h)
+{
+    struct stat st;
+    if (fstat(fd, &st) == 0 && huge_data_is_ours(h, &st))
+        unlink(h->path);
+    return unlink(path);
+}
+
+/* open_path's verdict on a stale object it may not remove. */
+#define STALE_STUCK (-100000)
 
 /* ------------------------------------------------------------------------ */
 /* Building a reference from an open object file                            */
@@ -216,22 +298,28 @@ static int open_flags(unsigned access)
     return (access & MMF_ACCESS_WRITE) ? O_RDWR : O_RDONLY;
 }
 
-/* Read and validate the header of the object file fd into o->hdr. */
-static int load_header(int fd, struct mmf__hdr *h)
+/* Read and validate the header of the object file fd, whose fstat is st. */
+static int load_header_st(int fd, const struct stat *st, struct mmf__hdr *h)
+{
+    if (!S_ISREG(st->st_mode) || st->st_size < (off_t)sizeof *h)
+        return MMF_ECORRUPT;
+    if (pread(fd, h, sizeof *h, 0) != (ssize_t)sizeof *h)
+        return MMF_ECORRUPT;
+    return mmf__hdr_validate(h, (uint64_t)st->st_size);
+}
+
+int mmf__posix_load_header(int fd, struct mmf__hdr *h)
 {
     struct stat st;
     if (fstat(fd, &st) != 0)
         return mmf__posix_err(errno);
-    if (!S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof *h)
-        return MMF_ECORRUPT;
-    if (pread(fd, h, sizeof *h, 0) != (ssize_t)sizeof *h)
-        return MMF_ECORRUPT;
-    return mmf__hdr_validate(h, (uint64_t)st.st_size);
+    return load_header_st(fd, &st, h);
 }
 
 /* Open the external data file a header names, checking it is the same file
  * the creator used. */
-static int open_external(const struct mmf__hdr *h, unsigned access)
+static int open_external(const struct mmf__hdr *h, const struct stat *obj,
+                         unsigned access)
 {
     struct stat st;
     int fd = open(h->path, open_flags(access) | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -242,32 +330,123 @@ static int open_external(const struct mmf__hdr *h, unsigned access)
         close(fd);
         return MMF_ENOENT; /* renamed, deleted or replaced since */
     }
+    /* The header is untrusted: an object planted under a Global\ name
+     * could name any file the opener may write (say, root opening it and
+     * /etc/shadow). Only follow it to a file of the object's own owner, or
+     * when the object belongs to root. */
+    if (st.st_uid != obj->st_uid && obj->st_uid != 0) {
+        close(fd);
+        return MMF_EACCES;
+    }
     return fd;
 }
 
-/* Make o from an object file fd (already holding its reference lock) and
- * a validated header. Takes ownership of fd. */
-static int finish_obj(int fd, const struct mmf__hdr *h, unsigned access,
-                      int data_fd, mmf__obj **out)
+/* A new handle on reference r (whose handle count the caller raised). */
+static int new_handle(struct ref *r, unsigned access, mmf__obj **out)
 {
     mmf__obj *o = calloc(1, sizeof *o);
-    if (o == NULL) {
+    if (o == NULL)
+        return MMF_ENOMEM;
+    o->r = r;
+    o->access = access;
+    *out = o;
+    return 0;
+}
+
+static void release_ref(struct ref *r);
+
+/*
+ * Make a reference from the object file fd (already holding its reference
+ * lock, open read-write if `writable`) and a validated header, and its
+ * first handle. `path` is the name's store path, or NULL for an unnamed
+ * object. Takes ownership of fd and data_fd.
+ */
+static int finish_obj(int fd, const struct mmf__hdr *h, unsigned access,
+                      int data_fd, int writable, const char *path,
+                      const struct stat *known, mmf__obj **out)
+{
+    struct ref *r = calloc(1, sizeof *r);
+    struct stat st;
+    int rc;
+
+    if (r == NULL) {
         if (data_fd >= 0 && data_fd != fd)
             close(data_fd);
         close(fd);
         return MMF_ENOMEM;
     }
-    o->fd = fd;
-    o->access = access;
-    o->pid = getpid();
-    o->hdr = *h;
+    r->fd = fd;
+    r->writable = writable;
+    r->handles = 1;
+    r->pid = self_pid();
+    r->hdr = *h;
     if (h->flags & MMF__HF_FILE) {
-        o->data_fd = data_fd;
-        o->data_off = 0;
+        r->data_fd = data_fd;
+        r->data_off = 0;
     } else {
-        o->data_fd = fd;
-        o->data_off = h->hdr_size;
+        r->data_fd = fd;
+        r->data_off = h->hdr_size;
     }
+    if (known != NULL || fstat(fd, &st) == 0) {
+        r->dev = (uint64_t)(known ? known->st_dev : st.st_dev);
+        r->ino = (uint64_t)(known ? known->st_ino : st.st_ino);
+    }
+    if (path != NULL) {
+        r->named = 1;
+        snprintf(r->path, sizeof r->path, "%s", path);
+    }
+    if ((rc = new_handle(r, access, out)) < 0) {
+        release_ref(r);
+        return rc;
+    }
+    if (r->named) {
+        mmf__os_lock();
+        r->next = table;
+        table = r;
+        mmf__os_unlock();
+    }
+    return 0;
+}
+
+/*
+ * This process's reference to the object at path that allows `access`, if
+ * it has one: a new handle on it in *out, and 0; MMF_ETYPE for an object of
+ * another type; MMF_ENOENT when there is none (nothing was done). Holding a
+ * reference keeps the name linked, so no system call is needed.
+ */
+static int lookup(const char *path, uint32_t type, unsigned access,
+                  mmf__obj **out)
+{
+    pid_t me = self_pid();
+    mmf__obj *o;
+    struct ref *r;
+    int rc = MMF_ENOENT;
+
+    if (table == NULL)
+        return MMF_ENOENT; /* a racy peek, only to skip the allocation */
+    if ((o = calloc(1, sizeof *o)) == NULL)
+        return MMF_ENOMEM;
+    mmf__os_lock();
+    for (r = table; r != NULL; r = r->next) {
+        if (r->pid != me || strcmp(r->path, path) != 0)
+            continue;
+        if (r->hdr.type != type) {
+            rc = MMF_ETYPE;
+            break;
+        }
+        if ((access & MMF_ACCESS_WRITE) && !r->writable)
+            continue; /* a read-only reference; look for another */
+        r->handles++;
+        rc = 0;
+        break;
+    }
+    mmf__os_unlock();
+    if (rc != 0) {
+        free(o);
+        return rc;
+    }
+    o->r = r;
+    o->access = access;
     *out = o;
     return 0;
 }
@@ -297,14 +476,19 @@ static int open_path(const char *path, const struct mmf__name *nm,
         int fd, rc, data_fd = -1;
 
         fd = open(path, open_flags(access) | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-        if (fd < 0)
-            return errno == ELOOP ? MMF_ECORRUPT : mmf__posix_err(errno);
+        if (fd < 0) /* a symlink or a directory is not an object of ours */
+            return errno == ELOOP || errno == EISDIR ? MMF_ECORRUPT
+                                                     : mmf__posix_err(errno);
         if ((rc = gate_take(fd)) < 0) {
             close(fd);
             return rc;
         }
         if (fstat(fd, &st) != 0) {
             rc = mmf__posix_err(errno);
+            goto fail;
+        }
+        if (!S_ISREG(st.st_mode)) { /* a FIFO, a device: not ours */
+            rc = MMF_ECORRUPT;
             goto fail;
         }
         if (st.st_nlink == 0) { /* removed by a closer while we waited */
@@ -316,21 +500,25 @@ static int open_path(const char *path, const struct mmf__name *nm,
             rc = MMF_EACCES; /* someone else's file squats our name */
             goto fail;
         }
-        rc = other_holders(fd);
+        rc = mmf__posix_other_holders(fd);
         if (rc < 0)
             goto fail;
         if (rc == 0) {
             /* Stale: every holder died. Reclaim it as if it were absent.
              * Read the header first, to find a huge-page data file. */
-            if (load_header(fd, &h) == 0 && path_is(path, fd))
-                unlink_object(path, &h);
-            else if (path_is(path, fd))
-                unlink(path);
+            int gone = 1;
+            if (path_is(path, fd)) {
+                if (load_header_st(fd, &st, &h) != 0)
+                    h.flags = 0;
+                gone = unlink_object(path, fd, &h) == 0 || errno == ENOENT;
+            }
             gate_drop(fd);
             close(fd);
-            return MMF_ENOENT;
+            /* Another user's stale file in the sticky store cannot be
+             * removed: absent for an open, but in the way of a create. */
+            return gone ? MMF_ENOENT : STALE_STUCK;
         }
-        if ((rc = load_header(fd, &h)) < 0)
+        if ((rc = load_header_st(fd, &st, &h)) < 0)
             goto fail;
         if (strcmp(h.name, nm->full) != 0) {
             rc = MMF_ECORRUPT;
@@ -343,7 +531,7 @@ static int open_path(const char *path, const struct mmf__name *nm,
         if ((rc = check_access(&h, access)) < 0)
             goto fail;
         if (h.flags & MMF__HF_FILE) {
-            if ((data_fd = open_external(&h, access)) < 0) {
+            if ((data_fd = open_external(&h, &st, access)) < 0) {
                 rc = data_fd;
                 goto fail;
             }
@@ -354,18 +542,27 @@ static int open_path(const char *path, const struct mmf__name *nm,
             goto fail;
         }
         gate_drop(fd);
-        rc = finish_obj(fd, &h, access, data_fd, out);
-        if (rc == 0) {
-            (*out)->named = 1;
-            snprintf((*out)->path, sizeof (*out)->path, "%s", path);
-        }
-        return rc;
+        return finish_obj(fd, &h, access, data_fd, (access & MMF_ACCESS_WRITE) != 0,
+                          path, &st, out);
 fail:
         gate_drop(fd);
         close(fd);
         return rc;
     }
     return MMF_EBUSY;
+}
+
+/* Open the object at path: from this process's table when it holds it
+ * already, else from the store. */
+static int open_named(const char *path, const struct mmf__name *nm,
+                      uint32_t type, unsigned access, mmf__obj **out)
+{
+    int rc = lookup(path, type, access, out);
+    if (rc == 0 && (rc = check_access(&(*out)->r->hdr, access)) < 0)
+        mmf__os_obj_close(*out);
+    if (rc != MMF_ENOENT)
+        return rc;
+    return open_path(path, nm, type, access, out);
 }
 
 int mmf__os_obj_open(const struct mmf__name *nm, uint32_t type,
@@ -375,7 +572,8 @@ int mmf__os_obj_open(const struct mmf__name *nm, uint32_t type,
     int rc = object_path(nm, path, sizeof path);
     if (rc < 0)
         return rc;
-    return open_path(path, nm, type, access, out);
+    rc = open_named(path, nm, type, access, out);
+    return rc == STALE_STUCK ? MMF_ENOENT : rc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -501,6 +699,21 @@ static int describe_file(int fd, struct mmf__hdr *h)
     return 0;
 }
 
+/* Run the type's init hook on the header page of the unnamed object file
+ * fd, mapped shared: state such as process-shared locks must be
+ * initialised in place, not copied. The hook may keep the mapping. */
+static int run_init(int fd, const struct mmf__spec *sp)
+{
+    void *p = mmap(NULL, MMF__HDR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    int rc;
+    if (p == MAP_FAILED)
+        return mmf__posix_err(errno);
+    rc = sp->init((struct mmf__hdr *)p, sp->init_arg);
+    if (rc != MMF__INIT_KEEP)
+        munmap(p, MMF__HDR_SIZE);
+    return rc < 0 ? rc : 0;
+}
+
 /* Build a complete, unnamed object file. Returns its fd (holding the
  * reference lock) and sets *data_fd, or < 0. */
 static int build_object(const struct mmf__name *nm, const struct mmf__spec *sp,
@@ -549,7 +762,7 @@ static int build_object(const struct mmf__name *nm, const struct mmf__spec *sp,
         h->data_size = (h->size + page - 1) / page * page;
     }
 
-    fd = open(store_dir(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    fd = open(mmf__posix_store_dir(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd < 0) {
         rc = errno == ENOENT ? MMF_ENOTSUP : mmf__posix_err(errno);
         goto fail;
@@ -568,6 +781,8 @@ static int build_object(const struct mmf__name *nm, const struct mmf__spec *sp,
         rc = errno ? mmf__posix_err(errno) : MMF_ENOSPC;
         goto fail_fd;
     }
+    if (sp->init != NULL && (rc = run_init(fd, sp)) < 0)
+        goto fail_fd;
     if ((rc = ref_lock(fd, F_RDLCK)) < 0)
         goto fail_fd;
     return fd;
@@ -595,7 +810,7 @@ int mmf__os_obj_create(const struct mmf__name *nm, const struct mmf__spec *sp,
         return MMF_ENOMEM;
     if (nm == NULL) {
         fd = build_object(NULL, sp, h, &data_fd);
-        rc = fd < 0 ? fd : finish_obj(fd, h, MMF_ACCESS_ALL, data_fd, out);
+        rc = fd < 0 ? fd : finish_obj(fd, h, access, data_fd, 1, NULL, NULL, out);
         free(h);
         return rc;
     }
@@ -604,7 +819,7 @@ int mmf__os_obj_create(const struct mmf__name *nm, const struct mmf__spec *sp,
 
     for (int attempt = 0; attempt < 1000; attempt++) {
         if (disposition == MMF_OPEN_OR_CREATE) {
-            rc = open_path(path, nm, sp->type, access, out);
+            rc = open_named(path, nm, sp->type, access, out);
             if (rc == 0) {
                 rc = MMF_EXISTED;
                 goto out;
@@ -619,11 +834,7 @@ int mmf__os_obj_create(const struct mmf__name *nm, const struct mmf__spec *sp,
         }
         snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
         if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0) {
-            rc = finish_obj(fd, h, MMF_ACCESS_ALL, data_fd, out);
-            if (rc == 0) {
-                (*out)->named = 1;
-                snprintf((*out)->path, sizeof (*out)->path, "%s", path);
-            }
+            rc = finish_obj(fd, h, access, data_fd, 1, path, NULL, out);
             goto out;
         }
         rc = errno == EEXIST ? MMF_EEXIST : mmf__posix_err(errno);
@@ -638,7 +849,7 @@ int mmf__os_obj_create(const struct mmf__name *nm, const struct mmf__spec *sp,
             /* The name exists: report it unless its holders all died, in
              * which case open_path reclaims it and we try again. */
             mmf__obj *o;
-            rc = open_path(path, nm, sp->type, access, &o);
+            rc = open_named(path, nm, sp->type, access, &o);
             if (rc == 0) {
                 mmf__os_obj_close(o);
                 rc = MMF_EEXIST;
@@ -649,7 +860,8 @@ int mmf__os_obj_create(const struct mmf__name *nm, const struct mmf__spec *sp,
             if (rc != MMF_ENOENT) {
                 /* Not ours to open (permissions, corrupt header): the name
                  * is still taken. */
-                rc = rc == MMF_EACCES || rc == MMF_ECORRUPT ? rc : MMF_EEXIST;
+                rc = rc == MMF_EACCES || rc == MMF_ECORRUPT || rc == STALE_STUCK
+                         ? rc : MMF_EEXIST;
                 goto out;
             }
         }
@@ -657,34 +869,64 @@ int mmf__os_obj_create(const struct mmf__name *nm, const struct mmf__spec *sp,
     rc = MMF_EBUSY;
 out:
     free(h);
-    return rc;
+    return rc == STALE_STUCK ? MMF_EACCES : rc;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Closing and duplicating                                                   */
 /* ------------------------------------------------------------------------ */
 
-void mmf__os_obj_close(mmf__obj *o)
+/* Drop this process's reference r: under the gate, the last reference in
+ * the system removes the name. */
+static void release_ref(struct ref *r)
 {
-    int owner = o->pid == getpid();
-
-    if (o->shared != NULL)
-        munmap(o->shared, MMF__HDR_SIZE);
     /* A forked child closing a handle it inherited shares the parent's OFD:
      * it must neither drop the parent's lock nor decide "last". If the gate
      * cannot be had, the name is left for the next open to reclaim. */
-    if (o->named && owner && gate_take(o->fd) == 0) {
-        if (other_holders(o->fd) == 0 && path_is(o->path, o->fd))
-            unlink_object(o->path, &o->hdr);
-        ref_lock(o->fd, F_UNLCK);
-        gate_drop(o->fd);
+    int owner = r->pid == self_pid();
+    struct stat st;
+
+    if (r->named && owner && gate_take(r->fd) == 0) {
+        if (mmf__posix_other_holders(r->fd) == 0 && lstat(r->path, &st) == 0 &&
+            (uint64_t)st.st_dev == r->dev && (uint64_t)st.st_ino == r->ino)
+            unlink_object(r->path, r->fd, &r->hdr);
+        ref_lock(r->fd, F_UNLCK);
+        gate_drop(r->fd);
     } else if (owner) {
-        ref_lock(o->fd, F_UNLCK);
+        ref_lock(r->fd, F_UNLCK);
     }
-    if (o->data_fd != o->fd)
-        close(o->data_fd);
-    close(o->fd);
+    if (r->data_fd != r->fd && r->data_fd >= 0)
+        close(r->data_fd);
+    close(r->fd);
+    free(r);
+}
+
+/* One handle fewer on r; the process's last one releases the reference. */
+static void unref(struct ref *r)
+{
+    int last;
+
+    mmf__os_lock();
+    last = --r->handles == 0;
+    if (last && r->named) {
+        struct ref **p = &table;
+        while (*p != NULL && *p != r)
+            p = &(*p)->next;
+        if (*p == r)
+            *p = r->next;
+    }
+    mmf__os_unlock();
+    if (last)
+        release_ref(r);
+}
+
+void mmf__os_obj_close(mmf__obj *o)
+{
+    struct ref *r = o->r;
+    if (o->shared != NULL)
+        munmap(o->shared, MMF__HDR_SIZE);
     free(o);
+    unref(r);
 }
 
 /* A new OFD for the file open as fd, with the given access. */
@@ -697,22 +939,25 @@ static int reopen(int fd, unsigned access, int cloexec)
     return nfd >= 0 ? nfd : mmf__posix_err(errno);
 }
 
-/* A new reference: new OFDs for the object (locked) and external file. */
+/* A new reference for another process: new OFDs for the object (locked)
+ * and its external file, opened for `access` only, so the receiver's
+ * access is enforced by the kernel. */
 static int new_ref(mmf__obj *o, unsigned access, int cloexec, int *fd_out,
                    int *data_out)
 {
+    struct ref *r = o->r;
     int fd, data_fd = -1, rc;
 
     if ((access & ~o->access) != 0)
         return MMF_EACCES;
-    if ((fd = reopen(o->fd, access, cloexec)) < 0)
+    if ((fd = reopen(r->fd, access, cloexec)) < 0)
         return fd;
     if ((rc = ref_lock(fd, F_RDLCK)) < 0) {
         close(fd);
         return rc;
     }
-    if (o->data_fd != o->fd) {
-        if ((data_fd = reopen(o->data_fd, access, cloexec)) < 0) {
+    if (r->data_fd != r->fd) {
+        if ((data_fd = reopen(r->data_fd, access, cloexec)) < 0) {
             close(fd);
             return data_fd;
         }
@@ -722,28 +967,24 @@ static int new_ref(mmf__obj *o, unsigned access, int cloexec, int *fd_out,
     return 0;
 }
 
-static int adopt(mmf__obj *src, int fd, int data_fd, unsigned access,
-                 mmf__obj **out)
-{
-    int rc = finish_obj(fd, &src->hdr, access, data_fd, out);
-    if (rc == 0 && src->named) {
-        (*out)->named = 1;
-        memcpy((*out)->path, src->path, sizeof src->path);
-    }
-    return rc;
-}
-
+/* Within a process a duplicate is another handle on the same reference:
+ * its narrower access is enforced by the library. */
 int mmf__os_obj_dup(mmf__obj *o, unsigned access, mmf__obj **out)
 {
-    int fd, data_fd, rc;
-    if ((rc = new_ref(o, access, 1, &fd, &data_fd)) < 0)
-        return rc;
-    return adopt(o, fd, data_fd, access, out);
+    int rc;
+    if ((access & ~o->access) != 0)
+        return MMF_EACCES;
+    mmf__os_lock();
+    o->r->handles++;
+    mmf__os_unlock();
+    if ((rc = new_handle(o->r, access, out)) < 0)
+        unref(o->r);
+    return rc;
 }
 
 const struct mmf__hdr *mmf__os_obj_hdr(const mmf__obj *o)
 {
-    return &o->hdr;
+    return &o->r->hdr;
 }
 
 unsigned mmf__os_obj_access(const mmf__obj *o)
@@ -751,11 +992,16 @@ unsigned mmf__os_obj_access(const mmf__obj *o)
     return o->access;
 }
 
+int mmf__posix_obj_fd(const mmf__obj *o)
+{
+    return o->r->fd;
+}
+
 struct mmf__hdr *mmf__os_obj_shared_hdr(mmf__obj *o)
 {
     if (o->shared == NULL && (o->access & MMF_ACCESS_WRITE)) {
         void *p = mmap(NULL, MMF__HDR_SIZE, PROT_READ | PROT_WRITE,
-                       MAP_SHARED, o->fd, 0);
+                       MAP_SHARED, o->r->fd, 0);
         if (p != MAP_FAILED)
             o->shared = p;
     }
@@ -764,8 +1010,8 @@ struct mmf__hdr *mmf__os_obj_shared_hdr(mmf__obj *o)
 
 int mmf__os_obj_commit(mmf__obj *o, uint64_t offset, uint64_t len)
 {
-    return commit_range(o->data_fd, o->data_off + offset, len,
-                        (o->hdr.flags & MMF_SEC_LARGE_PAGES) != 0);
+    return commit_range(o->r->data_fd, o->r->data_off + offset, len,
+                        (o->r->hdr.flags & MMF_SEC_LARGE_PAGES) != 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -784,15 +1030,15 @@ int mmf__os_map(mmf__obj *o, uint64_t offset, size_t len, unsigned prot,
         p |= PROT_READ | PROT_WRITE;
     if (prot & MMF_MAP_EXEC)
         p |= PROT_EXEC;
-    if (o->hdr.flags & MMF_SEC_LARGE_PAGES) {
+    if (o->r->hdr.flags & MMF_SEC_LARGE_PAGES) {
         struct statfs sf;
-        if (fstatfs(o->data_fd, &sf) == 0 && sf.f_bsize > 0 &&
+        if (fstatfs(o->r->data_fd, &sf) == 0 && sf.f_bsize > 0 &&
             offset % (uint64_t)sf.f_bsize != 0)
             return MMF_EALIGN;
     }
     if (fixed != NULL)
         flags |= MAP_FIXED_NOREPLACE;
-    a = mmap(fixed, len, p, flags, o->data_fd, (off_t)(o->data_off + offset));
+    a = mmap(fixed, len, p, flags, o->r->data_fd, (off_t)(o->r->data_off + offset));
     if (a == MAP_FAILED) {
         if (errno == EEXIST)
             return MMF_EFAULT;
@@ -805,9 +1051,9 @@ int mmf__os_map(mmf__obj *o, uint64_t offset, size_t len, unsigned prot,
         return MMF_EFAULT;
     }
     *cookie = -1;
-    if ((o->hdr.flags & MMF__HF_FILE) && !(o->hdr.flags & MMF_SEC_LARGE_PAGES)) {
+    if ((o->r->hdr.flags & MMF__HF_FILE) && !(o->r->hdr.flags & MMF_SEC_LARGE_PAGES)) {
         /* Keep the file for flushing this view after the handle closes. */
-        int fd = fcntl(o->data_fd, F_DUPFD_CLOEXEC, 0);
+        int fd = fcntl(o->r->data_fd, F_DUPFD_CLOEXEC, 0);
         if (fd < 0) {
             munmap(a, len);
             return mmf__posix_err(errno);
@@ -870,7 +1116,7 @@ static int adopt_received(int fd, int data_fd, unsigned access, mmf__obj **out)
         rc = MMF_ENOMEM;
         goto fail;
     }
-    if ((rc = load_header(fd, h)) < 0)
+    if ((rc = mmf__posix_load_header(fd, h)) < 0)
         goto fail;
     /* The descriptors' open mode is the real limit on access. */
     fl = fcntl(fd, F_GETFL);
@@ -891,13 +1137,15 @@ static int adopt_received(int fd, int data_fd, unsigned access, mmf__obj **out)
      * export or send, which lock before handing it over). */
     if ((rc = ref_lock(fd, F_RDLCK)) < 0)
         goto fail;
-    rc = finish_obj(fd, h, access, data_fd, out);
-    if (rc == 0 && h->name_len > 0) {
+    {
+        /* A named object received is named here too if its name leads to
+         * the same file (a Local\ name of another user does not). */
         struct mmf__name nm;
-        if (mmf__name_parse(h->name, 0, &nm) == 0 &&
-            object_path(&nm, (*out)->path, sizeof (*out)->path) == 0 &&
-            path_is((*out)->path, fd))
-            (*out)->named = 1;
+        char path[PATH_MAX];
+        int named = h->name_len > 0 && mmf__name_parse(h->name, 0, &nm) == 0 &&
+                    object_path(&nm, path, sizeof path) == 0 && path_is(path, fd);
+        rc = finish_obj(fd, h, access, data_fd, (access & MMF_ACCESS_WRITE) != 0,
+                        named ? path : NULL, NULL, out);
     }
     free(h);
     return rc;
@@ -1009,4 +1257,48 @@ int mmf__os_recv(int sock, mmf__obj **out)
         return MMF_EINVAL;
     }
     return adopt_received(fds[0], fds[1], w.access, out);
+}
+
+/* ------------------------------------------------------------------------ */
+/* For the inspection API (src/posix/inspect.c)                             */
+/* ------------------------------------------------------------------------ */
+
+int mmf__posix_object_path(const struct mmf__name *nm, char *path, size_t cap)
+{
+    return object_path(nm, path, cap);
+}
+
+int mmf__posix_reclaim(const char *path)
+{
+    struct mmf__hdr h;
+    struct stat st;
+    int fd, rc;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ELOOP) /* a symbolic link squats the name: no holder */
+            return unlink(path) == 0 ? 0 : mmf__posix_err(errno);
+        return mmf__posix_err(errno);
+    }
+    if ((rc = gate_take(fd)) < 0) {
+        close(fd);
+        return rc;
+    }
+    if (fstat(fd, &st) != 0) {
+        rc = mmf__posix_err(errno);
+    } else if (st.st_nlink == 0 || !path_is(path, fd)) {
+        rc = MMF_ENOENT; /* reclaimed or replaced by someone else meanwhile */
+    } else if ((rc = mmf__posix_other_holders(fd)) > 0) {
+        rc = MMF_EBUSY;
+    } else if (rc == 0) {
+        /* The same order as unlink_object(), but errors are reported: a
+         * sticky store refuses to delete another user's file. */
+        if (mmf__posix_load_header(fd, &h) == 0 && huge_data_is_ours(&h, &st))
+            unlink(h.path);
+        if (unlink(path) != 0)
+            rc = errno == EPERM ? MMF_EACCES : mmf__posix_err(errno);
+    }
+    gate_drop(fd);
+    close(fd);
+    return rc;
 }

@@ -1,0 +1,670 @@
+/*
+ * bench_section.c - sections: mmf against the raw POSIX calls it wraps.
+ *
+ * Each row times one operation both ways in the same run. The two sides
+ * alternate batch by batch (and swap which goes first every round), so
+ * that frequency changes, other load and cache state hit both alike; the
+ * figure reported is the median over batches.
+ *
+ *   create_map_touch_close   create a named 1 MiB section, map it, write
+ *                            a byte of its first page, unmap, close (the
+ *                            close removes the name). Raw: shm_open(O_CREAT |
+ *                            O_EXCL) + ftruncate + mmap + write + munmap +
+ *                            close + shm_unlink. ns per operation.
+ *   create_..._reserve       the same with MMF_SEC_RESERVE: mmf then skips
+ *                            the up-front commit (fallocate) that the raw
+ *                            side never does. For information.
+ *   open_map_close           open an existing 1 MiB section (kept alive by
+ *                            a handle this program holds), map, unmap,
+ *                            close. Raw: shm_open(O_RDWR) + mmap + munmap
+ *                            + close. ns per operation. A process that
+ *                            holds the section opens it from its own
+ *                            handle table, without system calls.
+ *   open_..._other_process   the same, but the section is held by another
+ *                            process only, so every open goes to the store
+ *                            (lock, header check) and every close decides
+ *                            "last handle?". For information.
+ *   first_touch_per_mib      write one byte per 4 KiB page of a fresh
+ *                            256 MiB view; only the touching is timed. ns
+ *                            per MiB. The mmf section is committed, so
+ *                            its pages were allocated (untimed) at create.
+ *   first_touch_..._reserve  the same with MMF_SEC_RESERVE, which is what
+ *                            the raw side does. For information.
+ *
+ * Usage: bench_section [--json] [--quick] [--iterations N]
+ *   --iterations N  operations per side for the per-operation rows
+ *                   (default 5000, in batches of 100)
+ *   --quick         a smoke run of a few seconds (fewer operations, and
+ *                   3 views of 64 MiB for first_touch_per_mib)
+ *   --json          print only a JSON array of {name, mmf_ns, raw_ns, ratio}
+ *
+ * Every object has a name made unique by the pid. On any failure the
+ * program names the failing call, removes what it made and exits with 1.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mmf.h"
+
+#define SMALL_SIZE ((size_t)1 << 20)
+#define TOUCH_SIZE ((size_t)256 << 20)
+#define QUICK_TOUCH_SIZE ((size_t)64 << 20)
+#define TOUCH_STRIDE 4096u
+#define BATCH 100
+#define DEFAULT_ITERATIONS 5000
+#define QUICK_ITERATIONS 400
+#define QUICK_BATCH 50
+#define TOUCH_REPS 21
+#define QUICK_TOUCH_REPS 3
+
+/* ------------------------------------------------------------------------ */
+/* What exists right now, so that a failure anywhere can remove it all       */
+/* ------------------------------------------------------------------------ */
+
+enum { OBJ_A, OBJ_B, OBJ_C, OBJ_COUNT };
+
+static struct {
+    char mmf_name[OBJ_COUNT][64];   /* mmf names (no slash) */
+    char raw_name[OBJ_COUNT][64];   /* shm_open names ("/...") */
+    int raw_live[OBJ_COUNT];        /* 1 while the raw name exists */
+    mmf_section *sec;               /* handle of the operation in progress */
+    mmf_section *held;              /* the handle that keeps row (b) alive */
+    void *view;                     /* mmf view in progress */
+    int raw_fd;                     /* raw descriptor in progress */
+    int raw_held_fd;                /* keeps row (b)'s raw object open */
+    pid_t holder;                   /* child holding row (b) for the
+                                       other-process variant, or 0 */
+    void *raw_map;                  /* raw mapping in progress */
+    size_t raw_len;
+} g = {.raw_fd = -1, .raw_held_fd = -1};
+
+static void cleanup(void)
+{
+    if (g.holder > 0) {
+        mmf_section *s;
+        kill(g.holder, SIGKILL);
+        waitpid(g.holder, NULL, 0);
+        g.holder = 0;
+        /* Its holder died: this open reclaims the stale object. */
+        if (mmf_section_open(&s, g.mmf_name[OBJ_B], MMF_ACCESS_READ) == 0)
+            mmf_section_close(s);
+    }
+    if (g.view != NULL)
+        mmf_view_unmap(g.view);
+    if (g.sec != NULL)
+        mmf_section_close(g.sec);
+    if (g.held != NULL)
+        mmf_section_close(g.held);
+    if (g.raw_map != NULL)
+        munmap(g.raw_map, g.raw_len);
+    if (g.raw_fd >= 0)
+        close(g.raw_fd);
+    if (g.raw_held_fd >= 0)
+        close(g.raw_held_fd);
+    for (int i = 0; i < OBJ_COUNT; i++) {
+        if (g.raw_live[i])
+            shm_unlink(g.raw_name[i]);
+    }
+    g.view = NULL;
+    g.sec = g.held = NULL;
+    g.raw_map = NULL;
+    g.raw_fd = g.raw_held_fd = -1;
+}
+
+/* SIGINT, SIGTERM and SIGHUP only set a flag: the loops stop at the next
+ * batch, where cleanup() can run outside a signal handler. (An mmf object
+ * left by a killed process would only be reclaimed when its name is used
+ * again, which a pid-unique name never is.) */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void stop_if_signalled(void)
+{
+    int sig = stop_signal;
+    if (sig != 0) {
+        cleanup();
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+}
+
+static void fail_mmf(const char *call, int rc)
+{
+    fprintf(stderr, "bench_section: %s: %s (%s)\n", call, mmf_strerror(rc),
+            mmf_err_name(rc));
+    cleanup();
+    exit(1);
+}
+
+static void fail_sys(const char *call)
+{
+    fprintf(stderr, "bench_section: %s: %s\n", call, strerror(errno));
+    cleanup();
+    exit(1);
+}
+
+#define CHECK_MMF(call, expr)                                                  \
+    do {                                                                       \
+        int rc_ = (expr);                                                      \
+        if (rc_ < 0)                                                           \
+            fail_mmf(call, rc_);                                               \
+    } while (0)
+
+#define CHECK_SYS(call, ok)                                                    \
+    do {                                                                       \
+        if (!(ok))                                                             \
+            fail_sys(call);                                                    \
+    } while (0)
+
+/* ------------------------------------------------------------------------ */
+/* Timing                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        fail_sys("clock_gettime");
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The operations                                                            */
+/* ------------------------------------------------------------------------ */
+
+static void touch_first_page(void *p)
+{
+    *(volatile unsigned char *)p = 1;
+}
+
+/* (a) mmf: create + map + touch + unmap + close. */
+static void mmf_create_map_touch_close(unsigned flags)
+{
+    mmf_section_opts opts = {0, flags, 0};
+    void *p = NULL;
+
+    CHECK_MMF("mmf_section_create",
+              mmf_section_create(&g.sec, g.mmf_name[OBJ_A], SMALL_SIZE,
+                                 MMF_CREATE_NEW, &opts));
+    CHECK_MMF("mmf_view_map", mmf_view_map(g.sec, MMF_MAP_WRITE, 0, SMALL_SIZE, 0, &p));
+    g.view = p;
+    touch_first_page(p);
+    g.view = NULL;
+    CHECK_MMF("mmf_view_unmap", mmf_view_unmap(p));
+    CHECK_MMF("mmf_section_close", mmf_section_close(g.sec));
+    g.sec = NULL;
+}
+
+/* (a) raw: shm_open(O_CREAT | O_EXCL) + ftruncate + mmap + touch + munmap
+ * + close + shm_unlink. */
+static void raw_create_map_touch_close(void)
+{
+    void *p;
+
+    g.raw_fd = shm_open(g.raw_name[OBJ_A], O_CREAT | O_EXCL | O_RDWR, 0600);
+    CHECK_SYS("shm_open(O_CREAT|O_EXCL)", g.raw_fd >= 0);
+    g.raw_live[OBJ_A] = 1;
+    CHECK_SYS("ftruncate", ftruncate(g.raw_fd, (off_t)SMALL_SIZE) == 0);
+    p = mmap(NULL, SMALL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, g.raw_fd, 0);
+    CHECK_SYS("mmap", p != MAP_FAILED);
+    g.raw_map = p;
+    g.raw_len = SMALL_SIZE;
+    touch_first_page(p);
+    g.raw_map = NULL;
+    CHECK_SYS("munmap", munmap(p, SMALL_SIZE) == 0);
+    {
+        int fd = g.raw_fd;
+        g.raw_fd = -1;
+        CHECK_SYS("close", close(fd) == 0);
+    }
+    CHECK_SYS("shm_unlink", shm_unlink(g.raw_name[OBJ_A]) == 0);
+    g.raw_live[OBJ_A] = 0;
+}
+
+/* (b) mmf: open + map + unmap + close, g.held keeping the name alive. */
+static void mmf_open_map_close(void)
+{
+    void *p = NULL;
+
+    CHECK_MMF("mmf_section_open",
+              mmf_section_open(&g.sec, g.mmf_name[OBJ_B],
+                               MMF_ACCESS_READ | MMF_ACCESS_WRITE));
+    CHECK_MMF("mmf_view_map", mmf_view_map(g.sec, MMF_MAP_WRITE, 0, SMALL_SIZE, 0, &p));
+    CHECK_MMF("mmf_view_unmap", mmf_view_unmap(p));
+    CHECK_MMF("mmf_section_close", mmf_section_close(g.sec));
+    g.sec = NULL;
+}
+
+/* (b) raw: shm_open(O_RDWR) + mmap + munmap + close. */
+static void raw_open_map_close(void)
+{
+    void *p;
+
+    g.raw_fd = shm_open(g.raw_name[OBJ_B], O_RDWR, 0);
+    CHECK_SYS("shm_open(O_RDWR)", g.raw_fd >= 0);
+    p = mmap(NULL, SMALL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, g.raw_fd, 0);
+    CHECK_SYS("mmap", p != MAP_FAILED);
+    CHECK_SYS("munmap", munmap(p, SMALL_SIZE) == 0);
+    {
+        int fd = g.raw_fd;
+        g.raw_fd = -1;
+        CHECK_SYS("close", close(fd) == 0);
+    }
+}
+
+/* Write one byte per page of [p, p + len); return the time it took. */
+static uint64_t touch_all(void *p, size_t len)
+{
+    volatile unsigned char *b = p;
+    uint64_t t0 = now_ns();
+    for (size_t off = 0; off < len; off += TOUCH_STRIDE)
+        b[off] = 1;
+    return now_ns() - t0;
+}
+
+/* (c) mmf: a fresh section and view of `size` bytes; returns the touching
+ * time only. */
+static uint64_t mmf_first_touch(size_t size, unsigned flags)
+{
+    mmf_section_opts opts = {0, flags, 0};
+    void *p = NULL;
+    uint64_t t;
+
+    CHECK_MMF("mmf_section_create",
+              mmf_section_create(&g.sec, g.mmf_name[OBJ_C], size,
+                                 MMF_CREATE_NEW, &opts));
+    CHECK_MMF("mmf_view_map", mmf_view_map(g.sec, MMF_MAP_WRITE, 0, size, 0, &p));
+    g.view = p;
+    t = touch_all(p, size);
+    g.view = NULL;
+    CHECK_MMF("mmf_view_unmap", mmf_view_unmap(p));
+    CHECK_MMF("mmf_section_close", mmf_section_close(g.sec));
+    g.sec = NULL;
+    return t;
+}
+
+/* (c) raw: the same with shm_open + ftruncate + mmap. */
+static uint64_t raw_first_touch(size_t size)
+{
+    void *p;
+    uint64_t t;
+
+    g.raw_fd = shm_open(g.raw_name[OBJ_C], O_CREAT | O_EXCL | O_RDWR, 0600);
+    CHECK_SYS("shm_open(O_CREAT|O_EXCL)", g.raw_fd >= 0);
+    g.raw_live[OBJ_C] = 1;
+    CHECK_SYS("ftruncate", ftruncate(g.raw_fd, (off_t)size) == 0);
+    p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, g.raw_fd, 0);
+    CHECK_SYS("mmap", p != MAP_FAILED);
+    g.raw_map = p;
+    g.raw_len = size;
+    t = touch_all(p, size);
+    g.raw_map = NULL;
+    CHECK_SYS("munmap", munmap(p, size) == 0);
+    {
+        int fd = g.raw_fd;
+        g.raw_fd = -1;
+        CHECK_SYS("close", close(fd) == 0);
+    }
+    CHECK_SYS("shm_unlink", shm_unlink(g.raw_name[OBJ_C]) == 0);
+    g.raw_live[OBJ_C] = 0;
+    return t;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Rows                                                                      */
+/* ------------------------------------------------------------------------ */
+
+enum row_kind {
+    ROW_CREATE,
+    ROW_CREATE_RESERVE,
+    ROW_OPEN,
+    ROW_OPEN_OTHER,
+    ROW_TOUCH,
+    ROW_TOUCH_RESERVE /* measured together with ROW_TOUCH */
+};
+
+struct row {
+    const char *name;
+    enum row_kind kind;
+    double goal;      /* ratio to meet; 0 for rows shown for information */
+    double mmf_ns;
+    double raw_ns;
+};
+
+static void run_op(enum row_kind kind, int mmf_side)
+{
+    switch (kind) {
+    case ROW_CREATE:
+        if (mmf_side)
+            mmf_create_map_touch_close(0);
+        else
+            raw_create_map_touch_close();
+        break;
+    case ROW_CREATE_RESERVE:
+        if (mmf_side)
+            mmf_create_map_touch_close(MMF_SEC_RESERVE);
+        else
+            raw_create_map_touch_close();
+        break;
+    case ROW_OPEN:
+    case ROW_OPEN_OTHER:
+        if (mmf_side)
+            mmf_open_map_close();
+        else
+            raw_open_map_close();
+        break;
+    case ROW_TOUCH:
+    case ROW_TOUCH_RESERVE:
+        break;
+    }
+}
+
+/* ns per operation of one batch of `batch` operations on one side. */
+static double time_batch(enum row_kind kind, int mmf_side, int batch)
+{
+    uint64_t t0 = now_ns();
+    double ns;
+    for (int i = 0; i < batch; i++)
+        run_op(kind, mmf_side);
+    ns = (double)(now_ns() - t0) / batch;
+    stop_if_signalled();
+    return ns;
+}
+
+/* A per-operation row: `rounds` rounds, each one batch per side, the side
+ * that goes first alternating. One untimed round warms up both. */
+static void run_per_op(struct row *r, int rounds, int batch)
+{
+    double *m = malloc((size_t)rounds * sizeof *m);
+    double *w = malloc((size_t)rounds * sizeof *w);
+
+    if (m == NULL || w == NULL) {
+        errno = ENOMEM;
+        fail_sys("malloc");
+    }
+    time_batch(r->kind, 1, batch);
+    time_batch(r->kind, 0, batch);
+    for (int i = 0; i < rounds; i++) {
+        if (i % 2 == 0) {
+            m[i] = time_batch(r->kind, 1, batch);
+            w[i] = time_batch(r->kind, 0, batch);
+        } else {
+            w[i] = time_batch(r->kind, 0, batch);
+            m[i] = time_batch(r->kind, 1, batch);
+        }
+    }
+    r->mmf_ns = median(m, (size_t)rounds);
+    r->raw_ns = median(w, (size_t)rounds);
+    free(m);
+    free(w);
+}
+
+/* The first-touch rows: `reps` fresh views of `size` bytes for each of
+ * three sides (mmf committed, mmf reserved, raw), the order rotating every
+ * repetition. Both rows share the raw samples. */
+static void run_touch(struct row *r, struct row *r_reserve, int reps,
+                      size_t size)
+{
+    const double mib = (double)(size >> 20);
+    double *m = malloc((size_t)reps * sizeof *m);
+    double *mr = malloc((size_t)reps * sizeof *mr);
+    double *w = malloc((size_t)reps * sizeof *w);
+
+    if (m == NULL || mr == NULL || w == NULL) {
+        errno = ENOMEM;
+        fail_sys("malloc");
+    }
+    for (int i = 0; i < reps; i++) {
+        for (int k = 0; k < 3; k++) {
+            switch ((i + k) % 3) {
+            case 0:
+                m[i] = (double)mmf_first_touch(size, 0) / mib;
+                break;
+            case 1:
+                mr[i] = (double)mmf_first_touch(size, MMF_SEC_RESERVE) / mib;
+                break;
+            default:
+                w[i] = (double)raw_first_touch(size) / mib;
+                break;
+            }
+            stop_if_signalled();
+        }
+    }
+    r->mmf_ns = median(m, (size_t)reps);
+    r_reserve->mmf_ns = median(mr, (size_t)reps);
+    r->raw_ns = r_reserve->raw_ns = median(w, (size_t)reps);
+    free(m);
+    free(mr);
+    free(w);
+}
+
+/* Create the objects of row (b), which live for the whole row. */
+static void open_row_setup(void)
+{
+    CHECK_MMF("mmf_section_create",
+              mmf_section_create(&g.held, g.mmf_name[OBJ_B], SMALL_SIZE,
+                                 MMF_CREATE_NEW, NULL));
+    g.raw_held_fd = shm_open(g.raw_name[OBJ_B], O_CREAT | O_EXCL | O_RDWR, 0600);
+    CHECK_SYS("shm_open(O_CREAT|O_EXCL)", g.raw_held_fd >= 0);
+    g.raw_live[OBJ_B] = 1;
+    CHECK_SYS("ftruncate", ftruncate(g.raw_held_fd, (off_t)SMALL_SIZE) == 0);
+}
+
+/* For the other-process variant: a child opens the section and holds it;
+ * this process then closes its own handle. */
+static void open_row_hand_over(void)
+{
+    int fds[2];
+    char c;
+
+    CHECK_SYS("pipe", pipe(fds) == 0);
+    g.holder = fork();
+    CHECK_SYS("fork", g.holder >= 0);
+    if (g.holder == 0) {
+        mmf_section *s;
+        close(fds[0]);
+        if (mmf_section_open(&s, g.mmf_name[OBJ_B], MMF_ACCESS_READ) != 0)
+            _exit(1);
+        c = 1;
+        if (write(fds[1], &c, 1) != 1)
+            _exit(1);
+        for (;;)
+            pause(); /* until killed */
+    }
+    close(fds[1]);
+    CHECK_SYS("holder start", read(fds[0], &c, 1) == 1);
+    close(fds[0]);
+    {
+        mmf_section *s = g.held;
+        g.held = NULL;
+        CHECK_MMF("mmf_section_close", mmf_section_close(s));
+    }
+}
+
+static void open_row_teardown(void)
+{
+    int fd = g.raw_held_fd;
+    mmf_section *s = g.held;
+
+    g.held = NULL;
+    if (s != NULL)
+        CHECK_MMF("mmf_section_close", mmf_section_close(s));
+    if (g.holder > 0) {
+        mmf_section *t;
+        kill(g.holder, SIGKILL);
+        waitpid(g.holder, NULL, 0);
+        g.holder = 0;
+        /* Its only holder died: this open reclaims the stale object. */
+        CHECK_SYS("reclaim", mmf_section_open(&t, g.mmf_name[OBJ_B],
+                                              MMF_ACCESS_READ) == MMF_ENOENT);
+    }
+    g.raw_held_fd = -1;
+    CHECK_SYS("close", close(fd) == 0);
+    CHECK_SYS("shm_unlink", shm_unlink(g.raw_name[OBJ_B]) == 0);
+    g.raw_live[OBJ_B] = 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Main                                                                      */
+/* ------------------------------------------------------------------------ */
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: bench_section [--json] [--quick] [--iterations N]\n");
+    exit(2);
+}
+
+static void print_table(const struct row *rows, int n, int iterations, int batch,
+                        int reps, size_t touch_size, int pinned)
+{
+    printf("Sections: mmf vs raw POSIX\n");
+    printf("(create/open rows: median ns per operation over batches of %d, "
+           "%d operations per side;\n first_touch: median ns per MiB over %d "
+           "fresh %zu MiB views per side; %s)\n\n",
+           batch, iterations, reps, touch_size >> 20,
+           pinned ? "pinned to CPU 0" : "not pinned");
+    printf("%-30s %12s %12s %7s  %-8s %s\n", "name", "mmf ns", "raw ns", "ratio",
+           "goal", "result");
+    for (int i = 0; i < n; i++) {
+        const struct row *r = &rows[i];
+        double ratio = r->mmf_ns / r->raw_ns;
+        char goal[16];
+        if (r->goal > 0)
+            snprintf(goal, sizeof goal, "<= %.2f", r->goal);
+        else
+            snprintf(goal, sizeof goal, "info");
+        printf("%-30s %12.0f %12.0f %7.2f  %-8s %s\n", r->name, r->mmf_ns,
+               r->raw_ns, ratio, goal,
+               r->goal > 0 ? (ratio <= r->goal ? "PASS" : "MISS") : "-");
+    }
+}
+
+static void print_json(const struct row *rows, int n)
+{
+    printf("[\n");
+    for (int i = 0; i < n; i++) {
+        const struct row *r = &rows[i];
+        printf("  {\"name\": \"%s\", \"mmf_ns\": %.1f, \"raw_ns\": %.1f, "
+               "\"ratio\": %.4f}%s\n",
+               r->name, r->mmf_ns, r->raw_ns, r->mmf_ns / r->raw_ns,
+               i + 1 < n ? "," : "");
+    }
+    printf("]\n");
+}
+
+int main(int argc, char **argv)
+{
+    struct row rows[] = {
+        {"create_map_touch_close", ROW_CREATE, 1.5, 0, 0},
+        {"create_map_touch_close_reserve", ROW_CREATE_RESERVE, 0, 0, 0},
+        {"open_map_close", ROW_OPEN, 1.5, 0, 0},
+        {"open_map_close_other_process", ROW_OPEN_OTHER, 0, 0, 0},
+        {"first_touch_per_mib", ROW_TOUCH, 1.05, 0, 0},
+        {"first_touch_per_mib_reserve", ROW_TOUCH_RESERVE, 0, 0, 0},
+    };
+    const int nrows = (int)(sizeof rows / sizeof rows[0]);
+    static const char tags[OBJ_COUNT] = {'a', 'b', 'c'};
+    int json = 0, quick = 0, iterations = 0, batch, rounds, reps, pinned = 0;
+    cpu_set_t cpus;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if (strcmp(argv[i], "--quick") == 0) {
+            quick = 1;
+        } else if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end != '\0' || v < 1 || v > 100000000)
+                usage();
+            iterations = (int)v;
+        } else {
+            usage();
+        }
+    }
+    if (iterations == 0)
+        iterations = quick ? QUICK_ITERATIONS : DEFAULT_ITERATIONS;
+    batch = quick ? QUICK_BATCH : BATCH;
+    if (batch > iterations)
+        batch = iterations;
+    rounds = (iterations + batch - 1) / batch;
+    reps = quick ? QUICK_TOUCH_REPS : TOUCH_REPS;
+
+    for (int i = 0; i < OBJ_COUNT; i++) {
+        snprintf(g.mmf_name[i], sizeof g.mmf_name[i], "mmf-bench-%ld-%c",
+                 (long)getpid(), tags[i]);
+        snprintf(g.raw_name[i], sizeof g.raw_name[i], "/mmf-bench-%ld-%c",
+                 (long)getpid(), tags[i]);
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
+
+    /* One CPU: no migrations in the middle of a batch. */
+    CPU_ZERO(&cpus);
+    CPU_SET(0, &cpus);
+    pinned = sched_setaffinity(0, sizeof cpus, &cpus) == 0;
+
+    for (int i = 0; i < nrows; i++) {
+        switch (rows[i].kind) {
+        case ROW_OPEN:
+            open_row_setup();
+            run_per_op(&rows[i], rounds, batch);
+            open_row_teardown();
+            break;
+        case ROW_OPEN_OTHER:
+            open_row_setup();
+            open_row_hand_over();
+            run_per_op(&rows[i], rounds, batch);
+            open_row_teardown();
+            break;
+        case ROW_TOUCH:
+            /* The next row is its reserved twin. */
+            run_touch(&rows[i], &rows[i + 1], reps,
+                      quick ? QUICK_TOUCH_SIZE : TOUCH_SIZE);
+            break;
+        case ROW_TOUCH_RESERVE:
+            break;
+        default:
+            run_per_op(&rows[i], rounds, batch);
+            break;
+        }
+    }
+    cleanup();
+
+    if (json)
+        print_json(rows, nrows);
+    else
+        print_table(rows, nrows, rounds * batch, batch, reps,
+                    quick ? QUICK_TOUCH_SIZE : TOUCH_SIZE, pinned);
+    return 0;
+}

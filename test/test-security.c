@@ -1,0 +1,720 @@
+/*
+ * test-security.c - permissions of named sections: the mode of the store
+ * file, access by another user, per-user Local\ names, and files another
+ * user placed under our names. The cross-user cases need root (CI runs
+ * them as root); they drop to uid/gid 65534 in a helper process and are
+ * skipped (77) otherwise.
+ */
+#include "test.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+
+#include "object.h"
+
+#define NOBODY 65534
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static const char *num(long long v)
+{
+    static char bufs[16][32];
+    static int next;
+    char *b = bufs[next++ % 16];
+    snprintf(b, sizeof bufs[0], "%lld", v);
+    return b;
+}
+
+static int await_fd(int fd, long ms)
+{
+    struct test_sync s = {fd, -1};
+    return test_sync_wait(&s, ms);
+}
+
+/* A helper that waits for its parent must not outlive it (a parent that
+ * fails a check exits at once). Set after any change of credentials,
+ * which clears it. */
+static void die_with_parent(void)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static const char *store_dir(void)
+{
+    const char *d = getenv("MMF_STORE_DIR");
+    return d != NULL && d[0] == '/' ? d : "/dev/shm";
+}
+
+/* The store file of the Local name `key` for user `uid`:
+ * <store>/mmf.u<uid>.<key> (test keys need no %-escaping). */
+static void local_path(const char *key, unsigned uid, char *path, size_t cap)
+{
+    snprintf(path, cap, "%s/mmf.u%u.%s", store_dir(), uid, key);
+}
+
+/* Find the store file of the Global name `key`: "mmf.g<...>.<key>".
+ * Returns 1 if found. */
+static int global_path(const char *key, char *path, size_t cap)
+{
+    DIR *d = opendir(store_dir());
+    struct dirent *e;
+    size_t kl = strlen(key);
+    int found = 0;
+
+    CHECK(d != NULL);
+    while (!found && (e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (strncmp(e->d_name, "mmf.g", 5) == 0 && n > kl + 5 &&
+            e->d_name[n - kl - 1] == '.' && strcmp(e->d_name + n - kl, key) == 0) {
+            snprintf(path, cap, "%s/%s", store_dir(), e->d_name);
+            found = 1;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+static unsigned file_mode(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        test_fail(__FILE__, __LINE__, "stat %s: %s", path, strerror(errno));
+    return (unsigned)st.st_mode & 07777;
+}
+
+static void need_root(void)
+{
+    if (geteuid() != 0)
+        SKIP("cross-user cases need root (they switch to uid %d)", NOBODY);
+}
+
+/* Start `helper` (which drops privileges first) and wait for it; the
+ * caller checks the code after cleaning up. */
+static int run_as_nobody(const char *helper, const char *a1, const char *a2)
+{
+    return test_wait(test_spawn(helper, a1, a2, NULL));
+}
+
+/* Drop to NOBODY at the start of a helper. */
+static void become_nobody(void)
+{
+    CHECK_EQ(test_drop_privileges(), 0);
+    CHECK_EQ(geteuid(), NOBODY);
+    CHECK_EQ(getegid(), NOBODY);
+}
+
+/* Map a section read-only and compare its start with `text`. */
+static int section_says(mmf_section *s, const char *text)
+{
+    char *p = NULL;
+    int same;
+    CHECK_OK(mmf_view_map(s, MMF_MAP_READ, 0, 0, 0, (void **)&p));
+    same = strcmp(p, text) == 0;
+    CHECK_OK(mmf_view_unmap(p));
+    return same;
+}
+
+static void write_text(mmf_section *s, const char *text)
+{
+    char *p = NULL;
+    CHECK_OK(mmf_view_map(s, MMF_MAP_WRITE, 0, 0, 0, (void **)&p));
+    strcpy(p, text);
+    CHECK_OK(mmf_view_unmap(p));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Modes                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* Create `key` (Local or Global) with `mode` and return its file's mode. */
+static unsigned created_mode(const char *key, int global, unsigned mode)
+{
+    mmf_section_opts o = {0, 0, mode};
+    mmf_section *s;
+    char name[300], path[512];
+    struct stat st;
+    unsigned m;
+
+    snprintf(name, sizeof name, "%s%s", global ? "Global\\" : "", key);
+    CHECK_RC(mmf_section_create(&s, name, 4096, MMF_CREATE_NEW, &o), 0);
+    if (global)
+        CHECK(global_path(key, path, sizeof path));
+    else
+        local_path(key, (unsigned)geteuid(), path, sizeof path);
+    CHECK_EQ(stat(path, &st), 0);
+    CHECK_EQ(st.st_uid, geteuid());
+    m = (unsigned)st.st_mode & 07777;
+    CHECK_OK(mmf_section_close(s));
+    CHECK_EQ(test_store_count(key), 0);
+    return m;
+}
+
+/* Security: a new named section is owner-only (0600) by default, whatever
+ * the umask, for Local\ and Global\ names. */
+TEST(default_mode_is_0600)
+{
+    static const mode_t masks[] = {077, 000, 022, 0177, 0277, 0477};
+    mode_t old = umask(077);
+    for (size_t i = 0; i < sizeof masks / sizeof masks[0]; i++) {
+        umask(masks[i]);
+        CHECK_EQ(created_mode(test_name("local"), 0, 0), 0600);
+        CHECK_EQ(created_mode(test_name("global"), 1, 0), 0600);
+    }
+    umask(old);
+}
+
+/* Security: opts.mode is applied exactly, without the umask: it neither
+ * narrows (umask 077) nor widens (umask 000) what was asked. */
+TEST(explicit_mode_is_exact)
+{
+    static const mode_t masks[] = {077, 000, 0777};
+    static const unsigned modes[] = {0640, 0604, 0644, 0660, 0666, 0600, 0400};
+    mode_t old = umask(077);
+    for (size_t i = 0; i < sizeof masks / sizeof masks[0]; i++) {
+        umask(masks[i]);
+        for (size_t j = 0; j < sizeof modes / sizeof modes[0]; j++) {
+            CHECK_EQ(created_mode(test_name("local"), 0, modes[j]), modes[j]);
+            CHECK_EQ(created_mode(test_name("global"), 1, modes[j]), modes[j]);
+        }
+    }
+    umask(old);
+}
+
+/* Security: opening an existing name ignores opts.mode (the creator's mode
+ * stays). */
+TEST(mode_ignored_when_opening)
+{
+    mmf_section_opts wide = {0, 0, 0666};
+    mmf_section *a, *b;
+    char path[512];
+
+    CHECK_RC(mmf_section_create(&a, test_name("s"), 4096, MMF_CREATE_NEW, NULL), 0);
+    CHECK_RC(mmf_section_create(&b, test_name("s"), 4096, MMF_OPEN_OR_CREATE, &wide),
+             MMF_EXISTED);
+    local_path(test_name("s"), (unsigned)geteuid(), path, sizeof path);
+    CHECK_EQ(file_mode(path), 0600);
+    CHECK_OK(mmf_section_close(b));
+    CHECK_OK(mmf_section_close(a));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Another user                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* argv: name, store path. As nobody, against root's default-mode Global
+ * section: every open is refused, and the file cannot be removed, renamed,
+ * truncated or opened directly. */
+HELPER(nobody_denied)
+{
+    mmf_section *s;
+    char moved[600];
+    int rc;
+
+    become_nobody();
+    CHECK_EQ(argc, 2);
+    CHECK_RC(mmf_section_open(&s, argv[0], MMF_ACCESS_READ), MMF_EACCES);
+    CHECK_RC(mmf_section_open(&s, argv[0], MMF_ACCESS_WRITE), MMF_EACCES);
+    CHECK_RC(mmf_section_open(&s, argv[0], MMF_ACCESS_READ | MMF_ACCESS_WRITE),
+             MMF_EACCES);
+    CHECK_RC(mmf_section_create(&s, argv[0], 4096, MMF_OPEN_OR_CREATE, NULL),
+             MMF_EACCES);
+    /* The name exists and we may not open it: "access denied" says more
+     * than "exists", but mmf.h lists both for this case. */
+    rc = mmf_section_create(&s, argv[0], 4096, MMF_CREATE_NEW, NULL);
+    CHECK(rc == MMF_EACCES || rc == MMF_EEXIST);
+
+    errno = 0;
+    CHECK(unlink(argv[1]) != 0 && (errno == EPERM || errno == EACCES));
+    snprintf(moved, sizeof moved, "%s.moved", argv[1]);
+    errno = 0;
+    CHECK(rename(argv[1], moved) != 0 && (errno == EPERM || errno == EACCES));
+    errno = 0;
+    CHECK(truncate(argv[1], 0) != 0 && errno == EACCES);
+    errno = 0;
+    CHECK(open(argv[1], O_RDONLY) < 0 && errno == EACCES);
+    return 0;
+}
+
+/* Security: another user cannot open root's default-mode (0600) Global\
+ * section (MMF_EACCES), nor delete, rename or truncate its store file. */
+TEST(other_user_denied_by_default)
+{
+    mmf_section *s, *t;
+    char name[300], path[512];
+    struct stat before, after;
+    int code;
+
+    need_root();
+    snprintf(name, sizeof name, "Global\\%s", test_name("s"));
+    CHECK_RC(mmf_section_create(&s, name, 65536, MMF_CREATE_NEW, NULL), 0);
+    write_text(s, "root's secret");
+    CHECK(global_path(test_name("s"), path, sizeof path));
+    CHECK_EQ(file_mode(path), 0600);
+    CHECK_EQ(stat(path, &before), 0);
+
+    code = run_as_nobody("nobody_denied", name, path);
+
+    CHECK_EQ(stat(path, &after), 0);
+    CHECK_EQ(after.st_ino, before.st_ino);
+    CHECK_EQ(after.st_size, before.st_size);
+    CHECK(section_says(s, "root's secret"));
+    CHECK_OK(mmf_section_open(&t, name, MMF_ACCESS_READ));
+    CHECK_OK(mmf_section_close(t));
+    CHECK_OK(mmf_section_close(s));
+    CHECK_EQ(code, 0);
+}
+
+/* argv: name, text. As nobody, against a 0644 section: read access works
+ * and shows the data; anything that writes the section is refused. */
+HELPER(nobody_reader)
+{
+    mmf_section_info info;
+    mmf_section *s, *d;
+    char *p = NULL, *c = NULL, *w = NULL;
+
+    become_nobody();
+    CHECK_EQ(argc, 2);
+    CHECK_RC(mmf_section_open(&s, argv[0], MMF_ACCESS_WRITE), MMF_EACCES);
+    CHECK_RC(mmf_section_open(&s, argv[0], MMF_ACCESS_READ | MMF_ACCESS_WRITE),
+             MMF_EACCES);
+    CHECK_RC(mmf_section_create(&s, argv[0], 4096, MMF_OPEN_OR_CREATE, NULL),
+             MMF_EACCES);
+    CHECK_OK(mmf_section_open(&s, argv[0], MMF_ACCESS_READ));
+    CHECK_OK(mmf_section_info_get(s, &info));
+    CHECK_EQ(info.access, MMF_ACCESS_READ);
+    CHECK_EQ(info.size, 65536);
+    CHECK_OK(mmf_view_map(s, MMF_MAP_READ, 0, 0, 0, (void **)&p));
+    CHECK(strcmp(p, argv[1]) == 0);
+    CHECK_RC(mmf_view_map(s, MMF_MAP_WRITE, 0, 0, 0, (void **)&w), MMF_EACCES);
+    CHECK_RC(mmf_section_duplicate(s, MMF_ACCESS_READ | MMF_ACCESS_WRITE, &d),
+             MMF_EACCES);
+    CHECK_RC(mmf_section_commit(s, 0, 4096), MMF_EACCES);
+    /* A copy-on-write view only needs read access; its writes stay ours. */
+    CHECK_OK(mmf_view_map(s, MMF_MAP_COPY, 0, 0, 0, (void **)&c));
+    strcpy(c, "scribbled by nobody");
+    CHECK(strcmp(p, argv[1]) == 0);
+    CHECK_OK(mmf_view_unmap(c));
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_OK(mmf_section_close(s));
+    return 0;
+}
+
+/* Security: with mode 0644 another user opens MMF_ACCESS_READ, maps
+ * MMF_MAP_READ and reads the data; MMF_ACCESS_WRITE is MMF_EACCES. */
+TEST(other_user_reads_mode_0644)
+{
+    mmf_section_opts o = {0, 0, 0644};
+    mmf_section *s;
+    char name[300];
+    int code;
+
+    need_root();
+    snprintf(name, sizeof name, "Global\\%s", test_name("s"));
+    CHECK_RC(mmf_section_create(&s, name, 65536, MMF_CREATE_NEW, &o), 0);
+    write_text(s, "readable by all");
+    code = run_as_nobody("nobody_reader", name, "readable by all");
+    CHECK(section_says(s, "readable by all"));
+    CHECK_OK(mmf_section_close(s));
+    CHECK_EQ(code, 0);
+}
+
+/* argv: name. As nobody, against a 0666 section: read-write access. */
+HELPER(nobody_writer)
+{
+    mmf_section *s;
+    char *p = NULL;
+
+    become_nobody();
+    CHECK_EQ(argc, 1);
+    CHECK_OK(mmf_section_open(&s, argv[0], MMF_ACCESS_READ | MMF_ACCESS_WRITE));
+    CHECK_OK(mmf_view_map(s, MMF_MAP_WRITE, 0, 0, 0, (void **)&p));
+    CHECK(strcmp(p, "from root") == 0);
+    strcpy(p, "from nobody");
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_OK(mmf_section_close(s));
+    return 0;
+}
+
+/* Security: with mode 0666 another user may open read-write and write. */
+TEST(other_user_writes_mode_0666)
+{
+    mmf_section_opts o = {0, 0, 0666};
+    mmf_section *s;
+    char name[300];
+    int code;
+
+    need_root();
+    snprintf(name, sizeof name, "Global\\%s", test_name("s"));
+    CHECK_RC(mmf_section_create(&s, name, 65536, MMF_CREATE_NEW, &o), 0);
+    write_text(s, "from root");
+    code = run_as_nobody("nobody_writer", name, NULL);
+    CHECK_EQ(code, 0);
+    CHECK(section_says(s, "from nobody"));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* argv: key. As nobody: root's Local\ object is not visible; nobody gets
+ * a separate object of its own under the same Local name. */
+HELPER(nobody_local)
+{
+    mmf_section *s;
+    char name[300], path[512];
+    struct stat st;
+    char *p = NULL;
+
+    become_nobody();
+    CHECK_EQ(argc, 1);
+    snprintf(name, sizeof name, "Local\\%s", argv[0]);
+    CHECK_RC(mmf_section_open(&s, argv[0], MMF_ACCESS_READ), MMF_ENOENT);
+    CHECK_RC(mmf_section_open(&s, name, MMF_ACCESS_READ), MMF_ENOENT);
+    CHECK_RC(mmf_section_create(&s, name, 4096, MMF_CREATE_NEW, NULL), 0);
+    CHECK_OK(mmf_view_map(s, MMF_MAP_WRITE, 0, 0, 0, (void **)&p));
+    CHECK_EQ(p[0], 0); /* not root's data */
+    strcpy(p, "nobody's own");
+    local_path(argv[0], NOBODY, path, sizeof path);
+    CHECK_EQ(stat(path, &st), 0);
+    CHECK_EQ(st.st_uid, NOBODY);
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_OK(mmf_section_close(s));
+    CHECK(stat(path, &st) != 0 && errno == ENOENT);
+    return 0;
+}
+
+/* P (namespaces): Local\ names are per user: another user opening
+ * "Local\X" (or "X") does not see root's object (MMF_ENOENT) and creating
+ * it makes its own, separate object. */
+TEST(local_names_are_per_user)
+{
+    mmf_section_opts o = {0, 0, 0666};
+    mmf_section *s;
+    char path[512];
+    int code;
+
+    need_root();
+    /* Even a world-readable Local object is invisible to another user. */
+    CHECK_RC(mmf_section_create(&s, test_name("s"), 4096, MMF_CREATE_NEW, &o), 0);
+    write_text(s, "root's own");
+    code = run_as_nobody("nobody_local", test_name("s"), NULL);
+    CHECK(section_says(s, "root's own"));
+    local_path(test_name("s"), 0, path, sizeof path);
+    CHECK_EQ(file_mode(path), 0666);
+    CHECK_OK(mmf_section_close(s));
+    local_path(test_name("s"), NOBODY, path, sizeof path);
+    unlink(path); /* in case the helper failed before closing */
+    CHECK_EQ(code, 0);
+}
+
+/* argv: name, ready_wr, go_rd, then what to do after closing: "open" or
+ * "create". As nobody: open root's 0644 Global section, hold it while root
+ * closes, then be the last to close it. */
+HELPER(nobody_last_closer)
+{
+    mmf_section *s;
+    int rc;
+
+    become_nobody();
+    die_with_parent();
+    CHECK_EQ(argc, 4);
+    CHECK_OK(mmf_section_open(&s, argv[0], MMF_ACCESS_READ));
+    CHECK(section_says(s, "root's data"));
+    test_sync_signal(atoi(argv[1]));
+    CHECK(await_fd(atoi(argv[2]), 30000));
+    CHECK(section_says(s, "root's data"));
+    CHECK_OK(mmf_section_close(s));
+    /* That was the last handle in the system: the name is gone. */
+    if (strcmp(argv[3], "open") == 0) {
+        CHECK_RC(mmf_section_open(&s, argv[0], MMF_ACCESS_READ), MMF_ENOENT);
+        return 0;
+    }
+    /* Known limit: /dev/shm is sticky, so nobody could not delete root's
+     * file; until root (or `mmf gc` as root) reclaims it, nobody's create
+     * of the name fails with a clear MMF_EACCES instead of making a new
+     * object. Opening still reports the name as gone. */
+    rc = mmf_section_create(&s, argv[0], 8192, MMF_OPEN_OR_CREATE, NULL);
+    if (rc != MMF_EACCES)
+        test_fail(__FILE__, __LINE__,
+                  "open-or-create over root's stale file returned %s, expected "
+                  "MMF_EACCES", mmf_err_name(rc));
+    CHECK_RC(mmf_section_open(&s, argv[0], MMF_ACCESS_READ), MMF_ENOENT);
+    return 0;
+}
+
+/* Run nobody_last_closer with `then`; returns its exit code. Root has
+ * closed its handle when it returns, and nobody holds the name. */
+static int nobody_closes_last(const char *name, const char *then)
+{
+    mmf_section_opts o = {0, 0, 0644};
+    struct test_sync ready, go;
+    mmf_section *s;
+    pid_t pid;
+    int ok;
+
+    test_sync_init(&ready);
+    test_sync_init(&go);
+    CHECK_RC(mmf_section_create(&s, name, 65536, MMF_CREATE_NEW, &o), 0);
+    write_text(s, "root's data");
+    pid = test_spawn("nobody_last_closer", name, num(ready.wr), num(go.rd), then, NULL);
+    ok = test_sync_wait(&ready, 10000);
+    CHECK_OK(mmf_section_close(s));
+    /* nobody's handle keeps the name alive */
+    if (ok) {
+        CHECK_OK(mmf_section_open(&s, name, MMF_ACCESS_READ));
+        CHECK_OK(mmf_section_close(s));
+    }
+    test_sync_signal(go.wr);
+    return test_wait(pid);
+}
+
+/* N08 + security: when the last handle belongs to another user, the name
+ * still goes with it (open gives MMF_ENOENT for everyone), although that
+ * user may not delete root's store file. */
+TEST(other_user_last_close_removes_name)
+{
+    mmf_section *s;
+    char name[300];
+    int code;
+
+    need_root();
+    snprintf(name, sizeof name, "Global\\%s", test_name("s"));
+    code = nobody_closes_last(name, "open");
+    CHECK_RC(mmf_section_open(&s, name, MMF_ACCESS_READ), MMF_ENOENT);
+    CHECK_EQ(test_store_count(test_name("s")), 0);
+    CHECK_EQ(code, 0);
+}
+
+/* N03 + security, a documented limit: after another user closed the last
+ * handle of root's object, root's file stays (the sticky /dev/shm forbids
+ * that user to delete it), so that user's create fails with MMF_EACCES;
+ * the owner's next create reclaims the stale file and makes a new,
+ * zero-filled object (N03). */
+TEST(other_user_recreate_needs_owner_reclaim)
+{
+    mmf_section *s;
+    char name[300];
+    int code;
+
+    need_root();
+    snprintf(name, sizeof name, "Global\\%s", test_name("s"));
+    code = nobody_closes_last(name, "create");
+    CHECK_EQ(code, 0);
+    CHECK_RC(mmf_section_create(&s, name, 8192, MMF_OPEN_OR_CREATE, NULL), 0);
+    CHECK(section_says(s, ""));
+    CHECK_OK(mmf_section_close(s));
+    CHECK_EQ(test_store_count(test_name("s")), 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Squatters                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Security: a file another user placed in the store under our Local name
+ * is refused with MMF_EACCES by open and create, and left alone. */
+TEST(squatter_file_refused)
+{
+    mmf_section *s;
+    char path[512], buf[8192], back[8192];
+    struct stat st;
+    int fd, rc;
+
+    need_root();
+    local_path(test_name("s"), (unsigned)geteuid(), path, sizeof path);
+    memset(buf, 'X', sizeof buf);
+    fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0666);
+    CHECK(fd >= 0);
+    CHECK_EQ(write(fd, buf, sizeof buf), sizeof buf);
+    CHECK_EQ(fchown(fd, NOBODY, NOBODY), 0);
+    CHECK_EQ(fchmod(fd, 0666), 0);
+
+    CHECK_RC(mmf_section_open(&s, test_name("s"), MMF_ACCESS_READ), MMF_EACCES);
+    CHECK_RC(mmf_section_open(&s, test_name("s"), MMF_ACCESS_READ | MMF_ACCESS_WRITE),
+             MMF_EACCES);
+    CHECK_RC(mmf_section_create(&s, test_name("s"), 4096, MMF_OPEN_OR_CREATE, NULL),
+             MMF_EACCES);
+    rc = mmf_section_create(&s, test_name("s"), 4096, MMF_CREATE_NEW, NULL);
+    CHECK(rc == MMF_EACCES || rc == MMF_EEXIST);
+
+    /* Not removed, not replaced, not written. */
+    CHECK_EQ(stat(path, &st), 0);
+    CHECK_EQ(st.st_uid, NOBODY);
+    CHECK_EQ(st.st_size, sizeof buf);
+    CHECK_EQ(pread(fd, back, sizeof back, 0), sizeof back);
+    CHECK(memcmp(buf, back, sizeof buf) == 0);
+    close(fd);
+    CHECK_EQ(unlink(path), 0);
+}
+
+/* argv: path, ready_wr, go_rd, header file. As nobody: put a well-formed,
+ * live-looking object (a valid header naming root's Local name, and a
+ * held reference lock) at root's store path. */
+HELPER(nobody_squatter)
+{
+    struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0,
+                       .l_len = 1};
+    static char img[MMF__HDR_SIZE + 4096];
+    int in, fd;
+
+    CHECK_EQ(argc, 4);
+    in = open(argv[3], O_RDONLY | O_CLOEXEC); /* read before dropping */
+    CHECK(in >= 0);
+    CHECK_EQ(read(in, img, sizeof img), sizeof img);
+    close(in);
+    become_nobody();
+    die_with_parent();
+    fd = open(argv[0], O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0666);
+    CHECK(fd >= 0);
+    CHECK_EQ(fchmod(fd, 0666), 0);
+    CHECK_EQ(write(fd, img, sizeof img), sizeof img);
+    CHECK_EQ(fcntl(fd, F_OFD_SETLK, &fl), 0);
+    test_sync_signal(atoi(argv[1]));
+    CHECK(await_fd(atoi(argv[2]), 30000));
+    close(fd);
+    return 0;
+}
+
+/* Security: even a valid, live-looking object placed under our Local name
+ * by another user is refused (MMF_EACCES), never used. */
+TEST(squatter_live_object_refused)
+{
+    struct test_sync ready, go;
+    struct mmf__hdr *h;
+    static char img[MMF__HDR_SIZE + 4096];
+    mmf_section *s, *t;
+    char path[512], tpath[512], hfile[64];
+    struct stat st;
+    pid_t pid;
+    int fd, ok, code, owner_kept = 0;
+    int rc_open = 0, rc_ooc = 0, rc_new = 0;
+
+    need_root();
+    /* A genuine object's file image, renamed to our name. */
+    CHECK_RC(mmf_section_create(&t, test_name("template"), 4096, MMF_CREATE_NEW, NULL), 0);
+    write_text(t, "squatter's data");
+    local_path(test_name("template"), 0, tpath, sizeof tpath);
+    fd = open(tpath, O_RDONLY | O_CLOEXEC);
+    CHECK(fd >= 0);
+    CHECK_EQ(pread(fd, img, sizeof img, 0), sizeof img);
+    close(fd);
+    CHECK_OK(mmf_section_close(t));
+    h = (struct mmf__hdr *)img;
+    CHECK_EQ(h->magic, MMF__HDR_MAGIC);
+    snprintf(h->name, sizeof h->name, "Local\\%s", test_name("s"));
+    h->name_len = (uint32_t)strlen(h->name);
+    snprintf(hfile, sizeof hfile, "/tmp/mmf-test-%ld-hdr", (long)getpid());
+    fd = open(hfile, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+    CHECK(fd >= 0);
+    CHECK_EQ(write(fd, img, sizeof img), sizeof img);
+    close(fd);
+
+    local_path(test_name("s"), 0, path, sizeof path);
+    test_sync_init(&ready);
+    test_sync_init(&go);
+    pid = test_spawn("nobody_squatter", path, num(ready.wr), num(go.rd), hfile, NULL);
+    ok = test_sync_wait(&ready, 10000);
+    unlink(hfile);
+    /* Record, then let the squatter go and clean up, then judge. */
+    if (ok) {
+        rc_open = mmf_section_open(&s, test_name("s"), MMF_ACCESS_READ);
+        rc_ooc = mmf_section_create(&s, test_name("s"), 4096, MMF_OPEN_OR_CREATE, NULL);
+        rc_new = mmf_section_create(&s, test_name("s"), 4096, MMF_CREATE_NEW, NULL);
+        owner_kept = stat(path, &st) == 0 && st.st_uid == NOBODY;
+    }
+    test_sync_signal(go.wr);
+    code = test_wait(pid);
+    unlink(path);
+    CHECK_EQ(code, 0);
+    CHECK(ok);
+    CHECK_RC(rc_open, MMF_EACCES);
+    CHECK_RC(rc_ooc, MMF_EACCES);
+    CHECK(rc_new == MMF_EACCES || rc_new == MMF_EEXIST);
+    CHECK(owner_kept);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Planted file-backed objects                                               */
+/* ------------------------------------------------------------------------ */
+
+/* argv: name, victim path, own file path, ready_wr, go_rd. As nobody:
+ * create a file-backed Global\ section on a file of its own, then rewrite
+ * the header (its own store file) to name the victim file instead. */
+HELPER(nobody_plants_file_section)
+{
+    mmf_section_opts o = {MMF_PROT_READ | MMF_PROT_WRITE, 0, 0644};
+    struct mmf__hdr h;
+    struct stat victim;
+    char store[512];
+    mmf_section *s;
+    int fd;
+
+    become_nobody();
+    die_with_parent();
+    CHECK_EQ(argc, 5);
+    fd = open(argv[2], O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644);
+    CHECK(fd >= 0);
+    CHECK_EQ(ftruncate(fd, 4096), 0);
+    CHECK_OK(mmf_section_create_fd(&s, argv[0], fd, 0, MMF_CREATE_NEW, &o));
+    close(fd);
+    CHECK_EQ(stat(argv[1], &victim), 0);
+    snprintf(store, sizeof store, "/dev/shm/mmf.g0.%s", argv[0] + strlen("Global\\"));
+    fd = open(store, O_RDWR | O_CLOEXEC);
+    CHECK(fd >= 0);
+    CHECK_EQ(pread(fd, &h, sizeof h, 0), sizeof h);
+    snprintf(h.path, sizeof h.path, "%s", argv[1]);
+    h.path_len = (uint32_t)strlen(h.path);
+    h.file_dev = (uint64_t)victim.st_dev;
+    h.file_ino = (uint64_t)victim.st_ino;
+    CHECK_EQ(pwrite(fd, &h, sizeof h, 0), sizeof h);
+    close(fd);
+    test_sync_signal(atoi(argv[3]));
+    CHECK(await_fd(atoi(argv[4]), 30000));
+    CHECK_OK(mmf_section_close(s));
+    unlink(argv[2]);
+    return 0;
+}
+
+/* Security: a Global\ object planted by another user, whose header names a
+ * file of root's, must not lead root's open to map that file (root would
+ * then write into it): the external file must belong to the object's
+ * owner, so the open fails with MMF_EACCES and the file is untouched. */
+TEST(planted_file_section_refused)
+{
+    struct test_sync ready, go;
+    char name[300], victim[128], own[128], buf[16] = {0};
+    mmf_section *s;
+    pid_t pid;
+    int fd, ok, rc = 0, code;
+
+    need_root();
+    snprintf(name, sizeof name, "Global\\%s", test_name("p"));
+    snprintf(victim, sizeof victim, "/tmp/mmf-test-%ld-victim", (long)getpid());
+    snprintf(own, sizeof own, "/tmp/mmf-test-%ld-own", (long)getpid());
+    unlink(own);
+    fd = open(victim, O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0600);
+    CHECK(fd >= 0);
+    CHECK_EQ(pwrite(fd, "secret", 6, 0), 6);
+    CHECK_EQ(ftruncate(fd, 4096), 0);
+    test_sync_init(&ready);
+    test_sync_init(&go);
+    pid = test_spawn("nobody_plants_file_section", name, victim, own,
+                     num(ready.wr), num(go.rd), NULL);
+    ok = test_sync_wait(&ready, 10000);
+    if (ok) {
+        rc = mmf_section_open(&s, name, MMF_ACCESS_READ | MMF_ACCESS_WRITE);
+        if (rc == 0)
+            mmf_section_close(s);
+    }
+    test_sync_signal(go.wr);
+    code = test_wait(pid);
+    CHECK_EQ(pread(fd, buf, 6, 0), 6);
+    close(fd);
+    unlink(victim);
+    unlink(own);
+    CHECK_EQ(code, 0);
+    CHECK(ok);
+    CHECK_RC(rc, MMF_EACCES);
+    CHECK(memcmp(buf, "secret", 6) == 0);
+}

@@ -1,0 +1,904 @@
+/* test-view.c - views: offsets and sizes, aliasing, fixed addresses, access
+ * against the handle and the section, copy-on-write, execute and no-access
+ * views, unmapping by any inner address, flushing, and views seen across
+ * processes. */
+#include "test.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#define MiB ((size_t)1 << 20)
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static size_t gran(void)
+{
+    return mmf_allocation_granularity();
+}
+
+static size_t page(void)
+{
+    return mmf_page_size();
+}
+
+static mmf_section *make(const char *tag, uint64_t size, unsigned prot, unsigned flags)
+{
+    mmf_section_opts o = {prot, flags, 0};
+    mmf_section *s;
+    CHECK_OK(mmf_section_create(&s, test_name(tag), size, MMF_CREATE_NEW, &o));
+    return s;
+}
+
+static void *map(mmf_section *s, unsigned how, uint64_t offset, size_t size)
+{
+    void *p = NULL;
+    CHECK_OK(mmf_view_map(s, how, offset, size, 0, &p));
+    CHECK(p != NULL);
+    CHECK_EQ((uintptr_t)p % gran(), 0); /* G09 */
+    return p;
+}
+
+static mmf_view_info query(const void *p)
+{
+    mmf_view_info vi;
+    CHECK_OK(mmf_view_query(p, &vi));
+    return vi;
+}
+
+/* Pages of [addr, addr + len) resident in memory, or -1 if the range is
+ * not (entirely) mapped. */
+static long resident(const void *addr, size_t len)
+{
+    size_t n = (len + page() - 1) / page();
+    unsigned char *vec = malloc(n);
+    long count = 0;
+    CHECK(vec != NULL);
+    if (mincore((void *)addr, len, vec) != 0) {
+        CHECK(errno == ENOMEM);
+        free(vec);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        count += vec[i] & 1;
+    free(vec);
+    return count;
+}
+
+/* 1 if no byte of [addr, addr + len) is mapped in this process. */
+static int unmapped(const void *addr, size_t len)
+{
+    for (size_t off = 0; off < len; off += page()) {
+        unsigned char v;
+        if (mincore((char *)addr + off, 1, &v) == 0 || errno != ENOMEM)
+            return 0;
+    }
+    return 1;
+}
+
+/* The permissions of the mapping that starts at base, as in /proc/self/maps
+ * ("r-xs"), or "" if none starts there. */
+static void perms_at(const void *base, char perms[5])
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    perms[0] = '\0';
+    CHECK(f != NULL);
+    while (fgets(line, sizeof line, f) != NULL) {
+        unsigned long start, end;
+        char p[8];
+        if (sscanf(line, "%lx-%lx %7s", &start, &end, p) == 3 &&
+            start == (unsigned long)(uintptr_t)base) {
+            memcpy(perms, p, 4);
+            perms[4] = '\0';
+            break;
+        }
+    }
+    fclose(f);
+}
+
+static void check_perms(const void *base, const char *want)
+{
+    char got[5];
+    perms_at(base, got);
+    if (strcmp(got, want) != 0)
+        test_fail(__FILE__, __LINE__, "view %p has permissions '%s', expected '%s'",
+                  base, got, want);
+}
+
+/* A free address range of len bytes, aligned to the granularity. */
+static void *free_range(size_t len)
+{
+    size_t g = gran();
+    char *p = mmap(NULL, len + g, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    uintptr_t a;
+    CHECK(p != MAP_FAILED);
+    a = ((uintptr_t)p + g - 1) / g * g;
+    CHECK(munmap(p, len + g) == 0);
+    return (void *)a;
+}
+
+/* 1 if the store's file system forbids execution. */
+static int store_noexec(void)
+{
+    const char *d = getenv("MMF_STORE_DIR");
+    struct statvfs sv;
+    CHECK(statvfs(d != NULL && d[0] == '/' ? d : "/dev/shm", &sv) == 0);
+    return (sv.f_flag & ST_NOEXEC) != 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Offsets and sizes                                                         */
+/* ------------------------------------------------------------------------ */
+
+/* G01: an offset that is not a multiple of the granularity. */
+TEST(offset_not_aligned_ealign)
+{
+    mmf_section *s = make("s", 4 * gran(), 0, 0);
+    const uint64_t bad[] = {1, 100, gran() / 2, gran() - 1, gran() + 1, 3 * gran() + 7};
+    void *p = NULL;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_RC(mmf_view_map(s, MMF_MAP_READ, bad[i], 0, 0, &p), MMF_EALIGN);
+        CHECK_RC(mmf_view_map(s, MMF_MAP_WRITE, bad[i], 100, 0, &p), MMF_EALIGN);
+    }
+    CHECK(p == NULL);
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* G02: an aligned offset inside the section maps that part of it. */
+TEST(offset_aligned_works)
+{
+    mmf_section *s = make("s", 4 * gran(), 0, 0);
+    char *all = map(s, MMF_MAP_WRITE, 0, 0);
+    char *part = map(s, MMF_MAP_READ, 2 * gran(), 0);
+    mmf_view_info vi = query(part);
+    CHECK_EQ(vi.offset, 2 * gran());
+    CHECK_EQ(vi.size, 2 * gran());
+    strcpy(all + 2 * gran(), "at offset");
+    CHECK(strcmp(part, "at offset") == 0);
+    CHECK_OK(mmf_view_unmap(part));
+    part = map(s, MMF_MAP_READ, 3 * gran(), gran());
+    all[3 * gran()] = 'z';
+    CHECK(part[0] == 'z');
+    CHECK_OK(mmf_view_unmap(part));
+    CHECK_OK(mmf_view_unmap(all));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* G08: an offset at or past the end. */
+TEST(offset_past_end_einval)
+{
+    mmf_section *s = make("s", 2 * gran(), 0, 0);
+    const uint64_t bad[] = {2 * gran(), 3 * gran(), 1000 * gran(),
+                            UINT64_MAX / gran() * gran()};
+    void *p = NULL;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_RC(mmf_view_map(s, MMF_MAP_READ, bad[i], 0, 0, &p), MMF_EINVAL);
+        CHECK_RC(mmf_view_map(s, MMF_MAP_READ, bad[i], 1, 0, &p), MMF_EINVAL);
+    }
+    CHECK(p == NULL);
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* G07: offset + size past the end of the section. */
+TEST(size_past_end_erange)
+{
+    mmf_section *s = make("s", 2 * gran(), 0, 0), *r;
+    void *p = NULL;
+    CHECK_RC(mmf_view_map(s, MMF_MAP_READ, 0, 2 * gran() + 1, 0, &p), MMF_ERANGE);
+    CHECK_RC(mmf_view_map(s, MMF_MAP_READ, gran(), gran() + 1, 0, &p), MMF_ERANGE);
+    CHECK_RC(mmf_view_map(s, MMF_MAP_READ, 0, SIZE_MAX, 0, &p), MMF_ERANGE);
+    CHECK_RC(mmf_view_map(s, MMF_MAP_READ, gran(), SIZE_MAX, 0, &p), MMF_ERANGE);
+    CHECK_RC(mmf_view_map(s, MMF_MAP_WRITE, gran(), SIZE_MAX - gran() + 1, 0, &p), MMF_ERANGE);
+    CHECK(p == NULL);
+    CHECK_OK(mmf_section_close(s));
+    /* B07: a 4090-byte section is a page: a page-sized view fits. */
+    CHECK_OK(mmf_section_create(&r, test_name("r"), page() - 6, MMF_CREATE_NEW, NULL));
+    p = map(r, MMF_MAP_READ, 0, page());
+    CHECK_OK(mmf_view_unmap(p));
+    p = NULL;
+    CHECK_RC(mmf_view_map(r, MMF_MAP_READ, 0, page() + 1, 0, &p), MMF_ERANGE);
+    CHECK_OK(mmf_section_close(r));
+}
+
+/* G06: size 0 maps from the offset to the end. */
+TEST(size_zero_maps_to_end)
+{
+    mmf_section *s = make("s", 5 * gran(), 0, 0);
+    char *a = map(s, MMF_MAP_READ, 0, 0), *b = map(s, MMF_MAP_READ, 2 * gran(), 0);
+    mmf_view_info vi = query(a);
+    CHECK(vi.base == a);
+    CHECK_EQ(vi.size, 5 * gran());
+    CHECK_EQ(vi.offset, 0);
+    CHECK_EQ(vi.map, MMF_MAP_READ);
+    vi = query(b);
+    CHECK_EQ(vi.size, 3 * gran());
+    CHECK_EQ(vi.offset, 2 * gran());
+    /* The whole range is really mapped. */
+    CHECK(resident(a, 5 * gran()) >= 0);
+    CHECK(resident(b, 3 * gran()) >= 0);
+    CHECK_OK(mmf_view_unmap(a));
+    CHECK_OK(mmf_view_unmap(b));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* What mmf_view_query reports, at the base and inside the view. */
+TEST(query_fields)
+{
+    mmf_section *s = make("s", 8 * gran(), 0, 0);
+    char *p = map(s, MMF_MAP_WRITE, 2 * gran(), 3 * gran());
+    mmf_view_info vi = query(p + 3 * gran() - 1);
+    CHECK(vi.base == p);
+    CHECK_EQ(vi.size, 3 * gran());
+    CHECK_EQ(vi.offset, 2 * gran());
+    CHECK_EQ(vi.map, MMF_MAP_WRITE);
+    vi = query(p + gran() + 17);
+    CHECK(vi.base == p);
+    CHECK_RC(mmf_view_query(p + 3 * gran(), &vi), MMF_EFAULT);
+    CHECK_RC(mmf_view_query(p - 1, &vi), MMF_EFAULT);
+    CHECK_RC(mmf_view_query(NULL, &vi), MMF_EFAULT);
+    CHECK_RC(mmf_view_query(&vi, &vi), MMF_EFAULT);
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_RC(mmf_view_query(p, &vi), MMF_EFAULT);
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Aliasing and addresses                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* G10, I08: two views of a section are different addresses for the same
+ * memory. */
+TEST(views_alias)
+{
+    mmf_section *s = make("s", 4 * gran(), 0, 0);
+    mmf_section *o;
+    unsigned char *a = map(s, MMF_MAP_WRITE, 0, 0), *b = map(s, MMF_MAP_WRITE, 0, 0), *c;
+
+    CHECK(a != b);
+    a[0] = 0x11;
+    CHECK_EQ(b[0], 0x11);
+    b[4 * gran() - 1] = 0x22;
+    CHECK_EQ(a[4 * gran() - 1], 0x22);
+    /* Through another handle too. */
+    CHECK_OK(mmf_section_open(&o, test_name("s"), MMF_ACCESS_READ));
+    c = map(o, MMF_MAP_READ, gran(), 0);
+    CHECK(c != a && c != b);
+    a[gran() + 5] = 0x33;
+    CHECK_EQ(c[5], 0x33);
+    CHECK_OK(mmf_view_unmap(c));
+    CHECK_OK(mmf_section_close(o));
+    CHECK_OK(mmf_view_unmap(a));
+    CHECK_OK(mmf_view_unmap(b));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* G05, G13: a view at a requested address that is aligned and free. */
+TEST(fixed_address_works)
+{
+    mmf_section *s = make("s", 2 * gran(), 0, 0);
+    char *a = map(s, MMF_MAP_WRITE, 0, 0);
+    void *want = free_range(2 * gran()), *p = want;
+
+    CHECK_OK(mmf_view_map(s, MMF_MAP_READ, 0, 0, 0, &p));
+    CHECK(p == want);
+    CHECK(query(p).base == want);
+    strcpy(a, "fixed");
+    CHECK(strcmp((char *)p, "fixed") == 0);
+    CHECK_OK(mmf_view_unmap(p));
+    /* The same address again, now that it is free once more. */
+    p = want;
+    CHECK_OK(mmf_view_map(s, MMF_MAP_WRITE, gran(), 0, 0, &p));
+    CHECK(p == want);
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_OK(mmf_view_unmap(a));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* G04, G13: a requested address already in use, wholly or in part, is
+ * refused with MMF_EFAULT, and what was there is left alone. */
+TEST(fixed_address_in_use_efault)
+{
+    mmf_section *s = make("s", 2 * gran(), 0, 0);
+    char *a = map(s, MMF_MAP_WRITE, 0, 0);
+    char *anon;
+    void *p;
+
+    strcpy(a, "keep");
+    p = a;
+    CHECK_RC(mmf_view_map(s, MMF_MAP_READ, 0, 0, 0, &p), MMF_EFAULT);
+    p = a + gran();
+    CHECK_RC(mmf_view_map(s, MMF_MAP_READ, 0, gran(), 0, &p), MMF_EFAULT);
+    CHECK(strcmp(a, "keep") == 0);
+    CHECK(query(a).base == a);
+    CHECK_EQ(query(a).size, 2 * gran());
+
+    /* Memory that is not a view (VirtualAlloc's counterpart). */
+    anon = mmap(NULL, 4 * gran(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(anon != MAP_FAILED);
+    /* Leave the first granule of an aligned range free and the next busy. */
+    {
+        char *base = (char *)(((uintptr_t)anon + gran() - 1) / gran() * gran());
+        CHECK(munmap(base, gran()) == 0);
+        base[gran()] = 'x';
+        p = base;
+        CHECK_RC(mmf_view_map(s, MMF_MAP_READ, 0, 2 * gran(), 0, &p), MMF_EFAULT);
+        CHECK(unmapped(base, gran()));
+        CHECK(base[gran()] == 'x');
+        p = base + gran();
+        CHECK_RC(mmf_view_map(s, MMF_MAP_READ, 0, 0, 0, &p), MMF_EFAULT);
+        CHECK(base[gran()] == 'x');
+    }
+    munmap(anon, 4 * gran());
+    CHECK_OK(mmf_view_unmap(a));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* G03: a requested address that is not aligned to the granularity. */
+TEST(fixed_address_misaligned_ealign)
+{
+    mmf_section *s = make("s", 2 * gran(), 0, 0);
+    char *want = free_range(2 * gran());
+    const size_t offs[] = {1, 42, 100, gran() / 2, gran() - 1};
+    for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++) {
+        void *p = want + offs[i];
+        CHECK_RC(mmf_view_map(s, MMF_MAP_READ, 0, 0, 0, &p), MMF_EALIGN);
+        CHECK(unmapped(want, 2 * gran()));
+    }
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Access                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* E03, E04, H08: a read-only handle maps read-only, copy-on-write and
+ * no-access views, never writable ones. */
+TEST(read_only_handle)
+{
+    mmf_section *s = make("s", gran(), 0, 0), *r;
+    void *p = NULL;
+    CHECK_OK(mmf_section_open(&r, test_name("s"), MMF_ACCESS_READ));
+    CHECK_RC(mmf_view_map(r, MMF_MAP_WRITE, 0, 0, 0, &p), MMF_EACCES);
+    CHECK(p == NULL);
+    p = map(r, MMF_MAP_READ, 0, 0);
+    check_perms(p, "r--s");
+    CHECK_OK(mmf_view_unmap(p));
+    p = map(r, MMF_MAP_COPY, 0, 0);
+    CHECK_OK(mmf_view_unmap(p));
+    p = map(r, MMF_MAP_NONE, 0, 0);
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_OK(mmf_section_close(r));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* E05, E06: a handle with only MMF_ACCESS_WRITE cannot map read-only (or
+ * copy-on-write, or no-access) views, but maps writable ones. */
+TEST(write_only_handle)
+{
+    mmf_section *s = make("s", gran(), 0, 0), *w;
+    char *a = map(s, MMF_MAP_READ, 0, 0);
+    void *p = NULL;
+    CHECK_OK(mmf_section_open(&w, test_name("s"), MMF_ACCESS_WRITE));
+    CHECK_RC(mmf_view_map(w, MMF_MAP_READ, 0, 0, 0, &p), MMF_EACCES);
+    CHECK_RC(mmf_view_map(w, MMF_MAP_COPY, 0, 0, 0, &p), MMF_EACCES);
+    CHECK_RC(mmf_view_map(w, MMF_MAP_NONE, 0, 0, 0, &p), MMF_EACCES);
+    CHECK(p == NULL);
+    p = map(w, MMF_MAP_WRITE, 0, 0);
+    check_perms(p, "rw-s");
+    strcpy(p, "written");
+    CHECK(strcmp(a, "written") == 0);
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_OK(mmf_section_close(w));
+    CHECK_OK(mmf_view_unmap(a));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* H10, H11, H12, O05: a duplicate with narrowed access refuses the views it
+ * no longer allows. */
+TEST(duplicate_narrowed)
+{
+    mmf_section *s = make("s", gran(), 0, 0), *d;
+    void *p = NULL;
+
+    CHECK_OK(mmf_section_duplicate(s, MMF_ACCESS_READ, &d));
+    CHECK_RC(mmf_view_map(d, MMF_MAP_WRITE, 0, 0, 0, &p), MMF_EACCES);
+    p = map(d, MMF_MAP_READ, 0, 0);
+    CHECK_OK(mmf_view_unmap(p));
+    p = map(d, MMF_MAP_NONE, 0, 0);
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_OK(mmf_section_close(d));
+
+    CHECK_OK(mmf_section_duplicate(s, MMF_ACCESS_WRITE, &d));
+    p = NULL;
+    CHECK_RC(mmf_view_map(d, MMF_MAP_READ, 0, 0, 0, &p), MMF_EACCES);
+    p = map(d, MMF_MAP_WRITE, 0, 0);
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_OK(mmf_section_close(d));
+
+    CHECK_OK(mmf_section_duplicate(s, MMF_ACCESS_READ | MMF_ACCESS_WRITE, &d));
+    p = map(d, MMF_MAP_WRITE, 0, 0);
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_OK(mmf_section_close(d));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* H02, B16: a read-only section allows read, copy-on-write and no-access
+ * views, even through its creator's handle, but no writable view. */
+TEST(readonly_section)
+{
+    mmf_section *s = make("s", gran(), MMF_PROT_READ, 0);
+    char *r, *c;
+    void *p = NULL;
+    CHECK_RC(mmf_view_map(s, MMF_MAP_WRITE, 0, 0, 0, &p), MMF_EACCES);
+    CHECK(p == NULL);
+    r = map(s, MMF_MAP_READ, 0, 0);
+    c = map(s, MMF_MAP_COPY, 0, 0);
+    strcpy(c, "private");
+    CHECK(r[0] == 0);
+    CHECK_OK(mmf_view_unmap(c));
+    CHECK_OK(mmf_view_unmap(r));
+    p = map(s, MMF_MAP_NONE, 0, 0);
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* H01, H07, I07: copy-on-write: writes stay in the view; other views, new
+ * views and the section never see them. */
+TEST(copy_view_private)
+{
+    mmf_section *s = make("s", 2 * gran(), 0, 0);
+    char *w = map(s, MMF_MAP_WRITE, 0, 0), *c, *r, *c2;
+    mmf_view_info vi;
+
+    strcpy(w, "original");
+    c = map(s, MMF_MAP_COPY, 0, 0);
+    vi = query(c);
+    CHECK_EQ(vi.map, MMF_MAP_COPY);
+    check_perms(c, "rw-p");
+    CHECK(strcmp(c, "original") == 0);
+    strcpy(c, "changed");
+    CHECK(strcmp(c, "changed") == 0);
+    CHECK(strcmp(w, "original") == 0);
+    r = map(s, MMF_MAP_READ, 0, 0);
+    CHECK(strcmp(r, "original") == 0);
+    c2 = map(s, MMF_MAP_COPY, 0, 0);
+    CHECK(strcmp(c2, "original") == 0);
+    /* A written page is the view's own: later shared writes do not show. */
+    strcpy(w, "later");
+    CHECK(strcmp(c, "changed") == 0);
+    CHECK_OK(mmf_view_flush(c, 0));
+    CHECK(strcmp(w, "later") == 0);
+    CHECK_OK(mmf_view_unmap(c));
+    CHECK(strcmp(r, "later") == 0);
+    CHECK_OK(mmf_view_unmap(c2));
+    CHECK_OK(mmf_view_unmap(r));
+    CHECK_OK(mmf_view_unmap(w));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* H04, H05: an execute view of a section created with MMF_PROT_EXEC. */
+TEST(exec_view)
+{
+    mmf_section *s = make("s", gran(), MMF_PROT_READ | MMF_PROT_WRITE | MMF_PROT_EXEC, 0);
+    unsigned char *w = map(s, MMF_MAP_WRITE, 0, 0);
+    void *x = NULL;
+    int rc = mmf_view_map(s, MMF_MAP_READ | MMF_MAP_EXEC, 0, 0, 0, &x);
+
+    if (store_noexec()) {
+        CHECK_RC(rc, MMF_ENOTSUP);
+    } else {
+        CHECK_RC(rc, 0);
+        CHECK_EQ(query(x).map, MMF_MAP_READ | MMF_MAP_EXEC);
+        check_perms(x, "r-xs");
+#if defined(__x86_64__)
+        {
+            static const unsigned char code[] = {0xb8, 0x2a, 0, 0, 0, 0xc3}; /* mov eax,42; ret */
+            int (*fn)(void);
+            memcpy(w, code, sizeof code);
+            memcpy(&fn, &x, sizeof fn);
+            CHECK_EQ(fn(), 42);
+        }
+#elif defined(__aarch64__)
+        {
+            static const uint32_t code[] = {0x52800540u, 0xd65f03c0u}; /* mov w0,#42; ret */
+            int (*fn)(void);
+            memcpy(w, code, sizeof code);
+            __builtin___clear_cache((char *)x, (char *)x + sizeof code);
+            memcpy(&fn, &x, sizeof fn);
+            CHECK_EQ(fn(), 42);
+        }
+#endif
+        CHECK_OK(mmf_view_unmap(x));
+        x = map(s, MMF_MAP_WRITE | MMF_MAP_EXEC, 0, 0);
+        check_perms(x, "rwxs");
+        CHECK_OK(mmf_view_unmap(x));
+        x = map(s, MMF_MAP_COPY | MMF_MAP_EXEC, 0, 0);
+        check_perms(x, "rwxp");
+        CHECK_OK(mmf_view_unmap(x));
+    }
+    CHECK_OK(mmf_view_unmap(w));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* H06: no execute view of a section without MMF_PROT_EXEC, nor through a
+ * handle without MMF_ACCESS_EXEC. */
+TEST(exec_view_refused)
+{
+    mmf_section *s = make("s", gran(), 0, 0);
+    mmf_section *x = make("x", gran(), MMF_PROT_READ | MMF_PROT_EXEC, 0), *r;
+    void *p = NULL;
+
+    CHECK_RC(mmf_view_map(s, MMF_MAP_READ | MMF_MAP_EXEC, 0, 0, 0, &p), MMF_EACCES);
+    CHECK_RC(mmf_view_map(s, MMF_MAP_WRITE | MMF_MAP_EXEC, 0, 0, 0, &p), MMF_EACCES);
+    CHECK_RC(mmf_view_map(s, MMF_MAP_COPY | MMF_MAP_EXEC, 0, 0, 0, &p), MMF_EACCES);
+    /* A read-execute section has no writable execute view. */
+    CHECK_RC(mmf_view_map(x, MMF_MAP_WRITE | MMF_MAP_EXEC, 0, 0, 0, &p), MMF_EACCES);
+    CHECK_OK(mmf_section_open(&r, test_name("x"), MMF_ACCESS_READ));
+    CHECK_RC(mmf_view_map(r, MMF_MAP_READ | MMF_MAP_EXEC, 0, 0, 0, &p), MMF_EACCES);
+    CHECK(p == NULL);
+    p = map(r, MMF_MAP_READ, 0, 0);
+    check_perms(p, "r--s");
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_OK(mmf_section_close(r));
+    CHECK_OK(mmf_section_close(x));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* H01: a no-access view reserves the range. */
+TEST(map_none_view)
+{
+    mmf_section *s = make("s", 2 * gran(), 0, 0);
+    void *p = map(s, MMF_MAP_NONE, 0, 0);
+    mmf_view_info vi = query(p);
+    char got[5];
+    CHECK_EQ(vi.map, MMF_MAP_NONE);
+    CHECK_EQ(vi.size, 2 * gran());
+    perms_at(p, got);
+    CHECK(strncmp(got, "---", 3) == 0);
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK(unmapped(p, 2 * gran()));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* Combinations of map bits that mean nothing, and unknown bits. */
+TEST(invalid_map_einval)
+{
+    static const unsigned bad[] = {
+        MMF_MAP_WRITE | MMF_MAP_COPY, MMF_MAP_READ | MMF_MAP_WRITE | MMF_MAP_COPY,
+        MMF_MAP_WRITE | MMF_MAP_COPY | MMF_MAP_EXEC, MMF_MAP_EXEC, 0x10, 0x20,
+        0x80000000u, MMF_MAP_READ | 0x100, 0xffffffffu};
+    mmf_section *s = make("s", gran(), MMF_PROT_READ | MMF_PROT_WRITE | MMF_PROT_EXEC, 0);
+    void *p = NULL;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_RC(mmf_view_map(s, bad[i], 0, 0, 0, &p), MMF_EINVAL);
+    CHECK(p == NULL);
+    CHECK_OK(mmf_section_close(s));
+}
+
+TEST(unknown_view_flags_einval)
+{
+    static const unsigned bad[] = {0x2, 0x4, 0x100, 0x80000000u, MMF_VIEW_POPULATE | 0x8};
+    mmf_section *s = make("s", gran(), 0, 0);
+    void *p = NULL;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_RC(mmf_view_map(s, MMF_MAP_READ, 0, 0, bad[i], &p), MMF_EINVAL);
+    CHECK(p == NULL);
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* MMF_VIEW_POPULATE faults the whole view in now; on a reserved section it
+ * commits the pages. */
+TEST(view_populate)
+{
+    size_t size = 4 * MiB;
+    mmf_section *s = make("s", size, 0, MMF_SEC_RESERVE);
+    char *lazy = map(s, MMF_MAP_READ, 0, 0), *p = NULL;
+
+    CHECK_EQ(resident(lazy, size), 0);
+    CHECK_OK(mmf_view_map(s, MMF_MAP_WRITE, 0, 0, MMF_VIEW_POPULATE, (void **)&p));
+    CHECK_EQ(resident(p, size), (long)(size / page()));
+    /* The pages are the section's: the lazy view now finds them too. */
+    CHECK_EQ(resident(lazy, size), (long)(size / page()));
+    CHECK(p[size - 1] == 0);
+    CHECK_OK(mmf_view_unmap(p));
+    p = NULL;
+    CHECK_OK(mmf_view_map(s, MMF_MAP_READ, 0, MiB, MMF_VIEW_POPULATE, (void **)&p));
+    CHECK_EQ(resident(p, MiB), (long)(MiB / page()));
+    CHECK_OK(mmf_view_unmap(p));
+    p = NULL;
+    CHECK_OK(mmf_view_map(s, MMF_MAP_COPY, 0, 0, MMF_VIEW_POPULATE, (void **)&p));
+    CHECK_OK(mmf_view_unmap(p));
+    p = NULL;
+    CHECK_OK(mmf_view_map(s, MMF_MAP_NONE, 0, 0, MMF_VIEW_POPULATE, (void **)&p));
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_OK(mmf_view_unmap(lazy));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Unmapping                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* L02: any address inside a view unmaps the whole view. */
+TEST(unmap_inner_address)
+{
+    mmf_section *s = make("s", 3 * gran(), 0, 0);
+    const size_t offs[] = {100, gran(), gran() + 100, 3 * gran() - 1};
+    for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++) {
+        char *p = map(s, MMF_MAP_WRITE, 0, 3 * gran());
+        mmf_view_info vi;
+        p[0] = 1;
+        CHECK_OK(mmf_view_unmap(p + offs[i]));
+        CHECK_RC(mmf_view_query(p, &vi), MMF_EFAULT);
+        CHECK_RC(mmf_view_query(p + offs[i], &vi), MMF_EFAULT);
+        CHECK(unmapped(p, 3 * gran()));
+    }
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* L01, L06: a view unmapped twice. */
+TEST(unmap_twice_efault)
+{
+    mmf_section *s = make("s", gran(), 0, 0);
+    char *p = map(s, MMF_MAP_READ, 0, 0);
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_RC(mmf_view_unmap(p), MMF_EFAULT);
+    CHECK_RC(mmf_view_unmap(p + 10), MMF_EFAULT);
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* L03, L04, L05, L07: addresses that are not in a view. */
+TEST(unmap_bogus_efault)
+{
+    mmf_section *s = make("s", 2 * gran(), 0, 0);
+    char *view = map(s, MMF_MAP_WRITE, 0, 0);
+    char *heap = malloc(100);
+    int on_stack = 0;
+    char *anon = mmap(NULL, 4 * gran(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                      -1, 0);
+
+    CHECK(heap != NULL && anon != MAP_FAILED);
+    strcpy(view, "still here");
+    CHECK_RC(mmf_view_unmap((void *)(uintptr_t)0xdeadbeef), MMF_EFAULT);
+    CHECK_RC(mmf_view_unmap(NULL), MMF_EFAULT);
+    CHECK_RC(mmf_view_unmap(heap), MMF_EFAULT);
+    CHECK_RC(mmf_view_unmap(&on_stack), MMF_EFAULT);
+    CHECK_RC(mmf_view_unmap(anon), MMF_EFAULT);
+    CHECK_RC(mmf_view_unmap(anon + 0x3000), MMF_EFAULT);
+    CHECK_RC(mmf_view_unmap((void *)(uintptr_t)UINTPTR_MAX), MMF_EFAULT);
+    CHECK_RC(mmf_view_unmap(view + 2 * gran()), MMF_EFAULT); /* one past the end */
+    CHECK_RC(mmf_view_unmap(view - 1), MMF_EFAULT);
+    /* Nothing was unmapped on the way. */
+    anon[0x3000] = 1;
+    strcpy(heap, "heap");
+    CHECK(strcmp(view, "still here") == 0);
+    CHECK(query(view).base == view);
+    munmap(anon, 4 * gran());
+    free(heap);
+    CHECK_OK(mmf_view_unmap(view));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* L08: unmapping one view leaves the others and the handle working. */
+TEST(unmap_one_leaves_others)
+{
+    mmf_section *s = make("s", gran(), 0, 0);
+    char *a = map(s, MMF_MAP_WRITE, 0, 0), *b = map(s, MMF_MAP_WRITE, 0, 0), *c;
+    strcpy(a, "one");
+    CHECK_OK(mmf_view_unmap(a));
+    CHECK(strcmp(b, "one") == 0);
+    strcpy(b, "two");
+    c = map(s, MMF_MAP_READ, 0, 0);
+    CHECK(strcmp(c, "two") == 0);
+    CHECK(query(b).base == b);
+    CHECK_OK(mmf_view_unmap(b));
+    CHECK_OK(mmf_view_unmap(c));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* Many views in one process: each is found by any of its addresses and
+ * unmapped alone, in any order. */
+TEST(many_views)
+{
+    enum { N = 200 };
+    mmf_section *s = make("s", 4 * gran(), 0, 0);
+    char *v[N];
+    for (int i = 0; i < N; i++) {
+        v[i] = map(s, MMF_MAP_WRITE, (uint64_t)(i % 4) * gran(), 0);
+        v[i][0] = (char)i;
+    }
+    for (int i = 0; i < N; i += 2) {
+        CHECK(query(v[i] + 1).base == v[i]);
+        CHECK_OK(mmf_view_unmap(v[i] + (i % 3)));
+    }
+    for (int i = 1; i < N; i += 2) {
+        mmf_view_info vi = query(v[i] + gran() / 2);
+        CHECK(vi.base == v[i]);
+        CHECK_EQ(vi.offset, (uint64_t)(i % 4) * gran());
+        CHECK_EQ((unsigned char)v[i][0], (unsigned char)(N - 4 + i % 4));
+    }
+    for (int i = N - 1; i > 0; i -= 2)
+        CHECK_OK(mmf_view_unmap(v[i]));
+    for (int i = 0; i < N; i++)
+        CHECK_RC(mmf_view_unmap(v[i]), MMF_EFAULT);
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* N01, N02, E10: a view stays valid after every handle is closed, though the
+ * name is gone. */
+TEST(view_survives_handle_close)
+{
+    mmf_section *s = make("s", 2 * gran(), 0, 0), *o;
+    char *p = map(s, MMF_MAP_WRITE, 0, 0), *q;
+    q = map(s, MMF_MAP_READ, gran(), 0);
+    strcpy(p, "before close");
+    CHECK_OK(mmf_section_close(s));
+    CHECK(strcmp(p, "before close") == 0);
+    strcpy(p + gran(), "after close");
+    CHECK(strcmp(q, "after close") == 0);
+    CHECK(query(p).base == p);
+    CHECK_OK(mmf_view_flush(p, 0));
+    CHECK_OK(mmf_view_flush_durable(p, 0));
+    CHECK_RC(mmf_section_open(&o, test_name("s"), MMF_ACCESS_READ), MMF_ENOENT);
+    CHECK_EQ(test_store_count(test_name("s")), 0);
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK(strcmp(q, "after close") == 0);
+    CHECK_OK(mmf_view_unmap(q));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Flushing                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* M01, M02, M03: flushing a pagefile-backed view succeeds and does
+ * nothing. */
+TEST(flush_pagefile_view)
+{
+    mmf_section *s = make("s", 2 * gran(), 0, 0);
+    char *p = map(s, MMF_MAP_WRITE, 0, 0), *c = map(s, MMF_MAP_COPY, 0, 0);
+    char *r = map(s, MMF_MAP_READ, 0, 0);
+    strcpy(p, "flush");
+    CHECK_OK(mmf_view_flush(p, 0));
+    CHECK_OK(mmf_view_flush(p + 100, 10));
+    CHECK_OK(mmf_view_flush(p + gran(), gran()));
+    CHECK_OK(mmf_view_flush_durable(p, 0));
+    CHECK_OK(mmf_view_flush_durable(p + 1, 2 * gran() - 1));
+    CHECK_OK(mmf_view_flush(c, 0));
+    CHECK_OK(mmf_view_flush_durable(c, 0));
+    CHECK_OK(mmf_view_flush(r, 0));
+    CHECK_OK(mmf_view_flush_durable(r, 0));
+    CHECK(strcmp(r, "flush") == 0);
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_OK(mmf_view_unmap(c));
+    CHECK_OK(mmf_view_unmap(r));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* A flush range that runs past the view. */
+TEST(flush_past_view_erange)
+{
+    mmf_section *s = make("s", 4 * gran(), 0, 0);
+    char *p = map(s, MMF_MAP_WRITE, 0, 2 * gran());
+    CHECK_RC(mmf_view_flush(p, 2 * gran() + 1), MMF_ERANGE);
+    CHECK_RC(mmf_view_flush(p + gran(), gran() + 1), MMF_ERANGE);
+    CHECK_RC(mmf_view_flush(p + 2 * gran() - 1, 2), MMF_ERANGE);
+    CHECK_RC(mmf_view_flush(p, SIZE_MAX), MMF_ERANGE);
+    CHECK_RC(mmf_view_flush(p + 1, SIZE_MAX), MMF_ERANGE);
+    CHECK_RC(mmf_view_flush_durable(p, 2 * gran() + 1), MMF_ERANGE);
+    CHECK_RC(mmf_view_flush_durable(p + gran(), SIZE_MAX), MMF_ERANGE);
+    CHECK_OK(mmf_view_flush(p + 2 * gran() - 1, 1));
+    CHECK_OK(mmf_view_flush(p, 2 * gran()));
+    CHECK_OK(mmf_view_flush_durable(p, 2 * gran()));
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* M04: flushing an address that is not in a view. */
+TEST(flush_not_view_efault)
+{
+    mmf_section *s = make("s", gran(), 0, 0);
+    char *p = map(s, MMF_MAP_WRITE, 0, 0);
+    char *heap = malloc(64);
+    int on_stack = 0;
+
+    CHECK(heap != NULL);
+    CHECK_RC(mmf_view_flush(heap, 1), MMF_EFAULT);
+    CHECK_RC(mmf_view_flush(&on_stack, 0), MMF_EFAULT);
+    CHECK_RC(mmf_view_flush(NULL, 0), MMF_EFAULT);
+    CHECK_RC(mmf_view_flush((void *)(uintptr_t)0xdeadbeef, 4), MMF_EFAULT);
+    CHECK_RC(mmf_view_flush(p + gran(), 1), MMF_EFAULT);
+    CHECK_RC(mmf_view_flush_durable(heap, 1), MMF_EFAULT);
+    CHECK_RC(mmf_view_flush_durable(NULL, 0), MMF_EFAULT);
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_RC(mmf_view_flush(p, 0), MMF_EFAULT);
+    CHECK_RC(mmf_view_flush_durable(p, 0), MMF_EFAULT);
+    free(heap);
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Across processes                                                          */
+/* ------------------------------------------------------------------------ */
+
+/* argv: name, how ("write", "copy", "create"). Opens the section, maps it,
+ * and writes 0xdeadbeef at offset 0 (after checking, for "create", that it
+ * reads 0x1a2b3c4d there first). */
+HELPER(child_view)
+{
+    mmf_section *s;
+    volatile uint32_t *p = NULL;
+    int rc;
+
+    if (argc < 2)
+        return 2;
+    if (strcmp(argv[1], "create") == 0) {
+        rc = mmf_section_create(&s, argv[0], 4096, MMF_OPEN_OR_CREATE, NULL);
+        if (rc != MMF_EXISTED)
+            return 10;
+        if (mmf_view_map(s, MMF_MAP_WRITE, 0, 0, 0, (void **)&p) != 0)
+            return 11;
+        if (p[0] != 0x1a2b3c4du)
+            return 12;
+    } else if (strcmp(argv[1], "write") == 0) {
+        if (mmf_section_open(&s, argv[0], MMF_ACCESS_READ | MMF_ACCESS_WRITE) != 0)
+            return 10;
+        if (mmf_view_map(s, MMF_MAP_WRITE, 0, 0, 0, (void **)&p) != 0)
+            return 11;
+    } else {
+        if (mmf_section_open(&s, argv[0], MMF_ACCESS_READ) != 0)
+            return 10;
+        if (mmf_view_map(s, MMF_MAP_COPY, 0, 0, 0, (void **)&p) != 0)
+            return 11;
+    }
+    p[0] = 0xdeadbeefu;
+    if (p[0] != 0xdeadbeefu)
+        return 13;
+    if (mmf_view_unmap((void *)p) != 0)
+        return 14;
+    return mmf_section_close(s) == 0 ? 0 : 15;
+}
+
+/* I02: a write made through another process's view is seen here. */
+TEST(child_write_seen)
+{
+    mmf_section *s = make("s", 4096, 0, 0);
+    volatile uint32_t *p = map(s, MMF_MAP_READ, 0, 0);
+    CHECK_EQ(p[0], 0);
+    CHECK_EQ(test_wait(test_spawn("child_view", test_name("s"), "write", NULL)), 0);
+    CHECK_EQ(p[0], 0xdeadbeefu);
+    CHECK_OK(mmf_view_unmap((void *)p));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* I01: another process creating the same name opens this section and reads
+ * what was written here. */
+TEST(child_create_existing_sees_data)
+{
+    mmf_section *s = make("s", 4096, 0, 0);
+    volatile uint32_t *p = map(s, MMF_MAP_WRITE, 0, 0);
+    p[0] = 0x1a2b3c4du;
+    CHECK_EQ(test_wait(test_spawn("child_view", test_name("s"), "create", NULL)), 0);
+    CHECK_EQ(p[0], 0xdeadbeefu);
+    CHECK_OK(mmf_view_unmap((void *)p));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* I03: another process's copy-on-write view writes privately. */
+TEST(child_copy_write_not_seen)
+{
+    mmf_section *s = make("s", 4096, 0, 0), *o;
+    volatile uint32_t *p = map(s, MMF_MAP_READ, 0, 0), *q;
+    CHECK_EQ(test_wait(test_spawn("child_view", test_name("s"), "copy", NULL)), 0);
+    CHECK_EQ(p[0], 0);
+    CHECK_OK(mmf_section_open(&o, test_name("s"), MMF_ACCESS_READ));
+    q = map(o, MMF_MAP_READ, 0, 0);
+    CHECK_EQ(q[0], 0);
+    CHECK_OK(mmf_view_unmap((void *)q));
+    CHECK_OK(mmf_section_close(o));
+    CHECK_OK(mmf_view_unmap((void *)p));
+    CHECK_OK(mmf_section_close(s));
+}
