@@ -1,0 +1,1530 @@
+/*
+ * sync.c (posix) - mutexes, events, semaphores and waits on Linux.
+ *
+ * Everything an object shares lives in the `state` area of its header
+ * page (layout in ../sync.h). This file owns the algorithms, which are
+ * Linux's: robust futexes, glibc's robust pthread mutexes and futex_waitv.
+ *
+ * ONE MAPPING PER OBJECT PER PROCESS
+ *
+ * glibc and the kernel find a robust mutex by its address in the owning
+ * thread's robust list, and the kernel walks that list when the thread
+ * dies. So the mapping holding a mutex must not move or go while a thread
+ * of this process owns it. A process-wide table (keyed by the object
+ * file's st_dev/st_ino, counted by handles) gives every handle of the
+ * process the same mapping; it is unmapped when the last handle closes,
+ * unless a thread of the process still owns the mutex (closing neither
+ * releases nor abandons) - then it stays until that is over.
+ *
+ * MUTEXES
+ *
+ * Ownership IS a process-shared, robust, error-checking pthread mutex in
+ * the state. When the owning thread exits or its process dies, at any
+ * instant, the kernel marks it FUTEX_OWNER_DIED and wakes a waiter; the
+ * next pthread lock returns EOWNERDEAD, we make it consistent, set the
+ * shared `abandoned` mark and report MMF_ABANDONED. The mark stays until
+ * that owner's final unlock; a wait-all that takes an abandoned mutex and
+ * gives it back (see below) leaves it for the next owner to see.
+ * Recursion is counted by the owning process in its map (`owner`,
+ * `depth`): private, trusted memory and no shared write per recursive
+ * lock. The pthread mutex is error-checking, not recursive, so that a
+ * forged lock word naming our thread is refused (EDEADLK) rather than
+ * taken for a recursive acquisition.
+ *
+ * EVENTS AND SEMAPHORES
+ *
+ * Their fields are guarded by an internal lock (another robust pthread
+ * mutex in the state, held for a few instructions; every critical section
+ * stores single words in an order that keeps the state valid after each
+ * store, so a holder dying anywhere leaves a valid state, and the next
+ * holder wakes everyone in case a wake-up was lost). A waiter reads `seq`,
+ * checks the state under the lock, and sleeps on `seq` while it is
+ * unchanged; every change that may satisfy a waiter bumps `seq`. Sleepers
+ * count themselves in nsleep (single-object waits) or msleep (waits on
+ * several objects) so that a signaler makes a wake-up call only when
+ * someone sleeps: it wakes as many as the change can satisfy, or everyone
+ * if a multi-object waiter sleeps (it may not take what woke it).
+ *
+ * WAITS ON SEVERAL OBJECTS
+ *
+ * futex_waitv on one word per object: `seq` for events and semaphores, and
+ * for mutexes the pthread mutex's lock word (glibc's __data.__lock, the
+ * kernel's robust futex word: owner TID | FUTEX_WAITERS | FUTEX_OWNER_DIED).
+ * Before sleeping we set FUTEX_WAITERS in it as glibc's own waiters do, so
+ * that the owner's unlock, or the kernel at the owner's death, wakes a
+ * waiter. Such a wake-up goes to one waiter, and ours may not take the
+ * mutex (a lower index won, or a wait-all is not complete), and trylock
+ * does not keep FUTEX_WAITERS for the others: so whenever the word changed
+ * while we slept we pass one wake-up on (FUTEX_WAKE 1); a waiter it wakes
+ * in vain sets FUTEX_WAITERS again and sleeps.
+ *
+ * Wait-all takes the internal locks of its events and semaphores in a
+ * canonical order (st_dev, st_ino), checks every object (a mutex: free,
+ * abandoned, or already ours), takes the free mutexes with trylock - giving
+ * them back if one was taken meanwhile - and only then consumes the rest.
+ * Until it succeeds it changes nothing. It sleeps on the objects that were
+ * not ready.
+ *
+ * Pulses: see struct mmf__sync_event. Waiters register (nwait, and the
+ * pulse generation they saw) on their first unsuccessful check, before
+ * spinning, so a pulse releases every thread that was already waiting.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../sync.h"
+#include "posix.h"
+
+#ifndef __GLIBC__
+#error "src/posix/sync.c relies on glibc's robust pthread_mutex_t (lock word, kind)"
+#endif
+
+#ifndef SYS_futex_waitv
+#define SYS_futex_waitv 449
+#endif
+#ifndef FUTEX_32
+#define FUTEX_32 2 /* kernel headers older than 5.16 */
+#endif
+
+_Static_assert(sizeof(pthread_mutex_t) <= MMF__SYNC_LOCK_BYTES, "lock room");
+
+#define NO_DEADLINE UINT64_MAX
+#define NS_PER_MS 1000000ull
+/* The internal lock is held for a few instructions: waiting for it longer
+ * than this means a stopped process or a forged state (MMF_EBUSY). A wait
+ * with a deadline waits for it until then, but at least ILOCK_MIN_NS. */
+#define ILOCK_LIMIT_NS (1000 * NS_PER_MS)
+#define ILOCK_MIN_NS (20 * NS_PER_MS)
+/*
+ * Adaptive spin before sleeping, per object and process. A spin that
+ * caught the change after s ns moves the budget towards 8 s, and to at
+ * least SPIN_PROBE_NS (a spin that pays is cheap; one that falls short by
+ * a hair costs a sleep and a wake-up); a spin that failed takes a quarter
+ * off it, down to no spinning at all. Timing cannot
+ * tell "the signaler answers soon after I give up" from "the signaler can
+ * only run once I sleep" (both on one CPU), so instead of growing on short
+ * sleeps the budget is re-tested by probes: one wait in SPIN_PROBE spins
+ * 4 times the budget (at least SPIN_PROBE_NS), and now and then a wait
+ * spins SPIN_MAX_NS - every SPIN_PROBE waits at first, at twice the
+ * interval after each such probe that fails (up to SPIN_GAP_MAX), back to
+ * every SPIN_PROBE after one that pays. A failed probe teaches nothing
+ * else. The long probes matter when two processes signal each other and
+ * both stopped spinning: each then waits for the other's wake-up, which
+ * only a spin longer than a wake-up catches. No spinning on one CPU.
+ */
+#define SPIN_INIT_NS 4000u
+#define SPIN_MAX_NS 20000u
+#define SPIN_OFF_NS 250u /* below this a budget becomes 0 */
+#define SPIN_PROBE 16u
+#define SPIN_PROBE_NS 2000u
+#define SPIN_GAP_MAX 4096u
+#define MAX_DEPTH 0x7fffffffu
+
+#define LD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define ST(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+
+struct mmf__syncmap {
+    struct mmf__syncmap *next;
+    uint64_t dev, ino;      /* identity of the object file */
+    uint32_t type;          /* MMF__TYPE_* */
+    unsigned refs;          /* handles of this process (table lock) */
+    int pinned;             /* never unmap: a robust list may point here */
+    void *page;             /* the header page, mapped shared read-write */
+    void *st;               /* its state area */
+    pid_t owner;            /* mutex: owning thread of this process, or 0 */
+    uint32_t depth;         /* its recursion count (owner thread only) */
+    uint32_t spin_ns;       /* adaptive spin budget */
+    uint32_t spin_waits;    /* waits that spun, for the probes */
+    uint32_t long_gap;      /* waits between long probes */
+    uint32_t long_next;     /* spin_waits of the next long probe */
+};
+
+static struct mmf__syncmap *table; /* guarded by mmf__os_lock() */
+
+/* ------------------------------------------------------------------------ */
+/* Process facts                                                             */
+/* ------------------------------------------------------------------------ */
+
+static __thread pid_t tls_tid __attribute__((tls_model("initial-exec")));
+static pid_t cached_pid;
+static int lock_kind; /* __data.__kind of our robust locks */
+static pthread_mutexattr_t lock_attr;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int no_waitv; /* futex_waitv gave ENOSYS */
+static int can_spin; /* more than one CPU */
+
+static void after_fork_child(void)
+{
+    tls_tid = 0;
+    __atomic_store_n(&cached_pid, getpid(), __ATOMIC_RELAXED);
+}
+
+static void init_once(void)
+{
+    pthread_mutex_t probe;
+
+    pthread_mutexattr_init(&lock_attr);
+    pthread_mutexattr_setpshared(&lock_attr, PTHREAD_PROCESS_SHARED);
+    pthread_mutexattr_setrobust(&lock_attr, PTHREAD_MUTEX_ROBUST);
+    pthread_mutexattr_settype(&lock_attr, PTHREAD_MUTEX_ERRORCHECK);
+    pthread_mutex_init(&probe, &lock_attr);
+    lock_kind = probe.__data.__kind;
+    pthread_mutex_destroy(&probe);
+    __atomic_store_n(&cached_pid, getpid(), __ATOMIC_RELAXED);
+    can_spin = sysconf(_SC_NPROCESSORS_ONLN) > 1;
+    pthread_atfork(NULL, NULL, after_fork_child);
+}
+
+static inline pid_t self_tid(void)
+{
+    pid_t t = tls_tid;
+    if (t == 0)
+        tls_tid = t = (pid_t)syscall(SYS_gettid);
+    return t;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t deadline_of(long long timeout_ms)
+{
+    return timeout_ms < 0 ? NO_DEADLINE : now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+}
+
+static struct timespec ts_of(uint64_t ns)
+{
+    struct timespec ts;
+    ts.tv_sec = (time_t)(ns / 1000000000ull);
+    ts.tv_nsec = (long)(ns % 1000000000ull);
+    return ts;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+/* How long the next wait on m spins (0: not at all); *probe is set when
+ * it is a probe. */
+/* How long the next wait on m spins (0: not at all); *probe is set to 1
+ * for a probe, 2 for a long probe. The fields are racy between threads of
+ * a process: they only steer the spinning. */
+static uint64_t spin_budget(struct mmf__syncmap *m, int *probe)
+{
+    uint32_t n = LD(m->spin_waits) + 1, b = LD(m->spin_ns);
+    *probe = 0;
+    if (!can_spin)
+        return 0;
+    ST(m->spin_waits, n);
+    if ((int32_t)(n - LD(m->long_next)) >= 0) {
+        *probe = 2;
+        return SPIN_MAX_NS;
+    }
+    if (n % SPIN_PROBE != 0)
+        return b;
+    *probe = 1;
+    b = 4 * b < SPIN_PROBE_NS ? SPIN_PROBE_NS : 4 * b;
+    return b > SPIN_MAX_NS ? SPIN_MAX_NS : b;
+}
+
+/* Learn from one spin: it caught the change after spun_ns (paid), or ran
+ * out of budget. */
+static void spin_learn(struct mmf__syncmap *m, int paid, int probe, uint64_t spun_ns)
+{
+    uint64_t b = LD(m->spin_ns), nb;
+    if (probe == 2) {
+        uint32_t gap = LD(m->long_gap);
+        gap = paid ? SPIN_PROBE : gap >= SPIN_GAP_MAX ? SPIN_GAP_MAX : 2 * gap;
+        ST(m->long_gap, gap);
+        ST(m->long_next, LD(m->spin_waits) + gap);
+    }
+    if (paid)
+        nb = (b + 8 * spun_ns) / 2 < SPIN_PROBE_NS ? SPIN_PROBE_NS : (b + 8 * spun_ns) / 2;
+    else if (probe)
+        return;
+    else
+        nb = b - b / 4;
+    nb = nb < SPIN_OFF_NS ? 0 : nb > SPIN_MAX_NS ? SPIN_MAX_NS : nb;
+    if (nb != b)
+        ST(m->spin_ns, (uint32_t)nb);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Futexes (shared: the words live in memory other processes map)           */
+/* ------------------------------------------------------------------------ */
+
+/* Sleep while *w == val, until the absolute monotonic deadline. Returns 0
+ * (woken, or the value differed, or a signal) or MMF_ETIMEDOUT. */
+static int futex_wait_until(uint32_t *w, uint32_t val, uint64_t deadline)
+{
+    struct timespec ts = ts_of(deadline == NO_DEADLINE ? 0 : deadline);
+    long r = syscall(SYS_futex, w, FUTEX_WAIT_BITSET, val,
+                     deadline == NO_DEADLINE ? NULL : &ts, NULL,
+                     FUTEX_BITSET_MATCH_ANY);
+    return r != 0 && errno == ETIMEDOUT ? MMF_ETIMEDOUT : 0;
+}
+
+static void futex_wake(uint32_t *w, int n)
+{
+    syscall(SYS_futex, w, FUTEX_WAKE, n, NULL, NULL, 0);
+}
+
+/* The kernel's struct futex_waitv, spelled out for older headers. */
+struct waitv {
+    uint64_t val;
+    uint64_t uaddr;
+    uint32_t flags;
+    uint32_t reserved;
+};
+
+/* Without futex_waitv (Linux < 5.16): look every millisecond. */
+static int poll_words(const struct waitv *v, size_t n, uint64_t deadline)
+{
+    for (;;) {
+        uint64_t now;
+        for (size_t i = 0; i < n; i++) {
+            if (__atomic_load_n((uint32_t *)(uintptr_t)v[i].uaddr,
+                                __ATOMIC_ACQUIRE) != (uint32_t)v[i].val)
+                return 0;
+        }
+        now = now_ns();
+        if (now >= deadline)
+            return MMF_ETIMEDOUT;
+        {
+            uint64_t d = deadline - now < NS_PER_MS ? deadline - now : NS_PER_MS;
+            struct timespec ts = ts_of(d);
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+/* Sleep while every word holds its value. 0 or MMF_ETIMEDOUT. */
+static int futex_waitv_until(struct waitv *v, size_t n, uint64_t deadline)
+{
+    struct timespec ts = ts_of(deadline == NO_DEADLINE ? 0 : deadline);
+    long r;
+
+    if (!__atomic_load_n(&no_waitv, __ATOMIC_RELAXED)) {
+        r = syscall(SYS_futex_waitv, v, (unsigned)n, 0,
+                    deadline == NO_DEADLINE ? NULL : &ts, CLOCK_MONOTONIC);
+        if (r >= 0)
+            return 0;
+        if (errno == ETIMEDOUT)
+            return MMF_ETIMEDOUT;
+        if (errno != ENOSYS)
+            return 0; /* EAGAIN (a value changed), EINTR */
+        __atomic_store_n(&no_waitv, 1, __ATOMIC_RELAXED);
+    }
+    return poll_words(v, n, deadline);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Robust pthread mutexes in shared memory                                   */
+/* ------------------------------------------------------------------------ */
+
+static inline pthread_mutex_t *lock_of(void *st)
+{
+    return (pthread_mutex_t *)(void *)((char *)st + 64);
+}
+
+static inline uint32_t *lock_word(pthread_mutex_t *l)
+{
+    return (uint32_t *)(void *)&l->__data.__lock;
+}
+
+/* A free (or abandoned, hence takeable) lock word. */
+static int word_free(uint32_t w)
+{
+    return (w & FUTEX_TID_MASK) == 0 || (w & FUTEX_OWNER_DIED) != 0;
+}
+
+/* The lock's type field, which glibc dispatches on, is ours (a forged one
+ * could send glibc down its priority-inheritance paths). */
+static int lock_ok(pthread_mutex_t *l)
+{
+    return __atomic_load_n(&l->__data.__kind, __ATOMIC_RELAXED) == lock_kind;
+}
+
+/* pthread_mutex_clocklock on CLOCK_MONOTONIC. ThreadSanitizer does not
+ * intercept clocklock, so under it use timedlock on the realtime clock. */
+static int lock_until(pthread_mutex_t *l, uint64_t deadline)
+{
+    struct timespec ts;
+    if (deadline == NO_DEADLINE)
+        return pthread_mutex_lock(l);
+#if defined(__SANITIZE_THREAD__)
+    {
+        uint64_t now = now_ns(), left = deadline > now ? deadline - now : 0;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        left += (uint64_t)ts.tv_nsec;
+        ts.tv_sec += (time_t)(left / 1000000000ull);
+        ts.tv_nsec = (long)(left % 1000000000ull);
+        return pthread_mutex_timedlock(l, &ts);
+    }
+#else
+    ts = ts_of(deadline);
+    return pthread_mutex_clocklock(l, CLOCK_MONOTONIC, &ts);
+#endif
+}
+
+/* The common part of a state: magic and version. */
+static int state_ok(const struct mmf__syncmap *m)
+{
+    static const uint32_t magic[] = {0, 0, MMF__MUTEX_MAGIC, MMF__EVENT_MAGIC,
+                                     MMF__SEM_MAGIC};
+    const struct mmf__sync_common *c = m->st;
+    return LD(c->magic) == magic[m->type] && LD(c->version) == MMF__SYNC_VERSION &&
+           lock_ok(lock_of(m->st));
+}
+
+/*
+ * Take the internal lock of an event or semaphore. Returns 0, 1 if its
+ * last holder died holding it (the caller bumps seq and wakes everyone, in
+ * case a wake-up was lost), MMF_ETIMEDOUT (deadline passed), MMF_EBUSY
+ * (held too long) or MMF_ECORRUPT.
+ */
+static int ilock_take(struct mmf__syncmap *m, uint64_t deadline)
+{
+    pthread_mutex_t *l = lock_of(m->st);
+    int rc;
+
+    if (!lock_ok(l))
+        return MMF_ECORRUPT;
+    rc = pthread_mutex_trylock(l);
+    for (int i = 0; rc == EBUSY && i < 200; i++) {
+        cpu_relax();
+        if (word_free(__atomic_load_n(lock_word(l), __ATOMIC_RELAXED)))
+            rc = pthread_mutex_trylock(l);
+    }
+    if (rc == EBUSY) {
+        uint64_t now = now_ns(), bound = now + ILOCK_LIMIT_NS;
+        if (deadline != NO_DEADLINE) {
+            uint64_t d = deadline > now + ILOCK_MIN_NS ? deadline : now + ILOCK_MIN_NS;
+            bound = d < bound ? d : bound;
+        }
+        rc = lock_until(l, bound);
+    }
+    switch (rc) {
+    case 0:
+        return 0;
+    case EOWNERDEAD:
+        if (pthread_mutex_consistent(l) != 0) {
+            pthread_mutex_unlock(l);
+            return MMF_ECORRUPT;
+        }
+        return 1;
+    case ETIMEDOUT:
+        return deadline != NO_DEADLINE && now_ns() >= deadline ? MMF_ETIMEDOUT
+                                                                : MMF_EBUSY;
+    default: /* EDEADLK (a forged word names us), ENOTRECOVERABLE, EINVAL */
+        return MMF_ECORRUPT;
+    }
+}
+
+static int ilock_give(struct mmf__syncmap *m)
+{
+    if (pthread_mutex_unlock(lock_of(m->st)) != 0) {
+        /* The word was overwritten: glibc kept the lock in this thread's
+         * robust list, so the mapping must stay. */
+        __atomic_store_n(&m->pinned, 1, __ATOMIC_RELAXED);
+        return MMF_ECORRUPT;
+    }
+    return 0;
+}
+
+/* seq: bump after a change that may satisfy waiters, then wake sleepers,
+ * `n` of them (INT_MAX: all). */
+static void seq_bump(struct mmf__sync_common *c)
+{
+    __atomic_fetch_add(&c->seq, 1u, __ATOMIC_SEQ_CST);
+}
+
+static void wake_sleepers(struct mmf__sync_common *c, int n)
+{
+    uint32_t ms = __atomic_load_n(&c->msleep, __ATOMIC_SEQ_CST);
+    uint32_t ns = __atomic_load_n(&c->nsleep, __ATOMIC_SEQ_CST);
+    if (ms != 0)
+        futex_wake(&c->seq, INT_MAX);
+    else if (ns != 0)
+        futex_wake(&c->seq, n);
+}
+
+/* Counts that a killed process may leave behind never go below zero. */
+static void count_down(uint32_t *p)
+{
+    uint32_t v = __atomic_load_n(p, __ATOMIC_RELAXED);
+    while (v != 0 && !__atomic_compare_exchange_n(p, &v, v - 1, 1, __ATOMIC_SEQ_CST,
+                                                  __ATOMIC_RELAXED))
+        ;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Mapping table                                                             */
+/* ------------------------------------------------------------------------ */
+
+/* 1 if a live thread of this process owns the mutex of map m. */
+static int owned_here(struct mmf__syncmap *m)
+{
+    pid_t t;
+    uint32_t w;
+    if (m->type != MMF__TYPE_MUTEX || (t = __atomic_load_n(&m->owner, __ATOMIC_RELAXED)) == 0)
+        return 0;
+    w = __atomic_load_n(lock_word(lock_of(m->st)), __ATOMIC_RELAXED);
+    return (w & FUTEX_TID_MASK) == (uint32_t)t && !(w & FUTEX_OWNER_DIED);
+}
+
+/* Unmap what no handle uses and no thread owns. Call with the lock held. */
+static void collect(void)
+{
+    struct mmf__syncmap **pp = &table;
+    while (*pp != NULL) {
+        struct mmf__syncmap *m = *pp;
+        if (m->refs == 0 && !__atomic_load_n(&m->pinned, __ATOMIC_RELAXED) &&
+            !owned_here(m)) {
+            *pp = m->next;
+            munmap(m->page, MMF__HDR_SIZE);
+            free(m);
+        } else {
+            pp = &m->next;
+        }
+    }
+}
+
+int mmf__os_sync_attach(mmf__obj *o, uint32_t type, struct mmf__sync_params *p,
+                        mmf__syncmap **out)
+{
+    struct mmf__syncmap *m;
+    struct stat st;
+    int fd = mmf__posix_obj_fd(o), owned = 0;
+
+    pthread_once(&once, init_once);
+    if (fstat(fd, &st) != 0)
+        return mmf__posix_err(errno);
+    mmf__os_lock();
+    for (m = table; m != NULL; m = m->next) {
+        if (m->dev == (uint64_t)st.st_dev && m->ino == (uint64_t)st.st_ino)
+            break;
+    }
+    if (m != NULL) {
+        /* Another handle of this process, or an owned mutex whose handles
+         * were all closed. */
+        int rc = m->type == type && state_ok(m) ? 0 : MMF_ECORRUPT;
+        if (rc == 0)
+            m->refs++;
+        mmf__os_unlock();
+        *out = m;
+        return rc;
+    }
+    if ((m = calloc(1, sizeof *m)) == NULL) {
+        mmf__os_unlock();
+        return MMF_ENOMEM;
+    }
+    if (p != NULL && p->kept != NULL) {
+        m->page = p->kept; /* an owned new mutex: its robust list entry */
+        p->kept = NULL;
+        owned = 1;
+    } else {
+        void *page = mmap(NULL, MMF__HDR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (page == MAP_FAILED) {
+            int rc = mmf__posix_err(errno);
+            free(m);
+            mmf__os_unlock();
+            return rc;
+        }
+        m->page = page;
+    }
+    m->st = ((struct mmf__hdr *)m->page)->state;
+    m->dev = (uint64_t)st.st_dev;
+    m->ino = (uint64_t)st.st_ino;
+    m->type = type;
+    m->refs = 1;
+    m->spin_ns = SPIN_INIT_NS;
+    m->long_gap = SPIN_PROBE;
+    m->long_next = SPIN_PROBE;
+    if (type < MMF__TYPE_MUTEX || type > MMF__TYPE_SEMAPHORE || !state_ok(m)) {
+        munmap(m->page, MMF__HDR_SIZE);
+        free(m);
+        mmf__os_unlock();
+        return MMF_ECORRUPT;
+    }
+    if (owned) {
+        m->depth = 1;
+        __atomic_store_n(&m->owner, self_tid(), __ATOMIC_RELAXED);
+    }
+    m->next = table;
+    table = m;
+    mmf__os_unlock();
+    *out = m;
+    return 0;
+}
+
+void mmf__os_sync_detach(mmf__syncmap *m)
+{
+    mmf__os_lock();
+    m->refs--;
+    collect();
+    mmf__os_unlock();
+}
+
+/* ------------------------------------------------------------------------ */
+/* Creating                                                                  */
+/* ------------------------------------------------------------------------ */
+
+void mmf__os_sync_discard(struct mmf__sync_params *p)
+{
+    if (p->kept == NULL)
+        return;
+    pthread_mutex_unlock(lock_of(((struct mmf__hdr *)p->kept)->state));
+    munmap(p->kept, MMF__HDR_SIZE);
+    p->kept = NULL;
+}
+
+int mmf__os_sync_init(struct mmf__hdr *live, void *arg)
+{
+    struct mmf__sync_params *p = arg;
+    void *st = live->state;
+    struct mmf__sync_common *c = st;
+    uint32_t magic;
+
+    pthread_once(&once, init_once);
+    memset(st, 0, MMF__STATE_BYTES);
+    /* In place: a process-shared mutex must not be copied into place. */
+    if (pthread_mutex_init(lock_of(st), &lock_attr) != 0)
+        return MMF_ENOMEM;
+    switch (p->type) {
+    case MMF__TYPE_MUTEX:
+        magic = MMF__MUTEX_MAGIC;
+        break;
+    case MMF__TYPE_EVENT: {
+        struct mmf__sync_event *e = st;
+        e->manual = p->manual ? 1u : 0u;
+        e->signaled = p->initial ? 1u : 0u;
+        magic = MMF__EVENT_MAGIC;
+        break;
+    }
+    case MMF__TYPE_SEMAPHORE: {
+        struct mmf__sync_semaphore *s = st;
+        s->count = p->count;
+        s->max = p->max;
+        magic = MMF__SEM_MAGIC;
+        break;
+    }
+    default:
+        return MMF_EINVAL;
+    }
+    c->version = MMF__SYNC_VERSION;
+    __atomic_store_n(&c->magic, magic, __ATOMIC_RELEASE);
+    if (p->type == MMF__TYPE_MUTEX && p->own) {
+        /* Owned from birth: lock it before it has a name, through the
+         * mapping that will stay (the store lets us keep it). */
+        struct mmf__sync_mutex *mx = st;
+        mmf__os_sync_discard(p); /* an earlier attempt that lost the name */
+        if (pthread_mutex_trylock(lock_of(st)) != 0)
+            return MMF_EIO;
+        mx->owner_pid = (uint32_t)__atomic_load_n(&cached_pid, __ATOMIC_RELAXED);
+        mx->recursion = 1;
+        p->kept = live;
+        return MMF__INIT_KEEP;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Mutexes                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static inline struct mmf__sync_mutex *mutex_of(struct mmf__syncmap *m)
+{
+    return m->st;
+}
+
+/* 1 if the calling thread (tid) owns the mutex: our private record says
+ * so and the lock word agrees. If the word no longer agrees (overwritten,
+ * or a thread with a reused id), the record is dropped. */
+static int mutex_mine(struct mmf__syncmap *m, pid_t tid)
+{
+    uint32_t w;
+    if (__atomic_load_n(&m->owner, __ATOMIC_RELAXED) != tid)
+        return 0;
+    w = __atomic_load_n(lock_word(lock_of(m->st)), __ATOMIC_RELAXED);
+    if ((w & (FUTEX_TID_MASK | FUTEX_OWNER_DIED)) == (uint32_t)tid)
+        return 1;
+    m->depth = 0;
+    __atomic_store_n(&m->owner, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&m->pinned, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+static int mutex_recurse(struct mmf__syncmap *m)
+{
+    if (m->depth >= MAX_DEPTH)
+        return MMF_EOVERFLOW;
+    m->depth++;
+    ST(mutex_of(m)->recursion, m->depth);
+    return 0;
+}
+
+/* Book an acquisition that pthread reported as rc. Returns 0,
+ * MMF_ABANDONED, MMF_ETIMEDOUT or MMF_ECORRUPT. */
+static int mutex_took(struct mmf__syncmap *m, pid_t tid, int rc)
+{
+    struct mmf__sync_mutex *s = mutex_of(m);
+    pthread_mutex_t *l = lock_of(s);
+    uint32_t abandoned;
+
+    if (rc == EBUSY || rc == ETIMEDOUT)
+        return MMF_ETIMEDOUT;
+    if (rc == EOWNERDEAD) {
+        if (pthread_mutex_consistent(l) != 0) {
+            pthread_mutex_unlock(l);
+            return MMF_ECORRUPT;
+        }
+        ST(s->abandoned, 1u);
+    } else if (rc != 0) {
+        return MMF_ECORRUPT; /* EDEADLK: a forged word names us */
+    }
+    abandoned = LD(s->abandoned);
+    m->depth = 1;
+    __atomic_store_n(&m->owner, tid, __ATOMIC_RELAXED);
+    ST(s->owner_pid, (uint32_t)__atomic_load_n(&cached_pid, __ATOMIC_RELAXED));
+    ST(s->recursion, 1u);
+    return abandoned ? MMF_ABANDONED : 0;
+}
+
+/* Spin a little, then sleep in pthread's robust lock until the deadline.
+ * Returns what pthread returns. */
+static int mutex_block(struct mmf__syncmap *m, pthread_mutex_t *l, uint64_t deadline)
+{
+    uint32_t *w = lock_word(l);
+    int probe = 0, rc;
+    uint64_t budget = spin_budget(m, &probe), start, end;
+
+    if (budget != 0) {
+        start = now_ns();
+        end = start + budget < deadline ? start + budget : deadline;
+        for (;;) {
+            for (int k = 0; k < 64; k++) {
+                if (word_free(__atomic_load_n(w, __ATOMIC_RELAXED)) &&
+                    (rc = pthread_mutex_trylock(l)) != EBUSY) {
+                    spin_learn(m, 1, probe, now_ns() - start);
+                    return rc;
+                }
+                cpu_relax();
+            }
+            if (now_ns() >= end)
+                break;
+        }
+        spin_learn(m, 0, probe, 0);
+    }
+    return lock_until(l, deadline);
+}
+
+/* Everything but an uncontended acquisition. rc: what a first trylock
+ * returned, or -1 if none was made. */
+__attribute__((noinline)) static int mutex_lock_slow(struct mmf__syncmap *m, pid_t tid,
+                                                     long long timeout_ms, int rc)
+{
+    pthread_mutex_t *l = lock_of(m->st);
+
+    if (rc < 0) {
+        if (mutex_mine(m, tid))
+            return mutex_recurse(m);
+        if (!state_ok(m))
+            return MMF_ECORRUPT;
+        rc = pthread_mutex_trylock(l);
+    }
+    if (rc == EBUSY && timeout_ms != 0)
+        rc = mutex_block(m, l, deadline_of(timeout_ms));
+    return mutex_took(m, tid, rc);
+}
+
+/* The state checks of the fast paths: the type's magic and the lock's
+ * kind (a forged kind could send glibc down other paths). */
+static inline int mutex_state_ok(const struct mmf__sync_mutex *s)
+{
+    return LD(s->c.magic) == MMF__MUTEX_MAGIC && LD(s->c.version) == MMF__SYNC_VERSION &&
+           __atomic_load_n(&((const pthread_mutex_t *)(const void *)s->lock)->__data.__kind,
+                           __ATOMIC_RELAXED) == lock_kind;
+}
+
+int mmf__os_mutex_lock(mmf__syncmap *m, long long timeout_ms)
+{
+    struct mmf__sync_mutex *s = m->st;
+    pid_t tid = self_tid();
+    int rc;
+
+    if (__builtin_expect(__atomic_load_n(&m->owner, __ATOMIC_RELAXED) == tid ||
+                             !mutex_state_ok(s), 0))
+        return mutex_lock_slow(m, tid, timeout_ms, -1);
+    rc = pthread_mutex_trylock(lock_of(s));
+    if (__builtin_expect(rc != 0 || LD(s->abandoned) != 0, 0))
+        return mutex_lock_slow(m, tid, timeout_ms, rc);
+    m->depth = 1;
+    __atomic_store_n(&m->owner, tid, __ATOMIC_RELAXED);
+    ST(s->owner_pid, (uint32_t)__atomic_load_n(&cached_pid, __ATOMIC_RELAXED));
+    ST(s->recursion, 1u);
+    return 0;
+}
+
+/* The owner's final release; it clears the abandoned mark. */
+static int mutex_release(struct mmf__syncmap *m)
+{
+    struct mmf__sync_mutex *s = mutex_of(m);
+    pthread_mutex_t *l = lock_of(s);
+
+    ST(s->recursion, 0u);
+    ST(s->owner_pid, 0u);
+    if (LD(s->abandoned) != 0)
+        ST(s->abandoned, 0u);
+    m->depth = 0;
+    __atomic_store_n(&m->owner, 0, __ATOMIC_RELAXED);
+    if (pthread_mutex_unlock(l) != 0) {
+        __atomic_store_n(&m->pinned, 1, __ATOMIC_RELAXED);
+        return MMF_ECORRUPT;
+    }
+    return 0;
+}
+
+__attribute__((noinline)) static int mutex_unlock_slow(struct mmf__syncmap *m, pid_t tid)
+{
+    if (!mutex_mine(m, tid) || !state_ok(m))
+        return MMF_ECORRUPT;
+    if (m->depth > 1) {
+        m->depth--;
+        ST(mutex_of(m)->recursion, m->depth);
+        return 0;
+    }
+    return mutex_release(m);
+}
+
+int mmf__os_mutex_unlock(mmf__syncmap *m)
+{
+    struct mmf__sync_mutex *s = m->st;
+    pthread_mutex_t *l = lock_of(s);
+    pid_t tid = self_tid();
+
+    if (__atomic_load_n(&m->owner, __ATOMIC_RELAXED) != tid)
+        return MMF_ENOTOWNER; /* Q10, Q11: nothing changes */
+    if (__builtin_expect(m->depth != 1 || LD(s->abandoned) != 0 ||
+                             (__atomic_load_n(lock_word(l), __ATOMIC_RELAXED) &
+                              (FUTEX_TID_MASK | FUTEX_OWNER_DIED)) != (uint32_t)tid ||
+                             !mutex_state_ok(s), 0))
+        return mutex_unlock_slow(m, tid);
+    ST(s->recursion, 0u);
+    ST(s->owner_pid, 0u);
+    m->depth = 0;
+    __atomic_store_n(&m->owner, 0, __ATOMIC_RELAXED);
+    if (__builtin_expect(pthread_mutex_unlock(l) != 0, 0)) {
+        __atomic_store_n(&m->pinned, 1, __ATOMIC_RELAXED);
+        return MMF_ECORRUPT;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Events and semaphores: state under the internal lock                     */
+/* ------------------------------------------------------------------------ */
+
+/* One object of a wait, and what the wait knows about it. */
+struct wobj {
+    struct mmf__syncmap *m;
+    uint32_t *word;     /* futex word: seq, or the mutex's lock word */
+    uint32_t snap;      /* its value before the last check */
+    uint32_t gen;       /* event: pulse generation when registered */
+    uint8_t registered; /* event: counted in nwait */
+    uint8_t ready;      /* wait-all: signaled at the last check */
+    uint8_t locked;     /* wait-all: internal lock held */
+    uint8_t repair;     /* its internal lock's last holder died */
+    uint8_t armed;      /* mutex: FUTEX_WAITERS set, sleeping on snap */
+    uint8_t slept;      /* event/semaphore: counted in nsleep/msleep */
+    int tryrc;          /* wait-all: trylock result this round */
+};
+
+/* An event's fields, read once and checked. */
+struct ev {
+    uint32_t manual, signaled, gen, nwait, eligible, pending;
+};
+
+static int ev_read(struct mmf__sync_event *e, struct ev *v)
+{
+    v->manual = LD(e->manual);
+    v->signaled = LD(e->signaled);
+    v->gen = LD(e->pulse_gen);
+    v->nwait = LD(e->nwait);
+    v->eligible = LD(e->eligible);
+    v->pending = LD(e->pending);
+    if (LD(e->c.magic) != MMF__EVENT_MAGIC ||
+        !mmf__event_valid(v->manual, v->signaled, v->nwait, v->eligible, v->pending))
+        return MMF_ECORRUPT;
+    return 0;
+}
+
+/* Store what changed, in an order that keeps the state valid after each
+ * single store (pending <= eligible <= nwait), for a holder that dies
+ * between two of them. */
+static void ev_write(struct mmf__sync_event *e, const struct ev *old, const struct ev *v)
+{
+    if (v->pending < old->pending)
+        ST(e->pending, v->pending);
+    if (v->eligible < old->eligible)
+        ST(e->eligible, v->eligible);
+    if (v->nwait != old->nwait)
+        ST(e->nwait, v->nwait);
+    if (v->eligible > old->eligible)
+        ST(e->eligible, v->eligible);
+    if (v->pending > old->pending)
+        ST(e->pending, v->pending);
+    if (v->signaled != old->signaled)
+        ST(e->signaled, v->signaled);
+    if (v->gen != old->gen)
+        ST(e->pulse_gen, v->gen);
+}
+
+/* A registered waiter that a pulse has seen and not yet released. */
+static int ev_pulsed(const struct wobj *o, const struct ev *v)
+{
+    return o->registered && o->gen != v->gen;
+}
+
+static int ev_satisfied(const struct wobj *o, const struct ev *v)
+{
+    return v->signaled || (ev_pulsed(o, v) && (v->manual || v->pending > 0));
+}
+
+/* The waiter o leaves the event (registered or not). */
+static void ev_leave(struct wobj *o, struct ev *v)
+{
+    if (!o->registered)
+        return;
+    if (v->nwait > 0)
+        v->nwait--;
+    if (o->gen != v->gen && v->eligible > 0)
+        v->eligible--;
+    if (v->eligible > v->nwait)
+        v->eligible = v->nwait;
+    if (v->pending > v->eligible)
+        v->pending = v->eligible;
+    o->registered = 0;
+}
+
+/* Take the event for o (it is satisfied): a pulse release first, since a
+ * pulse that saw o was meant for it before any later set. */
+static void ev_consume(struct wobj *o, struct ev *v)
+{
+    if (ev_pulsed(o, v) && (v->manual || v->pending > 0)) {
+        if (!v->manual)
+            v->pending--;
+    } else if (!v->manual) {
+        v->signaled = 0;
+    }
+    ev_leave(o, v);
+}
+
+/* o was not satisfied: a pulse that found nothing left for it is gone for
+ * it; register for the next (reg) if not yet. */
+static int ev_settle(struct wobj *o, struct ev *v, int reg)
+{
+    if (ev_pulsed(o, v)) {
+        if (v->eligible > 0)
+            v->eligible--;
+        if (v->pending > v->eligible)
+            v->pending = v->eligible;
+        o->gen = v->gen;
+    }
+    if (reg && !o->registered) {
+        if (v->nwait == UINT32_MAX)
+            return MMF_ECORRUPT;
+        v->nwait++;
+        o->registered = 1;
+        o->gen = v->gen;
+    }
+    return 0;
+}
+
+static int sem_read(struct mmf__sync_semaphore *s, int32_t *count, int32_t *max)
+{
+    *count = LD(s->count);
+    *max = LD(s->max);
+    if (LD(s->c.magic) != MMF__SEM_MAGIC || !mmf__semaphore_valid(*count, *max))
+        return MMF_ECORRUPT;
+    return 0;
+}
+
+/*
+ * Check (and with `consume`, take) an event or semaphore whose internal
+ * lock the caller holds. Not satisfied, it settles the registration
+ * (`reg`: register). Returns 1 satisfied, 0 not, or MMF_ECORRUPT.
+ */
+static int eval_locked(struct wobj *o, int consume, int reg)
+{
+    if (o->m->type == MMF__TYPE_EVENT) {
+        struct mmf__sync_event *e = o->m->st;
+        struct ev old, v;
+        int rc;
+        if (ev_read(e, &old) < 0)
+            return MMF_ECORRUPT;
+        v = old;
+        if (ev_satisfied(o, &v)) {
+            if (consume) {
+                ev_consume(o, &v);
+                ev_write(e, &old, &v);
+            }
+            return 1;
+        }
+        if (!consume)
+            return 0;
+        rc = ev_settle(o, &v, reg);
+        ev_write(e, &old, &v);
+        return rc;
+    } else {
+        struct mmf__sync_semaphore *s = o->m->st;
+        int32_t count, max;
+        if (sem_read(s, &count, &max) < 0)
+            return MMF_ECORRUPT;
+        if (count == 0)
+            return 0;
+        if (consume)
+            ST(s->count, count - 1);
+        return 1;
+    }
+}
+
+/* After the internal lock's holder died: wake everyone (a wake-up may have
+ * been lost with it). Call with the lock held; wake after giving it. */
+static void repair_bump(struct wobj *o)
+{
+    if (o->repair)
+        seq_bump(o->m->st);
+}
+
+static void repair_wake(struct wobj *o)
+{
+    if (o->repair) {
+        wake_sleepers(o->m->st, INT_MAX);
+        o->repair = 0;
+    }
+}
+
+int mmf__os_event_op(mmf__syncmap *m, int op)
+{
+    struct mmf__sync_event *e = m->st;
+    struct wobj o;
+    struct ev old, v;
+    int rc, wake = 0, prev;
+
+    if (!state_ok(m))
+        return MMF_ECORRUPT;
+    memset(&o, 0, sizeof o);
+    o.m = m;
+    if ((rc = ilock_take(m, NO_DEADLINE)) < 0)
+        return rc;
+    o.repair = rc == 1;
+    if (ev_read(e, &old) < 0) {
+        ilock_give(m);
+        return MMF_ECORRUPT;
+    }
+    v = old;
+    prev = (int)old.signaled;
+    switch (op) {
+    case MMF__EV_SET:
+        if (!v.signaled) {
+            v.signaled = 1;
+            wake = v.manual ? INT_MAX : 1; /* R12, R13 */
+        }
+        break;
+    case MMF__EV_RESET:
+        v.signaled = 0;
+        break;
+    default: /* MMF__EV_PULSE: R09-R11 */
+        v.signaled = 0;
+        if (v.nwait > 0) {
+            /* Every registered waiter becomes eligible; an auto-reset
+             * event offers one more release to them. */
+            v.eligible = v.nwait;
+            if (!v.manual)
+                v.pending = v.pending + 1 < v.nwait ? v.pending + 1 : v.nwait;
+            v.gen = v.gen + 1;
+            wake = INT_MAX;
+        }
+        break;
+    }
+    ev_write(e, &old, &v);
+    if (wake)
+        seq_bump(&e->c);
+    repair_bump(&o);
+    rc = ilock_give(m);
+    if (wake)
+        wake_sleepers(&e->c, wake);
+    repair_wake(&o);
+    return rc < 0 ? rc : prev;
+}
+
+int mmf__os_semaphore_release(mmf__syncmap *m, int32_t n, int32_t *prev)
+{
+    struct mmf__sync_semaphore *s = m->st;
+    struct wobj o;
+    int32_t count, max;
+    int rc;
+
+    if (!state_ok(m))
+        return MMF_ECORRUPT;
+    memset(&o, 0, sizeof o);
+    o.m = m;
+    if ((rc = ilock_take(m, NO_DEADLINE)) < 0)
+        return rc;
+    o.repair = rc == 1;
+    if (sem_read(s, &count, &max) < 0) {
+        rc = MMF_ECORRUPT;
+    } else if (n > max - count) {
+        rc = MMF_EOVERFLOW; /* S06, S07: nothing changes */
+    } else {
+        ST(s->count, count + n);
+        seq_bump(&s->c);
+        *prev = count;
+        rc = 0;
+    }
+    repair_bump(&o);
+    if (ilock_give(m) < 0 && rc == 0)
+        rc = MMF_ECORRUPT;
+    if (rc == 0 || o.repair)
+        wake_sleepers(&s->c, o.repair ? INT_MAX : n);
+    o.repair = 0;
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Waits                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* A lock word that names the calling thread, which does not own the
+ * mutex: forged (waiting on it would never end). */
+static int word_forged(uint32_t w, pid_t tid)
+{
+    return (w & (FUTEX_TID_MASK | FUTEX_OWNER_DIED)) == (uint32_t)tid;
+}
+
+/* Try to take the mutex of o without waiting. Returns 1 taken (and sets
+ * *abandoned), 0 not free, or an error. */
+static int mutex_try(struct wobj *o, pid_t tid, int *abandoned)
+{
+    uint32_t w;
+    int rc;
+    *abandoned = 0;
+    if (mutex_mine(o->m, tid))
+        return (rc = mutex_recurse(o->m)) < 0 ? rc : 1;
+    if (!state_ok(o->m))
+        return MMF_ECORRUPT;
+    w = __atomic_load_n(o->word, __ATOMIC_RELAXED);
+    if (word_forged(w, tid))
+        return MMF_ECORRUPT;
+    if (!word_free(w))
+        return 0;
+    rc = mutex_took(o->m, tid, pthread_mutex_trylock(lock_of(o->m->st)));
+    if (rc == MMF_ETIMEDOUT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    *abandoned = rc == MMF_ABANDONED;
+    return 1;
+}
+
+/* One pass of a wait-any: take the lowest-indexed signaled object.
+ * Returns its index (| MMF_ABANDONED_FLAG), MMF__NOT_YET, or an error. */
+static int any_round(struct wobj *o, size_t n, pid_t tid, int reg, uint64_t deadline)
+{
+    for (size_t i = 0; i < n; i++)
+        o[i].snap = __atomic_load_n(o[i].word, __ATOMIC_ACQUIRE);
+    for (size_t i = 0; i < n; i++) {
+        int rc, got;
+        if (o[i].m->type == MMF__TYPE_MUTEX) {
+            int abandoned;
+            if ((rc = mutex_try(&o[i], tid, &abandoned)) < 0)
+                return rc;
+            if (rc == 1)
+                return (int)i | (abandoned ? MMF_ABANDONED_FLAG : 0);
+            continue;
+        }
+        if (!state_ok(o[i].m))
+            return MMF_ECORRUPT;
+        if ((rc = ilock_take(o[i].m, deadline)) < 0)
+            return rc;
+        o[i].repair = rc == 1;
+        got = eval_locked(&o[i], 1, reg);
+        repair_bump(&o[i]);
+        rc = ilock_give(o[i].m);
+        repair_wake(&o[i]);
+        if (got < 0 || rc < 0)
+            return got < 0 ? got : rc;
+        if (got == 1)
+            return (int)i;
+    }
+    return MMF__NOT_YET;
+}
+
+/* Give back a mutex a wait-all took this round (a race lost elsewhere).
+ * An abandoned one keeps its mark for the next owner to see. */
+static void all_undo(struct wobj *o, size_t upto)
+{
+    for (size_t i = 0; i < upto; i++) {
+        pthread_mutex_t *l;
+        if (o[i].m->type != MMF__TYPE_MUTEX || (o[i].tryrc != 0 && o[i].tryrc != EOWNERDEAD))
+            continue;
+        l = lock_of(o[i].m->st);
+        if (o[i].tryrc == EOWNERDEAD) {
+            pthread_mutex_consistent(l);
+            ST(mutex_of(o[i].m)->abandoned, 1u);
+        }
+        pthread_mutex_unlock(l);
+        o[i].tryrc = EBUSY;
+    }
+}
+
+/* One pass of a wait-all. Returns 0 or MMF_ABANDONED_FLAG | index when it
+ * took everything, MMF__NOT_YET (nothing changed), or an error. */
+static int all_round(struct wobj *o, size_t n, const uint8_t *order, pid_t tid,
+                     int reg, uint64_t deadline)
+{
+    int rc = 0, ready = 1, result = 0;
+    size_t i, k, fail = n;
+
+    for (i = 0; i < n; i++) {
+        o[i].snap = __atomic_load_n(o[i].word, __ATOMIC_ACQUIRE);
+        o[i].tryrc = EBUSY;
+    }
+    for (k = 0; k < n && rc == 0; k++) {
+        struct wobj *w = &o[order[k]];
+        if (w->m->type == MMF__TYPE_MUTEX)
+            continue;
+        if (!state_ok(w->m)) {
+            rc = MMF_ECORRUPT;
+        } else if ((rc = ilock_take(w->m, deadline)) >= 0) {
+            w->locked = 1;
+            w->repair = rc == 1;
+            rc = 0;
+        }
+    }
+    /* Check: is everything signaled at this moment? */
+    for (i = 0; i < n && rc == 0; i++) {
+        struct wobj *w = &o[i];
+        if (w->m->type == MMF__TYPE_MUTEX) {
+            if (mutex_mine(w->m, tid)) {
+                w->ready = 1;
+                if (w->m->depth >= MAX_DEPTH)
+                    rc = MMF_EOVERFLOW;
+            } else if (!state_ok(w->m)) {
+                rc = MMF_ECORRUPT;
+            } else {
+                uint32_t x = __atomic_load_n(w->word, __ATOMIC_RELAXED);
+                if (word_forged(x, tid))
+                    rc = MMF_ECORRUPT;
+                w->ready = (uint8_t)word_free(x);
+            }
+        } else {
+            int r = eval_locked(w, 0, 0);
+            if (r < 0)
+                rc = r;
+            w->ready = r == 1;
+        }
+        ready &= w->ready;
+    }
+    /* Take the free mutexes; give them back if one was taken meanwhile. */
+    for (i = 0; i < n && rc == 0 && ready; i++) {
+        if (o[i].m->type != MMF__TYPE_MUTEX || mutex_mine(o[i].m, tid))
+            continue;
+        o[i].tryrc = pthread_mutex_trylock(lock_of(o[i].m->st));
+        if (o[i].tryrc != 0 && o[i].tryrc != EOWNERDEAD) {
+            if (o[i].tryrc != EBUSY)
+                rc = MMF_ECORRUPT;
+            ready = 0;
+            o[i].ready = 0;
+            fail = i;
+        }
+    }
+    if (rc < 0 || !ready)
+        all_undo(o, fail < n ? fail : n);
+    if (rc == 0 && ready) {
+        /* Events and semaphores first: only a state forged since the check
+         * can fail here, and then the mutexes taken are given back. */
+        for (i = 0; i < n && rc == 0; i++) {
+            if (o[i].m->type != MMF__TYPE_MUTEX && eval_locked(&o[i], 1, 0) != 1)
+                rc = MMF_ECORRUPT;
+        }
+        if (rc < 0)
+            all_undo(o, n);
+        for (i = 0; i < n && rc == 0; i++) {
+            int r;
+            if (o[i].m->type != MMF__TYPE_MUTEX)
+                continue;
+            r = o[i].tryrc == EBUSY ? mutex_recurse(o[i].m) /* already ours */
+                                    : mutex_took(o[i].m, tid, o[i].tryrc);
+            if (r == MMF_ABANDONED && result == 0)
+                result = (int)i | MMF_ABANDONED_FLAG;
+            else if (r < 0 && rc == 0)
+                rc = r;
+        }
+    } else if (rc == 0) {
+        /* Not all signaled: settle pulses and register (R16). */
+        for (i = 0; i < n && rc == 0; i++) {
+            if (o[i].m->type == MMF__TYPE_EVENT) {
+                struct mmf__sync_event *e = o[i].m->st;
+                struct ev old, v;
+                if (ev_read(e, &old) < 0) {
+                    rc = MMF_ECORRUPT;
+                    break;
+                }
+                v = old;
+                rc = ev_settle(&o[i], &v, reg);
+                ev_write(e, &old, &v);
+            }
+        }
+    }
+    for (k = n; k-- > 0;) {
+        struct wobj *w = &o[order[k]];
+        if (!w->locked)
+            continue;
+        repair_bump(w);
+        if (ilock_give(w->m) < 0 && rc == 0)
+            rc = MMF_ECORRUPT;
+        w->locked = 0;
+        repair_wake(w);
+    }
+    if (rc < 0)
+        return rc;
+    return ready ? result : MMF__NOT_YET;
+}
+
+/* Spin until a word we wait on changes (or a mutex looks free), within the
+ * object's adaptive budget. Returns 1 if something changed. */
+static int spin_for_change(struct wobj *o, size_t n, int all, uint64_t deadline)
+{
+    int probe = 0;
+    uint64_t budget = spin_budget(o[0].m, &probe), start, end;
+
+    if (budget == 0)
+        return 0;
+    start = now_ns();
+    end = start + budget < deadline ? start + budget : deadline;
+    for (;;) {
+        for (int k = 0; k < 32; k++) {
+            for (size_t i = 0; i < n; i++) {
+                uint32_t v;
+                if (all && o[i].ready)
+                    continue;
+                v = __atomic_load_n(o[i].word, __ATOMIC_RELAXED);
+                if (o[i].m->type == MMF__TYPE_MUTEX ? word_free(v) : v != o[i].snap) {
+                    spin_learn(o[0].m, 1, probe, now_ns() - start);
+                    return 1;
+                }
+            }
+            cpu_relax();
+        }
+        if (now_ns() >= end)
+            break;
+    }
+    spin_learn(o[0].m, 0, probe, 0);
+    return 0;
+}
+
+/* Sleep on the words of the objects that were not ready, until one of
+ * them changes or the deadline. Returns 0 or MMF_ETIMEDOUT. */
+static int sleep_round(struct wobj *o, size_t n, int all, pid_t tid, uint64_t deadline)
+{
+    struct waitv v[MMF_WAIT_MAX];
+    size_t k = 0, i;
+    int rc = 0, single = n == 1;
+
+    for (i = 0; i < n; i++) {
+        struct wobj *w = &o[i];
+        if (all && w->ready)
+            continue;
+        if (w->m->type == MMF__TYPE_MUTEX) {
+            uint32_t x = __atomic_load_n(w->word, __ATOMIC_RELAXED);
+            for (;;) {
+                if (word_free(x) || (x & FUTEX_TID_MASK) == (uint32_t)tid)
+                    goto undo; /* it changed: look again */
+                if ((x & FUTEX_WAITERS) ||
+                    __atomic_compare_exchange_n(w->word, &x, x | FUTEX_WAITERS, 0,
+                                                __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+                    break;
+            }
+            w->snap = x | FUTEX_WAITERS;
+            w->armed = 1;
+        } else {
+            struct mmf__sync_common *c = w->m->st;
+            __atomic_fetch_add(single ? &c->nsleep : &c->msleep, 1u, __ATOMIC_SEQ_CST);
+            w->slept = 1;
+        }
+        v[k].val = w->snap;
+        v[k].uaddr = (uint64_t)(uintptr_t)w->word;
+        v[k].flags = FUTEX_32;
+        v[k].reserved = 0;
+        k++;
+    }
+    if (k == 0)
+        goto undo;
+    if (k == 1 && single && o[0].m->type != MMF__TYPE_MUTEX)
+        rc = futex_wait_until(o[0].word, o[0].snap, deadline);
+    else
+        rc = futex_waitv_until(v, k, deadline);
+undo:
+    for (i = 0; i < n; i++) {
+        struct wobj *w = &o[i];
+        if (w->slept) {
+            struct mmf__sync_common *c = w->m->st;
+            count_down(single ? &c->nsleep : &c->msleep);
+            w->slept = 0;
+        }
+        if (w->armed) {
+            /* The word changed: its wake-up may have been ours; pass one
+             * on, whoever takes the mutex (see the top of this file). */
+            if (__atomic_load_n(w->word, __ATOMIC_RELAXED) != w->snap)
+                futex_wake(w->word, 1);
+            w->armed = 0;
+        }
+    }
+    return rc;
+}
+
+/* Sort the indexes of o by object identity: the order wait-all takes
+ * internal locks in, the same in every process. */
+static void canonical_order(const struct wobj *o, size_t n, uint8_t *order)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        order[i] = (uint8_t)i;
+        while (j > 0) {
+            const struct mmf__syncmap *a = o[order[j - 1]].m, *b = o[order[j]].m;
+            uint8_t t;
+            if (a->dev < b->dev || (a->dev == b->dev && a->ino <= b->ino))
+                break;
+            t = order[j - 1];
+            order[j - 1] = order[j];
+            order[j] = t;
+            j--;
+        }
+    }
+}
+
+/* Leave the events a wait registered with. */
+static void leave_all(struct wobj *o, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct mmf__sync_event *e;
+        struct ev old, v;
+        int rc;
+        if (!o[i].registered)
+            continue;
+        e = o[i].m->st;
+        if ((rc = ilock_take(o[i].m, NO_DEADLINE)) < 0)
+            continue; /* nwait keeps counting it: pulses may over-release */
+        o[i].repair = rc == 1;
+        if (ev_read(e, &old) == 0) {
+            v = old;
+            ev_leave(&o[i], &v);
+            ev_write(e, &old, &v);
+        }
+        repair_bump(&o[i]);
+        ilock_give(o[i].m);
+        repair_wake(&o[i]);
+        o[i].registered = 0;
+    }
+}
+
+int mmf__os_sync_wait(mmf__syncmap *const maps[], size_t n, int all,
+                      long long timeout_ms)
+{
+    struct wobj o[MMF_WAIT_MAX];
+    uint8_t order[MMF_WAIT_MAX];
+    pid_t tid = self_tid();
+    uint64_t deadline = deadline_of(timeout_ms);
+    int rc, reg = timeout_ms != 0, spun = 0, timed_out = 0;
+
+    memset(o, 0, n * sizeof o[0]);
+    for (size_t i = 0; i < n; i++) {
+        o[i].m = maps[i];
+        o[i].word = maps[i]->type == MMF__TYPE_MUTEX
+                        ? lock_word(lock_of(maps[i]->st))
+                        : &((struct mmf__sync_common *)maps[i]->st)->seq;
+    }
+    if (all)
+        canonical_order(o, n, order);
+    for (;;) {
+        rc = all ? all_round(o, n, order, tid, reg, deadline)
+                 : any_round(o, n, tid, reg, deadline);
+        if (rc != MMF__NOT_YET)
+            break;
+        if (timeout_ms == 0 || timed_out || now_ns() >= deadline) {
+            rc = MMF_ETIMEDOUT;
+            break;
+        }
+        if (!spun) {
+            spun = 1;
+            if (spin_for_change(o, n, all, deadline))
+                continue;
+        }
+        if (sleep_round(o, n, all, tid, deadline) == MMF_ETIMEDOUT)
+            timed_out = 1; /* one last look, then time out */
+    }
+    leave_all(o, n);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Information                                                               */
+/* ------------------------------------------------------------------------ */
+
+int mmf__os_sync_query(mmf__syncmap *m, mmf_sync_info *info)
+{
+    if (!state_ok(m))
+        return MMF_ECORRUPT;
+    switch (m->type) {
+    case MMF__TYPE_MUTEX: {
+        struct mmf__sync_mutex *s = m->st;
+        uint32_t w = __atomic_load_n(lock_word(lock_of(s)), __ATOMIC_RELAXED);
+        uint32_t owner = w & FUTEX_TID_MASK;
+        if (owner != 0 && !(w & FUTEX_OWNER_DIED)) {
+            info->owner_tid = owner;
+            info->owner_pid = LD(s->owner_pid);
+            info->recursion = LD(s->recursion);
+        }
+        info->abandoned = LD(s->abandoned) != 0 || (w & FUTEX_OWNER_DIED) != 0;
+        return 0;
+    }
+    case MMF__TYPE_EVENT: {
+        struct ev v;
+        if (ev_read(m->st, &v) < 0)
+            return MMF_ECORRUPT;
+        info->manual_reset = (int)v.manual;
+        info->signaled = (int)v.signaled;
+        info->waiters = v.nwait;
+        return 0;
+    }
+    default: {
+        struct mmf__sync_semaphore *s = m->st;
+        int32_t count, max;
+        if (sem_read(s, &count, &max) < 0)
+            return MMF_ECORRUPT;
+        info->count = count;
+        info->maximum = max;
+        info->waiters = (unsigned long)LD(s->c.nsleep) + LD(s->c.msleep);
+        return 0;
+    }
+    }
+}

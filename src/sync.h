@@ -1,0 +1,181 @@
+/*
+ * sync.h - what mutexes, events and semaphores keep in shared memory, and
+ * the small interface between the portable API (src/sync.c) and the OS
+ * backend that implements the objects (src/posix/sync.c).
+ *
+ * Each synchronization object is a store object (object.h) whose data is
+ * empty: everything lives in the 256-byte `state` area of its header page,
+ * laid out by one of the structs below. Fixed-width fields only; the
+ * layout is part of the store format (version MMF__SYNC_VERSION).
+ *
+ * The state is UNTRUSTED INPUT. Any process that can open the object can
+ * write anything there at any moment. Code that uses it reads each field
+ * once (atomically) into a local, checks it with the mmf__*_valid()
+ * functions below, and only then acts on it; a failed check gives
+ * MMF_ECORRUPT. Counts are never used as indexes or sizes.
+ *
+ * The `lock` areas belong to the OS backend: it initialises and uses an OS
+ * robust lock there (on Linux a process-shared, robust pthread_mutex_t,
+ * which the kernel releases - marking it "owner died" - when the owning
+ * thread or process dies). The portable core only reserves the room.
+ */
+#ifndef MMF_SYNC_H
+#define MMF_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "os.h"
+
+#define MMF__SYNC_VERSION 1u
+#define MMF__MUTEX_MAGIC 0x5854554du /* "MUTX" */
+#define MMF__EVENT_MAGIC 0x544e5645u /* "EVNT" */
+#define MMF__SEM_MAGIC 0x414d4553u   /* "SEMA" */
+#define MMF__SYNC_LOCK_BYTES 48u     /* room for one OS robust lock */
+
+/* The first 32 bytes of every type. */
+struct mmf__sync_common {
+    uint32_t magic;    /* MMF__*_MAGIC of the type */
+    uint32_t version;  /* MMF__SYNC_VERSION */
+    uint32_t seq;      /* futex word of events and semaphores: bumped by
+                          every change that may satisfy a waiter */
+    uint32_t nsleep;   /* single-object waiters asleep on seq */
+    uint32_t msleep;   /* multi-object waiters asleep on seq (signalers
+                          then wake everyone) */
+    uint32_t reserved[3];
+};
+
+/*
+ * A mutex. Its ownership IS the robust lock in `lock`: the kernel knows
+ * the owning thread, so thread exit and SIGKILL abandon it at any instant.
+ * Recursion is counted by the owning process (privately, see the backend);
+ * `recursion` and `owner_pid` are copies for tools. The fields the owner
+ * writes share the lock's cache line.
+ */
+struct mmf__sync_mutex {
+    struct mmf__sync_common c;
+    uint32_t reserved[8];
+    _Alignas(8) uint8_t lock[MMF__SYNC_LOCK_BYTES];
+    uint32_t abandoned; /* 1 from an abandoned acquisition until that
+                           owner's final release */
+    uint32_t owner_pid; /* for tools: process of the owner, 0 when free */
+    uint32_t recursion; /* for tools: the owner's recursion count */
+    uint32_t reserved2;
+    uint8_t pad[128];
+};
+
+/*
+ * An event. `lock` is the internal lock guarding every field but the
+ * sleeper counts. Pulses: a waiter records pulse_gen when it registers
+ * (nwait counts registered waiters); a pulse bumps pulse_gen, so every
+ * waiter registered before it sees a new generation. A manual-reset pulse
+ * releases all of them; an auto-reset pulse adds one claimable release to
+ * `pending`, which never exceeds `eligible`, the number of registered
+ * waiters that a pulse has seen.
+ */
+struct mmf__sync_event {
+    struct mmf__sync_common c;
+    uint32_t manual;    /* 1 manual-reset, 0 auto-reset (fixed) */
+    uint32_t signaled;  /* 0 or 1 */
+    uint32_t pulse_gen; /* pulse generation */
+    uint32_t nwait;     /* registered waiters */
+    uint32_t eligible;  /* registered before the latest pulse, unclaimed */
+    uint32_t pending;   /* auto-reset: pulse releases not yet claimed */
+    uint32_t reserved[2];
+    _Alignas(8) uint8_t lock[MMF__SYNC_LOCK_BYTES];
+    uint8_t pad[144];
+};
+
+/* A semaphore. `lock` is the internal lock guarding count. */
+struct mmf__sync_semaphore {
+    struct mmf__sync_common c;
+    int32_t count;      /* 0 <= count <= max */
+    int32_t max;        /* >= 1 (fixed) */
+    uint32_t reserved[6];
+    _Alignas(8) uint8_t lock[MMF__SYNC_LOCK_BYTES];
+    uint8_t pad[144];
+};
+
+_Static_assert(sizeof(struct mmf__sync_common) == 32, "sync layout");
+_Static_assert(sizeof(struct mmf__sync_mutex) == MMF__STATE_BYTES, "sync layout");
+_Static_assert(sizeof(struct mmf__sync_event) == MMF__STATE_BYTES, "sync layout");
+_Static_assert(sizeof(struct mmf__sync_semaphore) == MMF__STATE_BYTES, "sync layout");
+_Static_assert(offsetof(struct mmf__sync_mutex, lock) == 64, "sync layout");
+_Static_assert(offsetof(struct mmf__sync_event, lock) == 64, "sync layout");
+_Static_assert(offsetof(struct mmf__sync_semaphore, lock) == 64, "sync layout");
+_Static_assert(offsetof(struct mmf__sync_mutex, abandoned) == 112, "sync layout");
+_Static_assert(offsetof(struct mmf__hdr, state) % 8 == 0, "lock alignment");
+
+/* The most a semaphore may count (Windows' LONG). */
+#define MMF__SEM_MAX INT32_MAX
+
+/* Checks of values read from shared memory. 1 if valid. */
+static inline int mmf__event_valid(uint32_t manual, uint32_t signaled,
+                                   uint32_t nwait, uint32_t eligible,
+                                   uint32_t pending)
+{
+    return manual <= 1 && signaled <= 1 && eligible <= nwait &&
+           pending <= eligible && (manual == 0 || pending == 0);
+}
+
+static inline int mmf__semaphore_valid(int32_t count, int32_t max)
+{
+    return max >= 1 && count >= 0 && count <= max;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The backend interface (implemented in src/<os>/sync.c)                    */
+/* ------------------------------------------------------------------------ */
+
+/* The process-wide view of one object: ONE per object per process, shared
+ * by all of that process's handles to it (so two handles to one object
+ * have the same mmf__syncmap, which is how duplicates are recognised). */
+typedef struct mmf__syncmap mmf__syncmap;
+
+/* What a new object starts as; the store passes it to mmf__os_sync_init. */
+struct mmf__sync_params {
+    uint32_t type;      /* MMF__TYPE_MUTEX, _EVENT or _SEMAPHORE */
+    int own;            /* mutex: the creating thread owns it */
+    int manual;         /* event: manual-reset */
+    int initial;        /* event: initially signaled */
+    int32_t count;      /* semaphore: initial count */
+    int32_t max;        /* semaphore: maximum count */
+    void *kept;         /* backend: the mapping of an owned new mutex */
+};
+
+/* Events operations for mmf__os_event_op. */
+enum mmf__event_op { MMF__EV_SET = 1, MMF__EV_RESET = 2, MMF__EV_PULSE = 3 };
+
+/* Returned by a round of a wait that found nothing to take (internal). */
+#define MMF__NOT_YET (-1000000)
+
+/* The store's init hook (struct mmf__spec.init): initialise the state in
+ * place in the new object's header page. `arg` is a mmf__sync_params. */
+int mmf__os_sync_init(struct mmf__hdr *live, void *arg);
+
+/* Give back what mmf__os_sync_init kept for an object that was not
+ * created after all (the name existed, or creation failed later): an owned
+ * mutex is released and its mapping removed. Does nothing otherwise. */
+void mmf__os_sync_discard(struct mmf__sync_params *p);
+
+/* The map of the object behind store reference `o`, of `type`, made or
+ * shared; `p` is the create parameters (or NULL when opening). Returns 0,
+ * MMF_ECORRUPT (the state is not of that type), MMF_ENOMEM, or an OS error. */
+int mmf__os_sync_attach(mmf__obj *o, uint32_t type, struct mmf__sync_params *p,
+                        mmf__syncmap **out);
+
+/* Drop one handle's use of a map. The mapping goes when the process has no
+ * handle left and no thread of it owns the mutex. */
+void mmf__os_sync_detach(mmf__syncmap *m);
+
+/* The operations; arguments are already checked. timeout_ms is
+ * MMF_INFINITE or 0..MMF_TIMEOUT_MAX. */
+int mmf__os_mutex_lock(mmf__syncmap *m, long long timeout_ms);
+int mmf__os_mutex_unlock(mmf__syncmap *m);
+int mmf__os_event_op(mmf__syncmap *m, int op);
+int mmf__os_semaphore_release(mmf__syncmap *m, int32_t count, int32_t *prev);
+int mmf__os_sync_wait(mmf__syncmap *const maps[], size_t n, int all,
+                      long long timeout_ms);
+int mmf__os_sync_query(mmf__syncmap *m, mmf_sync_info *info);
+
+#endif
