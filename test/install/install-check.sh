@@ -28,4 +28,8 @@ cmake -S "$src/test/install" -B "$prefix/consumer-build" \
 cmake --build "$prefix/consumer-build" >/dev/null
 "$prefix/consumer-build/consumer_shared"
 "$prefix/consumer-build/consumer_static"
+# The mmf tool is installed and runs from the prefix (it finds the library
+# next to it).
+"$prefix/bin/mmf" --help >/dev/null
+"$prefix/bin/mmf" ls >/dev/null
 echo "install-check: ok"

@@ -1,0 +1,1412 @@
+/*
+ * test-cli.c - the `mmf` command-line tool, end to end: the built binary
+ * (build/tools/mmf, found next to this test's build folder) run against
+ * objects that test processes create, hold, map and get killed with.
+ *
+ * Each case uses a private store folder (MMF_STORE_DIR), so `mmf ls` and
+ * `mmf gc` see only this case's objects and never touch those of cases
+ * running in parallel. Helpers and the tool inherit it.
+ */
+#include "test.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+extern char **environ;
+
+/* ------------------------------------------------------------------------ */
+/* Running the tool                                                          */
+/* ------------------------------------------------------------------------ */
+
+static char store_dir[PATH_MAX];
+
+static void remove_store(void)
+{
+    if (store_dir[0] != '\0' && rmdir(store_dir) != 0) {
+        fprintf(stderr, "FAIL %s: private store %s not empty at exit\n", test_case(),
+                store_dir);
+        _exit(1);
+    }
+}
+
+/* A private, empty store for this case, removed at exit (after the
+ * harness has checked that no object of the case is left in it). */
+static void private_store(void)
+{
+    snprintf(store_dir, sizeof store_dir, "/dev/shm/mmf-test-%ld-%s.store",
+             (long)getpid(), test_case());
+    if (mkdir(store_dir, 01777) != 0 || chmod(store_dir, 01777) != 0)
+        test_fail(__FILE__, __LINE__, "mkdir %s: %s", store_dir, strerror(errno));
+    atexit(remove_store);
+    setenv("MMF_STORE_DIR", store_dir, 1);
+}
+
+/* build/test/test-cli -> build/tools/mmf */
+static const char *mmf_path(void)
+{
+    static char path[PATH_MAX];
+    if (path[0] == '\0') {
+        ssize_t n = readlink("/proc/self/exe", path, sizeof path - 32);
+        char *slash;
+        CHECK(n > 0);
+        path[n] = '\0';
+        for (int i = 0; i < 2; i++) {
+            slash = strrchr(path, '/');
+            CHECK(slash != NULL);
+            *slash = '\0';
+        }
+        strcat(path, "/tools/mmf");
+        if (access(path, X_OK) != 0)
+            test_fail(__FILE__, __LINE__, "the mmf tool is not built at %s", path);
+    }
+    return path;
+}
+
+struct result {
+    int code;
+    char *out, *err;  /* NUL-terminated (binary output may hold NULs) */
+    size_t outlen, errlen;
+};
+
+static char *slurp(int fd, size_t *len)
+{
+    struct stat st;
+    char *buf;
+    CHECK(fstat(fd, &st) == 0);
+    buf = malloc((size_t)st.st_size + 1);
+    CHECK(buf != NULL);
+    CHECK(pread(fd, buf, (size_t)st.st_size, 0) == st.st_size);
+    buf[st.st_size] = '\0';
+    *len = (size_t)st.st_size;
+    close(fd);
+    return buf;
+}
+
+/* Run mmf with argv (NULL-terminated), stdin from `in`; as uid 65534 when
+ * `nobody`. Output goes to memory files, so nothing can deadlock. */
+static void vrun(struct result *r, const void *in, size_t inlen, int nobody, va_list ap)
+{
+    char *argv[32];
+    int argc = 0, fin = memfd_create("in", 0), fout = memfd_create("out", 0),
+        ferr = memfd_create("err", 0);
+    pid_t pid;
+
+    CHECK(fin >= 0 && fout >= 0 && ferr >= 0);
+    if (inlen > 0)
+        CHECK(pwrite(fin, in, inlen, 0) == (ssize_t)inlen);
+    argv[argc++] = (char *)"mmf";
+    for (const char *a; argc < 31 && (a = va_arg(ap, const char *)) != NULL;)
+        argv[argc++] = (char *)a;
+    argv[argc] = NULL;
+    fflush(NULL);
+    pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        dup2(fin, 0);
+        dup2(fout, 1);
+        dup2(ferr, 2);
+        if (nobody && test_drop_privileges() != 0)
+            _exit(126);
+        if (nobody && access(mmf_path(), X_OK) != 0)
+            _exit(125); /* the build folder is closed to other users */
+        execv(mmf_path(), argv);
+        _exit(127);
+    }
+    r->code = test_wait(pid);
+    close(fin);
+    r->out = slurp(fout, &r->outlen);
+    r->err = slurp(ferr, &r->errlen);
+}
+
+static struct result run_in(const void *in, size_t inlen, ...)
+{
+    struct result r;
+    va_list ap;
+    va_start(ap, inlen);
+    vrun(&r, in, inlen, 0, ap);
+    va_end(ap);
+    return r;
+}
+
+#define run(...) run_in(NULL, 0, __VA_ARGS__, (const char *)NULL)
+#define run_stdin(in, len, ...) run_in(in, len, __VA_ARGS__, (const char *)NULL)
+
+static struct result run_nobody_(int dummy, ...)
+{
+    struct result r;
+    va_list ap;
+    va_start(ap, dummy);
+    vrun(&r, NULL, 0, 1, ap);
+    va_end(ap);
+    if (r.code == 125)
+        SKIP("uid 65534 cannot run %s", mmf_path());
+    return r;
+}
+#define run_nobody(...) run_nobody_(0, __VA_ARGS__, (const char *)NULL)
+
+static void result_free(struct result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+#define CHECK_EXIT(r, want)                                                    \
+    do {                                                                       \
+        if ((r).code != (want))                                                \
+            test_fail(__FILE__, __LINE__, "mmf exited %d, expected %d\n"       \
+                      "stdout: %s\nstderr: %s", (r).code, (want), (r).out,    \
+                      (r).err);                                                \
+    } while (0)
+
+#define CHECK_HAS(text, needle)                                                \
+    do {                                                                       \
+        if (strstr((text), (needle)) == NULL)                                  \
+            test_fail(__FILE__, __LINE__, "\"%s\" not found in:\n%s",         \
+                      (needle), (text));                                       \
+    } while (0)
+
+#define CHECK_LACKS(text, needle)                                              \
+    do {                                                                       \
+        if (strstr((text), (needle)) != NULL)                                  \
+            test_fail(__FILE__, __LINE__, "\"%s\" unexpectedly in:\n%s",      \
+                      (needle), (text));                                       \
+    } while (0)
+
+/* "Local\<test name>" as the tool prints it, and as JSON spells it. */
+static const char *local(const char *tag)
+{
+    static char bufs[4][300];
+    static int next;
+    char *b = bufs[next++ % 4];
+    snprintf(b, sizeof bufs[0], "Local\\%s", test_name(tag));
+    return b;
+}
+
+static const char *json_name(const char *full)
+{
+    static char buf[600];
+    size_t o = 0;
+    o += (size_t)snprintf(buf, sizeof buf, "\"name\":\"");
+    for (const char *p = full; *p && o < sizeof buf - 4; p++) {
+        if (*p == '\\' || *p == '"')
+            buf[o++] = '\\';
+        buf[o++] = *p;
+    }
+    buf[o++] = '"';
+    buf[o] = '\0';
+    return buf;
+}
+
+/* The JSON object of `full` in an `ls --json` output (objects hold no
+ * nested objects), or NULL. Static buffer. */
+static const char *ls_entry(const char *json, const char *full)
+{
+    static char buf[8192];
+    const char *p = strstr(json, json_name(full)), *end;
+    if (p == NULL)
+        return NULL;
+    end = strchr(p, '}');
+    CHECK(end != NULL && (size_t)(end - p) < sizeof buf);
+    memcpy(buf, p, (size_t)(end - p));
+    buf[end - p] = '\0';
+    return buf;
+}
+
+/* ------------------------------------------------------------------------ */
+/* A small JSON checker: the whole text must be one valid JSON value.        */
+/* ------------------------------------------------------------------------ */
+
+static const char *js;
+
+static void ws(void)
+{
+    while (*js == ' ' || *js == '\n' || *js == '\t' || *js == '\r')
+        js++;
+}
+
+static int value(void);
+
+static int string(void)
+{
+    if (*js++ != '"')
+        return 0;
+    while (*js != '"') {
+        unsigned char ch = (unsigned char)*js;
+        if (ch == '\0' || ch < 0x20)
+            return 0;
+        if (ch == '\\') {
+            js++;
+            if (*js == 'u') {
+                for (int i = 1; i <= 4; i++)
+                    if (!strchr("0123456789abcdefABCDEF", js[i]) || js[i] == '\0')
+                        return 0;
+                js += 5;
+            } else if (*js != '\0' && strchr("\"\\/bfnrt", *js)) {
+                js++;
+            } else {
+                return 0;
+            }
+        } else if (ch >= 0x80) {
+            /* Well-formed UTF-8 only. */
+            int n = ch >= 0xf0 && ch <= 0xf4 ? 4 : ch >= 0xe0 ? 3 : ch >= 0xc2 ? 2 : 0;
+            if (n == 0 || ch > 0xf4)
+                return 0;
+            for (int i = 1; i < n; i++)
+                if (((unsigned char)js[i] & 0xc0) != 0x80)
+                    return 0;
+            js += n;
+        } else {
+            js++;
+        }
+    }
+    js++;
+    return 1;
+}
+
+static int value(void)
+{
+    ws();
+    if (*js == '{' || *js == '[') {
+        char close = *js == '{' ? '}' : ']';
+        int obj = *js == '{';
+        js++;
+        ws();
+        if (*js == close) {
+            js++;
+            return 1;
+        }
+        for (;;) {
+            ws();
+            if (obj) {
+                if (!string())
+                    return 0;
+                ws();
+                if (*js++ != ':')
+                    return 0;
+            }
+            if (!value())
+                return 0;
+            ws();
+            if (*js == ',') {
+                js++;
+                continue;
+            }
+            if (*js++ != close)
+                return 0;
+            return 1;
+        }
+    }
+    if (*js == '"')
+        return string();
+    if (strncmp(js, "true", 4) == 0 || strncmp(js, "null", 4) == 0) {
+        js += 4;
+        return 1;
+    }
+    if (strncmp(js, "false", 5) == 0) {
+        js += 5;
+        return 1;
+    }
+    if (*js == '-' || (*js >= '0' && *js <= '9')) {
+        js++;
+        while ((*js >= '0' && *js <= '9') || *js == '.' || *js == 'e' || *js == 'E' ||
+               *js == '+' || *js == '-')
+            js++;
+        return 1;
+    }
+    return 0;
+}
+
+static int json_valid(const char *text)
+{
+    js = text;
+    if (!value())
+        return 0;
+    ws();
+    return *js == '\0';
+}
+
+#define CHECK_JSON(text)                                                       \
+    do {                                                                       \
+        if (!json_valid(text))                                                 \
+            test_fail(__FILE__, __LINE__, "invalid JSON near offset %ld:\n%s", \
+                      (long)(js - (text)), (text));                            \
+    } while (0)
+
+/* ------------------------------------------------------------------------ */
+/* Helpers (child processes)                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* hold NAME SIZE READY-FD MAP: create or open NAME, map a view of the
+ * first MAP bytes (0: none), say ready, and wait to be killed. */
+HELPER(hold)
+{
+    mmf_section *s;
+    void *p = NULL;
+    size_t map = (size_t)atol(argv[3]);
+    int rc;
+    (void)argc;
+
+    /* Die with the test: a failed case must not leave holders behind. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1)
+        return 5;
+    rc = mmf_section_create(&s, argv[0], (uint64_t)atol(argv[1]), MMF_OPEN_OR_CREATE, NULL);
+    if (rc < 0)
+        return 3;
+    if (map > 0 && mmf_view_map(s, MMF_MAP_WRITE, 0, map, 0, &p) < 0)
+        return 4;
+    test_sync_signal(atoi(argv[2]));
+    for (;;)
+        pause();
+}
+
+/* Start a holder and wait until it holds NAME. */
+static pid_t hold(const char *name, const char *size, const char *map)
+{
+    struct test_sync sy;
+    char fd[16];
+    pid_t pid;
+
+    test_sync_init(&sy);
+    snprintf(fd, sizeof fd, "%d", sy.wr);
+    pid = test_spawn("hold", name, size, fd, map, NULL);
+    if (!test_sync_wait(&sy, 10000))
+        test_fail(__FILE__, __LINE__, "holder of %s did not start", name);
+    close(sy.rd);
+    close(sy.wr);
+    return pid;
+}
+
+static void kill_wait(pid_t pid)
+{
+    kill(pid, SIGKILL);
+    test_wait(pid);
+}
+
+/* ------------------------------------------------------------------------ */
+/* ls, stat, gc                                                              */
+/* ------------------------------------------------------------------------ */
+
+TEST(ls_counts_holders_and_marks_stale)
+{
+    struct result r;
+    const char *e;
+    pid_t a, b;
+
+    private_store();
+    r = run("ls");
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, "No objects");
+    result_free(&r);
+
+    a = hold(test_name("s"), "65536", "0");
+    b = hold(test_name("s"), "65536", "8192");
+    r = run("ls", "--json");
+    CHECK_EXIT(r, 0);
+    CHECK_JSON(r.out);
+    CHECK((e = ls_entry(r.out, local("s"))) != NULL);
+    CHECK_HAS(e, "\"type\":\"section\"");
+    CHECK_HAS(e, "\"size\":65536");
+    CHECK_HAS(e, "\"handles\":2,");
+    CHECK_HAS(e, "\"processes\":2,");
+    CHECK_HAS(e, "\"mappers\":1,");
+    CHECK_HAS(e, "\"hidden_handles\":0,");
+    CHECK_HAS(e, "\"stale\":false");
+    CHECK_HAS(e, "\"mode\":\"0600\"");
+    result_free(&r);
+
+    /* Right after a holder is killed, it is no longer counted. */
+    kill_wait(b);
+    r = run("ls", "--json");
+    CHECK((e = ls_entry(r.out, local("s"))) != NULL);
+    CHECK_HAS(e, "\"handles\":1,");
+    CHECK_HAS(e, "\"processes\":1,");
+    CHECK_HAS(e, "\"mappers\":0,");
+    CHECK_HAS(e, "\"state\":\"live\"");
+    result_free(&r);
+
+    /* All holders killed: stale, still in the store, shown as such. */
+    kill_wait(a);
+    CHECK_EQ(test_store_count(test_name("s")), 1);
+    r = run("ls", "--json");
+    CHECK((e = ls_entry(r.out, local("s"))) != NULL);
+    CHECK_HAS(e, "\"handles\":0,");
+    CHECK_HAS(e, "\"stale\":true");
+    CHECK_HAS(e, "\"state\":\"stale\"");
+    result_free(&r);
+    r = run("ls");
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, local("s"));
+    CHECK_HAS(r.out, "stale");
+    CHECK_HAS(r.out, "64.0 KiB");
+    result_free(&r);
+
+    /* gc removes it and says so; a second gc finds nothing. */
+    r = run("gc");
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, "removed ");
+    CHECK_HAS(r.out, local("s"));
+    result_free(&r);
+    CHECK_EQ(test_store_count(test_name("s")), 0);
+    r = run("gc");
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, "nothing to reclaim");
+    result_free(&r);
+}
+
+TEST(gc_leaves_live_objects)
+{
+    struct result r;
+    pid_t live, dead;
+
+    private_store();
+    live = hold(test_name("live"), "4096", "0");
+    dead = hold(test_name("dead"), "4096", "4096");
+    kill_wait(dead);
+    r = run("gc");
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, local("dead"));
+    CHECK_LACKS(r.out, local("live"));
+    CHECK_HAS(r.out, "reclaimed 1 object");
+    result_free(&r);
+    CHECK_EQ(test_store_count(test_name("live")), 1);
+    CHECK_EQ(test_store_count(test_name("dead")), 0);
+    kill_wait(live);
+    r = run("rm", test_name("live"));
+    CHECK_EXIT(r, 0);
+    result_free(&r);
+}
+
+TEST(stat_shows_holders_and_views)
+{
+    struct result r;
+    char pid_key[64];
+    pid_t a;
+
+    private_store();
+    a = hold(test_name("s"), "1048576", "131072");
+    r = run("stat", test_name("s"), "--json");
+    CHECK_EXIT(r, 0);
+    CHECK_JSON(r.out);
+    CHECK_HAS(r.out, json_name(local("s")));
+    CHECK_HAS(r.out, "\"size\":1048576");
+    CHECK_HAS(r.out, "\"prot\":\"rw\"");
+    snprintf(pid_key, sizeof pid_key, "{\"pid\":%ld,", (long)a);
+    CHECK_HAS(r.out, pid_key);
+    CHECK_HAS(r.out, "\"handles\":1,\"views\":[{\"offset\":0,\"length\":131072,"
+                     "\"access\":\"rw\"}]");
+    CHECK_HAS(r.out, "\"version\":1");
+    result_free(&r);
+
+    r = run("stat", local("s"));
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, "section");
+    CHECK_HAS(r.out, "1.0 MiB (1048576 bytes)");
+    CHECK_HAS(r.out, "live: 1 handle in 1 process");
+    CHECK_HAS(r.out, "[0x0, +128.0 KiB) rw");
+    result_free(&r);
+
+    r = run("stat", test_name("missing"));
+    CHECK_EXIT(r, 1);
+    CHECK_HAS(r.err, "mmf: stat ");
+    CHECK_HAS(r.err, "no object with that name exists");
+    result_free(&r);
+    kill_wait(a);
+    r = run("rm", test_name("s"));
+    CHECK_EXIT(r, 0);
+    result_free(&r);
+}
+
+TEST(look_does_not_revive_or_keep_alive)
+{
+    mmf_section *s;
+    struct result r;
+    pid_t a;
+
+    private_store();
+    /* Stale: ls, stat, cat and dump leave it exactly as it is. */
+    a = hold(test_name("stale"), "4096", "4096");
+    kill_wait(a);
+    for (int i = 0; i < 2; i++) {
+        r = run("ls");
+        CHECK_EXIT(r, 0);
+        result_free(&r);
+        r = run("stat", test_name("stale"));
+        CHECK_EXIT(r, 0);
+        CHECK_HAS(r.out, "stale");
+        result_free(&r);
+        r = run("cat", test_name("stale"));
+        CHECK_EXIT(r, 1);
+        CHECK_HAS(r.err, "gc");
+        result_free(&r);
+        r = run("dump", test_name("stale"));
+        CHECK_EXIT(r, 1);
+        result_free(&r);
+        CHECK_EQ(test_store_count(test_name("stale")), 1);
+    }
+    r = run("ls", "--json");
+    CHECK_HAS(ls_entry(r.out, local("stale")), "\"stale\":true");
+    result_free(&r);
+    r = run("rm", test_name("stale"));
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, "removed");
+    result_free(&r);
+
+    /* Live: after ls and stat, closing our only handle still removes the
+     * name at once (they kept nothing open). */
+    CHECK_OK(mmf_section_create(&s, test_name("live"), 4096, MMF_CREATE_NEW, NULL));
+    r = run("ls");
+    CHECK_HAS(r.out, local("live"));
+    result_free(&r);
+    r = run("stat", test_name("live"));
+    CHECK_EXIT(r, 0);
+    result_free(&r);
+    CHECK_OK(mmf_section_close(s));
+    CHECK_EQ(test_store_count(test_name("live")), 0);
+    CHECK_RC(mmf_section_open(&s, test_name("live"), MMF_ACCESS_READ), MMF_ENOENT);
+}
+
+TEST(reading_commits_nothing)
+{
+    mmf_section_opts sparse = {0, MMF_SEC_RESERVE, 0};
+    mmf_section *s;
+    struct result r;
+
+    private_store();
+    CHECK_OK(mmf_section_create(&s, test_name("s"), 1 << 20, MMF_CREATE_NEW, &sparse));
+    r = run("stat", test_name("s"), "--json");
+    CHECK_HAS(r.out, "\"allocated\":0,");
+    CHECK_HAS(r.out, "\"flags\":[\"reserve\"]");
+    result_free(&r);
+    r = run("cat", test_name("s"));
+    CHECK_EXIT(r, 0);
+    CHECK_EQ(r.outlen, 1 << 20);
+    result_free(&r);
+    r = run("dump", test_name("s"));
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, "*\n00100000\n");
+    result_free(&r);
+    /* Holes read as zeros; nothing was committed by reading. */
+    r = run("stat", test_name("s"), "--json");
+    CHECK_HAS(r.out, "\"allocated\":0,");
+    CHECK_HAS(r.out, "\"resident\":0,");
+    result_free(&r);
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* ------------------------------------------------------------------------ */
+/* rm, create                                                                */
+/* ------------------------------------------------------------------------ */
+
+TEST(rm_refuses_while_held)
+{
+    struct result r;
+    pid_t a;
+    char pid[32];
+
+    private_store();
+    a = hold(test_name("s"), "4096", "0");
+    r = run("rm", test_name("s"));
+    CHECK_EXIT(r, 4);
+    CHECK_HAS(r.err, local("s"));
+    CHECK_HAS(r.err, "1 handle is open");
+    snprintf(pid, sizeof pid, "pid %ld", (long)a);
+    CHECK_HAS(r.err, pid);
+    CHECK_HAS(r.err, "last handle closes");
+    CHECK(strchr(r.err, '\n') == r.err + r.errlen - 1); /* one line */
+    result_free(&r);
+    CHECK_EQ(test_store_count(test_name("s")), 1);
+    kill_wait(a);
+    r = run("rm", local("s"));
+    CHECK_EXIT(r, 0);
+    result_free(&r);
+    CHECK_EQ(test_store_count(test_name("s")), 0);
+    r = run("rm", local("s"));
+    CHECK_EXIT(r, 1);
+    result_free(&r);
+}
+
+/* The pid in "... held by pid N ...". */
+static pid_t holder_pid(const char *out)
+{
+    const char *p = strstr(out, "held by pid ");
+    CHECK(p != NULL);
+    return (pid_t)atol(p + strlen("held by pid "));
+}
+
+/* Wait (up to 5 s) until NAME can no longer be opened. */
+static void wait_gone(const char *name)
+{
+    for (int i = 0; i < 500; i++) {
+        mmf_section *s;
+        int rc = mmf_section_open(&s, name, MMF_ACCESS_READ);
+        if (rc == MMF_ENOENT)
+            return;
+        if (rc == 0)
+            mmf_section_close(s);
+        test_sleep_ms(10);
+    }
+    test_fail(__FILE__, __LINE__, "%s still exists", name);
+}
+
+TEST(create_detached_with_mode)
+{
+    struct result r;
+    mmf_section *s;
+    mmf_section_info si;
+    pid_t pid;
+
+    private_store();
+    r = run("create", test_name("s"), "--size", "10000", "--mode", "0640", "--detach");
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, local("s"));
+    pid = holder_pid(r.out);
+    result_free(&r);
+
+    CHECK_OK(mmf_section_open(&s, test_name("s"), MMF_ACCESS_READ));
+    CHECK_OK(mmf_section_info_get(s, &si));
+    CHECK_EQ(si.size, 12288); /* rounded up to a page */
+    CHECK_OK(mmf_section_close(s));
+    r = run("stat", test_name("s"), "--json");
+    CHECK_HAS(r.out, "\"mode\":\"0640\"");
+    CHECK_HAS(r.out, "\"handles\":1,");
+    result_free(&r);
+
+    /* The name exists: creating it again fails with 7. */
+    r = run("create", test_name("s"), "--size", "4096", "--detach");
+    CHECK_EXIT(r, 7);
+    CHECK_HAS(r.err, "already exists");
+    result_free(&r);
+
+    /* Stopping the holder closes the handle: the name goes. */
+    CHECK(kill(pid, SIGTERM) == 0);
+    wait_gone(test_name("s"));
+    CHECK_EQ(test_store_count(test_name("s")), 0);
+}
+
+TEST(create_holds_in_foreground)
+{
+    int out[2];
+    pid_t pid;
+    char buf[512] = "";
+    ssize_t n = 0;
+    struct pollfd p;
+    mmf_section *s;
+
+    private_store();
+    CHECK(pipe(out) == 0);
+    pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        dup2(out[1], 1);
+        execl(mmf_path(), "mmf", "create", test_name("s"), "--size", "1M", (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    p = (struct pollfd){out[0], POLLIN, 0};
+    CHECK(poll(&p, 1, 10000) == 1);
+    n = read(out[0], buf, sizeof buf - 1);
+    CHECK(n > 0);
+    buf[n] = '\0';
+    CHECK_HAS(buf, "holding it until interrupted");
+    CHECK_OK(mmf_section_open(&s, test_name("s"), MMF_ACCESS_READ));
+    CHECK_OK(mmf_section_close(s));
+    CHECK(kill(pid, SIGINT) == 0);
+    CHECK_EQ(test_wait(pid), 0);
+    close(out[0]);
+    CHECK_RC(mmf_section_open(&s, test_name("s"), MMF_ACCESS_READ), MMF_ENOENT);
+}
+
+TEST(file_backed_section)
+{
+    char path[PATH_MAX], buf[16] = "";
+    struct result r;
+    pid_t pid;
+    int fd;
+
+    private_store();
+    snprintf(path, sizeof path, "/tmp/mmf-test-%ld-file", (long)getpid());
+    fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    CHECK(fd >= 0);
+    r = run("create", test_name("f"), "--size", "8192", "--file", path, "--detach");
+    CHECK_EXIT(r, 0);
+    pid = holder_pid(r.out);
+    result_free(&r);
+    r = run_stdin("file data", 9, "write", test_name("f"), "--offset", "4096");
+    CHECK_EXIT(r, 0);
+    result_free(&r);
+    CHECK(pread(fd, buf, 9, 4096) == 9);
+    CHECK(memcmp(buf, "file data", 9) == 0);
+    r = run("stat", test_name("f"), "--json");
+    CHECK_EXIT(r, 0);
+    CHECK_JSON(r.out);
+    CHECK_HAS(r.out, "\"file_backed\":true");
+    CHECK_HAS(r.out, path);
+    CHECK_HAS(r.out, "\"dirty\":"); /* a number, or null before Linux 6.5 */
+    result_free(&r);
+    r = run("stat", test_name("f"));
+    CHECK_HAS(r.out, "backing     file ");
+    CHECK_HAS(r.out, "dirty");
+    result_free(&r);
+    r = run("create", test_name("g"), "--file", "/nonexistent/file", "--size", "4096");
+    CHECK_EXIT(r, 1);
+    CHECK_HAS(r.err, "/nonexistent/file");
+    result_free(&r);
+    kill(pid, SIGTERM);
+    wait_gone(test_name("f"));
+    close(fd);
+    unlink(path);
+}
+
+/* ------------------------------------------------------------------------ */
+/* cat, write, dump, watch                                                   */
+/* ------------------------------------------------------------------------ */
+
+TEST(cat_write_round_trip)
+{
+    unsigned char data[256], *view = NULL;
+    mmf_section *s;
+    struct result r;
+
+    private_store();
+    for (int i = 0; i < 256; i++)
+        data[i] = (unsigned char)i;
+    CHECK_OK(mmf_section_create(&s, test_name("s"), 3 * 4096, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_view_map(s, MMF_MAP_READ, 0, 0, 0, (void **)&view));
+
+    r = run_stdin(data, sizeof data, "write", test_name("s"), "--offset", "4000");
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, "wrote 256 bytes");
+    result_free(&r);
+    CHECK(memcmp(view + 4000, data, sizeof data) == 0); /* across a page */
+
+    r = run("cat", test_name("s"), "--offset", "4000", "--length", "256");
+    CHECK_EXIT(r, 0);
+    CHECK_EQ(r.outlen, 256);
+    CHECK(memcmp(r.out, data, 256) == 0);
+    result_free(&r);
+    r = run("cat", local("s"), "--offset=0x0fa0", "--length=16");
+    CHECK_EXIT(r, 0);
+    CHECK_EQ(r.outlen, 16);
+    CHECK(memcmp(r.out, data, 16) == 0);
+    result_free(&r);
+    r = run("cat", test_name("s"));
+    CHECK_EXIT(r, 0);
+    CHECK_EQ(r.outlen, 3 * 4096);
+    CHECK(memcmp(r.out + 4000, data, 256) == 0);
+    result_free(&r);
+
+    /* Too long for the rest of the section: nothing written, exit 2. */
+    r = run_stdin(data, sizeof data, "write", test_name("s"), "--offset", "12200");
+    CHECK_EXIT(r, 2);
+    CHECK_HAS(r.err, "nothing was written");
+    result_free(&r);
+    CHECK(view[12200] == 0);
+    r = run("cat", test_name("s"), "--offset", "12289");
+    CHECK_EXIT(r, 2);
+    result_free(&r);
+    r = run("cat", test_name("s"), "--offset", "12000", "--length", "1000");
+    CHECK_EXIT(r, 2);
+    result_free(&r);
+    r = run("cat", test_name("s"), "--offset", "12288");
+    CHECK_EXIT(r, 0);
+    CHECK_EQ(r.outlen, 0);
+    result_free(&r);
+
+    /* Never creates: writing to a missing name is "not found". */
+    r = run_stdin("x", 1, "write", test_name("missing"));
+    CHECK_EXIT(r, 1);
+    result_free(&r);
+    CHECK_EQ(test_store_count(test_name("missing")), 0);
+    CHECK_OK(mmf_view_unmap(view));
+    CHECK_OK(mmf_section_close(s));
+}
+
+TEST(dump_format)
+{
+    mmf_section *s;
+    struct result r;
+
+    private_store();
+    CHECK_OK(mmf_section_create(&s, test_name("s"), 4096, MMF_CREATE_NEW, NULL));
+    r = run_stdin("Hello, mmf!\n", 12, "write", test_name("s"), "--offset", "2");
+    CHECK_EXIT(r, 0);
+    result_free(&r);
+    r = run("dump", test_name("s"), "--length", "64");
+    CHECK_EXIT(r, 0);
+    CHECK(strcmp(r.out,
+                 "00000000  00 00 48 65 6c 6c 6f 2c  20 6d 6d 66 21 0a 00 00  |..Hello, mmf!...|\n"
+                 "00000010  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
+                 "*\n"
+                 "00000040\n") == 0);
+    result_free(&r);
+    r = run("dump", test_name("s"), "--offset", "4", "--length", "5");
+    CHECK_EXIT(r, 0);
+    CHECK(strcmp(r.out, "00000004  6c 6c 6f 2c 20                                    |llo, |\n"
+                        "00000009\n") == 0);
+    result_free(&r);
+    CHECK_OK(mmf_section_close(s));
+}
+
+TEST(watch_prints_changes)
+{
+    mmf_section *s;
+    char *view = NULL, buf[4096] = "";
+    int out[2], err[2];
+    size_t got = 0;
+    pid_t pid;
+
+    private_store();
+    CHECK_OK(mmf_section_create(&s, test_name("s"), 4096, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_view_map(s, MMF_MAP_WRITE, 0, 0, 0, (void **)&view));
+    CHECK(pipe(out) == 0 && pipe(err) == 0);
+    pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        execl(mmf_path(), "mmf", "watch", test_name("s"), "--interval", "10", (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    /* "watching ..." comes once it has its first copy. */
+    {
+        struct pollfd p = {err[0], POLLIN, 0};
+        CHECK(poll(&p, 1, 10000) == 1);
+        CHECK(read(err[0], buf, sizeof buf - 1) > 0);
+        CHECK_HAS(buf, "watching");
+        memset(buf, 0, sizeof buf);
+    }
+    memcpy(view + 100, "abc", 3);
+    for (uint64_t end = test_now_ns() + 10000000000ull; test_now_ns() < end;) {
+        struct pollfd p = {out[0], POLLIN, 0};
+        ssize_t n;
+        if (poll(&p, 1, 100) == 1 && (n = read(out[0], buf + got, sizeof buf - 1 - got)) > 0)
+            got += (size_t)n;
+        buf[got] = '\0';
+        if (strchr(buf, '\n') != NULL)
+            break;
+    }
+    CHECK_HAS(buf, "0x00000064");
+    CHECK_HAS(buf, "3 bytes");
+    CHECK_HAS(buf, "61 62 63");
+    CHECK_HAS(buf, "|abc|");
+    /* watch holds no handle: closing ours removes the name, and watch
+     * notices and ends by itself. */
+    CHECK_OK(mmf_section_close(s));
+    CHECK_EQ(test_store_count(test_name("s")), 0);
+    CHECK_EQ(test_wait(pid), 0);
+    close(out[0]);
+    close(err[0]);
+    CHECK_OK(mmf_view_unmap(view));
+}
+
+TEST(watch_stops_on_sigint)
+{
+    mmf_section *s;
+    struct pollfd p;
+    int err[2];
+    pid_t pid;
+
+    private_store();
+    CHECK_OK(mmf_section_create(&s, test_name("s"), 4096, MMF_CREATE_NEW, NULL));
+    CHECK(pipe(err) == 0);
+    pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        dup2(err[1], 2);
+        execl(mmf_path(), "mmf", "watch", test_name("s"), (char *)NULL);
+        _exit(127);
+    }
+    close(err[1]);
+    p = (struct pollfd){err[0], POLLIN, 0};
+    CHECK(poll(&p, 1, 10000) == 1); /* "watching ...": it is ready */
+    CHECK(kill(pid, SIGINT) == 0);
+    CHECK_EQ(test_wait(pid), 0);
+    close(err[0]);
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Permissions                                                               */
+/* ------------------------------------------------------------------------ */
+
+TEST(other_user_cannot_read_owner_only)
+{
+    char name[300], open_name[300];
+    mmf_section *owner_only, *shared;
+    mmf_section_opts o644 = {0, MMF_SEC_GLOBAL, 0644};
+    char *view = NULL;
+    struct result r;
+    const char *e;
+
+    if (geteuid() != 0)
+        SKIP("needs root to run the tool as a second user");
+    r = run_nobody("--version"); /* skips if uid 65534 cannot run it */
+    CHECK_EXIT(r, 0);
+    result_free(&r);
+    private_store();
+    snprintf(name, sizeof name, "Global\\%s", test_name("private"));
+    snprintf(open_name, sizeof open_name, "Global\\%s", test_name("open"));
+    CHECK_OK(mmf_section_create(&owner_only, name, 4096, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_section_create(&shared, open_name, 4096, MMF_CREATE_NEW, &o644));
+    CHECK_OK(mmf_view_map(shared, MMF_MAP_WRITE, 0, 0, 0, (void **)&view));
+    strcpy(view, "visible");
+
+    r = run_nobody("cat", name);
+    CHECK_EXIT(r, 3);
+    CHECK_HAS(r.err, "access denied");
+    CHECK_HAS(r.err, name);
+    result_free(&r);
+    r = run_nobody("dump", name);
+    CHECK_EXIT(r, 3);
+    result_free(&r);
+    r = run_nobody("write", name);
+    CHECK_EXIT(r, 3);
+    result_free(&r);
+    r = run_nobody("cat", open_name, "--length", "7");
+    CHECK_EXIT(r, 0);
+    CHECK(strcmp(r.out, "visible") == 0);
+    result_free(&r);
+    /* Readable but not writable by others: write is refused. */
+    r = run_nobody("write", open_name);
+    CHECK_EXIT(r, 3);
+    result_free(&r);
+    /* Listing shows the other user's object without its header. */
+    r = run_nobody("ls", "--json");
+    CHECK_EXIT(r, 0);
+    CHECK_JSON(r.out);
+    CHECK((e = ls_entry(r.out, name)) != NULL);
+    CHECK_HAS(e, "\"readable\":false");
+    CHECK_HAS(e, "\"uid\":0,");
+    CHECK_HAS(e, "\"handles\":1,");
+    CHECK_HAS(e, "\"hidden_handles\":1,"); /* root's process: not inspectable */
+    CHECK_HAS(e, "\"stale\":false");
+    result_free(&r);
+    r = run_nobody("rm", name);
+    CHECK(r.code == 3 || r.code == 4);
+    result_free(&r);
+    CHECK_OK(mmf_view_unmap(view));
+    CHECK_OK(mmf_section_close(owner_only));
+    CHECK_OK(mmf_section_close(shared));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Bad input                                                                 */
+/* ------------------------------------------------------------------------ */
+
+TEST(bad_input_exit_codes)
+{
+    static const char *bad_sizes[] = {"abc", "-1", "1e99", "18446744073709551616",
+                                      "99999999999999999999999", "16777216T", "1.5",
+                                      "", " 1", "1 ", "0x", "12Q", "0"};
+    struct result r;
+
+    private_store();
+    r = run("frobnicate");
+    CHECK_EXIT(r, 2);
+    CHECK_HAS(r.err, "mmf: unknown command 'frobnicate'");
+    result_free(&r);
+    r = run("ls", "--bogus");
+    CHECK_EXIT(r, 2);
+    CHECK_HAS(r.err, "unknown option");
+    result_free(&r);
+    r = run("cat");
+    CHECK_EXIT(r, 2);
+    result_free(&r);
+    r = run("stat", "a", "b");
+    CHECK_EXIT(r, 2);
+    result_free(&r);
+    r = run("create", test_name("s"));
+    CHECK_EXIT(r, 2);
+    result_free(&r);
+    for (size_t i = 0; i < sizeof bad_sizes / sizeof bad_sizes[0]; i++) {
+        r = run("create", test_name("s"), "--size", bad_sizes[i], "--detach");
+        if (r.code != 2)
+            test_fail(__FILE__, __LINE__, "--size '%s' exited %d", bad_sizes[i], r.code);
+        /* One line, naming the object. */
+        CHECK_HAS(r.err, local("s"));
+        CHECK(strchr(r.err, '\n') == r.err + r.errlen - 1);
+        result_free(&r);
+        r = run("cat", test_name("s"), "--offset", bad_sizes[i]);
+        if (r.code != 2 && strcmp(bad_sizes[i], "0") != 0)
+            test_fail(__FILE__, __LINE__, "--offset '%s' exited %d", bad_sizes[i], r.code);
+        result_free(&r);
+    }
+    CHECK_EQ(test_store_count(test_name("s")), 0);
+    r = run("create", test_name("s"), "--size", "4096", "--mode", "999");
+    CHECK_EXIT(r, 2);
+    result_free(&r);
+    r = run("create", test_name("s"), "--size", "4096", "--mode", "01777");
+    CHECK_EXIT(r, 2);
+    result_free(&r);
+    /* Larger than anything can hold: a clear error, not a crash. */
+    r = run("create", test_name("s"), "--size", "8E", "--detach");
+    CHECK_EXIT(r, 2);
+    CHECK_HAS(r.err, "mmf: create");
+    result_free(&r);
+    CHECK_EQ(test_store_count(test_name("s")), 0);
+
+    r = run("bench");
+    CHECK_EXIT(r, 9);
+    CHECK_HAS(r.err, "channels are not built yet");
+    result_free(&r);
+}
+
+TEST(hostile_names_stay_in_the_store)
+{
+    static const char *paths[] = {"../../etc/passwd", "/etc/passwd", "Local\\../../etc/passwd",
+                                  "Global\\..", ".", "..", "mmf.u0.x"};
+    static const char *invalid[] = {"Local\\", "Global\\", "Local\\a\\b", "Session\\1\\x",
+                                    "\xff\xfe", "Local\\\xc0\xaf"};
+    char longname[1200];
+    struct result r;
+
+    private_store();
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        const char *cmds[] = {"cat", "dump", "stat", "rm", "write"};
+        for (size_t c = 0; c < 5; c++) {
+            r = run(cmds[c], paths[i]);
+            if (r.code != 1 || r.outlen != 0)
+                test_fail(__FILE__, __LINE__, "%s '%s' exited %d: %s%s", cmds[c], paths[i],
+                          r.code, r.out, r.err);
+            result_free(&r);
+        }
+    }
+    for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++) {
+        r = run("cat", invalid[i]);
+        if (r.code != 2)
+            test_fail(__FILE__, __LINE__, "cat '%s' exited %d: %s", invalid[i], r.code, r.err);
+        CHECK_LACKS(r.err, "\xff"); /* shown escaped */
+        result_free(&r);
+    }
+    r = run("cat", "");
+    CHECK_EXIT(r, 2);
+    result_free(&r);
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    r = run("stat", longname);
+    CHECK_EXIT(r, 2);
+    CHECK_HAS(r.err, "name too long");
+    result_free(&r);
+}
+
+TEST(corrupt_entries_are_shown_and_collected)
+{
+    char junk[PATH_MAX + 512], link[PATH_MAX + 512], victim[PATH_MAX];
+    struct result r;
+    int fd;
+
+    private_store();
+    /* Entries that are not mmf objects: garbage, and a symbolic link to a
+     * file outside the store. Neither may be followed or trusted. */
+    snprintf(junk, sizeof junk, "%s/mmf.u%u.%s", store_dir, (unsigned)geteuid(),
+             test_name("junk"));
+    snprintf(link, sizeof link, "%s/mmf.u%u.%s", store_dir, (unsigned)geteuid(),
+             test_name("link"));
+    snprintf(victim, sizeof victim, "/tmp/mmf-test-%ld-victim", (long)getpid());
+    fd = open(junk, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    CHECK(fd >= 0);
+    CHECK(write(fd, "not an mmf object, not at all", 29) == 29);
+    close(fd);
+    fd = open(victim, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    CHECK(fd >= 0 && write(fd, "secret", 6) == 6);
+    close(fd);
+    CHECK(symlink(victim, link) == 0);
+
+    r = run("ls", "--json");
+    CHECK_EXIT(r, 0);
+    CHECK_JSON(r.out);
+    CHECK_HAS(ls_entry(r.out, local("junk")), "\"state\":\"corrupt\"");
+    CHECK_HAS(ls_entry(r.out, local("link")), "\"state\":\"corrupt\"");
+    result_free(&r);
+    r = run("cat", test_name("link"));
+    CHECK_EXIT(r, 6);
+    CHECK_LACKS(r.out, "secret");
+    result_free(&r);
+    r = run("stat", test_name("junk"));
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, "corrupt");
+    result_free(&r);
+    r = run("gc");
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, local("junk"));
+    CHECK_HAS(r.out, local("link"));
+    result_free(&r);
+    CHECK(access(junk, F_OK) != 0);
+    CHECK(access(link, F_OK) != 0 && errno == ENOENT);
+    CHECK(access(victim, F_OK) == 0); /* the link went, not its target */
+    unlink(victim);
+}
+
+TEST(json_escapes_hostile_names)
+{
+    const char *tags[] = {"q\"uo'te", "ctl\x01\x1b[31m\n\t", "pct%41/..%2F", "utf8-\xc3\xa9\xe2\x82\xac"};
+    mmf_section *s[4];
+    struct result r;
+
+    private_store();
+    for (int i = 0; i < 4; i++)
+        CHECK_OK(mmf_section_create(&s[i], test_name(tags[i]), 4096, MMF_CREATE_NEW, NULL));
+    r = run("ls", "--json");
+    CHECK_EXIT(r, 0);
+    CHECK_JSON(r.out);
+    CHECK_HAS(r.out, "-q\\\"uo'te\"");
+    CHECK_HAS(r.out, "-ctl\\u0001\\u001b[31m\\u000a\\u0009\"");
+    CHECK_HAS(r.out, "-pct%41/..%2F\"");
+    CHECK_HAS(r.out, "-utf8-\xc3\xa9\xe2\x82\xac\"");
+    result_free(&r);
+    r = run("stat", test_name(tags[1]), "--json");
+    CHECK_EXIT(r, 0);
+    CHECK_JSON(r.out);
+    result_free(&r);
+    /* On a terminal or not, control characters are never printed raw. */
+    r = run("ls");
+    CHECK_EXIT(r, 0);
+    CHECK_LACKS(r.out, "\x1b");
+    CHECK_LACKS(r.out, "\x01");
+    CHECK_HAS(r.out, "ctl\\x01\\x1b[31m\\x0a\\x09");
+    result_free(&r);
+    r = run("stat", test_name(tags[1]));
+    CHECK_LACKS(r.out, "\x1b");
+    result_free(&r);
+    for (int i = 0; i < 4; i++)
+        CHECK_OK(mmf_section_close(s[i]));
+}
+
+TEST(long_names_are_listed_in_full)
+{
+    char tag[700], name[1000];
+    mmf_section *s;
+    struct result r;
+
+    private_store();
+    /* Multibyte characters: too long for a file name, so the store keeps
+     * a hash; the tool shows the real name from the header. */
+    tag[0] = '\0';
+    for (int i = 0; i < 200; i++)
+        strcat(tag, "\xc3\xa9");
+    snprintf(name, sizeof name, "%s%s", test_name(""), tag);
+    CHECK_OK(mmf_section_create(&s, name, 4096, MMF_CREATE_NEW, NULL));
+    r = run("ls", "--json");
+    CHECK_EXIT(r, 0);
+    CHECK_JSON(r.out);
+    CHECK_HAS(r.out, tag);
+    result_free(&r);
+    r = run("stat", name);
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, tag);  /* the real name, from the header */
+    result_free(&r);
+    r = run_stdin("long", 4, "write", name);
+    CHECK_EXIT(r, 0);
+    result_free(&r);
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Synchronization objects                                                   */
+/* ------------------------------------------------------------------------ */
+
+TEST(sync_event_and_semaphore)
+{
+    mmf_sync *ev, *sem;
+    mmf_section *sec;
+    struct result r;
+
+    private_store();
+    CHECK_OK(mmf_event_create(&ev, test_name("ev"), 1, 0, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_semaphore_create(&sem, test_name("sem"), 0, 2, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_section_create(&sec, test_name("sec"), 4096, MMF_CREATE_NEW, NULL));
+
+    r = run("ls", "--json");
+    CHECK_JSON(r.out);
+    CHECK_HAS(ls_entry(r.out, local("ev")), "\"type\":\"event\"");
+    CHECK_HAS(ls_entry(r.out, local("sem")), "\"type\":\"semaphore\"");
+    result_free(&r);
+
+    r = run("stat", test_name("ev"), "--json");
+    CHECK_EXIT(r, 0);
+    CHECK_JSON(r.out);
+    CHECK_HAS(r.out, "\"sync\":{\"manual_reset\":true,\"signaled\":false,\"waiters\":0}");
+    result_free(&r);
+    r = run("wait", test_name("ev"), "--timeout", "50");
+    CHECK_EXIT(r, 5);
+    CHECK_HAS(r.err, "not signaled within 50 ms");
+    result_free(&r);
+    r = run("signal", test_name("ev"));
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, "it was not signaled");
+    result_free(&r);
+    CHECK_OK(mmf_sync_wait(ev, 0));
+    r = run("wait", test_name("ev"));
+    CHECK_EXIT(r, 0);
+    result_free(&r);
+    r = run("stat", test_name("ev"));
+    CHECK_HAS(r.out, "manual-reset, signaled");
+    result_free(&r);
+    r = run("signal", test_name("ev"), "--reset");
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, "it was signaled");
+    result_free(&r);
+    CHECK_RC(mmf_sync_wait(ev, 0), MMF_ETIMEDOUT);
+
+    r = run("wait", test_name("sem"), "--timeout", "0");
+    CHECK_EXIT(r, 5);
+    result_free(&r);
+    r = run("post", test_name("sem"));
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, "count 0 -> 1");
+    result_free(&r);
+    r = run("post", test_name("sem"), "--count", "2");
+    CHECK_EXIT(r, 6);
+    CHECK_HAS(r.err, "maximum (2)");
+    result_free(&r);
+    r = run("stat", test_name("sem"), "--json");
+    CHECK_HAS(r.out, "\"sync\":{\"count\":1,\"maximum\":2,");
+    result_free(&r);
+    r = run("wait", test_name("sem"));
+    CHECK_EXIT(r, 0);
+    result_free(&r);
+    CHECK_RC(mmf_sync_wait(sem, 0), MMF_ETIMEDOUT);
+
+    /* Wrong types and bad arguments. */
+    r = run("wait", test_name("sec"), "--timeout", "0");
+    CHECK_EXIT(r, 8);
+    result_free(&r);
+    r = run("signal", test_name("sem"));
+    CHECK_EXIT(r, 8);
+    CHECK_HAS(r.err, "not an event");
+    result_free(&r);
+    r = run("post", test_name("ev"));
+    CHECK_EXIT(r, 8);
+    result_free(&r);
+    r = run("cat", test_name("ev"));
+    CHECK_EXIT(r, 8);
+    result_free(&r);
+    r = run("wait", test_name("ev"), "--timeout", "soon");
+    CHECK_EXIT(r, 2);
+    result_free(&r);
+    r = run("post", test_name("sem"), "--count", "0");
+    CHECK_EXIT(r, 2);
+    result_free(&r);
+    r = run("signal", test_name("missing"));
+    CHECK_EXIT(r, 1);
+    result_free(&r);
+    CHECK_OK(mmf_sync_close(ev));
+    CHECK_OK(mmf_sync_close(sem));
+    CHECK_OK(mmf_section_close(sec));
+}
+
+/* own_mutex NAME READY-FD: open and own the mutex, wait to be killed. */
+HELPER(own_mutex)
+{
+    mmf_sync *m;
+    (void)argc;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (mmf_mutex_open(&m, argv[0]) < 0 || mmf_mutex_lock(m, MMF_INFINITE) < 0)
+        return 3;
+    test_sync_signal(atoi(argv[1]));
+    for (;;)
+        pause();
+}
+
+TEST(sync_mutex_lock_and_abandon)
+{
+    struct test_sync sy;
+    char fd[16];
+    mmf_sync *m;
+    struct result r;
+    pid_t owner;
+
+    private_store();
+    CHECK_OK(mmf_mutex_create(&m, test_name("m"), 0, MMF_CREATE_NEW, NULL));
+    /* The command runs while the mutex is held: it sees it owned. */
+    r = run("lock", test_name("m"), "--", mmf_path(), "stat", test_name("m"), "--json");
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, "\"recursion\":1,\"abandoned\":false");
+    result_free(&r);
+    r = run("stat", test_name("m"));
+    CHECK_HAS(r.out, "mutex       free");
+    result_free(&r);
+    r = run("lock", test_name("m"), "--", "sh", "-c", "exit 3");
+    CHECK_EXIT(r, 3);
+    result_free(&r);
+    r = run("lock", test_name("m"), "--", "/nonexistent/command");
+    CHECK_EXIT(r, 127);
+    CHECK_HAS(r.err, "cannot run");
+    result_free(&r);
+    r = run("lock", test_name("m"));
+    CHECK_EXIT(r, 2);
+    result_free(&r);
+
+    /* Owned by another process: lock and wait time out. */
+    test_sync_init(&sy);
+    snprintf(fd, sizeof fd, "%d", sy.wr);
+    owner = test_spawn("own_mutex", test_name("m"), fd, NULL);
+    CHECK(test_sync_wait(&sy, 10000));
+    r = run("lock", test_name("m"), "--timeout", "100", "--", "true");
+    CHECK_EXIT(r, 5);
+    result_free(&r);
+    r = run("stat", test_name("m"), "--json");
+    {
+        char want[64];
+        snprintf(want, sizeof want, "\"owner_pid\":%ld,", (long)owner);
+        CHECK_HAS(r.out, want);
+    }
+    result_free(&r);
+
+    /* Its owner dies: abandoned, which stat shows and wait reports (10). */
+    kill_wait(owner);
+    r = run("stat", test_name("m"), "--json");
+    CHECK_HAS(r.out, "\"abandoned\":true");
+    result_free(&r);
+    r = run("wait", test_name("m"), "--timeout", "1000");
+    CHECK_EXIT(r, 10);
+    CHECK_HAS(r.out, "abandoned");
+    result_free(&r);
+    r = run("stat", test_name("m"), "--json");
+    CHECK_HAS(r.out, "\"owner_pid\":0,");
+    CHECK_HAS(r.out, "\"abandoned\":false");
+    result_free(&r);
+    r = run("wait", test_name("m"), "--timeout", "0");
+    CHECK_EXIT(r, 0);
+    result_free(&r);
+    close(sy.rd);
+    close(sy.wr);
+    CHECK_OK(mmf_sync_close(m));
+}
+
+TEST(help_for_every_command)
+{
+    static const char *cmds[] = {"ls", "stat", "create", "rm", "gc", "cat", "dump", "write",
+                                 "watch", "signal", "wait", "lock", "post", "bench"};
+    struct result r;
+
+    r = run("--help");
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, "Exit codes");
+    result_free(&r);
+    r = run_in(NULL, 0, (const char *)NULL);
+    CHECK_EXIT(r, 2);
+    result_free(&r);
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "mmf %s", cmds[i]);
+        r = run(cmds[i], "--help");
+        CHECK_EXIT(r, 0);
+        CHECK_HAS(r.out, want);
+        result_free(&r);
+    }
+    r = run("--version");
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, "mmf 0.");
+    result_free(&r);
+}
