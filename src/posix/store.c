@@ -264,10 +264,13 @@ static int huge_data_is_ours(const struct mmf__hdr *h, const struct stat *obj)
 {
     struct statfs sf;
     struct stat st;
-    const char *base = strrchr(h->path, '/');
+    const char *base;
 
-    if (!(h->flags & MMF_SEC_LARGE_PAGES) || !(h->flags & MMF__HF_FILE))
+    /* Only a validated header has a NUL-terminated path. */
+    if (!(h->flags & MMF_SEC_LARGE_PAGES) || !(h->flags & MMF__HF_FILE) ||
+        memchr(h->path, '\0', sizeof h->path) == NULL)
         return 0;
+    base = strrchr(h->path, '/');
     return base != NULL && strncmp(base + 1, "mmf.", 4) == 0 &&
            lstat(h->path, &st) == 0 && S_ISREG(st.st_mode) &&
            (uint64_t)st.st_dev == h->file_dev &&
