@@ -441,16 +441,19 @@ enum mmf_view_flag {
     /* Pre-fault the whole view now. For a reserved section this also
      * commits the pages, and a lack of memory is returned as MMF_ENOMEM
      * instead of a fault later. */
-    MMF_VIEW_POPULATE = 0x1
+    MMF_VIEW_POPULATE = 0x1,
+    /* Map at the address given in *addr (as MapViewOfFileEx does). */
+    MMF_VIEW_FIXED = 0x2
 };
 
 /*
  * Map a view of `size` bytes of section `s`, starting at `offset`, with
  * access `map` (MMF_MAP_*). `offset` must be a multiple of
  * mmf_allocation_granularity(); `size` 0 maps to the end of the section.
- * `*addr` on input is NULL (anywhere) or the exact address wanted, which
- * must be aligned to the allocation granularity and free. On success *addr
- * is the view's base; unmap it with mmf_view_unmap().
+ * The system chooses the address, unless `flags` has MMF_VIEW_FIXED: then
+ * `*addr` on input is the exact address wanted, which must be aligned to
+ * the allocation granularity and free. On success *addr is the view's
+ * base; unmap it with mmf_view_unmap().
  *
  * Views of one section alias the same memory (except MMF_MAP_COPY views,
  * whose written pages are private). A view stays valid after every handle
@@ -461,7 +464,8 @@ enum mmf_view_flag {
  *                section's protection does not allow it (e.g. a writable
  *                view of a read-only section)
  *   MMF_EALIGN   offset or requested address not aligned
- *   MMF_EINVAL   offset at or past the end of the section, bad map or flags
+ *   MMF_EINVAL   offset at or past the end of the section, bad map or flags,
+ *                MMF_VIEW_FIXED with *addr NULL
  *   MMF_ERANGE   offset + size past the end of the section
  *   MMF_EFAULT   the requested address is already in use
  *   MMF_ENOMEM   no address space, or (MMF_VIEW_POPULATE) no memory

@@ -89,10 +89,12 @@ int mmf_view_map(mmf_section *s, unsigned map, uint64_t offset, size_t size,
     int rc;
 
     MMF__CHECK(addr != NULL);
-    fixed = *addr;
+    fixed = (flags & MMF_VIEW_FIXED) ? *addr : NULL;
+    if ((flags & MMF_VIEW_FIXED) && fixed == NULL)
+        return MMF_EINVAL;
     if ((rc = check_map(map, &need_access, &need_prot)) < 0)
         return rc;
-    if (flags & ~(unsigned)MMF_VIEW_POPULATE)
+    if (flags & ~(unsigned)(MMF_VIEW_POPULATE | MMF_VIEW_FIXED))
         return MMF_EINVAL;
     if ((need_access & ~mmf__os_obj_access(obj)) || (need_prot & ~h->prot))
         return MMF_EACCES;

@@ -283,7 +283,7 @@ TEST(fixed_address_works)
     char *a = map(s, MMF_MAP_WRITE, 0, 0);
     void *want = free_range(2 * gran()), *p = want;
 
-    CHECK_OK(mmf_view_map(s, MMF_MAP_READ, 0, 0, 0, &p));
+    CHECK_OK(mmf_view_map(s, MMF_MAP_READ, 0, 0, MMF_VIEW_FIXED, &p));
     CHECK(p == want);
     CHECK(query(p).base == want);
     strcpy(a, "fixed");
@@ -291,7 +291,7 @@ TEST(fixed_address_works)
     CHECK_OK(mmf_view_unmap(p));
     /* The same address again, now that it is free once more. */
     p = want;
-    CHECK_OK(mmf_view_map(s, MMF_MAP_WRITE, gran(), 0, 0, &p));
+    CHECK_OK(mmf_view_map(s, MMF_MAP_WRITE, gran(), 0, MMF_VIEW_FIXED, &p));
     CHECK(p == want);
     CHECK_OK(mmf_view_unmap(p));
     CHECK_OK(mmf_view_unmap(a));
@@ -309,9 +309,9 @@ TEST(fixed_address_in_use_efault)
 
     strcpy(a, "keep");
     p = a;
-    CHECK_RC(mmf_view_map(s, MMF_MAP_READ, 0, 0, 0, &p), MMF_EFAULT);
+    CHECK_RC(mmf_view_map(s, MMF_MAP_READ, 0, 0, MMF_VIEW_FIXED, &p), MMF_EFAULT);
     p = a + gran();
-    CHECK_RC(mmf_view_map(s, MMF_MAP_READ, 0, gran(), 0, &p), MMF_EFAULT);
+    CHECK_RC(mmf_view_map(s, MMF_MAP_READ, 0, gran(), MMF_VIEW_FIXED, &p), MMF_EFAULT);
     CHECK(strcmp(a, "keep") == 0);
     CHECK(query(a).base == a);
     CHECK_EQ(query(a).size, 2 * gran());
@@ -325,11 +325,11 @@ TEST(fixed_address_in_use_efault)
         CHECK(munmap(base, gran()) == 0);
         base[gran()] = 'x';
         p = base;
-        CHECK_RC(mmf_view_map(s, MMF_MAP_READ, 0, 2 * gran(), 0, &p), MMF_EFAULT);
+        CHECK_RC(mmf_view_map(s, MMF_MAP_READ, 0, 2 * gran(), MMF_VIEW_FIXED, &p), MMF_EFAULT);
         CHECK(unmapped(base, gran()));
         CHECK(base[gran()] == 'x');
         p = base + gran();
-        CHECK_RC(mmf_view_map(s, MMF_MAP_READ, 0, 0, 0, &p), MMF_EFAULT);
+        CHECK_RC(mmf_view_map(s, MMF_MAP_READ, 0, 0, MMF_VIEW_FIXED, &p), MMF_EFAULT);
         CHECK(base[gran()] == 'x');
     }
     munmap(anon, 4 * gran());
@@ -345,9 +345,27 @@ TEST(fixed_address_misaligned_ealign)
     const size_t offs[] = {1, 42, 100, gran() / 2, gran() - 1};
     for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++) {
         void *p = want + offs[i];
-        CHECK_RC(mmf_view_map(s, MMF_MAP_READ, 0, 0, 0, &p), MMF_EALIGN);
+        CHECK_RC(mmf_view_map(s, MMF_MAP_READ, 0, 0, MMF_VIEW_FIXED, &p), MMF_EALIGN);
         CHECK(unmapped(want, 2 * gran()));
     }
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Without MMF_VIEW_FIXED the value in *addr is ignored (a stale pointer
+ * left there is harmless); MMF_VIEW_FIXED with NULL is refused. */
+TEST(address_ignored_without_fixed)
+{
+    mmf_section *s = make("s", 2 * gran(), 0, 0);
+    char *a = map(s, MMF_MAP_WRITE, 0, 0);
+    void *p = a; /* in use: would be MMF_EFAULT if it were honoured */
+
+    CHECK_OK(mmf_view_map(s, MMF_MAP_READ, 0, 0, 0, &p));
+    CHECK(p != a);
+    CHECK_OK(mmf_view_unmap(p));
+    p = NULL;
+    CHECK_RC(mmf_view_map(s, MMF_MAP_READ, 0, 0, MMF_VIEW_FIXED, &p), MMF_EINVAL);
+    CHECK_OK(mmf_view_unmap(a));
     CHECK_OK(mmf_section_close(s));
 }
 
