@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -131,6 +132,26 @@ int test_sync_wait(struct test_sync *s, long timeout_ms)
     if (poll(&p, 1, (int)timeout_ms) != 1)
         return 0;
     return read(s->rd, &c, 1) == 1;
+}
+
+int test_await_fd(int fd, long ms)
+{
+    struct test_sync s = {fd, -1};
+    return test_sync_wait(&s, ms);
+}
+
+const char *test_num(long long v)
+{
+    static char bufs[16][32];
+    static int next;
+    char *b = bufs[next++ % 16];
+    snprintf(b, sizeof bufs[0], "%lld", v);
+    return b;
+}
+
+void test_die_with_parent(void)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
 int test_store_count(const char *needle)

@@ -24,29 +24,6 @@
 #define KIB 1024u
 #define MIB (1024u * 1024u)
 
-static const char *num(long long v)
-{
-    static char bufs[16][32];
-    static int next;
-    char *b = bufs[next++ % 16];
-    snprintf(b, sizeof bufs[0], "%lld", v);
-    return b;
-}
-
-static int await_fd(int fd, long ms)
-{
-    struct test_sync s = {fd, -1};
-    return test_sync_wait(&s, ms);
-}
-
-/* A helper that waits for its parent must not outlive it (a parent that
- * fails a check exits at once). Set after any change of credentials,
- * which clears it. */
-static void die_with_parent(void)
-{
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
 /* ------------------------------------------------------------------------ */
 /* A small store                                                             */
 /* ------------------------------------------------------------------------ */
@@ -437,11 +414,11 @@ TEST(resized_store_file_ecorrupt)
 HELPER(hold_then_close)
 {
     mmf_section *s;
-    die_with_parent();
+    test_die_with_parent();
     CHECK_EQ(argc, 3);
     CHECK_OK(mmf_section_open(&s, argv[0], MMF_ACCESS_READ));
     test_sync_signal(atoi(argv[1]));
-    CHECK(await_fd(atoi(argv[2]), 30000));
+    CHECK(test_await_fd(atoi(argv[2]), 30000));
     CHECK_OK(mmf_section_close(s));
     return 0;
 }
@@ -462,7 +439,7 @@ TEST(corrupt_header_close_cleans_up)
     test_sync_init(&go);
     CHECK_RC(mmf_section_create(&s, test_name("s"), 65536, MMF_CREATE_NEW, NULL), 0);
     local_path(test_name("s"), path, sizeof path);
-    pid = test_spawn("hold_then_close", test_name("s"), num(ready.wr), num(go.rd), NULL);
+    pid = test_spawn("hold_then_close", test_name("s"), test_num(ready.wr), test_num(go.rd), NULL);
     ok = test_sync_wait(&ready, 10000);
     if (ok) {
         scribble(path, "all");
@@ -493,7 +470,7 @@ TEST(corrupt_header_close_cleans_up)
 HELPER(create_and_wait)
 {
     mmf_section *s;
-    die_with_parent();
+    test_die_with_parent();
     CHECK_EQ(argc, 2);
     CHECK_RC(mmf_section_create(&s, argv[0], 65536, MMF_CREATE_NEW, NULL), 0);
     test_sync_signal(atoi(argv[1]));
@@ -513,7 +490,7 @@ TEST(corrupt_header_stale_reclaimed)
     int ok;
 
     test_sync_init(&ready);
-    pid = test_spawn("create_and_wait", test_name("s"), num(ready.wr), NULL);
+    pid = test_spawn("create_and_wait", test_name("s"), test_num(ready.wr), NULL);
     ok = test_sync_wait(&ready, 10000);
     local_path(test_name("s"), path, sizeof path);
     if (ok)

@@ -20,29 +20,6 @@
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------ */
 
-static const char *num(long long v)
-{
-    static char bufs[16][32];
-    static int next;
-    char *b = bufs[next++ % 16];
-    snprintf(b, sizeof bufs[0], "%lld", v);
-    return b;
-}
-
-static int await_fd(int fd, long ms)
-{
-    struct test_sync s = {fd, -1};
-    return test_sync_wait(&s, ms);
-}
-
-/* A helper that waits for its parent must not outlive it (a parent that
- * fails a check exits at once). Set after any change of credentials,
- * which clears it. */
-static void die_with_parent(void)
-{
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
 /* The number of open descriptors of this process. */
 static int count_fds(void)
 {
@@ -231,7 +208,7 @@ HELPER(receiver)
     char *r = NULL, *w = NULL;
     unsigned access;
 
-    die_with_parent();
+    test_die_with_parent();
     CHECK_EQ(argc, 9);
     if (strcmp(argv[0], "import") == 0) {
         CHECK_OK(mmf_section_import(argv[1], &s));
@@ -258,7 +235,7 @@ HELPER(receiver)
         CHECK_RC(mmf_section_commit(s, 0, 4096), MMF_EACCES);
     }
     test_sync_signal(atoi(argv[2]));
-    CHECK(await_fd(atoi(argv[3]), 30000));
+    CHECK(test_await_fd(atoi(argv[3]), 30000));
     CHECK(strcmp(r, argv[5]) == 0);
     CHECK_OK(mmf_view_unmap(r));
     CHECK_OK(mmf_section_close(s));
@@ -277,8 +254,8 @@ static void peer_start(struct peer *pr, const char *how, const char *src,
 {
     test_sync_init(&pr->ready);
     test_sync_init(&pr->go);
-    pr->pid = test_spawn("receiver", how, src, num(pr->ready.wr), num(pr->go.rd),
-                         num(access), text, reply, full_name, num(file_backed), NULL);
+    pr->pid = test_spawn("receiver", how, src, test_num(pr->ready.wr), test_num(pr->go.rd),
+                         test_num(access), text, reply, full_name, test_num(file_backed), NULL);
 }
 
 /* Let the receiver finish; returns its exit code. */
@@ -519,7 +496,7 @@ static int send_to_child(mmf_section *s, unsigned access, const char *text,
     int sv[2], ok, rc, code;
 
     pair(SOCK_STREAM, sv);
-    peer_start(&pr, "recv", num(sv[1]), access, text, reply, full_name, file_backed);
+    peer_start(&pr, "recv", test_num(sv[1]), access, text, reply, full_name, file_backed);
     close(sv[1]);
     rc = mmf_section_send(sv[0], s, access);
     if (close_after_send)

@@ -15,31 +15,6 @@
 /* Small helpers                                                             */
 /* ------------------------------------------------------------------------ */
 
-/* A decimal string for argv; rotated among 16 static buffers. */
-static const char *num(long long v)
-{
-    static char bufs[16][32];
-    static int next;
-    char *b = bufs[next++ % 16];
-    snprintf(b, sizeof bufs[0], "%lld", v);
-    return b;
-}
-
-/* Wait up to ms for one byte on the read end `fd`. */
-static int await_fd(int fd, long ms)
-{
-    struct test_sync s = {fd, -1};
-    return test_sync_wait(&s, ms);
-}
-
-/* A helper that waits for its parent must not outlive it (a parent that
- * fails a check exits at once). Set after any change of credentials,
- * which clears it. */
-static void die_with_parent(void)
-{
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
 static void sleep_us(long us)
 {
     struct timespec ts = {us / 1000000, (us % 1000000) * 1000L};
@@ -147,13 +122,13 @@ HELPER(open_hold_exit)
 {
     mmf_section *s;
     char *p = NULL;
-    die_with_parent();
+    test_die_with_parent();
     CHECK_EQ(argc, 3);
     CHECK_OK(mmf_section_open(&s, argv[0], MMF_ACCESS_READ));
     CHECK_OK(mmf_view_map(s, MMF_MAP_READ, 0, 0, 0, (void **)&p));
     CHECK(strcmp(p, "created by the parent") == 0);
     test_sync_signal(atoi(argv[1]));
-    CHECK(await_fd(atoi(argv[2]), 30000));
+    CHECK(test_await_fd(atoi(argv[2]), 30000));
     return 0; /* exit with the handle and the view still open */
 }
 
@@ -174,7 +149,7 @@ TEST(name_lives_while_other_process_holds)
     CHECK_OK(mmf_view_map(a, MMF_MAP_WRITE, 0, 0, 0, (void **)&p));
     strcpy(p, "created by the parent");
     CHECK_OK(mmf_view_unmap(p));
-    pid = test_spawn("open_hold_exit", name, num(ready.wr), num(go.rd), NULL);
+    pid = test_spawn("open_hold_exit", name, test_num(ready.wr), test_num(go.rd), NULL);
     if (!test_sync_wait(&ready, 10000)) {
         kill(pid, SIGKILL);
         test_wait(pid);
@@ -209,20 +184,20 @@ HELPER(view_without_handle)
 {
     mmf_section *s;
     char *p = NULL;
-    die_with_parent();
+    test_die_with_parent();
     CHECK_EQ(argc, 4);
     CHECK_OK(mmf_section_open(&s, argv[0], MMF_ACCESS_READ | MMF_ACCESS_WRITE));
     CHECK_OK(mmf_view_map(s, MMF_MAP_WRITE, 0, 0, 0, (void **)&p));
     CHECK_OK(mmf_section_close(s));
     CHECK(strcmp(p, "one") == 0);
     test_sync_signal(atoi(argv[1]));
-    CHECK(await_fd(atoi(argv[2]), 30000));
+    CHECK(test_await_fd(atoi(argv[2]), 30000));
     /* Every handle in the system is closed now: only views remain. */
     CHECK(strcmp(p, "two") == 0);
     strcpy(p, "three");
     CHECK_RC(mmf_section_open(&s, argv[0], MMF_ACCESS_READ), MMF_ENOENT);
     test_sync_signal(atoi(argv[1]));
-    CHECK(await_fd(atoi(argv[3]), 30000));
+    CHECK(test_await_fd(atoi(argv[3]), 30000));
     CHECK_OK(mmf_view_unmap(p));
     return 0;
 }
@@ -245,8 +220,8 @@ TEST(memory_lives_while_views_exist)
     CHECK_OK(mmf_section_create(&a, name, 65536, MMF_CREATE_NEW, NULL));
     CHECK_OK(mmf_view_map(a, MMF_MAP_WRITE, 0, 0, 0, (void **)&p));
     strcpy(p, "one");
-    pid = test_spawn("view_without_handle", name, num(ready.wr), num(go1.rd),
-                     num(go2.rd), NULL);
+    pid = test_spawn("view_without_handle", name, test_num(ready.wr), test_num(go1.rd),
+                     test_num(go2.rd), NULL);
     ok = test_sync_wait(&ready, 10000);
     CHECK_OK(mmf_section_close(a));
     if (ok) {
@@ -278,7 +253,7 @@ HELPER(hold_until_killed)
 {
     mmf_section *s, *d;
     unsigned char *p = NULL, *q = NULL;
-    die_with_parent();
+    test_die_with_parent();
     CHECK_EQ(argc, 3);
     if (strcmp(argv[1], "create") == 0)
         CHECK_RC(mmf_section_create(&s, argv[0], 65536, MMF_CREATE_NEW, NULL), 0);
@@ -298,7 +273,7 @@ HELPER(hold_until_killed)
 /* Spawn a hold_until_killed child and wait until it holds the name. */
 static pid_t spawn_holder(const char *name, const char *mode, struct test_sync *ready)
 {
-    pid_t pid = test_spawn("hold_until_killed", name, mode, num(ready->wr), NULL);
+    pid_t pid = test_spawn("hold_until_killed", name, mode, test_num(ready->wr), NULL);
     if (!test_sync_wait(ready, 10000)) {
         kill(pid, SIGKILL);
         test_fail(__FILE__, __LINE__, "holder exited with %d before holding",
@@ -597,7 +572,7 @@ HELPER(churn)
     uint64_t seed, counter = 0;
     const char *name;
 
-    die_with_parent();
+    test_die_with_parent();
     if (argc != 4)
         return CH_BAD_SETUP;
     name = argv[0];
@@ -709,8 +684,8 @@ TEST_SLOW(kill_stress)
         int readied = 0, nkilled = 0, mode = (int)(rng_next(&seed) % 4);
 
         for (int i = 0; i < n; i++)
-            pids[i] = test_spawn("churn", name, num(i), num((long long)(rng_next(&seed) >> 2)),
-                                 num(ready.wr), NULL);
+            pids[i] = test_spawn("churn", name, test_num(i), test_num((long long)(rng_next(&seed) >> 2)),
+                                 test_num(ready.wr), NULL);
         for (int i = 0; i < n; i++)
             readied += test_sync_wait(&ready, 10000);
         /* mode 0: kill none; 1: kill all; 2, 3: kill each with p = 1/2. */
@@ -767,12 +742,12 @@ HELPER(race)
     long created = 0, existed = 0, opened = 0, absent = 0;
     int me, rc;
 
-    die_with_parent();
+    test_die_with_parent();
     if (argc != 5)
         return CH_BAD_SETUP;
     me = atoi(argv[1]);
     test_sync_signal(atoi(argv[3]));
-    if (!await_fd(atoi(argv[4]), 30000))
+    if (!test_await_fd(atoi(argv[4]), 30000))
         return CH_BAD_SETUP;
     end = test_now_ns() + (uint64_t)atol(argv[2]) * 1000000u;
     while (test_now_ns() < end) {
@@ -833,8 +808,8 @@ TEST(open_or_create_close_race)
     snprintf(name, sizeof name, "%s", test_name("s"));
     test_sync_init(&ready);
     test_sync_init(&go);
-    a = test_spawn("race", name, "0", "3000", num(ready.wr), num(go.rd), NULL);
-    b = test_spawn("race", name, "1", "3000", num(ready.wr), num(go.rd), NULL);
+    a = test_spawn("race", name, "0", "3000", test_num(ready.wr), test_num(go.rd), NULL);
+    b = test_spawn("race", name, "1", "3000", test_num(ready.wr), test_num(go.rd), NULL);
     ra = test_sync_wait(&ready, 10000);
     rb = test_sync_wait(&ready, 10000);
     test_sync_signal(go.wr);

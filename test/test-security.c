@@ -21,29 +21,6 @@
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------ */
 
-static const char *num(long long v)
-{
-    static char bufs[16][32];
-    static int next;
-    char *b = bufs[next++ % 16];
-    snprintf(b, sizeof bufs[0], "%lld", v);
-    return b;
-}
-
-static int await_fd(int fd, long ms)
-{
-    struct test_sync s = {fd, -1};
-    return test_sync_wait(&s, ms);
-}
-
-/* A helper that waits for its parent must not outlive it (a parent that
- * fails a check exits at once). Set after any change of credentials,
- * which clears it. */
-static void die_with_parent(void)
-{
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
 static const char *store_dir(void)
 {
     const char *d = getenv("MMF_STORE_DIR");
@@ -418,12 +395,12 @@ HELPER(nobody_last_closer)
     int rc;
 
     become_nobody();
-    die_with_parent();
+    test_die_with_parent();
     CHECK_EQ(argc, 4);
     CHECK_OK(mmf_section_open(&s, argv[0], MMF_ACCESS_READ));
     CHECK(section_says(s, "root's data"));
     test_sync_signal(atoi(argv[1]));
-    CHECK(await_fd(atoi(argv[2]), 30000));
+    CHECK(test_await_fd(atoi(argv[2]), 30000));
     CHECK(section_says(s, "root's data"));
     CHECK_OK(mmf_section_close(s));
     /* That was the last handle in the system: the name is gone. */
@@ -458,7 +435,7 @@ static int nobody_closes_last(const char *name, const char *then)
     test_sync_init(&go);
     CHECK_RC(mmf_section_create(&s, name, 65536, MMF_CREATE_NEW, &o), 0);
     write_text(s, "root's data");
-    pid = test_spawn("nobody_last_closer", name, num(ready.wr), num(go.rd), then, NULL);
+    pid = test_spawn("nobody_last_closer", name, test_num(ready.wr), test_num(go.rd), then, NULL);
     ok = test_sync_wait(&ready, 10000);
     CHECK_OK(mmf_section_close(s));
     /* nobody's handle keeps the name alive */
@@ -564,14 +541,14 @@ HELPER(nobody_squatter)
     CHECK_EQ(read(in, img, sizeof img), sizeof img);
     close(in);
     become_nobody();
-    die_with_parent();
+    test_die_with_parent();
     fd = open(argv[0], O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0666);
     CHECK(fd >= 0);
     CHECK_EQ(fchmod(fd, 0666), 0);
     CHECK_EQ(write(fd, img, sizeof img), sizeof img);
     CHECK_EQ(fcntl(fd, F_OFD_SETLK, &fl), 0);
     test_sync_signal(atoi(argv[1]));
-    CHECK(await_fd(atoi(argv[2]), 30000));
+    CHECK(test_await_fd(atoi(argv[2]), 30000));
     close(fd);
     return 0;
 }
@@ -613,7 +590,7 @@ TEST(squatter_live_object_refused)
     local_path(test_name("s"), 0, path, sizeof path);
     test_sync_init(&ready);
     test_sync_init(&go);
-    pid = test_spawn("nobody_squatter", path, num(ready.wr), num(go.rd), hfile, NULL);
+    pid = test_spawn("nobody_squatter", path, test_num(ready.wr), test_num(go.rd), hfile, NULL);
     ok = test_sync_wait(&ready, 10000);
     unlink(hfile);
     /* Record, then let the squatter go and clean up, then judge. */
@@ -651,7 +628,7 @@ HELPER(nobody_plants_file_section)
     int fd;
 
     become_nobody();
-    die_with_parent();
+    test_die_with_parent();
     CHECK_EQ(argc, 5);
     fd = open(argv[2], O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644);
     CHECK(fd >= 0);
@@ -670,7 +647,7 @@ HELPER(nobody_plants_file_section)
     CHECK_EQ(pwrite(fd, &h, sizeof h, 0), sizeof h);
     close(fd);
     test_sync_signal(atoi(argv[3]));
-    CHECK(await_fd(atoi(argv[4]), 30000));
+    CHECK(test_await_fd(atoi(argv[4]), 30000));
     CHECK_OK(mmf_section_close(s));
     unlink(argv[2]);
     return 0;
@@ -700,7 +677,7 @@ TEST(planted_file_section_refused)
     test_sync_init(&ready);
     test_sync_init(&go);
     pid = test_spawn("nobody_plants_file_section", name, victim, own,
-                     num(ready.wr), num(go.rd), NULL);
+                     test_num(ready.wr), test_num(go.rd), NULL);
     ok = test_sync_wait(&ready, 10000);
     if (ok) {
         rc = mmf_section_open(&s, name, MMF_ACCESS_READ | MMF_ACCESS_WRITE);

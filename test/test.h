@@ -122,6 +122,18 @@ void test_sync_signal(int wr_fd);
  * or EOF. */
 int test_sync_wait(struct test_sync *s, long timeout_ms);
 
+/* Wait up to ms for one byte on the pipe read end `fd` (as passed to a
+ * helper); 1 if it came. */
+int test_await_fd(int fd, long ms);
+
+/* A decimal string for argv; rotated among 16 static buffers. */
+const char *test_num(long long v);
+
+/* Make the calling helper die with its parent (a parent that fails a check
+ * exits at once). Call it again after a change of credentials, which
+ * clears it. */
+void test_die_with_parent(void);
+
 /* The number of files in the store whose name contains `needle`. */
 int test_store_count(const char *needle);
 
