@@ -59,6 +59,9 @@
 
 #include "mmf.h"
 
+#define BENCH_NAME "bench_section"
+#include "bench.h"
+
 #define SMALL_SIZE ((size_t)1 << 20)
 #define TOUCH_SIZE ((size_t)256 << 20)
 #define QUICK_TOUCH_SIZE ((size_t)64 << 20)
@@ -122,79 +125,6 @@ static void cleanup(void)
     g.sec = g.held = NULL;
     g.raw_map = NULL;
     g.raw_fd = g.raw_held_fd = -1;
-}
-
-/* SIGINT, SIGTERM and SIGHUP only set a flag: the loops stop at the next
- * batch, where cleanup() can run outside a signal handler. (An mmf object
- * left by a killed process would only be reclaimed when its name is used
- * again, which a pid-unique name never is.) */
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
-
-static void stop_if_signalled(void)
-{
-    int sig = stop_signal;
-    if (sig != 0) {
-        cleanup();
-        signal(sig, SIG_DFL);
-        raise(sig);
-    }
-}
-
-static void fail_mmf(const char *call, int rc)
-{
-    fprintf(stderr, "bench_section: %s: %s (%s)\n", call, mmf_strerror(rc),
-            mmf_err_name(rc));
-    cleanup();
-    exit(1);
-}
-
-static void fail_sys(const char *call)
-{
-    fprintf(stderr, "bench_section: %s: %s\n", call, strerror(errno));
-    cleanup();
-    exit(1);
-}
-
-#define CHECK_MMF(call, expr)                                                  \
-    do {                                                                       \
-        int rc_ = (expr);                                                      \
-        if (rc_ < 0)                                                           \
-            fail_mmf(call, rc_);                                               \
-    } while (0)
-
-#define CHECK_SYS(call, ok)                                                    \
-    do {                                                                       \
-        if (!(ok))                                                             \
-            fail_sys(call);                                                    \
-    } while (0)
-
-/* ------------------------------------------------------------------------ */
-/* Timing                                                                    */
-/* ------------------------------------------------------------------------ */
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-        fail_sys("clock_gettime");
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -625,9 +555,7 @@ int main(int argc, char **argv)
         snprintf(g.raw_name[i], sizeof g.raw_name[i], "/mmf-bench-%ld-%c",
                  (long)getpid(), tags[i]);
     }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGHUP, on_signal);
+    catch_stop_signals();
 
     /* One CPU: no migrations in the middle of a batch. */
     CPU_ZERO(&cpus);

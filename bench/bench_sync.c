@@ -59,6 +59,9 @@
 
 #include "mmf.h"
 
+#define BENCH_NAME "bench_sync"
+#include "bench.h"
+
 #define LOCK_BATCH 100000
 #define LOCK_ROUNDS 21
 #define PING_BATCH 2000
@@ -96,8 +99,6 @@ static struct {
     int child_cpu;
 } g = {.cmd_wr = -1, .ack_rd = -1, .child_cpu = 1};
 
-static volatile sig_atomic_t stop_signal;
-
 static void cleanup(void)
 {
     if (g.child > 0) {
@@ -119,71 +120,9 @@ static void cleanup(void)
     }
 }
 
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
-
-static void stop_if_signalled(void)
-{
-    int sig = stop_signal;
-    if (sig != 0) {
-        cleanup();
-        signal(sig, SIG_DFL);
-        raise(sig);
-    }
-}
-
-static void fail_mmf(const char *call, int rc)
-{
-    fprintf(stderr, "bench_sync: %s: %s (%s)\n", call, mmf_strerror(rc), mmf_err_name(rc));
-    cleanup();
-    exit(1);
-}
-
-static void fail_sys(const char *call)
-{
-    fprintf(stderr, "bench_sync: %s: %s\n", call, strerror(errno));
-    cleanup();
-    exit(1);
-}
-
-#define CHECK_MMF(call, expr)                                                  \
-    do {                                                                       \
-        int rc_ = (expr);                                                      \
-        if (rc_ < 0)                                                           \
-            fail_mmf(call, rc_);                                               \
-    } while (0)
-
-#define CHECK_SYS(call, ok)                                                    \
-    do {                                                                       \
-        if (!(ok))                                                             \
-            fail_sys(call);                                                    \
-    } while (0)
-
 /* ------------------------------------------------------------------------ */
-/* Timing                                                                    */
+/* Pinning                                                                   */
 /* ------------------------------------------------------------------------ */
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-        fail_sys("clock_gettime");
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-}
 
 static int pin(int cpu)
 {
@@ -515,9 +454,7 @@ int main(int argc, char **argv)
     snprintf(g.pong, sizeof g.pong, "mmf-bench-%ld-pong", (long)getpid());
     snprintf(g.sem_a, sizeof g.sem_a, "/mmf-bench-%ld-a", (long)getpid());
     snprintf(g.sem_b, sizeof g.sem_b, "/mmf-bench-%ld-b", (long)getpid());
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGHUP, on_signal);
+    catch_stop_signals();
 
     /* Shared memory for the raw sides: a robust process-shared mutex and
      * the futex word. */
