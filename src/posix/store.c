@@ -357,6 +357,7 @@ static int new_handle(struct ref *r, unsigned access, mmf__obj **out)
 }
 
 static void release_ref(struct ref *r);
+static void unref(struct ref *r);
 
 /*
  * Make a reference from the object file fd (already holding its reference
@@ -421,14 +422,9 @@ static int lookup(const char *path, uint32_t type, unsigned access,
                   mmf__obj **out)
 {
     pid_t me = self_pid();
-    mmf__obj *o;
     struct ref *r;
     int rc = MMF_ENOENT;
 
-    if (table == NULL)
-        return MMF_ENOENT; /* a racy peek, only to skip the allocation */
-    if ((o = calloc(1, sizeof *o)) == NULL)
-        return MMF_ENOMEM;
     mmf__os_lock();
     for (r = table; r != NULL; r = r->next) {
         if (r->pid != me || strcmp(r->path, path) != 0)
@@ -444,14 +440,9 @@ static int lookup(const char *path, uint32_t type, unsigned access,
         break;
     }
     mmf__os_unlock();
-    if (rc != 0) {
-        free(o);
-        return rc;
-    }
-    o->r = r;
-    o->access = access;
-    *out = o;
-    return 0;
+    if (rc == 0 && (rc = new_handle(r, access, out)) < 0)
+        unref(r);
+    return rc;
 }
 
 /* The access a handle may have on an object with header h. */
