@@ -154,6 +154,42 @@ void test_die_with_parent(void)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
+void test_sweep_dead_dirs(const char *parent, const char *prefix)
+{
+    DIR *d = opendir(parent);
+    size_t plen = strlen(prefix);
+    struct dirent *e;
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char dir[512], *end;
+        DIR *sub;
+        struct dirent *f;
+        long pid;
+
+        if (strncmp(e->d_name, prefix, plen) != 0)
+            continue;
+        pid = strtol(e->d_name + plen, &end, 10);
+        if (end == e->d_name + plen || *end != '-' || pid <= 0 ||
+            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        snprintf(dir, sizeof dir, "%s/%s", parent, e->d_name);
+        if ((sub = opendir(dir)) == NULL)
+            continue;
+        while ((f = readdir(sub)) != NULL) {
+            char path[1024];
+            snprintf(path, sizeof path, "%s/%s", dir, f->d_name);
+            if (strcmp(f->d_name, ".") != 0 && strcmp(f->d_name, "..") != 0 &&
+                unlink(path) != 0)
+                rmdir(path);
+        }
+        closedir(sub);
+        rmdir(dir);
+    }
+    closedir(d);
+}
+
 int test_store_count(const char *needle)
 {
     const char *dir = getenv("MMF_STORE_DIR");

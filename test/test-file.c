@@ -22,41 +22,9 @@
 
 static char tmp_dir[256];
 
-/* Remove the temporary directories of earlier runs whose process is gone
- * (a failed case leaves its directory behind). */
-static void tmp_sweep(void)
-{
-    DIR *d = opendir("/tmp");
-    struct dirent *e;
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        long pid;
-        char dir[512];
-        DIR *sub;
-        struct dirent *f;
-        if (sscanf(e->d_name, "mmf-test-file-%ld-", &pid) != 1 || pid <= 0 ||
-            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue;
-        snprintf(dir, sizeof dir, "/tmp/%s", e->d_name);
-        if ((sub = opendir(dir)) == NULL)
-            continue;
-        while ((f = readdir(sub)) != NULL) {
-            char path[1024];
-            snprintf(path, sizeof path, "%s/%s", dir, f->d_name);
-            if (strcmp(f->d_name, ".") != 0 && strcmp(f->d_name, "..") != 0 &&
-                unlink(path) != 0)
-                rmdir(path);
-        }
-        closedir(sub);
-        rmdir(dir);
-    }
-    closedir(d);
-}
-
 static void tmp_begin(void)
 {
-    tmp_sweep();
+    test_sweep_dead_dirs("/tmp", "mmf-test-file-");
     snprintf(tmp_dir, sizeof tmp_dir, "/tmp/mmf-test-file-%ld-%s", (long)getpid(),
              test_case());
     CHECK(mkdir(tmp_dir, 0700) == 0);

@@ -123,40 +123,9 @@ static void roundtrip(const char *name, const char *text)
  * does not start with "mmf." so the suite's leak check ignores it. */
 static char priv_dir[256];
 
-/* Remove the private stores of earlier runs whose process is gone (a
- * failed case leaves its store behind). */
-static void private_store_sweep(void)
-{
-    DIR *d = opendir("/dev/shm");
-    struct dirent *e;
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        long pid;
-        char dir[512];
-        DIR *sub;
-        struct dirent *f;
-        if (sscanf(e->d_name, "mmf-test-priv-%ld-", &pid) != 1 || pid <= 0 ||
-            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue;
-        snprintf(dir, sizeof dir, "/dev/shm/%s", e->d_name);
-        if ((sub = opendir(dir)) == NULL)
-            continue;
-        while ((f = readdir(sub)) != NULL) {
-            char path[1024];
-            snprintf(path, sizeof path, "%s/%s", dir, f->d_name);
-            if (strcmp(f->d_name, ".") != 0 && strcmp(f->d_name, "..") != 0)
-                unlink(path);
-        }
-        closedir(sub);
-        rmdir(dir);
-    }
-    closedir(d);
-}
-
 static void private_store_begin(void)
 {
-    private_store_sweep();
+    test_sweep_dead_dirs("/dev/shm", "mmf-test-priv-");
     snprintf(priv_dir, sizeof priv_dir, "/dev/shm/mmf-test-priv-%ld-%s",
              (long)getpid(), test_case());
     CHECK(mkdir(priv_dir, 0700) == 0);

@@ -134,6 +134,11 @@ const char *test_num(long long v);
  * clears it. */
 void test_die_with_parent(void);
 
+/* Remove the scratch directories "<parent>/<prefix><pid>-..." left by
+ * earlier runs whose process is gone (a failed case leaves its directory
+ * behind), with the files and empty directories in them. */
+void test_sweep_dead_dirs(const char *parent, const char *prefix);
+
 /* The number of files in the store whose name contains `needle`. */
 int test_store_count(const char *needle);
 
