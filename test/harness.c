@@ -8,6 +8,7 @@
 #include <spawn.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -100,6 +101,14 @@ void test_sleep_ms(long ms)
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
+}
+
+long long test_cpu_us(void)
+{
+    struct rusage r;
+    getrusage(RUSAGE_SELF, &r);
+    return (long long)(r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1000000 +
+           r.ru_utime.tv_usec + r.ru_stime.tv_usec;
 }
 
 uint64_t test_now_ns(void)

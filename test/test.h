@@ -108,6 +108,9 @@ int test_wait(pid_t pid);
 /* Sleep for ms milliseconds. */
 void test_sleep_ms(long ms);
 
+/* CPU time (user + system) used so far by this process, in microseconds. */
+long long test_cpu_us(void);
+
 /* Monotonic clock in nanoseconds. */
 uint64_t test_now_ns(void);
 
