@@ -702,6 +702,53 @@ MMF_API void mmf_holders_free(mmf_holder *list, size_t count);
 MMF_API int mmf_object_read(const char *name, uint64_t offset, void *buf,
                             size_t length, size_t *done);
 
+/* The kinds of channel (see "Channels" below). */
+enum mmf_chan_kind {
+    MMF_CHAN_RING = 1,   /* SPSC message ring */
+    MMF_CHAN_QUEUE = 2,  /* MPMC queue of fixed-size slots */
+    MMF_CHAN_BCAST = 3   /* broadcast, one producer, many readers */
+};
+
+/* What mmf_channel_stat() reports: a snapshot that the channel's endpoints
+ * may change at once. Counters are free-running. */
+typedef struct mmf_chan_info {
+    int kind;            /* enum mmf_chan_kind */
+    int persistent;      /* 1 for a ring kept in a file */
+    uint64_t capacity;   /* ring: bytes of data; queue, broadcast: slots */
+    uint64_t max_message;/* the largest message, in bytes */
+    uint64_t produced;   /* ring: bytes committed; queue, broadcast:
+                            messages published (or slots claimed) */
+    uint64_t consumed;   /* ring: bytes released; queue: messages taken;
+                            broadcast: the oldest message still held */
+    uint64_t fill;       /* ring: bytes in use; queue, broadcast: messages
+                            held */
+    uint64_t producers;  /* producer endpoints attached now */
+    uint64_t consumers;  /* consumer (reader) endpoints attached now */
+    uint64_t producers_ever; /* endpoints that ever attached, per role */
+    uint64_t consumers_ever;
+    int corrupt;         /* 1 if the control block is damaged: the counters
+                            above are then MMF_UNKNOWN */
+    char file[MMF_INFO_PATH_BYTES]; /* a persistent ring's file, or "" */
+} mmf_chan_info;
+
+/* The name of a channel kind: "ring", "queue", "broadcast" or "unknown".
+ * The string is static. */
+MMF_API const char *mmf_chan_kind_name(int kind);
+
+/*
+ * Describe the channel `name` in *info, reading its control block without
+ * attaching (the channel is not kept alive and nothing is changed).
+ * Returns 0, or:
+ *   MMF_ENOENT      no such object
+ *   MMF_ETYPE       the object is not a channel
+ *   MMF_EACCES      the caller may not read it
+ *   MMF_ECORRUPT    the stored header is damaged
+ *   MMF_EINVAL, MMF_EBADNAME, MMF_ENAMETOOLONG as for mmf_object_stat()
+ * A damaged control block is reported with info->corrupt 1, not as an
+ * error.
+ */
+MMF_API int mmf_channel_stat(const char *name, mmf_chan_info *info);
+
 /*
  * Remove the name `name` from the store, with Windows semantics: only when
  * no process holds a handle to it, which means a stale object (all its

@@ -1103,7 +1103,7 @@ int mmf__os_map_twice(mmf__obj *o, uint64_t offset, size_t len, void **addr,
  * other, so two endpoints of one process (say a producer and a consumer
  * thread) must not share one.
  */
-#define CLAIM_BASE ((off_t)1 << 40)
+#define CLAIM_BASE ((off_t)MMF__POSIX_CLAIM_BASE)
 
 int mmf__os_claim(mmf__obj *o, uint32_t first, uint32_t count,
                   uint32_t *slot, intptr_t *claim)
