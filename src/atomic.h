@@ -25,6 +25,12 @@
  * "publish, then see whether anyone sleeps" pattern needs it on both
  * sides). */
 #define mmf__fence() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+/* Fences for a seqlock (Boehm, "Can seqlocks get along with programming
+ * language memory models?"): the writer's release fence keeps its odd
+ * sequence store before the data stores that follow; the reader's acquire
+ * fence keeps its data loads before the sequence re-load that follows. */
+#define mmf__fence_release() __atomic_thread_fence(__ATOMIC_RELEASE)
+#define mmf__fence_acquire() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 
 /* Tell the CPU we are spinning (saves power, yields to the sibling
  * hyperthread). A CPU difference, not an OS one. */
