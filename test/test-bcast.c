@@ -608,6 +608,15 @@ TEST(producer_killed_readers_drain)
 
         res->pace = 0; /* unpaced */
         pid = test_spawn("b_producer", test_name("b"), test_name("res"), "0", NULL);
+        /* Kill it only once it attached (before that, a reader waits for
+         * a producer to come, rather than mourn one). */
+        CHECK_OK(mmf_bcast_recv(r, buf, sizeof buf, &len, &lost, 20000));
+        {
+            uint32_t pr;
+            uint64_t s;
+            CHECK(msg_check(buf, len, &pr, &s));
+            prev = (int64_t)s;
+        }
         t0 = test_now_ns();
         while (elapsed_ms(t0) < 20 + (long)(rnd() % 80)) {
             uint32_t pr;
@@ -914,6 +923,7 @@ struct tr {
 };
 
 static struct tr readers[3];
+static char tname[256]; /* test_name() is not for threads */
 
 static void *t_reader(void *arg)
 {
@@ -921,7 +931,7 @@ static void *t_reader(void *arg)
     mmf_bcast *b;
     int64_t prev = -1;
     uint8_t buf[256];
-    CHECK_OK(mmf_bcast_open(&b, test_name("b"), MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_bcast_open(&b, tname, MMF_CHAN_CONSUMER, NULL));
     __atomic_store_n(&x->progress, 1, __ATOMIC_RELEASE); /* attached */
     for (uint64_t k = 1;; k++) {
         size_t len;
@@ -949,6 +959,8 @@ TEST(threads_readers)
     mmf_bcast *p = b_new("b", 64, 200, MMF_CHAN_PRODUCER);
     pthread_t t[3];
     uint8_t buf[200];
+
+    snprintf(tname, sizeof tname, "%s", test_name("b"));
 
     for (int i = 0; i < 3; i++) {
         readers[i].slow = i == 2;

@@ -996,12 +996,15 @@ TEST(producers_killed_consumer_drains)
         for (int i = 0; i < 2; i++)
             pid[i] = test_spawn("q_producer", test_name("q"), test_num(i), "0", "0", "200000",
                                 NULL);
-        /* Receive a while, then kill both at a random moment. */
+        /* Receive until both attached (before that, a consumer would wait
+         * for a producer to come rather than mourn one), then a while
+         * more, then kill both at a random moment. */
         t0 = test_now_ns();
-        while (elapsed_ms(t0) < 30 + (long)(rnd() % 100)) {
+        while (next[0] == 0 || next[1] == 0 || elapsed_ms(t0) < 30 + (long)(rnd() % 100)) {
             uint32_t pr;
             uint64_t s;
             rc = mmf_queue_recv(c, buf, sizeof buf, &len, 10);
+            CHECK(elapsed_ms(t0) < 20000);
             if (rc == MMF_ETIMEDOUT)
                 continue;
             CHECK_OK(rc);
@@ -1365,6 +1368,17 @@ TEST(hostile_geometry)
 
 #define TN 20000
 
+/* test_name() is not for threads: the name is made once, up front. */
+static char tname[256];
+
+static mmf_queue *t_open(int role)
+{
+    mmf_queue *q;
+    int rc = mmf_queue_create(&q, tname, 32, 48, role, MMF_OPEN_OR_CREATE, NULL);
+    CHECK(rc == 0 || rc == MMF_EXISTED);
+    return q;
+}
+
 struct tctx {
     uint32_t id;
     int mode;
@@ -1375,7 +1389,7 @@ struct tctx {
 static void *t_producer(void *arg)
 {
     struct tctx *x = arg;
-    mmf_queue *q = q_new("q", 32, 48, MMF_CHAN_PRODUCER);
+    mmf_queue *q = t_open(MMF_CHAN_PRODUCER);
     uint8_t buf[48];
     for (uint64_t s = 0; s < TN; s++) {
         size_t len = msg_len(x->id, s, 48);
@@ -1396,7 +1410,7 @@ static void *t_producer(void *arg)
 static void *t_consumer(void *arg)
 {
     struct tctx *x = arg;
-    mmf_queue *q = q_new("q", 32, 48, MMF_CHAN_CONSUMER);
+    mmf_queue *q = t_open(MMF_CHAN_CONSUMER);
     uint8_t buf[48];
     for (;;) {
         uint32_t p;
@@ -1431,7 +1445,10 @@ TEST(threads_mpmc)
 {
     static struct tctx px[2], cx[2];
     pthread_t pt[2], ct[2];
-    mmf_queue *hold = q_new("q", 32, 48, MMF_CHAN_PRODUCER);
+    mmf_queue *hold;
+
+    snprintf(tname, sizeof tname, "%s", test_name("q"));
+    hold = t_open(MMF_CHAN_PRODUCER);
 
     for (uint32_t i = 0; i < 2; i++) {
         cx[i].mode = (int)i;
