@@ -1165,8 +1165,9 @@ MMF_API int mmf_sync_info_get(const mmf_sync *o, mmf_sync_info *info);
  * was attached at some time and none is now; before any peer has ever
  * attached, calls just wait. A process may re-attach to a channel (open it
  * again by name, in the same role) and carry on where the dead one
- * stopped: messages committed but not released are received again, from
- * the oldest, by the new consumer.
+ * stopped: in a ring, messages committed but not released are received
+ * again, from the oldest, by the new consumer (what a queue and a
+ * broadcast channel do is said with them).
  *
  * SHARED MEMORY IS UNTRUSTED
  *
@@ -1361,67 +1362,188 @@ MMF_API int mmf_ring_flush(mmf_ring *r);
 
 /* ---- MPMC queue --------------------------------------------------------- */
 
+/*
+ * A bounded queue of `slots` fixed-size slots that up to 64 producers and
+ * 64 consumers share at once, in any processes. Each message goes to
+ * exactly one consumer; messages come out in the order their positions
+ * were reserved, except that a consumer that takes a message later than
+ * another may finish with it first. A message is at most slot_size bytes.
+ *
+ * Each endpoint holds at most one message at a time: a producer one
+ * reservation (mmf_queue_reserve until mmf_queue_commit), a consumer one
+ * peeked message (mmf_queue_peek until mmf_queue_release).
+ *
+ * Peers that die halfway (see also PEERS above):
+ *  - a producer that dies between reserve and commit loses that message;
+ *    consumers notice within a few milliseconds (at once when no
+ *    producer is left) and skip its slot, exactly once;
+ *  - a consumer that dies between peek and release loses that message;
+ *    producers that need its slot notice within a few milliseconds and
+ *    take it back;
+ *  - a consumer whose producers are all gone receives every committed
+ *    message, then gets MMF_EPIPE; a producer that would wait for room
+ *    while its consumers are all gone gets MMF_EPIPE.
+ * These rely on the process dying: a thread that stops between reserve
+ * and commit in a live process holds its slot (and the consumers behind
+ * it) until it commits or closes its endpoint.
+ *
+ * A queue cannot live in a file: opts->path must be NULL.
+ */
+
 typedef struct mmf_queue mmf_queue;
 
 /*
- * Create (or open) the queue `name` of `slots` slots (a power of two from
- * 2 to 2^24) of `slot_size` bytes each (1 to 2^24), and attach as `role`.
- * Any number of producers and consumers may attach (up to 64 of each).
- * Returns 0 or MMF_EXISTED (the existing geometry wins), or a create error.
+ * Create (or with MMF_OPEN_OR_CREATE, open) the queue `name` of `slots`
+ * slots (a power of two from 2 to 2^24) of `slot_size` bytes each (1 to
+ * 2^24; slots times slot_size, plus 16 bytes a slot, at most 2^40), and
+ * attach to it as `role`. On success *out is a new endpoint the caller
+ * closes with mmf_queue_close(). Returns 0 (created) or MMF_EXISTED (an
+ * existing queue, whose geometry wins), or a create error (above), among
+ * them MMF_EINVAL for a bad geometry or opts->path not NULL, and MMF_EBUSY
+ * when 64 live endpoints of the role are attached.
  */
 MMF_API int mmf_queue_create(mmf_queue **out, const char *name,
                              uint32_t slots, uint32_t slot_size, int role,
                              int disposition, const mmf_chan_opts *opts);
+
+/* Attach to the existing queue `name` as `role`; errors as for
+ * mmf_queue_create (MMF_ENOENT if there is none). opts->path must be NULL. */
 MMF_API int mmf_queue_open(mmf_queue **out, const char *name, int role,
                            const mmf_chan_opts *opts);
+
+/*
+ * Detach and free the endpoint. A pending reservation is dropped
+ * (consumers skip its slot); a peeked message is released. The last
+ * endpoint in the system removes the name. Returns 0.
+ */
 MMF_API int mmf_queue_close(mmf_queue *q);
 
-/* The slot size: the largest message of the queue. */
+/* The slot size: the largest message of the queue `q`. */
 MMF_API size_t mmf_queue_slot_size(const mmf_queue *q);
 
-/* Producer: claim a free slot (*ptr, slot_size bytes) / publish it with
- * its length. A producer that dies between the two loses that slot's
- * message; consumers skip it. */
+/*
+ * Producer: reserve the next free slot, waiting for room up to the
+ * timeout. *ptr points at its slot_size bytes (8-byte aligned), which the
+ * caller fills and publishes with mmf_queue_commit(). Returns 0, or:
+ *   MMF_EINVAL      a reservation is pending, or the endpoint is a consumer
+ * and the wait errors (above): MMF_EAGAIN, MMF_ETIMEDOUT, MMF_EPIPE (the
+ * queue is full and every consumer is gone), MMF_ECORRUPT, MMF_EINVAL.
+ */
 MMF_API int mmf_queue_reserve(mmf_queue *q, void **ptr, long long timeout_ms);
+
+/*
+ * Producer: publish the reserved slot as a message of `len` bytes (1 to
+ * the slot size); the pointer from mmf_queue_reserve() is then no longer
+ * the caller's. Never waits. Returns 0, or MMF_EINVAL (nothing reserved,
+ * len out of range, or a consumer endpoint).
+ */
 MMF_API int mmf_queue_commit(mmf_queue *q, size_t len);
+
+/*
+ * Producer: copy `len` bytes (1 to the slot size) from `data` into one
+ * message, waiting for room up to the timeout. Returns 0, MMF_EINVAL (len
+ * out of range, a reservation pending, or a consumer endpoint), or the
+ * errors of mmf_queue_reserve().
+ */
 MMF_API int mmf_queue_send(mmf_queue *q, const void *data, size_t len,
                            long long timeout_ms);
 
-/* Consumer: take the next message (in place) / give its slot back. Each
- * message is taken by exactly one consumer. */
+/*
+ * Consumer: take the next message, in place, waiting for one up to the
+ * timeout. msg->data points at it in the slot (8-byte aligned) and stays
+ * valid and unchanged until mmf_queue_release(); no other consumer gets
+ * this message. Returns 0, or:
+ *   MMF_EINVAL      a peeked message is not released yet, or the endpoint
+ *                   is a producer
+ * and the wait errors (above): MMF_EAGAIN, MMF_ETIMEDOUT, MMF_EPIPE (empty
+ * and every producer is gone), MMF_ECORRUPT, MMF_EINVAL.
+ */
 MMF_API int mmf_queue_peek(mmf_queue *q, mmf_msg *msg, long long timeout_ms);
+
+/* Consumer: give the peeked message's slot back to the producers. Returns
+ * 0, or MMF_EINVAL (nothing peeked, or a producer endpoint). */
 MMF_API int mmf_queue_release(mmf_queue *q);
+
+/*
+ * Consumer: copy the next message into buf (cap bytes), store its length
+ * in *len and release it, waiting for one up to the timeout. Returns 0,
+ * MMF_EOVERFLOW (the next message is longer than cap: *len is its length,
+ * and it stays in the queue for a consumer with room), MMF_EINVAL (a
+ * peeked message is not released yet, or a producer endpoint), or the wait
+ * errors of mmf_queue_peek().
+ */
 MMF_API int mmf_queue_recv(mmf_queue *q, void *buf, size_t cap, size_t *len,
                            long long timeout_ms);
 
 /* ---- Broadcast ---------------------------------------------------------- */
 
+/*
+ * One producer and any number of readers (MMF_CHAN_CONSUMER endpoints),
+ * each of which receives every message, in order, at its own pace, from
+ * its own private position. The channel keeps the last `slots` messages;
+ * the producer never waits and overwrites the oldest. A reader that falls
+ * more than that behind is told how many messages it lost and goes on
+ * from the oldest one still there. A reader never receives a message that
+ * was being overwritten while it copied it: it counts it as lost instead.
+ *
+ * Readers hold no claims and cannot be counted: the producer neither knows
+ * nor cares who reads. When the producer dies (or closes), readers receive
+ * every message still there for them, then get MMF_EPIPE; a new producer
+ * may attach (MMF_EBUSY while the first lives) and continue the sequence,
+ * and readers then receive its messages.
+ *
+ * A broadcast channel cannot live in a file: opts->path must be NULL.
+ */
+
 typedef struct mmf_bcast mmf_bcast;
 
 /*
- * Create (or open) the broadcast channel `name` keeping the last `slots`
- * messages (a power of two from 2 to 2^24) of up to `slot_size` bytes, and
- * attach as `role`: one producer, any number of readers (MMF_CHAN_CONSUMER).
- * A new reader starts at the next message published.
+ * Create (or with MMF_OPEN_OR_CREATE, open) the broadcast channel `name`
+ * keeping the last `slots` messages (a power of two from 2 to 2^24) of up
+ * to `slot_size` bytes (1 to 2^24; slots times slot_size, plus 16 bytes a
+ * slot, at most 2^40), and attach as `role`. A new reader starts at the
+ * next message published. On success *out is a new endpoint the caller
+ * closes with mmf_bcast_close(). Returns 0 (created) or MMF_EXISTED (an
+ * existing channel, whose geometry wins), or a create error (above), among
+ * them MMF_EINVAL for a bad geometry or opts->path not NULL, and MMF_EBUSY
+ * for a second live producer.
  */
 MMF_API int mmf_bcast_create(mmf_bcast **out, const char *name,
                              uint32_t slots, uint32_t slot_size, int role,
                              int disposition, const mmf_chan_opts *opts);
+
+/* Attach to the existing broadcast channel `name` as `role`; errors as for
+ * mmf_bcast_create (MMF_ENOENT if there is none). */
 MMF_API int mmf_bcast_open(mmf_bcast **out, const char *name, int role,
                            const mmf_chan_opts *opts);
+
+/* Detach and free the endpoint. The last endpoint in the system removes
+ * the name. Returns 0. */
 MMF_API int mmf_bcast_close(mmf_bcast *b);
 
-/* Producer: publish one message; never waits. Returns 0, or MMF_EINVAL
- * (len 0 or above the slot size). */
+/* The slot size: the largest message of the channel `b`. */
+MMF_API size_t mmf_bcast_slot_size(const mmf_bcast *b);
+
+/*
+ * Producer: publish a copy of `len` bytes (1 to the slot size) from
+ * `data`, overwriting the oldest message; never waits, and makes a system
+ * call only to wake sleeping readers. Returns 0, or MMF_EINVAL (len out of
+ * range, or a reader endpoint).
+ */
 MMF_API int mmf_bcast_send(mmf_bcast *b, const void *data, size_t len);
 
 /*
  * Reader: copy the next message into buf (cap bytes) and store its length
- * in *len. If the producer overwrote messages this reader had not read,
- * *lost (if not NULL) is how many, and the reader skips to the oldest one
- * still there; otherwise *lost is 0. Never returns torn data. Returns 0,
- * MMF_EOVERFLOW (larger than cap: *len is its length; it is skipped), or
- * the wait errors (above).
+ * in *len, waiting for one up to the timeout. If the producer overwrote
+ * messages this reader had not read yet, *lost (if not NULL) is how many,
+ * and the reader skipped to the oldest one still there; otherwise *lost is
+ * 0 (it is set on every return). Never returns torn data. Returns 0, or:
+ *   MMF_EOVERFLOW   the message is longer than cap: *len is its length, and
+ *                   it is skipped (not counted in *lost)
+ *   MMF_EINVAL      a producer endpoint
+ * and the wait errors (above): MMF_EAGAIN, MMF_ETIMEDOUT, MMF_EPIPE (this
+ * reader has read everything and the producer is gone; a producer that
+ * attaches later brings new messages), MMF_ECORRUPT, MMF_EINVAL.
  */
 MMF_API int mmf_bcast_recv(mmf_bcast *b, void *buf, size_t cap, size_t *len,
                            uint64_t *lost, long long timeout_ms);

@@ -1,0 +1,709 @@
+/*
+ * queue.c - the MPMC queue: a bounded queue of fixed-size slots shared by
+ * up to 64 producers and 64 consumers, each message going to exactly one
+ * consumer (mmf.h, "MPMC queue").
+ *
+ * THE ALGORITHM
+ *
+ * Dmitry Vyukov's bounded MPMC queue. Two free-running 64-bit counters,
+ * tail (the next position to reserve) and head (the next to take), each
+ * on its own cache line, and one sequence number per slot. Position p
+ * lives in slot p % slots, whose sequence says what the slot is doing for
+ * p:
+ *
+ *   seq == p               free: a producer may reserve p (CAS tail p->p+1)
+ *   seq == p + 1           committed: a consumer may take p (CAS head)
+ *   seq == p + slots       given back: free for the next lap
+ *
+ * A producer that won tail fills the slot and stores seq = p + 1; a
+ * consumer that won head reads the slot and stores seq = p + slots. So each
+ * operation is one CAS on a counter plus plain stores, and the slot itself
+ * tells a late-comer that its view of a counter is stale.
+ *
+ * Shared memory holds seq - (slot index) rather than seq itself, so that
+ * all-zero memory is the empty queue (slot i free for position i), as the
+ * channel layer requires of every kind.
+ *
+ * PEERS THAT DIE HALFWAY
+ *
+ * Every endpoint has a record, one cache line indexed by its claim slot,
+ * where it writes position + 1 before the CAS that would give it that
+ * position (and 0 after a failed CAS). A claim (os.h) is alive exactly as
+ * long as its process, and an endpoint keeps its record until it is done
+ * with the position, so "some live claim's record names p" is true while
+ * anybody may still write p's slot. A fresh endpoint clears its record, as
+ * a dead one of the same claim slot may have left a value in it.
+ *
+ *  - A producer dies between reserve and commit: the consumers stop at a
+ *    slot whose seq stays p while tail > p. After waiting STUCK_NS (at
+ *    once when every producer is gone) a consumer scans the producer
+ *    records; if none alive names p it takes p with the usual CAS on
+ *    head, which makes the skip happen exactly once, and gives the slot
+ *    back unread. If the CAS finds the message committed after all, it is
+ *    delivered as usual.
+ *  - A consumer dies between peek and release: the producers stop at a
+ *    slot whose seq stays p + 1 (or p, for a skip) while head > p. After
+ *    the same wait a producer scans the consumer records and, if none alive
+ *    names p, gives the slot back with a CAS on seq (sequences only grow,
+ *    so a CAS from a stale value cannot succeed). That message is lost.
+ *
+ * WAITING
+ *
+ * Consumers wait for a message on data_word, producers for room on
+ * room_word (mmf__chan_wait). A waiter counts itself in *_waiters before it
+ * checks the queue one last time; whoever then changes the queue bumps the
+ * word only if *_waiters is not 0 (after a full fence, the Dekker pattern),
+ * so the fast path writes nothing but the slot and the counter. A waiter
+ * killed while counted leaves the count high: its peers then bump the word
+ * on every operation, which is slower but still correct.
+ *
+ * SHARED MEMORY IS UNTRUSTED
+ *
+ * Slots are always addressed as position & mask, so no value read from
+ * shared memory can reach outside the area. Every sequence is checked to be
+ * one a slot can hold at the position the counters say; a counter that
+ * stays put while a slot says it moved, a length above the slot size and a
+ * loop that makes no progress for RETRY_MAX rounds are MMF_ECORRUPT.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "channel.h"
+
+#define QUEUE_MAGIC 0x51554555u /* "QUEU" */
+#define QUEUE_DEAD 0xdead0e0eu
+
+#define MIN_SLOTS 2u
+#define MAX_SLOTS (1u << 24)
+#define MAX_SLOT_SIZE (1u << 24)
+#define MAX_SLOT_BYTES (UINT64_C(1) << 40) /* slots x stride */
+
+/* The records: one line per claim slot, producers' then consumers'. */
+#define RECORDS (MMF__CHAN_CONS_FIRST + MMF__CHAN_ROLE_MAX)
+#define SLOTS_OFF ((uint64_t)RECORDS * MMF__CHAN_LINE)
+
+/* How long a slot may stay half done before the other side looks for a
+ * dead endpoint behind it: far longer than a live one takes between
+ * reserve and commit unless it is preempted, and then a check costs only
+ * a look at a few claims. */
+#define STUCK_NS 1000000ull
+/* Rounds of a call without a wait; an honest queue needs a handful. */
+#define RETRY_MAX (1u << 20)
+
+/* take() and give() results besides 0 and errors. */
+#define EMPTY 1 /* nothing to take (or no room): wait */
+#define STUCK 2 /* a half-done slot in the way: wait, then look again */
+
+/* The queue's own part of the control block (at MMF__CHAN_CTL_OWN). */
+struct qctl {
+    uint64_t tail;              /* next position to reserve */
+    uint8_t pad0[56];
+    uint64_t head;              /* next position to take */
+    uint8_t pad1[56];
+    uint32_t data_word;         /* bumped for waiting consumers */
+    uint32_t data_sleepers;
+    uint32_t data_waiters;
+    uint8_t pad2[52];
+    uint32_t room_word;         /* bumped for waiting producers */
+    uint32_t room_sleepers;
+    uint32_t room_waiters;
+    uint8_t pad3[52];
+};
+
+_Static_assert(offsetof(struct qctl, head) == MMF__CHAN_LINE, "qctl layout");
+_Static_assert(offsetof(struct qctl, data_word) == 2 * MMF__CHAN_LINE, "qctl layout");
+_Static_assert(offsetof(struct qctl, room_word) == 3 * MMF__CHAN_LINE, "qctl layout");
+_Static_assert(MMF__CHAN_CTL_OWN + sizeof(struct qctl) <= MMF__CHAN_CTL_SIZE, "qctl fits");
+
+/* A slot: this header, then slot_size bytes padded to 8. */
+struct qslot {
+    uint64_t turn;  /* seq - slot index */
+    uint32_t len;   /* committed length; 0: a reservation dropped by close */
+    uint32_t spare;
+};
+
+#define SLOT_HDR 16u
+_Static_assert(sizeof(struct qslot) == SLOT_HDR, "qslot layout");
+
+struct mmf_queue {
+    uint32_t magic;
+    int held;                /* a reservation or a peeked message */
+    uint64_t held_pos;
+    struct mmf__chan ch;
+    struct qctl *q;
+    uint8_t *slots;
+    uint64_t *rec;           /* this endpoint's record */
+    uint64_t mask;
+    size_t stride;
+    uint32_t nslots, slot_size;
+    uint64_t stuck_key;      /* position + 1 of the half-done slot being timed */
+    uint64_t stuck_ns;       /* since when, or the last check */
+};
+
+/* ------------------------------------------------------------------------ */
+/* Geometry                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static uint64_t stride_of(uint32_t slot_size)
+{
+    return SLOT_HDR + (((uint64_t)slot_size + 7) & ~UINT64_C(7));
+}
+
+static int geometry_ok(uint32_t slots, uint32_t slot_size)
+{
+    return slots >= MIN_SLOTS && slots <= MAX_SLOTS && (slots & (slots - 1)) == 0 &&
+           slot_size >= 1 && slot_size <= MAX_SLOT_SIZE &&
+           (uint64_t)slots * stride_of(slot_size) <= MAX_SLOT_BYTES;
+}
+
+static uint64_t area_bytes(uint32_t slots, uint32_t slot_size)
+{
+    uint64_t page = mmf__os_page_size();
+    uint64_t n = SLOTS_OFF + (uint64_t)slots * stride_of(slot_size);
+    return (n + page - 1) / page * page;
+}
+
+static int queue_valid(const struct mmf__chan_desc *d)
+{
+    if (!geometry_ok(d->slots, d->slot_size) ||
+        d->area_size != area_bytes(d->slots, d->slot_size))
+        return MMF_ECORRUPT;
+    return 0;
+}
+
+static const struct mmf__chan_kind_info queue_info = {
+    MMF__CHAN_QUEUE, MMF__CHAN_ROLE_MAX, MMF__CHAN_ROLE_MAX, 0, queue_valid};
+
+/* ------------------------------------------------------------------------ */
+/* Slots, records, waking                                                    */
+/* ------------------------------------------------------------------------ */
+
+static struct qslot *slot_at(const struct mmf_queue *q, uint64_t pos)
+{
+    return (struct qslot *)(q->slots + (size_t)(pos & q->mask) * q->stride);
+}
+
+static void *data_of(struct qslot *s)
+{
+    return (uint8_t *)s + SLOT_HDR;
+}
+
+/* The sequence of the slot of `pos`, and storing one. */
+static uint64_t seq_load(const struct mmf_queue *q, struct qslot *s, uint64_t pos)
+{
+    return mmf__load_acquire(&s->turn) + (pos & q->mask);
+}
+
+static void seq_store(const struct mmf_queue *q, struct qslot *s, uint64_t pos,
+                      uint64_t seq)
+{
+    mmf__store_release(&s->turn, seq - (pos & q->mask));
+}
+
+static uint64_t *record(const struct mmf_queue *q, uint32_t claim_slot)
+{
+    return (uint64_t *)(q->ch.area + (size_t)claim_slot * MMF__CHAN_LINE);
+}
+
+/* After a change that a waiter may wait for: bump its word if anyone
+ * waits, and wake it if it sleeps. The fence orders the change before the
+ * look at *waiters (a waiter counts itself, then looks at the queue). */
+static void notify(uint32_t *word, uint32_t *sleepers, const uint32_t *waiters)
+{
+    mmf__fence();
+    if (mmf__load_relaxed(waiters) != 0) {
+        mmf__fetch_add(word, 1);
+        mmf__chan_wake(word, sleepers);
+    }
+}
+
+/* Publish position pos with length len (0: dropped). */
+static void publish(struct mmf_queue *q, uint64_t pos, uint32_t len)
+{
+    struct qslot *s = slot_at(q, pos);
+    mmf__store_relaxed(&s->len, len);
+    seq_store(q, s, pos, pos + 1);
+    notify(&q->q->data_word, &q->q->data_sleepers, &q->q->data_waiters);
+}
+
+/* Give the slot of taken position pos back to the producers. */
+static void give_back(struct mmf_queue *q, uint64_t pos)
+{
+    seq_store(q, slot_at(q, pos), pos, pos + q->nslots);
+    notify(&q->q->room_word, &q->q->room_sleepers, &q->q->room_waiters);
+}
+
+/*
+ * 1 if a live endpoint of the role whose claim slots start at `first` may
+ * still write position pos: one whose record names it and whose claim is
+ * held. A claim the kernel cannot tell about counts as alive.
+ */
+static int holder_alive(struct mmf_queue *q, uint32_t first, uint64_t pos)
+{
+    for (uint32_t i = first; i < first + MMF__CHAN_ROLE_MAX; i++) {
+        if (mmf__load_acquire(record(q, i)) == pos + 1 &&
+            mmf__os_claimed(q->ch.obj, i, 1) != 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether the half-done slot of pos has been in the way long enough to
+ * look for a dead endpoint behind it; then once more every STUCK_NS. */
+static int stuck_due(struct mmf_queue *q, uint64_t pos)
+{
+    uint64_t now = mmf__os_now_ns();
+    if (q->stuck_key != pos + 1) {
+        q->stuck_key = pos + 1;
+        q->stuck_ns = now;
+        return 0;
+    }
+    if (now - q->stuck_ns < STUCK_NS)
+        return 0;
+    q->stuck_ns = now;
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The two sides, one attempt each                                           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Consumer: take the message at the head. `gone`: every producer looked
+ * gone, so a half-done slot needs no wait before its check. Returns 0
+ * (*pos is now this endpoint's, *len its length), EMPTY, STUCK,
+ * MMF_EOVERFLOW (the next message is longer than cap: *len; not taken) or
+ * MMF_ECORRUPT.
+ */
+static int take(struct mmf_queue *q, size_t cap, int gone, uint64_t *pos,
+                uint32_t *len)
+{
+    struct qctl *c = q->q;
+    uint64_t head = mmf__load_acquire(&c->head);
+
+    for (uint32_t n = 0; n < RETRY_MAX; n++) {
+        struct qslot *s = slot_at(q, head);
+        uint64_t seq = seq_load(q, s, head);
+        int64_t d = (int64_t)(seq - (head + 1));
+        uint32_t l;
+
+        if (d == 0) {
+            l = mmf__load_relaxed(&s->len);
+            if (l > cap && l <= q->slot_size) {
+                /* Leave it to a consumer with room, if it still is next. */
+                uint64_t h = mmf__load_acquire(&c->head);
+                if (h != head) {
+                    head = h;
+                    continue;
+                }
+                *len = l;
+                return MMF_EOVERFLOW;
+            }
+            mmf__store_release(q->rec, head + 1);
+            if (!mmf__cas(&c->head, &head, head + 1)) {
+                mmf__store_relaxed(q->rec, 0);
+                continue;
+            }
+            /* Ours now: nobody writes the slot until we give it back, so
+             * a length that changed under us is another's scribbling. */
+            if (mmf__load_relaxed(&s->len) != l || l > q->slot_size) {
+                give_back(q, head);
+                return MMF_ECORRUPT;
+            }
+            if (l == 0) { /* a reservation its producer dropped */
+                give_back(q, head++);
+                continue;
+            }
+            *pos = head;
+            *len = l;
+            return 0;
+        }
+        if (d > 0) {
+            /* Taken already, so head has moved (the CAS on head comes
+             * before the slot's change, and we saw the change). */
+            uint64_t h = mmf__load_acquire(&c->head);
+            if (h == head)
+                return MMF_ECORRUPT;
+            head = h;
+            continue;
+        }
+        if (seq == head) {
+            uint64_t tail = mmf__load_acquire(&c->tail);
+            if (tail == head)
+                return EMPTY;
+            if ((int64_t)(tail - head) < 0)
+                return MMF_ECORRUPT;
+            /* Reserved and not committed: wait for its producer, unless
+             * it is dead. */
+            if (!gone && !stuck_due(q, head))
+                return STUCK;
+            if (holder_alive(q, MMF__CHAN_PROD_FIRST, head))
+                return STUCK;
+            mmf__store_release(q->rec, head + 1);
+            if (!mmf__cas(&c->head, &head, head + 1)) {
+                mmf__store_relaxed(q->rec, 0);
+                continue;
+            }
+            seq = seq_load(q, s, head);
+            if (seq == head + 1) {
+                /* Committed just before its producer died: deliver. */
+                l = mmf__load_relaxed(&s->len);
+                if (l > q->slot_size) {
+                    give_back(q, head);
+                    return MMF_ECORRUPT;
+                }
+                if (l == 0) {
+                    give_back(q, head++);
+                    continue;
+                }
+                if (l > cap) {
+                    /* Taken to skip, found too long for this caller: it
+                     * cannot be put back, so it is lost to everyone. */
+                    give_back(q, head);
+                    *len = l;
+                    return MMF_EOVERFLOW;
+                }
+                *pos = head;
+                *len = l;
+                return 0;
+            }
+            if (seq != head)
+                return MMF_ECORRUPT;
+            give_back(q, head++);
+            continue;
+        }
+        if (head >= q->nslots && (seq == head - q->nslots || seq == head - q->nslots + 1)) {
+            /* The previous lap's message is still held by its consumer,
+             * so nothing can be at head yet. */
+            uint64_t tail = mmf__load_acquire(&c->tail);
+            if (tail == head)
+                return EMPTY;
+            if ((int64_t)(tail - head) < 0)
+                return MMF_ECORRUPT;
+            continue; /* given back and reserved since we looked */
+        }
+        return MMF_ECORRUPT;
+    }
+    return MMF_ECORRUPT;
+}
+
+/*
+ * Producer: reserve the position at the tail. Returns 0 (*pos is now this
+ * endpoint's), EMPTY (no room), STUCK or MMF_ECORRUPT.
+ */
+static int give(struct mmf_queue *q, int gone, uint64_t *pos)
+{
+    struct qctl *c = q->q;
+    uint64_t tail = mmf__load_acquire(&c->tail);
+
+    for (uint32_t n = 0; n < RETRY_MAX; n++) {
+        struct qslot *s = slot_at(q, tail);
+        uint64_t seq = seq_load(q, s, tail);
+        int64_t d = (int64_t)(seq - tail);
+        uint64_t prev, head, turn;
+
+        if (d == 0) {
+            mmf__store_release(q->rec, tail + 1);
+            if (mmf__cas(&c->tail, &tail, tail + 1)) {
+                *pos = tail;
+                return 0;
+            }
+            mmf__store_relaxed(q->rec, 0);
+            continue;
+        }
+        if (d > 0) {
+            /* Reserved by another producer: tail has moved. */
+            uint64_t t = mmf__load_acquire(&c->tail);
+            if (t == tail)
+                return MMF_ECORRUPT;
+            tail = t;
+            continue;
+        }
+        /* The slot still holds the previous lap: reserved (seq == prev),
+         * or committed (prev + 1), and not given back yet. */
+        prev = tail - q->nslots;
+        if (tail < q->nslots || (seq != prev && seq != prev + 1))
+            return MMF_ECORRUPT;
+        head = mmf__load_acquire(&c->head);
+        if (head <= prev)
+            return EMPTY; /* not taken yet: the queue is full */
+        /* Taken, and not given back: wait for its consumer, unless it is
+         * dead. */
+        if (seq_load(q, s, tail) != seq)
+            continue;
+        if (!gone && !stuck_due(q, tail))
+            return STUCK;
+        if (holder_alive(q, MMF__CHAN_CONS_FIRST, prev))
+            return STUCK;
+        turn = seq - (tail & q->mask);
+        if (mmf__cas(&s->turn, &turn, tail - (tail & q->mask)))
+            notify(&c->room_word, &c->room_sleepers, &c->room_waiters);
+    }
+    return MMF_ECORRUPT;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Waiting                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Run one side's attempt until it succeeds or fails for good, waiting on
+ * word as the timeout allows. A consumer (cap: the room the caller has)
+ * gets *pos and *len; a producer *pos.
+ */
+static int run(struct mmf_queue *q, size_t cap, uint64_t *pos, uint32_t *len,
+               long long timeout_ms)
+{
+    int consumer = q->ch.role == MMF_CHAN_CONSUMER;
+    struct qctl *c = q->q;
+    uint32_t *word = consumer ? &c->data_word : &c->room_word;
+    uint32_t *sleepers = consumer ? &c->data_sleepers : &c->room_sleepers;
+    uint32_t *waiters = consumer ? &c->data_waiters : &c->room_waiters;
+    uint64_t deadline;
+    int rc, counted = 0, gone = 0;
+
+    if ((rc = mmf__chan_deadline(timeout_ms, &deadline)) < 0)
+        return rc;
+    for (;;) {
+        uint32_t seen = mmf__load_acquire(word);
+        uint64_t until = deadline;
+
+        rc = consumer ? take(q, cap, gone, pos, len) : give(q, gone, pos);
+        if (rc != EMPTY && rc != STUCK)
+            break;
+        if (rc == EMPTY && gone) {
+            rc = MMF_EPIPE; /* drained, and nobody will add (take) more */
+            break;
+        }
+        if (deadline == 0) {
+            if (!gone && mmf__chan_peer_gone(&q->ch)) {
+                gone = 1;
+                continue;
+            }
+            rc = MMF_EAGAIN;
+            break;
+        }
+        if (!counted) {
+            /* Count ourselves, then look once more before sleeping. */
+            mmf__fetch_add(waiters, 1);
+            counted = 1;
+            continue;
+        }
+        if (rc == STUCK) {
+            uint64_t soon = mmf__os_now_ns() + STUCK_NS;
+            if (soon < until)
+                until = soon;
+        }
+        if (gone) {
+            /* Every peer looked gone, yet the slot's holder looked alive
+             * (a peer that just attached, or a claim the kernel could not
+             * tell about): mmf__chan_wait would return at once, so sleep
+             * here until the next look. */
+            mmf__os_wait_word(word, seen, until);
+            if (until == deadline && mmf__os_now_ns() >= deadline) {
+                rc = MMF_ETIMEDOUT;
+                break;
+            }
+            continue;
+        }
+        rc = mmf__chan_wait(&q->ch, word, seen, sleepers, until);
+        if (rc == MMF_EPIPE)
+            gone = 1;
+        else if (rc == MMF_ETIMEDOUT && until == deadline)
+            break;
+    }
+    if (counted)
+        mmf__fetch_sub(waiters, 1);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Create, open, close                                                       */
+/* ------------------------------------------------------------------------ */
+
+static struct mmf_queue *handle(const mmf_queue *q)
+{
+    MMF__CHECK(q != NULL && q->magic == QUEUE_MAGIC);
+    return (struct mmf_queue *)q;
+}
+
+static int attach(mmf_queue **out, const char *name, const struct mmf__chan_desc *want,
+                  int role, int disposition, const mmf_chan_opts *opts)
+{
+    struct mmf_queue *q;
+    int rc;
+
+    MMF__CHECK(out != NULL);
+    if (opts != NULL && opts->path != NULL)
+        return MMF_EINVAL; /* only rings can live in a file */
+    q = calloc(1, sizeof *q);
+    if (q == NULL)
+        return MMF_ENOMEM;
+    rc = mmf__chan_attach(&q->ch, &queue_info, name, want, role, disposition, opts);
+    if (rc < 0) {
+        free(q);
+        return rc;
+    }
+    q->q = mmf__chan_own(&q->ch);
+    q->slots = q->ch.area + SLOTS_OFF;
+    q->nslots = q->ch.desc.slots;
+    q->slot_size = q->ch.desc.slot_size;
+    q->mask = q->nslots - 1;
+    q->stride = (size_t)stride_of(q->slot_size);
+    q->rec = record(q, q->ch.slot);
+    /* A dead endpoint of the same claim slot may have left a position. */
+    mmf__store_release(q->rec, 0);
+    q->magic = QUEUE_MAGIC;
+    *out = q;
+    return rc;
+}
+
+int mmf_queue_create(mmf_queue **out, const char *name, uint32_t slots,
+                     uint32_t slot_size, int role, int disposition,
+                     const mmf_chan_opts *opts)
+{
+    struct mmf__chan_desc want;
+
+    MMF__CHECK(out != NULL);
+    if (!geometry_ok(slots, slot_size))
+        return MMF_EINVAL;
+    memset(&want, 0, sizeof want);
+    want.kind = MMF__CHAN_QUEUE;
+    want.version = MMF__CHAN_VERSION;
+    want.slots = slots;
+    want.slot_size = slot_size;
+    want.ctl_size = MMF__CHAN_CTL_SIZE;
+    want.area_size = area_bytes(slots, slot_size);
+    return attach(out, name, &want, role, disposition, opts);
+}
+
+int mmf_queue_open(mmf_queue **out, const char *name, int role,
+                   const mmf_chan_opts *opts)
+{
+    return attach(out, name, NULL, role, 0, opts);
+}
+
+int mmf_queue_close(mmf_queue *qh)
+{
+    struct mmf_queue *q = handle(qh);
+
+    if (q->held) {
+        if (q->ch.role == MMF_CHAN_PRODUCER)
+            publish(q, q->held_pos, 0); /* consumers skip it */
+        else
+            give_back(q, q->held_pos);
+    }
+    mmf__chan_detach(&q->ch);
+    q->magic = QUEUE_DEAD;
+    free(q);
+    return 0;
+}
+
+size_t mmf_queue_slot_size(const mmf_queue *qh)
+{
+    return handle(qh)->slot_size;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Producer                                                                  */
+/* ------------------------------------------------------------------------ */
+
+int mmf_queue_reserve(mmf_queue *qh, void **ptr, long long timeout_ms)
+{
+    struct mmf_queue *q = handle(qh);
+    uint64_t pos;
+    int rc;
+
+    MMF__CHECK(ptr != NULL);
+    if (q->ch.role != MMF_CHAN_PRODUCER || q->held)
+        return MMF_EINVAL;
+    if ((rc = run(q, 0, &pos, NULL, timeout_ms)) < 0)
+        return rc;
+    q->held = 1;
+    q->held_pos = pos;
+    *ptr = data_of(slot_at(q, pos));
+    return 0;
+}
+
+int mmf_queue_commit(mmf_queue *qh, size_t len)
+{
+    struct mmf_queue *q = handle(qh);
+
+    if (q->ch.role != MMF_CHAN_PRODUCER || !q->held || len == 0 || len > q->slot_size)
+        return MMF_EINVAL;
+    publish(q, q->held_pos, (uint32_t)len);
+    q->held = 0;
+    return 0;
+}
+
+int mmf_queue_send(mmf_queue *qh, const void *data, size_t len, long long timeout_ms)
+{
+    struct mmf_queue *q = handle(qh);
+    uint64_t pos;
+    int rc;
+
+    MMF__CHECK(data != NULL);
+    if (q->ch.role != MMF_CHAN_PRODUCER || q->held || len == 0 || len > q->slot_size)
+        return MMF_EINVAL;
+    if ((rc = run(q, 0, &pos, NULL, timeout_ms)) < 0)
+        return rc;
+    memcpy(data_of(slot_at(q, pos)), data, len);
+    publish(q, pos, (uint32_t)len);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Consumer                                                                  */
+/* ------------------------------------------------------------------------ */
+
+int mmf_queue_peek(mmf_queue *qh, mmf_msg *msg, long long timeout_ms)
+{
+    struct mmf_queue *q = handle(qh);
+    uint64_t pos;
+    uint32_t len;
+    int rc;
+
+    MMF__CHECK(msg != NULL);
+    if (q->ch.role != MMF_CHAN_CONSUMER || q->held)
+        return MMF_EINVAL;
+    if ((rc = run(q, SIZE_MAX, &pos, &len, timeout_ms)) < 0)
+        return rc;
+    q->held = 1;
+    q->held_pos = pos;
+    msg->data = data_of(slot_at(q, pos));
+    msg->len = len;
+    return 0;
+}
+
+int mmf_queue_release(mmf_queue *qh)
+{
+    struct mmf_queue *q = handle(qh);
+
+    if (q->ch.role != MMF_CHAN_CONSUMER || !q->held)
+        return MMF_EINVAL;
+    q->held = 0;
+    give_back(q, q->held_pos);
+    return 0;
+}
+
+int mmf_queue_recv(mmf_queue *qh, void *buf, size_t cap, size_t *len,
+                   long long timeout_ms)
+{
+    struct mmf_queue *q = handle(qh);
+    uint64_t pos;
+    uint32_t l = 0;
+    int rc;
+
+    MMF__CHECK(len != NULL && (buf != NULL || cap == 0));
+    if (q->ch.role != MMF_CHAN_CONSUMER || q->held)
+        return MMF_EINVAL;
+    rc = run(q, cap, &pos, &l, timeout_ms);
+    if (rc == MMF_EOVERFLOW)
+        *len = l;
+    if (rc < 0)
+        return rc;
+    memcpy(buf, data_of(slot_at(q, pos)), l);
+    *len = l;
+    give_back(q, pos);
+    return 0;
+}
