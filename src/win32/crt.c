@@ -15,9 +15,9 @@
 
 /* The prototypes of compat/conio.h (this file does not include it, so that
  * the library needs no compat folder on its include path). */
-int _getch(void);
-int _getche(void);
-int _kbhit(void);
+MMF_WIN32_API int _getch(void);
+MMF_WIN32_API int _getche(void);
+MMF_WIN32_API int _kbhit(void);
 
 /*
  * A runtime-constraint violation: Microsoft's default invalid-parameter

@@ -46,17 +46,18 @@ static const struct prot_info prot_table[] = {
      SECTION_QUERY | SECTION_MAP_READ | SECTION_MAP_WRITE | SECTION_MAP_EXECUTE},
 };
 
-/* The native rights matching a Win32 mask. */
+/* The native rights matching a Win32 mask: SECTION_MAP_READ (0x4),
+ * SECTION_MAP_WRITE (0x2) and SECTION_MAP_EXECUTE (0x8) moved to
+ * MMF_ACCESS_READ (1), _WRITE (2) and _EXEC (4). (Shifts, not three ifs:
+ * GCC 12.2 miscompiled the if-converted form at -O2; see CMakeLists.txt.) */
+_Static_assert(SECTION_MAP_READ == 4 * MMF_ACCESS_READ &&
+                   SECTION_MAP_WRITE == MMF_ACCESS_WRITE &&
+                   SECTION_MAP_EXECUTE == 2 * MMF_ACCESS_EXEC,
+               "access bits");
 static unsigned native_access(DWORD access)
 {
-    unsigned a = 0;
-    if (access & SECTION_MAP_READ)
-        a |= MMF_ACCESS_READ;
-    if (access & SECTION_MAP_WRITE)
-        a |= MMF_ACCESS_WRITE;
-    if (access & SECTION_MAP_EXECUTE)
-        a |= MMF_ACCESS_EXEC;
-    return a;
+    return ((access & SECTION_MAP_READ) >> 2) | (access & SECTION_MAP_WRITE) |
+           ((access & SECTION_MAP_EXECUTE) >> 1);
 }
 
 /*
