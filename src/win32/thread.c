@@ -50,10 +50,25 @@ static pthread_cond_t reaper_cond = PTHREAD_COND_INITIALIZER;
 static struct w32_thread *reaper_queue;
 static int reaper_running;
 
+static pthread_once_t tid_once = PTHREAD_ONCE_INIT;
+
+/* A forked child's thread has a new id: forget the parent's. */
+static void tid_after_fork(void)
+{
+    self_tid = 0;
+}
+
+static void tid_init(void)
+{
+    pthread_atfork(NULL, NULL, tid_after_fork);
+}
+
 DWORD WINAPI GetCurrentThreadId(void)
 {
-    if (self_tid == 0)
+    if (self_tid == 0) {
+        pthread_once(&tid_once, tid_init);
         self_tid = (DWORD)syscall(SYS_gettid);
+    }
     return self_tid;
 }
 
