@@ -637,10 +637,13 @@ MMF_WIN32_API BOOL WINAPI CloseHandle(HANDLE hObject);
  * (ERROR_ACCESS_DENIED, O05). DUPLICATE_CLOSE_SOURCE closes the source,
  * even if the call fails (O03). Duplicating GetCurrentThread() gives a real
  * handle to the calling thread, waitable until it exits.
+ * lpTargetHandle NULL makes no duplicate (the call then only checks, and
+ * closes the source with DUPLICATE_CLOSE_SOURCE).
  * Returns TRUE, or FALSE with ERROR_INVALID_HANDLE (a bad handle, or a
  * process handle that is not the current process), ERROR_INVALID_PARAMETER
- * (lpTargetHandle NULL without DUPLICATE_CLOSE_SOURCE, unknown options),
- * ERROR_ACCESS_DENIED, ERROR_NOT_ENOUGH_MEMORY.
+ * (unknown options), ERROR_ACCESS_DENIED (undefined rights, or widening a
+ * mapping's rights), ERROR_NOT_SUPPORTED (GetCurrentProcess() as the
+ * source: there are no process objects), ERROR_NOT_ENOUGH_MEMORY.
  */
 MMF_WIN32_API BOOL WINAPI DuplicateHandle(HANDLE hSourceProcessHandle,
                                           HANDLE hSourceHandle,
@@ -707,9 +710,10 @@ MMF_WIN32_API BOOL WINAPI GetFileSizeEx(HANDLE hFile, PLARGE_INTEGER lpFileSize)
  * FILE_BEGIN, FILE_CURRENT or FILE_END. Returns the new position's low 32
  * bits (the high ones in *lpDistanceToMoveHigh), or INVALID_SET_FILE_POINTER
  * with GetLastError(): ERROR_NEGATIVE_SEEK (before the start; the position
- * does not move), ERROR_INVALID_PARAMETER (bad method, or a position past
- * 4 GiB - 2 without lpDistanceToMoveHigh), ERROR_INVALID_HANDLE. A
- * successful return of 0xFFFFFFFF sets GetLastError() to NO_ERROR.
+ * does not move), ERROR_INVALID_PARAMETER (bad method),
+ * ERROR_INVALID_HANDLE. A position past 4 GiB without lpDistanceToMoveHigh
+ * is set, and its low 32 bits returned (as Wine does). A successful return
+ * of 0xFFFFFFFF sets GetLastError() to NO_ERROR.
  */
 MMF_WIN32_API DWORD WINAPI SetFilePointer(HANDLE hFile, LONG lDistanceToMove,
                                           PLONG lpDistanceToMoveHigh,
