@@ -96,6 +96,8 @@ static DWORD check_sec_flags(DWORD sec, int file, unsigned *native_flags)
     return 0;
 }
 
+static int open_native(const char *name, DWORD access, mmf_section **out);
+
 /* The error CreateFileMapping reports for a native code. */
 static DWORD create_error(int rc, const char *name, int file)
 {
@@ -161,6 +163,12 @@ static HANDLE create_mapping(HANDLE hFile, DWORD flProtect, DWORD high,
                                    MMF_OPEN_OR_CREATE, &opts);
         w32_put(e);
     }
+    /* An existing named section whose protection refuses what flProtect
+     * asks for: Windows still opens it (B05), granting the rights on the
+     * handle and refusing the view later, as open_native() does. */
+    if (rc == MMF_EACCES && !file && name[0] != '\0' &&
+        open_native(name, pi->handle_access, &s) == 0)
+        rc = MMF_EXISTED;
     if (rc < 0) {
         w32_set_error(create_error(rc, name, file));
         return NULL;
