@@ -1,14 +1,14 @@
 # Convenience wrapper around CMake. The two commands a newcomer needs:
 #   make demo   build and run the main demo (examples/writer + reader)
 #   make test   build and run every test with ctest
-# Also: make bench, make install [PREFIX=dir], make sanitize, make clean.
+# Also: make bench, make bench-win32, make install [PREFIX=dir], make sanitize, make clean.
 
 BUILD   ?= build
 PREFIX  ?= /usr/local
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build demo test bench install sanitize asan tsan clean
+.PHONY: all build demo test bench bench-win32 install sanitize asan tsan clean
 
 all: build
 
@@ -24,6 +24,10 @@ test: build
 
 bench: build
 	@$(BUILD)/bench/bench_section
+
+# The Win32 benchmark natively and, with MinGW-w64 and Wine, under Wine.
+bench-win32: build
+	@sh bench/bench-win32.sh $(BUILD)
 
 install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)

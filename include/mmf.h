@@ -444,14 +444,23 @@ enum mmf_view_flag {
      * instead of a fault later. */
     MMF_VIEW_POPULATE = 0x1,
     /* Map at the address given in *addr (as MapViewOfFileEx does). */
-    MMF_VIEW_FIXED = 0x2
+    MMF_VIEW_FIXED = 0x2,
+    /* Let the system choose an address that is a multiple of
+     * MMF_VIEW_ALIGNMENT (64 KiB), as Windows places every view, whatever
+     * the system's own granularity. Ignored with MMF_VIEW_FIXED. */
+    MMF_VIEW_ALIGN = 0x4
 };
+
+/* The base address alignment MMF_VIEW_ALIGN gives: Windows' allocation
+ * granularity. */
+#define MMF_VIEW_ALIGNMENT 65536
 
 /*
  * Map a view of `size` bytes of section `s`, starting at `offset`, with
  * access `map` (MMF_MAP_*). `offset` must be a multiple of
  * mmf_allocation_granularity(); `size` 0 maps to the end of the section.
- * The system chooses the address, unless `flags` has MMF_VIEW_FIXED: then
+ * The system chooses the address (a multiple of MMF_VIEW_ALIGNMENT with
+ * MMF_VIEW_ALIGN), unless `flags` has MMF_VIEW_FIXED: then
  * `*addr` on input is the exact address wanted, which must be aligned to
  * the allocation granularity and free. On success *addr is the view's
  * base; unmap it with mmf_view_unmap().
@@ -1086,6 +1095,19 @@ MMF_API int mmf_sync_wait_all(mmf_sync *const objs[], size_t n,
  * Returns 0, or MMF_EBADF for an invalid or already closed handle.
  */
 MMF_API int mmf_sync_close(mmf_sync *o);
+
+/*
+ * A second handle to the object of `o` (any kind), like DuplicateHandle
+ * within a process: it keeps the object (and its name) alive until it is
+ * closed too, and is interchangeable with `o` (a mutex locked through one
+ * is released through the other; a wait on all objects refuses the two
+ * together as one object named twice). The caller owns *out and closes it
+ * with mmf_sync_close(). `o` must not be closed meanwhile by another
+ * thread.
+ * Returns 0, or MMF_EBADF (invalid or closed handle), MMF_ENOMEM,
+ * MMF_EMFILE.
+ */
+MMF_API int mmf_sync_duplicate(mmf_sync *o, mmf_sync **out);
 
 /* What mmf_sync_info_get() reports: a snapshot that other threads and
  * processes may change at once. */

@@ -85,12 +85,14 @@ int mmf__os_obj_commit(mmf__obj *o, uint64_t offset, uint64_t len);
 /*
  * Map [offset, offset + len) of the object's data. `prot` is a PROT-like mix
  * of MMF_MAP_READ/WRITE/EXEC (MMF_MAP_NONE for none); `copy` makes a
- * private copy-on-write mapping. `fixed` is NULL or the exact address.
- * On success *addr is the base and *cookie an OS value that mmf__os_unmap
- * and mmf__os_flush take back.
+ * private copy-on-write mapping. `fixed` is NULL or the exact address;
+ * otherwise `align` (a power of two, or 0 for the system's choice) is what
+ * the chosen base must be a multiple of. On success *addr is the base and
+ * *cookie an OS value that mmf__os_unmap and mmf__os_flush take back.
  */
 int mmf__os_map(mmf__obj *o, uint64_t offset, size_t len, unsigned prot,
-                int copy, void *fixed, void **addr, intptr_t *cookie);
+                int copy, void *fixed, size_t align, void **addr,
+                intptr_t *cookie);
 int mmf__os_populate(void *addr, size_t len, int write);
 void mmf__os_unmap(void *addr, size_t len, intptr_t cookie);
 int mmf__os_flush(void *addr, size_t len, intptr_t cookie, int durable);

@@ -201,6 +201,23 @@ int mmf_sync_close(mmf_sync *o)
     return 0;
 }
 
+int mmf_sync_duplicate(mmf_sync *o, mmf_sync **out)
+{
+    mmf__syncmap *map;
+    mmf__obj *obj = NULL;
+    int rc = handle_get(o, 0, &map);
+
+    MMF__CHECK(out != NULL);
+    if (rc < 0)
+        return rc;
+    /* A new store reference (it keeps the name alive on its own), and the
+     * process's one map of the object, shared with o. */
+    rc = mmf__os_obj_dup(o->obj, MMF_ACCESS_READ | MMF_ACCESS_WRITE, &obj);
+    if (rc < 0)
+        return rc;
+    return wrap(obj, o->type, NULL, 0, out);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Mutexes                                                                   */
 /* ------------------------------------------------------------------------ */

@@ -94,7 +94,7 @@ int mmf_view_map(mmf_section *s, unsigned map, uint64_t offset, size_t size,
         return MMF_EINVAL;
     if ((rc = check_map(map, &need_access, &need_prot)) < 0)
         return rc;
-    if (flags & ~(unsigned)(MMF_VIEW_POPULATE | MMF_VIEW_FIXED))
+    if (flags & ~(unsigned)(MMF_VIEW_POPULATE | MMF_VIEW_FIXED | MMF_VIEW_ALIGN))
         return MMF_EINVAL;
     if ((need_access & ~mmf__os_obj_access(obj)) || (need_prot & ~h->prot))
         return MMF_EACCES;
@@ -119,7 +119,8 @@ int mmf_view_map(mmf_section *s, unsigned map, uint64_t offset, size_t size,
     if (map & MMF_MAP_COPY)
         prot |= MMF_MAP_READ | MMF_MAP_WRITE;
     rc = mmf__os_map(obj, offset, v.len, prot, (map & MMF_MAP_COPY) != 0, fixed,
-                     addr, &v.cookie);
+                     (flags & MMF_VIEW_ALIGN) ? MMF_VIEW_ALIGNMENT : 0, addr,
+                     &v.cookie);
     if (rc < 0)
         return rc;
     v.base = (uintptr_t)*addr;

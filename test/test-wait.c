@@ -752,3 +752,81 @@ TEST(blocked_multi_waiter_cpu)
     CHECK_OK(mmf_mutex_unlock(m));
     CHECK_OK(mmf_sync_close(m));
 }
+
+/* ------------------------------------------------------------------------ */
+/* Duplicated handles                                                        */
+/* ------------------------------------------------------------------------ */
+
+static int unlock_mutex(void *m)
+{
+    return mmf_mutex_unlock(m);
+}
+
+/* O03, O04: a duplicate of each kind names the same object: a mutex locked
+ * through one is released through the other (and not by another thread),
+ * an event set through one is seen through the other, a semaphore shares
+ * its count; a wait-all refuses the two together (U04). */
+TEST(duplicate_same_object)
+{
+    mmf_sync *m, *m2, *e, *e2, *s, *s2;
+
+    CHECK_OK(mmf_mutex_create(&m, NULL, 0, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_sync_duplicate(m, &m2));
+    CHECK(m2 != m);
+    CHECK_OK(mmf_mutex_lock(m, 0));
+    CHECK_RC(in_thread(try_lock, m2), MMF_ETIMEDOUT);
+    CHECK_RC(in_thread(unlock_mutex, m2), MMF_ENOTOWNER);
+    CHECK_OK(mmf_mutex_unlock(m2));
+    CHECK_RC(mmf_mutex_unlock(m), MMF_ENOTOWNER);
+
+    CHECK_OK(mmf_event_create(&e, NULL, 1, 0, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_sync_duplicate(e, &e2));
+    CHECK_EQ(mmf_event_set(e2), 0);
+    CHECK(signaled(e));
+    CHECK_OK(mmf_sync_wait(e, 0));
+
+    CHECK_OK(mmf_semaphore_create(&s, NULL, 1, 3, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_sync_duplicate(s, &s2));
+    CHECK_OK(mmf_semaphore_release(s2, 2, NULL));
+    CHECK_EQ(count_of(s), 3);
+    {
+        mmf_sync *pair[2] = {s, s2}, *mixed[3] = {e, m2, s2};
+        CHECK_RC(mmf_sync_wait_all(pair, 2, 0), MMF_EINVAL);
+        CHECK_EQ(mmf_sync_wait_all(mixed, 3, 0), 0);
+        CHECK_EQ(count_of(s), 2);
+        CHECK_OK(mmf_mutex_unlock(m));
+    }
+    CHECK_OK(mmf_sync_close(m));
+    CHECK_OK(mmf_sync_close(m2));
+    CHECK_OK(mmf_sync_close(e));
+    CHECK_OK(mmf_sync_close(e2));
+    CHECK_OK(mmf_sync_close(s));
+    CHECK_OK(mmf_sync_close(s2));
+}
+
+/* O04, N08: a duplicate keeps a named object and its name alive after the
+ * original handle is closed; the last close removes the name. */
+TEST(duplicate_keeps_name_alive)
+{
+    mmf_sync *e, *dup, *again;
+
+    CHECK_OK(mmf_event_create(&e, test_name("e"), 1, 1, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_sync_duplicate(e, &dup));
+    CHECK_OK(mmf_sync_close(e));
+    CHECK_OK(mmf_event_open(&again, test_name("e")));
+    CHECK_OK(mmf_sync_wait(again, 0)); /* the same, still signaled object */
+    CHECK_OK(mmf_sync_close(again));
+    CHECK_OK(mmf_sync_close(dup));
+    CHECK_RC(mmf_event_open(&again, test_name("e")), MMF_ENOENT);
+}
+
+/* A closed handle cannot be duplicated. */
+TEST(duplicate_closed_ebadf)
+{
+    mmf_sync *e, *dup = NULL;
+
+    CHECK_OK(mmf_event_create(&e, NULL, 0, 0, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_sync_close(e));
+    CHECK_RC(mmf_sync_duplicate(e, &dup), MMF_EBADF);
+    CHECK(dup == NULL);
+}

@@ -1012,11 +1012,40 @@ int mmf__os_obj_commit(mmf__obj *o, uint64_t offset, uint64_t len)
 /* Mapping                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/* An address range of len bytes whose base is a multiple of align,
+ * reserved (inaccessible) for this process: a larger reservation with its
+ * unaligned head and tail given back. MMF_ENOMEM if no room. */
+static int reserve_aligned(size_t len, size_t align, void **out)
+{
+    size_t page = mmf__os_page_size(), span, head, tail;
+    uintptr_t a, base;
+    void *r;
+
+    if (len > SIZE_MAX - align)
+        return MMF_ENOMEM;
+    span = len + align - page;
+    r = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+             -1, 0);
+    if (r == MAP_FAILED)
+        return MMF_ENOMEM;
+    a = (uintptr_t)r;
+    base = (a + align - 1) & ~(uintptr_t)(align - 1);
+    head = base - a;
+    tail = span - head - len;
+    if (head > 0)
+        munmap(r, head);
+    if (tail > 0)
+        munmap((void *)(base + len), tail);
+    *out = (void *)base;
+    return 0;
+}
+
 int mmf__os_map(mmf__obj *o, uint64_t offset, size_t len, unsigned prot,
-                int copy, void *fixed, void **addr, intptr_t *cookie)
+                int copy, void *fixed, size_t align, void **addr,
+                intptr_t *cookie)
 {
     int p = 0, flags = copy ? MAP_PRIVATE : MAP_SHARED;
-    void *a;
+    void *a, *reserved = NULL;
 
     if (prot & MMF_MAP_READ)
         p |= PROT_READ;
@@ -1030,10 +1059,25 @@ int mmf__os_map(mmf__obj *o, uint64_t offset, size_t len, unsigned prot,
             offset % (uint64_t)sf.f_bsize != 0)
             return MMF_EALIGN;
     }
-    if (fixed != NULL)
+    if (fixed != NULL) {
         flags |= MAP_FIXED_NOREPLACE;
+    } else if (align > mmf__os_page_size() &&
+               !(o->r->hdr.flags & MMF_SEC_LARGE_PAGES)) {
+        /* (Huge-page views are aligned to the huge page, more than any
+         * align asked for.) */
+        int rc = reserve_aligned(len, align, &reserved);
+        if (rc < 0)
+            return rc;
+        /* Replacing our own reservation: nobody else can hold this range. */
+        fixed = reserved;
+        flags |= MAP_FIXED;
+    }
     a = mmap(fixed, len, p, flags, o->r->data_fd, (off_t)(o->r->data_off + offset));
     if (a == MAP_FAILED) {
+        int e = errno;
+        if (reserved != NULL)
+            munmap(reserved, len);
+        errno = e;
         if (errno == EEXIST)
             return MMF_EFAULT;
         if (errno == EPERM && (p & PROT_EXEC))

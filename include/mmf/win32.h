@@ -1,0 +1,1097 @@
+/*
+ * mmf/win32.h - the Win32 façade: Windows shared-memory code on Linux.
+ *
+ * OVERVIEW
+ *
+ * Code written against the Win32 API for file mappings, named mutexes,
+ * events, semaphores, waits, threads and files compiles against this header
+ * and behaves as it does on Windows: the same return values and the same
+ * GetLastError() codes (the reference is shared/win32-semantics.md; the ids
+ * in the comments below, B01, Q07 and so on, are its lines). It is a thin
+ * translation of mmf's native API (mmf.h): a HANDLE is an entry in a
+ * process-wide table that holds a native handle, and every native MMF_E*
+ * code becomes the Win32 error that Windows documents for the call.
+ *
+ * Build: `pkg-config --cflags --libs mmf-win32` adds this header, the
+ * compatibility folder (so that `#include <windows.h>`, `<Windows.h>`,
+ * `<tchar.h>` and `<conio.h>` find the façade) and the libraries. On Windows
+ * itself this header includes the real <windows.h> instead, so one source
+ * builds on both.
+ *
+ * EXAMPLE (compiles unchanged on Windows)
+ *
+ *     #include <windows.h>
+ *     #include <stdio.h>
+ *
+ *     int main(void)
+ *     {
+ *         HANDLE h = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL,
+ *                                       PAGE_READWRITE, 0, 1024,
+ *                                       L"MyFileMapping");
+ *         if (h == NULL) {
+ *             printf("CreateFileMapping: error %lu\n",
+ *                    (unsigned long)GetLastError());
+ *             return 1;
+ *         }
+ *         char *p = (char *)MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, 0);
+ *         strcpy_s(p, 1024, "Hello from Process 1");
+ *         UnmapViewOfFile(p);
+ *         CloseHandle(h);
+ *         return 0;
+ *     }
+ *
+ * TYPES AND STRINGS
+ *
+ * The types have their Windows sizes (DWORD and LONG are 32 bits, LONG64
+ * 64 bits, HANDLE a pointer). `W` functions take wchar_t strings, so
+ * L"name" works as written; wchar_t is 32 bits (UTF-32) on Linux, and
+ * names are converted to UTF-8 for the native API. `A` functions take
+ * UTF-8. Defining UNICODE makes the undecorated names (CreateFileMapping,
+ * CreateMutex, ...) the `W` forms, as on Windows. WCHAR is wchar_t, so code
+ * that assumes 2-byte characters (sizeof(WCHAR) == 2) does not port as is.
+ *
+ * HANDLES
+ *
+ * Handle values are small multiples of 4, validated on every use: NULL, a
+ * garbage value, a closed handle and a handle of the wrong type give
+ * ERROR_INVALID_HANDLE, never a crash. The two low bits of a handle value
+ * are ignored, as by Windows (O07). Values are reused after CloseHandle, as
+ * Windows reuses them. Each handle carries its Windows access mask, checked
+ * as Windows checks it (a wait needs SYNCHRONIZE, SetEvent needs
+ * EVENT_MODIFY_STATE, a view needs the SECTION_MAP_* right its protection
+ * asks for). GetCurrentProcess() and GetCurrentThread() are pseudo-handles.
+ * Handles are never inherited (there is no CreateProcess here).
+ *
+ * THREADS AND PROCESSES
+ *
+ * All functions may be called from any thread. GetLastError() and
+ * SetLastError() are per thread. Closing a handle while another thread uses
+ * it is safe: the object stays alive until that use ends. Named objects are
+ * shared with every process of the same user (Local\ and unprefixed names)
+ * or of all users (Global\ names, subject to file permissions), exactly as
+ * the native API shares them.
+ *
+ * KNOWN DIFFERENCES FROM WINDOWS
+ *
+ *   - Security descriptors are ignored: named objects are owner-only (mode
+ *     0600) as in the native API; lpSecurityAttributes is accepted and its
+ *     bInheritHandle has no effect.
+ *   - File sharing modes are not enforced (Linux has no mandatory sharing
+ *     locks); DeleteFile of an open file succeeds as unlink() does, and
+ *     SetEndOfFile may shrink a file that a view maps (touching the lost
+ *     pages then raises SIGBUS instead of failing with
+ *     ERROR_USER_MAPPED_FILE). Paths are POSIX paths, not "C:\...".
+ *   - Overlapped (asynchronous) I/O is not supported: an OVERLAPPED
+ *     argument only gives the file position, as it does for a handle
+ *     opened without FILE_FLAG_OVERLAPPED.
+ *   - File handles are not waitable (WAIT_FAILED, ERROR_INVALID_HANDLE).
+ *   - CreateThread does not support CREATE_SUSPENDED (ERROR_INVALID_PARAMETER).
+ *   - A pulse of an auto-reset event can release one more waiter than on
+ *     Windows when a waiting process was killed (see mmf_event_pulse()).
+ */
+#ifndef MMF_WIN32_H
+#define MMF_WIN32_H
+
+#ifdef _WIN32
+/* On Windows the real API is the façade. */
+#include <windows.h>
+#else
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <wchar.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define MMF_WIN32_API __attribute__((visibility("default")))
+#else
+#define MMF_WIN32_API
+#endif
+
+/* Calling conventions and annotations have no meaning on Linux. */
+#ifndef WINAPI
+#define WINAPI
+#endif
+#ifndef APIENTRY
+#define APIENTRY
+#endif
+#ifndef CALLBACK
+#define CALLBACK
+#endif
+#ifndef WINBASEAPI
+#define WINBASEAPI
+#endif
+#ifndef FORCEINLINE
+#define FORCEINLINE static inline
+#endif
+#ifndef CONST
+#define CONST const
+#endif
+#ifndef VOID
+#define VOID void
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Types (Windows sizes: the LLP64 model)                                    */
+/* ------------------------------------------------------------------------ */
+
+typedef uint8_t BYTE;
+typedef uint16_t WORD;
+typedef uint32_t DWORD;
+typedef int BOOL;
+typedef unsigned char BOOLEAN;
+typedef int INT;
+typedef unsigned int UINT;
+typedef int32_t LONG;
+typedef uint32_t ULONG;
+typedef int64_t LONGLONG;
+typedef uint64_t ULONGLONG;
+typedef int64_t LONG64;
+typedef uint64_t ULONG64;
+typedef uint64_t DWORD64;
+typedef intptr_t LONG_PTR;
+typedef uintptr_t ULONG_PTR;
+typedef uintptr_t DWORD_PTR;
+typedef size_t SIZE_T;
+typedef intptr_t SSIZE_T;
+typedef char CHAR;
+typedef wchar_t WCHAR;
+typedef void *PVOID;
+typedef void *LPVOID;
+typedef const void *LPCVOID;
+typedef void *HANDLE;
+typedef HANDLE *PHANDLE;
+typedef HANDLE *LPHANDLE;
+typedef DWORD *PDWORD;
+typedef DWORD *LPDWORD;
+typedef LONG *PLONG;
+typedef LONG *LPLONG;
+typedef BOOL *PBOOL;
+typedef BOOL *LPBOOL;
+typedef BYTE *PBYTE;
+typedef BYTE *LPBYTE;
+typedef CHAR *PSTR;
+typedef CHAR *LPSTR;
+typedef const CHAR *PCSTR;
+typedef const CHAR *LPCSTR;
+typedef WCHAR *PWSTR;
+typedef WCHAR *LPWSTR;
+typedef const WCHAR *PCWSTR;
+typedef const WCHAR *LPCWSTR;
+
+#ifdef UNICODE
+typedef WCHAR TCHAR;
+#define __TEXT(quote) L##quote
+#else
+typedef char TCHAR;
+#define __TEXT(quote) quote
+#endif
+typedef TCHAR *LPTSTR;
+typedef const TCHAR *LPCTSTR;
+#define TEXT(quote) __TEXT(quote)
+
+#ifndef TRUE
+#define TRUE 1
+#endif
+#ifndef FALSE
+#define FALSE 0
+#endif
+
+/* A 64-bit integer with its 32-bit halves (file sizes and offsets). */
+typedef union _LARGE_INTEGER {
+    struct {
+        DWORD LowPart;
+        LONG HighPart;
+    };
+    struct {
+        DWORD LowPart;
+        LONG HighPart;
+    } u;
+    LONGLONG QuadPart;
+} LARGE_INTEGER, *PLARGE_INTEGER;
+
+typedef struct _SECURITY_ATTRIBUTES {
+    DWORD nLength;
+    LPVOID lpSecurityDescriptor;
+    BOOL bInheritHandle;
+} SECURITY_ATTRIBUTES, *PSECURITY_ATTRIBUTES, *LPSECURITY_ATTRIBUTES;
+
+/* Only Offset/OffsetHigh are used: the file position of one ReadFile or
+ * WriteFile. */
+typedef struct _OVERLAPPED {
+    ULONG_PTR Internal;
+    ULONG_PTR InternalHigh;
+    union {
+        struct {
+            DWORD Offset;
+            DWORD OffsetHigh;
+        };
+        PVOID Pointer;
+    };
+    HANDLE hEvent;
+} OVERLAPPED, *LPOVERLAPPED;
+
+typedef struct _SYSTEM_INFO {
+    union {
+        DWORD dwOemId;
+        struct {
+            WORD wProcessorArchitecture;
+            WORD wReserved;
+        };
+    };
+    DWORD dwPageSize;
+    LPVOID lpMinimumApplicationAddress;
+    LPVOID lpMaximumApplicationAddress;
+    DWORD_PTR dwActiveProcessorMask;
+    DWORD dwNumberOfProcessors;
+    DWORD dwProcessorType;
+    DWORD dwAllocationGranularity;
+    WORD wProcessorLevel;
+    WORD wProcessorRevision;
+} SYSTEM_INFO, *LPSYSTEM_INFO;
+
+typedef DWORD(WINAPI *PTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
+typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
+
+/* ------------------------------------------------------------------------ */
+/* Constants (values of the Windows SDK)                                     */
+/* ------------------------------------------------------------------------ */
+
+#define INVALID_HANDLE_VALUE ((HANDLE)(LONG_PTR)-1)
+#define INFINITE 0xFFFFFFFF
+#define MAX_PATH 260
+#define MAXIMUM_WAIT_OBJECTS 64
+
+/* Wait results. */
+#define WAIT_OBJECT_0 ((DWORD)0x00000000)
+#define WAIT_ABANDONED ((DWORD)0x00000080)
+#define WAIT_ABANDONED_0 ((DWORD)0x00000080)
+#define WAIT_TIMEOUT 258
+#define WAIT_FAILED ((DWORD)0xFFFFFFFF)
+#define STILL_ACTIVE 259
+
+/* Error codes (GetLastError). */
+#define ERROR_SUCCESS 0
+#define NO_ERROR 0
+#define ERROR_INVALID_FUNCTION 1
+#define ERROR_FILE_NOT_FOUND 2
+#define ERROR_PATH_NOT_FOUND 3
+#define ERROR_TOO_MANY_OPEN_FILES 4
+#define ERROR_ACCESS_DENIED 5
+#define ERROR_INVALID_HANDLE 6
+#define ERROR_NOT_ENOUGH_MEMORY 8
+#define ERROR_INVALID_DATA 13
+#define ERROR_OUTOFMEMORY 14
+#define ERROR_WRITE_PROTECT 19
+#define ERROR_GEN_FAILURE 31
+#define ERROR_SHARING_VIOLATION 32
+#define ERROR_HANDLE_EOF 38
+#define ERROR_NOT_SUPPORTED 50
+#define ERROR_FILE_EXISTS 80
+#define ERROR_INVALID_PARAMETER 87
+#define ERROR_DISK_FULL 112
+#define ERROR_INSUFFICIENT_BUFFER 122
+#define ERROR_INVALID_NAME 123
+#define ERROR_NEGATIVE_SEEK 131
+#define ERROR_DIR_NOT_EMPTY 145
+#define ERROR_BAD_PATHNAME 161
+#define ERROR_BUSY 170
+#define ERROR_ALREADY_EXISTS 183
+#define ERROR_BAD_EXE_FORMAT 193
+#define ERROR_FILENAME_EXCED_RANGE 206
+#define ERROR_DIRECTORY 267
+#define ERROR_NOT_OWNER 288
+#define ERROR_TOO_MANY_POSTS 298
+#define ERROR_INVALID_ADDRESS 487
+#define ERROR_ARITHMETIC_OVERFLOW 534
+#define ERROR_MUTANT_LIMIT_EXCEEDED 587
+#define ERROR_NOACCESS 998
+#define ERROR_FILE_INVALID 1006
+#define ERROR_NO_UNICODE_TRANSLATION 1113
+#define ERROR_IO_DEVICE 1117
+#define ERROR_MAPPED_ALIGNMENT 1132
+#define ERROR_USER_MAPPED_FILE 1224
+#define ERROR_NOT_ALL_ASSIGNED 1300
+#define ERROR_PRIVILEGE_NOT_HELD 1314
+#define ERROR_FILE_CORRUPT 1392
+#define ERROR_NO_SYSTEM_RESOURCES 1450
+#define ERROR_COMMITMENT_LIMIT 1455
+#define ERROR_TIMEOUT 1460
+
+/* Page protections (CreateFileMapping flProtect, low byte). */
+#define PAGE_NOACCESS 0x01
+#define PAGE_READONLY 0x02
+#define PAGE_READWRITE 0x04
+#define PAGE_WRITECOPY 0x08
+#define PAGE_EXECUTE 0x10
+#define PAGE_EXECUTE_READ 0x20
+#define PAGE_EXECUTE_READWRITE 0x40
+#define PAGE_EXECUTE_WRITECOPY 0x80
+#define PAGE_GUARD 0x100
+#define PAGE_NOCACHE 0x200
+#define PAGE_WRITECOMBINE 0x400
+
+/* Section attributes (CreateFileMapping flProtect, high bits). */
+#define SEC_FILE 0x800000
+#define SEC_IMAGE 0x1000000
+#define SEC_RESERVE 0x4000000
+#define SEC_COMMIT 0x8000000
+#define SEC_NOCACHE 0x10000000
+#define SEC_IMAGE_NO_EXECUTE 0x11000000
+#define SEC_WRITECOMBINE 0x40000000
+#define SEC_LARGE_PAGES 0x80000000
+
+/* Standard and generic access rights. */
+#define DELETE 0x00010000
+#define READ_CONTROL 0x00020000
+#define WRITE_DAC 0x00040000
+#define WRITE_OWNER 0x00080000
+#define SYNCHRONIZE 0x00100000
+#define STANDARD_RIGHTS_REQUIRED 0x000F0000
+#define STANDARD_RIGHTS_READ READ_CONTROL
+#define STANDARD_RIGHTS_WRITE READ_CONTROL
+#define STANDARD_RIGHTS_EXECUTE READ_CONTROL
+#define STANDARD_RIGHTS_ALL 0x001F0000
+#define ACCESS_SYSTEM_SECURITY 0x01000000
+#define MAXIMUM_ALLOWED 0x02000000
+#define GENERIC_READ 0x80000000
+#define GENERIC_WRITE 0x40000000
+#define GENERIC_EXECUTE 0x20000000
+#define GENERIC_ALL 0x10000000
+
+/* File-mapping (section) access rights. */
+#define SECTION_QUERY 0x0001
+#define SECTION_MAP_WRITE 0x0002
+#define SECTION_MAP_READ 0x0004
+#define SECTION_MAP_EXECUTE 0x0008
+#define SECTION_EXTEND_SIZE 0x0010
+#define SECTION_MAP_EXECUTE_EXPLICIT 0x0020
+#define SECTION_ALL_ACCESS 0x000F001F
+#define FILE_MAP_COPY 0x0001
+#define FILE_MAP_WRITE SECTION_MAP_WRITE
+#define FILE_MAP_READ SECTION_MAP_READ
+#define FILE_MAP_EXECUTE SECTION_MAP_EXECUTE_EXPLICIT
+#define FILE_MAP_ALL_ACCESS SECTION_ALL_ACCESS
+
+/* Synchronization object access rights. */
+#define MUTANT_QUERY_STATE 0x0001
+#define MUTEX_MODIFY_STATE MUTANT_QUERY_STATE
+#define MUTANT_ALL_ACCESS 0x001F0001
+#define MUTEX_ALL_ACCESS MUTANT_ALL_ACCESS
+#define EVENT_QUERY_STATE 0x0001
+#define EVENT_MODIFY_STATE 0x0002
+#define EVENT_ALL_ACCESS 0x001F0003
+#define SEMAPHORE_QUERY_STATE 0x0001
+#define SEMAPHORE_MODIFY_STATE 0x0002
+#define SEMAPHORE_ALL_ACCESS 0x001F0003
+#define THREAD_TERMINATE 0x0001
+#define THREAD_QUERY_INFORMATION 0x0040
+#define THREAD_QUERY_LIMITED_INFORMATION 0x0800
+#define THREAD_ALL_ACCESS 0x001FFFFF
+#define PROCESS_ALL_ACCESS 0x001FFFFF
+
+/* File access rights, sharing, creation and flags. */
+#define FILE_READ_DATA 0x0001
+#define FILE_WRITE_DATA 0x0002
+#define FILE_APPEND_DATA 0x0004
+#define FILE_READ_EA 0x0008
+#define FILE_WRITE_EA 0x0010
+#define FILE_EXECUTE 0x0020
+#define FILE_READ_ATTRIBUTES 0x0080
+#define FILE_WRITE_ATTRIBUTES 0x0100
+#define FILE_ALL_ACCESS 0x001F01FF
+#define FILE_GENERIC_READ 0x00120089
+#define FILE_GENERIC_WRITE 0x00120116
+#define FILE_GENERIC_EXECUTE 0x001200A0
+#define FILE_SHARE_READ 0x00000001
+#define FILE_SHARE_WRITE 0x00000002
+#define FILE_SHARE_DELETE 0x00000004
+#define CREATE_NEW 1
+#define CREATE_ALWAYS 2
+#define OPEN_EXISTING 3
+#define OPEN_ALWAYS 4
+#define TRUNCATE_EXISTING 5
+#define FILE_ATTRIBUTE_READONLY 0x00000001
+#define FILE_ATTRIBUTE_HIDDEN 0x00000002
+#define FILE_ATTRIBUTE_SYSTEM 0x00000004
+#define FILE_ATTRIBUTE_ARCHIVE 0x00000020
+#define FILE_ATTRIBUTE_NORMAL 0x00000080
+#define FILE_ATTRIBUTE_TEMPORARY 0x00000100
+#define FILE_FLAG_WRITE_THROUGH 0x80000000
+#define FILE_FLAG_OVERLAPPED 0x40000000
+#define FILE_FLAG_NO_BUFFERING 0x20000000
+#define FILE_FLAG_RANDOM_ACCESS 0x10000000
+#define FILE_FLAG_SEQUENTIAL_SCAN 0x08000000
+#define FILE_FLAG_DELETE_ON_CLOSE 0x04000000
+#define FILE_BEGIN 0
+#define FILE_CURRENT 1
+#define FILE_END 2
+#define INVALID_SET_FILE_POINTER ((DWORD)-1)
+#define INVALID_FILE_SIZE ((DWORD)0xFFFFFFFF)
+
+/* DuplicateHandle options. */
+#define DUPLICATE_CLOSE_SOURCE 0x00000001
+#define DUPLICATE_SAME_ACCESS 0x00000002
+
+/* CreateThread flags. */
+#define CREATE_SUSPENDED 0x00000004
+#define STACK_SIZE_PARAM_IS_A_RESERVATION 0x00010000
+
+/* GetSystemInfo. */
+#define PROCESSOR_ARCHITECTURE_INTEL 0
+#define PROCESSOR_ARCHITECTURE_ARM 5
+#define PROCESSOR_ARCHITECTURE_AMD64 9
+#define PROCESSOR_ARCHITECTURE_ARM64 12
+#define PROCESSOR_ARCHITECTURE_UNKNOWN 0xFFFF
+#define PROCESSOR_INTEL_386 386
+#define PROCESSOR_INTEL_486 486
+#define PROCESSOR_INTEL_PENTIUM 586
+#define PROCESSOR_AMD_X8664 8664
+#define PROCESSOR_ARM 0 /* Windows reports 0 on ARM */
+
+/* Memory helpers of winnt.h. */
+#define CopyMemory(dst, src, len) memcpy((dst), (src), (len))
+#define MoveMemory(dst, src, len) memmove((dst), (src), (len))
+#define FillMemory(dst, len, fill) memset((dst), (fill), (len))
+#define ZeroMemory(dst, len) memset((dst), 0, (len))
+#define RtlCopyMemory CopyMemory
+#define RtlMoveMemory MoveMemory
+#define RtlFillMemory FillMemory
+#define RtlZeroMemory ZeroMemory
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* The calling thread's last error. Functions set it when they fail (and a
+ * few on success, as documented: Create* set 0 or ERROR_ALREADY_EXISTS).
+ * Functions that succeed leave it alone unless said otherwise. */
+MMF_WIN32_API DWORD WINAPI GetLastError(void);
+MMF_WIN32_API void WINAPI SetLastError(DWORD dwErrCode);
+
+/* ------------------------------------------------------------------------ */
+/* System information                                                        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Fill *lpSystemInfo: dwPageSize 4096 (the unit of protection and of
+ * pagefile-backed section sizes), dwAllocationGranularity 65536 (the unit
+ * of view offsets and view base addresses, which the façade enforces as
+ * Windows does, A07), the processor count and architecture.
+ * GetNativeSystemInfo() is the same.
+ */
+MMF_WIN32_API void WINAPI GetSystemInfo(LPSYSTEM_INFO lpSystemInfo);
+MMF_WIN32_API void WINAPI GetNativeSystemInfo(LPSYSTEM_INFO lpSystemInfo);
+
+/* ------------------------------------------------------------------------ */
+/* File mappings                                                             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Create a file mapping (section) of dwMaximumSizeHigh:Low bytes, or open
+ * the existing one of that name. hFile INVALID_HANDLE_VALUE gives a
+ * pagefile-backed section (its size is rounded up to 4096, B09; it must not
+ * be 0, B01); a file handle from CreateFile gives a file-backed section (size
+ * 0 means the file's size, D06; a larger writable section grows the file,
+ * D03; an empty file with size 0 is ERROR_FILE_INVALID, D01). flProtect is
+ * exactly one of PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY,
+ * PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY (B14,
+ * B15), optionally with SEC_COMMIT (default), SEC_RESERVE, SEC_NOCACHE,
+ * SEC_WRITECOMBINE or SEC_LARGE_PAGES under Windows' rules (C05-C15).
+ * The handle's rights follow flProtect (H09).
+ *
+ * A new object: returns its handle, GetLastError() 0 (B02). An existing
+ * name of the same type: returns a handle to it, whose size and protection
+ * stay (B03, B04), GetLastError() ERROR_ALREADY_EXISTS. Names are
+ * case-sensitive (B06). NULL or "" makes an unnamed section.
+ *
+ * Returns NULL on failure, with GetLastError():
+ *   ERROR_INVALID_PARAMETER  bad flProtect or SEC_* flags, size 0 for a
+ *                            pagefile-backed section, PAGE_NOACCESS (D13)
+ *   ERROR_INVALID_HANDLE     hFile is not a file handle, or the name
+ *                            belongs to a mutex, event or semaphore (P03)
+ *   ERROR_ACCESS_DENIED      the file's access does not allow flProtect
+ *                            (D08, D10, D11, D15), or the name exists and
+ *                            its permissions refuse the caller
+ *   ERROR_FILE_INVALID       empty file and size 0 (D01)
+ *   ERROR_NOT_ENOUGH_MEMORY  a read-only section larger than its file
+ *                            (D05), or a size the system cannot hold (B12)
+ *   ERROR_COMMITMENT_LIMIT   the store cannot commit the section (B13)
+ *   ERROR_DISK_FULL          the file cannot grow (D04)
+ *   ERROR_BAD_EXE_FORMAT     SEC_IMAGE (images are not supported; C07), or
+ *                            the file cannot be mapped
+ *   ERROR_NOT_SUPPORTED      SEC_LARGE_PAGES without huge pages
+ *   ERROR_PATH_NOT_FOUND     a backslash in the name after its prefix (P12)
+ *   ERROR_INVALID_NAME       a name that is not valid UTF-8 / UTF-32
+ *   ERROR_FILENAME_EXCED_RANGE  a name longer than MAX_PATH (P16)
+ *   ERROR_TOO_MANY_OPEN_FILES   out of file descriptors
+ */
+MMF_WIN32_API HANDLE WINAPI CreateFileMappingA(
+    HANDLE hFile, LPSECURITY_ATTRIBUTES lpFileMappingAttributes,
+    DWORD flProtect, DWORD dwMaximumSizeHigh, DWORD dwMaximumSizeLow,
+    LPCSTR lpName);
+MMF_WIN32_API HANDLE WINAPI CreateFileMappingW(
+    HANDLE hFile, LPSECURITY_ATTRIBUTES lpFileMappingAttributes,
+    DWORD flProtect, DWORD dwMaximumSizeHigh, DWORD dwMaximumSizeLow,
+    LPCWSTR lpName);
+
+/*
+ * Open the existing file mapping lpName with dwDesiredAccess (FILE_MAP_*,
+ * SECTION_*, standard and generic rights; FILE_MAP_COPY opens for reading).
+ * bInheritHandle has no effect. GetLastError() is left alone on success.
+ * Returns NULL on failure, with GetLastError():
+ *   ERROR_FILE_NOT_FOUND     no such name, or its last handle was closed
+ *                            (E01, E02, E10)
+ *   ERROR_INVALID_HANDLE     the name belongs to another type (E09)
+ *   ERROR_INVALID_PARAMETER  lpName NULL or ""
+ *   ERROR_ACCESS_DENIED      the object's permissions refuse the caller
+ *   ERROR_PATH_NOT_FOUND, ERROR_INVALID_NAME, ERROR_FILENAME_EXCED_RANGE
+ *                            as for CreateFileMapping
+ */
+MMF_WIN32_API HANDLE WINAPI OpenFileMappingA(DWORD dwDesiredAccess,
+                                             BOOL bInheritHandle,
+                                             LPCSTR lpName);
+MMF_WIN32_API HANDLE WINAPI OpenFileMappingW(DWORD dwDesiredAccess,
+                                             BOOL bInheritHandle,
+                                             LPCWSTR lpName);
+
+/*
+ * Map a view of dwNumberOfBytesToMap bytes (0: to the end of the section,
+ * G06) from the offset dwFileOffsetHigh:Low, which must be a multiple of
+ * 65536 (G01). The view's protection follows dwDesiredAccess (H07):
+ * FILE_MAP_WRITE (or FILE_MAP_ALL_ACCESS) read-write and shared;
+ * FILE_MAP_READ read-only; FILE_MAP_COPY alone copy-on-write; none of them
+ * no access; FILE_MAP_EXECUTE adds execute. The view's base address is a
+ * multiple of 65536 (G09). Views alias the same memory (G10) and stay
+ * valid after the handle is closed (N01). GetLastError() is left alone on
+ * success.
+ * Returns NULL on failure, with GetLastError():
+ *   ERROR_INVALID_HANDLE     hFileMappingObject is not a file mapping
+ *   ERROR_ACCESS_DENIED      the handle lacks the right the view needs
+ *                            (E03, E05, H02-H06, H08, H10, H11), or the
+ *                            size runs past the end of the section (G07)
+ *   ERROR_MAPPED_ALIGNMENT   offset not a multiple of 65536 (G01)
+ *   ERROR_INVALID_PARAMETER  offset at or past the end (G08), unknown bits
+ *   ERROR_NOT_ENOUGH_MEMORY  no address space
+ *   ERROR_NOT_SUPPORTED      an executable view where the store forbids it
+ */
+MMF_WIN32_API LPVOID WINAPI MapViewOfFile(HANDLE hFileMappingObject,
+                                          DWORD dwDesiredAccess,
+                                          DWORD dwFileOffsetHigh,
+                                          DWORD dwFileOffsetLow,
+                                          SIZE_T dwNumberOfBytesToMap);
+
+/*
+ * As MapViewOfFile, at lpBaseAddress if it is not NULL (G05). Fails with
+ * ERROR_MAPPED_ALIGNMENT if lpBaseAddress is not a multiple of 65536 (G03)
+ * and ERROR_INVALID_ADDRESS if the range is in use (G04, G13).
+ */
+MMF_WIN32_API LPVOID WINAPI MapViewOfFileEx(HANDLE hFileMappingObject,
+                                            DWORD dwDesiredAccess,
+                                            DWORD dwFileOffsetHigh,
+                                            DWORD dwFileOffsetLow,
+                                            SIZE_T dwNumberOfBytesToMap,
+                                            LPVOID lpBaseAddress);
+
+/*
+ * Unmap the view containing lpBaseAddress; any address inside a view
+ * unmaps the whole view (L02). Returns TRUE, or FALSE with
+ * ERROR_INVALID_ADDRESS when the address is not in a view (L03-L07).
+ */
+MMF_WIN32_API BOOL WINAPI UnmapViewOfFile(LPCVOID lpBaseAddress);
+
+/*
+ * Start writing the modified pages of [lpBaseAddress, +dwNumberOfBytesToFlush)
+ * of a view to its file (0: to the end of the view; M01, M02); does nothing
+ * for pagefile-backed views. Does not wait for the disk: use
+ * FlushFileBuffers for durability. Returns TRUE, or FALSE with
+ * ERROR_INVALID_ADDRESS (not in a view, or the range runs past it) or
+ * ERROR_GEN_FAILURE (I/O error).
+ */
+MMF_WIN32_API BOOL WINAPI FlushViewOfFile(LPCVOID lpBaseAddress,
+                                          SIZE_T dwNumberOfBytesToFlush);
+
+/* ------------------------------------------------------------------------ */
+/* Handles                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Close any handle of this header (mapping, file, mutex, event, semaphore,
+ * thread). Views of a closed mapping stay valid (O02); closing a mutex
+ * handle neither releases nor abandons the mutex (Q04). The last handle to
+ * a named object removes its name (N02, N07). Closing a pseudo-handle does
+ * nothing and returns TRUE. Returns TRUE, or FALSE with
+ * ERROR_INVALID_HANDLE (NULL, garbage, already closed; O01).
+ */
+MMF_WIN32_API BOOL WINAPI CloseHandle(HANDLE hObject);
+
+/*
+ * Make a second handle to the object of hSourceHandle, within the current
+ * process: both process handles must be GetCurrentProcess(). The new handle
+ * gets dwDesiredAccess, or the source's access with DUPLICATE_SAME_ACCESS;
+ * a file mapping's access cannot be widened beyond the source's
+ * (ERROR_ACCESS_DENIED, O05). DUPLICATE_CLOSE_SOURCE closes the source,
+ * even if the call fails (O03). Duplicating GetCurrentThread() gives a real
+ * handle to the calling thread, waitable until it exits.
+ * lpTargetHandle NULL makes no duplicate (the call then only checks, and
+ * closes the source with DUPLICATE_CLOSE_SOURCE).
+ * Returns TRUE, or FALSE with ERROR_INVALID_HANDLE (a bad handle, or a
+ * process handle that is not the current process), ERROR_INVALID_PARAMETER
+ * (unknown options), ERROR_ACCESS_DENIED (undefined rights, or widening a
+ * mapping's rights), ERROR_NOT_SUPPORTED (GetCurrentProcess() as the
+ * source: there are no process objects), ERROR_NOT_ENOUGH_MEMORY.
+ */
+MMF_WIN32_API BOOL WINAPI DuplicateHandle(HANDLE hSourceProcessHandle,
+                                          HANDLE hSourceHandle,
+                                          HANDLE hTargetProcessHandle,
+                                          LPHANDLE lpTargetHandle,
+                                          DWORD dwDesiredAccess,
+                                          BOOL bInheritHandle,
+                                          DWORD dwOptions);
+
+/* ------------------------------------------------------------------------ */
+/* Files                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Open or create the file lpFileName (a POSIX path) with dwDesiredAccess
+ * (GENERIC_READ, GENERIC_WRITE, GENERIC_EXECUTE, FILE_* rights, or 0 for a
+ * handle that can only be queried) and dwCreationDisposition (CREATE_NEW,
+ * CREATE_ALWAYS, OPEN_EXISTING, OPEN_ALWAYS, TRUNCATE_EXISTING). A new file
+ * gets mode 0666 less the umask. dwShareMode is accepted but not enforced.
+ * FILE_FLAG_WRITE_THROUGH makes writes synchronous (O_DSYNC),
+ * FILE_FLAG_DELETE_ON_CLOSE removes the file when this handle closes.
+ * FILE_FLAG_OVERLAPPED is refused (ERROR_INVALID_PARAMETER);
+ * hTemplateFile is ignored.
+ * CREATE_ALWAYS and OPEN_ALWAYS on an existing file succeed with
+ * GetLastError() ERROR_ALREADY_EXISTS, else 0.
+ * Returns INVALID_HANDLE_VALUE on failure, with GetLastError():
+ *   ERROR_FILE_NOT_FOUND     no such file (OPEN_EXISTING, TRUNCATE_EXISTING)
+ *   ERROR_PATH_NOT_FOUND     a directory of the path does not exist
+ *   ERROR_FILE_EXISTS        CREATE_NEW and the file exists
+ *   ERROR_ACCESS_DENIED      permission denied, or a directory
+ *   ERROR_INVALID_PARAMETER  bad disposition, TRUNCATE_EXISTING without
+ *                            write access, NULL or "" name
+ *   ERROR_WRITE_PROTECT, ERROR_DISK_FULL, ERROR_FILENAME_EXCED_RANGE,
+ *   ERROR_TOO_MANY_OPEN_FILES, ERROR_SHARING_VIOLATION (a running program)
+ */
+MMF_WIN32_API HANDLE WINAPI CreateFileA(LPCSTR lpFileName,
+                                        DWORD dwDesiredAccess,
+                                        DWORD dwShareMode,
+                                        LPSECURITY_ATTRIBUTES lpSecurityAttributes,
+                                        DWORD dwCreationDisposition,
+                                        DWORD dwFlagsAndAttributes,
+                                        HANDLE hTemplateFile);
+MMF_WIN32_API HANDLE WINAPI CreateFileW(LPCWSTR lpFileName,
+                                        DWORD dwDesiredAccess,
+                                        DWORD dwShareMode,
+                                        LPSECURITY_ATTRIBUTES lpSecurityAttributes,
+                                        DWORD dwCreationDisposition,
+                                        DWORD dwFlagsAndAttributes,
+                                        HANDLE hTemplateFile);
+
+/*
+ * The file's size: the low 32 bits, the high ones in *lpFileSizeHigh (if not
+ * NULL). On failure INVALID_FILE_SIZE with GetLastError() set
+ * (ERROR_INVALID_HANDLE); a size whose low part is 0xFFFFFFFF returns it
+ * with GetLastError() NO_ERROR.
+ */
+MMF_WIN32_API DWORD WINAPI GetFileSize(HANDLE hFile, LPDWORD lpFileSizeHigh);
+/* The file's size in *lpFileSize. TRUE, or FALSE with ERROR_INVALID_HANDLE. */
+MMF_WIN32_API BOOL WINAPI GetFileSizeEx(HANDLE hFile, PLARGE_INTEGER lpFileSize);
+
+/*
+ * Move the file position by lDistanceToMove (with *lpDistanceToMoveHigh as
+ * the high 32 bits if not NULL; otherwise a signed 32-bit distance) from
+ * FILE_BEGIN, FILE_CURRENT or FILE_END. Returns the new position's low 32
+ * bits (the high ones in *lpDistanceToMoveHigh), or INVALID_SET_FILE_POINTER
+ * with GetLastError(): ERROR_NEGATIVE_SEEK (before the start; the position
+ * does not move), ERROR_INVALID_PARAMETER (bad method),
+ * ERROR_INVALID_HANDLE. A position past 4 GiB without lpDistanceToMoveHigh
+ * is set, and its low 32 bits returned (as Wine does). A successful return
+ * of 0xFFFFFFFF sets GetLastError() to NO_ERROR.
+ */
+MMF_WIN32_API DWORD WINAPI SetFilePointer(HANDLE hFile, LONG lDistanceToMove,
+                                          PLONG lpDistanceToMoveHigh,
+                                          DWORD dwMoveMethod);
+/* As SetFilePointer with a 64-bit distance; the new position goes to
+ * *lpNewFilePointer if not NULL. TRUE, or FALSE with the errors above. */
+MMF_WIN32_API BOOL WINAPI SetFilePointerEx(HANDLE hFile,
+                                           LARGE_INTEGER liDistanceToMove,
+                                           PLARGE_INTEGER lpNewFilePointer,
+                                           DWORD dwMoveMethod);
+
+/* Make the current position the end of the file (grow or shrink it).
+ * TRUE, or FALSE with ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED (no write
+ * access), ERROR_DISK_FULL. */
+MMF_WIN32_API BOOL WINAPI SetEndOfFile(HANDLE hFile);
+
+/* Write the file's data and metadata to stable storage (fsync). TRUE, or
+ * FALSE with ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED (no write access,
+ * as on Windows), ERROR_GEN_FAILURE. */
+MMF_WIN32_API BOOL WINAPI FlushFileBuffers(HANDLE hFile);
+
+/*
+ * Read up to nNumberOfBytesToRead bytes at the file position (or at
+ * lpOverlapped->Offset/OffsetHigh, without moving the position, if
+ * lpOverlapped is not NULL). *lpNumberOfBytesRead gets the count; 0 at the
+ * end of the file with TRUE. Returns TRUE, or FALSE with
+ * ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED (no read access),
+ * ERROR_INVALID_PARAMETER (lpNumberOfBytesRead and lpOverlapped both NULL),
+ * ERROR_GEN_FAILURE.
+ */
+MMF_WIN32_API BOOL WINAPI ReadFile(HANDLE hFile, LPVOID lpBuffer,
+                                   DWORD nNumberOfBytesToRead,
+                                   LPDWORD lpNumberOfBytesRead,
+                                   LPOVERLAPPED lpOverlapped);
+/* As ReadFile, writing. Also ERROR_DISK_FULL. */
+MMF_WIN32_API BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer,
+                                    DWORD nNumberOfBytesToWrite,
+                                    LPDWORD lpNumberOfBytesWritten,
+                                    LPOVERLAPPED lpOverlapped);
+
+/* Delete the file lpFileName. TRUE, or FALSE with ERROR_FILE_NOT_FOUND,
+ * ERROR_PATH_NOT_FOUND, ERROR_ACCESS_DENIED (no permission, or a
+ * directory), ERROR_INVALID_PARAMETER (NULL or ""). An open file is deleted
+ * too (see KNOWN DIFFERENCES). */
+MMF_WIN32_API BOOL WINAPI DeleteFileA(LPCSTR lpFileName);
+MMF_WIN32_API BOOL WINAPI DeleteFileW(LPCWSTR lpFileName);
+
+/* ------------------------------------------------------------------------ */
+/* Mutexes, events, semaphores                                               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The Create* functions return a handle with all access. A new object:
+ * GetLastError() 0. An existing name of the same type: a handle to it,
+ * GetLastError() ERROR_ALREADY_EXISTS, the creation arguments ignored (Q15,
+ * R02, S02). NULL or "" makes an unnamed object. On failure NULL, with
+ * GetLastError() ERROR_INVALID_HANDLE (the name belongs to another type,
+ * P01-P04), ERROR_ACCESS_DENIED (its permissions refuse the caller),
+ * ERROR_PATH_NOT_FOUND, ERROR_INVALID_NAME, ERROR_FILENAME_EXCED_RANGE
+ * (bad names, as for CreateFileMapping), ERROR_NOT_ENOUGH_MEMORY,
+ * ERROR_COMMITMENT_LIMIT (store full), ERROR_TOO_MANY_OPEN_FILES.
+ *
+ * The Open* functions take dwDesiredAccess: the object's specific rights,
+ * DELETE, READ_CONTROL, WRITE_DAC, WRITE_OWNER, SYNCHRONIZE, the GENERIC_*
+ * rights and MAXIMUM_ALLOWED. 0 and undefined bits fail with
+ * ERROR_ACCESS_DENIED (Q03, Q09), ACCESS_SYSTEM_SECURITY with
+ * ERROR_PRIVILEGE_NOT_HELD. A handle without SYNCHRONIZE cannot wait (Q05);
+ * SetEvent/ResetEvent/PulseEvent need EVENT_MODIFY_STATE (R14),
+ * ReleaseSemaphore SEMAPHORE_MODIFY_STATE (S10); ReleaseMutex works through
+ * any handle (Q08). On failure NULL, with GetLastError()
+ * ERROR_FILE_NOT_FOUND (no such name, N07), ERROR_INVALID_PARAMETER (lpName
+ * NULL, P08), ERROR_INVALID_HANDLE (another type, P05), and the name errors.
+ * bInheritHandle has no effect.
+ */
+
+/* Create a mutex, owned by the calling thread if bInitialOwner (and the
+ * object is new, Q15). */
+MMF_WIN32_API HANDLE WINAPI CreateMutexA(LPSECURITY_ATTRIBUTES lpMutexAttributes,
+                                         BOOL bInitialOwner, LPCSTR lpName);
+MMF_WIN32_API HANDLE WINAPI CreateMutexW(LPSECURITY_ATTRIBUTES lpMutexAttributes,
+                                         BOOL bInitialOwner, LPCWSTR lpName);
+MMF_WIN32_API HANDLE WINAPI OpenMutexA(DWORD dwDesiredAccess,
+                                       BOOL bInheritHandle, LPCSTR lpName);
+MMF_WIN32_API HANDLE WINAPI OpenMutexW(DWORD dwDesiredAccess,
+                                       BOOL bInheritHandle, LPCWSTR lpName);
+
+/*
+ * Release one acquisition of the mutex by the calling thread (Q07). TRUE,
+ * or FALSE with ERROR_NOT_OWNER (the thread does not own it; Q10, Q11),
+ * ERROR_INVALID_HANDLE (not a mutex handle).
+ */
+MMF_WIN32_API BOOL WINAPI ReleaseMutex(HANDLE hMutex);
+
+/* Create an event, manual-reset if bManualReset, signaled if
+ * bInitialState. */
+MMF_WIN32_API HANDLE WINAPI CreateEventA(LPSECURITY_ATTRIBUTES lpEventAttributes,
+                                         BOOL bManualReset, BOOL bInitialState,
+                                         LPCSTR lpName);
+MMF_WIN32_API HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES lpEventAttributes,
+                                         BOOL bManualReset, BOOL bInitialState,
+                                         LPCWSTR lpName);
+MMF_WIN32_API HANDLE WINAPI OpenEventA(DWORD dwDesiredAccess,
+                                       BOOL bInheritHandle, LPCSTR lpName);
+MMF_WIN32_API HANDLE WINAPI OpenEventW(DWORD dwDesiredAccess,
+                                       BOOL bInheritHandle, LPCWSTR lpName);
+
+/*
+ * SetEvent signals the event (R12, R13), ResetEvent clears it, PulseEvent
+ * releases the threads waiting now and clears it (R09-R11, R16). TRUE, or
+ * FALSE with ERROR_INVALID_HANDLE (not an event, R15), ERROR_ACCESS_DENIED
+ * (no EVENT_MODIFY_STATE, R14).
+ */
+MMF_WIN32_API BOOL WINAPI SetEvent(HANDLE hEvent);
+MMF_WIN32_API BOOL WINAPI ResetEvent(HANDLE hEvent);
+MMF_WIN32_API BOOL WINAPI PulseEvent(HANDLE hEvent);
+
+/* Create a semaphore with lInitialCount (0 .. lMaximumCount) and
+ * lMaximumCount (> 0); else ERROR_INVALID_PARAMETER (S03, S04). */
+MMF_WIN32_API HANDLE WINAPI CreateSemaphoreA(
+    LPSECURITY_ATTRIBUTES lpSemaphoreAttributes, LONG lInitialCount,
+    LONG lMaximumCount, LPCSTR lpName);
+MMF_WIN32_API HANDLE WINAPI CreateSemaphoreW(
+    LPSECURITY_ATTRIBUTES lpSemaphoreAttributes, LONG lInitialCount,
+    LONG lMaximumCount, LPCWSTR lpName);
+MMF_WIN32_API HANDLE WINAPI OpenSemaphoreA(DWORD dwDesiredAccess,
+                                           BOOL bInheritHandle, LPCSTR lpName);
+MMF_WIN32_API HANDLE WINAPI OpenSemaphoreW(DWORD dwDesiredAccess,
+                                           BOOL bInheritHandle, LPCWSTR lpName);
+
+/*
+ * Add lReleaseCount to the semaphore; *lpPreviousCount (if not NULL) gets
+ * the count before. TRUE, or FALSE with ERROR_TOO_MANY_POSTS (the count
+ * would pass the maximum: nothing changes and *lpPreviousCount is not
+ * written; S06, S07, S11), ERROR_INVALID_PARAMETER (lReleaseCount <= 0,
+ * S09), ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED (S10).
+ */
+MMF_WIN32_API BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore,
+                                           LONG lReleaseCount,
+                                           LPLONG lpPreviousCount);
+
+/* ------------------------------------------------------------------------ */
+/* Waits                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Wait up to dwMilliseconds (INFINITE: forever; 0: just test) for a mutex,
+ * event, semaphore or thread to be signaled, and take it (T08): a mutex is
+ * acquired, a semaphore's count drops by one, an auto-reset event resets.
+ * Returns WAIT_OBJECT_0, WAIT_ABANDONED (a mutex whose owner died: the
+ * caller owns it now; T07), WAIT_TIMEOUT (T02), all with GetLastError()
+ * untouched, or WAIT_FAILED with ERROR_INVALID_HANDLE (bad handle, T03; a
+ * file mapping or file), ERROR_ACCESS_DENIED (no SYNCHRONIZE, T06),
+ * ERROR_MUTANT_LIMIT_EXCEEDED (recursion count at its limit). The
+ * pseudo-handles GetCurrentProcess() and GetCurrentThread() are never
+ * signaled while the caller runs: the wait times out (T05).
+ */
+MMF_WIN32_API DWORD WINAPI WaitForSingleObject(HANDLE hHandle,
+                                               DWORD dwMilliseconds);
+
+/*
+ * Wait for any (bWaitAll FALSE) or all of nCount (1..64) objects. Any:
+ * returns WAIT_OBJECT_0 + i for the lowest signaled index i, taking only
+ * that object (U02, U13), or WAIT_ABANDONED_0 + i for an abandoned mutex
+ * (U07). All: returns when every object is signaled at once, taking all
+ * (U05); WAIT_ABANDONED_0 + i if one of them is an abandoned mutex (U06).
+ * WAIT_TIMEOUT (U08). WAIT_FAILED with ERROR_INVALID_PARAMETER (nCount 0
+ * or > 64, lpHandles NULL, or one object twice in a wait-all; U03, U04),
+ * ERROR_INVALID_HANDLE (a bad handle or a pseudo-handle; U09, U10),
+ * ERROR_ACCESS_DENIED (no SYNCHRONIZE; U11).
+ */
+MMF_WIN32_API DWORD WINAPI WaitForMultipleObjects(DWORD nCount,
+                                                  const HANDLE *lpHandles,
+                                                  BOOL bWaitAll,
+                                                  DWORD dwMilliseconds);
+
+/* Sleep dwMilliseconds (INFINITE: forever; 0: yield the processor). */
+MMF_WIN32_API void WINAPI Sleep(DWORD dwMilliseconds);
+/* Yield the processor. Returns TRUE. */
+MMF_WIN32_API BOOL WINAPI SwitchToThread(void);
+
+/* ------------------------------------------------------------------------ */
+/* Processes and threads                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* The pseudo-handles of the calling process, (HANDLE)-1, and of the
+ * calling thread, (HANDLE)-2. They need no closing. */
+MMF_WIN32_API HANDLE WINAPI GetCurrentProcess(void);
+MMF_WIN32_API HANDLE WINAPI GetCurrentThread(void);
+MMF_WIN32_API DWORD WINAPI GetCurrentProcessId(void);
+/* The calling thread's id (its Linux thread id). */
+MMF_WIN32_API DWORD WINAPI GetCurrentThreadId(void);
+
+/*
+ * Start a thread running lpStartAddress(lpParameter) with a stack of
+ * dwStackSize bytes (0: the default). The returned handle is signaled once
+ * the thread has ended, whether by returning or by ExitThread, and only
+ * after its mutexes are abandoned (Q19): a wait on it and then on such a
+ * mutex returns WAIT_ABANDONED. *lpThreadId (if not NULL) gets its id.
+ * The thread runs whether or not its handle is closed.
+ * Returns NULL on failure, with GetLastError() ERROR_INVALID_PARAMETER
+ * (lpStartAddress NULL, CREATE_SUSPENDED or unknown flags),
+ * ERROR_NOT_ENOUGH_MEMORY (no thread could be started).
+ */
+MMF_WIN32_API HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes,
+                                         SIZE_T dwStackSize,
+                                         LPTHREAD_START_ROUTINE lpStartAddress,
+                                         LPVOID lpParameter,
+                                         DWORD dwCreationFlags,
+                                         LPDWORD lpThreadId);
+
+/* End the calling thread with exit code dwExitCode. In a thread made by
+ * CreateThread this signals its handle as a return would. */
+MMF_WIN32_API void WINAPI ExitThread(DWORD dwExitCode)
+#if defined(__GNUC__)
+    __attribute__((noreturn))
+#endif
+    ;
+
+/* The exit code of a thread, or STILL_ACTIVE while it runs. TRUE, or FALSE
+ * with ERROR_INVALID_HANDLE. */
+MMF_WIN32_API BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode);
+
+/* The id of the thread of hThread, or 0 with ERROR_INVALID_HANDLE. */
+MMF_WIN32_API DWORD WINAPI GetThreadId(HANDLE Thread);
+
+/* ------------------------------------------------------------------------ */
+/* Time                                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* A monotonic counter and its frequency (ticks per second, 10 MHz as on
+ * current Windows). Always TRUE. */
+MMF_WIN32_API BOOL WINAPI QueryPerformanceCounter(LARGE_INTEGER *lpPerformanceCount);
+MMF_WIN32_API BOOL WINAPI QueryPerformanceFrequency(LARGE_INTEGER *lpFrequency);
+/* Milliseconds on a monotonic clock (since boot; GetTickCount wraps). */
+MMF_WIN32_API DWORD WINAPI GetTickCount(void);
+MMF_WIN32_API ULONGLONG WINAPI GetTickCount64(void);
+
+/* ------------------------------------------------------------------------ */
+/* Interlocked operations                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Atomic operations on aligned 32-bit (LONG) and 64-bit (LONG64) values, in
+ * private or shared memory alike: the usual way to coordinate processes
+ * through a view without a lock. Each is a full memory barrier, as on
+ * Windows. Increment/Decrement return the new value; Exchange, ExchangeAdd,
+ * CompareExchange, And, Or and Xor return the old one. MemoryBarrier() is a
+ * full fence.
+ */
+FORCEINLINE LONG InterlockedIncrement(LONG volatile *Addend)
+{
+    return __atomic_add_fetch(Addend, 1, __ATOMIC_SEQ_CST);
+}
+FORCEINLINE LONG InterlockedDecrement(LONG volatile *Addend)
+{
+    return __atomic_sub_fetch(Addend, 1, __ATOMIC_SEQ_CST);
+}
+FORCEINLINE LONG InterlockedExchange(LONG volatile *Target, LONG Value)
+{
+    return __atomic_exchange_n(Target, Value, __ATOMIC_SEQ_CST);
+}
+FORCEINLINE LONG InterlockedExchangeAdd(LONG volatile *Addend, LONG Value)
+{
+    return __atomic_fetch_add(Addend, Value, __ATOMIC_SEQ_CST);
+}
+FORCEINLINE LONG InterlockedCompareExchange(LONG volatile *Destination,
+                                            LONG Exchange, LONG Comparand)
+{
+    __atomic_compare_exchange_n(Destination, &Comparand, Exchange, 0,
+                                __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return Comparand; /* the old value, whether or not it was replaced */
+}
+FORCEINLINE LONG InterlockedAnd(LONG volatile *Destination, LONG Value)
+{
+    return __atomic_fetch_and(Destination, Value, __ATOMIC_SEQ_CST);
+}
+FORCEINLINE LONG InterlockedOr(LONG volatile *Destination, LONG Value)
+{
+    return __atomic_fetch_or(Destination, Value, __ATOMIC_SEQ_CST);
+}
+FORCEINLINE LONG InterlockedXor(LONG volatile *Destination, LONG Value)
+{
+    return __atomic_fetch_xor(Destination, Value, __ATOMIC_SEQ_CST);
+}
+FORCEINLINE LONG64 InterlockedIncrement64(LONG64 volatile *Addend)
+{
+    return __atomic_add_fetch(Addend, 1, __ATOMIC_SEQ_CST);
+}
+FORCEINLINE LONG64 InterlockedDecrement64(LONG64 volatile *Addend)
+{
+    return __atomic_sub_fetch(Addend, 1, __ATOMIC_SEQ_CST);
+}
+FORCEINLINE LONG64 InterlockedExchange64(LONG64 volatile *Target, LONG64 Value)
+{
+    return __atomic_exchange_n(Target, Value, __ATOMIC_SEQ_CST);
+}
+FORCEINLINE LONG64 InterlockedExchangeAdd64(LONG64 volatile *Addend, LONG64 Value)
+{
+    return __atomic_fetch_add(Addend, Value, __ATOMIC_SEQ_CST);
+}
+FORCEINLINE LONG64 InterlockedCompareExchange64(LONG64 volatile *Destination,
+                                                LONG64 Exchange, LONG64 Comparand)
+{
+    __atomic_compare_exchange_n(Destination, &Comparand, Exchange, 0,
+                                __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return Comparand;
+}
+FORCEINLINE LONG64 InterlockedAnd64(LONG64 volatile *Destination, LONG64 Value)
+{
+    return __atomic_fetch_and(Destination, Value, __ATOMIC_SEQ_CST);
+}
+FORCEINLINE LONG64 InterlockedOr64(LONG64 volatile *Destination, LONG64 Value)
+{
+    return __atomic_fetch_or(Destination, Value, __ATOMIC_SEQ_CST);
+}
+FORCEINLINE LONG64 InterlockedXor64(LONG64 volatile *Destination, LONG64 Value)
+{
+    return __atomic_fetch_xor(Destination, Value, __ATOMIC_SEQ_CST);
+}
+FORCEINLINE PVOID InterlockedExchangePointer(PVOID volatile *Target, PVOID Value)
+{
+    return __atomic_exchange_n(Target, Value, __ATOMIC_SEQ_CST);
+}
+FORCEINLINE PVOID InterlockedCompareExchangePointer(PVOID volatile *Destination,
+                                                    PVOID Exchange, PVOID Comparand)
+{
+    __atomic_compare_exchange_n(Destination, &Comparand, Exchange, 0,
+                                __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return Comparand;
+}
+FORCEINLINE void MemoryBarrier(void)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+/* A hint inside spin loops. */
+FORCEINLINE void YieldProcessor(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* ------------------------------------------------------------------------ */
+/* UNICODE names                                                             */
+/* ------------------------------------------------------------------------ */
+
+#ifdef UNICODE
+#define CreateFileMapping CreateFileMappingW
+#define OpenFileMapping OpenFileMappingW
+#define CreateFile CreateFileW
+#define DeleteFile DeleteFileW
+#define CreateMutex CreateMutexW
+#define OpenMutex OpenMutexW
+#define CreateEvent CreateEventW
+#define OpenEvent OpenEventW
+#define CreateSemaphore CreateSemaphoreW
+#define OpenSemaphore OpenSemaphoreW
+#else
+#define CreateFileMapping CreateFileMappingA
+#define OpenFileMapping OpenFileMappingA
+#define CreateFile CreateFileA
+#define DeleteFile DeleteFileA
+#define CreateMutex CreateMutexA
+#define OpenMutex OpenMutexA
+#define CreateEvent CreateEventA
+#define OpenEvent OpenEventA
+#define CreateSemaphore CreateSemaphoreA
+#define OpenSemaphore OpenSemaphoreA
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+/* The C runtime's "secure" string functions that Windows programs use. */
+#include "win32_crt.h"
+
+#endif /* !_WIN32 */
+#endif /* MMF_WIN32_H */
