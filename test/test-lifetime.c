@@ -153,7 +153,7 @@ TEST(name_lives_while_other_process_holds)
     if (!test_sync_wait(&ready, 10000)) {
         kill(pid, SIGKILL);
         test_wait(pid);
-        CHECK(!"the child did not open the section");
+        test_fail(__FILE__, __LINE__, "the child did not open the section");
     }
     CHECK_OK(mmf_section_close(a));
 
