@@ -98,8 +98,8 @@ static void fill(void *buf, size_t len, uint64_t seq)
 /* 0 if buf is message seq of len bytes, else -1 and a note on stderr. */
 static int check_msg(const void *buf, size_t len, uint64_t seq)
 {
-    static uint8_t *want;
-    static size_t want_cap;
+    static _Thread_local uint8_t *want;
+    static _Thread_local size_t want_cap;
     const uint8_t *p = buf;
 
     if (len >= 8) {
@@ -2189,4 +2189,156 @@ TEST_SLOW(hostile_scribbler)
            (unsigned long long)h.calls, (unsigned long long)h.sent, (unsigned long long)h.ok,
            (unsigned long long)h.corrupt);
     CHECK(h.corrupt > 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sleepers                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* argv: name role ready-fd: attach, then sleep in a wait that never ends
+ * (a consumer on an empty ring, a producer on a full one). */
+HELPER(sleeper)
+{
+    mmf_ring *r;
+    mmf_msg m;
+    void *p;
+
+    CHECK(argc == 3);
+    test_die_with_parent();
+    CHECK_OK(mmf_ring_open(&r, argv[0], atoi(argv[1]), NULL));
+    if (atoi(argv[1]) == MMF_CHAN_PRODUCER)
+        fill_up(r);
+    test_sync_signal(atoi(argv[2]));
+    if (atoi(argv[1]) == MMF_CHAN_PRODUCER)
+        mmf_ring_reserve(r, 1, &p, MMF_INFINITE);
+    else
+        mmf_ring_peek(r, &m, MMF_INFINITE);
+    return 1;
+}
+
+static void await_u32(const uint32_t *w, uint32_t v)
+{
+    uint64_t t0 = test_now_ns();
+    while (__atomic_load_n(w, __ATOMIC_ACQUIRE) != v) {
+        CHECK(elapsed_ms(t0) < 10000);
+        test_sleep_ms(1);
+    }
+}
+
+/*
+ * A process killed while asleep in a wait leaves its side's sleepers
+ * counter raised (the other side would then make a wake-up call with every
+ * message); the next endpoint of that role resets it when it attaches.
+ */
+TEST(killed_sleeper_counter_reset)
+{
+    const char *n = test_name("r");
+    struct mmf__ring_ctl *k;
+    struct test_sync sy;
+    mmf_ring *p, *c;
+    uint8_t *st;
+    char fd[16];
+    pid_t pid;
+    mmf_msg m;
+
+    for (int role = MMF_CHAN_PRODUCER; role <= MMF_CHAN_CONSUMER; role++) {
+        uint32_t *sleepers;
+        int other = role == MMF_CHAN_PRODUCER ? MMF_CHAN_CONSUMER : MMF_CHAN_PRODUCER;
+        mmf_ring *keep, *again;
+
+        CHECK_OK(mmf_ring_create(&keep, n, 4096, other, MMF_CREATE_NEW, NULL));
+        st = map_store(n, STORE_AREA);
+        k = (struct mmf__ring_ctl *)(void *)(st + STORE_CTL + MMF__CHAN_CTL_OWN);
+        sleepers = role == MMF_CHAN_PRODUCER ? &k->prod_sleepers : &k->cons_sleepers;
+        test_sync_init(&sy);
+        snprintf(fd, sizeof fd, "%d", sy.wr);
+        pid = test_spawn("sleeper", n, test_num(role), fd, NULL);
+        close(sy.wr);
+        CHECK(test_sync_wait(&sy, 30000));
+        close(sy.rd);
+        await_u32(sleepers, 1);
+        kill(pid, SIGKILL);
+        CHECK_EQ(test_wait(pid), 128 + SIGKILL);
+        CHECK_EQ(*sleepers, 1);
+        CHECK_OK(mmf_ring_open(&again, n, role, NULL));
+        CHECK_EQ(*sleepers, 0);
+        p = role == MMF_CHAN_PRODUCER ? again : keep;
+        c = role == MMF_CHAN_PRODUCER ? keep : again;
+        /* The ring goes on. */
+        if (role == MMF_CHAN_PRODUCER) {
+            CHECK_OK(mmf_ring_peek(c, &m, 0));   /* what the dead one sent */
+            CHECK_OK(mmf_ring_release(c, 1));
+        }
+        CHECK_OK(mmf_ring_send(p, "hello", 5, 0));
+        do
+            CHECK_OK(mmf_ring_peek(c, &m, 0));
+        while (m.len != 5);
+        CHECK(memcmp(m.data, "hello", 5) == 0);
+        CHECK_OK(munmap(st, STORE_AREA));
+        CHECK_OK(mmf_ring_close(p));
+        CHECK_OK(mmf_ring_close(c));
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Two threads of one process (the ThreadSanitizer build runs these)         */
+/* ------------------------------------------------------------------------ */
+
+struct side {
+    mmf_ring *r;
+    uint64_t count;
+    size_t size;
+    int api;
+};
+
+static int producer_thread(void *arg)
+{
+    struct side *s = arg;
+    int rc = send_stream(s->r, 0, s->count, s->size, s->api, MMF_INFINITE, NULL, NULL);
+    CHECK_OK(mmf_ring_close(s->r));
+    return rc;
+}
+
+static int consumer_thread(void *arg)
+{
+    struct side *s = arg;
+    int rc = recv_stream(s->r, 0, s->count, s->size, s->api, MMF_INFINITE, NULL, NULL);
+    CHECK_OK(mmf_ring_close(s->r));
+    return rc;
+}
+
+static void threads(uint64_t cap, uint64_t count, size_t size, int api, unsigned flags)
+{
+    mmf_chan_opts o = {flags, 0, NULL};
+    struct side ps = {NULL, count, size, api}, cs = {NULL, count, size, api};
+    struct thread tp, tc;
+    const char *n = test_name("r");
+
+    CHECK_OK(mmf_ring_create(&cs.r, n, cap, MMF_CHAN_CONSUMER, MMF_CREATE_NEW, &o));
+    CHECK_OK(mmf_ring_open(&ps.r, n, MMF_CHAN_PRODUCER, &o));
+    thread_start(&tc, consumer_thread, &cs);
+    thread_start(&tp, producer_thread, &ps);
+    CHECK_OK(thread_join(&tp));
+    CHECK_OK(thread_join(&tc));
+    CHECK_EQ(test_store_count(n), 0);
+}
+
+TEST(threads_mixed)
+{
+    threads(64 * KIB, 150000, 0, API_MIX, 0);
+}
+
+TEST(threads_small_ring)
+{
+    threads(4096, 30000, 0, API_MIX, 0);
+}
+
+TEST(threads_busy_poll)
+{
+    threads(16 * KIB, 300000, 64, API_BATCH, MMF_CHAN_BUSY_POLL);
+}
+
+TEST(threads_large_messages)
+{
+    threads(1 * MIB, 2000, 256 * KIB, API_MIX, 0);
 }
