@@ -1236,8 +1236,8 @@ typedef struct mmf_msg {
  *                   consumer first receives everything committed). A try
  *                   (timeout 0) may still say MMF_EAGAIN for up to a
  *                   millisecond after the peer left; a waiting call notices
- *                   at once if the peer left before, within a few
- *                   milliseconds if it leaves during the wait
+ *                   at once if the peer left before, within about 10 ms
+ *                   if it dies during the wait
  *   MMF_ECORRUPT    a position or record header in shared memory is
  *                   invalid (another process wrote it); nothing outside
  *                   the ring was read or written
