@@ -174,6 +174,39 @@ static inline uint64_t room(const mmf_ring *r)
     return r->cap - (r->head - r->peer);
 }
 
+/*
+ * Before waiting again after a wake-up that did not let the call go on.
+ * mmf__chan_wait() returns at once when the word changed, without looking
+ * at the deadline, so it is looked at here: a process that changes the
+ * word all the time cannot keep a call past its timeout. A wake-up that
+ * brought no progress at all (the word changed, the position did not) is
+ * what the other side does when it closes, so the kernel is asked about
+ * the peer now rather than within the millisecond; and after many in a
+ * row (a hostile process) the wait naps instead of spinning.
+ * Returns 0 to wait again, or MMF_EAGAIN / MMF_ETIMEDOUT.
+ */
+static int rewait(mmf_ring *r, uint64_t deadline, int progress, unsigned *idle)
+{
+    uint64_t now;
+
+    if (deadline == 0)
+        return MMF_EAGAIN;
+    now = mmf__os_now_ns();
+    if (now >= deadline)
+        return MMF_ETIMEDOUT;
+    if (progress) {
+        *idle = 0;
+        return 0;
+    }
+    r->c.peer_seen_ns = 0;
+    if (++*idle >= 64) {
+        uint32_t word = 0;
+        uint64_t until = deadline - now > 1000000u ? now + 1000000u : deadline;
+        mmf__os_wait_word(&word, 0, until); /* a private word: a nap */
+    }
+    return 0;
+}
+
 /* Producer: wait until `need` bytes are free at the head. */
 static int wait_room(mmf_ring *r, uint64_t need, long long timeout_ms)
 {
@@ -187,14 +220,17 @@ static int wait_room(mmf_ring *r, uint64_t need, long long timeout_ms)
         return 0;
     if ((rc = mmf__chan_deadline(timeout_ms, &deadline)) < 0)
         return rc;
-    for (;;) {
+    for (unsigned woke = 0, idle = 0;; woke = 1) {
         /* The word first: a release after this read changes it, so the
          * wait below cannot miss it. */
         uint32_t seen = mmf__load_acquire(&k->cons_word);
+        uint64_t before = r->peer;
         if ((rc = load_cons(r)) < 0)
             return rc;
         if (need <= room(r))
             return 0;
+        if (woke && (rc = rewait(r, deadline, r->peer != before, &idle)) < 0)
+            return rc;
         rc = mmf__chan_wait(&r->c, &k->cons_word, seen, &k->prod_sleepers, deadline);
         if (rc == MMF_EPIPE) {
             /* The consumer may have released just before it left. */
@@ -220,12 +256,14 @@ static int wait_data(mmf_ring *r, long long timeout_ms)
         return 0;
     if ((rc = mmf__chan_deadline(timeout_ms, &deadline)) < 0)
         return rc;
-    for (;;) {
+    for (unsigned woke = 0, idle = 0;; woke = 1) {
         uint32_t seen = mmf__load_acquire(&k->prod_word);
         if ((rc = load_prod(r)) < 0)
             return rc;
         if (r->peer != r->head)
             return 0;
+        if (woke && (rc = rewait(r, deadline, 0, &idle)) < 0)
+            return rc;
         rc = mmf__chan_wait(&r->c, &k->prod_word, seen, &k->cons_sleepers, deadline);
         if (rc == MMF_EPIPE) {
             /* Deliver what the producer published before it left. */

@@ -2342,3 +2342,96 @@ TEST(threads_large_messages)
 {
     threads(1 * MIB, 2000, 256 * KIB, API_MIX, 0);
 }
+
+/* argv: name ready-fd: change both futex words as fast as it can. */
+HELPER(word_flipper)
+{
+    uint8_t *st;
+    struct mmf__ring_ctl *k;
+    uint32_t i = 0;
+
+    CHECK(argc == 2);
+    test_die_with_parent();
+    st = map_store(argv[0], STORE_AREA);
+    k = (struct mmf__ring_ctl *)(void *)(st + STORE_CTL + MMF__CHAN_CTL_OWN);
+    test_sync_signal(atoi(argv[1]));
+    for (;;) {
+        __atomic_store_n(&k->prod_word, ++i, __ATOMIC_RELEASE);
+        __atomic_store_n(&k->cons_word, i, __ATOMIC_RELEASE);
+    }
+}
+
+struct cpu_peek {
+    mmf_ring *c;
+    long long cpu_us, wall_us;
+};
+
+static int peek_measured(void *arg)
+{
+    struct cpu_peek *cp = arg;
+    struct timespec a, b;
+    uint64_t t0 = test_now_ns();
+    mmf_msg m;
+    int rc;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+    rc = mmf_ring_peek(cp->c, &m, MMF_INFINITE);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+    cp->cpu_us = (b.tv_sec - a.tv_sec) * 1000000LL + (b.tv_nsec - a.tv_nsec) / 1000;
+    cp->wall_us = (long long)((test_now_ns() - t0) / 1000);
+    return rc;
+}
+
+/*
+ * A process that changes the futex words without stop wakes the waiters
+ * again and again: a timed wait still ends at its timeout, a try at once,
+ * and a blocking wait naps instead of spinning.
+ */
+TEST(hostile_word_flipper)
+{
+    const char *n = test_name("r");
+    struct test_sync sy;
+    struct cpu_peek cp;
+    struct thread t;
+    mmf_ring *p, *c;
+    uint64_t t0;
+    char fd[16];
+    mmf_msg m;
+    void *ptr;
+    pid_t pid;
+
+    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_open(&c, n, MMF_CHAN_CONSUMER, NULL));
+    test_sync_init(&sy);
+    snprintf(fd, sizeof fd, "%d", sy.wr);
+    pid = test_spawn("word_flipper", n, fd, NULL);
+    close(sy.wr);
+    CHECK(test_sync_wait(&sy, 30000));
+    close(sy.rd);
+
+    t0 = test_now_ns();
+    CHECK_RC(mmf_ring_peek(c, &m, 0), MMF_EAGAIN);
+    CHECK(elapsed_ms(t0) < 1000);
+    t0 = test_now_ns();
+    CHECK_RC(mmf_ring_peek(c, &m, 200), MMF_ETIMEDOUT);
+    CHECK(elapsed_ms(t0) >= 200 && elapsed_ms(t0) < 2000);
+    fill_up(p);
+    t0 = test_now_ns();
+    CHECK_RC(mmf_ring_reserve(p, 8, &ptr, 0), MMF_EAGAIN);
+    CHECK_RC(mmf_ring_reserve(p, 8, &ptr, 200), MMF_ETIMEDOUT);
+    CHECK(elapsed_ms(t0) >= 200 && elapsed_ms(t0) < 2000);
+    /* Drain, then wait without a timeout while the words change. */
+    while (mmf_ring_peek(c, &m, 0) == 0)
+        CHECK_OK(mmf_ring_release(c, 1));
+    cp.c = c;
+    thread_start(&t, peek_measured, &cp);
+    test_sleep_ms(500);
+    CHECK_OK(mmf_ring_send(p, "x", 1, 0));
+    CHECK_OK(thread_join(&t));
+    CHECK(cp.wall_us >= 400000);
+    CHECK(cp.cpu_us < cp.wall_us / 2);
+    kill(pid, SIGKILL);
+    CHECK_EQ(test_wait(pid), 128 + SIGKILL);
+    CHECK_OK(mmf_ring_release(c, 1));
+    CHECK_OK(mmf_ring_close(c));
+    CHECK_OK(mmf_ring_close(p));
+}
