@@ -1969,6 +1969,8 @@ struct hostile {
      * that the ring's name never goes away. */
     pthread_mutex_t lock;
     int holding[2];
+    /* What each side is doing, to tell where it stalled if it does. */
+    const char *volatile doing[2];
 };
 
 static void now_holding(struct hostile *h, int me)
@@ -2031,6 +2033,7 @@ static int hostile_producer(void *arg)
 
         if (p == NULL) {
             /* Re-attach: a damaged ring may refuse it. */
+            h->doing[0] = "open";
             rc = mmf_ring_open(&p, h->name, MMF_CHAN_PRODUCER, NULL);
             if (rc != 0 && rc != MMF_ECORRUPT)
                 test_fail(__FILE__, __LINE__, "producer open: %s", mmf_err_name(rc));
@@ -2045,6 +2048,7 @@ static int hostile_producer(void *arg)
         if (i % 3 == 0) {
             for (int j = 0; j < 4; j++)
                 m[j].len = 1 + len / (size_t)(j + 1);
+            h->doing[0] = "reserve_batch";
             rc = TIMED(mmf_ring_reserve_batch(p, m, 4, 10), 10);
             CHECK(rc <= 4);
             for (int j = 0; j < rc; j++) {
@@ -2054,6 +2058,7 @@ static int hostile_producer(void *arg)
             if (rc > 0)
                 rc = TIMED(mmf_ring_commit_batch(p, (size_t)(1 + i % (size_t)rc)), 0);
         } else {
+            h->doing[0] = "reserve";
             rc = TIMED(mmf_ring_reserve(p, len, &ptr, 10), 10);
             if (rc == 0) {
                 check_inside(p, ptr, len);
@@ -2066,10 +2071,12 @@ static int hostile_producer(void *arg)
             __atomic_fetch_add(&h->sent, 1, __ATOMIC_RELAXED);
         if (rc == MMF_ECORRUPT)
             __atomic_fetch_add(&h->corrupt, 1, __ATOMIC_RELAXED);
+        h->doing[0] = "close";
         if (rc == MMF_ECORRUPT && close_if_held(h, 0, p))
             p = NULL;
         else if (rc == MMF_ECORRUPT || rc == MMF_EPIPE || rc == MMF_EAGAIN)
             test_sleep_ms(1); /* nothing to wait on: do not burn the core */
+        h->doing[0] = "loop";
     }
     /* At the end the name may go. */
     pthread_mutex_lock(&h->lock);
@@ -2094,6 +2101,7 @@ static int hostile_consumer(void *arg)
 
         if (c == NULL) {
             /* Re-attach: a damaged ring may refuse it. */
+            h->doing[1] = "open";
             rc = mmf_ring_open(&c, h->name, MMF_CHAN_CONSUMER, NULL);
             if (rc != 0 && rc != MMF_ECORRUPT)
                 test_fail(__FILE__, __LINE__, "consumer open: %s", mmf_err_name(rc));
@@ -2107,10 +2115,12 @@ static int hostile_consumer(void *arg)
         }
         i++;
         if (i % 3 == 0) {
+            h->doing[1] = "recv";
             rc = TIMED(mmf_ring_recv(c, buf, sizeof buf, &got, 10), 10);
             if (rc == 0)
                 CHECK(got >= 1 && got <= sizeof buf);
         } else {
+            h->doing[1] = "peek_batch";
             rc = TIMED(mmf_ring_peek_batch(c, m, 1 + i % 8, 10), 10);
             CHECK(rc <= (int)(1 + i % 8));
             for (int j = 0; j < rc; j++) {
@@ -2119,6 +2129,7 @@ static int hostile_consumer(void *arg)
                 for (size_t b = 0; b < m[j].len; b++)
                     sum += d[b];
             }
+            h->doing[1] = "release";
             if (rc > 0 && mmf_ring_release(c, (size_t)rc) < 0 && close_if_held(h, 1, c))
                 c = NULL;
         }
@@ -2126,10 +2137,12 @@ static int hostile_consumer(void *arg)
             __atomic_fetch_add(&h->ok, 1, __ATOMIC_RELAXED);
         if (rc == MMF_ECORRUPT)
             __atomic_fetch_add(&h->corrupt, 1, __ATOMIC_RELAXED);
+        h->doing[1] = "close";
         if (c != NULL && (i % 64 == 0 || rc == MMF_ECORRUPT) && close_if_held(h, 1, c))
             c = NULL;
         else if (rc == MMF_ECORRUPT || rc == MMF_EPIPE)
             test_sleep_ms(1);
+        h->doing[1] = "loop";
     }
     pthread_mutex_lock(&h->lock);
     if (c != NULL)
@@ -2146,7 +2159,7 @@ static int hostile_consumer(void *arg)
  * timeout with a valid message, MMF_ECORRUPT or a wait status; nothing
  * crashes, hangs, or hands out memory outside the ring.
  */
-TEST_SLOW(hostile_scribbler)
+TEST(hostile_scribbler)
 {
     struct hostile h = {.lock = PTHREAD_MUTEX_INITIALIZER};
     struct thread tp, tc;
@@ -2181,8 +2194,17 @@ TEST_SLOW(hostile_scribbler)
     close(sy.rd);
     test_sleep_ms(4000);
     h.stop = 1;
-    CHECK_EQ(thread_join(&tp), 0);
-    CHECK_EQ(thread_join(&tc), 0);
+    {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 20;
+        if (pthread_timedjoin_np(tp.t, NULL, &until) != 0 ||
+            pthread_timedjoin_np(tc.t, NULL, &until) != 0)
+            test_fail(__FILE__, __LINE__, "stalled: producer in %s, consumer in %s",
+                      h.doing[0], h.doing[1]);
+    }
+    CHECK_EQ(tp.rc, 0);
+    CHECK_EQ(tc.rc, 0);
     kill(pid, SIGKILL);
     CHECK_EQ(test_wait(pid), 128 + SIGKILL);
     printf("producer: %llu calls, %llu ok; consumer: %llu ok; %llu MMF_ECORRUPT\n",
