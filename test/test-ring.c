@@ -1963,14 +1963,14 @@ HELPER(scribbler)
 
 struct hostile {
     const char *name;
-    volatile int stop;
+    int stop;         /* atomic */
     uint64_t calls, sent, ok, corrupt;
     /* Each side closes its endpoint only while the other holds one, so
      * that the ring's name never goes away. */
     pthread_mutex_t lock;
     int holding[2];
     /* What each side is doing, to tell where it stalled if it does. */
-    const char *volatile doing[2];
+    const char *doing[2];  /* atomic */
 };
 
 static void now_holding(struct hostile *h, int me)
@@ -2025,7 +2025,7 @@ static int hostile_producer(void *arg)
     mmf_ring *p = NULL;
     uint64_t i = 0;
 
-    while (!h->stop) {
+    while (!__atomic_load_n(&h->stop, __ATOMIC_ACQUIRE)) {
         size_t len = 1 + (size_t)(mix64(i++) % 700);
         void *ptr;
         mmf_msg m[4];
@@ -2033,7 +2033,7 @@ static int hostile_producer(void *arg)
 
         if (p == NULL) {
             /* Re-attach: a damaged ring may refuse it. */
-            h->doing[0] = "open";
+            __atomic_store_n(&h->doing[0], "open", __ATOMIC_RELAXED);
             rc = mmf_ring_open(&p, h->name, MMF_CHAN_PRODUCER, NULL);
             if (rc != 0 && rc != MMF_ECORRUPT)
                 test_fail(__FILE__, __LINE__, "producer open: %s", mmf_err_name(rc));
@@ -2048,7 +2048,7 @@ static int hostile_producer(void *arg)
         if (i % 3 == 0) {
             for (int j = 0; j < 4; j++)
                 m[j].len = 1 + len / (size_t)(j + 1);
-            h->doing[0] = "reserve_batch";
+            __atomic_store_n(&h->doing[0], "reserve_batch", __ATOMIC_RELAXED);
             rc = TIMED(mmf_ring_reserve_batch(p, m, 4, 10), 10);
             CHECK(rc <= 4);
             for (int j = 0; j < rc; j++) {
@@ -2058,7 +2058,7 @@ static int hostile_producer(void *arg)
             if (rc > 0)
                 rc = TIMED(mmf_ring_commit_batch(p, (size_t)(1 + i % (size_t)rc)), 0);
         } else {
-            h->doing[0] = "reserve";
+            __atomic_store_n(&h->doing[0], "reserve", __ATOMIC_RELAXED);
             rc = TIMED(mmf_ring_reserve(p, len, &ptr, 10), 10);
             if (rc == 0) {
                 check_inside(p, ptr, len);
@@ -2071,12 +2071,12 @@ static int hostile_producer(void *arg)
             __atomic_fetch_add(&h->sent, 1, __ATOMIC_RELAXED);
         if (rc == MMF_ECORRUPT)
             __atomic_fetch_add(&h->corrupt, 1, __ATOMIC_RELAXED);
-        h->doing[0] = "close";
+        __atomic_store_n(&h->doing[0], "close", __ATOMIC_RELAXED);
         if (rc == MMF_ECORRUPT && close_if_held(h, 0, p))
             p = NULL;
         else if (rc == MMF_ECORRUPT || rc == MMF_EPIPE || rc == MMF_EAGAIN)
             test_sleep_ms(1); /* nothing to wait on: do not burn the core */
-        h->doing[0] = "loop";
+        __atomic_store_n(&h->doing[0], "loop", __ATOMIC_RELAXED);
     }
     /* At the end the name may go. */
     pthread_mutex_lock(&h->lock);
@@ -2094,14 +2094,14 @@ static int hostile_consumer(void *arg)
     uint64_t i = 0, sum = 0;
     char buf[4096];
 
-    while (!h->stop) {
+    while (!__atomic_load_n(&h->stop, __ATOMIC_ACQUIRE)) {
         mmf_msg m[8];
         size_t got;
         int rc;
 
         if (c == NULL) {
             /* Re-attach: a damaged ring may refuse it. */
-            h->doing[1] = "open";
+            __atomic_store_n(&h->doing[1], "open", __ATOMIC_RELAXED);
             rc = mmf_ring_open(&c, h->name, MMF_CHAN_CONSUMER, NULL);
             if (rc != 0 && rc != MMF_ECORRUPT)
                 test_fail(__FILE__, __LINE__, "consumer open: %s", mmf_err_name(rc));
@@ -2115,12 +2115,12 @@ static int hostile_consumer(void *arg)
         }
         i++;
         if (i % 3 == 0) {
-            h->doing[1] = "recv";
+            __atomic_store_n(&h->doing[1], "recv", __ATOMIC_RELAXED);
             rc = TIMED(mmf_ring_recv(c, buf, sizeof buf, &got, 10), 10);
             if (rc == 0)
                 CHECK(got >= 1 && got <= sizeof buf);
         } else {
-            h->doing[1] = "peek_batch";
+            __atomic_store_n(&h->doing[1], "peek_batch", __ATOMIC_RELAXED);
             rc = TIMED(mmf_ring_peek_batch(c, m, 1 + i % 8, 10), 10);
             CHECK(rc <= (int)(1 + i % 8));
             for (int j = 0; j < rc; j++) {
@@ -2129,7 +2129,7 @@ static int hostile_consumer(void *arg)
                 for (size_t b = 0; b < m[j].len; b++)
                     sum += d[b];
             }
-            h->doing[1] = "release";
+            __atomic_store_n(&h->doing[1], "release", __ATOMIC_RELAXED);
             if (rc > 0 && mmf_ring_release(c, (size_t)rc) < 0 && close_if_held(h, 1, c))
                 c = NULL;
         }
@@ -2137,12 +2137,12 @@ static int hostile_consumer(void *arg)
             __atomic_fetch_add(&h->ok, 1, __ATOMIC_RELAXED);
         if (rc == MMF_ECORRUPT)
             __atomic_fetch_add(&h->corrupt, 1, __ATOMIC_RELAXED);
-        h->doing[1] = "close";
+        __atomic_store_n(&h->doing[1], "close", __ATOMIC_RELAXED);
         if (c != NULL && (i % 64 == 0 || rc == MMF_ECORRUPT) && close_if_held(h, 1, c))
             c = NULL;
         else if (rc == MMF_ECORRUPT || rc == MMF_EPIPE)
             test_sleep_ms(1);
-        h->doing[1] = "loop";
+        __atomic_store_n(&h->doing[1], "loop", __ATOMIC_RELAXED);
     }
     pthread_mutex_lock(&h->lock);
     if (c != NULL)
@@ -2193,7 +2193,7 @@ TEST(hostile_scribbler)
     CHECK(test_sync_wait(&sy, 30000));
     close(sy.rd);
     test_sleep_ms(4000);
-    h.stop = 1;
+    __atomic_store_n(&h.stop, 1, __ATOMIC_RELEASE);
     {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
@@ -2201,7 +2201,8 @@ TEST(hostile_scribbler)
         if (pthread_timedjoin_np(tp.t, NULL, &until) != 0 ||
             pthread_timedjoin_np(tc.t, NULL, &until) != 0)
             test_fail(__FILE__, __LINE__, "stalled: producer in %s, consumer in %s",
-                      h.doing[0], h.doing[1]);
+                      __atomic_load_n(&h.doing[0], __ATOMIC_RELAXED),
+                      __atomic_load_n(&h.doing[1], __ATOMIC_RELAXED));
     }
     CHECK_EQ(tp.rc, 0);
     CHECK_EQ(tc.rc, 0);
