@@ -1280,44 +1280,110 @@ typedef struct mmf_msg {
 
 /* ---- SPSC ring ---------------------------------------------------------- */
 
+/*
+ * A ring carries variable-length messages, in order, from one producer to
+ * one consumer. Each message is a record of a 16-byte header and the
+ * payload, padded to a multiple of 8 bytes, in a data area of `capacity`
+ * bytes. The area is mapped twice back to back, so a message is always one
+ * contiguous block of memory, also where it runs past the end of the area;
+ * message pointers are 8-byte aligned.
+ *
+ * Zero-copy: the producer reserves space, writes the message in place and
+ * commits it; the consumer peeks at it in place and releases it. Copying
+ * send and recv are built on those. Batches publish several messages, or
+ * give back several, with one update of the shared position.
+ *
+ * Endpoints: one producer and one consumer at a time (a second one of a
+ * role fails with MMF_EBUSY while the first one's process lives). A
+ * producer endpoint and a consumer endpoint may be used by two threads of
+ * one process, or by two processes; each endpoint by one thread at a time.
+ *
+ * Every call that waits takes a timeout (0, milliseconds or MMF_INFINITE;
+ * see WAITING above) and returns, besides its own errors:
+ *   MMF_EAGAIN      timeout 0 and the call would wait
+ *   MMF_ETIMEDOUT   the timeout passed
+ *   MMF_EPIPE       the peer is gone and the call would wait for it (the
+ *                   consumer first receives everything committed). A try
+ *                   (timeout 0) may still say MMF_EAGAIN for up to a
+ *                   millisecond after the peer left; a waiting call notices
+ *                   at once if the peer left before, within about 10 ms
+ *                   if it dies during the wait
+ *   MMF_ECORRUPT    a position or record header in shared memory is
+ *                   invalid (another process wrote it); nothing outside
+ *                   the ring was read or written
+ *   MMF_EINVAL      bad timeout, or a call of the other role
+ * Passing an invalid or closed ring handle, or NULL where a pointer is
+ * required, is a bug: the call aborts.
+ */
 typedef struct mmf_ring mmf_ring;
 
 /*
  * Create (or with MMF_OPEN_OR_CREATE, open) the ring `name` with a data
- * area of `capacity` bytes, a power of two from 4096 to 2^40, and attach to
- * it as `role`. With opts->path the ring lives in that file (created if
- * absent): a file already holding a ring is validated and its messages
- * kept, so a restarted process continues where the dead ones stopped. On
- * success *out is a new endpoint the caller closes with mmf_ring_close().
- * Returns 0 (created) or MMF_EXISTED (an existing ring, whose capacity
- * wins), or a create error (above).
+ * area of `capacity` bytes and attach to it as `role`.
+ *
+ * `capacity` is a power of two from 4096 to 2^40 (rounded up to the page
+ * size where a page is larger); the largest message is capacity - 16
+ * (mmf_ring_max_message()). The memory is committed at creation, so a
+ * full store fails here (MMF_ENOSPC) and never later. With
+ * MMF_OPEN_OR_CREATE and an existing ring, its capacity wins. `name` is
+ * required: an unnamed ring could never get its other endpoint. opts may
+ * be NULL; opts->flags takes MMF_CHAN_BUSY_POLL and MMF_CHAN_GLOBAL.
+ *
+ * With opts->path the ring lives in that file (created if absent, with
+ * opts->mode): a file already holding a ring is validated and its
+ * messages are kept, so a restarted process continues where the dead ones
+ * stopped. When the ring's name is made again from the file (every
+ * endpoint had closed or died, or after a reboot), the first endpoint to
+ * attach checks every message the file holds and drops a message that did
+ * not reach the file whole, and everything after it, before any endpoint
+ * makes a call; see mmf_ring_flush().
+ *
+ * On success *out is a new endpoint that the caller owns and closes with
+ * mmf_ring_close(). Returns 0 (created) or MMF_EXISTED, or a create error
+ * (see "The errors every channel create or open call can return"), in
+ * particular:
+ *   MMF_EINVAL      capacity not a power of two in range, name NULL or "",
+ *                   bad role, disposition, flags or mode, opts->path ""
+ *   MMF_EBUSY       a live process holds the role
+ *   MMF_ETYPE       the name, or the file, holds another kind of object
+ *   MMF_ECORRUPT    the ring's shared state or the file is damaged
+ *   MMF_ENODEV      opts->path is not a regular file
+ *   MMF_EACCES      the file or the object may not be opened read-write
+ *   MMF_ENOSPC      no room in the store or on the file's device
  */
 MMF_API int mmf_ring_create(mmf_ring **out, const char *name,
                             uint64_t capacity, int role, int disposition,
                             const mmf_chan_opts *opts);
 
-/* Attach to the existing ring `name` as `role`. opts->path is ignored. */
+/*
+ * Attach to the existing ring `name` as `role` (a persistent ring too:
+ * opts->path and opts->mode are ignored). Returns 0, or MMF_ENOENT (no
+ * such name) and the errors of mmf_ring_create().
+ */
 MMF_API int mmf_ring_open(mmf_ring **out, const char *name, int role,
                           const mmf_chan_opts *opts);
 
 /*
- * Detach and free the endpoint. Messages reserved and not committed are
- * dropped; messages peeked and not released stay in the ring. The last
- * endpoint in the system removes the name (a persistent ring's file stays).
- * Returns 0.
+ * Detach and free the endpoint. A reservation not committed is dropped;
+ * messages peeked and not released stay in the ring and come again to the
+ * next consumer. A peer asleep in a wait is woken and finds this side gone
+ * (MMF_EPIPE, once the ring is drained or full). The last endpoint in the
+ * system removes the name (a persistent ring's file stays). Returns 0.
  */
 MMF_API int mmf_ring_close(mmf_ring *r);
 
-/* The largest message the ring `r` can carry. */
+/* The largest message the ring `r` can carry: its capacity - 16. */
 MMF_API size_t mmf_ring_max_message(const mmf_ring *r);
 
 /*
  * Producer: reserve `len` contiguous writable bytes for the next message,
- * waiting for room up to the timeout. *ptr points into the ring until
- * mmf_ring_commit(). Reserving again before committing fails.
+ * waiting for room up to the timeout. *ptr (8-byte aligned) points into
+ * the ring; the caller writes the message there and publishes it with
+ * mmf_ring_commit(). Nothing is visible to the consumer before the commit.
  * Returns 0, or:
  *   MMF_EINVAL      len 0 or above mmf_ring_max_message(), a reservation
  *                   is pending, or the endpoint is a consumer
+ *   MMF_EPIPE       there is no room and the consumer is gone
  * and the wait errors (above).
  */
 MMF_API int mmf_ring_reserve(mmf_ring *r, size_t len, void **ptr,
@@ -1325,60 +1391,103 @@ MMF_API int mmf_ring_reserve(mmf_ring *r, size_t len, void **ptr,
 
 /*
  * Producer: publish the reserved message with its final length `len` (at
- * most what was reserved). Returns 0, or MMF_EINVAL (nothing reserved, or
- * len 0 or larger than the reservation).
+ * most what was reserved; the rest of the room is given back). Also
+ * commits a one-message batch. Never waits. Returns 0, or MMF_EINVAL
+ * (nothing reserved, several reserved, len 0 or larger than the
+ * reservation, or the endpoint is a consumer).
  */
 MMF_API int mmf_ring_commit(mmf_ring *r, size_t len);
 
 /*
- * Producer: reserve several messages at once. msgs[i].len gives each
- * length; on success msgs[0..k).data point at their space, and k >= 1 is
- * returned (as many as fit, up to n, once room for the first appeared).
- * Publish them with one mmf_ring_commit_batch(r, k).
+ * Producer: reserve several messages at once. msgs[i].len (1 to
+ * mmf_ring_max_message()) gives each length; the call waits up to the
+ * timeout for room for the first, then reserves as many of msgs[0..n) as
+ * fit, in order. On success msgs[0..k).data point at their space (each
+ * 8-byte aligned) and k >= 1 is returned. Publish them with one
+ * mmf_ring_commit_batch(r, k). Returns k, or MMF_EINVAL (n 0, a length out
+ * of range, a reservation pending, or a consumer endpoint; nothing is
+ * reserved), MMF_EPIPE (no room for the first, and the consumer is gone)
+ * or the wait errors.
  */
 MMF_API int mmf_ring_reserve_batch(mmf_ring *r, mmf_msg *msgs, size_t n,
                                    long long timeout_ms);
+
+/*
+ * Producer: publish the first k reserved messages at once, with the
+ * lengths they were reserved with, and drop the rest of the reservation
+ * (k 0 drops it all and publishes nothing). Also commits a single
+ * mmf_ring_reserve() (k 1). Never waits. Returns 0, or MMF_EINVAL (nothing
+ * reserved, or k larger than the number reserved), or MMF_ECORRUPT (another
+ * process changed a reserved message's header; nothing was published and
+ * the reservation is dropped).
+ */
 MMF_API int mmf_ring_commit_batch(mmf_ring *r, size_t k);
 
-/* Producer: copy `len` bytes from `data` into one message. */
+/*
+ * Producer: copy `len` bytes from `data` into one message: reserve, copy,
+ * commit. Returns 0, or the errors of mmf_ring_reserve().
+ */
 MMF_API int mmf_ring_send(mmf_ring *r, const void *data, size_t len,
                           long long timeout_ms);
 
 /*
- * Consumer: the next message not yet peeked, in place, waiting for one up
- * to the timeout. The memory stays valid and unchanged until it is
- * released. Returns 0, or the wait errors (above).
+ * Consumer: the oldest message not yet peeked, in place, waiting for one
+ * up to the timeout. msg->data (8-byte aligned) and msg->len describe it;
+ * the memory belongs to the ring and stays valid and unchanged until the
+ * message is released (or the endpoint closed). Several messages may be
+ * peeked before releasing any. Returns 0, or:
+ *   MMF_EPIPE       the producer is gone and every message it committed
+ *                   was peeked
+ *   MMF_ECORRUPT    the next message's header is invalid
+ *   MMF_EINVAL      the endpoint is a producer
+ * and the wait errors (above).
  */
 MMF_API int mmf_ring_peek(mmf_ring *r, mmf_msg *msg, long long timeout_ms);
 
-/* Consumer: peek up to `max` messages at once; returns how many (>= 1). */
+/*
+ * Consumer: peek at up to `max` messages at once (max >= 1), waiting up to
+ * the timeout for the first; returns how many (>= 1) were stored in
+ * msgs[]. If a damaged record follows good ones, the good ones are
+ * returned and the next call reports MMF_ECORRUPT. Errors as for
+ * mmf_ring_peek(), and MMF_EINVAL for max 0.
+ */
 MMF_API int mmf_ring_peek_batch(mmf_ring *r, mmf_msg *msgs, size_t max,
                                 long long timeout_ms);
 
 /*
- * Consumer: give back the `n` oldest peeked messages, making their room
- * available to the producer. Returns 0, or MMF_EINVAL (n larger than the
- * number peeked).
+ * Consumer: give back the `n` oldest peeked messages (n 0 does nothing),
+ * making their room available to the producer with one update; their
+ * memory must not be used after. Never waits. Returns 0, or MMF_EINVAL (n
+ * larger than the number peeked, or a producer endpoint), or MMF_ECORRUPT
+ * (another process changed a peeked message's header; nothing released).
  */
 MMF_API int mmf_ring_release(mmf_ring *r, size_t n);
 
 /*
  * Consumer: copy the next message into buf (cap bytes), store its length
- * in *len and release it. Returns 0, MMF_EOVERFLOW (the message is larger
- * than cap: *len is its length and it stays in the ring), or the wait
- * errors (above).
+ * in *len and release it. No message may be peeked and not released.
+ * Returns 0, or MMF_EOVERFLOW (the message is larger than cap: *len is its
+ * length and it stays in the ring, not peeked), MMF_EINVAL (messages are
+ * peeked and not released, or a producer endpoint), or the errors of
+ * mmf_ring_peek().
  */
 MMF_API int mmf_ring_recv(mmf_ring *r, void *buf, size_t cap, size_t *len,
                           long long timeout_ms);
 
 /*
  * Make the ring's state durable. For a persistent ring (opts->path), the
- * producer's flush puts every committed message on stable storage and the
- * consumer's flush records what it released, so that after a crash of
- * every process, or of the machine, a restart finds every message
- * committed before the producer's last flush, exactly once, unless
- * released before the consumer's last flush. For an in-memory ring it
- * does nothing. Returns 0 or MMF_EIO.
+ * producer's flush writes every message committed since its last flush to
+ * stable storage, then its position; the consumer's flush writes what it
+ * released. After a crash of every process, or of the machine, a restart
+ * finds every message committed before the producer's last flush, exactly
+ * once, unless released before the consumer's last flush (one released
+ * after it may come again; one committed after the producer's last flush
+ * may or may not be there). A message that did not reach the file whole is
+ * never delivered. When processes are killed and the machine stays up,
+ * nothing is lost even without a flush: every message committed and not
+ * released is there exactly once. For an in-memory ring, flush does
+ * nothing. Takes as long as the disk needs; call it from the endpoint's
+ * own thread. Returns 0 or MMF_EIO.
  */
 MMF_API int mmf_ring_flush(mmf_ring *r);
 

@@ -30,12 +30,21 @@
  * stores that follow; the reader's acquire fence keeps its data loads
  * before the sequence re-load that follows. */
 #if defined(__SANITIZE_THREAD__)
-/* GCC refuses fences under ThreadSanitizer, which does not model them
- * (-Wtsan). There a sequentially consistent read-modify-write of a
- * private word stands in: a full barrier on x86, and one TSan follows. */
-#include <stdint.h>
-static uint32_t mmf__fence_word __attribute__((unused));
-#define mmf__fence() ((void)__atomic_fetch_add(&mmf__fence_word, 0, __ATOMIC_SEQ_CST))
+#define MMF__TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define MMF__TSAN 1
+#endif
+#endif
+#ifdef MMF__TSAN
+/* ThreadSanitizer does not model fences (GCC refuses them under
+ * -Werror=tsan). A sequentially consistent read-modify-write is a full
+ * barrier on every CPU too, and one that it understands. */
+static inline void mmf__fence(void)
+{
+    static int word;
+    (void)__atomic_fetch_add(&word, 0, __ATOMIC_SEQ_CST);
+}
 #define mmf__fence_release() mmf__fence()
 #define mmf__fence_acquire() mmf__fence()
 #else

@@ -53,7 +53,7 @@ int mmf__chan_peer_gone(struct mmf__chan *c)
     now = mmf__os_now_ns();
     if (now - c->peer_seen_ns < PEER_CHECK_NS)
         return 0;
-    if (mmf__load_acquire(&c->ctl->attached[peer - 1]) == 0) {
+    if (mmf__load_acquire(&c->live->attached[peer - 1]) == 0) {
         c->peer_seen_ns = now; /* none yet: not gone */
         return 0;
     }
@@ -311,12 +311,21 @@ int mmf__chan_attach(struct mmf__chan *c, const struct mmf__chan_kind_info *info
         goto fail;
     if ((rc = ctl_check(c)) < 0)
         goto fail;
+    /* The live state, in the header page (mapped for as long as obj). */
+    {
+        struct mmf__hdr *live = mmf__os_obj_shared_hdr(c->obj);
+        if (live == NULL) {
+            rc = MMF_ENOMEM;
+            goto fail;
+        }
+        c->live = (struct mmf__chan_live *)(void *)(live->state + MMF__CHAN_LIVE_OFF);
+    }
 
     role_range(c, role, &first, &count);
     if (count > 0 &&
         (rc = mmf__os_claim(c->obj, first, count, &c->slot, &c->claim)) < 0)
         goto fail;
-    mmf__fetch_add(&c->ctl->attached[role - 1], 1);
+    mmf__fetch_add(&c->live->attached[role - 1], 1);
     return how;
 
 fail:
@@ -338,6 +347,7 @@ void mmf__chan_detach(struct mmf__chan *c)
     c->claim = -1;
     c->area = NULL;
     c->ctl = NULL;
+    c->live = NULL;
     c->obj = NULL;
 }
 

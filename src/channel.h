@@ -6,7 +6,9 @@
  * LAYOUT OF A CHANNEL OBJECT
  *
  *   header page (object.h)  state[] holds struct mmf__chan_desc: the kind
- *                           and geometry, fixed at creation
+ *                           and geometry, fixed at creation; then at
+ *                           MMF__CHAN_LIVE_OFF struct mmf__chan_live,
+ *                           what lasts exactly as long as the named object
  *   data offset 0           the control block, ctl_size bytes:
  *                           struct mmf__chan_ctl, then from offset
  *                           MMF__CHAN_CTL_OWN the kind's own positions and
@@ -27,9 +29,13 @@
  *
  * Producers claim a slot in [MMF__CHAN_PROD_FIRST, +prod_max), consumers
  * in [MMF__CHAN_CONS_FIRST, +cons_max) (os.h, "endpoint claims"): the
- * kernel drops a claim when its process dies. ctl->attached[] counts the
- * endpoints of each role that ever attached, so that "gone" (attached once,
- * none now) can be told from "not there yet".
+ * kernel drops a claim when its process dies. live->attached[] counts the
+ * endpoints of each role that ever attached to this named object, so that
+ * "gone" (attached once, none now) can be told from "not there yet". It
+ * lives in the header page, not in the control block: a persistent ring
+ * keeps its control block in its file across restarts, and the endpoints
+ * of an earlier run must not make a restarted one think its peer is gone
+ * before the peer had a chance to come back.
  */
 #ifndef MMF_CHANNEL_H
 #define MMF_CHANNEL_H
@@ -71,14 +77,26 @@ struct mmf__chan_desc {
 struct mmf__chan_ctl {
     uint64_t magic;               /* 0 until the first attach */
     struct mmf__chan_desc desc;   /* copy of the geometry */
-    uint32_t attached[2];         /* producers, consumers ever attached */
+    uint32_t unused[2];           /* zero (version 1 counted endpoints
+                                     here; see struct mmf__chan_live) */
     uint8_t reserved[MMF__CHAN_CTL_OWN - 48];
 };
 
+/* In the header page's state[], after the geometry: shared state that
+ * lasts exactly as long as the named object (a new object, also one made
+ * again for the file of a persistent ring, starts with zeros). */
+#define MMF__CHAN_LIVE_OFF 64u
+struct mmf__chan_live {
+    uint32_t attached[2];   /* producers, consumers ever attached */
+    uint32_t kind_word[6];  /* the kind's own (ring: recovery done) */
+};
+
 _Static_assert(sizeof(struct mmf__chan_desc) == 32, "desc layout");
-_Static_assert(offsetof(struct mmf__chan_ctl, attached) == 40, "ctl layout");
+_Static_assert(offsetof(struct mmf__chan_ctl, unused) == 40, "ctl layout");
 _Static_assert(sizeof(struct mmf__chan_ctl) == MMF__CHAN_CTL_OWN, "ctl size");
-_Static_assert(sizeof(struct mmf__chan_desc) <= MMF__STATE_BYTES, "desc fits");
+_Static_assert(sizeof(struct mmf__chan_desc) <= MMF__CHAN_LIVE_OFF, "desc fits");
+_Static_assert(MMF__CHAN_LIVE_OFF + sizeof(struct mmf__chan_live) <= MMF__STATE_BYTES,
+               "live state fits");
 
 /* What a kind tells the common code. */
 struct mmf__chan_kind_info {
@@ -96,6 +114,7 @@ struct mmf__chan {
     const struct mmf__chan_kind_info *info;
     struct mmf__chan_desc desc;  /* validated private copy */
     struct mmf__chan_ctl *ctl;   /* control block, ctl_size bytes */
+    struct mmf__chan_live *live; /* in the live header page */
     uint8_t *area;               /* the area (twice over for rings) */
     intptr_t ctl_cookie, area_cookie;
     intptr_t claim;              /* -1 without a claim */
