@@ -297,7 +297,7 @@ int mmf__chan_attach(struct mmf__chan *c, const struct mmf__chan_kind_info *info
         goto fail;
     }
 
-    rc = mmf__os_map(c->obj, 0, (size_t)c->desc.ctl_size, MMF_MAP_WRITE, 0, NULL,
+    rc = mmf__os_map(c->obj, 0, (size_t)c->desc.ctl_size, MMF_MAP_WRITE, 0, NULL, 0,
                      (void **)&c->ctl, &c->ctl_cookie);
     if (rc < 0)
         goto fail;
@@ -306,7 +306,7 @@ int mmf__chan_attach(struct mmf__chan *c, const struct mmf__chan_kind_info *info
                                (void **)&c->area, &c->area_cookie);
     else
         rc = mmf__os_map(c->obj, c->desc.ctl_size, (size_t)c->desc.area_size,
-                         MMF_MAP_WRITE, 0, NULL, (void **)&c->area, &c->area_cookie);
+                         MMF_MAP_WRITE, 0, NULL, 0, (void **)&c->area, &c->area_cookie);
     if (rc < 0)
         goto fail;
     if ((rc = ctl_check(c)) < 0)
