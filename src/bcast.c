@@ -117,8 +117,22 @@ static int bcast_valid(const struct mmf__chan_desc *d)
 }
 
 /* One producer; readers are not claimed (cons_max 0). */
-static const struct mmf__chan_kind_info bcast_info = {
-    MMF__CHAN_BCAST, 1, 0, 0, bcast_valid};
+/* Inspection (channel.h). */
+static int bcast_describe(const struct mmf__chan_desc *d, const void *own,
+                          mmf_chan_info *info)
+{
+    const struct bctl *c = own;
+
+    info->capacity = d->slots;
+    info->max_message = d->slot_size;
+    info->produced = c->head;
+    info->fill = c->head < d->slots ? c->head : d->slots;
+    info->consumed = c->head - info->fill; /* the oldest message held */
+    return 0;
+}
+
+const struct mmf__chan_kind_info mmf__bcast_kind = {
+    MMF__CHAN_BCAST, 1, 0, 0, bcast_valid, bcast_describe};
 
 static struct bslot *slot_at(const struct mmf_bcast *b, uint64_t pos)
 {
@@ -196,7 +210,7 @@ static int attach(mmf_bcast **out, const char *name, const struct mmf__chan_desc
     b = calloc(1, sizeof *b);
     if (b == NULL)
         return MMF_ENOMEM;
-    rc = mmf__chan_attach(&b->ch, &bcast_info, name, want, role, disposition, opts);
+    rc = mmf__chan_attach(&b->ch, &mmf__bcast_kind, name, want, role, disposition, opts);
     if (rc < 0) {
         free(b);
         return rc;

@@ -370,3 +370,70 @@ int mmf__chan_flush(struct mmf__chan *c, const void *addr, size_t len)
     hi = (uintptr_t)p + len;
     return mmf__os_flush((void *)lo, (size_t)(hi - lo), cookie, 1) < 0 ? MMF_EIO : 0;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Inspection                                                                */
+/* ------------------------------------------------------------------------ */
+
+static const struct mmf__chan_kind_info *kind_of(uint32_t kind)
+{
+    switch (kind) {
+    case MMF__CHAN_RING: return &mmf__ring_kind;
+    case MMF__CHAN_QUEUE: return &mmf__queue_kind;
+    case MMF__CHAN_BCAST: return &mmf__bcast_kind;
+    default: return NULL;
+    }
+}
+
+const char *mmf_chan_kind_name(int kind)
+{
+    switch (kind) {
+    case MMF_CHAN_RING: return "ring";
+    case MMF_CHAN_QUEUE: return "queue";
+    case MMF_CHAN_BCAST: return "broadcast";
+    default: return "unknown";
+    }
+}
+
+/* Live claims in [first, first + count) of the bitmap. */
+static uint64_t count_claims(const uint8_t *claims, uint32_t first, uint32_t count)
+{
+    uint64_t n = 0;
+    for (uint32_t i = first; i < first + count && i < MMF__CLAIM_SLOTS; i++)
+        n += (claims[i / 8] >> (i % 8)) & 1u;
+    return n;
+}
+
+int mmf__chan_describe(const struct mmf__hdr *h, const void *ctl, size_t ctl_len,
+                       const uint8_t *claims, mmf_chan_info *info)
+{
+    const struct mmf__chan_kind_info *k;
+    const struct mmf__chan_live *live;
+    const struct mmf__chan_ctl *cc = ctl;
+    struct mmf__chan_desc d;
+
+    memcpy(&d, h->state, sizeof d);
+    k = kind_of(d.kind);
+    if (k == NULL || desc_valid(k, &d) < 0 || ctl_len < MMF__CHAN_CTL_SIZE)
+        return MMF_ECORRUPT;
+    live = (const struct mmf__chan_live *)(const void *)(h->state + MMF__CHAN_LIVE_OFF);
+    _Static_assert((int)MMF_CHAN_RING == MMF__CHAN_RING &&
+                   (int)MMF_CHAN_QUEUE == MMF__CHAN_QUEUE &&
+                   (int)MMF_CHAN_BCAST == MMF__CHAN_BCAST, "kind numbers agree");
+    info->kind = (int)d.kind;
+    info->persistent = (h->flags & MMF__HF_FILE) != 0;
+    info->producers = count_claims(claims, MMF__CHAN_PROD_FIRST, k->prod_max);
+    info->consumers = k->cons_max ? count_claims(claims, MMF__CHAN_CONS_FIRST, k->cons_max)
+                                  : MMF_UNKNOWN;
+    info->producers_ever = live->attached[0];
+    info->consumers_ever = live->attached[1];
+    /* A control block not marked yet is a channel nobody attached to: all
+     * zero, an empty channel. */
+    if ((cc->magic != 0 && cc->magic != MMF__CHAN_MAGIC) ||
+        (cc->magic != 0 && memcmp(&cc->desc, &d, sizeof d) != 0) ||
+        k->describe(&d, (const uint8_t *)ctl + MMF__CHAN_CTL_OWN, info) < 0) {
+        info->corrupt = 1;
+        info->produced = info->consumed = info->fill = MMF_UNKNOWN;
+    }
+    return 0;
+}

@@ -106,7 +106,29 @@ struct mmf__chan_kind_info {
     int twice;           /* map the area twice, back to back (rings) */
     /* Check a kind's geometry; 0 or MMF_ECORRUPT. */
     int (*valid)(const struct mmf__chan_desc *d);
+    /* For inspection: fill info's capacity, max_message, produced,
+     * consumed and fill from a private copy of the kind's own part of the
+     * control block (`own`, MMF__CHAN_CTL_SIZE - MMF__CHAN_CTL_OWN bytes),
+     * for a geometry `d` that valid() accepted. Returns 0, or MMF_ECORRUPT
+     * for positions that cannot be. */
+    int (*describe)(const struct mmf__chan_desc *d, const void *own,
+                    mmf_chan_info *info);
 };
+
+/* The kinds (ring.c, queue.c, bcast.c). */
+extern const struct mmf__chan_kind_info mmf__ring_kind;
+extern const struct mmf__chan_kind_info mmf__queue_kind;
+extern const struct mmf__chan_kind_info mmf__bcast_kind;
+
+/*
+ * Describe a channel for mmf_channel_stat() from what inspection read
+ * without attaching: the validated header h, the first ctl_len bytes of
+ * the control block (a private copy), and the bitmap of live claims.
+ * Returns 0 (info->corrupt tells whether the control block made sense) or
+ * MMF_ECORRUPT (the header's geometry is not a channel's).
+ */
+int mmf__chan_describe(const struct mmf__hdr *h, const void *ctl, size_t ctl_len,
+                       const uint8_t *claims, mmf_chan_info *info);
 
 /* One endpoint: process-private, trusted. */
 struct mmf__chan {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "channel.h"
 #include "inspect.h"
 #include "internal.h"
 
@@ -141,5 +142,38 @@ int mmf_store_gc(mmf_object_info **removed, size_t *count)
     rc = mmf__os_inspect_gc(removed, count);
     if (rc >= 0 && *count > 1)
         qsort(*removed, *count, sizeof **removed, by_name);
+    return rc;
+}
+
+int mmf_channel_stat(const char *name, mmf_chan_info *info)
+{
+    struct mmf__name *nm;
+    struct mmf__hdr *h;
+    uint8_t claims[MMF__CLAIM_SLOTS / 8];
+    void *ctl;
+    int rc;
+
+    MMF__CHECK(info != NULL);
+    memset(info, 0, sizeof *info);
+    if (name == NULL || name[0] == '\0')
+        return MMF_EINVAL;
+    if ((rc = parse(name, &nm)) < 0)
+        return rc;
+    h = malloc(sizeof *h);
+    ctl = malloc(MMF__CHAN_CTL_SIZE);
+    if (h == NULL || ctl == NULL)
+        rc = MMF_ENOMEM;
+    else
+        rc = mmf__os_inspect_channel(nm, h, ctl, MMF__CHAN_CTL_SIZE, claims);
+    if (rc == 0)
+        rc = mmf__chan_describe(h, ctl, MMF__CHAN_CTL_SIZE, claims, info);
+    if (rc == 0 && info->persistent) {
+        size_t n = h->path_len < sizeof info->file ? h->path_len : sizeof info->file - 1;
+        memcpy(info->file, h->path, n);
+        info->file[n] = '\0';
+    }
+    free(ctl);
+    free(h);
+    free(nm);
     return rc;
 }

@@ -171,8 +171,25 @@ static int queue_valid(const struct mmf__chan_desc *d)
     return 0;
 }
 
-static const struct mmf__chan_kind_info queue_info = {
-    MMF__CHAN_QUEUE, MMF__CHAN_ROLE_MAX, MMF__CHAN_ROLE_MAX, 0, queue_valid};
+/* Inspection (channel.h). */
+static int queue_describe(const struct mmf__chan_desc *d, const void *own,
+                          mmf_chan_info *info)
+{
+    const struct qctl *c = own;
+
+    info->capacity = d->slots;
+    info->max_message = d->slot_size;
+    if (c->tail - c->head > d->slots)
+        return MMF_ECORRUPT;
+    info->produced = c->tail;
+    info->consumed = c->head;
+    info->fill = c->tail - c->head;
+    return 0;
+}
+
+const struct mmf__chan_kind_info mmf__queue_kind = {
+    MMF__CHAN_QUEUE, MMF__CHAN_ROLE_MAX, MMF__CHAN_ROLE_MAX, 0, queue_valid,
+    queue_describe};
 
 /* ------------------------------------------------------------------------ */
 /* Slots, records, waking                                                    */
@@ -539,7 +556,7 @@ static int attach(mmf_queue **out, const char *name, const struct mmf__chan_desc
     q = calloc(1, sizeof *q);
     if (q == NULL)
         return MMF_ENOMEM;
-    rc = mmf__chan_attach(&q->ch, &queue_info, name, want, role, disposition, opts);
+    rc = mmf__chan_attach(&q->ch, &mmf__queue_kind, name, want, role, disposition, opts);
     if (rc < 0) {
         free(q);
         return rc;

@@ -342,8 +342,25 @@ static int ring_desc_valid(const struct mmf__chan_desc *d)
     return 0;
 }
 
-static const struct mmf__chan_kind_info ring_kind = {
-    MMF__CHAN_RING, 1, 1, 1, ring_desc_valid
+/* Inspection (channel.h). */
+static int ring_describe(const struct mmf__chan_desc *d, const void *own,
+                         mmf_chan_info *info)
+{
+    const struct mmf__ring_ctl *rc = own;
+    uint64_t prod = rc->prod_pos, cons = rc->cons_pos;
+
+    info->capacity = d->area_size;
+    info->max_message = d->area_size - MMF__RING_REC_HDR;
+    if (prod - cons > d->area_size || prod % MMF__RING_ALIGN || cons % MMF__RING_ALIGN)
+        return MMF_ECORRUPT;
+    info->produced = prod;
+    info->consumed = cons;
+    info->fill = prod - cons;
+    return 0;
+}
+
+const struct mmf__chan_kind_info mmf__ring_kind = {
+    MMF__CHAN_RING, 1, 1, 1, ring_desc_valid, ring_describe
 };
 
 /* Sleep about a millisecond (there is nothing to wake us: the word is
@@ -452,7 +469,7 @@ static int attach(mmf_ring **out, const char *name, const struct mmf__chan_desc 
         return MMF_EINVAL;
     if ((r = calloc(1, sizeof *r)) == NULL)
         return MMF_ENOMEM;
-    how = mmf__chan_attach(&r->c, &ring_kind, name, want, role, disposition, opts);
+    how = mmf__chan_attach(&r->c, &mmf__ring_kind, name, want, role, disposition, opts);
     if (how < 0) {
         free(r);
         return how;
