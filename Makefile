@@ -1,14 +1,15 @@
 # Convenience wrapper around CMake. The two commands a newcomer needs:
 #   make demo   build and run the main demo (examples/writer + reader)
 #   make test   build and run every test with ctest
-# Also: make bench, make install [PREFIX=dir], make sanitize, make clean.
+# Also: make bench, make bench-channels, make install [PREFIX=dir],
+# make sanitize, make clean.
 
 BUILD   ?= build
 PREFIX  ?= /usr/local
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build demo test bench install sanitize asan tsan clean
+.PHONY: all build demo test bench bench-channels install sanitize asan tsan clean
 
 all: build
 
@@ -24,6 +25,19 @@ test: build
 
 bench: build
 	@$(BUILD)/bench/bench_section
+
+# mmf's channels against the peers (pipe, sockets, POSIX mq, eventfd,
+# Boost.Interprocess, iceoryx, ZeroMQ) and the raw limits: installs the
+# peers from Debian first (as root; MMF_BENCH_NO_INSTALL=1 skips that),
+# then writes docs/channels.md and docs/channels-*.png from one run of a
+# few minutes. MMF_BENCH_QUICK=1 for a ~20 s smoke run; the other knobs are
+# listed in bench/channels/chanbench.c.
+bench-channels:
+	@if [ -z "$$MMF_BENCH_NO_INSTALL" ] && [ "$$(id -u)" = 0 ] && \
+	    command -v apt-get >/dev/null 2>&1; then sh bench/channels/install-peers.sh; fi
+	@$(MAKE) --no-print-directory build
+	@MMF_BENCH_COMMAND="make bench-channels" $(BUILD)/bench/channels/chanbench \
+	    --out docs --data $(BUILD)/bench/channels
 
 install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)

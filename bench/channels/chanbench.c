@@ -463,7 +463,9 @@ static void side_main(const struct cb_transport *t, struct cb_chan *c, int side,
     if (barrier(++k) != 0)
         _exit(1);
     t->detach(c);
-    _exit(0);
+    /* exit, not _exit: libraries (iceoryx's runtime) remove their files
+     * in their exit handlers. */
+    exit(0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -513,6 +515,11 @@ static volatile sig_atomic_t stop_signal;
 static pid_t kids[2];
 static char tag[64];
 
+const char *cb_tag(void)
+{
+    return tag;
+}
+
 static void on_signal(int sig)
 {
     stop_signal = sig;
@@ -543,7 +550,7 @@ static unsigned batch_for(const struct cb_transport *t, size_t size)
 }
 
 /* A queue of about 4 MiB, between 2 and 256 messages. */
-static unsigned depth_for(size_t size)
+unsigned cb_depth_for(size_t size)
 {
     size_t d = (4u << 20) / size;
     return d < 2 ? 2 : d > 256 ? 256 : (unsigned)d;
@@ -557,7 +564,7 @@ static void run_cell(struct system *s, int si)
     memset(&c, 0, sizeof c);
     c.size = opt.sizes[si];
     c.batch = batch_for(t, c.size);
-    c.depth = depth_for(c.size);
+    c.depth = cb_depth_for(c.size);
     c.tag = tag;
     c.src = malloc(c.size);
     c.dst = malloc(c.size);
@@ -996,23 +1003,55 @@ static void write_goals(FILE *f)
                "memcpy row. The peer ratios are mmf / peer: below 1 means mmf is faster.\n");
 }
 
-static void write_plots(void)
+/* One line of a gnuplot `plot` command per system with data in `col`
+ * (columns counted from 1; -1: none). mmf's rows are drawn thicker. */
+static void plot_lines(FILE *gp, const char *file, const int *col, const char *suffix)
 {
-    char path[600];
+    int first = 1;
+    for (int i = 0; i < n_sys; i++) {
+        if (col[i] < 0)
+            continue;
+        /* lt by system, so that a system has one colour in every plot. */
+        fprintf(gp, "%s'%s' using 1:%d with linespoints lt %d lw %d title '%s%s'",
+                first ? "plot " : ", \\\n     ", file, col[i], i + 1,
+                strncmp(sys[i].t->name, "mmf", 3) == 0 ? 3 : 1, sys[i].t->label, suffix);
+        first = 0;
+    }
+}
+
+/* Writes latency.dat, throughput.dat and channels.gp into opt.data.
+ * Returns 0, or -1 with a reason when there is nothing to plot. */
+static int write_plots(char *why, size_t n)
+{
+    char path[600], lat_file[600], thr_file[600];
+    int lat_col[MAX_SYSTEMS], msg_col[MAX_SYSTEMS], gbs_col[MAX_SYSTEMS];
+    int any_lat = 0, any_thr = 0;
     FILE *lat, *thr, *gp;
-    snprintf(path, sizeof path, "%s/latency.dat", opt.data);
-    lat = fopen(path, "w");
-    snprintf(path, sizeof path, "%s/throughput.dat", opt.data);
-    thr = fopen(path, "w");
+    snprintf(lat_file, sizeof lat_file, "%s/latency.dat", opt.data);
+    snprintf(thr_file, sizeof thr_file, "%s/throughput.dat", opt.data);
+    lat = fopen(lat_file, "w");
+    thr = fopen(thr_file, "w");
     if (lat == NULL || thr == NULL)
         die("cannot write the plot data in %s: %s", opt.data, strerror(errno));
-    fprintf(lat, "size");
-    fprintf(thr, "size");
+    /* Headers are comments: gnuplot gets the titles from the script. */
+    fprintf(lat, "# size");
+    fprintf(thr, "# size");
     for (int i = 0; i < n_sys; i++) {
-        fprintf(lat, " \"%s\"", sys[i].t->label);
-        fprintf(thr, " \"%s\" \"%s (copy)\"", sys[i].t->label, sys[i].t->label);
+        lat_col[i] = msg_col[i] = gbs_col[i] = -1;
+        for (int si = 0; si < opt.n_sizes; si++) {
+            if (sys[i].cell[si].has_lat)
+                lat_col[i] = 2 + i;
+            if (sys[i].cell[si].has_tput[0])
+                msg_col[i] = 2 + 2 * i;
+            if (sys[i].cell[si].has_tput[1])
+                gbs_col[i] = 3 + 2 * i;
+        }
+        any_lat |= lat_col[i] > 0;
+        any_thr |= msg_col[i] > 0 || gbs_col[i] > 0;
+        fprintf(lat, " \"%s p50 ns\"", sys[i].t->name);
+        fprintf(thr, " \"%s msg/s\" \"%s copy GB/s\"", sys[i].t->name, sys[i].t->name);
     }
-    fprintf(thr, " \"memcpy\"\n");
+    fprintf(thr, " \"memcpy GB/s\"\n");
     fprintf(lat, "\n");
     for (int si = 0; si < opt.n_sizes; si++) {
         fprintf(lat, "%zu", opt.sizes[si]);
@@ -1030,43 +1069,56 @@ static void write_plots(void)
                     fprintf(thr, " ?");
             }
         }
-        fprintf(thr, " %.6g\n", memcpy_gbs[si]);
+        if (memcpy_gbs[si] > 0)
+            fprintf(thr, " %.6g\n", memcpy_gbs[si]);
+        else
+            fprintf(thr, " ?\n");
         fprintf(lat, "\n");
     }
     fclose(lat);
     fclose(thr);
+    if (!any_lat || !any_thr) {
+        snprintf(why, n, "no %s figure to plot", !any_lat ? "latency" : "throughput");
+        return -1;
+    }
 
     snprintf(path, sizeof path, "%s/channels.gp", opt.data);
     gp = fopen(path, "w");
     if (gp == NULL)
         die("cannot write %s: %s", path, strerror(errno));
-    fprintf(gp,
-            "# Written by chanbench; run with gnuplot.\n"
-            "set datafile missing '?'\n"
-            "set terminal pngcairo size 1100,650 font ',10'\n"
-            "set logscale x 2\nset logscale y 10\nset grid\n"
-            "set key outside right top\n"
-            "set xtics ('8 B' 8, '64 B' 64, '1 KiB' 1024, '64 KiB' 65536, '1 MiB' 1048576)\n"
-            "set xrange [5:1.6e6]\n"
-            "set output '%s/channels-latency.png'\n"
-            "set title 'One-way latency p50 (round trip / 2), by message size%s'\n"
-            "set xlabel 'message size'\nset ylabel 'ns (log scale)'\n"
-            "plot for [i=2:%d] '%s/latency.dat' using 1:i with linespoints title columnheader(i)\n"
-            "set output '%s/channels-throughput.png'\n"
-            "set terminal pngcairo size 1100,1100 font ',10'\n"
-            "set multiplot layout 2,1\n"
-            "set title 'Throughput, zero-copy variant: messages per second%s'\n"
-            "set ylabel 'messages/s (log scale)'\n"
-            "plot for [i=2:%d:2] '%s/throughput.dat' using 1:i with linespoints title columnheader(i)\n"
-            "set title 'Throughput, copy variant: GB/s (a full copy in and out of each message)%s'\n"
-            "set ylabel 'GB/s (log scale)'\n"
-            "plot for [i=3:%d:2] '%s/throughput.dat' using 1:i with linespoints title columnheader(i), "
-            "'%s/throughput.dat' using 1:%d with linespoints lw 2 dt 2 title 'memcpy (one core)'\n"
-            "unset multiplot\n",
-            opt.out, opt.quick ? " (QUICK smoke run)" : "", n_sys + 1, opt.data, opt.out,
-            opt.quick ? " (QUICK)" : "", 2 * n_sys + 1, opt.data, opt.quick ? " (QUICK)" : "",
-            2 * n_sys + 1, opt.data, opt.data, 2 * n_sys + 2);
+    const char *q = opt.quick ? " (QUICK smoke run)" : "";
+    fprintf(gp, "# Written by chanbench; run with gnuplot.\n"
+                "set datafile missing '?'\n"
+                "set logscale x 2\nset logscale y 10\nset grid\n"
+                "set key outside right top\n"
+                "set xtics ('8 B' 8, '64 B' 64, '1 KiB' 1024, '64 KiB' 65536, '1 MiB' 1048576)\n"
+                "set xrange [5:1.6e6]\nset xlabel 'message size'\n");
+    /* One colour and point shape per system, fixed for all plots. */
+    static const char *const colours[] = {"#000000", "#7f7f7f", "#d62728", "#ff7f0e", "#e377c2",
+                                          "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17becf",
+                                          "#bcbd22", "#393b79", "#637939"};
+    for (int i = 0; i < n_sys; i++)
+        fprintf(gp, "set linetype %d lc rgb '%s' pt %d\n", i + 1,
+                colours[i % (int)(sizeof colours / sizeof colours[0])], 1 + i % 13);
+    fprintf(gp, "set terminal pngcairo noenhanced size 1200,650 font ',10'\n"
+                "set output '%s/channels-latency.png'\n"
+                "set title 'One-way latency p50 (round trip / 2) by message size%s'\n"
+                "set ylabel 'ns (log scale)'\n", opt.out, q);
+    plot_lines(gp, lat_file, lat_col, "");
+    fprintf(gp, "\nunset output\n"
+                "set terminal pngcairo noenhanced size 1200,1100 font ',10'\n"
+                "set output '%s/channels-throughput.png'\n"
+                "set multiplot layout 2,1\n"
+                "set title 'Throughput, zero-copy variant: messages per second%s'\n"
+                "set ylabel 'messages/s (log scale)'\n", opt.out, q);
+    plot_lines(gp, thr_file, msg_col, "");
+    fprintf(gp, "\nset title 'Throughput, copy variant: GB/s (each message copied in and out)%s'\n"
+                "set ylabel 'GB/s (log scale)'\n", q);
+    plot_lines(gp, thr_file, gbs_col, "");
+    fprintf(gp, ", \\\n     '%s' using 1:%d with linespoints lw 2 dt 2 lc 'black' title 'memcpy (one core)'\n"
+                "unset multiplot\nunset output\n", thr_file, 2 * n_sys + 2);
     fclose(gp);
+    return 0;
 }
 
 static int run_gnuplot(char *why, size_t n)
@@ -1404,7 +1456,7 @@ int main(int argc, char **argv)
             continue;
         }
         if (t->start != NULL) {
-            if (t->start(s->note, sizeof s->note) != 0) {
+            if (t->start(opt.sizes, opt.n_sizes, s->note, sizeof s->note) != 0) {
                 printf("  %-16s skipped: %s\n", t->name, s->note);
                 continue;
             }
@@ -1436,8 +1488,8 @@ int main(int argc, char **argv)
     run_memcpy();
 
     char plot_note[200];
-    write_plots();
-    int plotted = run_gnuplot(plot_note, sizeof plot_note) == 0;
+    int plotted = write_plots(plot_note, sizeof plot_note) == 0 &&
+                  run_gnuplot(plot_note, sizeof plot_note) == 0;
     if (!plotted)
         fprintf(stderr, "chanbench: %s\n", plot_note);
     write_report(plotted ? NULL : plot_note, started, (double)(cb_now_ns() - t_start) / 1e9);

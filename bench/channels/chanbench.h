@@ -49,7 +49,8 @@ enum { CB_PHASE_LATENCY = 0, CB_PHASE_STREAM = 1 };
 #define CB_SKIP 1
 
 /* Flags of a transport. */
-#define CB_ZERO_COPY 1u   /* messages live in shared memory: run the copy
+#define CB_ZERO_COPY 1u   /* the application writes and reads messages in
+                             place (no copy at the API): run the copy
                              variant separately */
 #define CB_BATCH 2u       /* send() and recv() take up to c->batch messages */
 #define CB_LATENCY_ONLY 4u /* no throughput stream */
@@ -80,8 +81,9 @@ struct cb_transport {
     /* Optional, once per run before anything else: returns CB_SKIP with a
      * reason in why (e.g. a daemon is missing), or 0. */
     int (*probe)(char *why, size_t n);
-    /* Optional, once around all sizes of the system, in the driver. */
-    int (*start)(char *why, size_t n);
+    /* Optional, once around all sizes of the system, in the driver; gets
+     * the sizes of the run. Nonzero: skip the system (reason in why). */
+    int (*start)(const size_t *sizes, int n_sizes, char *why, size_t n);
     void (*stop)(void);
     /* The driver, before fork: make the channel(s) for c->size. Returns
      * 0, CB_SKIP (size not supported; reason in c->note) or -1. */
@@ -158,6 +160,12 @@ int cb_skip(struct cb_chan *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* errno's text appended: "call: strerror(errno)". */
 int cb_fail_errno(struct cb_chan *c, const char *call);
+
+/* The run's unique prefix for names ("mmf-chanbench-<pid>"), as c->tag. */
+const char *cb_tag(void);
+
+/* The queue depth the driver suggests for a size (c->depth). */
+unsigned cb_depth_for(size_t size);
 
 /* The monotonic clock in ns, and a pause for spin loops. */
 uint64_t cb_now_ns(void);

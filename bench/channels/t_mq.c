@@ -56,8 +56,10 @@ static int write_long(const char *path, long v)
     return fclose(f) == 0 && ok ? 0 : -1;
 }
 
-static int mq_start(char *why, size_t n)
+static int mq_start(const size_t *sizes, int n_sizes, char *why, size_t n)
 {
+    (void)sizes;
+    (void)n_sizes;
     (void)why;
     (void)n;
     g.old_msgsize_max = read_long(MSGSIZE_MAX);
