@@ -141,6 +141,7 @@ extern "C" {
     XX(EMFILE, -24, "too many open files in this process")                     \
     XX(EFBIG, -27, "size too large")                                           \
     XX(ENOSPC, -28, "no space left in the store or on the device")            \
+    XX(EPIPE, -32, "the channel's peer is gone")                              \
     XX(ERANGE, -34, "range lies outside the section or file")                  \
     XX(ENAMETOOLONG, -36, "name too long")                                     \
     XX(EOVERFLOW, -75, "count would exceed its maximum")                       \
@@ -701,6 +702,53 @@ MMF_API void mmf_holders_free(mmf_holder *list, size_t count);
 MMF_API int mmf_object_read(const char *name, uint64_t offset, void *buf,
                             size_t length, size_t *done);
 
+/* The kinds of channel (see "Channels" below). */
+enum mmf_chan_kind {
+    MMF_CHAN_RING = 1,   /* SPSC message ring */
+    MMF_CHAN_QUEUE = 2,  /* MPMC queue of fixed-size slots */
+    MMF_CHAN_BCAST = 3   /* broadcast, one producer, many readers */
+};
+
+/* What mmf_channel_stat() reports: a snapshot that the channel's endpoints
+ * may change at once. Counters are free-running. */
+typedef struct mmf_chan_info {
+    int kind;            /* enum mmf_chan_kind */
+    int persistent;      /* 1 for a ring kept in a file */
+    uint64_t capacity;   /* ring: bytes of data; queue, broadcast: slots */
+    uint64_t max_message;/* the largest message, in bytes */
+    uint64_t produced;   /* ring: bytes committed; queue, broadcast:
+                            messages published (or slots claimed) */
+    uint64_t consumed;   /* ring: bytes released; queue: messages taken;
+                            broadcast: the oldest message still held */
+    uint64_t fill;       /* ring: bytes in use; queue, broadcast: messages
+                            held */
+    uint64_t producers;  /* producer endpoints attached now */
+    uint64_t consumers;  /* consumer (reader) endpoints attached now */
+    uint64_t producers_ever; /* endpoints that ever attached, per role */
+    uint64_t consumers_ever;
+    int corrupt;         /* 1 if the control block is damaged: the counters
+                            above are then MMF_UNKNOWN */
+    char file[MMF_INFO_PATH_BYTES]; /* a persistent ring's file, or "" */
+} mmf_chan_info;
+
+/* The name of a channel kind: "ring", "queue", "broadcast" or "unknown".
+ * The string is static. */
+MMF_API const char *mmf_chan_kind_name(int kind);
+
+/*
+ * Describe the channel `name` in *info, reading its control block without
+ * attaching (the channel is not kept alive and nothing is changed).
+ * Returns 0, or:
+ *   MMF_ENOENT      no such object
+ *   MMF_ETYPE       the object is not a channel
+ *   MMF_EACCES      the caller may not read it
+ *   MMF_ECORRUPT    the stored header is damaged
+ *   MMF_EINVAL, MMF_EBADNAME, MMF_ENAMETOOLONG as for mmf_object_stat()
+ * A damaged control block is reported with info->corrupt 1, not as an
+ * error.
+ */
+MMF_API int mmf_channel_stat(const char *name, mmf_chan_info *info);
+
 /*
  * Remove the name `name` from the store, with Windows semantics: only when
  * no process holds a handle to it, which means a stale object (all its
@@ -1070,6 +1118,313 @@ typedef struct mmf_sync_info {
  * and name only).
  */
 MMF_API int mmf_sync_info_get(const mmf_sync *o, mmf_sync_info *info);
+
+/* ------------------------------------------------------------------------ */
+/* Channels                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Channels move messages between processes through shared memory, without
+ * copying when the zero-copy calls are used. Three kinds:
+ *
+ *   mmf_ring   one producer, one consumer, variable-length messages, in
+ *              order (SPSC). A message is always contiguous in memory.
+ *   mmf_queue  many producers, many consumers, fixed-size slots; each
+ *              message goes to exactly one consumer (MPMC, bounded).
+ *   mmf_bcast  one producer, many independent readers, each at its own
+ *              pace; the producer never waits, and a reader that falls more
+ *              than the capacity behind is told how many messages it lost.
+ *
+ * A channel is a named object in the same namespace as sections and sync
+ * objects (type MMF_TYPE_CHANNEL; `mmf ls` shows it) and follows the same
+ * lifetime: it lives while any process holds an endpoint to it. Each
+ * endpoint has a role, MMF_CHAN_PRODUCER or MMF_CHAN_CONSUMER, chosen when
+ * it is created or opened; a role's calls on an endpoint of the other role
+ * fail with MMF_EINVAL. Either side may start first: create with
+ * MMF_OPEN_OR_CREATE on both sides.
+ *
+ * WAITING
+ *
+ * Every call that may have to wait takes a timeout in milliseconds, as the
+ * sync objects do: 0 tries once and fails with MMF_EAGAIN at once,
+ * MMF_INFINITE waits as long as needed, anything up to MMF_TIMEOUT_MAX
+ * waits that long and then fails with MMF_ETIMEDOUT. A waiting call spins
+ * briefly, then sleeps in the kernel; the other side makes a wake-up system
+ * call only when someone sleeps. With MMF_CHAN_BUSY_POLL an endpoint never
+ * sleeps: it spins until the timeout, for callers that dedicate a core.
+ *
+ * PEERS
+ *
+ * An endpoint's process is known to be alive to the other side through the
+ * kernel (on Linux, a file lock that the kernel drops when the process
+ * dies), so a dead peer is noticed at once by a call that would otherwise
+ * wait, and within a few milliseconds by one already asleep. A consumer
+ * whose producers are all gone first receives every message that was
+ * committed, then gets MMF_EPIPE; a producer that would have to wait for
+ * room while its consumers are gone gets MMF_EPIPE. "Gone" means a peer
+ * was attached at some time and none is now; before any peer has ever
+ * attached, calls just wait. A process may re-attach to a channel (open it
+ * again by name, in the same role) and carry on where the dead one
+ * stopped: messages committed but not released are received again, from
+ * the oldest, by the new consumer.
+ *
+ * SHARED MEMORY IS UNTRUSTED
+ *
+ * Every position and length read from shared memory is validated before
+ * use. A process that writes garbage into a channel makes the other side
+ * fail with MMF_ECORRUPT - never read or write out of bounds, crash or spin
+ * forever.
+ *
+ * THREADS
+ *
+ * An endpoint is used by one thread at a time (a ring's producer endpoint
+ * is the single producer); several threads may each open their own
+ * endpoints of a queue or broadcast channel. Closing an endpoint while
+ * another thread uses it is a bug.
+ *
+ * EXAMPLE
+ *
+ *     // producer
+ *     mmf_ring *r;
+ *     mmf_ring_create(&r, "ticks", 1 << 20, MMF_CHAN_PRODUCER,
+ *                     MMF_OPEN_OR_CREATE, NULL);
+ *     void *p;
+ *     if (mmf_ring_reserve(r, sizeof(struct tick), &p, MMF_INFINITE) == 0) {
+ *         fill_tick(p);
+ *         mmf_ring_commit(r, sizeof(struct tick));
+ *     }
+ *
+ *     // consumer
+ *     mmf_ring *r;
+ *     mmf_ring_create(&r, "ticks", 1 << 20, MMF_CHAN_CONSUMER,
+ *                     MMF_OPEN_OR_CREATE, NULL);
+ *     mmf_msg m;
+ *     while (mmf_ring_peek(r, &m, MMF_INFINITE) == 0) {
+ *         use_tick(m.data, m.len);
+ *         mmf_ring_release(r, 1);
+ *     }                                 // MMF_EPIPE: the producer is gone
+ */
+
+/* The role of a channel endpoint. */
+enum mmf_chan_role {
+    MMF_CHAN_PRODUCER = 1,
+    MMF_CHAN_CONSUMER = 2
+};
+
+/* Channel flags (mmf_chan_opts.flags). */
+enum mmf_chan_flag {
+    /* Never sleep in the kernel: waits spin until their timeout. */
+    MMF_CHAN_BUSY_POLL = 0x1,
+    /* Put the name in the Global\ namespace even without the prefix. */
+    MMF_CHAN_GLOBAL = 0x4
+};
+
+/* Options for creating or opening a channel endpoint. NULL: defaults. */
+typedef struct mmf_chan_opts {
+    unsigned flags;   /* MMF_CHAN_* */
+    unsigned mode;    /* permission bits of a new channel (e.g. 0660); 0
+                         means owner-only (0600). Ignored when it exists. */
+    const char *path; /* rings only: NULL, or a file that holds the ring so
+                         that committed messages survive the death of every
+                         process and a restart (see mmf_ring_flush) */
+} mmf_chan_opts;
+
+/* A message in shared memory, as the zero-copy calls hand it out. */
+typedef struct mmf_msg {
+    void *data;  /* first byte of the message */
+    size_t len;  /* its length in bytes */
+} mmf_msg;
+
+/*
+ * The errors every channel create or open call can return, besides its
+ * own:
+ *   MMF_EINVAL      bad role, disposition, flags or mode; geometry out of
+ *                   range (each call says)
+ *   MMF_EEXIST      MMF_CREATE_NEW and the name exists
+ *   MMF_ETYPE       the name belongs to another type of object or channel
+ *   MMF_ENOENT      open: no such name
+ *   MMF_EBUSY       the role is single (a ring's producer or consumer, a
+ *                   broadcast's producer) and a live process holds it
+ *   MMF_EBADNAME, MMF_ENAMETOOLONG, MMF_EACCES, MMF_ECORRUPT, MMF_ENOSPC,
+ *   MMF_ENOMEM, MMF_EMFILE  as for mmf_section_create()
+ * and every call that waits:
+ *   MMF_EAGAIN      timeout 0 and the call would wait
+ *   MMF_ETIMEDOUT   the timeout passed
+ *   MMF_EPIPE       the peer is gone (see PEERS)
+ *   MMF_ECORRUPT    the shared state is damaged
+ *   MMF_EINVAL      bad timeout, or a call of the other role
+ */
+
+/* ---- SPSC ring ---------------------------------------------------------- */
+
+typedef struct mmf_ring mmf_ring;
+
+/*
+ * Create (or with MMF_OPEN_OR_CREATE, open) the ring `name` with a data
+ * area of `capacity` bytes, a power of two from 4096 to 2^40, and attach to
+ * it as `role`. With opts->path the ring lives in that file (created if
+ * absent): a file already holding a ring is validated and its messages
+ * kept, so a restarted process continues where the dead ones stopped. On
+ * success *out is a new endpoint the caller closes with mmf_ring_close().
+ * Returns 0 (created) or MMF_EXISTED (an existing ring, whose capacity
+ * wins), or a create error (above).
+ */
+MMF_API int mmf_ring_create(mmf_ring **out, const char *name,
+                            uint64_t capacity, int role, int disposition,
+                            const mmf_chan_opts *opts);
+
+/* Attach to the existing ring `name` as `role`. opts->path is ignored. */
+MMF_API int mmf_ring_open(mmf_ring **out, const char *name, int role,
+                          const mmf_chan_opts *opts);
+
+/*
+ * Detach and free the endpoint. Messages reserved and not committed are
+ * dropped; messages peeked and not released stay in the ring. The last
+ * endpoint in the system removes the name (a persistent ring's file stays).
+ * Returns 0.
+ */
+MMF_API int mmf_ring_close(mmf_ring *r);
+
+/* The largest message the ring `r` can carry. */
+MMF_API size_t mmf_ring_max_message(const mmf_ring *r);
+
+/*
+ * Producer: reserve `len` contiguous writable bytes for the next message,
+ * waiting for room up to the timeout. *ptr points into the ring until
+ * mmf_ring_commit(). Reserving again before committing fails.
+ * Returns 0, or:
+ *   MMF_EINVAL      len 0 or above mmf_ring_max_message(), a reservation
+ *                   is pending, or the endpoint is a consumer
+ * and the wait errors (above).
+ */
+MMF_API int mmf_ring_reserve(mmf_ring *r, size_t len, void **ptr,
+                             long long timeout_ms);
+
+/*
+ * Producer: publish the reserved message with its final length `len` (at
+ * most what was reserved). Returns 0, or MMF_EINVAL (nothing reserved, or
+ * len 0 or larger than the reservation).
+ */
+MMF_API int mmf_ring_commit(mmf_ring *r, size_t len);
+
+/*
+ * Producer: reserve several messages at once. msgs[i].len gives each
+ * length; on success msgs[0..k).data point at their space, and k >= 1 is
+ * returned (as many as fit, up to n, once room for the first appeared).
+ * Publish them with one mmf_ring_commit_batch(r, k).
+ */
+MMF_API int mmf_ring_reserve_batch(mmf_ring *r, mmf_msg *msgs, size_t n,
+                                   long long timeout_ms);
+MMF_API int mmf_ring_commit_batch(mmf_ring *r, size_t k);
+
+/* Producer: copy `len` bytes from `data` into one message. */
+MMF_API int mmf_ring_send(mmf_ring *r, const void *data, size_t len,
+                          long long timeout_ms);
+
+/*
+ * Consumer: the next message not yet peeked, in place, waiting for one up
+ * to the timeout. The memory stays valid and unchanged until it is
+ * released. Returns 0, or the wait errors (above).
+ */
+MMF_API int mmf_ring_peek(mmf_ring *r, mmf_msg *msg, long long timeout_ms);
+
+/* Consumer: peek up to `max` messages at once; returns how many (>= 1). */
+MMF_API int mmf_ring_peek_batch(mmf_ring *r, mmf_msg *msgs, size_t max,
+                                long long timeout_ms);
+
+/*
+ * Consumer: give back the `n` oldest peeked messages, making their room
+ * available to the producer. Returns 0, or MMF_EINVAL (n larger than the
+ * number peeked).
+ */
+MMF_API int mmf_ring_release(mmf_ring *r, size_t n);
+
+/*
+ * Consumer: copy the next message into buf (cap bytes), store its length
+ * in *len and release it. Returns 0, MMF_EOVERFLOW (the message is larger
+ * than cap: *len is its length and it stays in the ring), or the wait
+ * errors (above).
+ */
+MMF_API int mmf_ring_recv(mmf_ring *r, void *buf, size_t cap, size_t *len,
+                          long long timeout_ms);
+
+/*
+ * Make the ring's state durable. For a persistent ring (opts->path), the
+ * producer's flush puts every committed message on stable storage and the
+ * consumer's flush records what it released, so that after a crash of
+ * every process, or of the machine, a restart finds every message
+ * committed before the producer's last flush, exactly once, unless
+ * released before the consumer's last flush. For an in-memory ring it
+ * does nothing. Returns 0 or MMF_EIO.
+ */
+MMF_API int mmf_ring_flush(mmf_ring *r);
+
+/* ---- MPMC queue --------------------------------------------------------- */
+
+typedef struct mmf_queue mmf_queue;
+
+/*
+ * Create (or open) the queue `name` of `slots` slots (a power of two from
+ * 2 to 2^24) of `slot_size` bytes each (1 to 2^24), and attach as `role`.
+ * Any number of producers and consumers may attach (up to 64 of each).
+ * Returns 0 or MMF_EXISTED (the existing geometry wins), or a create error.
+ */
+MMF_API int mmf_queue_create(mmf_queue **out, const char *name,
+                             uint32_t slots, uint32_t slot_size, int role,
+                             int disposition, const mmf_chan_opts *opts);
+MMF_API int mmf_queue_open(mmf_queue **out, const char *name, int role,
+                           const mmf_chan_opts *opts);
+MMF_API int mmf_queue_close(mmf_queue *q);
+
+/* The slot size: the largest message of the queue. */
+MMF_API size_t mmf_queue_slot_size(const mmf_queue *q);
+
+/* Producer: claim a free slot (*ptr, slot_size bytes) / publish it with
+ * its length. A producer that dies between the two loses that slot's
+ * message; consumers skip it. */
+MMF_API int mmf_queue_reserve(mmf_queue *q, void **ptr, long long timeout_ms);
+MMF_API int mmf_queue_commit(mmf_queue *q, size_t len);
+MMF_API int mmf_queue_send(mmf_queue *q, const void *data, size_t len,
+                           long long timeout_ms);
+
+/* Consumer: take the next message (in place) / give its slot back. Each
+ * message is taken by exactly one consumer. */
+MMF_API int mmf_queue_peek(mmf_queue *q, mmf_msg *msg, long long timeout_ms);
+MMF_API int mmf_queue_release(mmf_queue *q);
+MMF_API int mmf_queue_recv(mmf_queue *q, void *buf, size_t cap, size_t *len,
+                           long long timeout_ms);
+
+/* ---- Broadcast ---------------------------------------------------------- */
+
+typedef struct mmf_bcast mmf_bcast;
+
+/*
+ * Create (or open) the broadcast channel `name` keeping the last `slots`
+ * messages (a power of two from 2 to 2^24) of up to `slot_size` bytes, and
+ * attach as `role`: one producer, any number of readers (MMF_CHAN_CONSUMER).
+ * A new reader starts at the next message published.
+ */
+MMF_API int mmf_bcast_create(mmf_bcast **out, const char *name,
+                             uint32_t slots, uint32_t slot_size, int role,
+                             int disposition, const mmf_chan_opts *opts);
+MMF_API int mmf_bcast_open(mmf_bcast **out, const char *name, int role,
+                           const mmf_chan_opts *opts);
+MMF_API int mmf_bcast_close(mmf_bcast *b);
+
+/* Producer: publish one message; never waits. Returns 0, or MMF_EINVAL
+ * (len 0 or above the slot size). */
+MMF_API int mmf_bcast_send(mmf_bcast *b, const void *data, size_t len);
+
+/*
+ * Reader: copy the next message into buf (cap bytes) and store its length
+ * in *len. If the producer overwrote messages this reader had not read,
+ * *lost (if not NULL) is how many, and the reader skips to the oldest one
+ * still there; otherwise *lost is 0. Never returns torn data. Returns 0,
+ * MMF_EOVERFLOW (larger than cap: *len is its length; it is skipped), or
+ * the wait errors (above).
+ */
+MMF_API int mmf_bcast_recv(mmf_bcast *b, void *buf, size_t cap, size_t *len,
+                           uint64_t *lost, long long timeout_ms);
 
 #ifdef __cplusplus
 }

@@ -29,6 +29,14 @@ int mmf__os_inspect_holders(const struct mmf__name *nm, mmf_holder **list,
 int mmf__os_inspect_read(const struct mmf__name *nm, uint64_t offset, void *buf,
                          size_t length, size_t *done);
 
+/* Read a channel without a handle: its validated header into *h, the
+ * first len bytes of its control block into ctl (zeros past the end), and
+ * a bitmap of the live endpoint claims (MMF__CLAIM_SLOTS bits, slot i in
+ * bit i % 8 of byte i / 8). Returns 0, MMF_ENOENT, MMF_ETYPE (not a
+ * channel) or an MMF_E* code. */
+int mmf__os_inspect_channel(const struct mmf__name *nm, struct mmf__hdr *h,
+                            void *ctl, size_t len, uint8_t *claims);
+
 /* Remove a name nobody holds. */
 int mmf__os_inspect_remove(const struct mmf__name *nm);
 

@@ -120,4 +120,59 @@ int mmf__os_import(const char *token, mmf__obj **out);
 int mmf__os_send(int sock, mmf__obj *o, unsigned access);
 int mmf__os_recv(int sock, mmf__obj **out);
 
+/* ---- What channels need ------------------------------------------------ */
+
+/* Monotonic clock, in nanoseconds. */
+uint64_t mmf__os_now_ns(void);
+
+/* No deadline: wait as long as it takes. */
+#define MMF__NO_DEADLINE UINT64_MAX
+
+/*
+ * Sleep while *word == val (a word in shared memory), until the absolute
+ * mmf__os_now_ns() deadline. Returns 0 (woken, the value differed, or a
+ * signal: callers re-check) or MMF_ETIMEDOUT.
+ */
+int mmf__os_wait_word(const uint32_t *word, uint32_t val, uint64_t deadline);
+
+/* Wake up to n sleepers on word (INT32_MAX: all). */
+void mmf__os_wake_word(const uint32_t *word, int n);
+
+/*
+ * Map [offset, offset + len) of the object's data read-write twice, back
+ * to back, so that the first byte past the first copy is the first byte of
+ * the second: a ring's message can run across the end without a break.
+ * offset and len are page multiples. *addr receives the base (2 * len
+ * bytes); undo with mmf__os_unmap(*addr, 2 * len, *cookie).
+ */
+int mmf__os_map_twice(mmf__obj *o, uint64_t offset, size_t len, void **addr,
+                      intptr_t *cookie);
+
+/*
+ * Endpoint claims: a mark that a live process uses one of the object's
+ * claim slots (0 to MMF__CLAIM_SLOTS - 1). On Linux a claim is a write lock
+ * through an open file description of its own, which the kernel drops when
+ * the process dies, so a claim can never outlive its process.
+ *
+ * mmf__os_claim takes the first free slot of [first, first + count),
+ * storing it in *slot and an OS value to release it in *claim; it returns
+ * 0, MMF_EBUSY (all taken by live claims) or an MMF_E* code.
+ * mmf__os_claimed returns 1 if any slot of the range is claimed (by any
+ * process, the caller's other claims included), 0 if none, or an MMF_E*
+ * code.
+ */
+#define MMF__CLAIM_SLOTS 1024u
+int mmf__os_claim(mmf__obj *o, uint32_t first, uint32_t count,
+                  uint32_t *slot, intptr_t *claim);
+void mmf__os_unclaim(intptr_t claim);
+int mmf__os_claimed(mmf__obj *o, uint32_t first, uint32_t count);
+
+/* Open the file at path read-write, creating it (permission bits mode,
+ * 0600 if 0) if absent. Returns an fd (close-on-exec) or an MMF_E* code. */
+int mmf__os_file_create(const char *path, unsigned mode);
+
+/* Read up to len bytes at offset off of the file fd. Returns the number
+ * read (less than len at the end of the file) or an MMF_E* code. */
+long mmf__os_file_read(int fd, uint64_t off, void *buf, size_t len);
+
 #endif

@@ -844,54 +844,50 @@ int mmf__os_inspect_gc(mmf_object_info **removed, size_t *count)
     return failed;
 }
 
-int mmf__os_inspect_read(const struct mmf__name *nm, uint64_t offset, void *buf,
-                         size_t length, size_t *done)
+/* Open the object file of nm read-only, without a lock or the gate (as
+ * every inspection call), and load its header into *h. Returns the fd, or
+ * MMF_ENOENT (absent, or another name sharing a hashed file), or an MMF_E*
+ * code. */
+static int open_object(const struct mmf__name *nm, struct mmf__hdr *h)
 {
     char path[PATH_MAX];
-    struct mmf__hdr *h;
-    struct stat st;
-    int fd, dfd, rc = 0;
-    uint64_t base;
+    int fd, rc;
 
-    *done = 0;
     if ((rc = mmf__posix_object_path(nm, path, sizeof path)) < 0)
         return rc;
-    /* Read-only, no lock, no gate: as the other inspection calls. */
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return errno == ELOOP ? MMF_ECORRUPT : mmf__posix_err(errno);
-    if ((h = malloc(sizeof *h)) == NULL) {
+    if ((rc = mmf__posix_load_header(fd, h)) < 0) {
         close(fd);
-        return MMF_ENOMEM;
+        return rc;
     }
-    if ((rc = mmf__posix_load_header(fd, h)) < 0)
-        goto out;
     if (strcmp(h->name, nm->full) != 0) {
-        rc = MMF_ENOENT; /* another name sharing a hashed file */
-        goto out;
+        close(fd);
+        return MMF_ENOENT;
     }
-    if (h->type != MMF__TYPE_SECTION) {
-        rc = MMF_ETYPE;
-        goto out;
-    }
-    if (offset > h->size) {
-        rc = MMF_ERANGE;
-        goto out;
-    }
-    if (length > h->size - offset)
-        length = (size_t)(h->size - offset);
+    return fd;
+}
+
+/* Copy length bytes of the object's data from offset (zeros past the end
+ * of the file). pread, not a mapping: reading a hole of a sparse section
+ * must not commit memory to it. */
+static int read_data(int fd, const struct mmf__hdr *h, uint64_t offset,
+                     void *buf, size_t length, size_t *done)
+{
+    struct stat st;
+    uint64_t base;
+    int dfd, rc = 0;
+
+    *done = 0;
     if (h->flags & MMF__HF_FILE) {
-        if ((dfd = open_backing(h, &st)) < 0) {
-            rc = MMF_ENOENT; /* the file was renamed, deleted or replaced */
-            goto out;
-        }
+        if ((dfd = open_backing(h, &st)) < 0)
+            return MMF_ENOENT; /* the file was renamed, deleted or replaced */
         base = 0;
     } else {
         dfd = fd;
         base = h->hdr_size;
     }
-    /* pread, not a mapping: reading a hole of a sparse section must not
-     * commit memory to it. Past the end of a shrunk file reads zeros. */
     while (*done < length) {
         ssize_t n = pread(dfd, (char *)buf + *done, length - *done,
                           (off_t)(base + offset + *done));
@@ -910,8 +906,84 @@ int mmf__os_inspect_read(const struct mmf__name *nm, uint64_t offset, void *buf,
     }
     if (dfd != fd)
         close(dfd);
-out:
+    return rc;
+}
+
+int mmf__os_inspect_read(const struct mmf__name *nm, uint64_t offset, void *buf,
+                         size_t length, size_t *done)
+{
+    struct mmf__hdr *h;
+    int fd, rc;
+
+    *done = 0;
+    if ((h = malloc(sizeof *h)) == NULL)
+        return MMF_ENOMEM;
+    if ((fd = open_object(nm, h)) < 0) {
+        free(h);
+        return fd;
+    }
+    if (h->type != MMF__TYPE_SECTION)
+        rc = MMF_ETYPE;
+    else if (offset > h->size)
+        rc = MMF_ERANGE;
+    else
+        rc = read_data(fd, h, offset, buf,
+                       length > h->size - offset ? (size_t)(h->size - offset) : length,
+                       done);
     free(h);
+    close(fd);
+    return rc;
+}
+
+/*
+ * Mark the live claims in slots [lo, hi). F_OFD_GETLK reports one
+ * conflicting lock of the range, not necessarily the lowest, so the two
+ * sides of each one found are probed again: two calls per claim, plus one.
+ */
+static int find_claims(int fd, uint32_t lo, uint32_t hi, uint8_t *claims)
+{
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
+                       .l_start = (off_t)(MMF__POSIX_CLAIM_BASE + lo),
+                       .l_len = (off_t)(hi - lo)};
+    uint64_t at;
+    uint32_t slot;
+    int rc;
+
+    if (lo >= hi)
+        return 0;
+    if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
+        return mmf__posix_err(errno);
+    if (fl.l_type == F_UNLCK)
+        return 0;
+    /* The lock found may extend past the range (not one of ours): its
+     * overlap with the range starts at the larger of the two starts. */
+    at = (uint64_t)fl.l_start < MMF__POSIX_CLAIM_BASE + lo
+             ? MMF__POSIX_CLAIM_BASE + lo : (uint64_t)fl.l_start;
+    if (at >= MMF__POSIX_CLAIM_BASE + hi)
+        return 0;
+    slot = (uint32_t)(at - MMF__POSIX_CLAIM_BASE);
+    claims[slot / 8] = (uint8_t)(claims[slot / 8] | (1u << (slot % 8)));
+    if ((rc = find_claims(fd, lo, slot, claims)) < 0)
+        return rc;
+    return find_claims(fd, slot + 1, hi, claims);
+}
+
+int mmf__os_inspect_channel(const struct mmf__name *nm, struct mmf__hdr *h,
+                            void *ctl, size_t len, uint8_t *claims)
+{
+    size_t done;
+    int fd, rc;
+
+    memset(claims, 0, MMF__CLAIM_SLOTS / 8);
+    if ((fd = open_object(nm, h)) < 0)
+        return fd;
+    if (h->type != MMF__TYPE_CHANNEL) {
+        close(fd);
+        return MMF_ETYPE;
+    }
+    rc = read_data(fd, h, 0, ctl, len, &done);
+    if (rc == 0)
+        rc = find_claims(fd, 0, MMF__CLAIM_SLOTS, claims);
     close(fd);
     return rc;
 }

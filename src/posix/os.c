@@ -1,9 +1,12 @@
 /* os.c - Linux implementation of the small OS facts and memory calls. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "posix.h"
@@ -14,7 +17,7 @@ int mmf__posix_err(int errnum)
     case EPERM: case ENOENT: case EINTR: case EIO: case EBADF: case EAGAIN:
     case ENOMEM: case EACCES: case EFAULT: case EBUSY: case EEXIST:
     case ENODEV: case EINVAL: case EMFILE: case EFBIG: case ENOSPC:
-    case ERANGE: case ENAMETOOLONG: case EOVERFLOW: case ETIMEDOUT:
+    case EPIPE: case ERANGE: case ENAMETOOLONG: case EOVERFLOW: case ETIMEDOUT:
         return -errnum;
     case EOPNOTSUPP:
         return MMF_ENOTSUP;
@@ -157,4 +160,62 @@ int mmf__os_file_open(const char *path, unsigned prot)
 void mmf__os_file_close(int fd)
 {
     close(fd);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Clock and futexes for channels                                            */
+/* ------------------------------------------------------------------------ */
+
+uint64_t mmf__os_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int mmf__os_wait_word(const uint32_t *word, uint32_t val, uint64_t deadline)
+{
+    struct timespec ts;
+    long r;
+
+    if (deadline != MMF__NO_DEADLINE) {
+        ts.tv_sec = (time_t)(deadline / 1000000000ull);
+        ts.tv_nsec = (long)(deadline % 1000000000ull);
+    }
+    /* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline. Shared
+     * (not FUTEX_PRIVATE): the word lives in memory other processes map. */
+    r = syscall(SYS_futex, word, FUTEX_WAIT_BITSET, val,
+                deadline == MMF__NO_DEADLINE ? NULL : &ts, NULL,
+                FUTEX_BITSET_MATCH_ANY);
+    return r != 0 && errno == ETIMEDOUT ? MMF_ETIMEDOUT : 0;
+}
+
+void mmf__os_wake_word(const uint32_t *word, int n)
+{
+    syscall(SYS_futex, word, FUTEX_WAKE, n, NULL, NULL, 0);
+}
+
+int mmf__os_file_create(const char *path, unsigned mode)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK,
+                  (mode_t)(mode ? mode : 0600));
+    if (fd < 0)
+        return errno == EISDIR ? MMF_ENODEV : mmf__posix_err(errno);
+    return fd;
+}
+
+long mmf__os_file_read(int fd, uint64_t off, void *buf, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = pread(fd, (char *)buf + got, len - got, (off_t)(off + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return mmf__posix_err(errno);
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (long)got;
 }

@@ -33,4 +33,8 @@ int mmf__posix_object_path(const struct mmf__name *nm, char *path, size_t cap);
  * the caller's to delete), or an MMF_E* code. */
 int mmf__posix_reclaim(const char *path);
 
+/* Endpoint claim i (os.h) is a write lock on this byte + i of the object
+ * file: far past the reference lock at byte 0. */
+#define MMF__POSIX_CLAIM_BASE (UINT64_C(1) << 40)
+
 #endif

@@ -1058,6 +1058,105 @@ int mmf__os_map(mmf__obj *o, uint64_t offset, size_t len, unsigned prot,
     return 0;
 }
 
+int mmf__os_map_twice(mmf__obj *o, uint64_t offset, size_t len, void **addr,
+                      intptr_t *cookie)
+{
+    off_t off = (off_t)(o->r->data_off + offset);
+    uint8_t *base;
+
+    if (len == 0 || len > SIZE_MAX / 2)
+        return MMF_EINVAL;
+    /* Reserve the whole range first, then replace each half: MAP_FIXED is
+     * safe here because the range is our own reservation. */
+    base = mmap(NULL, 2 * len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED)
+        return mmf__posix_err(errno);
+    if (mmap(base, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+             o->r->data_fd, off) == MAP_FAILED ||
+        mmap(base + len, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+             o->r->data_fd, off) == MAP_FAILED) {
+        int rc = mmf__posix_err(errno);
+        munmap(base, 2 * len);
+        return rc;
+    }
+    *cookie = -1;
+    if (o->r->hdr.flags & MMF__HF_FILE) {
+        int fd = fcntl(o->r->data_fd, F_DUPFD_CLOEXEC, 0);
+        if (fd < 0) {
+            munmap(base, 2 * len);
+            return mmf__posix_err(errno);
+        }
+        *cookie = fd;
+    }
+    *addr = base;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Endpoint claims                                                           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Claim slot i is a write lock on byte CLAIM_BASE + i of the object file,
+ * far from the reference lock at byte 0. Each claim has its own open file
+ * description: OFD locks of one description never conflict with each
+ * other, so two endpoints of one process (say a producer and a consumer
+ * thread) must not share one.
+ */
+#define CLAIM_BASE ((off_t)MMF__POSIX_CLAIM_BASE)
+
+int mmf__os_claim(mmf__obj *o, uint32_t first, uint32_t count,
+                  uint32_t *slot, intptr_t *claim)
+{
+    char self[64];
+    int fd;
+
+    if (first >= MMF__CLAIM_SLOTS || count > MMF__CLAIM_SLOTS - first)
+        return MMF_EINVAL;
+    /* A new description of the same file, opened read-write because a
+     * write lock needs a writable descriptor (every endpoint writes the
+     * channel anyway, so it has that permission). */
+    snprintf(self, sizeof self, "/proc/self/fd/%d", o->r->fd);
+    fd = open(self, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return mmf__posix_err(errno);
+    for (uint32_t i = 0; i < count; i++) {
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
+                           .l_start = CLAIM_BASE + (off_t)(first + i), .l_len = 1};
+        if (fcntl(fd, F_OFD_SETLK, &fl) == 0) {
+            *slot = first + i;
+            *claim = fd;
+            return 0;
+        }
+        if (errno != EAGAIN && errno != EACCES) {
+            int rc = mmf__posix_err(errno);
+            close(fd);
+            return rc;
+        }
+    }
+    close(fd);
+    return MMF_EBUSY;
+}
+
+void mmf__os_unclaim(intptr_t claim)
+{
+    if (claim >= 0)
+        close((int)claim); /* drops the lock with the description */
+}
+
+int mmf__os_claimed(mmf__obj *o, uint32_t first, uint32_t count)
+{
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
+                       .l_start = CLAIM_BASE + (off_t)first, .l_len = (off_t)count};
+    if (first >= MMF__CLAIM_SLOTS || count == 0 || count > MMF__CLAIM_SLOTS - first)
+        return MMF_EINVAL;
+    /* The reference's description holds no claim, so every claim in the
+     * range conflicts with this probe, the caller's own included. */
+    if (fcntl(o->r->fd, F_OFD_GETLK, &fl) != 0)
+        return mmf__posix_err(errno);
+    return fl.l_type != F_UNLCK;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Handle passing                                                            */
 /* ------------------------------------------------------------------------ */

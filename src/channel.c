@@ -1,0 +1,362 @@
+/*
+ * channel.c - the parts every channel kind shares (see channel.h): attach
+ * and detach, geometry checks, and waiting.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "channel.h"
+
+/* Spin this long before sleeping: long enough to catch a peer that answers
+ * at once (a round trip between two cores is a few microseconds), short
+ * enough not to matter to a sleeping wait. */
+#define SPIN_NS 20000ull
+/* Ask the kernel whether the peer lives at most this often. */
+#define PEER_CHECK_NS 1000000ull
+#define NS_PER_MS 1000000ull
+
+int mmf__chan_deadline(long long timeout_ms, uint64_t *deadline)
+{
+    if (timeout_ms == MMF_INFINITE) {
+        *deadline = MMF__NO_DEADLINE;
+        return 0;
+    }
+    if (timeout_ms < 0 || timeout_ms > MMF_TIMEOUT_MAX)
+        return MMF_EINVAL;
+    *deadline = timeout_ms == 0 ? 0 : mmf__os_now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+    return 0;
+}
+
+/* The claim range of a role. */
+static void role_range(const struct mmf__chan *c, int role, uint32_t *first,
+                       uint32_t *count)
+{
+    if (role == MMF_CHAN_PRODUCER) {
+        *first = MMF__CHAN_PROD_FIRST;
+        *count = c->info->prod_max;
+    } else {
+        *first = MMF__CHAN_CONS_FIRST;
+        *count = c->info->cons_max;
+    }
+}
+
+int mmf__chan_peer_gone(struct mmf__chan *c)
+{
+    int peer = c->role == MMF_CHAN_PRODUCER ? MMF_CHAN_CONSUMER : MMF_CHAN_PRODUCER;
+    uint32_t first, count;
+    uint64_t now;
+    int rc;
+
+    role_range(c, peer, &first, &count);
+    if (count == 0)
+        return 0; /* this kind does not track that role */
+    now = mmf__os_now_ns();
+    if (now - c->peer_seen_ns < PEER_CHECK_NS)
+        return 0;
+    if (mmf__load_acquire(&c->ctl->attached[peer - 1]) == 0) {
+        c->peer_seen_ns = now; /* none yet: not gone */
+        return 0;
+    }
+    rc = mmf__os_claimed(c->obj, first, count);
+    if (rc == 0)
+        return 1;
+    /* Alive, or the kernel could not say: take it as alive, and wait. */
+    c->peer_seen_ns = now;
+    return 0;
+}
+
+int mmf__chan_wait(struct mmf__chan *c, const uint32_t *word, uint32_t seen,
+                   uint32_t *sleepers, uint64_t deadline)
+{
+    int busy = (c->flags & MMF_CHAN_BUSY_POLL) != 0;
+    uint64_t start, now;
+
+    if (mmf__load_acquire(word) != seen)
+        return 0;
+    if (deadline == 0)
+        return mmf__chan_peer_gone(c) ? MMF_EPIPE : MMF_EAGAIN;
+
+    /* Spin, looking at the clock every 64 rounds. */
+    start = mmf__os_now_ns();
+    for (;;) {
+        for (int i = 0; i < 64; i++) {
+            if (mmf__load_acquire(word) != seen)
+                return 0;
+            mmf__cpu_relax();
+        }
+        now = mmf__os_now_ns();
+        if (mmf__chan_peer_gone(c))
+            return MMF_EPIPE;
+        if (now >= deadline)
+            return MMF_ETIMEDOUT;
+        if (!busy && now - start >= SPIN_NS)
+            break;
+    }
+
+    /* Sleep in slices, so that a peer that dies while we sleep (it cannot
+     * wake us) is noticed within a slice. */
+    for (;;) {
+        uint64_t until;
+
+        if (mmf__chan_peer_gone(c))
+            return MMF_EPIPE;
+        now = mmf__os_now_ns();
+        if (now >= deadline)
+            return MMF_ETIMEDOUT;
+        until = deadline - now > MMF__CHAN_SLICE_NS ? now + MMF__CHAN_SLICE_NS : deadline;
+        mmf__fetch_add(sleepers, 1); /* a full barrier, paired with wake's */
+        if (mmf__load_acquire(word) == seen)
+            mmf__os_wait_word(word, seen, until);
+        mmf__fetch_sub(sleepers, 1);
+        if (mmf__load_acquire(word) != seen)
+            return 0;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Attach and detach                                                         */
+/* ------------------------------------------------------------------------ */
+
+/* The common checks of a geometry; then the kind's own. */
+static int desc_valid(const struct mmf__chan_kind_info *info,
+                      const struct mmf__chan_desc *d)
+{
+    uint64_t page = mmf__os_page_size();
+    if (d->version != MMF__CHAN_VERSION || d->ctl_size != MMF__CHAN_CTL_SIZE ||
+        d->area_size == 0 || d->area_size % page != 0 ||
+        d->area_size > (UINT64_C(1) << 41))
+        return MMF_ECORRUPT;
+    return info->valid(d);
+}
+
+/* Read a persistent ring's file: the geometry it holds (*have 1), or none
+ * for a new or empty file (*have 0). A file holding something else is not
+ * ours to overwrite. */
+static int file_desc(const struct mmf__chan_kind_info *info, int fd,
+                     const struct mmf__chan_desc *want,
+                     struct mmf__chan_desc *d, int *have)
+{
+    struct mmf__chan_ctl ctl;
+    long n = mmf__os_file_read(fd, 0, &ctl, sizeof ctl);
+
+    *have = 0;
+    if (n < 0)
+        return (int)n;
+    if (n == 0)
+        return 0;
+    if ((size_t)n == sizeof ctl && ctl.magic == MMF__CHAN_MAGIC) {
+        if (ctl.desc.kind != info->kind)
+            return MMF_ETYPE;
+        if (desc_valid(info, &ctl.desc) < 0)
+            return MMF_ECORRUPT;
+        *d = ctl.desc;
+        *have = 1;
+        return 0;
+    }
+    /* A file that a first attach grew but died before marking: all zero
+     * where the magic goes, and exactly the size we would make. */
+    if ((size_t)n == sizeof ctl && ctl.magic == 0 && want != NULL) {
+        char probe[1];
+        if (mmf__os_file_read(fd, want->ctl_size + want->area_size, probe, 1) == 0 &&
+            mmf__os_file_read(fd, want->ctl_size + want->area_size - 1, probe, 1) == 1)
+            return 0;
+    }
+    return MMF_ECORRUPT;
+}
+
+/* Create or open the object; *rc_out gets 0 or MMF_EXISTED. */
+static int get_object(struct mmf__chan *c, const struct mmf__name *nm,
+                      const struct mmf__chan_desc *want, int disposition,
+                      const mmf_chan_opts *opts)
+{
+    const unsigned access = MMF_ACCESS_READ | MMF_ACCESS_WRITE;
+    struct mmf__chan_desc d;
+    struct mmf__spec spec;
+    int fd = -1, rc;
+
+    if (want == NULL)
+        return mmf__os_obj_open(nm, MMF__TYPE_CHANNEL, access, &c->obj);
+
+    d = *want;
+    memset(&spec, 0, sizeof spec);
+    spec.type = MMF__TYPE_CHANNEL;
+    spec.prot = MMF_PROT_READ | MMF_PROT_WRITE;
+    spec.mode = opts->mode;
+    spec.file_fd = -1;
+    if (opts->path != NULL) {
+        int have;
+        uint64_t size;
+
+        if (opts->path[0] == '\0')
+            return MMF_EINVAL;
+        fd = mmf__os_file_create(opts->path, opts->mode);
+        if (fd < 0)
+            return fd;
+        if ((rc = file_desc(c->info, fd, want, &d, &have)) < 0)
+            goto out;
+        size = d.ctl_size + d.area_size;
+        if ((rc = mmf__os_file_prepare(fd, spec.prot, &size)) < 0)
+            goto out;
+        spec.file_fd = fd;
+    }
+    spec.size = d.ctl_size + d.area_size;
+    spec.state = &d;
+    spec.state_len = sizeof d;
+    rc = mmf__os_obj_create(nm, &spec, disposition, access, &c->obj);
+out:
+    if (fd >= 0)
+        mmf__os_file_close(fd);
+    return rc;
+}
+
+/* Mark a new control block, or check an existing one against the geometry.
+ * Several first endpoints may mark it at once: they store the same values. */
+static int ctl_check(struct mmf__chan *c)
+{
+    struct mmf__chan_ctl *ctl = c->ctl;
+    uint64_t magic = mmf__load_acquire(&ctl->magic);
+
+    if (magic == 0) {
+        mmf__store_relaxed(&ctl->desc.kind, c->desc.kind);
+        mmf__store_relaxed(&ctl->desc.version, c->desc.version);
+        mmf__store_relaxed(&ctl->desc.slots, c->desc.slots);
+        mmf__store_relaxed(&ctl->desc.slot_size, c->desc.slot_size);
+        mmf__store_relaxed(&ctl->desc.ctl_size, c->desc.ctl_size);
+        mmf__store_relaxed(&ctl->desc.area_size, c->desc.area_size);
+        mmf__store_release(&ctl->magic, MMF__CHAN_MAGIC);
+        return 0;
+    }
+    if (magic != MMF__CHAN_MAGIC ||
+        mmf__load_relaxed(&ctl->desc.kind) != c->desc.kind ||
+        mmf__load_relaxed(&ctl->desc.version) != c->desc.version ||
+        mmf__load_relaxed(&ctl->desc.slots) != c->desc.slots ||
+        mmf__load_relaxed(&ctl->desc.slot_size) != c->desc.slot_size ||
+        mmf__load_relaxed(&ctl->desc.ctl_size) != c->desc.ctl_size ||
+        mmf__load_relaxed(&ctl->desc.area_size) != c->desc.area_size)
+        return MMF_ECORRUPT;
+    return 0;
+}
+
+int mmf__chan_attach(struct mmf__chan *c, const struct mmf__chan_kind_info *info,
+                     const char *name, const struct mmf__chan_desc *want,
+                     int role, int disposition, const mmf_chan_opts *opts)
+{
+    static const mmf_chan_opts defaults = {0, 0, NULL};
+    const unsigned all_flags = MMF_CHAN_BUSY_POLL | MMF_CHAN_GLOBAL;
+    const struct mmf__hdr *h;
+    struct mmf__name *nm;
+    uint32_t first, count;
+    int rc, how;
+
+    memset(c, 0, sizeof *c);
+    c->info = info;
+    c->claim = -1;
+    c->ctl_cookie = c->area_cookie = -1;
+    if (opts == NULL)
+        opts = &defaults;
+    if ((role != MMF_CHAN_PRODUCER && role != MMF_CHAN_CONSUMER) ||
+        (opts->flags & ~all_flags) || opts->mode > 0777)
+        return MMF_EINVAL;
+    if (want != NULL && disposition != MMF_CREATE_NEW &&
+        disposition != MMF_OPEN_OR_CREATE)
+        return MMF_EINVAL;
+    if (want == NULL && (name == NULL || name[0] == '\0'))
+        return MMF_EINVAL;
+    c->role = role;
+    c->flags = opts->flags;
+
+    nm = malloc(sizeof *nm);
+    if (nm == NULL)
+        return MMF_ENOMEM;
+    rc = 0;
+    if (name != NULL && name[0] != '\0')
+        rc = mmf__name_parse(name, (opts->flags & MMF_CHAN_GLOBAL) != 0, nm);
+    if (rc == 0)
+        rc = get_object(c, name != NULL && name[0] != '\0' ? nm : NULL, want,
+                        disposition, opts);
+    free(nm);
+    if (rc < 0)
+        return rc;
+    how = rc; /* 0 or MMF_EXISTED */
+
+    /* The geometry from the validated header copy: a process that scribbles
+     * on the header later cannot change what this endpoint uses. */
+    h = mmf__os_obj_hdr(c->obj);
+    memcpy(&c->desc, h->state, sizeof c->desc);
+    c->persistent = (h->flags & MMF__HF_FILE) != 0;
+    if (c->desc.kind != info->kind) {
+        rc = c->desc.kind >= MMF__CHAN_RING && c->desc.kind <= MMF__CHAN_BCAST
+                 ? MMF_ETYPE : MMF_ECORRUPT;
+        goto fail;
+    }
+    if ((rc = desc_valid(info, &c->desc)) < 0)
+        goto fail;
+    if (h->size < c->desc.ctl_size + c->desc.area_size ||
+        c->desc.area_size > SIZE_MAX / 2) {
+        rc = MMF_ECORRUPT;
+        goto fail;
+    }
+
+    rc = mmf__os_map(c->obj, 0, (size_t)c->desc.ctl_size, MMF_MAP_WRITE, 0, NULL,
+                     (void **)&c->ctl, &c->ctl_cookie);
+    if (rc < 0)
+        goto fail;
+    if (info->twice)
+        rc = mmf__os_map_twice(c->obj, c->desc.ctl_size, (size_t)c->desc.area_size,
+                               (void **)&c->area, &c->area_cookie);
+    else
+        rc = mmf__os_map(c->obj, c->desc.ctl_size, (size_t)c->desc.area_size,
+                         MMF_MAP_WRITE, 0, NULL, (void **)&c->area, &c->area_cookie);
+    if (rc < 0)
+        goto fail;
+    if ((rc = ctl_check(c)) < 0)
+        goto fail;
+
+    role_range(c, role, &first, &count);
+    if (count > 0 &&
+        (rc = mmf__os_claim(c->obj, first, count, &c->slot, &c->claim)) < 0)
+        goto fail;
+    mmf__fetch_add(&c->ctl->attached[role - 1], 1);
+    return how;
+
+fail:
+    mmf__chan_detach(c);
+    return rc;
+}
+
+void mmf__chan_detach(struct mmf__chan *c)
+{
+    if (c->claim >= 0)
+        mmf__os_unclaim(c->claim);
+    if (c->area != NULL)
+        mmf__os_unmap(c->area, (size_t)c->desc.area_size * (c->info->twice ? 2 : 1),
+                      c->area_cookie);
+    if (c->ctl != NULL)
+        mmf__os_unmap(c->ctl, (size_t)c->desc.ctl_size, c->ctl_cookie);
+    if (c->obj != NULL)
+        mmf__os_obj_close(c->obj);
+    c->claim = -1;
+    c->area = NULL;
+    c->ctl = NULL;
+    c->obj = NULL;
+}
+
+int mmf__chan_flush(struct mmf__chan *c, const void *addr, size_t len)
+{
+    const uint8_t *p = addr;
+    const uint8_t *ctl = (const uint8_t *)c->ctl;
+    size_t page = mmf__os_page_size();
+    uintptr_t lo, hi;
+    intptr_t cookie;
+
+    if (!c->persistent || len == 0)
+        return 0;
+    if (p >= ctl && p < ctl + c->desc.ctl_size)
+        cookie = c->ctl_cookie;
+    else
+        cookie = c->area_cookie;
+    /* msync wants a page-aligned start. */
+    lo = (uintptr_t)p / page * page;
+    hi = (uintptr_t)p + len;
+    return mmf__os_flush((void *)lo, (size_t)(hi - lo), cookie, 1) < 0 ? MMF_EIO : 0;
+}

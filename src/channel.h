@@ -1,0 +1,173 @@
+/*
+ * channel.h - what the channel kinds (ring.c, queue.c, bcast.c) share: the
+ * named object and its geometry, an endpoint's claim on its role, the
+ * mappings, and spin-then-sleep waiting that notices a dead peer.
+ *
+ * LAYOUT OF A CHANNEL OBJECT
+ *
+ *   header page (object.h)  state[] holds struct mmf__chan_desc: the kind
+ *                           and geometry, fixed at creation
+ *   data offset 0           the control block, ctl_size bytes:
+ *                           struct mmf__chan_ctl, then from offset
+ *                           MMF__CHAN_CTL_OWN the kind's own positions and
+ *                           counters (each side's on its own cache line)
+ *   data offset ctl_size    the area, area_size bytes: ring data or slots
+ *
+ * All-zero memory is a valid, empty channel of every kind, so a new
+ * channel needs no initialisation that another process could see half
+ * done. The control block repeats the geometry behind a magic, written by
+ * the first endpoint to attach, so that the file of a persistent ring is
+ * recognised and checked when a restarted process attaches to it.
+ *
+ * Shared memory holds offsets and free-running counters, never pointers,
+ * so a channel works at any mapping address. Everything read from it is
+ * validated before use (see DESIGN.md, "untrusted input").
+ *
+ * ROLES AND PEERS
+ *
+ * Producers claim a slot in [MMF__CHAN_PROD_FIRST, +prod_max), consumers
+ * in [MMF__CHAN_CONS_FIRST, +cons_max) (os.h, "endpoint claims"): the
+ * kernel drops a claim when its process dies. ctl->attached[] counts the
+ * endpoints of each role that ever attached, so that "gone" (attached once,
+ * none now) can be told from "not there yet".
+ */
+#ifndef MMF_CHANNEL_H
+#define MMF_CHANNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "atomic.h"
+#include "internal.h"
+
+enum mmf__chan_kind {
+    MMF__CHAN_RING = 1,
+    MMF__CHAN_QUEUE = 2,
+    MMF__CHAN_BCAST = 3
+};
+
+#define MMF__CHAN_VERSION 1u
+#define MMF__CHAN_MAGIC UINT64_C(0x314e4148434d4d7f) /* "\x7fMMCHAN1" */
+#define MMF__CHAN_CTL_SIZE 4096u    /* control block: one page */
+#define MMF__CHAN_CTL_OWN 128u      /* where a kind's own fields start */
+#define MMF__CHAN_LINE 64u          /* cache line */
+
+/* Claim slots of each role (see os.h). */
+#define MMF__CHAN_PROD_FIRST 0u
+#define MMF__CHAN_CONS_FIRST 64u
+#define MMF__CHAN_ROLE_MAX 64u
+
+/* Geometry, in the header's state and again in the control block. */
+struct mmf__chan_desc {
+    uint32_t kind;       /* enum mmf__chan_kind */
+    uint32_t version;    /* MMF__CHAN_VERSION */
+    uint32_t slots;      /* queue, broadcast: number of slots; ring: 0 */
+    uint32_t slot_size;  /* queue, broadcast: largest message; ring: 0 */
+    uint64_t ctl_size;   /* MMF__CHAN_CTL_SIZE */
+    uint64_t area_size;  /* bytes of the area (a page multiple) */
+};
+
+/* The start of every control block. */
+struct mmf__chan_ctl {
+    uint64_t magic;               /* 0 until the first attach */
+    struct mmf__chan_desc desc;   /* copy of the geometry */
+    uint32_t attached[2];         /* producers, consumers ever attached */
+    uint8_t reserved[MMF__CHAN_CTL_OWN - 48];
+};
+
+_Static_assert(sizeof(struct mmf__chan_desc) == 32, "desc layout");
+_Static_assert(offsetof(struct mmf__chan_ctl, attached) == 40, "ctl layout");
+_Static_assert(sizeof(struct mmf__chan_ctl) == MMF__CHAN_CTL_OWN, "ctl size");
+_Static_assert(sizeof(struct mmf__chan_desc) <= MMF__STATE_BYTES, "desc fits");
+
+/* What a kind tells the common code. */
+struct mmf__chan_kind_info {
+    uint32_t kind;
+    uint32_t prod_max;   /* producers at once: 1 or MMF__CHAN_ROLE_MAX */
+    uint32_t cons_max;   /* consumers at once: 0 (not tracked), 1 or more */
+    int twice;           /* map the area twice, back to back (rings) */
+    /* Check a kind's geometry; 0 or MMF_ECORRUPT. */
+    int (*valid)(const struct mmf__chan_desc *d);
+};
+
+/* One endpoint: process-private, trusted. */
+struct mmf__chan {
+    mmf__obj *obj;
+    const struct mmf__chan_kind_info *info;
+    struct mmf__chan_desc desc;  /* validated private copy */
+    struct mmf__chan_ctl *ctl;   /* control block, ctl_size bytes */
+    uint8_t *area;               /* the area (twice over for rings) */
+    intptr_t ctl_cookie, area_cookie;
+    intptr_t claim;              /* -1 without a claim */
+    uint32_t slot;               /* claimed slot */
+    int role;                    /* MMF_CHAN_PRODUCER or MMF_CHAN_CONSUMER */
+    unsigned flags;              /* MMF_CHAN_* */
+    int persistent;              /* the area lives in a regular file */
+    uint64_t peer_seen_ns;       /* when a peer was last seen alive */
+};
+
+/*
+ * Attach to a channel. With `want` (create) the channel is created with
+ * that geometry unless it exists (then, as with MMF_OPEN_OR_CREATE, the
+ * existing one wins and MMF_EXISTED is returned); with `want` NULL it is
+ * opened. Checks role, disposition, opts; validates the geometry; maps;
+ * claims the role. Returns 0, MMF_EXISTED or a create/open error of mmf.h.
+ */
+int mmf__chan_attach(struct mmf__chan *c, const struct mmf__chan_kind_info *info,
+                     const char *name, const struct mmf__chan_desc *want,
+                     int role, int disposition, const mmf_chan_opts *opts);
+
+/* Give up the claim, unmap, release the object. */
+void mmf__chan_detach(struct mmf__chan *c);
+
+/* The deadline of a timeout: 0 for "try" (timeout 0), MMF__NO_DEADLINE for
+ * MMF_INFINITE. Returns 0 or MMF_EINVAL (bad timeout). */
+int mmf__chan_deadline(long long timeout_ms, uint64_t *deadline);
+
+/*
+ * 1 if the other role's endpoints are gone (one attached once, none is
+ * now), else 0. Asks the kernel at most once a millisecond: in between a
+ * peer that was alive is taken to still be.
+ */
+int mmf__chan_peer_gone(struct mmf__chan *c);
+
+/*
+ * Wait until *word differs from `seen`: spin briefly (or until the
+ * deadline with MMF_CHAN_BUSY_POLL), then sleep in the kernel, counting
+ * this sleeper in *sleepers so that mmf__chan_wake() calls the kernel only
+ * when someone sleeps. Asleep, the peer is checked every
+ * MMF__CHAN_SLICE_NS. `word` must change whenever the caller's condition
+ * may have become true.
+ *
+ * Returns 0 (word changed; the caller re-checks its condition, as a
+ * return may also be spurious), MMF_EAGAIN (deadline 0: no wait),
+ * MMF_ETIMEDOUT, or MMF_EPIPE (the peer is gone: re-check the condition
+ * once more before reporting it, since the peer may have published just
+ * before it left).
+ */
+#define MMF__CHAN_SLICE_NS 10000000ull   /* 10 ms */
+int mmf__chan_wait(struct mmf__chan *c, const uint32_t *word, uint32_t seen,
+                   uint32_t *sleepers, uint64_t deadline);
+
+/* After changing *word: wake its sleepers if there are any. The full
+ * fence pairs with the sleeper's increment of *sleepers, so that either
+ * the sleeper sees the new word or the waker sees the sleeper. */
+static inline void mmf__chan_wake(const uint32_t *word, uint32_t *sleepers)
+{
+    mmf__fence();
+    if (mmf__load_relaxed(sleepers) != 0)
+        mmf__os_wake_word(word, INT32_MAX);
+}
+
+/* Write [addr, addr + len) of the channel's mappings (control block or
+ * area) to stable storage; a no-op for channels in memory. Returns 0 or
+ * MMF_EIO. */
+int mmf__chan_flush(struct mmf__chan *c, const void *addr, size_t len);
+
+/* The kind's own fields of the control block. */
+static inline void *mmf__chan_own(const struct mmf__chan *c)
+{
+    return (uint8_t *)c->ctl + MMF__CHAN_CTL_OWN;
+}
+
+#endif
