@@ -1400,8 +1400,8 @@ int main(int argc, char **argv)
         opt.data = opt.out;
     opt.lat_samples = (unsigned)env_double("MMF_BENCH_LAT_SAMPLES", opt.quick ? 2000 : 50000, 100,
                                            MAX_SAMPLES);
-    opt.lat_seconds = env_double("MMF_BENCH_LAT_SECONDS", opt.quick ? 0.05 : 0.5, 0.001, 60);
-    opt.stream_seconds = env_double("MMF_BENCH_STREAM_SECONDS", opt.quick ? 0.05 : 0.3, 0.001, 60);
+    opt.lat_seconds = env_double("MMF_BENCH_LAT_SECONDS", opt.quick ? 0.05 : 1.0, 0.001, 60);
+    opt.stream_seconds = env_double("MMF_BENCH_STREAM_SECONDS", opt.quick ? 0.05 : 0.5, 0.001, 60);
     if (sizes != NULL)
         parse_sizes(sizes);
     else {
