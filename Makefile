@@ -30,14 +30,16 @@ bench: build
 # Boost.Interprocess, iceoryx, ZeroMQ) and the raw limits: installs the
 # peers from Debian first (as root; MMF_BENCH_NO_INSTALL=1 skips that),
 # then writes docs/channels.md and docs/channels-*.png from one run of a
-# few minutes. MMF_BENCH_QUICK=1 for a ~20 s smoke run; the other knobs are
-# listed in bench/channels/chanbench.c.
+# few minutes. MMF_BENCH_QUICK=1 for a ~20 s smoke run, whose table and
+# plots go to $(BUILD)/bench/channels instead, so that they never replace
+# real figures; the other knobs are in bench/channels/README.md.
+CHANBENCH_OUT = $(if $(filter-out 0,$(MMF_BENCH_QUICK)),$(BUILD)/bench/channels,docs)
 bench-channels:
 	@if [ -z "$$MMF_BENCH_NO_INSTALL" ] && [ "$$(id -u)" = 0 ] && \
 	    command -v apt-get >/dev/null 2>&1; then sh bench/channels/install-peers.sh; fi
 	@$(MAKE) --no-print-directory build
 	@MMF_BENCH_COMMAND="make bench-channels" $(BUILD)/bench/channels/chanbench \
-	    --out docs --data $(BUILD)/bench/channels
+	    --out $(CHANBENCH_OUT) --data $(BUILD)/bench/channels
 
 install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)
