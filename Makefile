@@ -1,14 +1,15 @@
 # Convenience wrapper around CMake. The two commands a newcomer needs:
 #   make demo   build and run the main demo (examples/writer + reader)
 #   make test   build and run every test with ctest
-# Also: make bench, make bench-win32, make install [PREFIX=dir], make sanitize, make clean.
+# Also: make bench, make bench-channels, make bench-win32,
+# make install [PREFIX=dir], make sanitize, make clean.
 
 BUILD   ?= build
 PREFIX  ?= /usr/local
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build demo test bench bench-win32 install sanitize asan tsan clean
+.PHONY: all build demo test bench bench-channels bench-win32 install sanitize asan tsan clean
 
 all: build
 
@@ -28,6 +29,21 @@ bench: build
 # The Win32 benchmark natively and, with MinGW-w64 and Wine, under Wine.
 bench-win32: build
 	@sh bench/bench-win32.sh $(BUILD)
+
+# mmf's channels against the peers (pipe, sockets, POSIX mq, eventfd,
+# Boost.Interprocess, iceoryx, ZeroMQ) and the raw limits: installs the
+# peers from Debian first (as root; MMF_BENCH_NO_INSTALL=1 skips that),
+# then writes docs/channels.md and docs/channels-*.png from one run of a
+# few minutes. MMF_BENCH_QUICK=1 for a ~20 s smoke run, whose table and
+# plots go to $(BUILD)/bench/channels instead, so that they never replace
+# real figures; the other knobs are in bench/channels/README.md.
+CHANBENCH_OUT = $(if $(filter-out 0,$(MMF_BENCH_QUICK)),$(BUILD)/bench/channels,docs)
+bench-channels:
+	@if [ -z "$$MMF_BENCH_NO_INSTALL" ] && [ "$$(id -u)" = 0 ] && \
+	    command -v apt-get >/dev/null 2>&1; then sh bench/channels/install-peers.sh; fi
+	@$(MAKE) --no-print-directory build
+	@MMF_BENCH_COMMAND="make bench-channels" $(BUILD)/bench/channels/chanbench \
+	    --out $(CHANBENCH_OUT) --data $(BUILD)/bench/channels
 
 install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)
