@@ -524,6 +524,64 @@ TEST(stat_shows_holders_and_views)
     result_free(&r);
 }
 
+TEST(stat_shows_a_channel)
+{
+    mmf_ring *prod, *cons;
+    mmf_msg m;
+    struct result r;
+    char msg[100] = {0};
+
+    private_store();
+    CHECK_RC(mmf_ring_create(&prod, test_name("r"), 65536, MMF_CHAN_PRODUCER,
+                             MMF_CREATE_NEW, NULL), 0);
+    CHECK_RC(mmf_ring_open(&cons, test_name("r"), MMF_CHAN_CONSUMER, NULL), 0);
+    for (int i = 0; i < 3; i++)
+        CHECK_OK(mmf_ring_send(prod, msg, sizeof msg, 0));
+    /* One message peeked and released: two records of 16 + 104 bytes stay. */
+    CHECK_OK(mmf_ring_peek(cons, &m, 0));
+    CHECK_OK(mmf_ring_release(cons, 1));
+
+    r = run("stat", test_name("r"), "--json");
+    CHECK_EXIT(r, 0);
+    CHECK_JSON(r.out);
+    CHECK_HAS(r.out, "\"type\":\"channel\"");
+    CHECK_HAS(r.out, "\"kind\":\"ring\",\"persistent\":false,\"corrupt\":false,"
+                     "\"capacity\":65536,\"max_message\":65520,\"produced\":360,"
+                     "\"consumed\":120,\"fill\":240,\"producers\":1,\"consumers\":1,"
+                     "\"producers_ever\":1,\"consumers_ever\":1");
+    result_free(&r);
+
+    /* The consumer goes: the listing says so, and nothing changed. */
+    CHECK_OK(mmf_ring_close(cons));
+    r = run("stat", local("r"));
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, "channel     ring");
+    CHECK_HAS(r.out, "fill        240 B of 64.0 KiB");
+    CHECK_HAS(r.out, "producers   1 attached (1 ever)");
+    CHECK_HAS(r.out, "consumers   0 attached (1 ever)");
+    result_free(&r);
+
+    r = run("stat", test_name("r"), "--json");
+    CHECK_HAS(r.out, "\"fill\":240");
+    result_free(&r);
+    CHECK_OK(mmf_ring_close(prod));
+}
+
+TEST_SLOW(bench_runs_every_row)
+{
+    struct result r;
+
+    private_store();
+    r = run("bench", "--quick", "--json");
+    CHECK_EXIT(r, 0);
+    CHECK_JSON(r.out);
+    CHECK_LACKS(r.out, "\"error\":\"");
+    CHECK_HAS(r.out, "{\"test\":\"ring 64 B latency, busy-poll\",\"error\":null,\"p50_ns\":");
+    CHECK_HAS(r.out, "{\"test\":\"broadcast 64 B throughput\",\"error\":null,");
+    result_free(&r);
+    CHECK_EQ(test_store_count("mmf-bench."), 0);
+}
+
 TEST(look_does_not_revive_or_keep_alive)
 {
     mmf_section *s;

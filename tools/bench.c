@@ -397,22 +397,22 @@ int tool_bench(int json, int quick)
     progress(n, n, "");
 
     if (json) {
-        printf("{\"cpus\": %ld, \"rows\": [", sysconf(_SC_NPROCESSORS_ONLN));
+        printf("{\"cpus\":%ld,\"rows\":[", sysconf(_SC_NPROCESSORS_ONLN));
         for (int i = 0; i < n; i++) {
             const struct row *r = &rows[i];
-            printf("%s\n  {\"test\": \"%s\", \"error\": ", i ? "," : "", r->what);
+            printf("%s{\"test\":\"%s\",\"error\":", i ? "," : "", r->what);
             if (r->rc)
                 printf("\"%s\"", mmf_err_name(r->rc));
             else
                 printf("null");
             if (r->latency)
-                printf(", \"p50_ns\": %.0f, \"p99_ns\": %.0f, \"p999_ns\": %.0f}",
+                printf(",\"p50_ns\":%.0f,\"p99_ns\":%.0f,\"p999_ns\":%.0f}",
                        r->p50, r->p99, r->p999);
             else
-                printf(", \"msgs_per_s\": %.0f, \"bytes_per_s\": %.0f, \"lost\": %" PRIu64 "}",
+                printf(",\"msgs_per_s\":%.0f,\"bytes_per_s\":%.0f,\"lost\":%" PRIu64 "}",
                        r->msgs, r->bytes, r->lost);
         }
-        printf("\n]}\n");
+        printf("]}\n");
         return failed ? 6 : 0;
     }
     printf("%-38s %10s %10s %10s %14s %11s\n", "channel", "p50", "p99", "p99.9",

@@ -14,10 +14,6 @@
  * spin, never sleep); the blocking row uses the default waiting (spin
  * briefly, then sleep in the kernel, wake-ups only for a sleeper). The
  * queue row busy-polls too.
- *
- * The functions are referenced weakly: until the library implements the
- * channels (their declarations came first), the rows say so instead of
- * failing to link.
  */
 #include <stdio.h>
 
@@ -25,23 +21,6 @@
 
 #include "chanbench.h"
 
-#pragma weak mmf_ring_create
-#pragma weak mmf_ring_close
-#pragma weak mmf_ring_max_message
-#pragma weak mmf_ring_reserve
-#pragma weak mmf_ring_commit
-#pragma weak mmf_ring_reserve_batch
-#pragma weak mmf_ring_commit_batch
-#pragma weak mmf_ring_peek
-#pragma weak mmf_ring_peek_batch
-#pragma weak mmf_ring_release
-#pragma weak mmf_queue_create
-#pragma weak mmf_queue_close
-#pragma weak mmf_queue_slot_size
-#pragma weak mmf_queue_reserve
-#pragma weak mmf_queue_commit
-#pragma weak mmf_queue_peek
-#pragma weak mmf_queue_release
 
 /* A wait longer than this means the other side is stuck: an error with a
  * name (MMF_ETIMEDOUT), before the driver's deadline kills the run. */
@@ -57,41 +36,6 @@ static struct {
 static int mmf_err(struct cb_chan *c, const char *call, int rc)
 {
     return cb_fail(c, "%s: %s (%s)", call, mmf_strerror(rc), mmf_err_name(rc));
-}
-
-static int ring_probe(char *why, size_t n)
-{
-    /* With weak references, an absent definition reads as NULL; take the
-     * addresses through a volatile so the test is not folded away. */
-    void *volatile f[] = {(void *)mmf_ring_create, (void *)mmf_ring_close,
-                          (void *)mmf_ring_max_message, (void *)mmf_ring_reserve,
-                          (void *)mmf_ring_commit, (void *)mmf_ring_reserve_batch,
-                          (void *)mmf_ring_commit_batch, (void *)mmf_ring_peek,
-                          (void *)mmf_ring_peek_batch, (void *)mmf_ring_release};
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
-        if (f[i] == NULL) {
-            snprintf(why, n, "not measured: libmmf does not implement the SPSC ring yet "
-                             "(declared in include/mmf.h only)");
-            return CB_SKIP;
-        }
-    }
-    return 0;
-}
-
-static int queue_probe(char *why, size_t n)
-{
-    void *volatile f[] = {(void *)mmf_queue_create, (void *)mmf_queue_close,
-                          (void *)mmf_queue_slot_size, (void *)mmf_queue_reserve,
-                          (void *)mmf_queue_commit, (void *)mmf_queue_peek,
-                          (void *)mmf_queue_release};
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
-        if (f[i] == NULL) {
-            snprintf(why, n, "not measured: libmmf does not implement the MPMC queue yet "
-                             "(declared in include/mmf.h only)");
-            return CB_SKIP;
-        }
-    }
-    return 0;
 }
 
 static int names(struct cb_chan *c, const char *kind)
@@ -278,7 +222,6 @@ const struct cb_transport cb_mmf_spsc_busy = {
              "reserve_batch + write in place + commit_batch, peek_batch + read in place + "
              "release",
     .flags = CB_ZERO_COPY | CB_BATCH,
-    .probe = ring_probe,
     .setup = ring_setup,
     .attach = ring_attach_busy,
     .send = ring_send,
@@ -293,7 +236,6 @@ const struct cb_transport cb_mmf_spsc_block = {
     .about = "as the busy-poll row, with the default waiting: spin briefly, then sleep in "
              "the kernel; a wake-up call only when the other side sleeps",
     .flags = CB_ZERO_COPY | CB_BATCH,
-    .probe = ring_probe,
     .setup = ring_setup,
     .attach = ring_attach_block,
     .send = ring_send,
@@ -309,7 +251,6 @@ const struct cb_transport cb_mmf_mpmc = {
              "slots), MMF_CHAN_BUSY_POLL; reserve + write in place + commit, peek + read in "
              "place + release, one message per call (no batch calls)",
     .flags = CB_ZERO_COPY,
-    .probe = queue_probe,
     .setup = queue_setup,
     .attach = queue_attach,
     .send = queue_send,
