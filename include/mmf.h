@@ -1261,8 +1261,9 @@ typedef struct mmf_msg {
 /*
  * The errors every channel create or open call can return, besides its
  * own:
- *   MMF_EINVAL      bad role, disposition, flags or mode; geometry out of
- *                   range (each call says)
+ *   MMF_EINVAL      name NULL or "" (a channel needs a name: its other
+ *                   endpoint finds it by name), bad role, disposition,
+ *                   flags or mode; geometry out of range (each call says)
  *   MMF_EEXIST      MMF_CREATE_NEW and the name exists
  *   MMF_ETYPE       the name belongs to another type of object or channel
  *   MMF_ENOENT      open: no such name

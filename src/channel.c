@@ -260,7 +260,8 @@ int mmf__chan_attach(struct mmf__chan *c, const struct mmf__chan_kind_info *info
     if (want != NULL && disposition != MMF_CREATE_NEW &&
         disposition != MMF_OPEN_OR_CREATE)
         return MMF_EINVAL;
-    if (want == NULL && (name == NULL || name[0] == '\0'))
+    /* An unnamed channel could never get its other endpoint. */
+    if (name == NULL || name[0] == '\0')
         return MMF_EINVAL;
     c->role = role;
     c->flags = opts->flags;
@@ -268,12 +269,9 @@ int mmf__chan_attach(struct mmf__chan *c, const struct mmf__chan_kind_info *info
     nm = malloc(sizeof *nm);
     if (nm == NULL)
         return MMF_ENOMEM;
-    rc = 0;
-    if (name != NULL && name[0] != '\0')
-        rc = mmf__name_parse(name, (opts->flags & MMF_CHAN_GLOBAL) != 0, nm);
+    rc = mmf__name_parse(name, (opts->flags & MMF_CHAN_GLOBAL) != 0, nm);
     if (rc == 0)
-        rc = get_object(c, name != NULL && name[0] != '\0' ? nm : NULL, want,
-                        disposition, opts);
+        rc = get_object(c, nm, want, disposition, opts);
     free(nm);
     if (rc < 0)
         return rc;

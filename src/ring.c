@@ -464,9 +464,6 @@ static int attach(mmf_ring **out, const char *name, const struct mmf__chan_desc 
     int how, rc;
 
     MMF__CHECK(out != NULL);
-    /* An unnamed ring could never get its other endpoint. */
-    if (name == NULL || name[0] == '\0')
-        return MMF_EINVAL;
     if ((r = calloc(1, sizeof *r)) == NULL)
         return MMF_ENOMEM;
     how = mmf__chan_attach(&r->c, &mmf__ring_kind, name, want, role, disposition, opts);
