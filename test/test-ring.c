@@ -98,9 +98,9 @@ static void fill(void *buf, size_t len, uint64_t seq)
 /* 0 if buf is message seq of len bytes, else -1 and a note on stderr. */
 static int check_msg(const void *buf, size_t len, uint64_t seq)
 {
-    static _Thread_local uint8_t *want;
-    static _Thread_local size_t want_cap;
+    uint8_t small[4096], *want = small;
     const uint8_t *p = buf;
+    int rc = 0;
 
     if (len >= 8) {
         uint64_t got;
@@ -120,19 +120,17 @@ static int check_msg(const void *buf, size_t len, uint64_t seq)
             return -1;
         }
     }
-    if (want_cap < len) {
-        free(want);
-        want_cap = len < 4096 ? 4096 : len;
-        want = malloc(want_cap);
-        CHECK(want != NULL);
-    }
+    if (len > sizeof small)
+        CHECK((want = malloc(len)) != NULL);
     fill(want, len, seq);
     if (memcmp(want, p, len) != 0) {
         fprintf(stderr, "message %llu (%zu bytes): torn or wrong content\n",
                 (unsigned long long)seq, len);
-        return -1;
+        rc = -1;
     }
-    return 0;
+    if (want != small)
+        free(want);
+    return rc;
 }
 
 /* The length of message seq: `size`, or with size 0 a length from 1 to
@@ -191,23 +189,18 @@ static int send_stream(mmf_ring *r, uint64_t first, uint64_t count, size_t size,
                        int api, long long timeout_ms, uint64_t *sent,
                        struct progress *pg)
 {
-    static _Thread_local uint8_t *buf;
-    static _Thread_local size_t cap;
     size_t max = mmf_ring_max_message(r);
     uint64_t seq = first, end = first + count, flushed = first;
+    uint8_t *buf;
     int rc = 0;
 
     if (max > 4 * KIB && size == 0)
         max = 4 * KIB;
+    CHECK((buf = malloc(size != 0 ? size : max)) != NULL);
     while (seq < end) {
         int how = api == API_MIX ? (int)(mix64(seq) % 3) : api;
         if (how == API_COPY) {
             size_t len = msg_len(seq, size, max);
-            if (cap < len) {
-                free(buf);
-                buf = malloc(cap = len);
-                CHECK(buf != NULL);
-            }
             fill(buf, len, seq);
             if (pg != NULL)
                 set_u64(&pg->committing, seq + 1);
@@ -251,6 +244,7 @@ static int send_stream(mmf_ring *r, uint64_t first, uint64_t count, size_t size,
             flushed = seq;
         }
     }
+    free(buf);
     if (sent != NULL)
         *sent = seq - first;
     return rc;
@@ -276,23 +270,20 @@ static int recv_stream(mmf_ring *r, uint64_t first, uint64_t count, size_t size,
                        int api, long long timeout_ms, uint64_t *got,
                        struct progress *pg)
 {
-    static _Thread_local uint8_t *buf;
-    static _Thread_local size_t cap;
     size_t max = mmf_ring_max_message(r);
+    size_t cap;
     uint64_t seq = first, end = first + count;
+    uint8_t *buf;
     int rc = 0;
 
     if (max > 4 * KIB && size == 0)
         max = 4 * KIB;
+    cap = size != 0 ? size : max;
+    CHECK((buf = malloc(cap)) != NULL);
     while (seq < end) {
         int how = api == API_MIX ? (int)(mix64(seq ^ 0xabcdef) % 3) : api;
         if (how == API_COPY) {
             size_t len = 0;
-            if (cap < max) {
-                free(buf);
-                buf = malloc(cap = max);
-                CHECK(buf != NULL);
-            }
             if (pg != NULL)
                 set_u64(&pg->releasing, seq + 1);
             if ((rc = mmf_ring_recv(r, buf, cap, &len, timeout_ms)) < 0) {
@@ -345,6 +336,7 @@ static int recv_stream(mmf_ring *r, uint64_t first, uint64_t count, size_t size,
         }
     }
 out:
+    free(buf);
     if (got != NULL)
         *got = seq - first;
     return rc;
@@ -681,7 +673,7 @@ TEST(try_timed_blocking)
     mmf_msg m;
     void *ptr;
     size_t len;
-    char buf[16];
+    char buf[128] = {0};
     uint64_t t0;
     struct thread t;
     const char *n = test_name("r");
