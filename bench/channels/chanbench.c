@@ -916,7 +916,10 @@ static void write_goal(FILE *f, const char *what, double ratio, const char *op, 
         fprintf(f, "| %s | — | %s %.2f | not measured: %s |\n", what, op, goal, missing);
         return;
     }
-    int met = op[0] == '<' ? ratio <= goal : ratio >= goal;
+    /* op is "<", "≤" (UTF-8) or "≥": only "≥" asks for at least. */
+    int at_least = strcmp(op, "≥") == 0 || strcmp(op, ">=") == 0;
+    int met = at_least ? ratio >= goal : op[0] == '<' && op[1] == '\0' ? ratio < goal
+                                                                      : ratio <= goal;
     fprintf(f, "| %s | %.2f | %s %.2f | %s |\n", what, ratio, op, goal, met ? "met" : "**missed**");
 }
 
