@@ -71,8 +71,13 @@ int mmf__chan_wait(struct mmf__chan *c, const uint32_t *word, uint32_t seen,
     int busy = (c->flags & MMF_CHAN_BUSY_POLL) != 0;
     uint64_t start, now;
 
+    /* A word that changed sends the caller back to its condition. A
+     * process that keeps changing the word without making the condition
+     * true must not keep a timed call going past its deadline, so a
+     * finite deadline is looked at even then. */
     if (mmf__load_acquire(word) != seen)
-        return 0;
+        return deadline != MMF__NO_DEADLINE && mmf__os_now_ns() >= deadline
+                   ? (deadline == 0 ? MMF_EAGAIN : MMF_ETIMEDOUT) : 0;
     if (deadline == 0)
         return mmf__chan_peer_gone(c) ? MMF_EPIPE : MMF_EAGAIN;
 
