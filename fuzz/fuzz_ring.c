@@ -212,8 +212,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 3: { /* forge a record header where the consumer reads next */
             uint64_t at = (c != NULL ? c->head : k->cons_pos) & (CAP - 1);
             uint64_t len = any_len(&in), chk = take(&in, 1) ? take(&in, 8) : k->cons_pos;
-            memcpy(area + at, &len, 8);
-            memcpy(area + ((at + 8) & (CAP - 1)), &chk, 8);
+            /* Byte by byte, wrapping: a forged position may be odd and
+             * near the end of the area. */
+            for (size_t i = 0; i < 8; i++) {
+                area[(at + i) & (CAP - 1)] = ((const uint8_t *)&len)[i];
+                area[(at + 8 + i) & (CAP - 1)] = ((const uint8_t *)&chk)[i];
+            }
             break;
         }
         case 4:
