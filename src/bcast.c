@@ -44,11 +44,6 @@
 #define BCAST_MAGIC 0x42434153u /* "BCAS" */
 #define BCAST_DEAD 0xdead0bcau
 
-#define MIN_SLOTS 2u
-#define MAX_SLOTS (1u << 24)
-#define MAX_SLOT_SIZE (1u << 24)
-#define MAX_SLOT_BYTES (UINT64_C(1) << 40)
-
 /* Failed copies in a row after which a reader jumps to the newest message. */
 #define LAPPED_MAX 8
 
@@ -71,7 +66,7 @@ struct bslot {
     uint32_t spare;
 };
 
-#define SLOT_HDR 16u
+#define SLOT_HDR MMF__CHAN_SLOT_HDR
 _Static_assert(sizeof(struct bslot) == SLOT_HDR, "bslot layout");
 
 struct mmf_bcast {
@@ -89,31 +84,9 @@ struct mmf_bcast {
 /* Geometry                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static uint64_t stride_of(uint32_t slot_size)
-{
-    return SLOT_HDR + (((uint64_t)slot_size + 7) & ~UINT64_C(7));
-}
-
-static int geometry_ok(uint32_t slots, uint32_t slot_size)
-{
-    return slots >= MIN_SLOTS && slots <= MAX_SLOTS && (slots & (slots - 1)) == 0 &&
-           slot_size >= 1 && slot_size <= MAX_SLOT_SIZE &&
-           (uint64_t)slots * stride_of(slot_size) <= MAX_SLOT_BYTES;
-}
-
-static uint64_t area_bytes(uint32_t slots, uint32_t slot_size)
-{
-    uint64_t page = mmf__os_page_size();
-    uint64_t n = (uint64_t)slots * stride_of(slot_size);
-    return (n + page - 1) / page * page;
-}
-
 static int bcast_valid(const struct mmf__chan_desc *d)
 {
-    if (!geometry_ok(d->slots, d->slot_size) ||
-        d->area_size != area_bytes(d->slots, d->slot_size))
-        return MMF_ECORRUPT;
-    return 0;
+    return mmf__chan_slotted_valid(d, 0);
 }
 
 /* One producer; readers are not claimed (cons_max 0). */
@@ -220,7 +193,7 @@ static int attach(mmf_bcast **out, const char *name, const struct mmf__chan_desc
     b->nslots = b->ch.desc.slots;
     b->slot_size = b->ch.desc.slot_size;
     b->mask = b->nslots - 1;
-    b->stride = (size_t)stride_of(b->slot_size);
+    b->stride = (size_t)mmf__chan_stride(b->slot_size);
     /* A producer continues the count of a dead one (rewriting a message
      * it left half written); a reader starts at the next message. */
     b->pos = mmf__load_acquire(&b->b->head);
@@ -236,15 +209,8 @@ int mmf_bcast_create(mmf_bcast **out, const char *name, uint32_t slots,
     struct mmf__chan_desc want;
 
     MMF__CHECK(out != NULL);
-    if (!geometry_ok(slots, slot_size))
+    if (mmf__chan_slotted(MMF__CHAN_BCAST, slots, slot_size, 0, &want) < 0)
         return MMF_EINVAL;
-    memset(&want, 0, sizeof want);
-    want.kind = MMF__CHAN_BCAST;
-    want.version = MMF__CHAN_VERSION;
-    want.slots = slots;
-    want.slot_size = slot_size;
-    want.ctl_size = MMF__CHAN_CTL_SIZE;
-    want.area_size = area_bytes(slots, slot_size);
     return attach(out, name, &want, role, disposition, opts);
 }
 

@@ -119,6 +119,45 @@ int mmf__chan_wait(struct mmf__chan *c, const uint32_t *word, uint32_t seen,
 }
 
 /* ------------------------------------------------------------------------ */
+/* Slotted geometry                                                          */
+/* ------------------------------------------------------------------------ */
+
+#define MIN_SLOTS 2u
+#define MAX_SLOTS (1u << 24)
+#define MAX_SLOT_SIZE (1u << 24)
+#define MAX_SLOT_BYTES (UINT64_C(1) << 40)
+
+int mmf__chan_slotted(uint32_t kind, uint32_t slots, uint32_t slot_size,
+                      uint64_t prefix, struct mmf__chan_desc *d)
+{
+    uint64_t page = mmf__os_page_size(), n;
+
+    if (slots < MIN_SLOTS || slots > MAX_SLOTS || (slots & (slots - 1)) != 0 ||
+        slot_size < 1 || slot_size > MAX_SLOT_SIZE ||
+        (uint64_t)slots * mmf__chan_stride(slot_size) > MAX_SLOT_BYTES)
+        return MMF_EINVAL;
+    n = prefix + (uint64_t)slots * mmf__chan_stride(slot_size);
+    memset(d, 0, sizeof *d);
+    d->kind = kind;
+    d->version = MMF__CHAN_VERSION;
+    d->slots = slots;
+    d->slot_size = slot_size;
+    d->ctl_size = MMF__CHAN_CTL_SIZE;
+    d->area_size = (n + page - 1) / page * page;
+    return 0;
+}
+
+int mmf__chan_slotted_valid(const struct mmf__chan_desc *d, uint64_t prefix)
+{
+    struct mmf__chan_desc want;
+
+    if (mmf__chan_slotted(d->kind, d->slots, d->slot_size, prefix, &want) < 0 ||
+        want.area_size != d->area_size)
+        return MMF_ECORRUPT;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Attach and detach                                                         */
 /* ------------------------------------------------------------------------ */
 

@@ -115,6 +115,28 @@ struct mmf__chan_kind_info {
                     mmf_chan_info *info);
 };
 
+/*
+ * Geometry of the slotted kinds (queue, broadcast): `slots` slots (a power
+ * of two, 2 to 2^24) of a MMF__CHAN_SLOT_HDR-byte header and slot_size
+ * bytes (1 to 2^24) padded to 8, after `prefix` bytes of the area.
+ */
+#define MMF__CHAN_SLOT_HDR 16u
+
+/* Bytes from one slot to the next. */
+static inline uint64_t mmf__chan_stride(uint32_t slot_size)
+{
+    return MMF__CHAN_SLOT_HDR + (((uint64_t)slot_size + 7) & ~UINT64_C(7));
+}
+
+/* Fill *d for a new slotted channel of `kind`. Returns 0, or MMF_EINVAL
+ * when the geometry is out of range. */
+int mmf__chan_slotted(uint32_t kind, uint32_t slots, uint32_t slot_size,
+                      uint64_t prefix, struct mmf__chan_desc *d);
+
+/* A kind's valid(): is d a geometry mmf__chan_slotted() makes? Returns 0
+ * or MMF_ECORRUPT. */
+int mmf__chan_slotted_valid(const struct mmf__chan_desc *d, uint64_t prefix);
+
 /* The kinds (ring.c, queue.c, bcast.c). */
 extern const struct mmf__chan_kind_info mmf__ring_kind;
 extern const struct mmf__chan_kind_info mmf__queue_kind;

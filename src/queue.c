@@ -73,11 +73,6 @@
 #define QUEUE_MAGIC 0x51554555u /* "QUEU" */
 #define QUEUE_DEAD 0xdead0e0eu
 
-#define MIN_SLOTS 2u
-#define MAX_SLOTS (1u << 24)
-#define MAX_SLOT_SIZE (1u << 24)
-#define MAX_SLOT_BYTES (UINT64_C(1) << 40) /* slots x stride */
-
 /* The records: one line per claim slot, producers' then consumers'. */
 #define RECORDS (MMF__CHAN_CONS_FIRST + MMF__CHAN_ROLE_MAX)
 #define SLOTS_OFF ((uint64_t)RECORDS * MMF__CHAN_LINE)
@@ -122,7 +117,7 @@ struct qslot {
     uint32_t spare;
 };
 
-#define SLOT_HDR 16u
+#define SLOT_HDR MMF__CHAN_SLOT_HDR
 _Static_assert(sizeof(struct qslot) == SLOT_HDR, "qslot layout");
 
 struct mmf_queue {
@@ -144,31 +139,9 @@ struct mmf_queue {
 /* Geometry                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static uint64_t stride_of(uint32_t slot_size)
-{
-    return SLOT_HDR + (((uint64_t)slot_size + 7) & ~UINT64_C(7));
-}
-
-static int geometry_ok(uint32_t slots, uint32_t slot_size)
-{
-    return slots >= MIN_SLOTS && slots <= MAX_SLOTS && (slots & (slots - 1)) == 0 &&
-           slot_size >= 1 && slot_size <= MAX_SLOT_SIZE &&
-           (uint64_t)slots * stride_of(slot_size) <= MAX_SLOT_BYTES;
-}
-
-static uint64_t area_bytes(uint32_t slots, uint32_t slot_size)
-{
-    uint64_t page = mmf__os_page_size();
-    uint64_t n = SLOTS_OFF + (uint64_t)slots * stride_of(slot_size);
-    return (n + page - 1) / page * page;
-}
-
 static int queue_valid(const struct mmf__chan_desc *d)
 {
-    if (!geometry_ok(d->slots, d->slot_size) ||
-        d->area_size != area_bytes(d->slots, d->slot_size))
-        return MMF_ECORRUPT;
-    return 0;
+    return mmf__chan_slotted_valid(d, SLOTS_OFF);
 }
 
 /* Inspection (channel.h). */
@@ -566,7 +539,7 @@ static int attach(mmf_queue **out, const char *name, const struct mmf__chan_desc
     q->nslots = q->ch.desc.slots;
     q->slot_size = q->ch.desc.slot_size;
     q->mask = q->nslots - 1;
-    q->stride = (size_t)stride_of(q->slot_size);
+    q->stride = (size_t)mmf__chan_stride(q->slot_size);
     q->rec = record(q, q->ch.slot);
     /* A dead endpoint of the same claim slot may have left a position. */
     mmf__store_release(q->rec, 0);
@@ -582,15 +555,8 @@ int mmf_queue_create(mmf_queue **out, const char *name, uint32_t slots,
     struct mmf__chan_desc want;
 
     MMF__CHECK(out != NULL);
-    if (!geometry_ok(slots, slot_size))
+    if (mmf__chan_slotted(MMF__CHAN_QUEUE, slots, slot_size, SLOTS_OFF, &want) < 0)
         return MMF_EINVAL;
-    memset(&want, 0, sizeof want);
-    want.kind = MMF__CHAN_QUEUE;
-    want.version = MMF__CHAN_VERSION;
-    want.slots = slots;
-    want.slot_size = slot_size;
-    want.ctl_size = MMF__CHAN_CTL_SIZE;
-    want.area_size = area_bytes(slots, slot_size);
     return attach(out, name, &want, role, disposition, opts);
 }
 
