@@ -365,19 +365,22 @@ static void count_locks(struct target *t, size_t n, const struct key *keys,
          * has "->" after the number and holds nothing. */
         char kind[16], mand[16], rw[16];
         unsigned maj, min;
-        unsigned long long ino;
+        unsigned long long ino, start;
         long pid;
         const char *p = strchr(line, ':');
         const struct key *k;
 
         if (p == NULL || strstr(line, "->") != NULL)
             continue;
-        if (sscanf(p + 1, "%15s %15s %15s %ld %x:%x:%llu", kind, mand, rw, &pid,
-                   &maj, &min, &ino) != 7 ||
+        if (sscanf(p + 1, "%15s %15s %15s %ld %x:%x:%llu %llu", kind, mand, rw, &pid,
+                   &maj, &min, &ino, &start) != 8 ||
             strcmp(kind, "OFDLCK") != 0)
             continue;
+        /* A handle is an OFD lock on byte 0 of the object file; channel
+         * endpoints' claims lock bytes far past it (posix.h). */
+        if (start != 0)
+            continue;
         k = key_find(keys, nkeys, (uint64_t)makedev(maj, min), ino);
-        /* The store's handle locks are the object file's only OFD locks. */
         for (; k != NULL && k < keys + nkeys && k->dev == makedev(maj, min) &&
                k->ino == ino; k++) {
             if (!k->data)
