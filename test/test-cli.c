@@ -547,6 +547,7 @@ TEST(stat_shows_a_channel)
     CHECK_HAS(r.out, "\"type\":\"channel\"");
     /* One reference for the process; the endpoints' claims are not handles. */
     CHECK_HAS(r.out, "\"handles\":1,");
+    CHECK_HAS(r.out, "\"command\":\"test-cli\",\"handles\":1,");
     CHECK_HAS(r.out, "\"kind\":\"ring\",\"persistent\":false,\"corrupt\":false,"
                      "\"capacity\":65536,\"max_message\":65520,\"produced\":360,"
                      "\"consumed\":120,\"fill\":240,\"producers\":1,\"consumers\":1,"

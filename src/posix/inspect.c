@@ -497,6 +497,31 @@ static const struct key *find_mapping(const struct key *keys, size_t nkeys,
 }
 
 /* Scan one process. */
+/* 1 if descriptor fd of process pid holds a channel endpoint's claim
+ * (an OFD lock past byte 0, posix.h) rather than being a handle. */
+static int is_claim_fd(long pid, const char *fd)
+{
+    char path[64 + NAME_MAX], *line = NULL;
+    size_t cap = 0;
+    int claim = 0;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%ld/fdinfo/%s", pid, fd);
+    if ((f = fopen(path, "re")) == NULL)
+        return 0;
+    while (!claim && getline(&line, &cap, f) > 0) {
+        unsigned long long start;
+        const char *p = strstr(line, "OFDLCK");
+        /* "lock:\t1: OFDLCK ADVISORY WRITE PID MAJ:MIN:INO START END" */
+        if (p != NULL && sscanf(p, "OFDLCK %*s %*s %*d %*x:%*x:%*u %llu", &start) == 1 &&
+            start >= MMF__POSIX_CLAIM_BASE)
+            claim = 1;
+    }
+    free(line);
+    fclose(f);
+    return claim;
+}
+
 static void scan_pid(long pid, struct target *t, const struct key *keys,
                      size_t nkeys, size_t *touched, struct holders *hs)
 {
@@ -519,7 +544,7 @@ static void scan_pid(long pid, struct target *t, const struct key *keys,
             if (n <= 0 || link[0] != '/' || fstatat(dirfd(d), e->d_name, &st, 0) != 0)
                 continue;
             k = key_find(keys, nkeys, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
-            if (k == NULL || k->data)
+            if (k == NULL || k->data || is_claim_fd(pid, e->d_name))
                 continue;
             if (!t[k->idx].p_touched) {
                 t[k->idx].p_touched = 1;
