@@ -376,8 +376,12 @@ TEST(align_flag_64k_bases)
         CHECK(query(views[i]).base == views[i]);
         CHECK_EQ(query(views[i]).size, 3 * page());
         /* The larger reservation the view was carved from was given back:
-         * nothing inaccessible is left on either side. */
+         * nothing inaccessible is left on either side. (Not under a
+         * sanitizer, whose runtime places guard mappings of its own
+         * anywhere, next to a view too.) */
+#ifndef MMF_SANITIZED
         CHECK(!noaccess_next_to(views[i], 3 * page()));
+#endif
     }
     strcpy(views[0], "aligned");
     CHECK(strcmp(views[31], "aligned") == 0);

@@ -469,7 +469,10 @@ TEST(woken_by_other_processes)
     CHECK_OK(mmf_semaphore_create(&o[1], test_name("s"), 0, 1, MMF_CREATE_NEW, NULL));
     CHECK_OK(mmf_mutex_create(&o[2], test_name("m"), 0, MMF_CREATE_NEW, NULL));
 
-    pid = spawn_signaler("mutex", test_name("m"), "100"); /* it holds the mutex */
+    /* It holds the mutex far longer than the semaphore's delay, so that a
+     * slow start of the second helper (sanitizer builds) cannot reorder
+     * the two. */
+    pid = spawn_signaler("mutex", test_name("m"), "1000");
     pid_t p2 = spawn_signaler("semaphore", test_name("s"), "50");
     CHECK_EQ(mmf_sync_wait_any(o, 3, 10000), 1);
     CHECK_EQ(mmf_sync_wait_any(o, 3, 10000), 2); /* after its unlock */

@@ -226,6 +226,10 @@ W32T(G12)
      * may switch off. */
     if (w32t_host_overcommits())
         w32t_skip("the host allows any overcommit (vm.overcommit_memory = 1)");
+#ifdef MMF_SANITIZED
+    /* ThreadSanitizer's layout leaves no room for a 1 TiB view. */
+    w32t_skip("a sanitizer runtime holds the address space a 1 TiB view needs");
+#endif
     SetLastError(0xdeadbeef);
     h = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, SEC_RESERVE | PAGE_READWRITE, 0x100, 0,
                            NULL);
