@@ -39,16 +39,13 @@ struct mmf__spec {
     /* Optional hook run while creating, before the object has a name (so
      * nobody sees it uninitialised): it initialises the type-specific state
      * in place in `live`, the new object's header page mapped shared
-     * read-write. Returns 0, MMF__INIT_KEEP to keep the mapping (the hook
-     * then owns it: it must stay mapped, e.g. because a lock in it is held),
-     * or an MMF_E* code that fails the creation. */
-    int (*init)(struct mmf__hdr *live, void *arg);
+     * read-write, which the store unmaps afterwards. `file` is the new
+     * object's OS handle (on Linux its descriptor), for a hook that maps
+     * the object itself. Returns 0 or an MMF_E* code that fails the
+     * creation. */
+    int (*init)(struct mmf__hdr *live, intptr_t file, void *arg);
     void *init_arg;
 };
-
-/* Returned by a mmf__spec.init hook that keeps its mapping of the header
- * page (MMF__HDR_SIZE bytes; it unmaps it itself later). */
-#define MMF__INIT_KEEP 1
 
 /*
  * Create (or with MMF_OPEN_OR_CREATE open) an object. `name` NULL makes an

@@ -14,10 +14,14 @@
  * functions below, and only then acts on it; a failed check gives
  * MMF_ECORRUPT. Counts are never used as indexes or sizes.
  *
- * The `lock` areas belong to the OS backend: it initialises and uses an OS
- * robust lock there (on Linux a process-shared, robust pthread_mutex_t,
- * which the kernel releases - marking it "owner died" - when the owning
- * thread or process dies). The portable core only reserves the room.
+ * Each object also has ONE lock word, outside `state`: the 32-bit word at
+ * MMF__SYNC_LOCK_OFFSET of the header page. It is the mutex itself, or the
+ * internal lock of an event or semaphore. The OS backend owns it (on Linux
+ * a robust futex: owner thread id | FUTEX_WAITERS | FUTEX_OWNER_DIED, which
+ * the kernel marks "owner died" when the owning thread or process dies; see
+ * src/posix/sync.c for why it sits at the end of the page). Like all of the
+ * page it is a number, never a pointer: nothing mmf keeps in shared memory
+ * is ever dereferenced.
  */
 #ifndef MMF_SYNC_H
 #define MMF_SYNC_H
@@ -27,11 +31,13 @@
 
 #include "os.h"
 
-#define MMF__SYNC_VERSION 1u
+#define MMF__SYNC_VERSION 2u
 #define MMF__MUTEX_MAGIC 0x5854554du /* "MUTX" */
 #define MMF__EVENT_MAGIC 0x544e5645u /* "EVNT" */
 #define MMF__SEM_MAGIC 0x414d4553u   /* "SEMA" */
-#define MMF__SYNC_LOCK_BYTES 48u     /* room for one OS robust lock */
+/* Where the lock word lives in the header page: past struct mmf__hdr,
+ * 24 bytes before the page's end. */
+#define MMF__SYNC_LOCK_OFFSET (MMF__HDR_SIZE - 24u)
 
 /* The first 32 bytes of every type. */
 struct mmf__sync_common {
@@ -46,16 +52,14 @@ struct mmf__sync_common {
 };
 
 /*
- * A mutex. Its ownership IS the robust lock in `lock`: the kernel knows
- * the owning thread, so thread exit and SIGKILL abandon it at any instant.
- * Recursion is counted by the owning process (privately, see the backend);
- * `recursion` and `owner_pid` are copies for tools. The fields the owner
- * writes share the lock's cache line.
+ * A mutex. Its ownership IS the lock word: the kernel knows the owning
+ * thread, so thread exit and SIGKILL abandon it at any instant. Recursion
+ * is counted by the owning process (privately, see the backend);
+ * `recursion` and `owner_pid` are copies for tools.
  */
 struct mmf__sync_mutex {
     struct mmf__sync_common c;
-    uint32_t reserved[8];
-    _Alignas(8) uint8_t lock[MMF__SYNC_LOCK_BYTES];
+    uint32_t reserved[20];
     uint32_t abandoned; /* 1 from an abandoned acquisition until that
                            owner's final release */
     uint32_t owner_pid; /* for tools: process of the owner, 0 when free */
@@ -65,8 +69,8 @@ struct mmf__sync_mutex {
 };
 
 /*
- * An event. `lock` is the internal lock guarding every field but the
- * sleeper counts. Pulses: a waiter records pulse_gen when it registers
+ * An event. The lock word is the internal lock guarding every field but
+ * the sleeper counts. Pulses: a waiter records pulse_gen when it registers
  * (nwait counts registered waiters); a pulse bumps pulse_gen, so every
  * waiter registered before it sees a new generation. A manual-reset pulse
  * releases all of them; an auto-reset pulse adds one claimable release to
@@ -82,29 +86,25 @@ struct mmf__sync_event {
     uint32_t eligible;  /* registered before the latest pulse, unclaimed */
     uint32_t pending;   /* auto-reset: pulse releases not yet claimed */
     uint32_t reserved[2];
-    _Alignas(8) uint8_t lock[MMF__SYNC_LOCK_BYTES];
-    uint8_t pad[144];
+    uint8_t pad[192];
 };
 
-/* A semaphore. `lock` is the internal lock guarding count. */
+/* A semaphore. The lock word is the internal lock guarding count. */
 struct mmf__sync_semaphore {
     struct mmf__sync_common c;
     int32_t count;      /* 0 <= count <= max */
     int32_t max;        /* >= 1 (fixed) */
     uint32_t reserved[6];
-    _Alignas(8) uint8_t lock[MMF__SYNC_LOCK_BYTES];
-    uint8_t pad[144];
+    uint8_t pad[192];
 };
 
 _Static_assert(sizeof(struct mmf__sync_common) == 32, "sync layout");
 _Static_assert(sizeof(struct mmf__sync_mutex) == MMF__STATE_BYTES, "sync layout");
 _Static_assert(sizeof(struct mmf__sync_event) == MMF__STATE_BYTES, "sync layout");
 _Static_assert(sizeof(struct mmf__sync_semaphore) == MMF__STATE_BYTES, "sync layout");
-_Static_assert(offsetof(struct mmf__sync_mutex, lock) == 64, "sync layout");
-_Static_assert(offsetof(struct mmf__sync_event, lock) == 64, "sync layout");
-_Static_assert(offsetof(struct mmf__sync_semaphore, lock) == 64, "sync layout");
 _Static_assert(offsetof(struct mmf__sync_mutex, abandoned) == 112, "sync layout");
-_Static_assert(offsetof(struct mmf__hdr, state) % 8 == 0, "lock alignment");
+_Static_assert(sizeof(struct mmf__hdr) <= MMF__SYNC_LOCK_OFFSET, "lock word past the header");
+_Static_assert(MMF__SYNC_LOCK_OFFSET % 4 == 0, "lock word alignment");
 
 /* The most a semaphore may count (Windows' LONG). */
 #define MMF__SEM_MAX INT32_MAX
@@ -150,8 +150,10 @@ enum mmf__event_op { MMF__EV_SET = 1, MMF__EV_RESET = 2, MMF__EV_PULSE = 3 };
 #define MMF__NOT_YET (-1000000)
 
 /* The store's init hook (struct mmf__spec.init): initialise the state in
- * place in the new object's header page. `arg` is a mmf__sync_params. */
-int mmf__os_sync_init(struct mmf__hdr *live, void *arg);
+ * place in the new object's header page. `arg` is a mmf__sync_params; for
+ * a mutex owned from birth the hook maps the object (`file`) itself, takes
+ * it, and keeps that mapping in p->kept. */
+int mmf__os_sync_init(struct mmf__hdr *live, intptr_t file, void *arg);
 
 /* Give back what mmf__os_sync_init kept for an object that was not
  * created after all (the name existed, or creation failed later): an owned

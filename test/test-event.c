@@ -5,6 +5,7 @@
  * (R05, ...) are those of shared/win32-semantics.md.
  */
 #include "test.h"
+#include "robust.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -39,6 +40,23 @@ static void peek(const char *name, void *state)
     CHECK(pread(fd, state, MMF__STATE_BYTES, offsetof(struct mmf__hdr, state)) ==
           MMF__STATE_BYTES);
     close(fd);
+}
+
+/* The internal lock word (a robust futex). */
+static void poke_word(const char *name, uint32_t w)
+{
+    int fd = store_file(name);
+    CHECK(pwrite(fd, &w, sizeof w, MMF__SYNC_LOCK_OFFSET) == (ssize_t)sizeof w);
+    close(fd);
+}
+
+static uint32_t peek_word(const char *name)
+{
+    uint32_t w;
+    int fd = store_file(name);
+    CHECK(pread(fd, &w, sizeof w, MMF__SYNC_LOCK_OFFSET) == (ssize_t)sizeof w);
+    close(fd);
+    return w;
 }
 
 static unsigned long waiters(mmf_sync *e)
@@ -503,7 +521,6 @@ TEST(corrupt_state)
 {
     const char *name = test_name("e");
     struct mmf__sync_event good, bad;
-    pthread_mutex_t *lock = (pthread_mutex_t *)(void *)bad.lock;
     mmf_sync *e;
     uint64_t t0;
 
@@ -545,9 +562,7 @@ TEST(corrupt_state)
 
     /* The internal lock held by a thread that does not exist: operations
      * give up (MMF_EBUSY after about a second), waits time out. */
-    bad = good;
-    lock->__data.__lock = 0x3ffffff0;
-    poke(name, &bad);
+    poke_word(name, 0x3ffffff0);
     t0 = test_now_ns();
     CHECK_RC(mmf_event_set(e), MMF_EBUSY);
     printf("set gave up after %.0f ms\n", (double)(test_now_ns() - t0) / 1e6);
@@ -557,10 +572,9 @@ TEST(corrupt_state)
     CHECK(test_now_ns() - t0 >= 100000000u && test_now_ns() - t0 < 5000000000u);
 
     /* Its holder died (the kernel's mark): the next one repairs it. */
-    bad = good;
-    lock->__data.__lock = (int)0x40000000; /* FUTEX_OWNER_DIED */
-    poke(name, &bad);
+    poke_word(name, 0x40000000u); /* FUTEX_OWNER_DIED */
     CHECK_EQ(mmf_event_set(e), 0);
+    CHECK_EQ(peek_word(name), 0);
     CHECK_OK(mmf_sync_wait(e, 0));
 
     poke(name, &good);
@@ -585,7 +599,7 @@ HELPER(grab_internal_lock)
     page = mmap(NULL, MMF__HDR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (page == MAP_FAILED)
         return 11;
-    if (pthread_mutex_lock((pthread_mutex_t *)(void *)(((struct mmf__hdr *)page)->state + 64)) != 0)
+    if (test_hold_robust_word((uint32_t *)(void *)((char *)page + MMF__SYNC_LOCK_OFFSET)) != 0)
         return 12;
     test_sync_signal(atoi(argv[1]));
     for (;;)

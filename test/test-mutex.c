@@ -57,6 +57,23 @@ static void peek(const char *name, size_t off, void *bytes, size_t len)
     close(fd);
 }
 
+/* The mutex's lock word (the robust futex: owner tid and flags). */
+static void poke_word(const char *name, uint32_t w)
+{
+    int fd = store_file(name);
+    CHECK(pwrite(fd, &w, sizeof w, MMF__SYNC_LOCK_OFFSET) == (ssize_t)sizeof w);
+    close(fd);
+}
+
+static uint32_t peek_word(const char *name)
+{
+    uint32_t w;
+    int fd = store_file(name);
+    CHECK(pread(fd, &w, sizeof w, MMF__SYNC_LOCK_OFFSET) == (ssize_t)sizeof w);
+    close(fd);
+    return w;
+}
+
 /* Run fn(arg) in a thread and return its int result. */
 struct call {
     int (*fn)(void *);
@@ -83,6 +100,14 @@ static int in_thread(int (*fn)(void *), void *arg)
 static int try_lock(void *m)
 {
     int rc = mmf_mutex_lock(m, 0);
+    if (rc == 0 || rc == MMF_ABANDONED)
+        CHECK_OK(mmf_mutex_unlock(m));
+    return rc;
+}
+
+static int lock_100ms(void *m)
+{
+    int rc = mmf_mutex_lock(m, 100);
     if (rc == 0 || rc == MMF_ABANDONED)
         CHECK_OK(mmf_mutex_unlock(m));
     return rc;
@@ -829,7 +854,6 @@ TEST(corrupt_state)
 {
     const char *name = test_name("m");
     struct mmf__sync_mutex good, bad;
-    pthread_mutex_t *pm = (pthread_mutex_t *)(void *)bad.lock;
     uint32_t tid = (uint32_t)self_tid();
     mmf_sync *m;
     mmf_sync_info info;
@@ -848,17 +872,10 @@ TEST(corrupt_state)
     CHECK_RC(mmf_sync_info_get(m, &info), MMF_ECORRUPT);
     CHECK_RC(mmf_mutex_unlock(m), MMF_ENOTOWNER);
 
-    /* A pthread type glibc would dispatch elsewhere (PI, say). */
-    bad = good;
-    pm->__data.__kind = 0x7fffffff;
-    poke(name, 0, &bad, sizeof bad);
-    CHECK_RC(mmf_mutex_lock(m, 100), MMF_ECORRUPT);
-    CHECK_RC(mmf_sync_wait_all(&m, 1, 100), MMF_ECORRUPT);
+    poke(name, 0, &good, sizeof good);
 
     /* An owner that does not exist: a wait times out, no hang. */
-    bad = good;
-    pm->__data.__lock = 0x3ffffff0;
-    poke(name, 0, &bad, sizeof bad);
+    poke_word(name, 0x3ffffff0);
     t0 = test_now_ns();
     CHECK_RC(mmf_mutex_lock(m, 100), MMF_ETIMEDOUT);
     CHECK_RC(mmf_mutex_lock(m, 0), MMF_ETIMEDOUT);
@@ -867,31 +884,40 @@ TEST(corrupt_state)
     CHECK(elapsed_ms(t0) >= 300 && elapsed_ms(t0) < 5000);
 
     /* A lock word naming this very thread, which does not own it. */
-    bad = good;
-    pm->__data.__lock = (int)tid;
-    poke(name, 0, &bad, sizeof bad);
+    poke_word(name, tid);
     CHECK_RC(mmf_mutex_lock(m, 100), MMF_ECORRUPT);
     CHECK_RC(mmf_sync_wait_any(&m, 1, 100), MMF_ECORRUPT);
     CHECK_RC(mmf_sync_wait_all(&m, 1, 100), MMF_ECORRUPT);
     CHECK_RC(mmf_mutex_unlock(m), MMF_ENOTOWNER);
 
-    /* Marked not recoverable. */
-    bad = good;
-    pm->__data.__owner = 0x7ffffffe; /* PTHREAD_MUTEX_NOTRECOVERABLE */
-    poke(name, 0, &bad, sizeof bad);
-    CHECK_RC(mmf_mutex_lock(m, 100), MMF_ECORRUPT);
+    /* Marked "owner died" with no owner: taken, and reported abandoned. */
+    poke_word(name, 0x40000000u);
+    CHECK_RC(mmf_mutex_lock(m, 100), MMF_ABANDONED);
+    CHECK_OK(mmf_mutex_unlock(m));
+    CHECK_EQ(peek_word(name), 0);
 
-    /* Forged while we own it: the unlock notices and refuses. */
-    poke(name, 0, &good, sizeof good);
+    /* Forged while we own it: the unlock notices, gives our part back and
+     * refuses; the forged word stays as it is. */
     CHECK_OK(mmf_mutex_lock(m, 0));
-    peek(name, 0, &bad, sizeof bad);
-    pm->__data.__lock = 0x3ffffff0;
-    poke(name, 0, &bad, sizeof bad);
+    CHECK_EQ(peek_word(name), tid);
+    poke_word(name, 0x3ffffff0);
     CHECK_RC(mmf_mutex_unlock(m), MMF_ECORRUPT);
     CHECK_RC(mmf_mutex_unlock(m), MMF_ENOTOWNER);
+    CHECK_EQ(peek_word(name), 0x3ffffff0);
+
+    /* Forged to "free" while we own it: another thread of ours still
+     * cannot take it (the process's own claim stands), and our unlock
+     * refuses. */
+    poke_word(name, 0);
+    CHECK_OK(mmf_mutex_lock(m, 0));
+    poke_word(name, 0);
+    CHECK_RC(in_thread(try_lock, m), MMF_ETIMEDOUT);
+    CHECK_RC(in_thread(lock_100ms, m), MMF_ETIMEDOUT);
+    CHECK_RC(mmf_mutex_unlock(m), MMF_ECORRUPT);
 
     /* Repaired, it works again. */
     poke(name, 0, &good, sizeof good);
+    poke_word(name, 0);
     CHECK_OK(mmf_mutex_lock(m, 0));
     CHECK_OK(mmf_mutex_unlock(m));
     CHECK_OK(mmf_sync_close(m));

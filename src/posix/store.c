@@ -695,17 +695,16 @@ static int describe_file(int fd, struct mmf__hdr *h)
 
 /* Run the type's init hook on the header page of the unnamed object file
  * fd, mapped shared: state such as process-shared locks must be
- * initialised in place, not copied. The hook may keep the mapping. */
+ * initialised in place, not copied. */
 static int run_init(int fd, const struct mmf__spec *sp)
 {
     void *p = mmap(NULL, MMF__HDR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     int rc;
     if (p == MAP_FAILED)
         return mmf__posix_err(errno);
-    rc = sp->init((struct mmf__hdr *)p, sp->init_arg);
-    if (rc != MMF__INIT_KEEP)
-        munmap(p, MMF__HDR_SIZE);
-    return rc < 0 ? rc : 0;
+    rc = sp->init((struct mmf__hdr *)p, fd, sp->init_arg);
+    munmap(p, MMF__HDR_SIZE);
+    return rc;
 }
 
 /* Build a complete, unnamed object file. Returns its fd (holding the

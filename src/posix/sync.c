@@ -1,40 +1,71 @@
 /*
  * sync.c (posix) - mutexes, events, semaphores and waits on Linux.
  *
- * Everything an object shares lives in the `state` area of its header
- * page (layout in ../sync.h). This file owns the algorithms, which are
- * Linux's: robust futexes, glibc's robust pthread mutexes and futex_waitv.
+ * Everything an object shares lives in its header page: the `state` area
+ * (layout in ../sync.h) and one lock word (MMF__SYNC_LOCK_OFFSET). This
+ * file owns the algorithms, which are Linux's: robust futexes and
+ * futex_waitv.
+ *
+ * THE LOCK WORD AND THE ROBUST LIST
+ *
+ * The lock word is a robust futex: 0 when free, else the owning thread's
+ * id, with FUTEX_WAITERS when someone may sleep on it and FUTEX_OWNER_DIED
+ * once its owner died. The kernel learns which words a thread owns from
+ * the thread's robust list, a linked list in the thread's own memory that
+ * it walks when the thread exits or its process dies, marking each word
+ * still naming the thread FUTEX_OWNER_DIED and waking a waiter. Each
+ * thread has one list (set_robust_list); glibc registers it and links its
+ * own robust pthread mutexes into it, so ours go into the same list, in
+ * glibc's format: an entry is {prev, next}, both pointing at the `next`
+ * field of their neighbours, and the list head is glibc's, read with
+ * get_robust_list. A word is found from its entry by the list head's
+ * futex_offset (glibc's: -32 on every 64-bit target).
+ *
+ * An entry must therefore sit 32 bytes after its word - and no list
+ * pointer may live in shared memory, where any process that can write the
+ * object could rewrite it and steer our own unlock or glibc's into writing
+ * to addresses of its choice. So the word is the last-but-24th byte of the
+ * header page, and each process maps the page followed by a PRIVATE
+ * anonymous page: the entry is the first 16 bytes of that private page.
+ * The kernel reads the word across the page boundary; glibc and we read
+ * and write only private memory when we link and unlink. init_once checks
+ * that this glibc behaves so (a robust mutex of its own, locked, must sit
+ * in the list as described), and sync objects are refused (MMF_ENOTSUP)
+ * where it does not.
+ *
+ * Because the entry is one per object and process, only one thread of the
+ * process may hold or be taking the word: `claim` (private) says which.
+ * A thread takes the claim (CAS), then the word; gives the word, then the
+ * claim. A forged word can make a lock fail or wait; it can never make two
+ * threads of ours link the one entry. A thread that exits owning a word
+ * gives it back as the kernel would - FUTEX_OWNER_DIED, one waiter woken -
+ * from a thread-specific-data destructor, and drops its claim; one that
+ * vanished without (a raw exit) is found dead by the next claimant.
  *
  * ONE MAPPING PER OBJECT PER PROCESS
  *
- * glibc and the kernel find a robust mutex by its address in the owning
- * thread's robust list, and the kernel walks that list when the thread
- * dies. So the mapping holding a mutex must not move or go while a thread
- * of this process owns it. A process-wide table (keyed by the object
- * file's st_dev/st_ino, counted by handles) gives every handle of the
- * process the same mapping; it is unmapped when the last handle closes,
- * unless a thread of the process still owns the mutex (closing neither
- * releases nor abandons) - then it stays until that is over.
+ * A process-wide table (keyed by the object file's st_dev/st_ino, counted
+ * by handles) gives every handle of the process the same mapping; it is
+ * unmapped when the last handle closes, unless a thread of the process has
+ * the claim (closing neither releases nor abandons) - then it stays until
+ * that is over, so that an entry linked in a robust list never goes away.
  *
  * MUTEXES
  *
- * Ownership IS a process-shared, robust, error-checking pthread mutex in
- * the state. When the owning thread exits or its process dies, at any
- * instant, the kernel marks it FUTEX_OWNER_DIED and wakes a waiter; the
- * next pthread lock returns EOWNERDEAD, we make it consistent, set the
- * shared `abandoned` mark and report MMF_ABANDONED. The mark stays until
- * that owner's final unlock; a wait-all that takes an abandoned mutex and
- * gives it back (see below) leaves it for the next owner to see.
- * Recursion is counted by the owning process in its map (`owner`,
- * `depth`): private, trusted memory and no shared write per recursive
- * lock. The pthread mutex is error-checking, not recursive, so that a
- * forged lock word naming our thread is refused (EDEADLK) rather than
- * taken for a recursive acquisition.
+ * Ownership IS the lock word. When the owning thread exits or its process
+ * dies, at any instant, the word becomes FUTEX_OWNER_DIED; the next
+ * acquisition takes it over, sets the shared `abandoned` mark and reports
+ * MMF_ABANDONED. The mark stays until that owner's final unlock; a
+ * wait-all that takes an abandoned mutex and gives it back (see below)
+ * leaves it for the next owner to see. Recursion is counted by the owning
+ * process in its map (`depth`): private, trusted memory and no shared
+ * write per recursive lock. A word naming our thread that our claim does
+ * not back is forged: refused (MMF_ECORRUPT), never taken for recursion.
  *
  * EVENTS AND SEMAPHORES
  *
- * Their fields are guarded by an internal lock (another robust pthread
- * mutex in the state, held for a few instructions; every critical section
+ * Their fields are guarded by an internal lock (the lock word, taken and
+ * given like a mutex's, held for a few instructions; every critical section
  * stores single words in an order that keeps the state valid after each
  * store, so a holder dying anywhere leaves a valid state, and the next
  * holder wakes everyone in case a wake-up was lost). A waiter reads `seq`,
@@ -48,19 +79,17 @@
  * WAITS ON SEVERAL OBJECTS
  *
  * futex_waitv on one word per object: `seq` for events and semaphores, and
- * for mutexes the pthread mutex's lock word (glibc's __data.__lock, the
- * kernel's robust futex word: owner TID | FUTEX_WAITERS | FUTEX_OWNER_DIED).
- * Before sleeping we set FUTEX_WAITERS in it as glibc's own waiters do, so
+ * for mutexes the lock word. Before sleeping we set FUTEX_WAITERS in it, so
  * that the owner's unlock, or the kernel at the owner's death, wakes a
  * waiter. Such a wake-up goes to one waiter, and ours may not take the
- * mutex (a lower index won, or a wait-all is not complete), and trylock
- * does not keep FUTEX_WAITERS for the others: so whenever the word changed
- * while we slept we pass one wake-up on (FUTEX_WAKE 1); a waiter it wakes
- * in vain sets FUTEX_WAITERS again and sleeps.
+ * mutex (a lower index won, or a wait-all is not complete), and a plain
+ * take does not keep FUTEX_WAITERS for the others: so whenever the word
+ * changed while we slept we pass one wake-up on (FUTEX_WAKE 1); a waiter
+ * it wakes in vain sets FUTEX_WAITERS again and sleeps.
  *
  * Wait-all takes the internal locks of its events and semaphores in a
  * canonical order (st_dev, st_ino), checks every object (a mutex: free,
- * abandoned, or already ours), takes the free mutexes with trylock - giving
+ * abandoned, or already ours), takes the free mutexes without waiting - giving
  * them back if one was taken meanwhile - and only then consumes the rest.
  * Until it succeeds it changes nothing. It sleeps on the objects that were
  * not ready.
@@ -85,7 +114,7 @@
 #include "posix.h"
 
 #ifndef __GLIBC__
-#error "src/posix/sync.c relies on glibc's robust pthread_mutex_t (lock word, kind)"
+#error "src/posix/sync.c links its robust futexes into glibc's robust lists"
 #endif
 
 #ifndef SYS_futex_waitv
@@ -94,8 +123,6 @@
 #ifndef FUTEX_32
 #define FUTEX_32 2 /* kernel headers older than 5.16 */
 #endif
-
-_Static_assert(sizeof(pthread_mutex_t) <= MMF__SYNC_LOCK_BYTES, "lock room");
 
 #define NO_DEADLINE UINT64_MAX
 #define NS_PER_MS 1000000ull
@@ -137,11 +164,17 @@ struct mmf__syncmap {
     uint64_t dev, ino;      /* identity of the object file */
     uint32_t type;          /* MMF__TYPE_* */
     unsigned refs;          /* handles of this process (table lock) */
-    int pinned;             /* never unmap: a robust list may point here */
-    void *page;             /* the header page, mapped shared read-write */
-    void *st;               /* its state area */
-    pid_t owner;            /* mutex: owning thread of this process, or 0 */
-    uint32_t depth;         /* its recursion count (owner thread only) */
+    void *page;             /* the header page, mapped shared read-write,
+                               and the private entry page after it */
+    void *st;               /* the state area */
+    uint32_t *word;         /* the lock word (shared) */
+    void **entry;           /* our robust-list entry: its `next` field,
+                               `prev` being entry[-1] (private) */
+    pid_t claim;            /* the thread of this process that holds or is
+                               taking the word, or 0 (atomic) */
+    uint32_t depth;         /* mutex: the claimant's recursion count once it
+                               owns the mutex, 0 while it is taking it
+                               (atomic; written by the claimant) */
     uint32_t spin_ns;       /* adaptive spin budget */
     uint32_t spin_waits;    /* waits that spun, for the probes */
     uint32_t long_gap;      /* waits between long probes */
@@ -150,37 +183,103 @@ struct mmf__syncmap {
 
 static struct mmf__syncmap *table; /* guarded by mmf__os_lock() */
 
+/* Where the robust-list entry sits: the second 8 bytes of the private page
+ * that follows the header page (its first 8 are the entry's `prev`). */
+#define ENTRY_OFFSET (MMF__HDR_SIZE + sizeof(void *))
+#define MAP_BYTES (2 * (size_t)MMF__HDR_SIZE)
+
+static inline uint32_t *word_at(void *page)
+{
+    return (uint32_t *)(void *)((char *)page + MMF__SYNC_LOCK_OFFSET);
+}
+
+static inline void **entry_at(void *page)
+{
+    return (void **)(void *)((char *)page + ENTRY_OFFSET);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Process facts                                                             */
 /* ------------------------------------------------------------------------ */
 
 static __thread pid_t tls_tid __attribute__((tls_model("initial-exec")));
+static __thread struct robust_list_head *tls_head __attribute__((tls_model("initial-exec")));
+static __thread int tls_keyed __attribute__((tls_model("initial-exec")));
 static pid_t cached_pid;
-static int lock_kind; /* __data.__kind of our robust locks */
-static pthread_mutexattr_t lock_attr;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static int no_waitv; /* futex_waitv gave ENOSYS */
-static int can_spin; /* more than one CPU */
+static pthread_key_t exit_key; /* its destructor abandons what a thread owns */
+static int robust_ok;          /* this glibc links robust lists as we expect */
+static int no_waitv;           /* futex_waitv gave ENOSYS */
+static int can_spin;           /* more than one CPU */
+
+static void thread_exit(void *unused);
 
 static void after_fork_child(void)
 {
+    /* The child's one thread has a new id and an empty robust list: no
+     * claim made by a thread of the parent means anything here. */
     tls_tid = 0;
     __atomic_store_n(&cached_pid, getpid(), __ATOMIC_RELAXED);
+    for (struct mmf__syncmap *m = table; m != NULL; m = m->next) {
+        ST(m->claim, 0);
+        ST(m->depth, 0u);
+    }
+}
+
+static struct robust_list_head *robust_head(void)
+{
+    struct robust_list_head *h = tls_head;
+    size_t len;
+    if (h == NULL) {
+        if (syscall(SYS_get_robust_list, 0, &h, &len) != 0 || h == NULL ||
+            len != sizeof *h)
+            return NULL;
+        tls_head = h;
+    }
+    return h;
+}
+
+/*
+ * 1 if this glibc keeps the robust list as described at the top of this
+ * file: lock a robust mutex of our own and look at where it was linked.
+ * The entry is the mutex's __list.__next; its prev must point at the list
+ * head, the head at it, and the entry after it back at it.
+ */
+static int robust_list_as_expected(void)
+{
+    struct robust_list_head *h = robust_head();
+    pthread_mutexattr_t a;
+    pthread_mutex_t mx;
+    void **e, **after;
+    int ok;
+
+    if (h == NULL || h->futex_offset != (long)MMF__SYNC_LOCK_OFFSET - (long)ENTRY_OFFSET ||
+        (size_t)sysconf(_SC_PAGESIZE) != MMF__HDR_SIZE)
+        return 0;
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+    if (pthread_mutex_init(&mx, &a) != 0)
+        return 0;
+    pthread_mutexattr_destroy(&a);
+    if (pthread_mutex_lock(&mx) != 0) {
+        pthread_mutex_destroy(&mx);
+        return 0;
+    }
+    e = (void **)(void *)&mx.__data.__list.__next;
+    after = (void **)((uintptr_t)e[0] & ~(uintptr_t)1);
+    ok = (void *)h->list.next == (void *)e && e[-1] == (void *)h && after[-1] == (void *)e &&
+         (char *)e - (char *)&mx.__data.__lock == -h->futex_offset;
+    pthread_mutex_unlock(&mx);
+    ok = ok && (void *)h->list.next == (void *)after;
+    pthread_mutex_destroy(&mx);
+    return ok;
 }
 
 static void init_once(void)
 {
-    pthread_mutex_t probe;
-
-    pthread_mutexattr_init(&lock_attr);
-    pthread_mutexattr_setpshared(&lock_attr, PTHREAD_PROCESS_SHARED);
-    pthread_mutexattr_setrobust(&lock_attr, PTHREAD_MUTEX_ROBUST);
-    pthread_mutexattr_settype(&lock_attr, PTHREAD_MUTEX_ERRORCHECK);
-    pthread_mutex_init(&probe, &lock_attr);
-    lock_kind = probe.__data.__kind;
-    pthread_mutex_destroy(&probe);
     __atomic_store_n(&cached_pid, getpid(), __ATOMIC_RELAXED);
     can_spin = sysconf(_SC_NPROCESSORS_ONLN) > 1;
+    robust_ok = robust_list_as_expected() && pthread_key_create(&exit_key, thread_exit) == 0;
     pthread_atfork(NULL, NULL, after_fork_child);
 }
 
@@ -190,6 +289,15 @@ static inline pid_t self_tid(void)
     if (t == 0)
         tls_tid = t = (pid_t)syscall(SYS_gettid);
     return t;
+}
+
+/* A thread that comes to own a mutex gets the exit destructor. */
+static inline void watch_thread_exit(void)
+{
+    if (__builtin_expect(!tls_keyed, 0)) {
+        pthread_setspecific(exit_key, (void *)1);
+        tls_keyed = 1;
+    }
 }
 
 static uint64_t now_ns(void)
@@ -336,18 +444,15 @@ static int futex_waitv_until(struct waitv *v, size_t n, uint64_t deadline)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Robust pthread mutexes in shared memory                                   */
+/* The lock word: a robust futex, linked in the owner's robust list          */
 /* ------------------------------------------------------------------------ */
 
-static inline pthread_mutex_t *lock_of(void *st)
-{
-    return (pthread_mutex_t *)(void *)((char *)st + 64);
-}
+/* Results of taking a word, besides MMF_E* codes. */
+#define RL_TAKEN 0 /* taken */
+#define RL_DIED 1  /* taken; its previous owner died holding it */
+#define RL_BUSY 2  /* held by someone else */
 
-static inline uint32_t *lock_word(pthread_mutex_t *l)
-{
-    return (uint32_t *)(void *)&l->__data.__lock;
-}
+#define BARRIER() __asm__ __volatile__("" ::: "memory")
 
 /* A free (or abandoned, hence takeable) lock word. */
 static int word_free(uint32_t w)
@@ -355,33 +460,217 @@ static int word_free(uint32_t w)
     return (w & FUTEX_TID_MASK) == 0 || (w & FUTEX_OWNER_DIED) != 0;
 }
 
-/* The lock's type field, which glibc dispatches on, is ours (a forged one
- * could send glibc down its priority-inheritance paths). */
-static int lock_ok(pthread_mutex_t *l)
+/* A word naming thread tid as its live owner. */
+static int word_names(uint32_t w, pid_t tid)
 {
-    return __atomic_load_n(&l->__data.__kind, __ATOMIC_RELAXED) == lock_kind;
+    return (w & (FUTEX_TID_MASK | FUTEX_OWNER_DIED)) == (uint32_t)tid;
 }
 
-/* pthread_mutex_clocklock on CLOCK_MONOTONIC. ThreadSanitizer does not
- * intercept clocklock, so under it use timedlock on the realtime clock. */
-static int lock_until(pthread_mutex_t *l, uint64_t deadline)
+/* Link entry e at the front of the calling thread's robust list h, as
+ * glibc links a robust mutex (its pointers may carry bit 0, glibc's mark
+ * of a priority-inheritance mutex). Private memory only. */
+static void list_link(struct robust_list_head *h, void **e)
 {
-    struct timespec ts;
-    if (deadline == NO_DEADLINE)
-        return pthread_mutex_lock(l);
-#if defined(__SANITIZE_THREAD__)
-    {
-        uint64_t now = now_ns(), left = deadline > now ? deadline - now : 0;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        left += (uint64_t)ts.tv_nsec;
-        ts.tv_sec += (time_t)(left / 1000000000ull);
-        ts.tv_nsec = (long)(left % 1000000000ull);
-        return pthread_mutex_timedlock(l, &ts);
+    void *first = h->list.next;
+    void **first_entry = (void **)((uintptr_t)first & ~(uintptr_t)1);
+    first_entry[-1] = e;
+    e[0] = first;
+    e[-1] = h;
+    BARRIER(); /* the kernel may walk the list from here on */
+    h->list.next = (struct robust_list *)(void *)e;
+}
+
+static void list_unlink(void **e)
+{
+    void **next = (void **)((uintptr_t)e[0] & ~(uintptr_t)1);
+    void **prev = (void **)((uintptr_t)e[-1] & ~(uintptr_t)1);
+    next[-1] = e[-1];
+    prev[0] = e[0];
+}
+
+/*
+ * Take the word for thread tid (which has the claim), without waiting.
+ * `waiters` is FUTEX_WAITERS for a thread that has slept on the word
+ * (others may sleep too: the flag must stay). list_op_pending covers the
+ * moments between taking and linking: a thread that dies there still has
+ * the word marked by the kernel. Returns RL_TAKEN, RL_DIED or RL_BUSY.
+ */
+static int word_take(uint32_t *word, void **e, struct robust_list_head *h, pid_t tid,
+                     uint32_t waiters)
+{
+    uint32_t w = __atomic_load_n(word, __ATOMIC_RELAXED), nw;
+    int rc = RL_BUSY;
+
+    h->list_op_pending = (struct robust_list *)(void *)e;
+    BARRIER();
+    while (word_free(w)) {
+        nw = (uint32_t)tid | (w & FUTEX_WAITERS) | waiters;
+        if (__atomic_compare_exchange_n(word, &w, nw, 1, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+            rc = (w & FUTEX_OWNER_DIED) ? RL_DIED : RL_TAKEN;
+            BARRIER();
+            list_link(h, e);
+            break;
+        }
     }
-#else
-    ts = ts_of(deadline);
-    return pthread_mutex_clocklock(l, CLOCK_MONOTONIC, &ts);
-#endif
+    BARRIER();
+    h->list_op_pending = NULL;
+    return rc;
+}
+
+/*
+ * Give back the word thread tid took through h: unlink the entry, then
+ * free the word - or, with `died`, mark it FUTEX_OWNER_DIED as the kernel
+ * does for a thread that ends owning it - and wake a sleeper. A word that
+ * no longer names tid was forged: it is left as it is, every sleeper is
+ * woken (they look again), and MMF_ECORRUPT returned.
+ */
+static int word_give(uint32_t *word, void **e, struct robust_list_head *h, pid_t tid, int died)
+{
+    uint32_t w;
+    int rc = 0;
+
+    h->list_op_pending = (struct robust_list *)(void *)e;
+    BARRIER();
+    list_unlink(e);
+    BARRIER();
+    w = __atomic_load_n(word, __ATOMIC_RELAXED);
+    for (;;) {
+        uint32_t nw = died ? (w & FUTEX_WAITERS) | FUTEX_OWNER_DIED : 0;
+        if (!word_names(w, tid)) {
+            futex_wake(word, INT_MAX);
+            rc = MMF_ECORRUPT;
+            break;
+        }
+        if (__atomic_compare_exchange_n(word, &w, nw, 1, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+            if (w & FUTEX_WAITERS)
+                futex_wake(word, 1);
+            break;
+        }
+    }
+    BARRIER();
+    h->list_op_pending = NULL;
+    return rc;
+}
+
+/* The claim: which thread of this process may hold or take the word. */
+static inline int claim_take(struct mmf__syncmap *m, pid_t tid)
+{
+    pid_t none = 0;
+    return __atomic_compare_exchange_n(&m->claim, &none, tid, 0, __ATOMIC_ACQUIRE,
+                                       __ATOMIC_RELAXED);
+}
+
+static inline void claim_drop(struct mmf__syncmap *m)
+{
+    __atomic_store_n(&m->claim, 0, __ATOMIC_RELEASE);
+}
+
+/* The claim is held by thread t of this process, which owns the word. If
+ * t is gone without its exit destructor (a raw exit), take the claim over
+ * for tid: t's robust list went with it, so our entry is free to link
+ * again. Returns 1 if taken over. */
+static int claim_take_from_dead(struct mmf__syncmap *m, pid_t t, pid_t tid)
+{
+    if (syscall(SYS_tgkill, __atomic_load_n(&cached_pid, __ATOMIC_RELAXED), t, 0) == 0 ||
+        errno != ESRCH)
+        return 0;
+    if (!__atomic_compare_exchange_n(&m->claim, &t, tid, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return 0;
+    ST(m->depth, 0u);
+    return 1;
+}
+
+/*
+ * The claim and the word of m for thread tid, without waiting. Returns
+ * RL_TAKEN, RL_DIED, RL_BUSY (held by another process or thread), or
+ * MMF_ECORRUPT (the word names tid, which does not own it: forged, and
+ * waiting on it would never end) or MMF_ENOTSUP.
+ */
+static int lock_try(struct mmf__syncmap *m, pid_t tid, uint32_t waiters)
+{
+    struct robust_list_head *h = robust_head();
+    int rc;
+
+    if (h == NULL)
+        return MMF_ENOTSUP;
+    if (!claim_take(m, tid))
+        return RL_BUSY;
+    if (word_names(__atomic_load_n(m->word, __ATOMIC_RELAXED), tid)) {
+        claim_drop(m);
+        return MMF_ECORRUPT;
+    }
+    rc = word_take(m->word, m->entry, h, tid, waiters);
+    if (rc == RL_BUSY)
+        claim_drop(m);
+    return rc;
+}
+
+/* How long to pause when the word is free but another thread of ours has
+ * the claim: it is taking or giving the word (a few instructions), or owns
+ * the mutex under a forged word. The pause is a plain sleep, not a futex
+ * wait on the word: a wake-up meant for the word's armed sleepers must
+ * never land on a thread that would not pass it on. */
+#define CLAIM_PAUSE_NS 50000u
+
+static void pause_until(uint64_t until)
+{
+    uint64_t now = now_ns();
+    if (until > now) {
+        struct timespec ts = ts_of(until - now);
+        nanosleep(&ts, NULL);
+    }
+}
+
+/*
+ * Sleep until the word of m may be takeable, or the deadline: with
+ * FUTEX_WAITERS set when it names an owner, so that the owner's release
+ * or the kernel at its death wakes us; a short pause when it is free but
+ * another thread of ours has the claim. Sets *waiters when FUTEX_WAITERS
+ * was set. Returns 0 (look again), MMF_ETIMEDOUT or MMF_ECORRUPT.
+ */
+static int lock_sleep(struct mmf__syncmap *m, pid_t tid, uint64_t deadline, uint32_t *waiters)
+{
+    uint32_t w = __atomic_load_n(m->word, __ATOMIC_RELAXED);
+    pid_t c = __atomic_load_n(&m->claim, __ATOMIC_ACQUIRE);
+    uint64_t now = now_ns(), slice;
+
+    if (now >= deadline)
+        return MMF_ETIMEDOUT;
+    if (c != 0 && c != tid && LD(m->depth) != 0 && claim_take_from_dead(m, c, tid)) {
+        claim_drop(m);
+        return 0;
+    }
+    if (word_free(w)) {
+        if (c == 0)
+            return 0;
+        slice = now + CLAIM_PAUSE_NS < deadline ? now + CLAIM_PAUSE_NS : deadline;
+        pause_until(slice);
+        return slice == deadline ? MMF_ETIMEDOUT : 0;
+    }
+    if (word_names(w, tid))
+        return MMF_ECORRUPT;
+    if (!(w & FUTEX_WAITERS) &&
+        !__atomic_compare_exchange_n(m->word, &w, w | FUTEX_WAITERS, 0, __ATOMIC_SEQ_CST,
+                                     __ATOMIC_RELAXED))
+        return 0;
+    *waiters = FUTEX_WAITERS;
+    return futex_wait_until(m->word, w | FUTEX_WAITERS, deadline);
+}
+
+/* Take the word of m for tid, waiting until the deadline. Returns lock_try's results; RL_BUSY at the
+ * deadline. */
+static int lock_wait(struct mmf__syncmap *m, pid_t tid, uint64_t deadline)
+{
+    uint32_t waiters = 0;
+    for (;;) {
+        int rc = lock_try(m, tid, waiters);
+        if (rc != RL_BUSY)
+            return rc;
+        if ((rc = lock_sleep(m, tid, deadline, &waiters)) == MMF_ETIMEDOUT)
+            return lock_try(m, tid, waiters); /* one last look */
+        if (rc < 0)
+            return rc;
+    }
 }
 
 /* The common part of a state: magic and version. */
@@ -390,8 +679,7 @@ static int state_ok(const struct mmf__syncmap *m)
     static const uint32_t magic[] = {0, 0, MMF__MUTEX_MAGIC, MMF__EVENT_MAGIC,
                                      MMF__SEM_MAGIC};
     const struct mmf__sync_common *c = m->st;
-    return LD(c->magic) == magic[m->type] && LD(c->version) == MMF__SYNC_VERSION &&
-           lock_ok(lock_of(m->st));
+    return LD(c->magic) == magic[m->type] && LD(c->version) == MMF__SYNC_VERSION;
 }
 
 /*
@@ -402,51 +690,33 @@ static int state_ok(const struct mmf__syncmap *m)
  */
 static int ilock_take(struct mmf__syncmap *m, uint64_t deadline)
 {
-    pthread_mutex_t *l = lock_of(m->st);
-    int rc;
+    pid_t tid = self_tid();
+    int rc = lock_try(m, tid, 0);
 
-    if (!lock_ok(l))
-        return MMF_ECORRUPT;
-    rc = pthread_mutex_trylock(l);
-    for (int i = 0; rc == EBUSY && i < 200; i++) {
+    for (int i = 0; rc == RL_BUSY && i < 200; i++) {
         cpu_relax();
-        if (word_free(__atomic_load_n(lock_word(l), __ATOMIC_RELAXED)))
-            rc = pthread_mutex_trylock(l);
+        if (word_free(__atomic_load_n(m->word, __ATOMIC_RELAXED)))
+            rc = lock_try(m, tid, 0);
     }
-    if (rc == EBUSY) {
+    if (rc == RL_BUSY) {
         uint64_t now = now_ns(), bound = now + ILOCK_LIMIT_NS;
         if (deadline != NO_DEADLINE) {
             uint64_t d = deadline > now + ILOCK_MIN_NS ? deadline : now + ILOCK_MIN_NS;
             bound = d < bound ? d : bound;
         }
-        rc = lock_until(l, bound);
+        rc = lock_wait(m, tid, bound);
+        if (rc == RL_BUSY)
+            return deadline != NO_DEADLINE && now_ns() >= deadline ? MMF_ETIMEDOUT
+                                                                    : MMF_EBUSY;
     }
-    switch (rc) {
-    case 0:
-        return 0;
-    case EOWNERDEAD:
-        if (pthread_mutex_consistent(l) != 0) {
-            pthread_mutex_unlock(l);
-            return MMF_ECORRUPT;
-        }
-        return 1;
-    case ETIMEDOUT:
-        return deadline != NO_DEADLINE && now_ns() >= deadline ? MMF_ETIMEDOUT
-                                                                : MMF_EBUSY;
-    default: /* EDEADLK (a forged word names us), ENOTRECOVERABLE, EINVAL */
-        return MMF_ECORRUPT;
-    }
+    return rc; /* RL_TAKEN (0), RL_DIED (1) or an error */
 }
 
 static int ilock_give(struct mmf__syncmap *m)
 {
-    if (pthread_mutex_unlock(lock_of(m->st)) != 0) {
-        /* The word was overwritten: glibc kept the lock in this thread's
-         * robust list, so the mapping must stay. */
-        __atomic_store_n(&m->pinned, 1, __ATOMIC_RELAXED);
-        return MMF_ECORRUPT;
-    }
-    return 0;
+    int rc = word_give(m->word, m->entry, tls_head, self_tid(), 0);
+    claim_drop(m);
+    return rc;
 }
 
 /* seq: bump after a change that may satisfy waiters, then wake sleepers,
@@ -479,32 +749,65 @@ static void count_down(uint32_t *p)
 /* Mapping table                                                             */
 /* ------------------------------------------------------------------------ */
 
-/* 1 if a live thread of this process owns the mutex of map m. */
-static int owned_here(struct mmf__syncmap *m)
+/* The header page of the object file fd, shared, followed by a private
+ * page for the robust-list entry. NULL (errno set) on failure. */
+static void *map_object(int fd)
 {
-    pid_t t;
-    uint32_t w;
-    if (m->type != MMF__TYPE_MUTEX || (t = __atomic_load_n(&m->owner, __ATOMIC_RELAXED)) == 0)
-        return 0;
-    w = __atomic_load_n(lock_word(lock_of(m->st)), __ATOMIC_RELAXED);
-    return (w & FUTEX_TID_MASK) == (uint32_t)t && !(w & FUTEX_OWNER_DIED);
+    char *base = mmap(NULL, MAP_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED)
+        return NULL;
+    /* MAP_FIXED over our own reservation: nobody else can hold it. */
+    if (mmap(base, MMF__HDR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) ==
+            MAP_FAILED ||
+        mmap(base + MMF__HDR_SIZE, MMF__HDR_SIZE, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) {
+        int e = errno;
+        munmap(base, MAP_BYTES);
+        errno = e;
+        return NULL;
+    }
+    return base;
 }
 
-/* Unmap what no handle uses and no thread owns. Call with the lock held. */
+/* Unmap what no handle uses and no thread claims (a claimed map's entry
+ * may be linked in a robust list). Call with the lock held. */
 static void collect(void)
 {
     struct mmf__syncmap **pp = &table;
     while (*pp != NULL) {
         struct mmf__syncmap *m = *pp;
-        if (m->refs == 0 && !__atomic_load_n(&m->pinned, __ATOMIC_RELAXED) &&
-            !owned_here(m)) {
+        if (m->refs == 0 && __atomic_load_n(&m->claim, __ATOMIC_ACQUIRE) == 0) {
             *pp = m->next;
-            munmap(m->page, MMF__HDR_SIZE);
+            munmap(m->page, MAP_BYTES);
             free(m);
         } else {
             pp = &m->next;
         }
     }
+}
+
+/* A thread ends: every mutex it owns is abandoned, as the kernel would
+ * abandon it - but now, so that its claim goes too. */
+static void thread_exit(void *unused)
+{
+    pid_t tid = self_tid();
+    struct robust_list_head *h = tls_head;
+    (void)unused;
+
+    mmf__os_lock();
+    for (struct mmf__syncmap *m = table; m != NULL; m = m->next) {
+        struct mmf__sync_mutex *s = m->st;
+        if (m->type != MMF__TYPE_MUTEX || LD(m->claim) != tid || LD(m->depth) == 0)
+            continue;
+        ST(s->recursion, 0u);
+        ST(s->owner_pid, 0u);
+        ST(m->depth, 0u);
+        if (h != NULL)
+            word_give(m->word, m->entry, h, tid, 1);
+        claim_drop(m);
+    }
+    collect();
+    mmf__os_unlock();
 }
 
 int mmf__os_sync_attach(mmf__obj *o, uint32_t type, struct mmf__sync_params *p,
@@ -515,6 +818,8 @@ int mmf__os_sync_attach(mmf__obj *o, uint32_t type, struct mmf__sync_params *p,
     int fd = mmf__posix_obj_fd(o), owned = 0;
 
     pthread_once(&once, init_once);
+    if (!robust_ok)
+        return MMF_ENOTSUP;
     if (fstat(fd, &st) != 0)
         return mmf__posix_err(errno);
     mmf__os_lock();
@@ -537,20 +842,18 @@ int mmf__os_sync_attach(mmf__obj *o, uint32_t type, struct mmf__sync_params *p,
         return MMF_ENOMEM;
     }
     if (p != NULL && p->kept != NULL) {
-        m->page = p->kept; /* an owned new mutex: its robust list entry */
+        m->page = p->kept; /* an owned new mutex: its entry is linked */
         p->kept = NULL;
         owned = 1;
-    } else {
-        void *page = mmap(NULL, MMF__HDR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        if (page == MAP_FAILED) {
-            int rc = mmf__posix_err(errno);
-            free(m);
-            mmf__os_unlock();
-            return rc;
-        }
-        m->page = page;
+    } else if ((m->page = map_object(fd)) == NULL) {
+        int rc = mmf__posix_err(errno);
+        free(m);
+        mmf__os_unlock();
+        return rc;
     }
     m->st = ((struct mmf__hdr *)m->page)->state;
+    m->word = word_at(m->page);
+    m->entry = entry_at(m->page);
     m->dev = (uint64_t)st.st_dev;
     m->ino = (uint64_t)st.st_ino;
     m->type = type;
@@ -559,14 +862,17 @@ int mmf__os_sync_attach(mmf__obj *o, uint32_t type, struct mmf__sync_params *p,
     m->long_gap = SPIN_PROBE;
     m->long_next = SPIN_PROBE;
     if (type < MMF__TYPE_MUTEX || type > MMF__TYPE_SEMAPHORE || !state_ok(m)) {
-        munmap(m->page, MMF__HDR_SIZE);
+        if (owned)
+            word_give(m->word, m->entry, tls_head, self_tid(), 0);
+        munmap(m->page, MAP_BYTES);
         free(m);
         mmf__os_unlock();
         return MMF_ECORRUPT;
     }
     if (owned) {
-        m->depth = 1;
-        __atomic_store_n(&m->owner, self_tid(), __ATOMIC_RELAXED);
+        ST(m->claim, self_tid());
+        ST(m->depth, 1u);
+        watch_thread_exit();
     }
     m->next = table;
     table = m;
@@ -591,12 +897,12 @@ void mmf__os_sync_discard(struct mmf__sync_params *p)
 {
     if (p->kept == NULL)
         return;
-    pthread_mutex_unlock(lock_of(((struct mmf__hdr *)p->kept)->state));
-    munmap(p->kept, MMF__HDR_SIZE);
+    word_give(word_at(p->kept), entry_at(p->kept), tls_head, self_tid(), 0);
+    munmap(p->kept, MAP_BYTES);
     p->kept = NULL;
 }
 
-int mmf__os_sync_init(struct mmf__hdr *live, void *arg)
+int mmf__os_sync_init(struct mmf__hdr *live, intptr_t file, void *arg)
 {
     struct mmf__sync_params *p = arg;
     void *st = live->state;
@@ -604,10 +910,10 @@ int mmf__os_sync_init(struct mmf__hdr *live, void *arg)
     uint32_t magic;
 
     pthread_once(&once, init_once);
+    if (!robust_ok)
+        return MMF_ENOTSUP;
     memset(st, 0, MMF__STATE_BYTES);
-    /* In place: a process-shared mutex must not be copied into place. */
-    if (pthread_mutex_init(lock_of(st), &lock_attr) != 0)
-        return MMF_ENOMEM;
+    __atomic_store_n(word_at(live), 0u, __ATOMIC_RELAXED);
     switch (p->type) {
     case MMF__TYPE_MUTEX:
         magic = MMF__MUTEX_MAGIC;
@@ -632,16 +938,26 @@ int mmf__os_sync_init(struct mmf__hdr *live, void *arg)
     c->version = MMF__SYNC_VERSION;
     __atomic_store_n(&c->magic, magic, __ATOMIC_RELEASE);
     if (p->type == MMF__TYPE_MUTEX && p->own) {
-        /* Owned from birth: lock it before it has a name, through the
-         * mapping that will stay (the store lets us keep it). */
-        struct mmf__sync_mutex *mx = st;
+        /* Owned from birth: take it before it has a name, through the
+         * mapping attach will use. Nobody else can reach the unnamed file,
+         * so the word is ours to take. */
+        struct robust_list_head *h = robust_head();
+        struct mmf__sync_mutex *mx;
+        void *base;
+
         mmf__os_sync_discard(p); /* an earlier attempt that lost the name */
-        if (pthread_mutex_trylock(lock_of(st)) != 0)
-            return MMF_EIO;
+        if (h == NULL)
+            return MMF_ENOTSUP;
+        if ((base = map_object((int)file)) == NULL)
+            return mmf__posix_err(errno);
+        if (word_take(word_at(base), entry_at(base), h, self_tid(), 0) != RL_TAKEN) {
+            munmap(base, MAP_BYTES);
+            return MMF_ECORRUPT;
+        }
+        mx = (struct mmf__sync_mutex *)(void *)((struct mmf__hdr *)base)->state;
         mx->owner_pid = (uint32_t)__atomic_load_n(&cached_pid, __ATOMIC_RELAXED);
         mx->recursion = 1;
-        p->kept = live;
-        return MMF__INIT_KEEP;
+        p->kept = base;
     }
     return 0;
 }
@@ -655,64 +971,48 @@ static inline struct mmf__sync_mutex *mutex_of(struct mmf__syncmap *m)
     return m->st;
 }
 
-/* 1 if the calling thread (tid) owns the mutex: our private record says
- * so and the lock word agrees. If the word no longer agrees (overwritten,
- * or a thread with a reused id), the record is dropped. */
-static int mutex_mine(struct mmf__syncmap *m, pid_t tid)
+/* 1 if the calling thread (tid) owns the mutex. Our private claim says
+ * so; the shared word cannot make it say otherwise. */
+static inline int mutex_mine(struct mmf__syncmap *m, pid_t tid)
 {
-    uint32_t w;
-    if (__atomic_load_n(&m->owner, __ATOMIC_RELAXED) != tid)
-        return 0;
-    w = __atomic_load_n(lock_word(lock_of(m->st)), __ATOMIC_RELAXED);
-    if ((w & (FUTEX_TID_MASK | FUTEX_OWNER_DIED)) == (uint32_t)tid)
-        return 1;
-    m->depth = 0;
-    __atomic_store_n(&m->owner, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&m->pinned, 1, __ATOMIC_RELAXED);
-    return 0;
+    return LD(m->claim) == tid && LD(m->depth) != 0;
 }
 
 static int mutex_recurse(struct mmf__syncmap *m)
 {
-    if (m->depth >= MAX_DEPTH)
+    uint32_t d = LD(m->depth);
+    if (d >= MAX_DEPTH)
         return MMF_EOVERFLOW;
-    m->depth++;
-    ST(mutex_of(m)->recursion, m->depth);
+    ST(m->depth, d + 1);
+    ST(mutex_of(m)->recursion, d + 1);
     return 0;
 }
 
-/* Book an acquisition that pthread reported as rc. Returns 0,
- * MMF_ABANDONED, MMF_ETIMEDOUT or MMF_ECORRUPT. */
-static int mutex_took(struct mmf__syncmap *m, pid_t tid, int rc)
+/* Book an acquisition that lock_try or lock_wait reported as rc. Returns
+ * 0, MMF_ABANDONED, MMF_ETIMEDOUT (RL_BUSY) or an error. */
+static int mutex_took(struct mmf__syncmap *m, int rc)
 {
     struct mmf__sync_mutex *s = mutex_of(m);
-    pthread_mutex_t *l = lock_of(s);
     uint32_t abandoned;
 
-    if (rc == EBUSY || rc == ETIMEDOUT)
+    if (rc == RL_BUSY)
         return MMF_ETIMEDOUT;
-    if (rc == EOWNERDEAD) {
-        if (pthread_mutex_consistent(l) != 0) {
-            pthread_mutex_unlock(l);
-            return MMF_ECORRUPT;
-        }
+    if (rc < 0)
+        return rc;
+    if (rc == RL_DIED)
         ST(s->abandoned, 1u);
-    } else if (rc != 0) {
-        return MMF_ECORRUPT; /* EDEADLK: a forged word names us */
-    }
     abandoned = LD(s->abandoned);
-    m->depth = 1;
-    __atomic_store_n(&m->owner, tid, __ATOMIC_RELAXED);
+    ST(m->depth, 1u);
+    watch_thread_exit();
     ST(s->owner_pid, (uint32_t)__atomic_load_n(&cached_pid, __ATOMIC_RELAXED));
     ST(s->recursion, 1u);
     return abandoned ? MMF_ABANDONED : 0;
 }
 
-/* Spin a little, then sleep in pthread's robust lock until the deadline.
- * Returns what pthread returns. */
-static int mutex_block(struct mmf__syncmap *m, pthread_mutex_t *l, uint64_t deadline)
+/* Spin a little, then sleep until the deadline. Returns lock_try's
+ * results. */
+static int mutex_block(struct mmf__syncmap *m, pid_t tid, uint64_t deadline)
 {
-    uint32_t *w = lock_word(l);
     int probe = 0, rc;
     uint64_t budget = spin_budget(m, &probe), start, end;
 
@@ -721,8 +1021,8 @@ static int mutex_block(struct mmf__syncmap *m, pthread_mutex_t *l, uint64_t dead
         end = start + budget < deadline ? start + budget : deadline;
         for (;;) {
             for (int k = 0; k < 64; k++) {
-                if (word_free(__atomic_load_n(w, __ATOMIC_RELAXED)) &&
-                    (rc = pthread_mutex_trylock(l)) != EBUSY) {
+                if (word_free(__atomic_load_n(m->word, __ATOMIC_RELAXED)) &&
+                    (rc = lock_try(m, tid, 0)) != RL_BUSY) {
                     spin_learn(m, 1, probe, now_ns() - start);
                     return rc;
                 }
@@ -733,109 +1033,97 @@ static int mutex_block(struct mmf__syncmap *m, pthread_mutex_t *l, uint64_t dead
         }
         spin_learn(m, 0, probe, 0);
     }
-    return lock_until(l, deadline);
+    return lock_wait(m, tid, deadline);
 }
 
-/* Everything but an uncontended acquisition. rc: what a first trylock
- * returned, or -1 if none was made. */
+/* Everything but an uncontended acquisition. */
 __attribute__((noinline)) static int mutex_lock_slow(struct mmf__syncmap *m, pid_t tid,
-                                                     long long timeout_ms, int rc)
+                                                     long long timeout_ms)
 {
-    pthread_mutex_t *l = lock_of(m->st);
-
-    if (rc < 0) {
-        if (mutex_mine(m, tid))
-            return mutex_recurse(m);
-        if (!state_ok(m))
-            return MMF_ECORRUPT;
-        rc = pthread_mutex_trylock(l);
-    }
-    if (rc == EBUSY && timeout_ms != 0)
-        rc = mutex_block(m, l, deadline_of(timeout_ms));
-    return mutex_took(m, tid, rc);
+    int rc;
+    if (mutex_mine(m, tid))
+        return mutex_recurse(m);
+    if (!state_ok(m))
+        return MMF_ECORRUPT;
+    rc = lock_try(m, tid, 0);
+    if (rc == RL_BUSY && timeout_ms != 0)
+        rc = mutex_block(m, tid, deadline_of(timeout_ms));
+    return mutex_took(m, rc);
 }
 
-/* The state checks of the fast paths: the type's magic and the lock's
- * kind (a forged kind could send glibc down other paths). */
 static inline int mutex_state_ok(const struct mmf__sync_mutex *s)
 {
-    return LD(s->c.magic) == MMF__MUTEX_MAGIC && LD(s->c.version) == MMF__SYNC_VERSION &&
-           __atomic_load_n(&((const pthread_mutex_t *)(const void *)s->lock)->__data.__kind,
-                           __ATOMIC_RELAXED) == lock_kind;
+    return LD(s->c.magic) == MMF__MUTEX_MAGIC && LD(s->c.version) == MMF__SYNC_VERSION;
 }
 
 int mmf__os_mutex_lock(mmf__syncmap *m, long long timeout_ms)
 {
     struct mmf__sync_mutex *s = m->st;
+    struct robust_list_head *h = tls_head;
     pid_t tid = self_tid();
-    int rc;
+    uint32_t w = 0;
 
-    if (__builtin_expect(__atomic_load_n(&m->owner, __ATOMIC_RELAXED) == tid ||
-                             !mutex_state_ok(s), 0))
-        return mutex_lock_slow(m, tid, timeout_ms, -1);
-    rc = pthread_mutex_trylock(lock_of(s));
-    if (__builtin_expect(rc != 0 || LD(s->abandoned) != 0, 0))
-        return mutex_lock_slow(m, tid, timeout_ms, rc);
-    m->depth = 1;
-    __atomic_store_n(&m->owner, tid, __ATOMIC_RELAXED);
-    ST(s->owner_pid, (uint32_t)__atomic_load_n(&cached_pid, __ATOMIC_RELAXED));
-    ST(s->recursion, 1u);
-    return 0;
+    /* The uncontended path: claim, word, link - lock_try inlined. */
+    if (__builtin_expect(h == NULL || !mutex_state_ok(s) || !claim_take(m, tid), 0))
+        return mutex_lock_slow(m, tid, timeout_ms);
+    h->list_op_pending = (struct robust_list *)(void *)m->entry;
+    BARRIER();
+    if (__builtin_expect(!__atomic_compare_exchange_n(m->word, &w, (uint32_t)tid, 0,
+                                                      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED),
+                         0)) {
+        BARRIER();
+        h->list_op_pending = NULL;
+        claim_drop(m);
+        return mutex_lock_slow(m, tid, timeout_ms);
+    }
+    BARRIER();
+    list_link(h, m->entry);
+    BARRIER();
+    h->list_op_pending = NULL;
+    return mutex_took(m, RL_TAKEN);
 }
 
 /* The owner's final release; it clears the abandoned mark. */
-static int mutex_release(struct mmf__syncmap *m)
+static int mutex_release(struct mmf__syncmap *m, pid_t tid)
 {
     struct mmf__sync_mutex *s = mutex_of(m);
-    pthread_mutex_t *l = lock_of(s);
+    int rc;
 
     ST(s->recursion, 0u);
     ST(s->owner_pid, 0u);
     if (LD(s->abandoned) != 0)
         ST(s->abandoned, 0u);
-    m->depth = 0;
-    __atomic_store_n(&m->owner, 0, __ATOMIC_RELAXED);
-    if (pthread_mutex_unlock(l) != 0) {
-        __atomic_store_n(&m->pinned, 1, __ATOMIC_RELAXED);
-        return MMF_ECORRUPT;
-    }
-    return 0;
+    ST(m->depth, 0u);
+    rc = word_give(m->word, m->entry, tls_head, tid, 0);
+    claim_drop(m);
+    return rc;
 }
 
 __attribute__((noinline)) static int mutex_unlock_slow(struct mmf__syncmap *m, pid_t tid)
 {
-    if (!mutex_mine(m, tid) || !state_ok(m))
-        return MMF_ECORRUPT;
-    if (m->depth > 1) {
-        m->depth--;
-        ST(mutex_of(m)->recursion, m->depth);
+    uint32_t d = LD(m->depth);
+    int rc;
+    if (d > 1) {
+        ST(m->depth, d - 1);
+        ST(mutex_of(m)->recursion, d - 1);
         return 0;
     }
-    return mutex_release(m);
+    /* Given back even when the state was forged: our entry must leave
+     * the robust list. */
+    rc = mutex_release(m, tid);
+    return rc == 0 && !state_ok(m) ? MMF_ECORRUPT : rc;
 }
 
 int mmf__os_mutex_unlock(mmf__syncmap *m)
 {
     struct mmf__sync_mutex *s = m->st;
-    pthread_mutex_t *l = lock_of(s);
     pid_t tid = self_tid();
 
-    if (__atomic_load_n(&m->owner, __ATOMIC_RELAXED) != tid)
+    if (!mutex_mine(m, tid))
         return MMF_ENOTOWNER; /* Q10, Q11: nothing changes */
-    if (__builtin_expect(m->depth != 1 || LD(s->abandoned) != 0 ||
-                             (__atomic_load_n(lock_word(l), __ATOMIC_RELAXED) &
-                              (FUTEX_TID_MASK | FUTEX_OWNER_DIED)) != (uint32_t)tid ||
-                             !mutex_state_ok(s), 0))
+    if (__builtin_expect(LD(m->depth) != 1 || LD(s->abandoned) != 0 || !mutex_state_ok(s), 0))
         return mutex_unlock_slow(m, tid);
-    ST(s->recursion, 0u);
-    ST(s->owner_pid, 0u);
-    m->depth = 0;
-    __atomic_store_n(&m->owner, 0, __ATOMIC_RELAXED);
-    if (__builtin_expect(pthread_mutex_unlock(l) != 0, 0)) {
-        __atomic_store_n(&m->pinned, 1, __ATOMIC_RELAXED);
-        return MMF_ECORRUPT;
-    }
-    return 0;
+    return mutex_release(m, tid);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1113,13 +1401,6 @@ int mmf__os_semaphore_release(mmf__syncmap *m, int32_t n, int32_t *prev)
 /* Waits                                                                     */
 /* ------------------------------------------------------------------------ */
 
-/* A lock word that names the calling thread, which does not own the
- * mutex: forged (waiting on it would never end). */
-static int word_forged(uint32_t w, pid_t tid)
-{
-    return (w & (FUTEX_TID_MASK | FUTEX_OWNER_DIED)) == (uint32_t)tid;
-}
-
 /* Try to take the mutex of o without waiting. Returns 1 taken (and sets
  * *abandoned), 0 not free, or an error. */
 static int mutex_try(struct wobj *o, pid_t tid, int *abandoned)
@@ -1132,11 +1413,11 @@ static int mutex_try(struct wobj *o, pid_t tid, int *abandoned)
     if (!state_ok(o->m))
         return MMF_ECORRUPT;
     w = __atomic_load_n(o->word, __ATOMIC_RELAXED);
-    if (word_forged(w, tid))
+    if (word_names(w, tid))
         return MMF_ECORRUPT;
     if (!word_free(w))
         return 0;
-    rc = mutex_took(o->m, tid, pthread_mutex_trylock(lock_of(o->m->st)));
+    rc = mutex_took(o->m, lock_try(o->m, tid, 0));
     if (rc == MMF_ETIMEDOUT)
         return 0;
     if (rc < 0)
@@ -1180,19 +1461,17 @@ static int any_round(struct wobj *o, size_t n, pid_t tid, int reg, uint64_t dead
 
 /* Give back a mutex a wait-all took this round (a race lost elsewhere).
  * An abandoned one keeps its mark for the next owner to see. */
-static void all_undo(struct wobj *o, size_t upto)
+static void all_undo(struct wobj *o, size_t upto, pid_t tid)
 {
     for (size_t i = 0; i < upto; i++) {
-        pthread_mutex_t *l;
-        if (o[i].m->type != MMF__TYPE_MUTEX || (o[i].tryrc != 0 && o[i].tryrc != EOWNERDEAD))
+        struct mmf__syncmap *m = o[i].m;
+        if (m->type != MMF__TYPE_MUTEX || (o[i].tryrc != RL_TAKEN && o[i].tryrc != RL_DIED))
             continue;
-        l = lock_of(o[i].m->st);
-        if (o[i].tryrc == EOWNERDEAD) {
-            pthread_mutex_consistent(l);
-            ST(mutex_of(o[i].m)->abandoned, 1u);
-        }
-        pthread_mutex_unlock(l);
-        o[i].tryrc = EBUSY;
+        if (o[i].tryrc == RL_DIED)
+            ST(mutex_of(m)->abandoned, 1u);
+        word_give(m->word, m->entry, tls_head, tid, 0);
+        claim_drop(m);
+        o[i].tryrc = RL_BUSY;
     }
 }
 
@@ -1206,7 +1485,7 @@ static int all_round(struct wobj *o, size_t n, const uint8_t *order, pid_t tid,
 
     for (i = 0; i < n; i++) {
         o[i].snap = __atomic_load_n(o[i].word, __ATOMIC_ACQUIRE);
-        o[i].tryrc = EBUSY;
+        o[i].tryrc = RL_BUSY;
     }
     for (k = 0; k < n && rc == 0; k++) {
         struct wobj *w = &o[order[k]];
@@ -1226,15 +1505,15 @@ static int all_round(struct wobj *o, size_t n, const uint8_t *order, pid_t tid,
         if (w->m->type == MMF__TYPE_MUTEX) {
             if (mutex_mine(w->m, tid)) {
                 w->ready = 1;
-                if (w->m->depth >= MAX_DEPTH)
+                if (LD(w->m->depth) >= MAX_DEPTH)
                     rc = MMF_EOVERFLOW;
             } else if (!state_ok(w->m)) {
                 rc = MMF_ECORRUPT;
             } else {
                 uint32_t x = __atomic_load_n(w->word, __ATOMIC_RELAXED);
-                if (word_forged(x, tid))
+                if (word_names(x, tid))
                     rc = MMF_ECORRUPT;
-                w->ready = (uint8_t)word_free(x);
+                w->ready = word_free(x) && LD(w->m->claim) == 0;
             }
         } else {
             int r = eval_locked(w, 0, 0);
@@ -1248,17 +1527,17 @@ static int all_round(struct wobj *o, size_t n, const uint8_t *order, pid_t tid,
     for (i = 0; i < n && rc == 0 && ready; i++) {
         if (o[i].m->type != MMF__TYPE_MUTEX || mutex_mine(o[i].m, tid))
             continue;
-        o[i].tryrc = pthread_mutex_trylock(lock_of(o[i].m->st));
-        if (o[i].tryrc != 0 && o[i].tryrc != EOWNERDEAD) {
-            if (o[i].tryrc != EBUSY)
-                rc = MMF_ECORRUPT;
+        o[i].tryrc = lock_try(o[i].m, tid, 0);
+        if (o[i].tryrc != RL_TAKEN && o[i].tryrc != RL_DIED) {
+            if (o[i].tryrc != RL_BUSY)
+                rc = o[i].tryrc;
             ready = 0;
             o[i].ready = 0;
             fail = i;
         }
     }
     if (rc < 0 || !ready)
-        all_undo(o, fail < n ? fail : n);
+        all_undo(o, fail < n ? fail : n, tid);
     if (rc == 0 && ready) {
         /* Events and semaphores first: only a state forged since the check
          * can fail here, and then the mutexes taken are given back. */
@@ -1267,13 +1546,13 @@ static int all_round(struct wobj *o, size_t n, const uint8_t *order, pid_t tid,
                 rc = MMF_ECORRUPT;
         }
         if (rc < 0)
-            all_undo(o, n);
+            all_undo(o, n, tid);
         for (i = 0; i < n && rc == 0; i++) {
             int r;
             if (o[i].m->type != MMF__TYPE_MUTEX)
                 continue;
-            r = o[i].tryrc == EBUSY ? mutex_recurse(o[i].m) /* already ours */
-                                    : mutex_took(o[i].m, tid, o[i].tryrc);
+            r = o[i].tryrc == RL_BUSY ? mutex_recurse(o[i].m) /* already ours */
+                                      : mutex_took(o[i].m, o[i].tryrc);
             if (r == MMF_ABANDONED && result == 0)
                 result = (int)i | MMF_ABANDONED_FLAG;
             else if (r < 0 && rc == 0)
@@ -1349,6 +1628,7 @@ static int sleep_round(struct wobj *o, size_t n, int all, pid_t tid, uint64_t de
     struct waitv v[MMF_WAIT_MAX];
     size_t k = 0, i;
     int rc = 0, single = n == 1;
+    uint64_t until = deadline;
 
     for (i = 0; i < n; i++) {
         struct wobj *w = &o[i];
@@ -1356,6 +1636,19 @@ static int sleep_round(struct wobj *o, size_t n, int all, pid_t tid, uint64_t de
             continue;
         if (w->m->type == MMF__TYPE_MUTEX) {
             uint32_t x = __atomic_load_n(w->word, __ATOMIC_RELAXED);
+            pid_t c = __atomic_load_n(&w->m->claim, __ATOMIC_ACQUIRE);
+            if (c != 0 && c != tid && LD(w->m->depth) != 0 &&
+                claim_take_from_dead(w->m, c, tid)) {
+                claim_drop(w->m);
+                goto undo; /* its owner of ours vanished: look again */
+            }
+            if (word_free(x) && c != 0 && c != tid) {
+                /* Another thread of ours has the claim: look again after
+                 * a pause (CLAIM_PAUSE_NS), without sleeping on the word. */
+                uint64_t soon = now_ns() + CLAIM_PAUSE_NS;
+                until = soon < until ? soon : until;
+                continue;
+            }
             for (;;) {
                 if (word_free(x) || (x & FUTEX_TID_MASK) == (uint32_t)tid)
                     goto undo; /* it changed: look again */
@@ -1377,12 +1670,16 @@ static int sleep_round(struct wobj *o, size_t n, int all, pid_t tid, uint64_t de
         v[k].reserved = 0;
         k++;
     }
-    if (k == 0)
+    if (k == 0 && until == deadline)
         goto undo;
-    if (k == 1 && single && o[0].m->type != MMF__TYPE_MUTEX)
-        rc = futex_wait_until(o[0].word, o[0].snap, deadline);
+    if (k == 0)
+        pause_until(until);
+    else if (k == 1 && single && o[0].m->type != MMF__TYPE_MUTEX)
+        rc = futex_wait_until(o[0].word, o[0].snap, until);
     else
-        rc = futex_waitv_until(v, k, deadline);
+        rc = futex_waitv_until(v, k, until);
+    if (rc == MMF_ETIMEDOUT && until != deadline)
+        rc = 0; /* only the pause ended */
 undo:
     for (i = 0; i < n; i++) {
         struct wobj *w = &o[i];
@@ -1460,7 +1757,7 @@ int mmf__os_sync_wait(mmf__syncmap *const maps[], size_t n, int all,
     for (size_t i = 0; i < n; i++) {
         o[i].m = maps[i];
         o[i].word = maps[i]->type == MMF__TYPE_MUTEX
-                        ? lock_word(lock_of(maps[i]->st))
+                        ? maps[i]->word
                         : &((struct mmf__sync_common *)maps[i]->st)->seq;
     }
     if (all)
@@ -1497,7 +1794,7 @@ int mmf__os_sync_query(mmf__syncmap *m, mmf_sync_info *info)
     switch (m->type) {
     case MMF__TYPE_MUTEX: {
         struct mmf__sync_mutex *s = m->st;
-        uint32_t w = __atomic_load_n(lock_word(lock_of(s)), __ATOMIC_RELAXED);
+        uint32_t w = __atomic_load_n(m->word, __ATOMIC_RELAXED);
         uint32_t owner = w & FUTEX_TID_MASK;
         if (owner != 0 && !(w & FUTEX_OWNER_DIED)) {
             info->owner_tid = owner;
