@@ -1227,3 +1227,161 @@ TEST(blocked_waiter_cpu)
     CHECK_OK(mmf_mutex_unlock(m));
     CHECK_OK(mmf_sync_close(m));
 }
+
+/* ------------------------------------------------------------------------ */
+/* Nothing in shared memory is a pointer                                     */
+/* ------------------------------------------------------------------------ */
+
+/* What an address of a 64-bit Linux process looks like: 8-byte aligned,
+ * between 2^40 and 2^47 (lock words with counts stay below 2^40). */
+static int looks_like_pointer(uint64_t v)
+{
+    return (v & 7) == 0 && v >= (UINT64_C(1) << 40) && v < (UINT64_C(1) << 47);
+}
+
+/* 1 if v is an address inside one of this process's mappings. */
+static int points_into_self(uint64_t v)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    unsigned long lo, hi;
+    char line[512];
+    int hit = 0;
+    CHECK(f != NULL);
+    while (!hit && fgets(line, sizeof line, f) != NULL) {
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && v >= lo && v < hi)
+            hit = 1;
+    }
+    fclose(f);
+    return hit;
+}
+
+/* The store file of a Global\ object, opened as a hostile process would. */
+static int global_store_file(const char *key, int flags)
+{
+    const char *dir = getenv("MMF_STORE_DIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/mmf.g0.%s", dir && dir[0] == '/' ? dir : "/dev/shm", key);
+    return open(path, flags);
+}
+
+/* Every header page of a held mutex, an event and a semaphore, read as
+ * any reader of the file can: no 8 bytes of it are an address of the
+ * owner's (the robust-list pointers of a pthread mutex would be). */
+TEST(state_holds_no_pointers)
+{
+    const char *names[3] = {test_name("m"), test_name("e"), test_name("s")};
+    mmf_sync *o[3];
+    CHECK_OK(mmf_mutex_create(&o[0], names[0], 1, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_event_create(&o[1], names[1], 1, 1, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_semaphore_create(&o[2], names[2], 1, 5, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_mutex_lock(o[0], 0)); /* held twice over */
+    CHECK_OK(mmf_sync_wait(o[1], 0));
+    for (int i = 0; i < 3; i++) {
+        uint64_t page[MMF__HDR_SIZE / 8];
+        int fd = store_file(names[i]);
+        CHECK(pread(fd, page, sizeof page, 0) == (ssize_t)sizeof page);
+        close(fd);
+        for (size_t k = 0; k < MMF__HDR_SIZE / 8; k++) {
+            if (points_into_self(page[k]))
+                test_fail(__FILE__, __LINE__, "%s: bytes %zu-%zu hold an address of ours (%#llx)",
+                          names[i], 8 * k, 8 * k + 7, (unsigned long long)page[k]);
+        }
+    }
+    CHECK_OK(mmf_mutex_unlock(o[0]));
+    CHECK_OK(mmf_mutex_unlock(o[0]));
+    for (int i = 0; i < 3; i++)
+        CHECK_OK(mmf_sync_close(o[i]));
+}
+
+HELPER(steer_unlock)
+{
+    /* argv: key target mode. As uid 65534 when we are root: rewrite the
+     * header page of the Global\ mutex `key` while its owner holds it.
+     * "pointers": every pointer-like 8 bytes become `target`; "blind":
+     * every 8 bytes but the state's magic and version and the lock word
+     * become `target`. */
+    uint64_t page[MMF__HDR_SIZE / 8], target = strtoull(argv[1], NULL, 16);
+    int fd, blind = strcmp(argv[2], "blind") == 0, changed = 0;
+    (void)argc;
+    test_drop_privileges(); /* not root: the same user, another process */
+    if ((fd = global_store_file(argv[0], O_RDWR)) < 0)
+        return 10;
+    if (pread(fd, page, sizeof page, 0) != (ssize_t)sizeof page)
+        return 11;
+    for (size_t k = 0; k < MMF__HDR_SIZE / 8; k++) {
+        size_t off = 8 * k;
+        if (blind ? off != offsetof(struct mmf__hdr, state) &&
+                        off / 8 != MMF__SYNC_LOCK_OFFSET / 8
+                  : looks_like_pointer(page[k])) {
+            page[k] = target;
+            changed++;
+        }
+    }
+    if (pwrite(fd, page, sizeof page, 0) != (ssize_t)sizeof page)
+        return 12;
+    close(fd);
+    return changed > 255 ? 255 : changed;
+}
+
+static volatile uint64_t canary[4] = {0x1111, 0x2222, 0x3333, 0x4444};
+
+/*
+ * A writer of a Global\ mutex (another user, mode 0666) rewrites its page
+ * while we own it, aiming our unlock at our own variable: the unlock
+ * returns (0 or MMF_ECORRUPT), the variable is untouched, and the process
+ * lives on. With glibc's robust mutex in the page, the "pointers" attack
+ * made the unlock write the canary.
+ */
+TEST(writer_cannot_steer_owner_unlock)
+{
+    static const char *modes[] = {"pointers", "blind"};
+    mmf_sync_opts opts = {0666, MMF_SYNC_GLOBAL};
+    for (int i = 0; i < 2; i++) {
+        const char *key = test_name(modes[i]);
+        char target[32];
+        mmf_sync *m;
+        int rc;
+
+        snprintf(target, sizeof target, "%llx", (unsigned long long)(uintptr_t)&canary[2]);
+        CHECK_OK(mmf_mutex_create(&m, key, 0, MMF_CREATE_NEW, &opts));
+        CHECK_OK(mmf_mutex_lock(m, 0));
+        rc = test_wait(test_spawn("steer_unlock", key, target, modes[i], NULL));
+        CHECK(rc < 10 || rc > 12); /* the writer got to write */
+        printf("%s: the writer changed %d slots\n", modes[i], rc);
+        rc = mmf_mutex_unlock(m);
+        CHECK(rc == 0 || rc == MMF_ECORRUPT);
+        CHECK_EQ(canary[0], 0x1111);
+        CHECK_EQ(canary[1], 0x2222);
+        CHECK_EQ(canary[2], 0x3333);
+        CHECK_EQ(canary[3], 0x4444);
+        /* The object may be broken; this process and its other threads
+         * are not. */
+        rc = in_thread(try_lock, m);
+        CHECK(rc == 0 || rc == MMF_ABANDONED || rc == MMF_ETIMEDOUT || rc == MMF_ECORRUPT);
+        CHECK_OK(mmf_sync_close(m));
+    }
+}
+
+static void *raw_exit_owner(void *p)
+{
+    CHECK_OK(mmf_mutex_lock(p, 0));
+    syscall(SYS_exit, 0); /* no destructors, no cleanup: only the kernel knows */
+    return NULL;
+}
+
+/* A thread that vanishes owning the mutex without running its exit
+ * destructors (a raw exit): the kernel marks the word through our entry,
+ * and another thread of the same process takes it, abandoned. */
+TEST(abandoned_by_raw_thread_exit)
+{
+    mmf_sync *m;
+    pthread_t t;
+    CHECK_OK(mmf_mutex_create(&m, test_name("m"), 0, MMF_CREATE_NEW, NULL));
+    CHECK(pthread_create(&t, NULL, raw_exit_owner, m) == 0);
+    CHECK(pthread_join(t, NULL) == 0);
+    CHECK_RC(mmf_mutex_lock(m, 2000), MMF_ABANDONED);
+    CHECK_OK(mmf_mutex_unlock(m));
+    CHECK_OK(mmf_mutex_lock(m, 0));
+    CHECK_OK(mmf_mutex_unlock(m));
+    CHECK_OK(mmf_sync_close(m));
+}
