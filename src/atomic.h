@@ -53,6 +53,16 @@ static inline void mmf__fence(void)
 #define mmf__fence_acquire() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #endif
 
+/* mmf__fence_after_rmw: what an earlier store needs to be ordered before a
+ * later load when a sequentially consistent read-modify-write stands
+ * between them (Dekker's pattern around a CAS): nothing on x86, where a
+ * locked instruction is a full barrier; a full fence elsewhere. */
+#if defined(__x86_64__) || defined(__i386__)
+#define mmf__fence_after_rmw() __asm__ __volatile__("" ::: "memory")
+#else
+#define mmf__fence_after_rmw() mmf__fence()
+#endif
+
 /* Tell the CPU we are spinning (saves power, yields to the sibling
  * hyperthread). A CPU difference, not an OS one. */
 static inline void mmf__cpu_relax(void)

@@ -34,21 +34,22 @@
  * where it does not.
  *
  * Because the entry is one per object and process, only one thread of the
- * process may hold or be taking the word: `claim` (private) says which.
- * A thread takes the claim (CAS), then the word; gives the word, then the
- * claim. A forged word can make a lock fail or wait; it can never make two
- * threads of ours link the one entry. A thread that exits owning a word
- * gives it back as the kernel would - FUTEX_OWNER_DIED, one waiter woken -
- * from a thread-specific-data destructor, and drops its claim; one that
- * vanished without (a raw exit) is found dead by the next claimant.
+ * process may hold or be taking the word; a private arbitration (THE
+ * CLAIM, below) says which, so that a forged word can make a lock fail or
+ * wait but never make two threads of ours link the one entry. A thread
+ * that exits owning a word gives it back as the kernel would -
+ * FUTEX_OWNER_DIED, one waiter woken - from a thread-specific-data
+ * destructor; one that vanished without (a raw exit) is found gone by the
+ * next thread that waits for it.
  *
  * ONE MAPPING PER OBJECT PER PROCESS
  *
  * A process-wide table (keyed by the object file's st_dev/st_ino, counted
  * by handles) gives every handle of the process the same mapping; it is
- * unmapped when the last handle closes, unless a thread of the process has
- * the claim (closing neither releases nor abandons) - then it stays until
- * that is over, so that an entry linked in a robust list never goes away.
+ * unmapped when the last handle closes, unless a thread of the process
+ * holds the word (closing neither releases nor abandons) - then it stays
+ * until that is over, so that an entry linked in a robust list never goes
+ * away.
  *
  * MUTEXES
  *
@@ -110,6 +111,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../atomic.h"
 #include "../sync.h"
 #include "posix.h"
 
@@ -170,11 +172,17 @@ struct mmf__syncmap {
     uint32_t *word;         /* the lock word (shared) */
     void **entry;           /* our robust-list entry: its `next` field,
                                `prev` being entry[-1] (private) */
-    pid_t claim;            /* the thread of this process that holds or is
-                               taking the word, or 0 (atomic) */
-    uint32_t depth;         /* mutex: the claimant's recursion count once it
-                               owns the mutex, 0 while it is taking it
-                               (atomic; written by the claimant) */
+    /* Which thread of this process may take the word (see "THE CLAIM"):
+     * the home thread of a mutex while home_busy is 1, or the thread in
+     * `claim`. All atomic; home_busy and the owner fields are written by
+     * the thread they name only. */
+    pid_t claim;            /* thread holding or taking it, not as home */
+    pid_t home;             /* mutex: the thread that takes it without the
+                               claim, or 0 */
+    uint32_t home_busy;     /* 1 while home takes or holds the word */
+    pid_t owner;            /* thread of ours that owns the word, or 0 */
+    uint32_t depth;         /* mutex: the owner's recursion count */
+    uint32_t by_home;       /* the owner took it as home */
     uint32_t spin_ns;       /* adaptive spin budget */
     uint32_t spin_waits;    /* waits that spun, for the probes */
     uint32_t long_gap;      /* waits between long probes */
@@ -222,7 +230,11 @@ static void after_fork_child(void)
     __atomic_store_n(&cached_pid, getpid(), __ATOMIC_RELAXED);
     for (struct mmf__syncmap *m = table; m != NULL; m = m->next) {
         ST(m->claim, 0);
+        ST(m->home, 0);
+        ST(m->home_busy, 0u);
+        ST(m->owner, 0);
         ST(m->depth, 0u);
+        ST(m->by_home, 0u);
     }
 }
 
@@ -489,32 +501,45 @@ static void list_unlink(void **e)
 }
 
 /*
- * Take the word for thread tid (which has the claim), without waiting.
- * `waiters` is FUTEX_WAITERS for a thread that has slept on the word
- * (others may sleep too: the flag must stay). list_op_pending covers the
- * moments between taking and linking: a thread that dies there still has
- * the word marked by the kernel. Returns RL_TAKEN, RL_DIED or RL_BUSY.
+ * The first half of taking a word for thread tid: mark entry e pending in
+ * h (a thread that dies from here on still has the word marked by the
+ * kernel) and swap the word from free to ours. `waiters` is
+ * FUTEX_WAITERS for a thread that has slept on the word (others may sleep
+ * too: the flag must stay). Returns RL_TAKEN or RL_DIED with *old and *nw
+ * the word before and after, or RL_BUSY. The caller then links (or
+ * unwinds) and clears list_op_pending.
  */
-static int word_take(uint32_t *word, void **e, struct robust_list_head *h, pid_t tid,
-                     uint32_t waiters)
+static int word_cas(uint32_t *word, void **e, struct robust_list_head *h, pid_t tid,
+                    uint32_t waiters, uint32_t *old, uint32_t *nw)
 {
-    uint32_t w = __atomic_load_n(word, __ATOMIC_RELAXED), nw;
-    int rc = RL_BUSY;
+    uint32_t w = __atomic_load_n(word, __ATOMIC_RELAXED);
 
     h->list_op_pending = (struct robust_list *)(void *)e;
     BARRIER();
     while (word_free(w)) {
-        nw = (uint32_t)tid | (w & FUTEX_WAITERS) | waiters;
-        if (__atomic_compare_exchange_n(word, &w, nw, 1, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-            rc = (w & FUTEX_OWNER_DIED) ? RL_DIED : RL_TAKEN;
-            BARRIER();
-            list_link(h, e);
-            break;
+        uint32_t n = (uint32_t)tid | (w & FUTEX_WAITERS) | waiters;
+        if (__atomic_compare_exchange_n(word, &w, n, 1, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+            *old = w;
+            *nw = n;
+            return (w & FUTEX_OWNER_DIED) ? RL_DIED : RL_TAKEN;
         }
     }
-    BARRIER();
-    h->list_op_pending = NULL;
-    return rc;
+    return RL_BUSY;
+}
+
+/* Undo a word_cas whose entry was not linked: the word goes back to what
+ * it was (an abandoned word stays abandoned for the next taker), and a
+ * sleeper that armed meanwhile is woken to look again. */
+static void word_unwind(uint32_t *word, uint32_t nw, uint32_t old)
+{
+    uint32_t w = nw;
+    while (!__atomic_compare_exchange_n(word, &w, old | (w & FUTEX_WAITERS), 1,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+        if ((w & ~(uint32_t)FUTEX_WAITERS) != (nw & ~(uint32_t)FUTEX_WAITERS))
+            return; /* not ours any more: forged */
+    }
+    if (w & FUTEX_WAITERS)
+        futex_wake(word, 1);
 }
 
 /*
@@ -552,11 +577,32 @@ static int word_give(uint32_t *word, void **e, struct robust_list_head *h, pid_t
     return rc;
 }
 
-/* The claim: which thread of this process may hold or take the word. */
+/*
+ * THE CLAIM
+ *
+ * Our entry is one per object and process, so at most one thread of ours
+ * may hold or be taking the word, whatever a writer does to the word (two
+ * threads linking one entry would corrupt both their robust lists). The
+ * word alone decides between honest threads; what keeps a forged word from
+ * letting two of ours through is a private arbitration:
+ *
+ *   - a mutex's home thread (the first of ours to lock it) stores
+ *     home_busy = 1, then swaps the word, then loads `claim`;
+ *   - any other thread takes `claim` by CAS, then swaps the word, then
+ *     loads home_busy (of a home that is not itself).
+ *
+ * Each stores before its swap and loads after it, and the swap is a full
+ * barrier (mmf__fence_after_rmw adds one where it is not), so of two
+ * threads that both got the word at least one sees the other (Dekker):
+ * that one gives the word back unlinked and tries again. So the common
+ * case - one thread locking a mutex over and over - costs one atomic
+ * read-modify-write per lock, as glibc's does; the claim's CAS is paid by
+ * the other threads only. The owner fields say who owns it once linked.
+ */
 static inline int claim_take(struct mmf__syncmap *m, pid_t tid)
 {
     pid_t none = 0;
-    return __atomic_compare_exchange_n(&m->claim, &none, tid, 0, __ATOMIC_ACQUIRE,
+    return __atomic_compare_exchange_n(&m->claim, &none, tid, 0, __ATOMIC_SEQ_CST,
                                        __ATOMIC_RELAXED);
 }
 
@@ -565,18 +611,56 @@ static inline void claim_drop(struct mmf__syncmap *m)
     __atomic_store_n(&m->claim, 0, __ATOMIC_RELEASE);
 }
 
-/* The claim is held by thread t of this process, which owns the word. If
- * t is gone without its exit destructor (a raw exit), take the claim over
- * for tid: t's robust list went with it, so our entry is free to link
- * again. Returns 1 if taken over. */
-static int claim_take_from_dead(struct mmf__syncmap *m, pid_t t, pid_t tid)
+/* 1 if a thread of ours other than tid holds or is taking the word. */
+static inline int others_busy(struct mmf__syncmap *m, pid_t tid)
 {
-    if (syscall(SYS_tgkill, __atomic_load_n(&cached_pid, __ATOMIC_RELAXED), t, 0) == 0 ||
-        errno != ESRCH)
-        return 0;
-    if (!__atomic_compare_exchange_n(&m->claim, &t, tid, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+    pid_t c = LD(m->claim), hm = LD(m->home);
+    return (c != 0 && c != tid) || (hm != 0 && hm != tid && LD(m->home_busy) != 0);
+}
+
+/* Record thread tid as the owner of the word it just linked. */
+static inline void owner_set(struct mmf__syncmap *m, pid_t tid, int by_home)
+{
+    ST(m->by_home, (uint32_t)by_home);
+    ST(m->owner, tid);
+}
+
+/* The owner tid gives the word back (`died`: as the kernel would for a
+ * thread that ends owning it) and its arbitration with it. */
+static inline int owner_give(struct mmf__syncmap *m, pid_t tid, int died)
+{
+    int rc;
+    ST(m->owner, 0);
+    ST(m->depth, 0u);
+    rc = word_give(m->word, m->entry, tls_head, tid, died);
+    if (LD(m->by_home)) {
+        ST(m->by_home, 0u);
+        __atomic_store_n(&m->home_busy, 0u, __ATOMIC_RELEASE);
+    } else {
+        claim_drop(m);
+    }
+    return rc;
+}
+
+/* If the owner of ours is a thread that is gone without its exit
+ * destructor (a raw exit), free its arbitration: its robust list went
+ * with it, and the kernel marked the word. Returns 1 if it did. */
+static int owner_gone(struct mmf__syncmap *m, pid_t tid)
+{
+    pid_t o = LD(m->owner);
+    if (o == 0 || o == tid ||
+        syscall(SYS_tgkill, __atomic_load_n(&cached_pid, __ATOMIC_RELAXED), o, 0) == 0 ||
+        errno != ESRCH ||
+        !__atomic_compare_exchange_n(&m->owner, &o, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
         return 0;
     ST(m->depth, 0u);
+    if (LD(m->by_home)) {
+        ST(m->by_home, 0u);
+        __atomic_compare_exchange_n(&m->home, &o, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+        __atomic_store_n(&m->home_busy, 0u, __ATOMIC_RELEASE);
+    } else {
+        __atomic_compare_exchange_n(&m->claim, &o, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+    }
     return 1;
 }
 
@@ -589,6 +673,8 @@ static int claim_take_from_dead(struct mmf__syncmap *m, pid_t t, pid_t tid)
 static int lock_try(struct mmf__syncmap *m, pid_t tid, uint32_t waiters)
 {
     struct robust_list_head *h = robust_head();
+    uint32_t old, nw;
+    pid_t hm;
     int rc;
 
     if (h == NULL)
@@ -599,17 +685,32 @@ static int lock_try(struct mmf__syncmap *m, pid_t tid, uint32_t waiters)
         claim_drop(m);
         return MMF_ECORRUPT;
     }
-    rc = word_take(m->word, m->entry, h, tid, waiters);
+    rc = word_cas(m->word, m->entry, h, tid, waiters, &old, &nw);
+    if (rc != RL_BUSY) {
+        mmf__fence_after_rmw();
+        hm = LD(m->home);
+        if (hm != 0 && hm != tid && LD(m->home_busy) != 0) {
+            word_unwind(m->word, nw, old); /* the home thread is in */
+            rc = RL_BUSY;
+        } else {
+            BARRIER();
+            list_link(h, m->entry);
+        }
+    }
+    BARRIER();
+    h->list_op_pending = NULL;
     if (rc == RL_BUSY)
         claim_drop(m);
+    else
+        owner_set(m, tid, 0);
     return rc;
 }
 
-/* How long to pause when the word is free but another thread of ours has
- * the claim: it is taking or giving the word (a few instructions), or owns
- * the mutex under a forged word. The pause is a plain sleep, not a futex
- * wait on the word: a wake-up meant for the word's armed sleepers must
- * never land on a thread that would not pass it on. */
+/* How long to pause when the word is free but another thread of ours is
+ * taking or giving it (a few instructions), or owns the mutex under a
+ * forged word. The pause is a plain sleep, not a futex wait on the word:
+ * a wake-up meant for the word's armed sleepers must never land on a
+ * thread that would not pass it on. */
 #define CLAIM_PAUSE_NS 50000u
 
 static void pause_until(uint64_t until)
@@ -625,23 +726,20 @@ static void pause_until(uint64_t until)
  * Sleep until the word of m may be takeable, or the deadline: with
  * FUTEX_WAITERS set when it names an owner, so that the owner's release
  * or the kernel at its death wakes us; a short pause when it is free but
- * another thread of ours has the claim. Sets *waiters when FUTEX_WAITERS
- * was set. Returns 0 (look again), MMF_ETIMEDOUT or MMF_ECORRUPT.
+ * another thread of ours is in. Sets *waiters when FUTEX_WAITERS was set.
+ * Returns 0 (look again), MMF_ETIMEDOUT or MMF_ECORRUPT.
  */
 static int lock_sleep(struct mmf__syncmap *m, pid_t tid, uint64_t deadline, uint32_t *waiters)
 {
     uint32_t w = __atomic_load_n(m->word, __ATOMIC_RELAXED);
-    pid_t c = __atomic_load_n(&m->claim, __ATOMIC_ACQUIRE);
     uint64_t now = now_ns(), slice;
 
     if (now >= deadline)
         return MMF_ETIMEDOUT;
-    if (c != 0 && c != tid && LD(m->depth) != 0 && claim_take_from_dead(m, c, tid)) {
-        claim_drop(m);
+    if (owner_gone(m, tid))
         return 0;
-    }
     if (word_free(w)) {
-        if (c == 0)
+        if (!others_busy(m, tid))
             return 0;
         slice = now + CLAIM_PAUSE_NS < deadline ? now + CLAIM_PAUSE_NS : deadline;
         pause_until(slice);
@@ -657,8 +755,8 @@ static int lock_sleep(struct mmf__syncmap *m, pid_t tid, uint64_t deadline, uint
     return futex_wait_until(m->word, w | FUTEX_WAITERS, deadline);
 }
 
-/* Take the word of m for tid, waiting until the deadline. Returns lock_try's results; RL_BUSY at the
- * deadline. */
+/* Take the word of m for tid, waiting until the deadline. Returns
+ * lock_try's results; RL_BUSY at the deadline. */
 static int lock_wait(struct mmf__syncmap *m, pid_t tid, uint64_t deadline)
 {
     uint32_t waiters = 0;
@@ -714,9 +812,7 @@ static int ilock_take(struct mmf__syncmap *m, uint64_t deadline)
 
 static int ilock_give(struct mmf__syncmap *m)
 {
-    int rc = word_give(m->word, m->entry, tls_head, self_tid(), 0);
-    claim_drop(m);
-    return rc;
+    return owner_give(m, self_tid(), 0);
 }
 
 /* seq: bump after a change that may satisfy waiters, then wake sleepers,
@@ -769,14 +865,16 @@ static void *map_object(int fd)
     return base;
 }
 
-/* Unmap what no handle uses and no thread claims (a claimed map's entry
- * may be linked in a robust list). Call with the lock held. */
+/* Unmap what no handle uses and no thread of ours holds or is taking (its
+ * entry may be linked in a robust list). Call with the lock held. */
 static void collect(void)
 {
     struct mmf__syncmap **pp = &table;
     while (*pp != NULL) {
         struct mmf__syncmap *m = *pp;
-        if (m->refs == 0 && __atomic_load_n(&m->claim, __ATOMIC_ACQUIRE) == 0) {
+        if (m->refs == 0 && __atomic_load_n(&m->claim, __ATOMIC_ACQUIRE) == 0 &&
+            __atomic_load_n(&m->home_busy, __ATOMIC_ACQUIRE) == 0 &&
+            __atomic_load_n(&m->owner, __ATOMIC_ACQUIRE) == 0) {
             *pp = m->next;
             munmap(m->page, MAP_BYTES);
             free(m);
@@ -787,7 +885,8 @@ static void collect(void)
 }
 
 /* A thread ends: every mutex it owns is abandoned, as the kernel would
- * abandon it - but now, so that its claim goes too. */
+ * abandon it - but now, so that its arbitration goes too; and it is no
+ * mutex's home any more. */
 static void thread_exit(void *unused)
 {
     pid_t tid = self_tid();
@@ -797,14 +896,15 @@ static void thread_exit(void *unused)
     mmf__os_lock();
     for (struct mmf__syncmap *m = table; m != NULL; m = m->next) {
         struct mmf__sync_mutex *s = m->st;
-        if (m->type != MMF__TYPE_MUTEX || LD(m->claim) != tid || LD(m->depth) == 0)
+        if (m->type != MMF__TYPE_MUTEX)
             continue;
-        ST(s->recursion, 0u);
-        ST(s->owner_pid, 0u);
-        ST(m->depth, 0u);
-        if (h != NULL)
-            word_give(m->word, m->entry, h, tid, 1);
-        claim_drop(m);
+        if (LD(m->owner) == tid && h != NULL) {
+            ST(s->recursion, 0u);
+            ST(s->owner_pid, 0u);
+            owner_give(m, tid, 1);
+        }
+        if (LD(m->home) == tid)
+            ST(m->home, 0);
     }
     collect();
     mmf__os_unlock();
@@ -871,6 +971,7 @@ int mmf__os_sync_attach(mmf__obj *o, uint32_t type, struct mmf__sync_params *p,
     }
     if (owned) {
         ST(m->claim, self_tid());
+        owner_set(m, self_tid(), 0);
         ST(m->depth, 1u);
         watch_thread_exit();
     }
@@ -950,9 +1051,17 @@ int mmf__os_sync_init(struct mmf__hdr *live, intptr_t file, void *arg)
             return MMF_ENOTSUP;
         if ((base = map_object((int)file)) == NULL)
             return mmf__posix_err(errno);
-        if (word_take(word_at(base), entry_at(base), h, self_tid(), 0) != RL_TAKEN) {
-            munmap(base, MAP_BYTES);
-            return MMF_ECORRUPT;
+        {
+            uint32_t old, nw;
+            int rc = word_cas(word_at(base), entry_at(base), h, self_tid(), 0, &old, &nw);
+            if (rc == RL_TAKEN)
+                list_link(h, entry_at(base));
+            BARRIER();
+            h->list_op_pending = NULL;
+            if (rc != RL_TAKEN) {
+                munmap(base, MAP_BYTES);
+                return MMF_ECORRUPT;
+            }
         }
         mx = (struct mmf__sync_mutex *)(void *)((struct mmf__hdr *)base)->state;
         mx->owner_pid = (uint32_t)__atomic_load_n(&cached_pid, __ATOMIC_RELAXED);
@@ -975,7 +1084,7 @@ static inline struct mmf__sync_mutex *mutex_of(struct mmf__syncmap *m)
  * so; the shared word cannot make it say otherwise. */
 static inline int mutex_mine(struct mmf__syncmap *m, pid_t tid)
 {
-    return LD(m->claim) == tid && LD(m->depth) != 0;
+    return LD(m->owner) == tid && LD(m->depth) != 0;
 }
 
 static int mutex_recurse(struct mmf__syncmap *m)
@@ -990,7 +1099,7 @@ static int mutex_recurse(struct mmf__syncmap *m)
 
 /* Book an acquisition that lock_try or lock_wait reported as rc. Returns
  * 0, MMF_ABANDONED, MMF_ETIMEDOUT (RL_BUSY) or an error. */
-static int mutex_took(struct mmf__syncmap *m, int rc)
+static inline int mutex_took(struct mmf__syncmap *m, int rc)
 {
     struct mmf__sync_mutex *s = mutex_of(m);
     uint32_t abandoned;
@@ -1040,11 +1149,16 @@ static int mutex_block(struct mmf__syncmap *m, pid_t tid, uint64_t deadline)
 __attribute__((noinline)) static int mutex_lock_slow(struct mmf__syncmap *m, pid_t tid,
                                                      long long timeout_ms)
 {
+    pid_t none = 0;
     int rc;
     if (mutex_mine(m, tid))
         return mutex_recurse(m);
     if (!state_ok(m))
         return MMF_ECORRUPT;
+    /* The first thread of ours to lock it becomes its home. */
+    if (LD(m->home) == 0)
+        __atomic_compare_exchange_n(&m->home, &none, tid, 0, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_RELAXED);
     rc = lock_try(m, tid, 0);
     if (rc == RL_BUSY && timeout_ms != 0)
         rc = mutex_block(m, tid, deadline_of(timeout_ms));
@@ -1063,24 +1177,30 @@ int mmf__os_mutex_lock(mmf__syncmap *m, long long timeout_ms)
     pid_t tid = self_tid();
     uint32_t w = 0;
 
-    /* The uncontended path: claim, word, link - lock_try inlined. */
-    if (__builtin_expect(h == NULL || !mutex_state_ok(s) || !claim_take(m, tid), 0))
+    /* The uncontended path of the home thread (see THE CLAIM): announce,
+     * swap the word, check for a claimant, link. */
+    if (__builtin_expect(h == NULL || LD(m->home) != tid || !mutex_state_ok(s), 0))
         return mutex_lock_slow(m, tid, timeout_ms);
+    ST(m->home_busy, 1u);
     h->list_op_pending = (struct robust_list *)(void *)m->entry;
     BARRIER();
-    if (__builtin_expect(!__atomic_compare_exchange_n(m->word, &w, (uint32_t)tid, 0,
-                                                      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED),
-                         0)) {
-        BARRIER();
-        h->list_op_pending = NULL;
-        claim_drop(m);
-        return mutex_lock_slow(m, tid, timeout_ms);
+    if (__builtin_expect(__atomic_compare_exchange_n(m->word, &w, (uint32_t)tid, 0,
+                                                     __ATOMIC_SEQ_CST, __ATOMIC_RELAXED),
+                         1)) {
+        mmf__fence_after_rmw();
+        if (__builtin_expect(LD(m->claim) == 0, 1)) {
+            list_link(h, m->entry);
+            BARRIER();
+            h->list_op_pending = NULL;
+            owner_set(m, tid, 1);
+            return mutex_took(m, RL_TAKEN);
+        }
+        word_unwind(m->word, (uint32_t)tid, 0); /* a claimant is in */
     }
     BARRIER();
-    list_link(h, m->entry);
-    BARRIER();
     h->list_op_pending = NULL;
-    return mutex_took(m, RL_TAKEN);
+    __atomic_store_n(&m->home_busy, 0u, __ATOMIC_RELEASE);
+    return mutex_lock_slow(m, tid, timeout_ms);
 }
 
 /* The owner's final release; it clears the abandoned mark. */
@@ -1093,9 +1213,7 @@ static int mutex_release(struct mmf__syncmap *m, pid_t tid)
     ST(s->owner_pid, 0u);
     if (LD(s->abandoned) != 0)
         ST(s->abandoned, 0u);
-    ST(m->depth, 0u);
-    rc = word_give(m->word, m->entry, tls_head, tid, 0);
-    claim_drop(m);
+    rc = owner_give(m, tid, 0);
     return rc;
 }
 
@@ -1469,8 +1587,7 @@ static void all_undo(struct wobj *o, size_t upto, pid_t tid)
             continue;
         if (o[i].tryrc == RL_DIED)
             ST(mutex_of(m)->abandoned, 1u);
-        word_give(m->word, m->entry, tls_head, tid, 0);
-        claim_drop(m);
+        owner_give(m, tid, 0);
         o[i].tryrc = RL_BUSY;
     }
 }
@@ -1513,7 +1630,7 @@ static int all_round(struct wobj *o, size_t n, const uint8_t *order, pid_t tid,
                 uint32_t x = __atomic_load_n(w->word, __ATOMIC_RELAXED);
                 if (word_names(x, tid))
                     rc = MMF_ECORRUPT;
-                w->ready = word_free(x) && LD(w->m->claim) == 0;
+                w->ready = word_free(x) && !others_busy(w->m, tid);
             }
         } else {
             int r = eval_locked(w, 0, 0);
@@ -1636,13 +1753,9 @@ static int sleep_round(struct wobj *o, size_t n, int all, pid_t tid, uint64_t de
             continue;
         if (w->m->type == MMF__TYPE_MUTEX) {
             uint32_t x = __atomic_load_n(w->word, __ATOMIC_RELAXED);
-            pid_t c = __atomic_load_n(&w->m->claim, __ATOMIC_ACQUIRE);
-            if (c != 0 && c != tid && LD(w->m->depth) != 0 &&
-                claim_take_from_dead(w->m, c, tid)) {
-                claim_drop(w->m);
+            if (owner_gone(w->m, tid))
                 goto undo; /* its owner of ours vanished: look again */
-            }
-            if (word_free(x) && c != 0 && c != tid) {
+            if (word_free(x) && others_busy(w->m, tid)) {
                 /* Another thread of ours has the claim: look again after
                  * a pause (CLAIM_PAUSE_NS), without sleeping on the word. */
                 uint64_t soon = now_ns() + CLAIM_PAUSE_NS;
