@@ -99,4 +99,13 @@ static double median(double *v, size_t n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
+/* The q-quantile (0..1) of v[0..n), which it sorts: the smallest value
+ * that at least q of the values do not exceed. */
+static inline double percentile(double *v, size_t n, double q)
+{
+    size_t k = (size_t)(q * (double)n + 0.999999);
+    qsort(v, n, sizeof *v, cmp_double);
+    return v[k == 0 ? 0 : k > n ? n - 1 : k - 1];
+}
+
 #endif

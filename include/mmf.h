@@ -858,13 +858,22 @@ MMF_API int mmf_store_gc(mmf_object_info **removed, size_t *count);
  * Every process that may open an object may also write its state. A state
  * found damaged gives MMF_ECORRUPT, never a crash or an endless loop; a
  * state that is valid but wrong (a forged owner, say) can only make waits
- * last until their timeout. An object's internal lock is held only for a
- * few instructions; if it stays held for over a second (a process stopped
- * inside an operation, or a forged state) an operation gives up with
- * MMF_EBUSY.
+ * last until their timeout, or let several owners in at once: a writer can
+ * break the object it writes, nothing else. The state holds numbers only,
+ * never an address: what a process keeps to find the objects it owns
+ * (the robust list the kernel walks when a thread dies) lives in that
+ * process's private memory, so a writer can neither read a process's
+ * addresses from the object nor make mmf write anywhere outside it. An
+ * object's internal lock is held only for a few instructions; if it stays
+ * held for over a second (a process stopped inside an operation, or a
+ * forged state) an operation gives up with MMF_EBUSY.
  *
- * On Linux the objects need a kernel with futex_waitv (5.16) for waits on
- * several objects; an older kernel falls back to polling every millisecond.
+ * On Linux the objects need glibc (the robust list is glibc's, checked at
+ * the first use; elsewhere every create and open gives MMF_ENOTSUP), 4 KiB
+ * pages, and processes in one PID namespace (the lock word names the
+ * owning thread by its id), and a kernel with futex_waitv (5.16) for
+ * waits on several objects; an older kernel falls back to polling every
+ * millisecond.
  */
 
 typedef struct mmf_sync mmf_sync;
@@ -908,11 +917,13 @@ typedef struct mmf_sync_opts {
  *   MMF_ECORRUPT    the existing object's header or state is damaged
  *   MMF_ENOSPC      the store is full
  *   MMF_ENOMEM, MMF_EMFILE  out of memory or file descriptors
+ *   MMF_ENOTSUP     this C library's robust lists are not glibc's (see
+ *                   SHARED STATE IS UNTRUSTED above)
  * and every open call:
  *   MMF_EINVAL      name NULL or empty
  *   MMF_ENOENT      no such name (or every holder of it died)
  *   MMF_ETYPE, MMF_EBADNAME, MMF_ENAMETOOLONG, MMF_EACCES, MMF_ECORRUPT,
- *   MMF_ENOMEM, MMF_EMFILE  as above
+ *   MMF_ENOMEM, MMF_EMFILE, MMF_ENOTSUP  as above
  * On success *out is a new handle that the caller owns and closes with
  * mmf_sync_close().
  */
