@@ -276,7 +276,7 @@ int mmf_bcast_recv(mmf_bcast *bh, void *buf, size_t cap, size_t *len,
     struct mmf_bcast *b = handle(bh);
     struct bctl *c;
     uint64_t deadline, skipped = 0;
-    int rc, gone = 0, lapped = 0;
+    int rc, gone = 0, lapped = 0, rounds = 0;
 
     MMF__CHECK(len != NULL && (buf != NULL || cap == 0));
     if (b->ch.role != MMF_CHAN_CONSUMER)
@@ -311,8 +311,16 @@ int mmf_bcast_recv(mmf_bcast *bh, void *buf, size_t cap, size_t *len,
         }
         if (head - pos > b->nslots || lapped >= LAPPED_MAX) {
             /* Overwritten: skip to the oldest message that can still be
-             * there or, after failing to copy several, to the newest. */
+             * there or, after failing to copy several, to the newest. A
+             * producer (or a writer of the shared state) that keeps
+             * overwriting whatever we try to copy must not keep us here
+             * past the deadline. */
             uint64_t to = lapped >= LAPPED_MAX ? head - 1 : head - b->nslots;
+            if (lapped >= LAPPED_MAX && ++rounds > 1 && deadline != MMF__NO_DEADLINE &&
+                (deadline == 0 || mmf__os_now_ns() >= deadline)) {
+                rc = deadline == 0 ? MMF_EAGAIN : MMF_ETIMEDOUT;
+                break;
+            }
             if (to > pos) {
                 skipped += to - pos;
                 b->pos = pos = to;

@@ -258,6 +258,16 @@ static int stuck_due(struct mmf_queue *q, uint64_t pos)
 /* The two sides, one attempt each                                           */
 /* ------------------------------------------------------------------------ */
 
+/* Every 1024 rounds of an attempt that makes no progress (slots that other
+ * endpoints, or a writer of the shared state, keep changing under it), 1
+ * if the caller's deadline has passed: the attempt then ends as STUCK, so
+ * that even a try-call returns promptly. */
+static int out_of_time(uint32_t n, uint64_t deadline)
+{
+    return n != 0 && n % 1024 == 0 && deadline != MMF__NO_DEADLINE &&
+           (deadline == 0 || mmf__os_now_ns() >= deadline);
+}
+
 /*
  * Consumer: take the message at the head. `gone`: every producer looked
  * gone, so a half-done slot needs no wait before its check. Returns 0
@@ -265,13 +275,15 @@ static int stuck_due(struct mmf_queue *q, uint64_t pos)
  * MMF_EOVERFLOW (the next message is longer than cap: *len; not taken) or
  * MMF_ECORRUPT.
  */
-static int take(struct mmf_queue *q, size_t cap, int gone, uint64_t *pos,
+static int take(struct mmf_queue *q, size_t cap, int gone, uint64_t deadline, uint64_t *pos,
                 uint32_t *len)
 {
     struct qctl *c = q->q;
     uint64_t head = mmf__load_acquire(&c->head);
 
     for (uint32_t n = 0; n < RETRY_MAX; n++) {
+        if (out_of_time(n, deadline))
+            return STUCK;
         struct qslot *s = slot_at(q, head);
         uint64_t seq = seq_load(q, s, head);
         int64_t d = (int64_t)(seq - (head + 1));
@@ -381,12 +393,14 @@ static int take(struct mmf_queue *q, size_t cap, int gone, uint64_t *pos,
  * Producer: reserve the position at the tail. Returns 0 (*pos is now this
  * endpoint's), EMPTY (no room), STUCK or MMF_ECORRUPT.
  */
-static int give(struct mmf_queue *q, int gone, uint64_t *pos)
+static int give(struct mmf_queue *q, int gone, uint64_t deadline, uint64_t *pos)
 {
     struct qctl *c = q->q;
     uint64_t tail = mmf__load_acquire(&c->tail);
 
     for (uint32_t n = 0; n < RETRY_MAX; n++) {
+        if (out_of_time(n, deadline))
+            return STUCK;
         struct qslot *s = slot_at(q, tail);
         uint64_t seq = seq_load(q, s, tail);
         int64_t d = (int64_t)(seq - tail);
@@ -458,7 +472,7 @@ static int run(struct mmf_queue *q, size_t cap, uint64_t *pos, uint32_t *len,
         uint32_t seen = mmf__load_acquire(word);
         uint64_t until = deadline;
 
-        rc = consumer ? take(q, cap, gone, pos, len) : give(q, gone, pos);
+        rc = consumer ? take(q, cap, gone, deadline, pos, len) : give(q, gone, deadline, pos);
         if (rc != EMPTY && rc != STUCK)
             break;
         if (rc == EMPTY && gone) {
