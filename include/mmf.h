@@ -780,9 +780,14 @@ MMF_API int mmf_object_remove(const char *name);
  * was removed (as it was just before; free with mmf_store_list_free()) and
  * *count says how many.
  *
- * Returns the number of stale entries that could not be removed (another
- * user's, which the caller may not delete; 0 normally), or MMF_ENOMEM or
- * the errors of mmf_store_list().
+ * Corrupt entries include anything under an object's file name that is
+ * not an object file: an empty folder or other non-regular file there
+ * (which would make the name's create fail with MMF_ECORRUPT) is removed
+ * when it belongs to the caller.
+ *
+ * Returns the number of stale or corrupt entries that could not be removed
+ * (another user's, which the caller may not delete; a non-empty folder; 0
+ * normally), or MMF_ENOMEM or the errors of mmf_store_list().
  */
 MMF_API int mmf_store_gc(mmf_object_info **removed, size_t *count);
 

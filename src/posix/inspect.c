@@ -864,8 +864,8 @@ int mmf__os_inspect_gc(mmf_object_info **removed, size_t *count)
         rc = mmf__posix_reclaim(all[i].store_file);
         if (rc == 0)
             all[kept++] = all[i];
-        else if (rc == MMF_EACCES || rc == MMF_EPERM)
-            failed++;
+        else if (rc != MMF_EBUSY && rc != MMF_ENOENT)
+            failed++; /* another user's, a non-empty folder, an I/O error */
         /* MMF_EBUSY: held after all (a corrupt entry with holders, or a
          * name created again meanwhile); MMF_ENOENT: someone else
          * reclaimed it. Neither is ours to report. */
