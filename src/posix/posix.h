@@ -25,9 +25,6 @@ int mmf__posix_raise_nofile(void);
  * second old (see store.c). */
 void mmf__posix_sweep_maybe(void);
 
-/* Sweep up to `batch` entries now; returns the number examined. For
- * benchmarks and tests. */
-int mmf__posix_sweep(unsigned batch);
 
 /* 1 if an open file description other than fd's holds a reference lock on
  * the object file fd, 0 if none, or an MMF_E* code. Takes no lock. */

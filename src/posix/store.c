@@ -1984,7 +1984,8 @@ static void sweep_companion(const char *dir, const char *path)
     close(fd);
 }
 
-int mmf__posix_sweep(unsigned batch)
+/* Sweep up to `batch` entries; returns the number examined. */
+static int sweep(unsigned batch)
 {
     char local[32], path[PATH_MAX];
     const char *dir;
@@ -2046,5 +2047,5 @@ void mmf__posix_sweep_maybe(void)
     if (!__atomic_compare_exchange_n(&sweep_last, &last, now, 0, __ATOMIC_RELAXED,
                                      __ATOMIC_RELAXED))
         return;
-    mmf__posix_sweep(SWEEP_BATCH);
+    sweep(SWEEP_BATCH);
 }
