@@ -29,15 +29,19 @@
  *
  * Memory of killed processes. After all holders of an object die, its name
  * is absent at once, and its memory is reclaimed by the first create, open
- * or close of that name, by `mmf gc`, or by a sweep: the first create, open
- * or close (of any name) of any process of the object's owner that comes
- * at least one second after that process's previous sweep (or is its
- * first such call) examines up to 128 of the owner's store entries,
- * resuming where its previous sweep stopped, and reclaims those nobody
- * holds. So with E entries of that user in the store, the memory is back
- * after at most ceil(E / 128) sweeps of one process; with fewer than 128
- * entries, after the first. A sweep costs about 10 us per entry examined
- * (bench/bench_section.c --sweep-only).
+ * or close of that name, by `mmf gc`, or by a sweep. A process sweeps on
+ * its first create, open or close (of any name), and then on the first
+ * one that comes at least one second after its previous sweep: it
+ * examines up to 128 of the caller's store entries (resuming where its
+ * previous sweep stopped), notes those nobody holds, and reclaims the ones
+ * its previous sweep noted that are still unheld. So, with fewer than 128
+ * entries of that user in the store, an object whose holders all died is
+ * reclaimed by the second sweep of any one process of its owner that
+ * starts after the death: at the latest by that process's first create,
+ * open or close at least one second after a call that swept. (A freshly
+ * stale object stays visible to `mmf ls` for at least that second.) With
+ * E entries it takes up to ceil(E / 128) + 1 sweeps. A sweep costs about
+ * 10 us per entry examined (bench/bench_section.c --sweep-only).
  *
  * Names share one namespace with the synchronization objects (mutexes,
  * events, semaphores): a name addresses at most one object, of one type.

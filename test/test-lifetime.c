@@ -996,9 +996,10 @@ static uint64_t store_free_bytes(void)
 }
 
 /* Killed holders' memory is reclaimed by the sweep: 8 processes each
- * create and touch a 16 MiB section and are killed; an ordinary call of
- * another process, a second after its previous one, removes the 8 files
- * and gives the 128 MiB back, before any gc or look-up of those names. */
+ * create and touch a 16 MiB section and are killed; ordinary calls of
+ * another process about other names, a second apart, note them as stale
+ * and then remove the 8 files and give the 128 MiB back, before any gc or
+ * look-up of those names. */
 TEST(killed_holders_memory_swept)
 {
     enum { N = 8 };
@@ -1030,7 +1031,10 @@ TEST(killed_holders_memory_swept)
     }
     CHECK_EQ(test_store_count(prefix), N);
     before = store_free_bytes();
-    /* After the interval, an ordinary call about another name. */
+    /* After the interval, an ordinary call about another name notes them
+     * as stale; the next one a second later reclaims them. */
+    test_sleep_ms(1100);
+    CHECK_RC(mmf_section_open(&s, test_name("none"), MMF_ACCESS_READ), MMF_ENOENT);
     test_sleep_ms(1100);
     CHECK_RC(mmf_section_open(&s, test_name("none"), MMF_ACCESS_READ), MMF_ENOENT);
     CHECK_EQ(test_store_count(prefix), 0);

@@ -112,8 +112,10 @@
  * Objects whose holders were all killed are reclaimed on the next use of
  * their name, and by a sweep: at most once a second per process, the first
  * create, open or close examines up to SWEEP_BATCH entries of the caller's
- * own in the store (resuming where the last sweep stopped) and reclaims
- * those nobody holds.
+ * own in the store (resuming where the last sweep stopped), notes those
+ * nobody holds, and reclaims the ones the previous sweep noted that are
+ * still unheld (so an object is swept once it has been stale for a sweep
+ * interval, not while a tool may be looking at a fresh crash).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -1948,6 +1950,7 @@ static void watch_exit(void)
 
 static uint64_t sweep_last; /* mmf__os_now_ns() of the last sweep, 0: none */
 static unsigned sweep_next; /* index of the entry to start at */
+static int sweeping;        /* 1 while a thread sweeps */
 
 /* A companion at path nobody locks whose channel is gone: remove it. */
 static void sweep_companion(const char *dir, const char *path)
@@ -1984,24 +1987,59 @@ static void sweep_companion(const char *dir, const char *path)
     close(fd);
 }
 
+/* Entries seen stale by the previous sweep, reclaimed by the next one if
+ * still stale: an object is only swept once it has been stale for at
+ * least a sweep interval, so that a tool looking at a freshly stale
+ * object (`mmf ls` after a crash) still finds it. A stale object cannot
+ * become live again (an opener removes it), so stale at two sweeps means
+ * stale all along. */
+#define SWEEP_CANDIDATES 64u
+static struct candidate {
+    uint64_t dev, ino;
+    char name[NAME_MAX + 1];
+} candidates[SWEEP_CANDIDATES];
+static unsigned ncandidates;
+
+/* 1 if nobody holds the object file at path (no lock of any kind on
+ * bytes 0-1), and sets *st; 0 otherwise. */
+static int unheld(const char *path, struct stat *st)
+{
+    int held, fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return 0;
+    held = fstat(fd, st) != 0 || others_lock(fd, BYTE_PRESENT, 2) != 0;
+    close(fd);
+    return !held;
+}
+
 /* Sweep up to `batch` entries; returns the number examined. */
 static int sweep(unsigned batch)
 {
     char local[32], path[PATH_MAX];
     const char *dir;
     struct dirent *e;
-    unsigned index = 0, examined = 0;
+    unsigned index = 0, examined = 0, old = ncandidates;
     unsigned start = __atomic_load_n(&sweep_next, __ATOMIC_RELAXED);
     uid_t me = geteuid();
     DIR *d;
 
-    if (mmf__posix_store_dir(&dir) < 0 || (d = opendir(dir)) == NULL)
+    if (mmf__posix_store_dir(&dir) < 0)
+        return 0;
+    /* First what the previous sweep found stale. */
+    for (unsigned i = 0; i < old; i++) {
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, candidates[i].name);
+        if (unheld(path, &st) && (uint64_t)st.st_dev == candidates[i].dev &&
+            (uint64_t)st.st_ino == candidates[i].ino)
+            mmf__posix_reclaim(path);
+    }
+    ncandidates = 0;
+    if ((d = opendir(dir)) == NULL)
         return 0;
     snprintf(local, sizeof local, "mmf.u%u.", (unsigned)me);
     while ((e = readdir(d)) != NULL) {
         size_t plen;
         struct stat st;
-        int fd, held;
 
         if (strncmp(e->d_name, local, strlen(local)) == 0)
             plen = strlen(local);
@@ -2022,14 +2060,13 @@ static int sweep(unsigned batch)
             sweep_companion(dir, path);
             continue;
         }
-        /* A cheap look first: any lock means held (or being decided). */
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-        if (fd < 0)
-            continue;
-        held = others_lock(fd, BYTE_PRESENT, 2);
-        close(fd);
-        if (held == 0)
-            mmf__posix_reclaim(path);
+        /* A cheap look: any lock means held (or being decided). */
+        if (ncandidates < SWEEP_CANDIDATES && unheld(path, &st)) {
+            struct candidate *c = &candidates[ncandidates++];
+            c->dev = (uint64_t)st.st_dev;
+            c->ino = (uint64_t)st.st_ino;
+            snprintf(c->name, sizeof c->name, "%s", e->d_name);
+        }
     }
     __atomic_store_n(&sweep_next, e == NULL ? 0 : index - 1, __ATOMIC_RELAXED);
     closedir(d);
@@ -2045,7 +2082,9 @@ void mmf__posix_sweep_maybe(void)
         return;
     /* One thread sweeps; the others go on at once. */
     if (!__atomic_compare_exchange_n(&sweep_last, &last, now, 0, __ATOMIC_RELAXED,
-                                     __ATOMIC_RELAXED))
+                                     __ATOMIC_RELAXED) ||
+        __atomic_exchange_n(&sweeping, 1, __ATOMIC_ACQUIRE))
         return;
     sweep(SWEEP_BATCH);
+    __atomic_store_n(&sweeping, 0, __ATOMIC_RELEASE);
 }
