@@ -6,7 +6,6 @@
  */
 #include "test.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -909,36 +908,6 @@ HELPER(exit_without_close)
     exit(0);
 }
 
-/* The number of store files left by exit_without_close with `prefix`,
- * channels' claims files included (they name their channel). */
-static int left_by(const char *prefix)
-{
-    const char *dir = getenv("MMF_STORE_DIR");
-    char path[1024], back[512];
-    struct dirent *e;
-    DIR *d;
-    int n = test_store_count(prefix);
-
-    d = opendir(dir != NULL && dir[0] == '/' ? dir : "/dev/shm");
-    CHECK(d != NULL);
-    while ((e = readdir(d)) != NULL) {
-        ssize_t len;
-        int fd;
-        if (strncmp(e->d_name, "mmf.", 4) != 0 || strstr(e->d_name, ".+") == NULL)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir != NULL && dir[0] == '/' ? dir : "/dev/shm",
-                 e->d_name);
-        if ((fd = open(path, O_RDONLY)) < 0)
-            continue;
-        len = read(fd, back, sizeof back - 1);
-        close(fd);
-        back[len > 0 ? len : 0] = '\0';
-        n += strstr(back, prefix) != NULL;
-    }
-    closedir(d);
-    return n;
-}
-
 static void exit_frees(const char *how)
 {
     const char *prefix = test_name(how);
@@ -946,7 +915,7 @@ static void exit_frees(const char *how)
 
     CHECK_EQ(test_wait(test_spawn("exit_without_close", prefix, how, NULL)), 0);
     /* No look-up of the names first: they must be gone already. */
-    CHECK_EQ(left_by(prefix), 0);
+    CHECK_EQ(test_store_count(prefix) + test_claims_count(prefix), 0);
     CHECK_RC(mmf_section_open(&s, test_name(how), MMF_ACCESS_READ), MMF_ENOENT);
 }
 

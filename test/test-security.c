@@ -891,33 +891,6 @@ HELPER(chan_consumer)
         pause();
 }
 
-/* The number of channel claims files in the store that name an object
- * file containing `key`. */
-static int companions_of(const char *key)
-{
-    DIR *d = opendir(store_dir());
-    struct dirent *e;
-    int n = 0;
-
-    CHECK(d != NULL);
-    while ((e = readdir(d)) != NULL) {
-        char path[1024], back[512];
-        ssize_t len;
-        int fd;
-        if (strncmp(e->d_name, "mmf.", 4) != 0 || strstr(e->d_name, ".+") == NULL)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", store_dir(), e->d_name);
-        if ((fd = open(path, O_RDONLY)) < 0)
-            continue;
-        len = read(fd, back, sizeof back - 1);
-        close(fd);
-        back[len > 0 ? len : 0] = '\0';
-        n += strstr(back, key) != NULL;
-    }
-    closedir(d);
-    return n;
-}
-
 /* Start chan_consumer and wait until it received "hello" from p. */
 static pid_t consumer_start(struct endpoint *p, const char *kind, const char *name,
                             struct test_sync *got)
@@ -953,7 +926,7 @@ static void reader_cannot_block_channel(const char *kind)
     need_root();
     snprintf(name, sizeof name, "Global\\%s", test_name("c"));
     CHECK_OK(ep_open(&p, kind, name, MMF_CHAN_PRODUCER, 1));
-    CHECK_EQ(companions_of(test_name("c")), 1);
+    CHECK_EQ(test_claims_count(test_name("c")), 1);
     lock_holder_start(&lh, test_name("c"));
     test_sync_init(&got);
 
@@ -976,7 +949,7 @@ static void reader_cannot_block_channel(const char *kind)
     CHECK(test_sync_wait(&lh.ready, 10000));
     CHECK_OK(ep_close(&p));
     CHECK_EQ(test_store_count(test_name("c")), 0);
-    CHECK_EQ(companions_of(test_name("c")), 0);
+    CHECK_EQ(test_claims_count(test_name("c")), 0);
     lock_holder_end(&lh);
 }
 
