@@ -46,27 +46,50 @@ static int wait_timeout(pid_t pid, long ms)
     }
 }
 
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void sort3(double *v)
+{
+    for (int i = 1; i < 3; i++)
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            double x = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = x;
+        }
+}
+
 /*
  * How slowly the machine runs us now, for time limits that must hold on a
- * loaded machine too: the median time a 1 ms sleep really takes, over the
- * 1.1 ms it takes on an idle one, at least 1. (A median: one hiccup does
- * not count, a machine that keeps us waiting does.)
+ * loaded machine too, from two measured scheduling delays (medians of
+ * three, so that one hiccup does not count but a busy machine does):
+ *   - how late a 1 ms sleep wakes up (over the 1.1 ms of an idle machine);
+ *   - what share of the CPU a busy thread gets over 20 ms of wall time
+ *     (other runnable processes take the rest): its inverse.
+ * The larger, between 1 and 9.
  */
 static double load_factor(void)
 {
-    uint64_t d[7];
-    double f;
-    for (int i = 0; i < 7; i++) {
-        uint64_t t0 = test_now_ns();
+    double late[3], share[3], f;
+    for (int i = 0; i < 3; i++) {
+        uint64_t t0 = test_now_ns(), c0;
         sleep_us(1000);
-        d[i] = test_now_ns() - t0;
-        for (int j = i; j > 0 && d[j - 1] > d[j]; j--) {
-            uint64_t x = d[j];
-            d[j] = d[j - 1];
-            d[j - 1] = x;
-        }
+        late[i] = (double)(test_now_ns() - t0) / 1.1e6;
+        t0 = test_now_ns();
+        c0 = thread_cpu_ns();
+        while (test_now_ns() - t0 < 20000000u)
+            ;
+        share[i] = (double)(thread_cpu_ns() - c0) / (double)(test_now_ns() - t0);
     }
-    f = (double)d[3] / 1.1e6;
+    sort3(late);
+    sort3(share);
+    f = share[1] > 0.01 ? 1 / share[1] : 100;
+    if (late[1] > f)
+        f = late[1];
     return f < 1 ? 1 : f > 9 ? 9 : f;
 }
 
