@@ -31,7 +31,14 @@
  *   first_touch_..._reserve  the same with MMF_SEC_RESERVE, which is what
  *                            the raw side does. For information.
  *
- * Usage: bench_section [--json] [--quick] [--iterations N]
+ * Sweep (a separate table, not in --json): what the stale-object sweep
+ * adds to the first create/open/close of a process (and to one a second
+ * after its previous sweep), in a private store holding 0, 100 or 1000
+ * live objects: a fresh process times its first open of a missing name
+ * (which sweeps) and its second (which does not); the difference is the
+ * sweep. Median over 11 processes, in microseconds.
+ *
+ * Usage: bench_section [--json] [--quick] [--iterations N] [--sweep-only]
  *   --iterations N  operations per side for the per-operation rows
  *                   (default 5000, in batches of 100)
  *   --quick         a smoke run of a few seconds (fewer operations, and
@@ -469,8 +476,108 @@ static void open_row_teardown(void)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: bench_section [--json] [--quick] [--iterations N]\n");
+    fprintf(stderr, "usage: bench_section [--json] [--quick] [--iterations N] "
+                    "[--sweep-only]\n");
     exit(2);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sweep                                                                     */
+/* ------------------------------------------------------------------------ */
+
+#define SWEEP_PROBES 11
+
+/* In a fresh process: the first open sweeps, the second does not. Prints
+ * the difference in ns. */
+static int sweep_probe(void)
+{
+    mmf_object_info info;
+    mmf_section *s;
+    uint64_t t0, t1, t2;
+
+    /* Warm the name and path code without sweeping. */
+    mmf_object_stat("mmf-bench-sweep-missing", 0, &info);
+    t0 = now_ns();
+    if (mmf_section_open(&s, "mmf-bench-sweep-missing", MMF_ACCESS_READ) != MMF_ENOENT)
+        return 1;
+    t1 = now_ns();
+    if (mmf_section_open(&s, "mmf-bench-sweep-missing", MMF_ACCESS_READ) != MMF_ENOENT)
+        return 1;
+    t2 = now_ns();
+    printf("%lld\n", (long long)(t1 - t0) - (long long)(t2 - t1));
+    return 0;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median sweep cost in microseconds with `live` objects in the store. */
+static double sweep_cost_us(int live, mmf_sync **held)
+{
+    long long ns[SWEEP_PROBES];
+    char exe[512], cmd[600];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    CHECK_SYS("readlink", n > 0);
+    exe[n] = '\0';
+    snprintf(cmd, sizeof cmd, "exec '%s' --sweep-probe", exe);
+    for (int i = 0; i < live; i++) {
+        char name[96];
+        snprintf(name, sizeof name, "mmf-bench-%ld-sweep-%d", (long)getpid(), i);
+        if (held[i] == NULL)
+            CHECK_MMF("mmf_event_create",
+                      mmf_event_create(&held[i], name, 1, 0, MMF_CREATE_NEW, NULL));
+    }
+    for (int i = 0; i < SWEEP_PROBES; i++) {
+        FILE *f = popen(cmd, "r");
+        CHECK_SYS("popen", f != NULL);
+        if (fscanf(f, "%lld", &ns[i]) != 1 || pclose(f) != 0) {
+            fprintf(stderr, BENCH_NAME ": sweep probe failed\n");
+            exit(1);
+        }
+    }
+    qsort(ns, SWEEP_PROBES, sizeof ns[0], cmp_ll);
+    return (double)ns[SWEEP_PROBES / 2] / 1000.0;
+}
+
+static void run_sweep(void)
+{
+    static const int sizes[] = {0, 100, 1000};
+    char dir[64];
+    const char *old = getenv("MMF_STORE_DIR");
+    char *saved = old != NULL ? strdup(old) : NULL;
+    mmf_sync **held = calloc(1000, sizeof *held);
+    double us[3];
+
+    CHECK_SYS("calloc", held != NULL);
+    snprintf(dir, sizeof dir, "/dev/shm/mmf-bench-sweep-%ld", (long)getpid());
+    CHECK_SYS("mkdir", mkdir(dir, 0700) == 0);
+    setenv("MMF_STORE_DIR", dir, 1);
+    setenv("LD_BIND_NOW", "1", 1);
+    for (int k = 0; k < 3; k++)
+        us[k] = sweep_cost_us(sizes[k], held);
+    for (int i = 0; i < 1000; i++) {
+        if (held[i] != NULL)
+            mmf_sync_close(held[i]);
+    }
+    free(held);
+    if (rmdir(dir) != 0)
+        fprintf(stderr, BENCH_NAME ": rmdir %s: %s\n", dir, strerror(errno));
+    if (saved != NULL) {
+        setenv("MMF_STORE_DIR", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("MMF_STORE_DIR");
+    }
+    unsetenv("LD_BIND_NOW");
+    printf("\nSweep: cost added to a process's first create/open/close (and to one\n"
+           "a second after its previous sweep), median of %d processes, in us\n\n",
+           SWEEP_PROBES);
+    printf("%-30s %12s\n", "live objects in the store", "us per sweep");
+    for (int k = 0; k < 3; k++)
+        printf("%-30d %12.1f\n", sizes[k], us[k]);
 }
 
 static void print_table(const struct row *rows, int n, int iterations, int batch,
@@ -526,8 +633,14 @@ int main(int argc, char **argv)
     int json = 0, quick = 0, iterations = 0, batch, rounds, reps, pinned = 0;
     cpu_set_t cpus;
 
+    int sweep_only = 0;
+
+    if (argc == 2 && strcmp(argv[1], "--sweep-probe") == 0)
+        return sweep_probe();
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
+        if (strcmp(argv[i], "--sweep-only") == 0) {
+            sweep_only = 1;
+        } else if (strcmp(argv[i], "--json") == 0) {
             json = 1;
         } else if (strcmp(argv[i], "--quick") == 0) {
             quick = 1;
@@ -556,6 +669,10 @@ int main(int argc, char **argv)
                  (long)getpid(), tags[i]);
     }
     catch_stop_signals();
+    if (sweep_only) {
+        run_sweep();
+        return 0;
+    }
 
     /* One CPU: no migrations in the middle of a batch. */
     CPU_ZERO(&cpus);
@@ -591,8 +708,10 @@ int main(int argc, char **argv)
 
     if (json)
         print_json(rows, nrows);
-    else
+    else {
         print_table(rows, nrows, rounds * batch, batch, reps,
                     quick ? QUICK_TOUCH_SIZE : TOUCH_SIZE, pinned);
+        run_sweep();
+    }
     return 0;
 }

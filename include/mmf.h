@@ -21,6 +21,28 @@
  * references, and objects whose holders all died are treated as absent and
  * reclaimed on next use. There is no daemon.
  *
+ * Exit frees. A process that returns from main() or calls exit() without
+ * closing its handles closes them at exit, as on Windows: names whose last
+ * handle it held are gone when exit() returns to the system (views of other
+ * threads still running stay mapped until the process ends). _exit(), a
+ * crash or a kill skips that step; then the names go as below.
+ *
+ * Memory of killed processes. After all holders of an object die, its name
+ * is absent at once, and its memory is reclaimed by the first create, open
+ * or close of that name, by `mmf gc`, or by a sweep. A process sweeps on
+ * its first create, open or close (of any name), and then on the first
+ * one that comes at least one second after its previous sweep: it
+ * examines up to 128 of the caller's store entries (resuming where its
+ * previous sweep stopped), notes those nobody holds, and reclaims the ones
+ * its previous sweep noted that are still unheld. So, with fewer than 128
+ * entries of that user in the store, an object whose holders all died is
+ * reclaimed by the second sweep of any one process of its owner that
+ * starts after the death: at the latest by that process's first create,
+ * open or close at least one second after a call that swept. (A freshly
+ * stale object stays visible to `mmf ls` for at least that second.) With
+ * E entries it takes up to ceil(E / 128) + 1 sweeps. A sweep costs about
+ * 10 us per entry examined (bench/bench_section.c --sweep-only).
+ *
  * Names share one namespace with the synchronization objects (mutexes,
  * events, semaphores): a name addresses at most one object, of one type.
  * Names are case-sensitive UTF-8 of at most MMF_NAME_MAX characters, with an
@@ -81,11 +103,30 @@
  * /dev/shm is a sticky directory: a user may not delete another user's
  * files. When the last handle to a Global\ object is closed by a user other
  * than its creator, the name is gone for opens (MMF_ENOENT), but the stale
- * file stays until the creator (or root) next creates, opens or collects it
- * (`mmf gc`); meanwhile other users' creates of that name fail with
- * MMF_EACCES. A process of the same user can also truncate an object file
- * under another's views, which then fault (SIGBUS); mmf cannot seal files it
- * must be able to open by name.
+ * file stays until the creator (or root) next creates, opens or sweeps it,
+ * or collects it (`mmf gc`); meanwhile other users' creates of that name
+ * fail with MMF_EACCES. The same holds when the last handle belongs to a
+ * user with read permission only: removing a name takes write permission
+ * on its file. A process of the same user can also truncate an object file
+ * under another's views, which then fault (SIGBUS); mmf cannot seal files
+ * it must be able to open by name.
+ *
+ * Readers cannot block owners: a process that may only read an object (or
+ * a channel) can hold a handle to it, which keeps its name, but no lock it
+ * can take delays or fails another process's create, open, close or
+ * channel attach. A process that may write an object can make that
+ * object's opens fail (MMF_EBUSY after about two seconds), as it can
+ * corrupt its data.
+ *
+ * Each object a process holds takes one file descriptor (a file-backed or
+ * huge-page section two; a channel endpoint two more). When a process runs
+ * out, mmf raises its soft RLIMIT_NOFILE to the hard limit once and tries
+ * again, so the limit that remains is the hard one (often 4096 to 1048576),
+ * less the descriptors the program uses itself.
+ *
+ * The store folder is /dev/shm, or $MMF_STORE_DIR, which must be an
+ * absolute path (MMF_EINVAL from every store call otherwise) of an
+ * existing folder (MMF_ENOENT otherwise).
  */
 #ifndef MMF_H
 #define MMF_H
@@ -263,7 +304,12 @@ typedef struct mmf_section_opts {
  *   MMF_EACCES      the name exists and the caller may not open it
  *   MMF_ENOTSUP     MMF_SEC_LARGE_PAGES on a system without huge pages
  *   MMF_ECORRUPT    the existing object's header is damaged
- *   MMF_EMFILE      the process is out of file descriptors
+ *   MMF_EMFILE      the process is out of file descriptors (after raising
+ *                   its soft limit to the hard one: KNOWN LIMITS)
+ *   MMF_EBUSY       a process that may write the object's file holds it
+ *                   locked against removal for two seconds
+ *   MMF_ENOENT      the store folder ($MMF_STORE_DIR) does not exist
+ *   MMF_EINVAL      also: $MMF_STORE_DIR is not an absolute path
  */
 MMF_API int mmf_section_create(mmf_section **out, const char *name,
                                uint64_t size, int disposition,
@@ -316,8 +362,10 @@ MMF_API int mmf_section_create_path(mmf_section **out, const char *name,
  *   MMF_ETYPE       the name belongs to another type of object
  *   MMF_EACCES      the object's permissions refuse `access`, or
  *                   MMF_ACCESS_EXEC on a section without MMF_PROT_EXEC
- *   MMF_EINVAL      name NULL or empty, or access 0 or unknown bits
- *   MMF_EBADNAME, MMF_ENAMETOOLONG, MMF_ECORRUPT, MMF_EMFILE as above
+ *   MMF_EINVAL      name NULL or empty, or access 0 or unknown bits, or
+ *                   $MMF_STORE_DIR is not an absolute path
+ *   MMF_EBADNAME, MMF_ENAMETOOLONG, MMF_ECORRUPT, MMF_EMFILE, MMF_EBUSY
+ *                   as above (an absent store folder is MMF_ENOENT)
  */
 MMF_API int mmf_section_open(mmf_section **out, const char *name,
                              unsigned access);
@@ -630,7 +678,8 @@ typedef struct mmf_object_info {
  * call cannot keep anything alive; an object may vanish right after.
  *
  * Returns 0, or MMF_ENOMEM, or MMF_EIO/MMF_EACCES if the store cannot be
- * read.
+ * read, MMF_ENOENT if the store folder does not exist, MMF_EINVAL if
+ * MMF_STORE_DIR is not an absolute path.
  */
 MMF_API int mmf_store_list(unsigned what, mmf_object_info **list,
                            size_t *count);
@@ -767,9 +816,10 @@ MMF_API int mmf_channel_stat(const char *name, mmf_chan_info *info);
  *
  * Returns 0, or:
  *   MMF_EBUSY       a process holds a handle to it (or is opening or
- *                   closing it and did not finish within two seconds)
+ *                   closing it at this moment)
  *   MMF_ENOENT      no such object (or someone reclaimed it first)
- *   MMF_EACCES      the caller may not remove another user's entry
+ *   MMF_EACCES      the caller may not remove another user's entry (or
+ *                   may not write it: removing takes write permission)
  *   MMF_EINVAL, MMF_EBADNAME, MMF_ENAMETOOLONG as above
  */
 MMF_API int mmf_object_remove(const char *name);
@@ -780,9 +830,14 @@ MMF_API int mmf_object_remove(const char *name);
  * was removed (as it was just before; free with mmf_store_list_free()) and
  * *count says how many.
  *
- * Returns the number of stale entries that could not be removed (another
- * user's, which the caller may not delete; 0 normally), or MMF_ENOMEM or
- * the errors of mmf_store_list().
+ * Corrupt entries include anything under an object's file name that is
+ * not an object file: an empty folder or other non-regular file there
+ * (which would make the name's create fail with MMF_ECORRUPT) is removed
+ * when it belongs to the caller.
+ *
+ * Returns the number of stale or corrupt entries that could not be removed
+ * (another user's, which the caller may not delete; a non-empty folder; 0
+ * normally), or MMF_ENOMEM or the errors of mmf_store_list().
  */
 MMF_API int mmf_store_gc(mmf_object_info **removed, size_t *count);
 

@@ -38,6 +38,7 @@ const char *mmf__type_name(uint32_t type);
 /* Header flags (hdr.flags). The low bits are the public MMF_SEC_* flags. */
 #define MMF__HF_FILE 0x100u          /* data lives in an external file */
 #define MMF__HF_GLOBAL 0x200u        /* name is in the Global\ namespace */
+#define MMF__HF_CLAIMS 0x400u        /* claims live in a companion file */
 
 /*
  * The header page. Fixed-width fields only; offsets are part of the on-disk
@@ -58,7 +59,8 @@ struct mmf__hdr {
     uint64_t create_ns;    /* creation time, CLOCK_REALTIME */
     uint32_t creator_pid;
     uint32_t path_len;     /* bytes in path[], without the NUL */
-    uint8_t reserved0[48];
+    uint64_t claims_ino;   /* companion file of a channel (MMF__HF_CLAIMS) */
+    uint8_t reserved0[40];
     /* Type-specific state, cache-line aligned (futex words of sync objects,
      * channel control). */
     uint8_t state[MMF__STATE_BYTES];

@@ -215,6 +215,34 @@ int test_store_count(const char *needle)
     return n;
 }
 
+int test_claims_count(const char *needle)
+{
+    const char *dir = getenv("MMF_STORE_DIR");
+    DIR *d;
+    struct dirent *e;
+    int n = 0;
+
+    dir = dir && dir[0] == '/' ? dir : "/dev/shm";
+    if ((d = opendir(dir)) == NULL)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        char path[1024], back[512];
+        ssize_t len;
+        int fd;
+        if (strncmp(e->d_name, "mmf.", 4) != 0 || strstr(e->d_name, ".+") == NULL)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+            continue;
+        len = read(fd, back, sizeof back - 1);
+        close(fd);
+        back[len > 0 ? len : 0] = '\0';
+        n += strstr(back, needle) != NULL;
+    }
+    closedir(d);
+    return n;
+}
+
 int test_drop_privileges(void)
 {
     if (geteuid() != 0)
@@ -262,7 +290,7 @@ int main(int argc, char **argv)
             signal(SIGPIPE, SIG_IGN);
             tests[i].fn();
             snprintf(prefix, sizeof prefix, "mmf-test-%ld-%s-", (long)owner_pid, current);
-            left = test_store_count(prefix);
+            left = test_store_count(prefix) + test_claims_count(prefix);
             if (left != 0)
                 test_fail(__FILE__, __LINE__, "%d object(s) left in the store", left);
             printf("PASS %s\n", current);

@@ -16,9 +16,27 @@ int main(void)
     if (d == NULL)
         return 0;
     while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, "mmf.", 4) == 0 && strstr(e->d_name, "mmf-test-") != NULL) {
+        if (strncmp(e->d_name, "mmf.", 4) != 0)
+            continue;
+        if (strstr(e->d_name, "mmf-test-") != NULL) {
             fprintf(stderr, "left in the store: %s\n", e->d_name);
             left++;
+        } else if (strstr(e->d_name, ".+") != NULL) {
+            /* A channel's claims file holds its channel's file name. */
+            char path[4096], back[512];
+            FILE *f;
+            size_t n = 0;
+            snprintf(path, sizeof path, "%s/%s", dir && dir[0] == '/' ? dir : "/dev/shm",
+                     e->d_name);
+            if ((f = fopen(path, "re")) != NULL) {
+                n = fread(back, 1, sizeof back - 1, f);
+                fclose(f);
+            }
+            back[n] = '\0';
+            if (strstr(back, "mmf-test-") != NULL) {
+                fprintf(stderr, "left in the store: %s (claims of %s)\n", e->d_name, back);
+                left++;
+            }
         }
     }
     closedir(d);

@@ -695,3 +695,270 @@ TEST(planted_file_section_refused)
     CHECK_RC(rc, MMF_EACCES);
     CHECK(memcmp(buf, "secret", 6) == 0);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Readers cannot block owners                                               */
+/* ------------------------------------------------------------------------ */
+
+#include <signal.h>
+#include <sys/file.h>
+
+/* Anything slower than this means a lock was waited for (the old gate gave
+ * up after two seconds). */
+#define PROMPT_MS 500
+
+static long ms_since(uint64_t t0)
+{
+    return (long)((test_now_ns() - t0) / 1000000u);
+}
+
+/*
+ * argv: store path, ready_wr, go1_rd, go2_rd. As nobody, with read
+ * permission only: open the object file read-only, hold an exclusive
+ * flock() and a blanket OFD read lock over the whole file; after go1 drop
+ * the read lock (keeping the flock); after go2 exit.
+ */
+HELPER(nobody_lock_holder)
+{
+    struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0,
+                       .l_len = 0};
+    int fd;
+
+    become_nobody();
+    test_die_with_parent();
+    CHECK_EQ(argc, 4);
+    fd = open(argv[0], O_RDONLY);
+    CHECK(fd >= 0);
+    CHECK_EQ(flock(fd, LOCK_EX | LOCK_NB), 0);
+    if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+        /* Someone's write lock is in the way (a channel claim kept on the
+         * object file itself): lock everything around it, byte by byte
+         * over the claim range. */
+        const off_t claims = (off_t)1 << 40;
+        fl.l_len = claims;
+        CHECK_EQ(fcntl(fd, F_OFD_SETLK, &fl), 0);
+        fl.l_len = 1;
+        for (fl.l_start = claims; fl.l_start < claims + 1024; fl.l_start++)
+            fcntl(fd, F_OFD_SETLK, &fl);
+        fl.l_start = 0;
+        fl.l_len = 0;
+    }
+    test_sync_signal(atoi(argv[1]));
+    CHECK(test_await_fd(atoi(argv[2]), 30000));
+    fl.l_type = F_UNLCK;
+    CHECK_EQ(fcntl(fd, F_OFD_SETLK, &fl), 0);
+    test_sync_signal(atoi(argv[1]));
+    CHECK(test_await_fd(atoi(argv[3]), 30000));
+    return 0;
+}
+
+/* argv: name. Open the section read-only promptly and close it. */
+HELPER(prompt_opener)
+{
+    mmf_section *s;
+    uint64_t t0 = test_now_ns();
+    CHECK_EQ(argc, 1);
+    CHECK_OK(mmf_section_open(&s, argv[0], MMF_ACCESS_READ));
+    CHECK(section_says(s, "owner's data"));
+    CHECK_OK(mmf_section_close(s));
+    CHECK(ms_since(t0) < PROMPT_MS);
+    return 0;
+}
+
+struct lock_holder {
+    struct test_sync ready, go1, go2;
+    pid_t pid;
+};
+
+/* Start nobody_lock_holder on the store file of Global\<key>. */
+static void lock_holder_start(struct lock_holder *lh, const char *key)
+{
+    char path[512];
+    CHECK(global_path(key, path, sizeof path));
+    test_sync_init(&lh->ready);
+    test_sync_init(&lh->go1);
+    test_sync_init(&lh->go2);
+    lh->pid = test_spawn("nobody_lock_holder", path, test_num(lh->ready.wr),
+                         test_num(lh->go1.rd), test_num(lh->go2.rd), NULL);
+    CHECK(test_sync_wait(&lh->ready, 10000));
+}
+
+static void lock_holder_end(struct lock_holder *lh)
+{
+    test_sync_signal(lh->go2.wr);
+    CHECK_EQ(test_wait(lh->pid), 0);
+}
+
+/* Security (readers cannot block owners): a user with read permission only
+ * holds an exclusive flock() and a read lock over the whole object file.
+ * The owner's close, open-or-create and open, and another process's open,
+ * are all prompt; once the reader holds only the flock, the owner's last
+ * close removes the name. */
+TEST(reader_locks_do_not_block_owner)
+{
+    mmf_section_opts o = {0, 0, 0644};
+    struct lock_holder lh;
+    mmf_section *s, *t;
+    char name[300];
+    uint64_t t0;
+
+    need_root();
+    snprintf(name, sizeof name, "Global\\%s", test_name("s"));
+    CHECK_RC(mmf_section_create(&s, name, 65536, MMF_CREATE_NEW, &o), 0);
+    write_text(s, "owner's data");
+    lock_holder_start(&lh, test_name("s"));
+
+    t0 = test_now_ns();
+    CHECK_OK(mmf_section_close(s));
+    CHECK(ms_since(t0) < PROMPT_MS);
+    /* The reader's read lock is a reference: the name lives on. */
+    t0 = test_now_ns();
+    CHECK_RC(mmf_section_create(&s, name, 65536, MMF_OPEN_OR_CREATE, &o), MMF_EXISTED);
+    CHECK(ms_since(t0) < PROMPT_MS);
+    CHECK(section_says(s, "owner's data"));
+    CHECK_EQ(test_wait(test_spawn("prompt_opener", name, NULL)), 0);
+    t0 = test_now_ns();
+    CHECK_OK(mmf_section_open(&t, name, MMF_ACCESS_READ | MMF_ACCESS_WRITE));
+    CHECK(ms_since(t0) < PROMPT_MS);
+
+    /* The reader keeps only the flock: the owner's handles are the last. */
+    test_sync_signal(lh.go1.wr);
+    CHECK(test_sync_wait(&lh.ready, 10000));
+    CHECK_EQ(test_wait(test_spawn("prompt_opener", name, NULL)), 0);
+    t0 = test_now_ns();
+    CHECK_OK(mmf_section_close(t));
+    CHECK_OK(mmf_section_close(s));
+    CHECK(ms_since(t0) < PROMPT_MS);
+    CHECK_EQ(test_store_count(test_name("s")), 0);
+    CHECK_RC(mmf_section_open(&s, name, MMF_ACCESS_READ), MMF_ENOENT);
+    lock_holder_end(&lh);
+}
+
+/* A channel endpoint of either kind, for the tests below. */
+struct endpoint {
+    int queue;
+    mmf_ring *r;
+    mmf_queue *q;
+};
+
+static int ep_open(struct endpoint *e, const char *kind, const char *name, int role,
+                   int create)
+{
+    mmf_chan_opts o = {0, 0644, NULL};
+    e->queue = strcmp(kind, "queue") == 0;
+    if (e->queue)
+        return create ? mmf_queue_create(&e->q, name, 4, 64, role, MMF_CREATE_NEW, &o)
+                      : mmf_queue_open(&e->q, name, role, &o);
+    return create ? mmf_ring_create(&e->r, name, 4096, role, MMF_CREATE_NEW, &o)
+                  : mmf_ring_open(&e->r, name, role, &o);
+}
+
+static int ep_send(struct endpoint *e, const char *text, long long ms)
+{
+    return e->queue ? mmf_queue_send(e->q, text, strlen(text) + 1, ms)
+                    : mmf_ring_send(e->r, text, strlen(text) + 1, ms);
+}
+
+static int ep_recv(struct endpoint *e, char *buf, size_t cap, long long ms)
+{
+    size_t len;
+    return e->queue ? mmf_queue_recv(e->q, buf, cap, &len, ms)
+                    : mmf_ring_recv(e->r, buf, cap, &len, ms);
+}
+
+static int ep_close(struct endpoint *e)
+{
+    return e->queue ? mmf_queue_close(e->q) : mmf_ring_close(e->r);
+}
+
+/* argv: kind, name, ready_wr. Attach as the consumer promptly, receive
+ * until "hello", say so, and wait to be killed. */
+HELPER(chan_consumer)
+{
+    struct endpoint e;
+    char buf[64];
+    uint64_t t0 = test_now_ns();
+
+    test_die_with_parent();
+    CHECK_EQ(argc, 3);
+    CHECK_OK(ep_open(&e, argv[0], argv[1], MMF_CHAN_CONSUMER, 0));
+    CHECK(ms_since(t0) < PROMPT_MS);
+    do
+        CHECK_OK(ep_recv(&e, buf, sizeof buf, 10000));
+    while (strcmp(buf, "hello") != 0);
+    test_sync_signal(atoi(argv[2]));
+    for (;;)
+        pause();
+}
+
+/* Start chan_consumer and wait until it received "hello" from p. */
+static pid_t consumer_start(struct endpoint *p, const char *kind, const char *name,
+                            struct test_sync *got)
+{
+    pid_t c = test_spawn("chan_consumer", kind, name, test_num(got->wr), NULL);
+    uint64_t t0 = test_now_ns();
+    int rc;
+    /* MMF_EPIPE until the new consumer has attached. */
+    while ((rc = ep_send(p, "hello", 10000)) == MMF_EPIPE && ms_since(t0) < 10000)
+        test_sleep_ms(5);
+    if (rc != 0 || !test_sync_wait(got, 10000)) {
+        kill(c, SIGKILL);
+        test_fail(__FILE__, __LINE__, "consumer could not attach (send %s, exit %d)",
+                  mmf_err_name(rc), test_wait(c));
+    }
+    return c;
+}
+
+/* Security (readers cannot block owners), channels: a user with read
+ * permission only holds an exclusive flock() and a read lock over the
+ * whole channel file, claim range included. The real consumer still
+ * attaches, its death is still seen (MMF_EPIPE), a new consumer takes its
+ * place, and the last close removes the channel and its claims file. */
+static void reader_cannot_block_channel(const char *kind)
+{
+    struct endpoint p;
+    struct lock_holder lh;
+    struct test_sync got;
+    char name[300];
+    pid_t c;
+    int rc, sent = 0;
+
+    need_root();
+    snprintf(name, sizeof name, "Global\\%s", test_name("c"));
+    CHECK_OK(ep_open(&p, kind, name, MMF_CHAN_PRODUCER, 1));
+    CHECK_EQ(test_claims_count(test_name("c")), 1);
+    lock_holder_start(&lh, test_name("c"));
+    test_sync_init(&got);
+
+    c = consumer_start(&p, kind, name, &got);
+    kill(c, SIGKILL);
+    CHECK_EQ(test_wait(c), 128 + SIGKILL);
+    /* Fill the channel: the producer must then see the consumer gone. */
+    while ((rc = ep_send(&p, "filler", 0)) == 0 && sent < 100000)
+        sent++;
+    CHECK(rc == MMF_EAGAIN || rc == MMF_EPIPE);
+    CHECK_RC(ep_send(&p, "filler", 2000), MMF_EPIPE);
+
+    /* A new consumer attaches, the reader's locks still in place. */
+    c = consumer_start(&p, kind, name, &got);
+    kill(c, SIGKILL);
+    CHECK_EQ(test_wait(c), 128 + SIGKILL);
+
+    /* Without the reader's read lock the producer's close is the last. */
+    test_sync_signal(lh.go1.wr);
+    CHECK(test_sync_wait(&lh.ready, 10000));
+    CHECK_OK(ep_close(&p));
+    CHECK_EQ(test_store_count(test_name("c")), 0);
+    CHECK_EQ(test_claims_count(test_name("c")), 0);
+    lock_holder_end(&lh);
+}
+
+TEST(reader_locks_do_not_block_ring)
+{
+    reader_cannot_block_channel("ring");
+}
+
+TEST(reader_locks_do_not_block_queue)
+{
+    reader_cannot_block_channel("queue");
+}

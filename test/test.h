@@ -145,6 +145,10 @@ void test_sweep_dead_dirs(const char *parent, const char *prefix);
 /* The number of files in the store whose name contains `needle`. */
 int test_store_count(const char *needle);
 
+/* The number of channel claims files in the store (store.c) whose channel
+ * file name contains `needle`. */
+int test_claims_count(const char *needle);
+
 /* Drop to an unprivileged uid/gid (nobody) in the calling process;
  * returns 0, or -1 if not root. */
 int test_drop_privileges(void);

@@ -3,9 +3,9 @@
  *
  * Looking must not change what is looked at. An object file is opened
  * read-only, its header read, and closed: no reference lock (a lister must
- * neither keep a live object alive nor revive a stale one) and no gate (a
- * lister must not hold up an open or a close). Only removal takes the gate,
- * through mmf__posix_reclaim() in store.c.
+ * neither keep a live object alive nor revive a stale one), and no lock of
+ * any kind (a lister must not hold up an open or a close). Only removal
+ * takes locks, through mmf__posix_reclaim() in store.c.
  *
  * Where the numbers come from:
  *   - handles: the kernel's lock table, /proc/locks, one OFD read lock per
@@ -687,7 +687,7 @@ static int gather(struct target *t, size_t n, unsigned what, struct holders *hs)
 
 int mmf__os_inspect_list(unsigned what, mmf_object_info **list, size_t *count)
 {
-    const char *dir = mmf__posix_store_dir();
+    const char *dir;
     char local[32];
     mmf_object_info *infos = NULL;
     struct target *t = NULL;
@@ -696,13 +696,20 @@ int mmf__os_inspect_list(unsigned what, mmf_object_info **list, size_t *count)
     DIR *d;
     int rc = 0;
 
+    if ((rc = mmf__posix_store_dir(&dir)) < 0)
+        return rc;
     scope_prefixes(local, sizeof local);
+    /* A missing store is an error, not an empty one: a mistyped
+     * MMF_STORE_DIR must not look like "nothing there". */
     if ((d = opendir(dir)) == NULL)
-        return errno == ENOENT ? 0 : mmf__posix_err(errno);
+        return mmf__posix_err(errno);
     while ((e = readdir(d)) != NULL) {
         int global = strncmp(e->d_name, GLOBAL_PREFIX, sizeof GLOBAL_PREFIX - 1) == 0;
         size_t plen = global ? sizeof GLOBAL_PREFIX - 1 : strlen(local);
-        if ((!global && strncmp(e->d_name, local, plen) != 0) || e->d_name[plen] == '\0')
+        /* '+' starts a channel's claims companion (store.c), part of its
+         * channel rather than an object of its own. */
+        if ((!global && strncmp(e->d_name, local, plen) != 0) || e->d_name[plen] == '\0' ||
+            e->d_name[plen] == '+')
             continue;
         if (n == cap) {
             size_t ncap = cap ? 2 * cap : 16;
@@ -857,8 +864,8 @@ int mmf__os_inspect_gc(mmf_object_info **removed, size_t *count)
         rc = mmf__posix_reclaim(all[i].store_file);
         if (rc == 0)
             all[kept++] = all[i];
-        else if (rc == MMF_EACCES || rc == MMF_EPERM)
-            failed++;
+        else if (rc != MMF_EBUSY && rc != MMF_ENOENT)
+            failed++; /* another user's, a non-empty folder, an I/O error */
         /* MMF_EBUSY: held after all (a corrupt entry with holders, or a
          * name created again meanwhile); MMF_ENOENT: someone else
          * reclaimed it. Neither is ours to report. */
@@ -872,7 +879,7 @@ int mmf__os_inspect_gc(mmf_object_info **removed, size_t *count)
     return failed;
 }
 
-/* Open the object file of nm read-only, without a lock or the gate (as
+/* Open the object file of nm read-only, without a lock (as
  * every inspection call), and load its header into *h. Returns the fd, or
  * MMF_ENOENT (absent, or another name sharing a hashed file), or an MMF_E*
  * code. */
@@ -1010,8 +1017,18 @@ int mmf__os_inspect_channel(const struct mmf__name *nm, struct mmf__hdr *h,
         return MMF_ETYPE;
     }
     rc = read_data(fd, h, 0, ctl, len, &done);
-    if (rc == 0)
-        rc = find_claims(fd, 0, MMF__CLAIM_SLOTS, claims);
+    if (rc == 0) {
+        /* Claims are locks on the channel's companion file, which only
+         * those who may write the channel can open: to others the
+         * endpoints are unknown, and reported as none. */
+        char path[PATH_MAX];
+        int cfd = mmf__posix_object_path(nm, path, sizeof path) == 0
+                      ? mmf__posix_companion_open(path, fd, h) : -1;
+        if (cfd >= 0) {
+            rc = find_claims(cfd, 0, MMF__CLAIM_SLOTS, claims);
+            close(cfd);
+        }
+    }
     close(fd);
     return rc;
 }

@@ -59,6 +59,16 @@ void mmf__os_unlock(void)
     pthread_mutex_unlock(&table_lock);
 }
 
+/* A fork while another thread holds the lock would leave it held forever
+ * in the child, whose next mmf call, or its exit (store.c releases
+ * references at exit), would then hang. Holding it across fork() keeps
+ * the tables consistent in the child too; it is only ever held for a few
+ * instructions. */
+__attribute__((constructor)) static void guard_forks(void)
+{
+    pthread_atfork(mmf__os_lock, mmf__os_unlock, mmf__os_unlock);
+}
+
 int mmf__os_populate(void *addr, size_t len, int write)
 {
     /* MADV_POPULATE_* (Linux 5.14) reports a lack of memory as an error

@@ -12,9 +12,19 @@ int mmf__posix_err(int errnum);
  * what src/posix/sync.c maps the shared state from. */
 int mmf__posix_obj_fd(const mmf__obj *o);
 
-/* The store folder: $MMF_STORE_DIR if it is an absolute path, else
- * /dev/shm. */
-const char *mmf__posix_store_dir(void);
+/* The store folder in *dir: $MMF_STORE_DIR if set (it must be an absolute
+ * path: MMF_EINVAL otherwise), else /dev/shm. Returns 0 or MMF_EINVAL. */
+int mmf__posix_store_dir(const char **dir);
+
+/* Raise the soft limit on open descriptors to the hard limit, once per
+ * process. Returns 1 if it was raised now (so a failed open may be tried
+ * again), 0 if not. */
+int mmf__posix_raise_nofile(void);
+
+/* Run the stale-object sweep if this process's last one is at least a
+ * second old (see store.c). */
+void mmf__posix_sweep_maybe(void);
+
 
 /* 1 if an open file description other than fd's holds a reference lock on
  * the object file fd, 0 if none, or an MMF_E* code. Takes no lock. */
@@ -28,13 +38,19 @@ int mmf__posix_load_header(int fd, struct mmf__hdr *h);
  * MMF_ENAMETOOLONG. */
 int mmf__posix_object_path(const struct mmf__name *nm, char *path, size_t cap);
 
-/* Remove the store entry at path if nobody holds it, under its gate.
- * Returns 0, MMF_EBUSY (held), MMF_ENOENT (already gone), MMF_EACCES (not
- * the caller's to delete), or an MMF_E* code. */
+/* Remove the store entry at path if nobody holds it (a stale object, or an
+ * empty folder or other squatter that is not a regular file), by the close
+ * protocol of store.c. Returns 0, MMF_EBUSY (held), MMF_ENOENT (already
+ * gone), MMF_EACCES (not the caller's to delete), or an MMF_E* code. */
 int mmf__posix_reclaim(const char *path);
 
-/* Endpoint claim i (os.h) is a write lock on this byte + i of the object
- * file: far past the reference lock at byte 0. */
+/* Open read-only the claims companion of the channel whose object file is
+ * at path (open as fd, header h), checked as store.c does. Returns an fd
+ * or an MMF_E* code. */
+int mmf__posix_companion_open(const char *path, int fd, const struct mmf__hdr *h);
+
+/* Endpoint claim i (os.h) is a write lock on this byte + i of the channel's
+ * companion file (store.c). */
 #define MMF__POSIX_CLAIM_BASE (UINT64_C(1) << 40)
 
 #endif

@@ -15,28 +15,109 @@
  *
  * REFERENCES AND LIFETIME
  *
- * A handle is an open file description (OFD) of the object file holding a
- * shared OFD lock on byte 0. The kernel drops a process's OFD locks when it
- * dies, so the set of lock holders is exactly the set of live handles, and
- * an object file nobody locks is stale: every holder died. Handles release
- * their lock explicitly on close, since a view's mapping keeps the OFD (and
- * so, otherwise, the lock) alive after the descriptor is closed.
+ * A handle is an open file description (OFD) of the object file holding
+ * shared OFD locks on bytes 0 and 1. The kernel drops a process's OFD locks
+ * when it dies, so the set of lock holders is exactly the set of live
+ * handles, and an object file nobody locks is stale: every holder died.
+ * Handles release their locks explicitly on close, since a view's mapping
+ * keeps the OFD (and so, otherwise, the locks) alive after the descriptor
+ * is closed.
  *
- * Deciding "last handle" and "stale" must not race with a concurrent open,
- * so both run under a per-object gate, an exclusive flock() on the object
- * file (flock works on read-only descriptors, unlike a write lock):
+ * Deciding "last handle" and "stale" must not race with a concurrent open.
+ * No lock a process with read permission alone can take may stand in the
+ * owner's way (a reader may hold read locks anywhere, and flock() works on
+ * read-only descriptors), so the decision is a lock *conversion*: only a
+ * process that can convert its read lock on byte 0 into a write lock, which
+ * needs a descriptor open for writing, removes a name. The invariants:
  *
- *   open:  open the path; take the gate; if the file was unlinked meanwhile,
- *          retry; if nobody else holds byte 0 the object is stale: unlink
- *          it and report "absent"; else take the shared lock; drop the gate.
- *   close: take the gate; if nobody else holds byte 0, unlink the path (if
- *          it still names this file); drop the lock and the gate; close.
- *   create: build the complete file unnamed (O_TMPFILE), take the shared
- *          lock, then link it under its name; linkat fails if the name
- *          exists, so nobody ever sees a half-made object.
+ *   I1 byte 0, read lock ("present"): held by every handle's OFD and by a
+ *      process in the middle of an open, close or reclaim of the object.
+ *   I2 byte 1, read lock ("established"): held by every handle's OFD once
+ *      its open is complete; never by a process still deciding.
+ *   I3 byte 0, write lock: held only by a process that is the sole one
+ *      present; it excludes every new "present" lock, so while it is held
+ *      nobody can join, and its holder may unlink the name (if the name
+ *      still leads to this inode: dev/ino check) and then drops it.
+ *   I4 a name is only ever unlinked under I3, and an opener only counts as
+ *      open after taking "present" and then checking that the path still
+ *      names the file (st_nlink > 0, same dev/ino): so no handle can be
+ *      made on an unlinked file, and no name is unlinked under a handle.
+ *   I5 nothing waits on a lock: every lock request is non-blocking, and
+ *      every retry loop is bounded in time.
  *
- * A process that dies inside the gate releases it by dying.
+ *   open:   open the path read-write (read-only without write permission);
+ *           take "present". If that fails, a closer or reclaimer holds I3
+ *           for microseconds (or a writer holds it to spite us: writers may
+ *           break their object): back off and start again, for at most
+ *           about two seconds (MMF_EBUSY). Check the path still names the
+ *           file, else start again. If another OFD is "established", take
+ *           "established": open. Otherwise everyone else present is also
+ *           deciding, or nobody is: try to convert to I3. Success: the
+ *           object is stale; unlink it and report "absent". Failure: back
+ *           off briefly and start again; after a few milliseconds of this,
+ *           whoever is present (say a reader that holds byte 0 and never
+ *           lets go) is taken as a holder and the open joins it, so a
+ *           reader cannot stall an open.
+ *   close:  try to convert "present" to I3 (non-blocking). Success: no
+ *           other OFD holds byte 0 and none can join: unlink the name if it
+ *           still names this file, drop the locks. Failure: drop
+ *           "established"; if another OFD is established it decides later:
+ *           drop "present" and go. Else every other presence is deciding
+ *           too (two last closers, or a closer and an opener): step aside
+ *           (drop "present"), wait a random moment, take "present" again
+ *           and repeat, a bounded number of times. If the name is still
+ *           there at the end, it is stale for the next opener or sweep.
+ *   create: build the complete file unnamed (O_TMPFILE), take both locks,
+ *           then link it under its name; linkat fails if the name exists,
+ *           so nobody ever sees a half-made object.
+ *
+ * Why the interleavings are safe:
+ *   - two last closers: each fails to convert (the other is present), each
+ *     sees nobody established and steps aside at random moments; the first
+ *     to find itself alone converts and unlinks, the other then finds the
+ *     name gone (or unlinks a stale leftover itself).
+ *   - closer and opener: if the opener saw the closer established, it takes
+ *     "established" and the closer sees it and leaves the name alone; if it
+ *     did not, neither is established, and whichever converts first decides:
+ *     a closer unlinks (the open is after the close: "absent"), an opener
+ *     finds the object stale and unlinks it (same answer).
+ *   - reclaimer (stale open, gc, sweep) and opener: the same as two
+ *     openers; a reclaimer only unlinks under I3, and I3 fails while an
+ *     opener is present.
+ *   - a forked child holds its parent's OFDs: OFD locks belong to the
+ *     description, not the process, so only the process that made a
+ *     reference (ref.pid) ever converts or drops its locks; a child closing
+ *     an inherited handle just closes its descriptors.
+ *   - a process that dies anywhere releases its locks by dying; a name left
+ *     behind by a closer that died between the conversion and the unlink is
+ *     stale, and reclaimed by the next opener or sweep.
+ *   - a user without write permission cannot convert, so it never removes
+ *     a name: a stale object it finds is "absent" to it, and left for the
+ *     next opener with write permission, the sweep of its owner or `mmf gc`.
+ *
+ * CHANNEL CLAIMS
+ *
+ * A channel endpoint's claim is a write lock, and any lock on a file a
+ * reader can open can be blocked by that reader. So claims live in a
+ * companion file, "<store>/mmf.<scope>.+<inode in hex>" ('+' is never in an
+ * encoded name), created with the channel and linked before it, whose mode
+ * grants read and write to exactly the classes that may write the channel,
+ * and nothing to the others. The channel's header records its inode; the
+ * companion holds the channel's file name, and is removed with the channel
+ * (only if it names that channel: the header is untrusted). A companion
+ * whose channel is gone and that nobody locks is removed by the sweep.
+ *
+ * SWEEP
+ *
+ * Objects whose holders were all killed are reclaimed on the next use of
+ * their name, and by a sweep: at most once a second per process, the first
+ * create, open or close examines up to SWEEP_BATCH entries of the caller's
+ * own in the store (resuming where the last sweep stopped), notes those
+ * nobody holds, and reclaims the ones the previous sweep noted that are
+ * still unheld (so an object is swept once it has been stale for a sweep
+ * interval, not while a tool may be looking at a fresh crash).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -47,6 +128,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -72,6 +154,7 @@ struct ref {
     struct ref *next;        /* in `table` (named references) */
     int fd;                  /* object file: holds the reference lock */
     int data_fd;             /* what views map: fd, or the external file */
+    int claims_fd;           /* channel's companion file, or -1 (lazy) */
     uint64_t data_off;       /* offset of the data in data_fd */
     int writable;            /* descriptors open read-write */
     unsigned handles;        /* this process's handles using it */
@@ -124,10 +207,19 @@ static pid_t self_pid(void)
 /* Paths                                                                     */
 /* ------------------------------------------------------------------------ */
 
-const char *mmf__posix_store_dir(void)
+int mmf__posix_store_dir(const char **dir)
 {
     const char *d = getenv("MMF_STORE_DIR");
-    return (d != NULL && d[0] == '/') ? d : "/dev/shm";
+    if (d == NULL || d[0] == '\0') {
+        *dir = "/dev/shm";
+        return 0;
+    }
+    /* A relative folder would move with the working directory: two
+     * processes would not meet. Refuse it rather than fall back silently. */
+    if (d[0] != '/')
+        return MMF_EINVAL;
+    *dir = d;
+    return 0;
 }
 
 /* 64-bit FNV-1a; two seeds give the 128-bit key of an over-long name. */
@@ -183,8 +275,12 @@ static void encode_name(const struct mmf__name *nm, const char *suffix,
 static int object_path(const struct mmf__name *nm, char *path, size_t cap)
 {
     char file[NAME_MAX + 1];
+    const char *dir;
+    int rc = mmf__posix_store_dir(&dir);
+    if (rc < 0)
+        return rc;
     encode_name(nm, "", file, sizeof file);
-    if ((size_t)snprintf(path, cap, "%s/%s", mmf__posix_store_dir(), file) >= cap)
+    if ((size_t)snprintf(path, cap, "%s/%s", dir, file) >= cap)
         return MMF_ENAMETOOLONG;
     return 0;
 }
@@ -193,57 +289,94 @@ static int object_path(const struct mmf__name *nm, char *path, size_t cap)
 /* Locks                                                                     */
 /* ------------------------------------------------------------------------ */
 
-static int ref_lock(int fd, short type)
+/* Lock bytes of an object file (see the invariants above). */
+#define BYTE_PRESENT 0
+#define BYTE_ESTABLISHED 1
+
+/* Set an OFD lock on [start, start + len) of fd, never waiting. Returns 0
+ * or the errno (EAGAIN: another OFD's lock is in the way; EBADF: a write
+ * lock on a read-only descriptor). */
+static int lock_bytes(int fd, short type, off_t start, off_t len)
 {
-    struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = 0,
-                       .l_len = 1};
-    return fcntl(fd, F_OFD_SETLK, &fl) == 0 ? 0 : mmf__posix_err(errno);
+    struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = start,
+                       .l_len = len};
+    if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+        return 0;
+    return errno == EACCES ? EAGAIN : errno;
 }
 
-/* 1 if an OFD other than fd's holds a reference, 0 if none, < 0 error. */
-int mmf__posix_other_holders(int fd)
+/* A handle's locks: both bytes. */
+static int ref_lock(int fd, short type)
 {
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0,
-                       .l_len = 1};
+    int e = lock_bytes(fd, type, BYTE_PRESENT, 2);
+    return e == 0 ? 0 : mmf__posix_err(e);
+}
+
+/* 1 if an OFD other than fd's holds a lock on [start, start + len) of the
+ * file, 0 if none, < 0 error. */
+static int others_lock(int fd, off_t start, off_t len)
+{
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = start,
+                       .l_len = len};
     if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
         return mmf__posix_err(errno);
     return fl.l_type != F_UNLCK;
 }
 
+/* 1 if an OFD other than fd's is present (holds byte 0), 0 if none. */
+int mmf__posix_other_holders(int fd)
+{
+    return others_lock(fd, BYTE_PRESENT, 1);
+}
+
+/* A small random number for back-off jitter (no need for quality). */
+static unsigned jitter(unsigned below)
+{
+    static __thread uint32_t x;
+    if (x == 0)
+        x = ((uint32_t)getpid() * 2654435761u ^ (uint32_t)mmf__os_now_ns()) | 1u;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return below ? x % below : 0;
+}
+
+static void sleep_us(unsigned us)
+{
+    nanosleep(&(struct timespec){0, (long)us * 1000}, NULL);
+}
+
 /*
- * Take the gate. Honest holders keep it for microseconds; a stopped or
- * hostile process could keep it forever, so give up after about two
- * seconds (MMF_EBUSY) rather than hang.
+ * Retrying an open: yield a few times (a closer holds byte 0 for
+ * microseconds), then sleep with growing, jittered pauses. Returns
+ * MMF_EBUSY once `limit_ns` has passed since the first call.
  */
-static int gate_take(int fd)
-{
-    long sleep_ns = 50 * 1000;
-    uint64_t waited_ns = 0;
+struct backoff {
+    uint64_t start;
+    unsigned n;
+};
 
-    for (int tries = 0;; tries++) {
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-            return 0;
-        if (errno == EINTR)
-            continue;
-        if (errno != EWOULDBLOCK)
-            return mmf__posix_err(errno);
-        if (tries < 64) {
-            sched_yield();
-            continue;
-        }
-        if (waited_ns > UINT64_C(2000000000))
-            return MMF_EBUSY;
-        nanosleep(&(struct timespec){0, sleep_ns}, NULL);
-        waited_ns += (uint64_t)sleep_ns;
-        if (sleep_ns < 10 * 1000 * 1000)
-            sleep_ns *= 2;
+static int backoff(struct backoff *b, uint64_t limit_ns)
+{
+    unsigned us;
+    if (b->n++ == 0)
+        b->start = mmf__os_now_ns();
+    else if (mmf__os_now_ns() - b->start > limit_ns)
+        return MMF_EBUSY;
+    if (b->n < 8) {
+        sched_yield();
+        return 0;
     }
+    us = b->n < 16 ? 20u << (b->n - 8) : 5000u;
+    sleep_us(us / 2 + jitter(us));
+    return 0;
 }
 
-static void gate_drop(int fd)
-{
-    flock(fd, LOCK_UN);
-}
+/* An open gives up on a write lock held in its way after this long. */
+#define OPEN_LIMIT_NS UINT64_C(2000000000)
+/* Openers and closers that find only undecided others present look again
+ * for about this long. */
+#define DECIDE_LIMIT_NS UINT64_C(20000000)
 
 /* 1 if `path` still names the file open as fd. */
 static int path_is(const char *path, int fd)
@@ -278,15 +411,79 @@ static int huge_data_is_ours(const struct mmf__hdr *h, const struct stat *obj)
            statfs(h->path, &sf) == 0 && sf.f_type == HUGETLBFS_MAGIC;
 }
 
+/* The companion (claims) file of the channel whose object file is at
+ * path, with inode ino: "<dir>/mmf.<scope>.+<ino>". */
+static int companion_path(const char *path, uint64_t ino, char *buf, size_t cap)
+{
+    const char *base = strrchr(path, '/'), *dot;
+    if (base == NULL || strncmp(base + 1, "mmf.", 4) != 0 ||
+        (dot = strchr(base + 5, '.')) == NULL)
+        return MMF_EINVAL;
+    if ((size_t)snprintf(buf, cap, "%.*s+%016llx", (int)(dot + 1 - path), path,
+                         (unsigned long long)ino) >= cap)
+        return MMF_ENAMETOOLONG;
+    return 0;
+}
+
+/*
+ * Open the companion of the channel at path (object file owned by uid,
+ * header h) with open flags `flags`, checking that it is the file the
+ * header names, owned by the channel's owner and naming the channel back
+ * (the header is untrusted). Returns an fd or an MMF_E* code.
+ */
+static int companion_open(const char *path, const struct mmf__hdr *h, uid_t uid,
+                          int flags)
+{
+    char cpath[PATH_MAX], back[NAME_MAX + 1];
+    const char *base = strrchr(path, '/');
+    struct stat st;
+    ssize_t n;
+    int fd, rc;
+
+    if (h->type != MMF__TYPE_CHANNEL || !(h->flags & MMF__HF_CLAIMS) || base == NULL)
+        return MMF_ECORRUPT;
+    if ((rc = companion_path(path, h->claims_ino, cpath, sizeof cpath)) < 0)
+        return rc;
+    fd = open(cpath, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return errno == ELOOP ? MMF_ECORRUPT : mmf__posix_err(errno);
+    n = pread(fd, back, sizeof back - 1, 0);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        (uint64_t)st.st_ino != h->claims_ino || st.st_uid != uid || n <= 0) {
+        close(fd);
+        return MMF_ECORRUPT;
+    }
+    back[n] = '\0';
+    if (strcmp(back, base + 1) != 0) {
+        close(fd);
+        return MMF_ECORRUPT;
+    }
+    return fd;
+}
+
 /* Remove the name at path (open as fd), and the data file of a huge-page
- * section with it when the header really names one. Returns unlink()'s
- * result for the name. */
+ * section or the companion of a channel with it when the header really
+ * names one. Returns unlink()'s result for the name. */
 static int unlink_object(const char *path, int fd, const struct mmf__hdr *h)
 {
     struct stat st;
-    if (fstat(fd, &st) == 0 && huge_data_is_ours(h, &st))
+    int rc, e, cfd = -1;
+    if (fstat(fd, &st) != 0)
+        return unlink(path);
+    if (huge_data_is_ours(h, &st))
         unlink(h->path);
-    return unlink(path);
+    if (h->type == MMF__TYPE_CHANNEL && (h->flags & MMF__HF_CLAIMS))
+        cfd = companion_open(path, h, st.st_uid, O_RDONLY);
+    rc = unlink(path);
+    e = errno;
+    if (cfd >= 0) {
+        char cpath[PATH_MAX];
+        if (companion_path(path, h->claims_ino, cpath, sizeof cpath) == 0)
+            unlink(cpath);
+        close(cfd);
+    }
+    errno = e;
+    return rc;
 }
 
 /* open_path's verdict on a stale object it may not remove. */
@@ -358,6 +555,9 @@ static int new_handle(struct ref *r, unsigned access, mmf__obj **out)
 
 static void release_ref(struct ref *r);
 static void unref(struct ref *r);
+static int reopen(int fd, unsigned access, int cloexec);
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+static void watch_exit(void);
 
 /*
  * Make a reference from the object file fd (already holding its reference
@@ -380,6 +580,7 @@ static int finish_obj(int fd, const struct mmf__hdr *h, unsigned access,
         return MMF_ENOMEM;
     }
     r->fd = fd;
+    r->claims_fd = -1;
     r->writable = writable;
     r->handles = 1;
     r->pid = self_pid();
@@ -388,7 +589,9 @@ static int finish_obj(int fd, const struct mmf__hdr *h, unsigned access,
         r->data_fd = data_fd;
         r->data_off = 0;
     } else {
-        r->data_fd = fd;
+        /* A received reference may keep the descriptor it came with for
+         * views (its open mode limits them) and lock through another. */
+        r->data_fd = data_fd >= 0 ? data_fd : fd;
         r->data_off = h->hdr_size;
     }
     if (known != NULL || fstat(fd, &st) == 0) {
@@ -404,6 +607,7 @@ static int finish_obj(int fd, const struct mmf__hdr *h, unsigned access,
         return rc;
     }
     if (r->named) {
+        pthread_once(&exit_once, watch_exit);
         mmf__os_lock();
         r->next = table;
         table = r;
@@ -457,26 +661,72 @@ static int check_access(const struct mmf__hdr *h, unsigned access)
     return 0;
 }
 
+/* Open the object file at path for a reference: read-write when the
+ * caller may write the file, as converting the reference lock needs (I3),
+ * else read-only if `access` allows. Raises the descriptor limit once if it is reached. */
+static int open_object_fd(const char *path, unsigned access)
+{
+    const int fl = O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
+    for (;;) {
+        int fd = open(path, O_RDWR | fl);
+        if (fd < 0 && (errno == EACCES || errno == EROFS) &&
+            !(access & MMF_ACCESS_WRITE))
+            fd = open(path, O_RDONLY | fl);
+        if (fd >= 0)
+            return fd;
+        if (errno == EMFILE && mmf__posix_raise_nofile())
+            continue;
+        /* a symlink or a directory is not an object of ours */
+        return errno == ELOOP || errno == EISDIR ? MMF_ECORRUPT : mmf__posix_err(errno);
+    }
+}
+
+/* 1 if path leads to the file open as fd and that file is linked. */
+static int still_named(const char *path, int fd, struct stat *st)
+{
+    struct stat b;
+    return fstat(fd, st) == 0 && st->st_nlink > 0 && lstat(path, &b) == 0 &&
+           st->st_dev == b.st_dev && st->st_ino == b.st_ino;
+}
+
+/*
+ * fd holds "present" on the object file at path and nobody else is
+ * established: try to remove the object as stale (I3). Returns 0 if it was
+ * removed (or is gone), EAGAIN if others are present, EBADF if fd cannot
+ * take a write lock, or another errno from unlink. Drops no lock.
+ */
+static int try_remove_stale(const char *path, int fd)
+{
+    struct mmf__hdr h;
+    struct stat st;
+    int e = lock_bytes(fd, F_WRLCK, BYTE_PRESENT, 1);
+    if (e != 0)
+        return e;
+    if (!still_named(path, fd, &st))
+        return 0;
+    if (load_header_st(fd, &st, &h) != 0)
+        h.flags = 0, h.type = 0;
+    return unlink_object(path, fd, &h) == 0 || errno == ENOENT ? 0 : errno;
+}
+
 /*
  * Open the object file at path. Returns 0 and *out, MMF_ENOENT if there is
- * no live object (stale ones are removed on the way), or an error.
+ * no live object (stale ones are removed on the way), STALE_STUCK for a
+ * stale one the caller may not remove, or an error.
  */
 static int open_path(const char *path, const struct mmf__name *nm,
                      uint32_t type, unsigned access, mmf__obj **out)
 {
-    for (int attempt = 0; attempt < 1000; attempt++) {
+    struct backoff bo = {0, 0};
+    uint64_t undecided_since = 0;
+
+    for (;;) {
         struct mmf__hdr h;
         struct stat st;
-        int fd, rc, data_fd = -1;
+        int fd, rc, e, data_fd = -1;
 
-        fd = open(path, open_flags(access) | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-        if (fd < 0) /* a symlink or a directory is not an object of ours */
-            return errno == ELOOP || errno == EISDIR ? MMF_ECORRUPT
-                                                     : mmf__posix_err(errno);
-        if ((rc = gate_take(fd)) < 0) {
-            close(fd);
-            return rc;
-        }
+        if ((fd = open_object_fd(path, access)) < 0)
+            return fd;
         if (fstat(fd, &st) != 0) {
             rc = mmf__posix_err(errno);
             goto fail;
@@ -485,32 +735,47 @@ static int open_path(const char *path, const struct mmf__name *nm,
             rc = MMF_ECORRUPT;
             goto fail;
         }
-        if (st.st_nlink == 0) { /* removed by a closer while we waited */
-            gate_drop(fd);
-            close(fd);
-            continue;
-        }
         if (!nm->global && st.st_uid != geteuid()) {
             rc = MMF_EACCES; /* someone else's file squats our name */
             goto fail;
         }
-        rc = mmf__posix_other_holders(fd);
-        if (rc < 0)
+        e = lock_bytes(fd, F_RDLCK, BYTE_PRESENT, 1);
+        if (e != 0 && e != EAGAIN) {
+            rc = mmf__posix_err(e);
+            goto fail;
+        }
+        if (e == EAGAIN || !still_named(path, fd, &st)) {
+            /* Being removed (I3 held), or removed meanwhile. */
+            close(fd);
+            if ((rc = backoff(&bo, OPEN_LIMIT_NS)) < 0)
+                return rc;
+            continue;
+        }
+        if ((rc = others_lock(fd, BYTE_ESTABLISHED, 1)) < 0)
             goto fail;
         if (rc == 0) {
-            /* Stale: every holder died. Reclaim it as if it were absent.
-             * Read the header first, to find a huge-page data file. */
-            int gone = 1;
-            if (path_is(path, fd)) {
-                if (load_header_st(fd, &st, &h) != 0)
-                    h.flags = 0;
-                gone = unlink_object(path, fd, &h) == 0 || errno == ENOENT;
+            uint64_t now = mmf__os_now_ns();
+            e = try_remove_stale(path, fd);
+            if (e == 0 || (e != EAGAIN && e != EBADF)) {
+                close(fd);
+                /* Another user's stale file in the sticky store cannot be
+                 * removed: absent for an open, in the way of a create. */
+                return e == 0 ? MMF_ENOENT : STALE_STUCK;
             }
-            gate_drop(fd);
-            close(fd);
-            /* Another user's stale file in the sticky store cannot be
-             * removed: absent for an open, but in the way of a create. */
-            return gone ? MMF_ENOENT : STALE_STUCK;
+            if (e == EBADF && others_lock(fd, BYTE_PRESENT, 1) == 0) {
+                close(fd); /* stale, and not ours to remove */
+                return STALE_STUCK;
+            }
+            /* Others are present but none established: they are deciding
+             * too, or hold byte 0 for good. Look again for a while, then
+             * take them as holders. */
+            if (undecided_since == 0)
+                undecided_since = now;
+            if (now - undecided_since < DECIDE_LIMIT_NS) {
+                close(fd);
+                sleep_us(20 + jitter(200));
+                continue;
+            }
         }
         if ((rc = load_header_st(fd, &st, &h)) < 0)
             goto fail;
@@ -535,15 +800,12 @@ static int open_path(const char *path, const struct mmf__name *nm,
                 close(data_fd);
             goto fail;
         }
-        gate_drop(fd);
         return finish_obj(fd, &h, access, data_fd, (access & MMF_ACCESS_WRITE) != 0,
                           path, &st, out);
 fail:
-        gate_drop(fd);
-        close(fd);
+        close(fd); /* drops our locks with the description */
         return rc;
     }
-    return MMF_EBUSY;
 }
 
 /* Open the object at path: from this process's table when it holds it
@@ -566,6 +828,7 @@ int mmf__os_obj_open(const struct mmf__name *nm, uint32_t type,
     int rc = object_path(nm, path, sizeof path);
     if (rc < 0)
         return rc;
+    mmf__posix_sweep_maybe();
     rc = open_named(path, nm, type, access, out);
     return rc == STALE_STUCK ? MMF_ENOENT : rc;
 }
@@ -707,13 +970,43 @@ static int run_init(int fd, const struct mmf__spec *sp)
     return rc;
 }
 
+/*
+ * Build the unnamed companion file of a channel whose object file is named
+ * `file`, for a channel of permission bits `mode`: read-write for exactly
+ * the classes that may write the channel. It holds a lock on byte 0 while
+ * the creator's reference lives, so that a sweep running before the
+ * channel is linked leaves it alone. Returns its fd and sets *ino, or < 0.
+ */
+static int build_companion(const char *dir, const char *file, unsigned mode,
+                           uint64_t *ino)
+{
+    unsigned cmode = ((mode & 0200) ? 0600u : 0u) | ((mode & 020) ? 060u : 0u) |
+                     ((mode & 02) ? 06u : 0u);
+    size_t len = strlen(file) + 1;
+    struct stat st;
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errno != ENOENT ? mmf__posix_err(errno)
+               : access(dir, F_OK) != 0 ? MMF_ENOENT : MMF_ENOTSUP;
+    if (fchmod(fd, cmode) != 0 || pwrite(fd, file, len, 0) != (ssize_t)len ||
+        lock_bytes(fd, F_RDLCK, 0, 1) != 0 || fstat(fd, &st) != 0) {
+        int rc = errno ? mmf__posix_err(errno) : MMF_ENOSPC;
+        close(fd);
+        return rc;
+    }
+    *ino = (uint64_t)st.st_ino;
+    return fd;
+}
+
 /* Build a complete, unnamed object file. Returns its fd (holding the
- * reference lock) and sets *data_fd, or < 0. */
+ * reference lock) and sets *data_fd (and *claims_fd for a named channel),
+ * or < 0. */
 static int build_object(const struct mmf__name *nm, const struct mmf__spec *sp,
-                        struct mmf__hdr *h, int *data_fd)
+                        struct mmf__hdr *h, int *data_fd, int *claims_fd)
 {
     uint64_t page = mmf__os_page_size();
     unsigned mode = sp->mode ? sp->mode : 0600;
+    const char *dir;
     int fd, rc;
 
     memset(h, 0, sizeof *h);
@@ -740,6 +1033,17 @@ static int build_object(const struct mmf__name *nm, const struct mmf__spec *sp,
         memcpy(h->state, sp->state, sp->state_len);
 
     *data_fd = -1;
+    *claims_fd = -1;
+    if ((rc = mmf__posix_store_dir(&dir)) < 0)
+        return rc;
+    if (nm != NULL && sp->type == MMF__TYPE_CHANNEL) {
+        char file[NAME_MAX + 1];
+        encode_name(nm, "", file, sizeof file);
+        *claims_fd = build_companion(dir, file, mode, &h->claims_ino);
+        if (*claims_fd < 0)
+            return *claims_fd;
+        h->flags |= MMF__HF_CLAIMS;
+    }
     if (sp->file_fd >= 0) {
         h->flags |= MMF__HF_FILE;
         if ((rc = describe_file(sp->file_fd, h)) < 0)
@@ -755,9 +1059,15 @@ static int build_object(const struct mmf__name *nm, const struct mmf__spec *sp,
         h->data_size = (h->size + page - 1) / page * page;
     }
 
-    fd = open(mmf__posix_store_dir(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    for (;;) {
+        fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (fd >= 0 || errno != EMFILE || !mmf__posix_raise_nofile())
+            break;
+    }
     if (fd < 0) {
-        rc = errno == ENOENT ? MMF_ENOTSUP : mmf__posix_err(errno);
+        /* ENOENT: a missing folder, or one without O_TMPFILE support. */
+        rc = errno != ENOENT ? mmf__posix_err(errno)
+             : access(dir, F_OK) != 0 ? MMF_ENOENT : MMF_ENOTSUP;
         goto fail;
     }
     /* The mode is applied exactly: a umask must not widen or narrow what
@@ -788,27 +1098,32 @@ fail:
         close(*data_fd);
         *data_fd = -1;
     }
+    if (*claims_fd >= 0) {
+        close(*claims_fd);
+        *claims_fd = -1;
+    }
     return rc;
 }
 
 int mmf__os_obj_create(const struct mmf__name *nm, const struct mmf__spec *sp,
                        int disposition, unsigned access, mmf__obj **out)
 {
-    char path[PATH_MAX], proc[64];
+    char path[PATH_MAX], cpath[PATH_MAX], proc[64];
     struct mmf__hdr *h;
-    int rc, fd, data_fd;
+    int rc, fd, data_fd, claims_fd;
 
     h = malloc(sizeof *h);
     if (h == NULL)
         return MMF_ENOMEM;
     if (nm == NULL) {
-        fd = build_object(NULL, sp, h, &data_fd);
+        fd = build_object(NULL, sp, h, &data_fd, &claims_fd);
         rc = fd < 0 ? fd : finish_obj(fd, h, access, data_fd, 1, NULL, NULL, out);
         free(h);
         return rc;
     }
     if ((rc = object_path(nm, path, sizeof path)) < 0)
         goto out;
+    mmf__posix_sweep_maybe();
 
     for (int attempt = 0; attempt < 1000; attempt++) {
         if (disposition == MMF_OPEN_OR_CREATE) {
@@ -820,17 +1135,40 @@ int mmf__os_obj_create(const struct mmf__name *nm, const struct mmf__spec *sp,
             if (rc != MMF_ENOENT)
                 goto out;
         }
-        fd = build_object(nm, sp, h, &data_fd);
+        fd = build_object(nm, sp, h, &data_fd, &claims_fd);
         if (fd < 0) {
             rc = fd;
             goto out;
         }
+        /* A channel's companion is linked first, so that whoever finds
+         * the channel finds its companion. */
+        cpath[0] = '\0';
+        if (claims_fd >= 0) {
+            snprintf(proc, sizeof proc, "/proc/self/fd/%d", claims_fd);
+            if ((rc = companion_path(path, h->claims_ino, cpath, sizeof cpath)) < 0 ||
+                linkat(AT_FDCWD, proc, AT_FDCWD, cpath, AT_SYMLINK_FOLLOW) != 0) {
+                rc = rc < 0 ? rc : mmf__posix_err(errno);
+                close(claims_fd);
+                close(fd);
+                if (data_fd >= 0)
+                    close(data_fd);
+                goto out;
+            }
+        }
         snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
         if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0) {
             rc = finish_obj(fd, h, access, data_fd, 1, path, NULL, out);
+            if (rc == 0)
+                (*out)->r->claims_fd = claims_fd;
+            else if (claims_fd >= 0)
+                close(claims_fd);
             goto out;
         }
         rc = errno == EEXIST ? MMF_EEXIST : mmf__posix_err(errno);
+        if (claims_fd >= 0) {
+            unlink(cpath);
+            close(claims_fd);
+        }
         if ((h->flags & MMF_SEC_LARGE_PAGES) && (h->flags & MMF__HF_FILE))
             unlink(h->path);
         if (data_fd >= 0)
@@ -869,29 +1207,67 @@ out:
 /* Closing and duplicating                                                   */
 /* ------------------------------------------------------------------------ */
 
-/* Drop this process's reference r: under the gate, the last reference in
- * the system removes the name. */
+/*
+ * The close protocol (see the top of the file) for the reference lock held
+ * by fd on the object named path (dev/ino): remove the name if this is the
+ * last reference in the system, and drop the locks. `rounds` bounds the
+ * times it steps aside for others that are deciding too.
+ */
+static void leave(int fd, const char *path, uint64_t dev, uint64_t ino,
+                  const struct mmf__hdr *h, int rounds)
+{
+    for (int i = 0;; i++) {
+        struct stat st;
+        int e = lock_bytes(fd, F_WRLCK, BYTE_PRESENT, 1);
+        if (e == 0) {
+            /* Alone, and nobody can join (I3). */
+            if (lstat(path, &st) == 0 && (uint64_t)st.st_dev == dev &&
+                (uint64_t)st.st_ino == ino)
+                unlink_object(path, fd, h);
+            break;
+        }
+        lock_bytes(fd, F_UNLCK, BYTE_ESTABLISHED, 1);
+        /* EBADF: a read-only reference cannot remove the name. */
+        if (e != EAGAIN || i >= rounds || others_lock(fd, BYTE_ESTABLISHED, 1) != 0)
+            break;
+        /* Everyone else present is deciding too: step aside, look again. */
+        lock_bytes(fd, F_UNLCK, BYTE_PRESENT, 1);
+        sleep_us(10 + jitter(100u << (i < 5 ? i : 5)));
+        if (lock_bytes(fd, F_RDLCK, BYTE_PRESENT, 1) != 0)
+            return; /* someone holds I3: the name is being removed */
+        if (lstat(path, &st) != 0 || (uint64_t)st.st_dev != dev ||
+            (uint64_t)st.st_ino != ino)
+            break; /* removed already */
+    }
+    lock_bytes(fd, F_UNLCK, BYTE_PRESENT, 2);
+}
+
+/* How often a close steps aside for other deciders before leaving a last
+ * name to the next opener or sweep. */
+#define CLOSE_ROUNDS 8
+
+/* Drop this process's reference r: the last reference in the system
+ * removes the name. */
 static void release_ref(struct ref *r)
 {
     /* A forked child closing a handle it inherited shares the parent's OFD:
-     * it must neither drop the parent's lock nor decide "last". If the gate
-     * cannot be had, the name is left for the next open to reclaim. */
+     * it must neither drop the parent's locks nor decide "last". */
     int owner = r->pid == self_pid();
-    struct stat st;
 
-    if (r->named && owner && gate_take(r->fd) == 0) {
-        if (mmf__posix_other_holders(r->fd) == 0 && lstat(r->path, &st) == 0 &&
-            (uint64_t)st.st_dev == r->dev && (uint64_t)st.st_ino == r->ino)
-            unlink_object(r->path, r->fd, &r->hdr);
+    int named = r->named;
+
+    if (named && owner)
+        leave(r->fd, r->path, r->dev, r->ino, &r->hdr, CLOSE_ROUNDS);
+    else if (owner)
         ref_lock(r->fd, F_UNLCK);
-        gate_drop(r->fd);
-    } else if (owner) {
-        ref_lock(r->fd, F_UNLCK);
-    }
     if (r->data_fd != r->fd && r->data_fd >= 0)
         close(r->data_fd);
+    if (r->claims_fd >= 0)
+        close(r->claims_fd);
     close(r->fd);
     free(r);
+    if (named)
+        mmf__posix_sweep_maybe();
 }
 
 /* One handle fewer on r; the process's last one releases the reference. */
@@ -1140,26 +1516,60 @@ int mmf__os_map_twice(mmf__obj *o, uint64_t offset, size_t len, void **addr,
 /* ------------------------------------------------------------------------ */
 
 /*
- * Claim slot i is a write lock on byte CLAIM_BASE + i of the object file,
- * far from the reference lock at byte 0. Each claim has its own open file
- * description: OFD locks of one description never conflict with each
- * other, so two endpoints of one process (say a producer and a consumer
- * thread) must not share one.
+ * Claim slot i is a write lock on byte CLAIM_BASE + i of the channel's
+ * companion file (see the top of the file: a lock on the object file
+ * itself could be blocked by anyone who may read the channel). Each claim
+ * has its own open file description: OFD locks of one description never
+ * conflict with each other, so two endpoints of one process (say a
+ * producer and a consumer thread) must not share one.
  */
 #define CLAIM_BASE ((off_t)MMF__POSIX_CLAIM_BASE)
+
+int mmf__posix_companion_open(const char *path, int fd, const struct mmf__hdr *h)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return mmf__posix_err(errno);
+    return companion_open(path, h, st.st_uid, O_RDONLY);
+}
+
+/* The reference's descriptor of its channel's companion, opened on first
+ * use. Returns it or an MMF_E* code. */
+static int claims_fd(struct ref *r)
+{
+    struct stat st;
+    int fd = __atomic_load_n(&r->claims_fd, __ATOMIC_ACQUIRE), expected = -1;
+
+    if (fd >= 0)
+        return fd;
+    if (!r->named)
+        return MMF_ENOTSUP; /* a received channel handle has no name here */
+    if (fstat(r->fd, &st) != 0)
+        return mmf__posix_err(errno);
+    fd = companion_open(r->path, &r->hdr, st.st_uid, O_RDWR);
+    if (fd < 0)
+        return fd == MMF_ENOENT ? MMF_ECORRUPT : fd;
+    if (!__atomic_compare_exchange_n(&r->claims_fd, &expected, fd, 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        close(fd); /* another thread was first */
+        fd = expected;
+    }
+    return fd;
+}
 
 int mmf__os_claim(mmf__obj *o, uint32_t first, uint32_t count,
                   uint32_t *slot, intptr_t *claim)
 {
     char self[64];
-    int fd;
+    int fd, cfd;
 
     if (first >= MMF__CLAIM_SLOTS || count > MMF__CLAIM_SLOTS - first)
         return MMF_EINVAL;
-    /* A new description of the same file, opened read-write because a
-     * write lock needs a writable descriptor (every endpoint writes the
-     * channel anyway, so it has that permission). */
-    snprintf(self, sizeof self, "/proc/self/fd/%d", o->r->fd);
+    if ((cfd = claims_fd(o->r)) < 0)
+        return cfd;
+    /* A new description of the companion, read-write because a write
+     * lock needs a writable descriptor. */
+    snprintf(self, sizeof self, "/proc/self/fd/%d", cfd);
     fd = open(self, O_RDWR | O_CLOEXEC);
     if (fd < 0)
         return mmf__posix_err(errno);
@@ -1191,11 +1601,15 @@ int mmf__os_claimed(mmf__obj *o, uint32_t first, uint32_t count)
 {
     struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
                        .l_start = CLAIM_BASE + (off_t)first, .l_len = (off_t)count};
+    int cfd;
     if (first >= MMF__CLAIM_SLOTS || count == 0 || count > MMF__CLAIM_SLOTS - first)
         return MMF_EINVAL;
-    /* The reference's description holds no claim, so every claim in the
-     * range conflicts with this probe, the caller's own included. */
-    if (fcntl(o->r->fd, F_OFD_GETLK, &fl) != 0)
+    if ((cfd = claims_fd(o->r)) < 0)
+        return cfd;
+    /* The reference's companion description holds no claim, so every
+     * claim in the range conflicts with this probe, the caller's own
+     * included. */
+    if (fcntl(cfd, F_OFD_GETLK, &fl) != 0)
         return mmf__posix_err(errno);
     return fl.l_type != F_UNLCK;
 }
@@ -1273,6 +1687,24 @@ static int adopt_received(int fd, int data_fd, unsigned access, mmf__obj **out)
      * export or send, which lock before handing it over). */
     if ((rc = ref_lock(fd, F_RDLCK)) < 0)
         goto fail;
+    if (fl >= 0 && (fl & O_ACCMODE) != O_RDWR) {
+        /* A read-only description cannot take the write lock that removes
+         * the name on the last close (store.c, I3). If this process may
+         * write the file, hold the reference through a read-write one;
+         * the received descriptor still limits what views may do. */
+        int rw = reopen(fd, MMF_ACCESS_READ | MMF_ACCESS_WRITE, 1);
+        if (rw >= 0 && ref_lock(rw, F_RDLCK) == 0) {
+            ref_lock(fd, F_UNLCK);
+            if (h->flags & MMF__HF_FILE) {
+                close(fd);
+            } else {
+                data_fd = fd;
+            }
+            fd = rw;
+        } else if (rw >= 0) {
+            close(rw);
+        }
+    }
     {
         /* A named object received is named here too if its name leads to
          * the same file (a Local\ name of another user does not). */
@@ -1404,37 +1836,254 @@ int mmf__posix_object_path(const struct mmf__name *nm, char *path, size_t cap)
     return object_path(nm, path, cap);
 }
 
+/* Remove a store entry that is not a regular file (a planted folder, FIFO
+ * or link): nobody can hold it, and it blocks its name. */
+static int remove_squatter(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return mmf__posix_err(errno);
+    if (st.st_uid != geteuid() && geteuid() != 0)
+        return MMF_EACCES;
+    if ((S_ISDIR(st.st_mode) ? rmdir(path) : unlink(path)) == 0)
+        return 0;
+    /* A non-empty folder is left: its contents are not ours to judge. */
+    return errno == EPERM || errno == ENOTEMPTY || errno == EEXIST ? MMF_EACCES
+                                                                    : mmf__posix_err(errno);
+}
+
 int mmf__posix_reclaim(const char *path)
 {
-    struct mmf__hdr h;
     struct stat st;
-    int fd, rc;
+    int fd, rc, e;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0 && (errno == EACCES || errno == EROFS))
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) {
-        if (errno == ELOOP) /* a symbolic link squats the name: no holder */
-            return unlink(path) == 0 ? 0 : mmf__posix_err(errno);
+        if (errno == ELOOP || errno == EISDIR)
+            return remove_squatter(path);
         return mmf__posix_err(errno);
-    }
-    if ((rc = gate_take(fd)) < 0) {
-        close(fd);
-        return rc;
     }
     if (fstat(fd, &st) != 0) {
         rc = mmf__posix_err(errno);
-    } else if (st.st_nlink == 0 || !path_is(path, fd)) {
+    } else if (!S_ISREG(st.st_mode)) {
+        rc = remove_squatter(path);
+    } else if ((e = lock_bytes(fd, F_RDLCK, BYTE_PRESENT, 1)) != 0) {
+        rc = e == EAGAIN ? MMF_EBUSY : mmf__posix_err(e);
+    } else if (!still_named(path, fd, &st)) {
         rc = MMF_ENOENT; /* reclaimed or replaced by someone else meanwhile */
-    } else if ((rc = mmf__posix_other_holders(fd)) > 0) {
+    } else if ((rc = others_lock(fd, BYTE_ESTABLISHED, 1)) > 0) {
         rc = MMF_EBUSY;
     } else if (rc == 0) {
-        /* The same order as unlink_object(), but errors are reported: a
-         * sticky store refuses to delete another user's file. */
-        if (mmf__posix_load_header(fd, &h) == 0 && huge_data_is_ours(&h, &st))
-            unlink(h.path);
-        if (unlink(path) != 0)
-            rc = errno == EPERM ? MMF_EACCES : mmf__posix_err(errno);
+        e = try_remove_stale(path, fd);
+        /* EBADF: read-only to us; EPERM: a sticky store refuses to delete
+         * another user's file. */
+        rc = e == 0 ? 0 : e == EAGAIN ? MMF_EBUSY
+             : e == EBADF || e == EPERM ? MMF_EACCES : mmf__posix_err(e);
     }
-    gate_drop(fd);
     close(fd);
     return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Descriptor limit                                                          */
+/* ------------------------------------------------------------------------ */
+
+int mmf__posix_raise_nofile(void)
+{
+    static int done;
+    struct rlimit rl;
+
+    if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
+        return 0;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+        return 0;
+    /* An unlimited hard limit still meets the kernel's fs.nr_open. */
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? 1048576 : rl.rlim_max;
+    while (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        if (errno != EPERM || rl.rlim_cur <= 4096)
+            return 0;
+        rl.rlim_cur /= 2;
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Exit                                                                      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * At exit, as on Windows, this process's handles close. Other threads may
+ * still run and use their views, so nothing is unmapped or freed: each
+ * named reference only runs the close protocol (unlink the name if last,
+ * drop the locks) and is marked as no longer owning its locks, so a later
+ * close by another thread only closes descriptors.
+ */
+static void release_at_exit(void)
+{
+    pid_t me = getpid();
+    mmf__os_lock();
+    for (struct ref *r = table; r != NULL; r = r->next) {
+        if (r->pid != me)
+            continue; /* a fork child's copy of its parent's reference */
+        r->pid = 0;
+        leave(r->fd, r->path, r->dev, r->ino, &r->hdr, 2);
+    }
+    mmf__os_unlock();
+}
+
+static void watch_exit(void)
+{
+    atexit(release_at_exit);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sweep                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* Entries examined (opened) per sweep, at most; a sweep resumes where the
+ * previous one of the process stopped. */
+#define SWEEP_BATCH 128u
+#define SWEEP_INTERVAL_NS UINT64_C(1000000000)
+
+static uint64_t sweep_last; /* mmf__os_now_ns() of the last sweep, 0: none */
+static unsigned sweep_next; /* index of the entry to start at */
+static int sweeping;        /* 1 while a thread sweeps */
+
+/* A companion at path nobody locks whose channel is gone: remove it. */
+static void sweep_companion(const char *dir, const char *path)
+{
+    char back[NAME_MAX + 1], obj[PATH_MAX];
+    struct mmf__hdr *h;
+    struct stat st;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), ofd, keep = 0;
+
+    if (fd < 0)
+        return;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || others_lock(fd, 0, 0) != 0 ||
+        (n = pread(fd, back, sizeof back - 1, 0)) < 0) {
+        close(fd);
+        return;
+    }
+    back[n] = '\0';
+    snprintf(obj, sizeof obj, "%s/%s", dir, back);
+    if (n > 4 && strncmp(back, "mmf.", 4) == 0 && strchr(back, '/') == NULL &&
+        (ofd = open(obj, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) >= 0) {
+        if ((h = malloc(sizeof *h)) == NULL) {
+            keep = 1;
+        } else {
+            keep = mmf__posix_load_header(ofd, h) != 0 ||
+                   (h->type == MMF__TYPE_CHANNEL && h->claims_ino == (uint64_t)st.st_ino);
+            free(h);
+        }
+        close(ofd);
+    }
+    /* Still unlocked (no creator between its two links)? Then it's gone. */
+    if (!keep && others_lock(fd, 0, 0) == 0)
+        unlink(path);
+    close(fd);
+}
+
+/* Entries seen stale by the previous sweep, reclaimed by the next one if
+ * still stale: an object is only swept once it has been stale for at
+ * least a sweep interval, so that a tool looking at a freshly stale
+ * object (`mmf ls` after a crash) still finds it. A stale object cannot
+ * become live again (an opener removes it), so stale at two sweeps means
+ * stale all along. */
+#define SWEEP_CANDIDATES 64u
+static struct candidate {
+    uint64_t dev, ino;
+    char name[NAME_MAX + 1];
+} candidates[SWEEP_CANDIDATES];
+static unsigned ncandidates;
+
+/* 1 if nobody holds the object file at path (no lock of any kind on
+ * bytes 0-1), and sets *st; 0 otherwise. */
+static int unheld(const char *path, struct stat *st)
+{
+    int held, fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return 0;
+    held = fstat(fd, st) != 0 || others_lock(fd, BYTE_PRESENT, 2) != 0;
+    close(fd);
+    return !held;
+}
+
+/* Sweep up to `batch` entries; returns the number examined. */
+static int sweep(unsigned batch)
+{
+    char local[32], path[PATH_MAX];
+    const char *dir;
+    struct dirent *e;
+    unsigned index = 0, examined = 0, old = ncandidates;
+    unsigned start = __atomic_load_n(&sweep_next, __ATOMIC_RELAXED);
+    uid_t me = geteuid();
+    DIR *d;
+
+    if (mmf__posix_store_dir(&dir) < 0)
+        return 0;
+    /* First what the previous sweep found stale. */
+    for (unsigned i = 0; i < old; i++) {
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, candidates[i].name);
+        if (unheld(path, &st) && (uint64_t)st.st_dev == candidates[i].dev &&
+            (uint64_t)st.st_ino == candidates[i].ino)
+            mmf__posix_reclaim(path);
+    }
+    ncandidates = 0;
+    if ((d = opendir(dir)) == NULL)
+        return 0;
+    snprintf(local, sizeof local, "mmf.u%u.", (unsigned)me);
+    while ((e = readdir(d)) != NULL) {
+        size_t plen;
+        struct stat st;
+
+        if (strncmp(e->d_name, local, strlen(local)) == 0)
+            plen = strlen(local);
+        else if (strncmp(e->d_name, "mmf.g0.", 7) == 0)
+            plen = 7;
+        else
+            continue;
+        if (index++ < start)
+            continue;
+        if (examined == batch)
+            break;
+        examined++;
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path ||
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            st.st_uid != me || !S_ISREG(st.st_mode))
+            continue; /* not ours to remove; squatters are for `mmf gc` */
+        if (e->d_name[plen] == '+') {
+            sweep_companion(dir, path);
+            continue;
+        }
+        /* A cheap look: any lock means held (or being decided). */
+        if (ncandidates < SWEEP_CANDIDATES && unheld(path, &st)) {
+            struct candidate *c = &candidates[ncandidates++];
+            c->dev = (uint64_t)st.st_dev;
+            c->ino = (uint64_t)st.st_ino;
+            snprintf(c->name, sizeof c->name, "%s", e->d_name);
+        }
+    }
+    __atomic_store_n(&sweep_next, e == NULL ? 0 : index - 1, __ATOMIC_RELAXED);
+    closedir(d);
+    return (int)examined;
+}
+
+void mmf__posix_sweep_maybe(void)
+{
+    uint64_t now = mmf__os_now_ns();
+    uint64_t last = __atomic_load_n(&sweep_last, __ATOMIC_RELAXED);
+
+    if (last != 0 && now - last < SWEEP_INTERVAL_NS)
+        return;
+    /* One thread sweeps; the others go on at once. */
+    if (!__atomic_compare_exchange_n(&sweep_last, &last, now, 0, __ATOMIC_RELAXED,
+                                     __ATOMIC_RELAXED) ||
+        __atomic_exchange_n(&sweeping, 1, __ATOMIC_ACQUIRE))
+        return;
+    sweep(SWEEP_BATCH);
+    __atomic_store_n(&sweeping, 0, __ATOMIC_RELEASE);
 }
