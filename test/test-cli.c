@@ -48,21 +48,30 @@ static void private_store(void)
     setenv("MMF_STORE_DIR", store_dir, 1);
 }
 
-/* build/test/test-cli -> build/tools/mmf */
-static const char *mmf_path(void)
+/* The build folder: build/test/test-cli -> build. */
+static const char *build_dir(void)
 {
-    static char path[PATH_MAX];
-    if (path[0] == '\0') {
-        ssize_t n = readlink("/proc/self/exe", path, sizeof path - 32);
+    static char dir[PATH_MAX];
+    if (dir[0] == '\0') {
+        ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
         char *slash;
         CHECK(n > 0);
-        path[n] = '\0';
+        dir[n] = '\0';
         for (int i = 0; i < 2; i++) {
-            slash = strrchr(path, '/');
+            slash = strrchr(dir, '/');
             CHECK(slash != NULL);
             *slash = '\0';
         }
-        strcat(path, "/tools/mmf");
+    }
+    return dir;
+}
+
+/* build/tools/mmf */
+static const char *mmf_path(void)
+{
+    static char path[PATH_MAX + 16];
+    if (path[0] == '\0') {
+        snprintf(path, sizeof path, "%s/tools/mmf", build_dir());
         if (access(path, X_OK) != 0)
             test_fail(__FILE__, __LINE__, "the mmf tool is not built at %s", path);
     }
@@ -115,7 +124,6 @@ static void copy_file(const char *from, const char *dir, const char *name)
 static const char *tool_for_nobody(void)
 {
     char lib[PATH_MAX + 64], soname[64];
-    char *slash;
 
     if (nobody_dir[0] != '\0')
         return nobody_dir;
@@ -126,16 +134,9 @@ static const char *tool_for_nobody(void)
     atexit(remove_nobody_dir);
     CHECK(chmod(nobody_dir, 0755) == 0);
     copy_file(mmf_path(), nobody_dir, "mmf");
-    /* A shared build loads build/libmmf.so.MAJOR, next to build/tools. */
-    snprintf(lib, sizeof lib, "%s", mmf_path());
-    for (int i = 0; i < 2; i++) {
-        slash = strrchr(lib, '/');
-        CHECK(slash != NULL);
-        *slash = '\0';
-    }
+    /* A shared build loads build/libmmf.so.MAJOR. */
     snprintf(soname, sizeof soname, "libmmf.so.%d", MMF_VERSION_MAJOR);
-    strcat(lib, "/");
-    strcat(lib, soname);
+    snprintf(lib, sizeof lib, "%s/%s", build_dir(), soname);
     if (access(lib, R_OK) == 0)
         copy_file(lib, nobody_dir, soname);
     return nobody_dir;
@@ -161,9 +162,39 @@ static char *slurp(int fd, size_t *len)
     return buf;
 }
 
-/* Run mmf with argv (NULL-terminated), stdin from `in`; as uid 65534 when
- * `nobody`. Output goes to memory files, so nothing can deadlock. */
-static void vrun(struct result *r, const void *in, size_t inlen, int nobody, va_list ap)
+/* How to run a program: stdin from `in`; as uid 65534 when `nobody`;
+ * stdout to out_fd instead of memory when >= 0; `prog` instead of the
+ * tool when set; killed after timeout_ms when > 0 (code -1). */
+struct how {
+    const void *in;
+    size_t inlen;
+    int nobody, out_fd;
+    const char *prog;
+    long timeout_ms;
+};
+
+/* Wait for pid up to timeout_ms (0: forever); -1 if it had to be killed. */
+static int wait_or_kill(pid_t pid, long timeout_ms)
+{
+    uint64_t end = test_now_ns() + (uint64_t)timeout_ms * 1000000u;
+    int st;
+
+    if (timeout_ms <= 0)
+        return test_wait(pid);
+    while (waitpid(pid, &st, WNOHANG) == 0) {
+        if (test_now_ns() > end) {
+            kill(pid, SIGKILL);
+            test_wait(pid);
+            return -1;
+        }
+        test_sleep_ms(10);
+    }
+    return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+/* Run mmf (or h->prog) with argv (NULL-terminated). Output goes to memory
+ * files, so nothing can deadlock. */
+static void vrun(struct result *r, const struct how *h, va_list ap)
 {
     char *argv[32];
     int argc = 0, fin = memfd_create("in", 0), fout = memfd_create("out", 0),
@@ -173,26 +204,26 @@ static void vrun(struct result *r, const void *in, size_t inlen, int nobody, va_
     pid_t pid;
 
     CHECK(fin >= 0 && fout >= 0 && ferr >= 0);
-    if (inlen > 0)
-        CHECK(pwrite(fin, in, inlen, 0) == (ssize_t)inlen);
-    argv[argc++] = (char *)"mmf";
+    if (h->inlen > 0)
+        CHECK(pwrite(fin, h->in, h->inlen, 0) == (ssize_t)h->inlen);
+    argv[argc++] = (char *)(h->prog ? h->prog : "mmf");
     for (const char *a; argc < 31 && (a = va_arg(ap, const char *)) != NULL;)
         argv[argc++] = (char *)a;
     argv[argc] = NULL;
-    if (nobody) {
+    if (h->nobody) {
         snprintf(tool, sizeof tool, "%s/mmf", tool_for_nobody());
         libdir = nobody_dir;
     } else {
-        snprintf(tool, sizeof tool, "%s", mmf_path());
+        snprintf(tool, sizeof tool, "%s", h->prog ? h->prog : mmf_path());
     }
     fflush(NULL);
     pid = fork();
     CHECK(pid >= 0);
     if (pid == 0) {
         dup2(fin, 0);
-        dup2(fout, 1);
+        dup2(h->out_fd >= 0 ? h->out_fd : fout, 1);
         dup2(ferr, 2);
-        if (nobody && test_drop_privileges() != 0)
+        if (h->nobody && test_drop_privileges() != 0)
             _exit(126);
         /* Ahead of the build folder in the tool's run path. */
         if (libdir != NULL)
@@ -200,7 +231,7 @@ static void vrun(struct result *r, const void *in, size_t inlen, int nobody, va_
         execv(tool, argv);
         _exit(127);
     }
-    r->code = test_wait(pid);
+    r->code = wait_or_kill(pid, h->timeout_ms);
     close(fin);
     r->out = slurp(fout, &r->outlen);
     r->err = slurp(ferr, &r->errlen);
@@ -208,10 +239,11 @@ static void vrun(struct result *r, const void *in, size_t inlen, int nobody, va_
 
 static struct result run_in(const void *in, size_t inlen, ...)
 {
+    struct how h = {in, inlen, 0, -1, NULL, 0};
     struct result r;
     va_list ap;
     va_start(ap, inlen);
-    vrun(&r, in, inlen, 0, ap);
+    vrun(&r, &h, ap);
     va_end(ap);
     return r;
 }
@@ -221,10 +253,11 @@ static struct result run_in(const void *in, size_t inlen, ...)
 
 static struct result run_nobody_(int dummy, ...)
 {
+    struct how h = {NULL, 0, 1, -1, NULL, 0};
     struct result r;
     va_list ap;
     va_start(ap, dummy);
-    vrun(&r, NULL, 0, 1, ap);
+    vrun(&r, &h, ap);
     va_end(ap);
     return r;
 }
@@ -773,12 +806,14 @@ TEST(rm_refuses_while_held)
     result_free(&r);
 }
 
-/* The pid in "... held by pid N ...". */
+/* The pid that `create --detach` prints: one line, a number, nothing
+ * else, so that pid=$(mmf create ... --detach) works. */
 static pid_t holder_pid(const char *out)
 {
-    const char *p = strstr(out, "held by pid ");
-    CHECK(p != NULL);
-    return (pid_t)atol(p + strlen("held by pid "));
+    size_t digits = strspn(out, "0123456789");
+    if (digits == 0 || strcmp(out + digits, "\n") != 0)
+        test_fail(__FILE__, __LINE__, "not a pid alone on a line: \"%s\"", out);
+    return (pid_t)atol(out);
 }
 
 /* Wait (up to 5 s) until NAME can no longer be opened. */
@@ -806,8 +841,10 @@ TEST(create_detached_with_mode)
     private_store();
     r = run("create", test_name("s"), "--size", "10000", "--mode", "0640", "--detach");
     CHECK_EXIT(r, 0);
-    CHECK_HAS(r.out, local("s"));
     pid = holder_pid(r.out);
+    /* What was made, for people, on stderr. */
+    CHECK_HAS(r.err, local("s"));
+    CHECK_HAS(r.err, "held by pid ");
     result_free(&r);
 
     CHECK_OK(mmf_section_open(&s, test_name("s"), MMF_ACCESS_READ));

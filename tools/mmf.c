@@ -1450,7 +1450,8 @@ static void help_create(void)
          "it: by default it holds the handle in the foreground until interrupted\n"
          "(Ctrl-C, SIGTERM, SIGHUP), then closes it, and the name is gone unless\n"
          "another process holds it too. With --detach, a background process holds\n"
-         "it and its pid is printed; `kill PID` closes it.\n"
+         "it and its pid is printed, alone on stdout (pid=$(mmf create ...\n"
+         "--detach)); `kill PID` closes it.\n"
          "\n"
          "  --size N        size in bytes (K, M, G, T suffixes; rounded up to a page);\n"
          "                  with --file, 0 or absent means the file's size\n"
@@ -1461,6 +1462,7 @@ static void help_create(void)
          "  --large-pages   back it by huge pages (needs a hugetlbfs mount)\n"
          "  --hold          hold it in the foreground (the default)\n"
          "  --detach        hold it from a background process; print its pid\n"
+         "                  (only the pid on stdout; what was created on stderr)\n"
          "\n"
          "Fails with exit 7 if the name exists (any type).");
 }
@@ -1564,8 +1566,18 @@ static int cmd_create(int argc, char **argv)
                 mmf_object_info oi = {0};
                 const char *full = canon(pos[0]);
                 mmf_object_stat(full, 0, &oi);
-                printf("created %s (%s); held by pid %ld until it is stopped (kill %ld)\n",
-                       show(full), human(oi.size, b, sizeof b), (long)child, (long)child);
+                /* stdout is the pid alone, for pid=$(mmf create ... --detach). */
+                printf("%ld\n", (long)child);
+                if (fflush(stdout) != 0 || ferror(stdout)) {
+                    int e = errno;
+                    /* Nobody learnt the pid: no holder may stay unknown. */
+                    kill(child, SIGTERM);
+                    die(EX_ERROR, pos[0], "cannot write to stdout: %s; the holder was "
+                        "stopped", strerror(e));
+                }
+                fprintf(stderr, "created %s (%s); held by pid %ld until it is stopped "
+                        "(kill %ld)\n", show(full), human(oi.size, b, sizeof b),
+                        (long)child, (long)child);
             }
             return EX_OK;
         }
