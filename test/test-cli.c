@@ -1586,3 +1586,39 @@ TEST(help_for_every_command)
     CHECK_HAS(r.out, "mmf 0.");
     result_free(&r);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Names, output errors, create --detach                                     */
+/* ------------------------------------------------------------------------ */
+
+TEST(empty_name_is_a_usage_error)
+{
+    struct result r;
+
+    private_store();
+    /* An empty name would make an unnamed section that nobody can reach. */
+    r = run("create", "", "--size", "4K", "--detach");
+    CHECK_EXIT(r, 2);
+    CHECK_HAS(r.err, "name cannot be empty");
+    CHECK_EQ(r.outlen, 0);
+    result_free(&r);
+    r = run("create", "", "--size", "4K");
+    CHECK_EXIT(r, 2);
+    result_free(&r);
+    {
+        const char *cmds[][4] = {{"stat", ""},          {"cat", ""},
+                                 {"dump", ""},          {"write", ""},
+                                 {"watch", ""},         {"rm", ""},
+                                 {"signal", ""},        {"wait", "", "--timeout", "0"},
+                                 {"post", ""},          {"lock", "", "--", "true"}};
+        for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+            r = run(cmds[i][0], cmds[i][1], cmds[i][2], cmds[i][3]);
+            if (r.code != 2)
+                test_fail(__FILE__, __LINE__, "%s '' exited %d: %s", cmds[i][0], r.code,
+                          r.err);
+            CHECK_HAS(r.err, "name cannot be empty");
+            result_free(&r);
+        }
+    }
+    CHECK_EQ(test_store_count(""), 0);
+}

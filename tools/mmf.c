@@ -282,6 +282,10 @@ static int parse_opts(int argc, char **argv, struct opt *opts, char **pos,
         }
         if (npos >= maxpos)
             usage_error("unexpected argument '%s'", show(a));
+        /* Every command's first argument is an object name; an empty one
+         * would make an unnamed section nobody can reach. */
+        if (npos == 0 && a[0] == '\0')
+            usage_error("an object name cannot be empty");
         pos[npos++] = a;
         if (npos == 1 && a[0] != '\0')
             cur_obj = a;
