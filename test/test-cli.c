@@ -263,6 +263,21 @@ static struct result run_nobody_(int dummy, ...)
 }
 #define run_nobody(...) run_nobody_(0, __VA_ARGS__, (const char *)NULL)
 
+/* Run mmf with its stdout on /dev/full: every write to it fails. */
+static struct result run_full_(int dummy, ...)
+{
+    struct how h = {NULL, 0, 0, open("/dev/full", O_WRONLY | O_CLOEXEC), NULL, 0};
+    struct result r;
+    va_list ap;
+    CHECK(h.out_fd >= 0);
+    va_start(ap, dummy);
+    vrun(&r, &h, ap);
+    va_end(ap);
+    close(h.out_fd);
+    return r;
+}
+#define run_full(...) run_full_(0, __VA_ARGS__, (const char *)NULL)
+
 static void result_free(struct result *r)
 {
     free(r->out);
@@ -1621,4 +1636,63 @@ TEST(empty_name_is_a_usage_error)
         }
     }
     CHECK_EQ(test_store_count(""), 0);
+}
+
+TEST(stdout_write_errors_exit_6)
+{
+    static const char *const cmds[][4] = {
+        {"ls"}, {"ls", "--json"}, {"stat", "S"}, {"stat", "S", "--json"}, {"gc"},
+        {"--help"}, {"ls", "--help"}, {"--version"}, {"cat", "S"}, {"dump", "S"},
+        {"signal", "E"}, {"post", "M"}, {"wait", "E", "--timeout", "0"},
+    };
+    mmf_section *s;
+    mmf_sync *ev, *sem;
+    struct result r;
+    pid_t pid;
+
+    private_store();
+    CHECK_OK(mmf_section_create(&s, test_name("s"), 4096, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_event_create(&ev, test_name("e"), 1, 0, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_semaphore_create(&sem, test_name("m"), 0, 100, MMF_CREATE_NEW, NULL));
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        const char *a[4];
+        for (int k = 0; k < 4; k++)
+            a[k] = cmds[i][k] == NULL       ? NULL
+                   : strcmp(cmds[i][k], "S") == 0 ? test_name("s")
+                   : strcmp(cmds[i][k], "E") == 0 ? test_name("e")
+                   : strcmp(cmds[i][k], "M") == 0 ? test_name("m")
+                                                  : cmds[i][k];
+        if (strcmp(a[0], "wait") == 0)
+            CHECK(mmf_event_set(ev) >= 0);
+        r = run_full(a[0], a[1], a[2], a[3]);
+        if (r.code != 6)
+            test_fail(__FILE__, __LINE__, "%s %s > /dev/full exited %d: %s", a[0],
+                      a[1] ? a[1] : "", r.code, r.err);
+        CHECK_HAS(r.err, "cannot write to stdout");
+        result_free(&r);
+    }
+    r = run_stdin("x", 1, "write", test_name("s"));
+    CHECK_EXIT(r, 0);
+    result_free(&r);
+
+    /* create --detach whose pid cannot be printed: nobody could stop the
+     * holder, so it is stopped, and the name goes. */
+    r = run_full("create", test_name("d"), "--size", "4K", "--detach");
+    CHECK_EXIT(r, 6);
+    CHECK_HAS(r.err, "cannot write to stdout");
+    result_free(&r);
+    for (int i = 0; i < 500 && test_store_count(test_name("d")) != 0; i++)
+        test_sleep_ms(10);
+    CHECK_EQ(test_store_count(test_name("d")), 0);
+
+    /* The pid alone on stdout, usable by a script. */
+    r = run("create", test_name("d"), "--size", "4K", "--detach");
+    CHECK_EXIT(r, 0);
+    pid = holder_pid(r.out);
+    result_free(&r);
+    CHECK(kill(pid, SIGTERM) == 0);
+    wait_gone(test_name("d"));
+    CHECK_OK(mmf_sync_close(ev));
+    CHECK_OK(mmf_sync_close(sem));
+    CHECK_OK(mmf_section_close(s));
 }

@@ -165,6 +165,29 @@ die(int code, const char *name, const char *fmt, ...)
     exit(code);
 }
 
+/*
+ * At exit, whatever the path to it: output that did not reach stdout (a
+ * full disk, a closed pipe with SIGPIPE ignored) is an error, exit 6, as
+ * cat and dump report it.
+ */
+static void close_stdout(void)
+{
+    int failed, e;
+    errno = 0;
+    failed = fflush(stdout) != 0 || ferror(stdout);
+    e = errno;
+    if (fclose(stdout) != 0 && !failed) {
+        failed = 1;
+        e = errno;
+    }
+    if (failed) {
+        fprintf(stderr, "mmf: %s%scannot write to stdout: %s\n",
+                strcmp(cmd, "mmf") == 0 ? "" : cmd, strcmp(cmd, "mmf") == 0 ? "" : ": ",
+                e != 0 ? strerror(e) : "write error");
+        _exit(EX_ERROR);
+    }
+}
+
 static void __attribute__((format(printf, 2, 3))) warn(const char *name, const char *fmt, ...)
 {
     va_list ap;
@@ -1433,7 +1456,8 @@ static int cmd_watch(int argc, char **argv)
             i = last + 1;
         }
         memcpy(copy, cur, (size_t)len);
-        fflush(stdout);
+        if (fflush(stdout) != 0)
+            die(EX_ERROR, pos[0], "cannot write to stdout: %s", strerror(errno));
     }
     free(cur);
     free(copy);
@@ -2070,7 +2094,8 @@ static void usage(void)
          "\n"
          "Exit codes: 0 success, 1 not found, 2 usage error (bad option, size or\n"
          "name), 3 access denied, 4 busy (held by a process), 5 timed out,\n"
-         "6 other error, 7 already exists, 8 wrong object type,\n"
+         "6 other error (also: output could not be written to stdout),\n"
+         "7 already exists, 8 wrong object type,\n"
          "10 wait: the mutex was abandoned. `mmf lock` exits with its command's status.");
 }
 
@@ -2089,6 +2114,7 @@ int main(int argc, char **argv)
     const char *nc = getenv("NO_COLOR");
 
     colour = isatty(STDOUT_FILENO) && (nc == NULL || nc[0] == '\0');
+    atexit(close_stdout);
     if (argc < 2)
         usage_error("give a command");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
