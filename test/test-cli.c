@@ -951,6 +951,24 @@ TEST(file_backed_section)
     CHECK_EXIT(r, 1);
     CHECK_HAS(r.err, "/nonexistent/file");
     result_free(&r);
+    /* What is missing is named: the folder, or the file in it. */
+    r = run("create", test_name("g"), "--file", "/nonexistent/file", "--size", "4K");
+    CHECK_EXIT(r, 1);
+    CHECK_HAS(r.err, "the directory /nonexistent does not exist");
+    CHECK_LACKS(r.err, "no object with that name");
+    result_free(&r);
+    {
+        char missing[PATH_MAX + 16];
+        snprintf(missing, sizeof missing, "%s.missing", path);
+        r = run("create", test_name("g"), "--file", missing, "--size", "4K");
+        CHECK_EXIT(r, 1);
+        CHECK_HAS(r.err, "the file ");
+        CHECK_HAS(r.err, missing);
+        CHECK_HAS(r.err, "does not exist");
+        CHECK_LACKS(r.err, "no object with that name");
+        result_free(&r);
+    }
+    CHECK_EQ(test_store_count(test_name("g")), 0);
     kill(pid, SIGTERM);
     wait_gone(test_name("f"));
     close(fd);

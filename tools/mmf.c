@@ -1515,6 +1515,28 @@ static void wait_for_stop(void)
         ;
 }
 
+/* Why `path` could not be found: its folder is missing (or is not a
+ * folder), or just the file. */
+static void say_missing(const char *name, const char *path)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    struct stat st;
+
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    if (stat(dir, &st) != 0)
+        warn(name, "the directory %s does not exist (for the file %s)", show(dir),
+             show(path));
+    else if (!S_ISDIR(st.st_mode))
+        warn(name, "%s is not a directory (for the file %s)", show(dir), show(path));
+    else
+        warn(name, "the file %s does not exist (--file takes an existing file)",
+             show(path));
+}
+
 static int cmd_create(int argc, char **argv)
 {
     struct opt opts[] = {{"--size", 1, NULL},   {"--file", 1, NULL},
@@ -1622,8 +1644,10 @@ static int cmd_create(int argc, char **argv)
     if (rc < 0) {
         int code = exit_code(rc);
         /* Errors about the backing file name the file too. */
-        if (opts[1].value && (rc == MMF_ENOENT || rc == MMF_EACCES ||
-                              rc == MMF_EFILEEMPTY || rc == MMF_ENODEV))
+        if (opts[1].value && rc == MMF_ENOENT)
+            say_missing(pos[0], opts[1].value);
+        else if (opts[1].value && (rc == MMF_EACCES || rc == MMF_EFILEEMPTY ||
+                                   rc == MMF_ENODEV))
             warn(pos[0], "%s: %s", show(opts[1].value), mmf_strerror(rc));
         else
             warn(pos[0], "%s", mmf_strerror(rc));
