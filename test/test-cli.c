@@ -1714,3 +1714,118 @@ TEST(stdout_write_errors_exit_6)
     CHECK_OK(mmf_sync_close(sem));
     CHECK_OK(mmf_section_close(s));
 }
+
+/* ------------------------------------------------------------------------ */
+/* lock: the command never runs without the mutex                            */
+/* ------------------------------------------------------------------------ */
+
+/* Whether pid is gone: no such process, or a zombie nobody reaped yet. */
+static int process_gone(pid_t pid)
+{
+    char path[64], buf[512];
+    const char *p;
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return 1;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 1;
+    buf[n] = '\0';
+    p = strrchr(buf, ')');
+    return p != NULL && (p[2] == 'Z' || p[2] == 'X');
+}
+
+static int gone_within(pid_t pid, long ms)
+{
+    for (long t = 0; t < ms; t += 10) {
+        if (process_gone(pid))
+            return 1;
+        test_sleep_ms(10);
+    }
+    return process_gone(pid);
+}
+
+/* Start `mmf lock NAME -- sh -c 'echo $$; exec sleep 1000'`; returns
+ * mmf's pid and, in *cmd, the command's (sh execs sleep: same pid). */
+static pid_t start_lock(const char *name, pid_t *cmd)
+{
+    int out[2];
+    char buf[64] = "";
+    struct pollfd p;
+    ssize_t n;
+    pid_t pid;
+
+    CHECK(pipe(out) == 0);
+    pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        dup2(out[1], 1);
+        execl(mmf_path(), "mmf", "lock", name, "--", "sh", "-c", "echo $$; exec sleep 1000",
+              (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    p = (struct pollfd){out[0], POLLIN, 0};
+    CHECK(poll(&p, 1, 10000) == 1);
+    n = read(out[0], buf, sizeof buf - 1);
+    CHECK(n > 0);
+    close(out[0]);
+    *cmd = (pid_t)atol(buf);
+    CHECK(*cmd > 0);
+    return pid;
+}
+
+TEST(lock_command_dies_with_mmf)
+{
+    mmf_sync *m;
+    struct result r;
+    pid_t tool, cmd;
+
+    private_store();
+    CHECK_OK(mmf_mutex_create(&m, test_name("m"), 0, MMF_CREATE_NEW, NULL));
+    tool = start_lock(test_name("m"), &cmd);
+    /* The command runs holding the mutex... */
+    r = run("stat", test_name("m"), "--json");
+    CHECK_HAS(r.out, "\"recursion\":1,\"abandoned\":false");
+    result_free(&r);
+    /* ...until mmf is killed outright: then it must not run on without
+     * the lock. */
+    CHECK(kill(tool, SIGKILL) == 0);
+    CHECK_EQ(test_wait(tool), 128 + SIGKILL);
+    if (!gone_within(cmd, 2000)) {
+        kill(cmd, SIGKILL);
+        test_fail(__FILE__, __LINE__, "the command (pid %ld) outlived mmf lock", (long)cmd);
+    }
+    r = run("wait", test_name("m"), "--timeout", "1000");
+    CHECK_EXIT(r, 10); /* abandoned by mmf, as any owner that dies */
+    result_free(&r);
+    CHECK_OK(mmf_sync_close(m));
+}
+
+TEST(lock_passes_stop_signals_on)
+{
+    static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+    mmf_sync *m;
+    struct result r;
+    pid_t tool, cmd;
+
+    private_store();
+    CHECK_OK(mmf_mutex_create(&m, test_name("m"), 0, MMF_CREATE_NEW, NULL));
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        tool = start_lock(test_name("m"), &cmd);
+        /* Sent to mmf alone: the command gets it, ends, and mmf releases
+         * the mutex and exits with the command's status. */
+        CHECK(kill(tool, sigs[i]) == 0);
+        CHECK_EQ(wait_or_kill(tool, 5000), 128 + sigs[i]);
+        CHECK(gone_within(cmd, 2000));
+        r = run("stat", test_name("m"), "--json");
+        CHECK_HAS(r.out, "\"owner_pid\":0,");
+        CHECK_HAS(r.out, "\"abandoned\":false");
+        result_free(&r);
+    }
+    CHECK_OK(mmf_sync_close(m));
+}

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -1932,19 +1933,40 @@ static void help_lock(void)
          "number if it was killed, 127 if it could not be run); before COMMAND\n"
          "runs, failures use mmf's exit codes (5: not acquired within the\n"
          "timeout). If the mutex was abandoned (its owner died holding it), a\n"
-         "warning is printed and COMMAND runs anyway.");
+         "warning is printed and COMMAND runs anyway.\n"
+         "\n"
+         "COMMAND never runs without the lock: SIGTERM, SIGINT and SIGHUP sent\n"
+         "to mmf are passed on to it (mmf releases the mutex once it ends), and\n"
+         "if mmf itself is killed, COMMAND is killed too (SIGKILL). Processes that\n"
+         "COMMAND starts are its own to stop.");
+}
+
+/* The command `mmf lock` runs, once started. */
+static volatile sig_atomic_t lock_child;
+
+/* A stop signal sent to mmf alone (kill PID) goes on to the command, and
+ * mmf stays to release the mutex when it ends. One the terminal sent
+ * (Ctrl-C: si_code SI_KERNEL) reached the command's process group too,
+ * so it is not sent twice. */
+static void forward_signal(int sig, siginfo_t *si, void *ctx)
+{
+    (void)ctx;
+    if (lock_child > 0 && si->si_code != SI_KERNEL)
+        kill((pid_t)lock_child, sig);
 }
 
 static int cmd_lock(int argc, char **argv)
 {
+    static const int stops[] = {SIGTERM, SIGINT, SIGHUP};
     struct opt opts[] = {{"--timeout", 1, NULL}, {NULL, 0, NULL}};
-    struct sigaction ign = {0}, old_int, old_quit;
+    struct sigaction fwd = {0}, ign = {0}, dfl = {0}, old_quit;
     mmf_object_info info;
     long long timeout;
     mmf_sync *m;
     char *pos[1];
     int rc, dd, st, code;
-    pid_t pid;
+    sigset_t set, old_mask;
+    pid_t pid, parent = getpid();
 
     if (parse_opts(argc, argv, opts, pos, 1, help_lock, &dd) != 1)
         usage_error("give one mutex name, then -- and the command to run");
@@ -1961,14 +1983,31 @@ static int cmd_lock(int argc, char **argv)
         warn(pos[0], "the mutex was abandoned (its owner died holding it); running "
                      "the command anyway");
     fflush(NULL);
-    /* As system(): Ctrl-C goes to the command; we stay to release. */
+    /* As system(): the terminal's Ctrl-C goes to the command; we stay to
+     * release. The stop signals are held back until the command's pid is
+     * known, so none is lost. */
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
+        sigaddset(&set, stops[i]);
+    sigprocmask(SIG_BLOCK, &set, &old_mask);
+    fwd.sa_sigaction = forward_signal;
+    fwd.sa_flags = SA_SIGINFO | SA_RESTART;
+    for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
+        sigaction(stops[i], &fwd, NULL);
     ign.sa_handler = SIG_IGN;
-    sigaction(SIGINT, &ign, &old_int);
     sigaction(SIGQUIT, &ign, &old_quit);
     pid = fork();
     if (pid == 0) {
-        sigaction(SIGINT, &old_int, NULL);
+        dfl.sa_handler = SIG_DFL;
+        for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
+            sigaction(stops[i], &dfl, NULL);
         sigaction(SIGQUIT, &old_quit, NULL);
+        sigprocmask(SIG_SETMASK, &old_mask, NULL);
+        /* The command must not outlive the lock: if mmf dies, even by
+         * SIGKILL, leaving the mutex abandoned, the command is killed too.
+         * A parent that died before prctl() is caught by getppid(). */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(128 + SIGKILL);
         execvp(argv[dd], argv + dd);
         warn(pos[0], "cannot run %s: %s", show(argv[dd]), strerror(errno));
         _exit(127);
@@ -1978,6 +2017,8 @@ static int cmd_lock(int argc, char **argv)
         mmf_mutex_unlock(m);
         die(EX_ERROR, pos[0], "fork: %s", strerror(e));
     }
+    lock_child = pid;
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;
     rc = mmf_mutex_unlock(m);
