@@ -1829,3 +1829,92 @@ TEST(lock_passes_stop_signals_on)
     }
     CHECK_OK(mmf_sync_close(m));
 }
+
+/* ------------------------------------------------------------------------ */
+/* ls: channels, wide names                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Terminal columns of a UTF-8 string, for the names used below: CJK
+ * ideographs (U+4E00..U+9FFF, 3 bytes) and emoji (4 bytes) take two. */
+static size_t columns(const char *s, size_t len)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0xf0) {
+            w += 2;
+            i += 4;
+        } else if (c >= 0xe4 && c <= 0xe9) {
+            w += 2;
+            i += 3;
+        } else {
+            w += 1;
+            i += c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+        }
+    }
+    return w;
+}
+
+TEST(ls_table_shows_channels_and_aligns_wide_names)
+{
+    const char *tags[] = {"\xe6\x95\xb0\xe6\x8d\xae", /* 数据 */
+                          "\xf0\x9f\x9a\x80x",         /* 🚀x */
+                          "plain"};
+    mmf_section *s[3];
+    mmf_ring *ring;
+    struct result r;
+    char ring_size[64];
+    long col = -1;
+    int lines = 0;
+
+    private_store();
+    for (int i = 0; i < 3; i++)
+        CHECK_OK(mmf_section_create(&s[i], test_name(tags[i]), 4096, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_create(&ring, test_name("ring"), 65536, MMF_CHAN_PRODUCER,
+                             MMF_CREATE_NEW, NULL));
+    /* The size --json gives, as the table writes it (KiB, one decimal). */
+    r = run("ls", "--json");
+    CHECK_EXIT(r, 0);
+    {
+        const char *e = ls_entry(r.out, local("ring")), *sz;
+        CHECK(e != NULL && (sz = strstr(e, "\"size\":")) != NULL);
+        snprintf(ring_size, sizeof ring_size, " channel  %.1f KiB ",
+                 (double)atoll(sz + 7) / 1024);
+    }
+    result_free(&r);
+    r = run("ls");
+    CHECK_EXIT(r, 0);
+    /* Every line, the header too, starts its second column (TYPE) at the
+     * same terminal column. */
+    for (char *line = r.out, *end; *line != '\0'; line = end + 1) {
+        const char *type;
+        long c;
+        end = strchr(line, '\n');
+        CHECK(end != NULL);
+        *end = '\0';
+        /* (The case's name holds "channels": look for the column.) */
+        type = strstr(line, " section ");
+        if (type == NULL)
+            type = strstr(line, " channel ");
+        if (type == NULL)
+            type = strstr(line, " TYPE ");
+        CHECK(type != NULL);
+        c = (long)columns(line, (size_t)(type - line));
+        if (col >= 0 && c != col)
+            test_fail(__FILE__, __LINE__, "TYPE at column %ld, not %ld, in:\n%s", c, col,
+                      line);
+        col = c;
+        lines++;
+        /* A channel has a size (its capacity and a header) and resident
+         * bytes, as --json says; not "-" as a mutex has. */
+        if (strstr(line, " channel ") != NULL) {
+            CHECK_HAS(line, ring_size);
+            CHECK_LACKS(line, " - ");
+        }
+    }
+    CHECK_EQ(lines, 5);
+    result_free(&r);
+    CHECK_OK(mmf_ring_close(ring));
+    for (int i = 0; i < 3; i++)
+        CHECK_OK(mmf_section_close(s[i]));
+}
