@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sched.h>
 
 extern char **environ;
 
@@ -1917,4 +1918,117 @@ TEST(ls_table_shows_channels_and_aligns_wide_names)
     CHECK_OK(mmf_ring_close(ring));
     for (int i = 0; i < 3; i++)
         CHECK_OK(mmf_section_close(s[i]));
+}
+
+/* ------------------------------------------------------------------------ */
+/* bench: the CPUs it may use                                                */
+/* ------------------------------------------------------------------------ */
+
+/* The CPUs a process may run on, as /proc/PID/status lists them, or "". */
+static void allowed_cpus(pid_t pid, char *buf, size_t cap)
+{
+    char path[64], text[4096];
+    const char *p;
+    ssize_t n;
+    int fd;
+
+    buf[0] = '\0';
+    snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return;
+    n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0)
+        return;
+    text[n] = '\0';
+    if ((p = strstr(text, "Cpus_allowed_list:")) != NULL)
+        snprintf(buf, cap, "%.*s", (int)strcspn(p + 18 + strspn(p + 18, "\t "), "\n"),
+                 p + 18 + strspn(p + 18, "\t "));
+}
+
+/* Whether pid runs the tool (its command name is "mmf"). */
+static int is_mmf(pid_t pid)
+{
+    char path[64], comm[32] = "";
+    int fd;
+    ssize_t n;
+
+    snprintf(path, sizeof path, "/proc/%ld/comm", (long)pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return 0;
+    n = read(fd, comm, sizeof comm - 1);
+    close(fd);
+    return n > 0 && strncmp(comm, "mmf\n", 4) == 0;
+}
+
+TEST_SLOW(bench_stays_on_allowed_cpus)
+{
+    char want[16], seen[64], kids[256], path[96];
+    int out = memfd_create("out", 0), cpu = -1, looks = 0;
+    struct result r = {0};
+    cpu_set_t set;
+    pid_t pid;
+
+    private_store();
+    /* The last CPU this test may use, alone, as `taskset -c N` would. */
+    CHECK(sched_getaffinity(0, sizeof set, &set) == 0);
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &set))
+            cpu = c;
+    CHECK(cpu >= 0 && out >= 0);
+    snprintf(want, sizeof want, "%d", cpu);
+    pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        if (sched_setaffinity(0, sizeof set, &set) != 0)
+            _exit(126);
+        dup2(out, 1);
+        execl(mmf_path(), "mmf", "bench", "--quick", "--json", (char *)NULL);
+        _exit(127);
+    }
+    /* While it runs, neither it nor its children leave that CPU. */
+    snprintf(path, sizeof path, "/proc/%ld/task/%ld/children", (long)pid, (long)pid);
+    for (int i = 0; i < 6000 && !process_gone(pid); i++) {
+        int fd;
+        ssize_t n;
+        if (!is_mmf(pid)) { /* not yet past its exec */
+            test_sleep_ms(1);
+            continue;
+        }
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        n = fd >= 0 ? read(fd, kids, sizeof kids - 1) : -1;
+        if (fd >= 0)
+            close(fd);
+        allowed_cpus(pid, seen, sizeof seen);
+        if (seen[0] != '\0' && strcmp(seen, want) != 0)
+            test_fail(__FILE__, __LINE__, "mmf bench ran on CPUs %s, allowed %s", seen, want);
+        for (char *k = kids; n > 0 && (kids[n] = '\0', 1) && *k != '\0';) {
+            pid_t child = (pid_t)strtol(k, &k, 10);
+            allowed_cpus(child, seen, sizeof seen);
+            if (seen[0] != '\0' && strcmp(seen, want) != 0)
+                test_fail(__FILE__, __LINE__, "its child ran on CPUs %s, allowed %s", seen,
+                          want);
+            looks++;
+            while (*k == ' ')
+                k++;
+        }
+        test_sleep_ms(20);
+    }
+    r.code = test_wait(pid);
+    r.out = slurp(out, &r.outlen);
+    CHECK_EXIT(r, 0);
+    CHECK_JSON(r.out);
+    {
+        char pinned[64];
+        snprintf(pinned, sizeof pinned, "\"pinned\":[%d,%d]", cpu, cpu);
+        CHECK_HAS(r.out, pinned);
+        CHECK_HAS(r.out, "\"allowed_cpus\":1,");
+    }
+    CHECK_HAS(r.out, "busy-polling needs two CPUs");
+    CHECK_LACKS(r.out, "\"error\":\"");
+    CHECK(looks > 0); /* its children were seen */
+    free(r.out);
+    CHECK_EQ(test_store_count("mmf-bench."), 0);
 }
