@@ -279,6 +279,25 @@ static struct result run_full_(int dummy, ...)
 }
 #define run_full(...) run_full_(0, __VA_ARGS__, (const char *)NULL)
 
+/* Run another program of the build (e.g. "examples/ring/ring_consumer"),
+ * killed after timeout_ms; skips when it was not built. */
+static struct result run_build_prog_(const char *rel, long timeout_ms, ...)
+{
+    static char path[2 * PATH_MAX];
+    struct how h = {NULL, 0, 0, -1, path, timeout_ms};
+    struct result r;
+    va_list ap;
+
+    snprintf(path, sizeof path, "%s/%s", build_dir(), rel);
+    if (access(path, X_OK) != 0)
+        SKIP("%s is not built", path);
+    va_start(ap, timeout_ms);
+    vrun(&r, &h, ap);
+    va_end(ap);
+    return r;
+}
+#define run_build_prog(rel, ms, ...) run_build_prog_(rel, ms, __VA_ARGS__, (const char *)NULL)
+
 static void result_free(struct result *r)
 {
     free(r->out);
@@ -2031,4 +2050,88 @@ TEST_SLOW(bench_stays_on_allowed_cpus)
     CHECK(looks > 0); /* its children were seen */
     free(r.out);
     CHECK_EQ(test_store_count("mmf-bench."), 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The ring example (examples/ring)                                          */
+/* ------------------------------------------------------------------------ */
+
+TEST(example_ring_consumer_ends_after_a_persistent_producer)
+{
+    char file[PATH_MAX];
+    struct result r;
+
+    private_store();
+    snprintf(file, sizeof file, "/tmp/mmf-test-%ld-ring", (long)getpid());
+    unlink(file);
+    /* The producer runs first and leaves; its messages wait in the file. */
+    r = run_build_prog("examples/ring/ring_producer", 20000, "-n", test_name("r"), "-f",
+                       file, "-c", "1000");
+    CHECK_EXIT(r, 0);
+    result_free(&r);
+    CHECK_EQ(test_store_count(test_name("r")), 0);
+    /* The consumer reads them all, then ends instead of waiting forever. */
+    r = run_build_prog("examples/ring/ring_consumer", 20000, "-n", test_name("r"), "-f",
+                       file);
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, "consumer: 1000 messages");
+    CHECK_HAS(r.out, "0 out of order");
+    CHECK_HAS(r.out, "the producer is gone");
+    result_free(&r);
+    CHECK_EQ(test_store_count(test_name("r")), 0);
+    unlink(file);
+
+    /* A ring file in a folder that does not exist: say which. */
+    snprintf(file, sizeof file, "/tmp/mmf-test-%ld-nodir/ring", (long)getpid());
+    r = run_build_prog("examples/ring/ring_producer", 20000, "-n", test_name("r"), "-f",
+                       file, "-c", "10");
+    CHECK_EXIT(r, 1);
+    CHECK_HAS(r.err, "directory");
+    CHECK_HAS(r.err, "-nodir does not exist");
+    CHECK_LACKS(r.err, "no object with that name");
+    result_free(&r);
+    r = run_build_prog("examples/ring/ring_consumer", 20000, "-n", test_name("r"), "-f",
+                       file);
+    CHECK_EXIT(r, 1);
+    CHECK_HAS(r.err, "-nodir does not exist");
+    result_free(&r);
+    CHECK_EQ(test_store_count(test_name("r")), 0);
+}
+
+TEST(example_ring_closes_on_stop_signals)
+{
+    static const int sigs[] = {SIGINT, SIGTERM};
+    char path[2 * PATH_MAX];
+
+    private_store();
+    snprintf(path, sizeof path, "%s/examples/ring/ring_consumer", build_dir());
+    if (access(path, X_OK) != 0)
+        SKIP("%s is not built", path);
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        int out[2];
+        char buf[256] = "";
+        struct pollfd p;
+        pid_t pid;
+
+        CHECK(pipe(out) == 0);
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+            dup2(out[1], 1);
+            execl(path, "ring_consumer", "-n", test_name("r"), (char *)NULL);
+            _exit(127);
+        }
+        close(out[1]);
+        p = (struct pollfd){out[0], POLLIN, 0};
+        CHECK(poll(&p, 1, 10000) == 1);
+        CHECK(read(out[0], buf, sizeof buf - 1) > 0);
+        CHECK_HAS(buf, "waiting for messages"); /* attached: the ring exists */
+        CHECK_EQ(test_store_count(test_name("r")), 1);
+        CHECK(kill(pid, sigs[i]) == 0);
+        /* Ends as the signal ends a program, having closed the ring: no
+         * stale entry is left. */
+        CHECK_EQ(wait_or_kill(pid, 5000), 128 + sigs[i]);
+        close(out[0]);
+        CHECK_EQ(test_store_count(test_name("r")), 0);
+    }
 }
