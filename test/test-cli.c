@@ -1633,6 +1633,11 @@ TEST(help_for_every_command)
         CHECK_EXIT(r, 0);
         CHECK_HAS(r.out, want);
         result_free(&r);
+        r = run("help", cmds[i]);
+        CHECK_EXIT(r, 0);
+        CHECK_HAS(r.out, want);
+        CHECK_EQ(r.errlen, 0);
+        result_free(&r);
     }
     r = run("--version");
     CHECK_EXIT(r, 0);

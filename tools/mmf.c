@@ -173,7 +173,10 @@ die(int code, const char *name, const char *fmt, ...)
  */
 static void close_stdout(void)
 {
+    static int closed; /* `mmf help CMD` runs main twice: registered twice */
     int failed, e;
+    if (closed++)
+        return;
     errno = 0;
     failed = fflush(stdout) != 0 || ferror(stdout);
     e = errno;
