@@ -1712,6 +1712,7 @@ TEST(stdout_write_errors_exit_6)
             test_fail(__FILE__, __LINE__, "%s %s > /dev/full exited %d: %s", a[0],
                       a[1] ? a[1] : "", r.code, r.err);
         CHECK_HAS(r.err, "cannot write to stdout");
+        CHECK(strchr(r.err, '\n') == r.err + r.errlen - 1); /* said once */
         result_free(&r);
     }
     r = run_stdin("x", 1, "write", test_name("s"));
@@ -1723,6 +1724,8 @@ TEST(stdout_write_errors_exit_6)
     r = run_full("create", test_name("d"), "--size", "4K", "--detach");
     CHECK_EXIT(r, 6);
     CHECK_HAS(r.err, "cannot write to stdout");
+    CHECK_HAS(r.err, "the holder was stopped");
+    CHECK(strchr(r.err, '\n') == r.err + r.errlen - 1);
     result_free(&r);
     for (int i = 0; i < 500 && test_store_count(test_name("d")) != 0; i++)
         test_sleep_ms(10);

@@ -171,11 +171,13 @@ die(int code, const char *name, const char *fmt, ...)
  * full disk, a closed pipe with SIGPIPE ignored) is an error, exit 6, as
  * cat and dump report it.
  */
+static int stdout_reported; /* the failure was said already: once is enough */
+
 static void close_stdout(void)
 {
     static int closed; /* `mmf help CMD` runs main twice: registered twice */
     int failed, e;
-    if (closed++)
+    if (closed++ || stdout_reported)
         return;
     errno = 0;
     failed = fflush(stdout) != 0 || ferror(stdout);
@@ -190,6 +192,15 @@ static void close_stdout(void)
                 e != 0 ? strerror(e) : "write error");
         _exit(EX_ERROR);
     }
+}
+
+/* A write to stdout failed (errno says why): say so, with `more`, and
+ * exit 6. */
+static void __attribute__((noreturn)) stdout_failed(const char *name, const char *more)
+{
+    int e = errno;
+    stdout_reported = 1;
+    die(EX_ERROR, name, "cannot write to stdout: %s%s", strerror(e), more);
 }
 
 static void __attribute__((format(printf, 2, 3))) warn(const char *name, const char *fmt, ...)
@@ -1323,7 +1334,7 @@ static int cmd_cat_or_dump(int argc, char **argv, int dump)
         read_range(pos[0], &info, off + done, buf, n);
         if (!dump) {
             if (fwrite(buf, 1, n, stdout) != n)
-                die(EX_ERROR, pos[0], "cannot write to stdout: %s", strerror(errno));
+                stdout_failed(pos[0], "");
         } else {
             /* As hexdump -C: a line equal to the one before is shown once
              * as "*". */
@@ -1347,7 +1358,7 @@ static int cmd_cat_or_dump(int argc, char **argv, int dump)
         printf("%08" PRIx64 "\n", off + len);
     free(buf);
     if (fflush(stdout) != 0)
-        die(EX_ERROR, pos[0], "cannot write to stdout: %s", strerror(errno));
+        stdout_failed(pos[0], "");
     return EX_OK;
 }
 
@@ -1524,7 +1535,7 @@ static int cmd_watch(int argc, char **argv)
         }
         memcpy(copy, cur, (size_t)len);
         if (fflush(stdout) != 0)
-            die(EX_ERROR, pos[0], "cannot write to stdout: %s", strerror(errno));
+            stdout_failed(pos[0], "");
     }
     free(cur);
     free(copy);
@@ -1689,8 +1700,8 @@ static int cmd_create(int argc, char **argv)
                     int e = errno;
                     /* Nobody learnt the pid: no holder may stay unknown. */
                     kill(child, SIGTERM);
-                    die(EX_ERROR, pos[0], "cannot write to stdout: %s; the holder was "
-                        "stopped", strerror(e));
+                    errno = e;
+                    stdout_failed(pos[0], "; the holder was stopped");
                 }
                 fprintf(stderr, "created %s (%s); held by pid %ld until it is stopped "
                         "(kill %ld)\n", show(full), human(oi.size, b, sizeof b),
