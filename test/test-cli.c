@@ -1747,22 +1747,31 @@ TEST(stdout_write_errors_exit_6)
 /* lock: the command never runs without the mutex                            */
 /* ------------------------------------------------------------------------ */
 
-/* Whether pid is gone: no such process, or a zombie nobody reaped yet. */
-static int process_gone(pid_t pid)
+/* Read /proc/PID/FILE into buf (NUL-terminated); its length, or -1. */
+static ssize_t read_proc(pid_t pid, const char *file, char *buf, size_t cap)
 {
-    char path[64], buf[512];
-    const char *p;
+    char path[96];
     ssize_t n;
     int fd;
 
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    snprintf(path, sizeof path, "/proc/%ld/%s", (long)pid, file);
+    buf[0] = '\0';
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-        return 1;
-    n = read(fd, buf, sizeof buf - 1);
+        return -1;
+    n = read(fd, buf, cap - 1);
     close(fd);
-    if (n <= 0)
+    buf[n > 0 ? n : 0] = '\0';
+    return n;
+}
+
+/* Whether pid is gone: no such process, or a zombie nobody reaped yet. */
+static int process_gone(pid_t pid)
+{
+    char buf[512];
+    const char *p;
+
+    if (read_proc(pid, "stat", buf, sizeof buf) <= 0)
         return 1;
-    buf[n] = '\0';
     p = strrchr(buf, ')');
     return p != NULL && (p[2] == 'Z' || p[2] == 'X');
 }
@@ -1777,12 +1786,14 @@ static int gone_within(pid_t pid, long ms)
     return process_gone(pid);
 }
 
-/* Start `mmf lock NAME -- sh -c 'echo $$; exec sleep 1000'`; returns
- * mmf's pid and, in *cmd, the command's (sh execs sleep: same pid). */
-static pid_t start_lock(const char *name, pid_t *cmd)
+/* Start `path argv...` in the background and wait (up to 10 s) for its
+ * first output, returned in buf (NUL-terminated). Returns its pid, and in
+ * *rd its stdout's read end, for the caller to close once it has ended
+ * (what it prints later is not read). */
+static pid_t start_until_output(const char *path, char *const argv[], char *buf, size_t cap,
+                                int *rd)
 {
     int out[2];
-    char buf[64] = "";
     struct pollfd p;
     ssize_t n;
     pid_t pid;
@@ -1792,16 +1803,30 @@ static pid_t start_lock(const char *name, pid_t *cmd)
     CHECK(pid >= 0);
     if (pid == 0) {
         dup2(out[1], 1);
-        execl(mmf_path(), "mmf", "lock", name, "--", "sh", "-c", "echo $$; exec sleep 1000",
-              (char *)NULL);
+        execv(path, argv);
         _exit(127);
     }
     close(out[1]);
     p = (struct pollfd){out[0], POLLIN, 0};
     CHECK(poll(&p, 1, 10000) == 1);
-    n = read(out[0], buf, sizeof buf - 1);
+    n = read(out[0], buf, cap - 1);
     CHECK(n > 0);
-    close(out[0]);
+    buf[n] = '\0';
+    *rd = out[0];
+    return pid;
+}
+
+/* Start `mmf lock NAME -- sh -c 'echo $$; exec sleep 1000'`; returns
+ * mmf's pid and, in *cmd, the command's (sh execs sleep: same pid). */
+static pid_t start_lock(const char *name, pid_t *cmd)
+{
+    char *argv[] = {(char *)"mmf", (char *)"lock", (char *)name, (char *)"--",
+                    (char *)"sh", (char *)"-c", (char *)"echo $$; exec sleep 1000", NULL};
+    char buf[64];
+    int rd;
+    pid_t pid = start_until_output(mmf_path(), argv, buf, sizeof buf, &rd);
+
+    close(rd); /* mmf writes nothing, nor does sleep */
     *cmd = (pid_t)atol(buf);
     CHECK(*cmd > 0);
     return pid;
@@ -1954,20 +1979,12 @@ TEST(ls_table_shows_channels_and_aligns_wide_names)
 /* The CPUs a process may run on, as /proc/PID/status lists them, or "". */
 static void allowed_cpus(pid_t pid, char *buf, size_t cap)
 {
-    char path[64], text[4096];
+    char text[4096];
     const char *p;
-    ssize_t n;
-    int fd;
 
     buf[0] = '\0';
-    snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+    if (read_proc(pid, "status", text, sizeof text) <= 0)
         return;
-    n = read(fd, text, sizeof text - 1);
-    close(fd);
-    if (n <= 0)
-        return;
-    text[n] = '\0';
     if ((p = strstr(text, "Cpus_allowed_list:")) != NULL)
         snprintf(buf, cap, "%.*s", (int)strcspn(p + 18 + strspn(p + 18, "\t "), "\n"),
                  p + 18 + strspn(p + 18, "\t "));
@@ -1976,21 +1993,13 @@ static void allowed_cpus(pid_t pid, char *buf, size_t cap)
 /* Whether pid runs the tool (its command name is "mmf"). */
 static int is_mmf(pid_t pid)
 {
-    char path[64], comm[32] = "";
-    int fd;
-    ssize_t n;
-
-    snprintf(path, sizeof path, "/proc/%ld/comm", (long)pid);
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-        return 0;
-    n = read(fd, comm, sizeof comm - 1);
-    close(fd);
-    return n > 0 && strncmp(comm, "mmf\n", 4) == 0;
+    char comm[32];
+    return read_proc(pid, "comm", comm, sizeof comm) > 0 && strcmp(comm, "mmf\n") == 0;
 }
 
 TEST_SLOW(bench_stays_on_allowed_cpus)
 {
-    char want[16], seen[64], kids[256], path[96];
+    char want[16], seen[64], kids[256], children[64];
     int out = memfd_create("out", 0), cpu = -1, looks = 0;
     struct result r = {0};
     cpu_set_t set;
@@ -2016,23 +2025,22 @@ TEST_SLOW(bench_stays_on_allowed_cpus)
         _exit(127);
     }
     /* While it runs, neither it nor its children leave that CPU. */
-    snprintf(path, sizeof path, "/proc/%ld/task/%ld/children", (long)pid, (long)pid);
+    snprintf(children, sizeof children, "task/%ld/children", (long)pid);
     for (int i = 0; i < 6000 && !process_gone(pid); i++) {
-        int fd;
-        ssize_t n;
         if (!is_mmf(pid)) { /* not yet past its exec */
             test_sleep_ms(1);
             continue;
         }
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        n = fd >= 0 ? read(fd, kids, sizeof kids - 1) : -1;
-        if (fd >= 0)
-            close(fd);
+        read_proc(pid, children, kids, sizeof kids);
         allowed_cpus(pid, seen, sizeof seen);
         if (seen[0] != '\0' && strcmp(seen, want) != 0)
             test_fail(__FILE__, __LINE__, "mmf bench ran on CPUs %s, allowed %s", seen, want);
-        for (char *k = kids; n > 0 && (kids[n] = '\0', 1) && *k != '\0';) {
-            pid_t child = (pid_t)strtol(k, &k, 10);
+        for (char *k = kids; *k != '\0';) {
+            char *next;
+            pid_t child = (pid_t)strtol(k, &next, 10);
+            if (next == k)
+                break;
+            k = next;
             allowed_cpus(child, seen, sizeof seen);
             if (seen[0] != '\0' && strcmp(seen, want) != 0)
                 test_fail(__FILE__, __LINE__, "its child ran on CPUs %s, allowed %s", seen,
@@ -2116,30 +2124,18 @@ TEST(example_ring_closes_on_stop_signals)
     if (access(path, X_OK) != 0)
         SKIP("%s is not built", path);
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-        int out[2];
-        char buf[256] = "";
-        struct pollfd p;
-        pid_t pid;
+        char *argv[] = {(char *)"ring_consumer", (char *)"-n", (char *)test_name("r"), NULL};
+        char buf[256];
+        int rd;
+        pid_t pid = start_until_output(path, argv, buf, sizeof buf, &rd);
 
-        CHECK(pipe(out) == 0);
-        pid = fork();
-        CHECK(pid >= 0);
-        if (pid == 0) {
-            dup2(out[1], 1);
-            execl(path, "ring_consumer", "-n", test_name("r"), (char *)NULL);
-            _exit(127);
-        }
-        close(out[1]);
-        p = (struct pollfd){out[0], POLLIN, 0};
-        CHECK(poll(&p, 1, 10000) == 1);
-        CHECK(read(out[0], buf, sizeof buf - 1) > 0);
         CHECK_HAS(buf, "waiting for messages"); /* attached: the ring exists */
         CHECK_EQ(test_store_count(test_name("r")), 1);
         CHECK(kill(pid, sigs[i]) == 0);
         /* Ends as the signal ends a program, having closed the ring: no
          * stale entry is left. */
         CHECK_EQ(wait_or_kill(pid, 5000), 128 + sigs[i]);
-        close(out[0]);
+        close(rd);
         CHECK_EQ(test_store_count(test_name("r")), 0);
     }
 }
