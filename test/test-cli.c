@@ -5,7 +5,9 @@
  *
  * Each case uses a private store folder (MMF_STORE_DIR), so `mmf ls` and
  * `mmf gc` see only this case's objects and never touch those of cases
- * running in parallel. Helpers and the tool inherit it.
+ * running in parallel. Helpers and the tool inherit it. Run as another
+ * user, the tool is a copy in a folder under /tmp that anyone may reach,
+ * so the cases pass wherever the source tree is (a private home too).
  */
 #include "test.h"
 
