@@ -5,7 +5,9 @@
  *
  * Each case uses a private store folder (MMF_STORE_DIR), so `mmf ls` and
  * `mmf gc` see only this case's objects and never touch those of cases
- * running in parallel. Helpers and the tool inherit it.
+ * running in parallel. Helpers and the tool inherit it. Run as another
+ * user, the tool is a copy in a folder under /tmp that anyone may reach,
+ * so the cases pass wherever the source tree is (a private home too).
  */
 #include "test.h"
 
@@ -18,6 +20,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sched.h>
 
 extern char **environ;
 
@@ -48,25 +51,98 @@ static void private_store(void)
     setenv("MMF_STORE_DIR", store_dir, 1);
 }
 
-/* build/test/test-cli -> build/tools/mmf */
-static const char *mmf_path(void)
+/* The build folder: build/test/test-cli -> build. */
+static const char *build_dir(void)
 {
-    static char path[PATH_MAX];
-    if (path[0] == '\0') {
-        ssize_t n = readlink("/proc/self/exe", path, sizeof path - 32);
+    static char dir[PATH_MAX];
+    if (dir[0] == '\0') {
+        ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
         char *slash;
         CHECK(n > 0);
-        path[n] = '\0';
+        dir[n] = '\0';
         for (int i = 0; i < 2; i++) {
-            slash = strrchr(path, '/');
+            slash = strrchr(dir, '/');
             CHECK(slash != NULL);
             *slash = '\0';
         }
-        strcat(path, "/tools/mmf");
+    }
+    return dir;
+}
+
+/* build/tools/mmf */
+static const char *mmf_path(void)
+{
+    static char path[PATH_MAX + 16];
+    if (path[0] == '\0') {
+        snprintf(path, sizeof path, "%s/tools/mmf", build_dir());
         if (access(path, X_OK) != 0)
             test_fail(__FILE__, __LINE__, "the mmf tool is not built at %s", path);
     }
     return path;
+}
+
+/*
+ * The tool as uid 65534 can run it: the build folder may be closed to
+ * other users (a clone under /root is 0700), so the tool and the library
+ * it loads are copied to a fresh folder under /tmp that anyone may read,
+ * removed at exit. Returns the folder; the copy is <folder>/mmf.
+ */
+static char nobody_dir[PATH_MAX];
+
+static void remove_nobody_dir(void)
+{
+    char path[PATH_MAX + 512];
+    DIR *d = opendir(nobody_dir);
+    struct dirent *e;
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        snprintf(path, sizeof path, "%s/%s", nobody_dir, e->d_name);
+        if (e->d_name[0] != '.')
+            unlink(path);
+    }
+    closedir(d);
+    rmdir(nobody_dir);
+}
+
+static void copy_file(const char *from, const char *dir, const char *name)
+{
+    char to[PATH_MAX + 64], buf[65536];
+    int in = open(from, O_RDONLY | O_CLOEXEC), out;
+    ssize_t n;
+
+    snprintf(to, sizeof to, "%s/%s", dir, name);
+    out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+    if (in < 0 || out < 0)
+        test_fail(__FILE__, __LINE__, "copy %s to %s: %s", from, to, strerror(errno));
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        CHECK(write(out, buf, (size_t)n) == n);
+    CHECK(n == 0);
+    CHECK(fchmod(out, 0755) == 0); /* whatever the umask */
+    close(in);
+    close(out);
+}
+
+static const char *tool_for_nobody(void)
+{
+    char lib[PATH_MAX + 64], soname[64];
+
+    if (nobody_dir[0] != '\0')
+        return nobody_dir;
+    test_sweep_dead_dirs("/tmp", "mmf-cli-tool-");
+    snprintf(nobody_dir, sizeof nobody_dir, "/tmp/mmf-cli-tool-%ld-XXXXXX", (long)getpid());
+    if (mkdtemp(nobody_dir) == NULL)
+        test_fail(__FILE__, __LINE__, "mkdtemp: %s", strerror(errno));
+    atexit(remove_nobody_dir);
+    CHECK(chmod(nobody_dir, 0755) == 0);
+    copy_file(mmf_path(), nobody_dir, "mmf");
+    /* A shared build loads build/libmmf.so.MAJOR. */
+    snprintf(soname, sizeof soname, "libmmf.so.%d", MMF_VERSION_MAJOR);
+    snprintf(lib, sizeof lib, "%s/%s", build_dir(), soname);
+    if (access(lib, R_OK) == 0)
+        copy_file(lib, nobody_dir, soname);
+    return nobody_dir;
 }
 
 struct result {
@@ -89,37 +165,76 @@ static char *slurp(int fd, size_t *len)
     return buf;
 }
 
-/* Run mmf with argv (NULL-terminated), stdin from `in`; as uid 65534 when
- * `nobody`. Output goes to memory files, so nothing can deadlock. */
-static void vrun(struct result *r, const void *in, size_t inlen, int nobody, va_list ap)
+/* How to run a program: stdin from `in`; as uid 65534 when `nobody`;
+ * stdout to out_fd instead of memory when >= 0; `prog` instead of the
+ * tool when set; killed after timeout_ms when > 0 (code -1). */
+struct how {
+    const void *in;
+    size_t inlen;
+    int nobody, out_fd;
+    const char *prog;
+    long timeout_ms;
+};
+
+/* Wait for pid up to timeout_ms (0: forever); -1 if it had to be killed. */
+static int wait_or_kill(pid_t pid, long timeout_ms)
+{
+    uint64_t end = test_now_ns() + (uint64_t)timeout_ms * 1000000u;
+    int st;
+
+    if (timeout_ms <= 0)
+        return test_wait(pid);
+    while (waitpid(pid, &st, WNOHANG) == 0) {
+        if (test_now_ns() > end) {
+            kill(pid, SIGKILL);
+            test_wait(pid);
+            return -1;
+        }
+        test_sleep_ms(10);
+    }
+    return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+/* Run mmf (or h->prog) with argv (NULL-terminated). Output goes to memory
+ * files, so nothing can deadlock. */
+static void vrun(struct result *r, const struct how *h, va_list ap)
 {
     char *argv[32];
     int argc = 0, fin = memfd_create("in", 0), fout = memfd_create("out", 0),
         ferr = memfd_create("err", 0);
+    char tool[PATH_MAX + 8];
+    const char *libdir = NULL;
     pid_t pid;
 
     CHECK(fin >= 0 && fout >= 0 && ferr >= 0);
-    if (inlen > 0)
-        CHECK(pwrite(fin, in, inlen, 0) == (ssize_t)inlen);
-    argv[argc++] = (char *)"mmf";
+    if (h->inlen > 0)
+        CHECK(pwrite(fin, h->in, h->inlen, 0) == (ssize_t)h->inlen);
+    argv[argc++] = (char *)(h->prog ? h->prog : "mmf");
     for (const char *a; argc < 31 && (a = va_arg(ap, const char *)) != NULL;)
         argv[argc++] = (char *)a;
     argv[argc] = NULL;
+    if (h->nobody) {
+        snprintf(tool, sizeof tool, "%s/mmf", tool_for_nobody());
+        libdir = nobody_dir;
+    } else {
+        snprintf(tool, sizeof tool, "%s", h->prog ? h->prog : mmf_path());
+    }
     fflush(NULL);
     pid = fork();
     CHECK(pid >= 0);
     if (pid == 0) {
         dup2(fin, 0);
-        dup2(fout, 1);
+        dup2(h->out_fd >= 0 ? h->out_fd : fout, 1);
         dup2(ferr, 2);
-        if (nobody && test_drop_privileges() != 0)
+        if (h->nobody && test_drop_privileges() != 0)
             _exit(126);
-        if (nobody && access(mmf_path(), X_OK) != 0)
-            _exit(125); /* the build folder is closed to other users */
-        execv(mmf_path(), argv);
+        /* Ahead of the build folder in the tool's run path. */
+        if (libdir != NULL)
+            setenv("LD_LIBRARY_PATH", libdir, 1);
+        execv(tool, argv);
         _exit(127);
     }
-    r->code = test_wait(pid);
+    r->code = wait_or_kill(pid, h->timeout_ms);
     close(fin);
     r->out = slurp(fout, &r->outlen);
     r->err = slurp(ferr, &r->errlen);
@@ -127,10 +242,11 @@ static void vrun(struct result *r, const void *in, size_t inlen, int nobody, va_
 
 static struct result run_in(const void *in, size_t inlen, ...)
 {
+    struct how h = {in, inlen, 0, -1, NULL, 0};
     struct result r;
     va_list ap;
     va_start(ap, inlen);
-    vrun(&r, in, inlen, 0, ap);
+    vrun(&r, &h, ap);
     va_end(ap);
     return r;
 }
@@ -140,16 +256,49 @@ static struct result run_in(const void *in, size_t inlen, ...)
 
 static struct result run_nobody_(int dummy, ...)
 {
+    struct how h = {NULL, 0, 1, -1, NULL, 0};
     struct result r;
     va_list ap;
     va_start(ap, dummy);
-    vrun(&r, NULL, 0, 1, ap);
+    vrun(&r, &h, ap);
     va_end(ap);
-    if (r.code == 125)
-        SKIP("uid 65534 cannot run %s", mmf_path());
     return r;
 }
 #define run_nobody(...) run_nobody_(0, __VA_ARGS__, (const char *)NULL)
+
+/* Run mmf with its stdout on /dev/full: every write to it fails. */
+static struct result run_full_(int dummy, ...)
+{
+    struct how h = {NULL, 0, 0, open("/dev/full", O_WRONLY | O_CLOEXEC), NULL, 0};
+    struct result r;
+    va_list ap;
+    CHECK(h.out_fd >= 0);
+    va_start(ap, dummy);
+    vrun(&r, &h, ap);
+    va_end(ap);
+    close(h.out_fd);
+    return r;
+}
+#define run_full(...) run_full_(0, __VA_ARGS__, (const char *)NULL)
+
+/* Run another program of the build (e.g. "examples/ring/ring_consumer"),
+ * killed after timeout_ms; skips when it was not built. */
+static struct result run_build_prog_(const char *rel, long timeout_ms, ...)
+{
+    static char path[2 * PATH_MAX];
+    struct how h = {NULL, 0, 0, -1, path, timeout_ms};
+    struct result r;
+    va_list ap;
+
+    snprintf(path, sizeof path, "%s/%s", build_dir(), rel);
+    if (access(path, X_OK) != 0)
+        SKIP("%s is not built", path);
+    va_start(ap, timeout_ms);
+    vrun(&r, &h, ap);
+    va_end(ap);
+    return r;
+}
+#define run_build_prog(rel, ms, ...) run_build_prog_(rel, ms, __VA_ARGS__, (const char *)NULL)
 
 static void result_free(struct result *r)
 {
@@ -694,12 +843,14 @@ TEST(rm_refuses_while_held)
     result_free(&r);
 }
 
-/* The pid in "... held by pid N ...". */
+/* The pid that `create --detach` prints: one line, a number, nothing
+ * else, so that pid=$(mmf create ... --detach) works. */
 static pid_t holder_pid(const char *out)
 {
-    const char *p = strstr(out, "held by pid ");
-    CHECK(p != NULL);
-    return (pid_t)atol(p + strlen("held by pid "));
+    size_t digits = strspn(out, "0123456789");
+    if (digits == 0 || strcmp(out + digits, "\n") != 0)
+        test_fail(__FILE__, __LINE__, "not a pid alone on a line: \"%s\"", out);
+    return (pid_t)atol(out);
 }
 
 /* Wait (up to 5 s) until NAME can no longer be opened. */
@@ -727,8 +878,10 @@ TEST(create_detached_with_mode)
     private_store();
     r = run("create", test_name("s"), "--size", "10000", "--mode", "0640", "--detach");
     CHECK_EXIT(r, 0);
-    CHECK_HAS(r.out, local("s"));
     pid = holder_pid(r.out);
+    /* What was made, for people, on stderr. */
+    CHECK_HAS(r.err, local("s"));
+    CHECK_HAS(r.err, "held by pid ");
     result_free(&r);
 
     CHECK_OK(mmf_section_open(&s, test_name("s"), MMF_ACCESS_READ));
@@ -820,6 +973,24 @@ TEST(file_backed_section)
     CHECK_EXIT(r, 1);
     CHECK_HAS(r.err, "/nonexistent/file");
     result_free(&r);
+    /* What is missing is named: the folder, or the file in it. */
+    r = run("create", test_name("g"), "--file", "/nonexistent/file", "--size", "4K");
+    CHECK_EXIT(r, 1);
+    CHECK_HAS(r.err, "the directory /nonexistent does not exist");
+    CHECK_LACKS(r.err, "no object with that name");
+    result_free(&r);
+    {
+        char missing[PATH_MAX + 16];
+        snprintf(missing, sizeof missing, "%s.missing", path);
+        r = run("create", test_name("g"), "--file", missing, "--size", "4K");
+        CHECK_EXIT(r, 1);
+        CHECK_HAS(r.err, "the file ");
+        CHECK_HAS(r.err, missing);
+        CHECK_HAS(r.err, "does not exist");
+        CHECK_LACKS(r.err, "no object with that name");
+        result_free(&r);
+    }
+    CHECK_EQ(test_store_count(test_name("g")), 0);
     kill(pid, SIGTERM);
     wait_gone(test_name("f"));
     close(fd);
@@ -1011,7 +1182,7 @@ TEST(other_user_cannot_read_owner_only)
 
     if (geteuid() != 0)
         SKIP("needs root to run the tool as a second user");
-    r = run_nobody("--version"); /* skips if uid 65534 cannot run it */
+    r = run_nobody("--version");
     CHECK_EXIT(r, 0);
     result_free(&r);
     private_store();
@@ -1464,9 +1635,509 @@ TEST(help_for_every_command)
         CHECK_EXIT(r, 0);
         CHECK_HAS(r.out, want);
         result_free(&r);
+        r = run("help", cmds[i]);
+        CHECK_EXIT(r, 0);
+        CHECK_HAS(r.out, want);
+        CHECK_EQ(r.errlen, 0);
+        result_free(&r);
     }
     r = run("--version");
     CHECK_EXIT(r, 0);
     CHECK_HAS(r.out, "mmf 0.");
     result_free(&r);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Names, output errors, create --detach                                     */
+/* ------------------------------------------------------------------------ */
+
+TEST(empty_name_is_a_usage_error)
+{
+    struct result r;
+
+    private_store();
+    /* An empty name would make an unnamed section that nobody can reach. */
+    r = run("create", "", "--size", "4K", "--detach");
+    CHECK_EXIT(r, 2);
+    CHECK_HAS(r.err, "name cannot be empty");
+    CHECK_EQ(r.outlen, 0);
+    result_free(&r);
+    r = run("create", "", "--size", "4K");
+    CHECK_EXIT(r, 2);
+    result_free(&r);
+    {
+        const char *cmds[][4] = {{"stat", ""},          {"cat", ""},
+                                 {"dump", ""},          {"write", ""},
+                                 {"watch", ""},         {"rm", ""},
+                                 {"signal", ""},        {"wait", "", "--timeout", "0"},
+                                 {"post", ""},          {"lock", "", "--", "true"}};
+        for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+            r = run(cmds[i][0], cmds[i][1], cmds[i][2], cmds[i][3]);
+            if (r.code != 2)
+                test_fail(__FILE__, __LINE__, "%s '' exited %d: %s", cmds[i][0], r.code,
+                          r.err);
+            CHECK_HAS(r.err, "name cannot be empty");
+            result_free(&r);
+        }
+    }
+    CHECK_EQ(test_store_count(""), 0);
+}
+
+TEST(stdout_write_errors_exit_6)
+{
+    static const char *const cmds[][4] = {
+        {"ls"}, {"ls", "--json"}, {"stat", "S"}, {"stat", "S", "--json"}, {"gc"},
+        {"--help"}, {"ls", "--help"}, {"--version"}, {"cat", "S"}, {"dump", "S"},
+        {"signal", "E"}, {"post", "M"}, {"wait", "E", "--timeout", "0"},
+    };
+    mmf_section *s;
+    mmf_sync *ev, *sem;
+    struct result r;
+    pid_t pid;
+
+    private_store();
+    CHECK_OK(mmf_section_create(&s, test_name("s"), 4096, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_event_create(&ev, test_name("e"), 1, 0, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_semaphore_create(&sem, test_name("m"), 0, 100, MMF_CREATE_NEW, NULL));
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        const char *a[4];
+        for (int k = 0; k < 4; k++)
+            a[k] = cmds[i][k] == NULL       ? NULL
+                   : strcmp(cmds[i][k], "S") == 0 ? test_name("s")
+                   : strcmp(cmds[i][k], "E") == 0 ? test_name("e")
+                   : strcmp(cmds[i][k], "M") == 0 ? test_name("m")
+                                                  : cmds[i][k];
+        if (strcmp(a[0], "wait") == 0)
+            CHECK(mmf_event_set(ev) >= 0);
+        r = run_full(a[0], a[1], a[2], a[3]);
+        if (r.code != 6)
+            test_fail(__FILE__, __LINE__, "%s %s > /dev/full exited %d: %s", a[0],
+                      a[1] ? a[1] : "", r.code, r.err);
+        CHECK_HAS(r.err, "cannot write to stdout");
+        CHECK(strchr(r.err, '\n') == r.err + r.errlen - 1); /* said once */
+        result_free(&r);
+    }
+    r = run_stdin("x", 1, "write", test_name("s"));
+    CHECK_EXIT(r, 0);
+    result_free(&r);
+
+    /* create --detach whose pid cannot be printed: nobody could stop the
+     * holder, so it is stopped, and the name goes. */
+    r = run_full("create", test_name("d"), "--size", "4K", "--detach");
+    CHECK_EXIT(r, 6);
+    CHECK_HAS(r.err, "cannot write to stdout");
+    CHECK_HAS(r.err, "the holder was stopped");
+    CHECK(strchr(r.err, '\n') == r.err + r.errlen - 1);
+    result_free(&r);
+    for (int i = 0; i < 500 && test_store_count(test_name("d")) != 0; i++)
+        test_sleep_ms(10);
+    CHECK_EQ(test_store_count(test_name("d")), 0);
+
+    /* The pid alone on stdout, usable by a script. */
+    r = run("create", test_name("d"), "--size", "4K", "--detach");
+    CHECK_EXIT(r, 0);
+    pid = holder_pid(r.out);
+    result_free(&r);
+    CHECK(kill(pid, SIGTERM) == 0);
+    wait_gone(test_name("d"));
+    CHECK_OK(mmf_sync_close(ev));
+    CHECK_OK(mmf_sync_close(sem));
+    CHECK_OK(mmf_section_close(s));
+}
+
+/* ------------------------------------------------------------------------ */
+/* lock: the command never runs without the mutex                            */
+/* ------------------------------------------------------------------------ */
+
+/* Read /proc/PID/FILE into buf (NUL-terminated); its length, or -1. */
+static ssize_t read_proc(pid_t pid, const char *file, char *buf, size_t cap)
+{
+    char path[96];
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof path, "/proc/%ld/%s", (long)pid, file);
+    buf[0] = '\0';
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return -1;
+    n = read(fd, buf, cap - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    return n;
+}
+
+/* Whether pid is gone: no such process, or a zombie nobody reaped yet. */
+static int process_gone(pid_t pid)
+{
+    char buf[512];
+    const char *p;
+
+    if (read_proc(pid, "stat", buf, sizeof buf) <= 0)
+        return 1;
+    p = strrchr(buf, ')');
+    return p != NULL && (p[2] == 'Z' || p[2] == 'X');
+}
+
+static int gone_within(pid_t pid, long ms)
+{
+    for (long t = 0; t < ms; t += 10) {
+        if (process_gone(pid))
+            return 1;
+        test_sleep_ms(10);
+    }
+    return process_gone(pid);
+}
+
+/* Start `path argv...` in the background and wait (up to 10 s) for its
+ * first output, returned in buf (NUL-terminated). Returns its pid, and in
+ * *rd its stdout's read end, for the caller to close once it has ended
+ * (what it prints later is not read). */
+static pid_t start_until_output(const char *path, char *const argv[], char *buf, size_t cap,
+                                int *rd)
+{
+    int out[2];
+    struct pollfd p;
+    ssize_t n;
+    pid_t pid;
+
+    CHECK(pipe(out) == 0);
+    pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        dup2(out[1], 1);
+        execv(path, argv);
+        _exit(127);
+    }
+    close(out[1]);
+    p = (struct pollfd){out[0], POLLIN, 0};
+    CHECK(poll(&p, 1, 10000) == 1);
+    n = read(out[0], buf, cap - 1);
+    CHECK(n > 0);
+    buf[n] = '\0';
+    *rd = out[0];
+    return pid;
+}
+
+/* Start `mmf lock NAME -- sh -c 'echo $$; exec sleep 1000'`; returns
+ * mmf's pid and, in *cmd, the command's (sh execs sleep: same pid). */
+static pid_t start_lock(const char *name, pid_t *cmd)
+{
+    char *argv[] = {(char *)"mmf", (char *)"lock", (char *)name, (char *)"--",
+                    (char *)"sh", (char *)"-c", (char *)"echo $$; exec sleep 1000", NULL};
+    char buf[64];
+    int rd;
+    pid_t pid = start_until_output(mmf_path(), argv, buf, sizeof buf, &rd);
+
+    close(rd); /* mmf writes nothing, nor does sleep */
+    *cmd = (pid_t)atol(buf);
+    CHECK(*cmd > 0);
+    return pid;
+}
+
+TEST(lock_command_dies_with_mmf)
+{
+    mmf_sync *m;
+    struct result r;
+    pid_t tool, cmd;
+
+    private_store();
+    CHECK_OK(mmf_mutex_create(&m, test_name("m"), 0, MMF_CREATE_NEW, NULL));
+    tool = start_lock(test_name("m"), &cmd);
+    /* The command runs holding the mutex... */
+    r = run("stat", test_name("m"), "--json");
+    CHECK_HAS(r.out, "\"recursion\":1,\"abandoned\":false");
+    result_free(&r);
+    /* ...until mmf is killed outright: then it must not run on without
+     * the lock. */
+    CHECK(kill(tool, SIGKILL) == 0);
+    CHECK_EQ(test_wait(tool), 128 + SIGKILL);
+    if (!gone_within(cmd, 2000)) {
+        kill(cmd, SIGKILL);
+        test_fail(__FILE__, __LINE__, "the command (pid %ld) outlived mmf lock", (long)cmd);
+    }
+    r = run("wait", test_name("m"), "--timeout", "1000");
+    CHECK_EXIT(r, 10); /* abandoned by mmf, as any owner that dies */
+    result_free(&r);
+    CHECK_OK(mmf_sync_close(m));
+}
+
+TEST(lock_passes_stop_signals_on)
+{
+    static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+    mmf_sync *m;
+    struct result r;
+    pid_t tool, cmd;
+
+    private_store();
+    CHECK_OK(mmf_mutex_create(&m, test_name("m"), 0, MMF_CREATE_NEW, NULL));
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        tool = start_lock(test_name("m"), &cmd);
+        /* Sent to mmf alone: the command gets it, ends, and mmf releases
+         * the mutex and exits with the command's status. */
+        CHECK(kill(tool, sigs[i]) == 0);
+        CHECK_EQ(wait_or_kill(tool, 5000), 128 + sigs[i]);
+        CHECK(gone_within(cmd, 2000));
+        r = run("stat", test_name("m"), "--json");
+        CHECK_HAS(r.out, "\"owner_pid\":0,");
+        CHECK_HAS(r.out, "\"abandoned\":false");
+        result_free(&r);
+    }
+    CHECK_OK(mmf_sync_close(m));
+}
+
+/* ------------------------------------------------------------------------ */
+/* ls: channels, wide names                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Terminal columns of a UTF-8 string, for the names used below: CJK
+ * ideographs (U+4E00..U+9FFF, 3 bytes) and emoji (4 bytes) take two. */
+static size_t columns(const char *s, size_t len)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0xf0) {
+            w += 2;
+            i += 4;
+        } else if (c >= 0xe4 && c <= 0xe9) {
+            w += 2;
+            i += 3;
+        } else {
+            w += 1;
+            i += c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+        }
+    }
+    return w;
+}
+
+TEST(ls_table_shows_channels_and_aligns_wide_names)
+{
+    const char *tags[] = {"\xe6\x95\xb0\xe6\x8d\xae", /* 数据 */
+                          "\xf0\x9f\x9a\x80x",         /* 🚀x */
+                          "plain"};
+    mmf_section *s[3];
+    mmf_ring *ring;
+    struct result r;
+    char ring_size[64];
+    long col = -1;
+    int lines = 0;
+
+    private_store();
+    for (int i = 0; i < 3; i++)
+        CHECK_OK(mmf_section_create(&s[i], test_name(tags[i]), 4096, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_create(&ring, test_name("ring"), 65536, MMF_CHAN_PRODUCER,
+                             MMF_CREATE_NEW, NULL));
+    /* The size --json gives, as the table writes it (KiB, one decimal). */
+    r = run("ls", "--json");
+    CHECK_EXIT(r, 0);
+    {
+        const char *e = ls_entry(r.out, local("ring")), *sz;
+        CHECK(e != NULL && (sz = strstr(e, "\"size\":")) != NULL);
+        snprintf(ring_size, sizeof ring_size, " channel  %.1f KiB ",
+                 (double)atoll(sz + 7) / 1024);
+    }
+    result_free(&r);
+    r = run("ls");
+    CHECK_EXIT(r, 0);
+    /* Every line, the header too, starts its second column (TYPE) at the
+     * same terminal column. */
+    for (char *line = r.out, *end; *line != '\0'; line = end + 1) {
+        const char *type;
+        long c;
+        end = strchr(line, '\n');
+        CHECK(end != NULL);
+        *end = '\0';
+        /* (The case's name holds "channels": look for the column.) */
+        type = strstr(line, " section ");
+        if (type == NULL)
+            type = strstr(line, " channel ");
+        if (type == NULL)
+            type = strstr(line, " TYPE ");
+        CHECK(type != NULL);
+        c = (long)columns(line, (size_t)(type - line));
+        if (col >= 0 && c != col)
+            test_fail(__FILE__, __LINE__, "TYPE at column %ld, not %ld, in:\n%s", c, col,
+                      line);
+        col = c;
+        lines++;
+        /* A channel has a size (its capacity and a header) and resident
+         * bytes, as --json says; not "-" as a mutex has. */
+        if (strstr(line, " channel ") != NULL) {
+            CHECK_HAS(line, ring_size);
+            CHECK_LACKS(line, " - ");
+        }
+    }
+    CHECK_EQ(lines, 5);
+    result_free(&r);
+    CHECK_OK(mmf_ring_close(ring));
+    for (int i = 0; i < 3; i++)
+        CHECK_OK(mmf_section_close(s[i]));
+}
+
+/* ------------------------------------------------------------------------ */
+/* bench: the CPUs it may use                                                */
+/* ------------------------------------------------------------------------ */
+
+/* The CPUs a process may run on, as /proc/PID/status lists them, or "". */
+static void allowed_cpus(pid_t pid, char *buf, size_t cap)
+{
+    char text[4096];
+    const char *p;
+
+    buf[0] = '\0';
+    if (read_proc(pid, "status", text, sizeof text) <= 0)
+        return;
+    if ((p = strstr(text, "Cpus_allowed_list:")) != NULL)
+        snprintf(buf, cap, "%.*s", (int)strcspn(p + 18 + strspn(p + 18, "\t "), "\n"),
+                 p + 18 + strspn(p + 18, "\t "));
+}
+
+/* Whether pid runs the tool (its command name is "mmf"). */
+static int is_mmf(pid_t pid)
+{
+    char comm[32];
+    return read_proc(pid, "comm", comm, sizeof comm) > 0 && strcmp(comm, "mmf\n") == 0;
+}
+
+TEST_SLOW(bench_stays_on_allowed_cpus)
+{
+    char want[16], seen[64], kids[256], children[64];
+    int out = memfd_create("out", 0), cpu = -1, looks = 0;
+    struct result r = {0};
+    cpu_set_t set;
+    pid_t pid;
+
+    private_store();
+    /* The last CPU this test may use, alone, as `taskset -c N` would. */
+    CHECK(sched_getaffinity(0, sizeof set, &set) == 0);
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &set))
+            cpu = c;
+    CHECK(cpu >= 0 && out >= 0);
+    snprintf(want, sizeof want, "%d", cpu);
+    pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        if (sched_setaffinity(0, sizeof set, &set) != 0)
+            _exit(126);
+        dup2(out, 1);
+        execl(mmf_path(), "mmf", "bench", "--quick", "--json", (char *)NULL);
+        _exit(127);
+    }
+    /* While it runs, neither it nor its children leave that CPU. */
+    snprintf(children, sizeof children, "task/%ld/children", (long)pid);
+    for (int i = 0; i < 6000 && !process_gone(pid); i++) {
+        if (!is_mmf(pid)) { /* not yet past its exec */
+            test_sleep_ms(1);
+            continue;
+        }
+        read_proc(pid, children, kids, sizeof kids);
+        allowed_cpus(pid, seen, sizeof seen);
+        if (seen[0] != '\0' && strcmp(seen, want) != 0)
+            test_fail(__FILE__, __LINE__, "mmf bench ran on CPUs %s, allowed %s", seen, want);
+        for (char *k = kids; *k != '\0';) {
+            char *next;
+            pid_t child = (pid_t)strtol(k, &next, 10);
+            if (next == k)
+                break;
+            k = next;
+            allowed_cpus(child, seen, sizeof seen);
+            if (seen[0] != '\0' && strcmp(seen, want) != 0)
+                test_fail(__FILE__, __LINE__, "its child ran on CPUs %s, allowed %s", seen,
+                          want);
+            looks++;
+            while (*k == ' ')
+                k++;
+        }
+        test_sleep_ms(20);
+    }
+    r.code = test_wait(pid);
+    r.out = slurp(out, &r.outlen);
+    CHECK_EXIT(r, 0);
+    CHECK_JSON(r.out);
+    {
+        char pinned[64];
+        snprintf(pinned, sizeof pinned, "\"pinned\":[%d,%d]", cpu, cpu);
+        CHECK_HAS(r.out, pinned);
+        CHECK_HAS(r.out, "\"allowed_cpus\":1,");
+    }
+    CHECK_HAS(r.out, "busy-polling needs two CPUs");
+    CHECK_LACKS(r.out, "\"error\":\"");
+    CHECK(looks > 0); /* its children were seen */
+    free(r.out);
+    CHECK_EQ(test_store_count("mmf-bench."), 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The ring example (examples/ring)                                          */
+/* ------------------------------------------------------------------------ */
+
+TEST(example_ring_consumer_ends_after_a_persistent_producer)
+{
+    char file[PATH_MAX];
+    struct result r;
+
+    private_store();
+    snprintf(file, sizeof file, "/tmp/mmf-test-%ld-ring", (long)getpid());
+    unlink(file);
+    /* The producer runs first and leaves; its messages wait in the file. */
+    r = run_build_prog("examples/ring/ring_producer", 20000, "-n", test_name("r"), "-f",
+                       file, "-c", "1000");
+    CHECK_EXIT(r, 0);
+    result_free(&r);
+    CHECK_EQ(test_store_count(test_name("r")), 0);
+    /* The consumer reads them all, then ends instead of waiting forever. */
+    r = run_build_prog("examples/ring/ring_consumer", 20000, "-n", test_name("r"), "-f",
+                       file);
+    CHECK_EXIT(r, 0);
+    CHECK_HAS(r.out, "consumer: 1000 messages");
+    CHECK_HAS(r.out, "0 out of order");
+    CHECK_HAS(r.out, "the producer is gone");
+    result_free(&r);
+    CHECK_EQ(test_store_count(test_name("r")), 0);
+    unlink(file);
+
+    /* A ring file in a folder that does not exist: say which. */
+    snprintf(file, sizeof file, "/tmp/mmf-test-%ld-nodir/ring", (long)getpid());
+    r = run_build_prog("examples/ring/ring_producer", 20000, "-n", test_name("r"), "-f",
+                       file, "-c", "10");
+    CHECK_EXIT(r, 1);
+    CHECK_HAS(r.err, "directory");
+    CHECK_HAS(r.err, "-nodir does not exist");
+    CHECK_LACKS(r.err, "no object with that name");
+    result_free(&r);
+    r = run_build_prog("examples/ring/ring_consumer", 20000, "-n", test_name("r"), "-f",
+                       file);
+    CHECK_EXIT(r, 1);
+    CHECK_HAS(r.err, "-nodir does not exist");
+    result_free(&r);
+    CHECK_EQ(test_store_count(test_name("r")), 0);
+}
+
+TEST(example_ring_closes_on_stop_signals)
+{
+    static const int sigs[] = {SIGINT, SIGTERM};
+    char path[2 * PATH_MAX];
+
+    private_store();
+    snprintf(path, sizeof path, "%s/examples/ring/ring_consumer", build_dir());
+    if (access(path, X_OK) != 0)
+        SKIP("%s is not built", path);
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        char *argv[] = {(char *)"ring_consumer", (char *)"-n", (char *)test_name("r"), NULL};
+        char buf[256];
+        int rd;
+        pid_t pid = start_until_output(path, argv, buf, sizeof buf, &rd);
+
+        CHECK_HAS(buf, "waiting for messages"); /* attached: the ring exists */
+        CHECK_EQ(test_store_count(test_name("r")), 1);
+        CHECK(kill(pid, sigs[i]) == 0);
+        /* Ends as the signal ends a program, having closed the ring: no
+         * stale entry is left. */
+        CHECK_EQ(wait_or_kill(pid, 5000), 128 + sigs[i]);
+        close(rd);
+        CHECK_EQ(test_store_count(test_name("r")), 0);
+    }
 }

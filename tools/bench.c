@@ -1,7 +1,9 @@
 /*
  * bench.c - `mmf bench`: a quick look at how fast channels are on this
  * machine. Each row runs between this process and a forked child, pinned
- * to two different CPUs when there are two: one-way latency of a 64-byte
+ * to two different CPUs of those the process may run on (its affinity
+ * mask, as taskset sets it), or both to the same one when only one is
+ * allowed: one-way latency of a 64-byte
  * message (round trip / 2) on a pair of rings, busy-polling and blocking,
  * and streaming throughput of each kind of channel.
  *
@@ -35,6 +37,7 @@ struct row {
     double msgs, bytes;     /* per second */
     uint64_t lost;
     int rc;               /* 0, or the MMF_E* code that stopped it */
+    const char *skipped;  /* why the row did not run, or NULL */
 };
 
 static uint64_t now_ns(void)
@@ -44,10 +47,34 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The CPUs the two sides run on: the first two the affinity mask allows
+ * (the same one twice when it allows one), and how many it allows. */
+static int cpu_a, cpu_b, cpus_allowed;
+
+static void choose_cpus(void)
+{
+    cpu_set_t set;
+    int found = 0;
+
+    cpu_a = cpu_b = -1;
+    cpus_allowed = 0;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return; /* run wherever the scheduler puts us */
+    cpus_allowed = CPU_COUNT(&set);
+    for (int cpu = 0; cpu < CPU_SETSIZE && found < 2; cpu++) {
+        if (!CPU_ISSET(cpu, &set))
+            continue;
+        if (found++ == 0)
+            cpu_a = cpu_b = cpu;
+        else
+            cpu_b = cpu;
+    }
+}
+
 static void pin(int cpu)
 {
     cpu_set_t set;
-    if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+    if (cpu < 0)
         return;
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
@@ -66,13 +93,13 @@ static void chan_name(char *buf, size_t cap, const char *what)
     snprintf(buf, cap, "mmf-bench.%ld.%s", (long)getpid(), what);
 }
 
-/* Fork the other half; it runs fn(arg) pinned to CPU 1 and exits with 0
- * or 1. */
+/* Fork the other half; it runs fn(arg) pinned to the second CPU and
+ * exits with 0 or 1. */
 static pid_t spawn(int (*fn)(const void *), const void *arg)
 {
     pid_t pid = fork();
     if (pid == 0) {
-        pin(1);
+        pin(cpu_b);
         _exit(fn(arg) == 0 ? 0 : 1);
     }
     return pid;
@@ -369,20 +396,27 @@ int tool_bench(int json, int quick)
 {
     size_t scale = quick ? 10 : 1;
     struct row rows[] = {
-        {"ring 64 B latency, busy-poll", 1, 0, 0, 0, 0, 0, 0, 0},
-        {"ring 64 B latency, blocking", 1, 0, 0, 0, 0, 0, 0, 0},
-        {"ring 64 B throughput (batches of 64)", 0, 0, 0, 0, 0, 0, 0, 0},
-        {"ring 1 KiB throughput", 0, 0, 0, 0, 0, 0, 0, 0},
-        {"ring 64 KiB throughput", 0, 0, 0, 0, 0, 0, 0, 0},
-        {"queue 64 B throughput", 0, 0, 0, 0, 0, 0, 0, 0},
-        {"broadcast 64 B throughput", 0, 0, 0, 0, 0, 0, 0, 0},
+        {"ring 64 B latency, busy-poll", 1, 0, 0, 0, 0, 0, 0, 0, NULL},
+        {"ring 64 B latency, blocking", 1, 0, 0, 0, 0, 0, 0, 0, NULL},
+        {"ring 64 B throughput (batches of 64)", 0, 0, 0, 0, 0, 0, 0, 0, NULL},
+        {"ring 1 KiB throughput", 0, 0, 0, 0, 0, 0, 0, 0, NULL},
+        {"ring 64 KiB throughput", 0, 0, 0, 0, 0, 0, 0, 0, NULL},
+        {"queue 64 B throughput", 0, 0, 0, 0, 0, 0, 0, 0, NULL},
+        {"broadcast 64 B throughput", 0, 0, 0, 0, 0, 0, 0, 0, NULL},
     };
     const int n = (int)(sizeof rows / sizeof rows[0]);
     int failed = 0;
 
-    pin(0);
+    choose_cpus();
+    pin(cpu_a);
     for (int i = 0; i < n; i++) {
         progress(i, n, rows[i].what);
+        /* Two busy-polling sides on one CPU only take turns, one time
+         * slice each (milliseconds a message): nothing worth measuring. */
+        if (i == 0 && cpu_a >= 0 && cpu_a == cpu_b) {
+            rows[i].skipped = "busy-polling needs two CPUs; one is allowed";
+            continue;
+        }
         switch (i) {
         case 0: latency(&rows[i], MMF_CHAN_BUSY_POLL, 200000 / scale); break;
         case 1: latency(&rows[i], 0, 100000 / scale); break;
@@ -397,7 +431,8 @@ int tool_bench(int json, int quick)
     progress(n, n, "");
 
     if (json) {
-        printf("{\"cpus\":%ld,\"rows\":[", sysconf(_SC_NPROCESSORS_ONLN));
+        printf("{\"cpus\":%ld,\"allowed_cpus\":%d,\"pinned\":[%d,%d],\"rows\":[",
+               sysconf(_SC_NPROCESSORS_ONLN), cpus_allowed, cpu_a, cpu_b);
         for (int i = 0; i < n; i++) {
             const struct row *r = &rows[i];
             printf("%s{\"test\":\"%s\",\"error\":", i ? "," : "", r->what);
@@ -405,7 +440,9 @@ int tool_bench(int json, int quick)
                 printf("\"%s\"", mmf_err_name(r->rc));
             else
                 printf("null");
-            if (r->latency)
+            if (r->skipped)
+                printf(",\"skipped\":\"%s\"}", r->skipped);
+            else if (r->latency)
                 printf(",\"p50_ns\":%.0f,\"p99_ns\":%.0f,\"p999_ns\":%.0f}",
                        r->p50, r->p99, r->p999);
             else
@@ -424,6 +461,10 @@ int tool_bench(int json, int quick)
             printf("%-38s failed: %s\n", r->what, mmf_strerror(r->rc));
             continue;
         }
+        if (r->skipped) {
+            printf("%-38s skipped: %s\n", r->what, r->skipped);
+            continue;
+        }
         if (r->latency) {
             fmt_ns(a, sizeof a, r->p50);
             fmt_ns(b, sizeof b, r->p99);
@@ -437,8 +478,12 @@ int tool_bench(int json, int quick)
             printf("\n");
         }
     }
-    printf("\nLatency is one way (round trip / 2), after a warm-up; %s.\n",
-           sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? "the two sides on CPUs 0 and 1"
-                                               : "one CPU: both sides share it");
+    printf("\nLatency is one way (round trip / 2), after a warm-up; ");
+    if (cpu_a < 0)
+        printf("the two sides where the scheduler put them.\n");
+    else if (cpu_a != cpu_b)
+        printf("the two sides on CPUs %d and %d.\n", cpu_a, cpu_b);
+    else
+        printf("one CPU allowed: both sides share CPU %d.\n", cpu_a);
     return failed ? 6 : 0;
 }

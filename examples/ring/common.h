@@ -6,10 +6,12 @@
 #define RING_EXAMPLE_COMMON_H
 
 #define _POSIX_C_SOURCE 200809L
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <mmf.h>
@@ -61,6 +63,63 @@ static inline int parse_options(int argc, char **argv, struct options *o, const 
         }
     }
     return 0;
+}
+
+/* How long one wait lasts before the loops look at stop_signal again. */
+#define POLL_MS 200
+
+/* Ctrl-C, SIGTERM or SIGHUP: set by the handler, so that the programs
+ * close the ring before they go. Killed without closing, a process leaves
+ * a stale entry in the store until `mmf gc` (or the next endpoint) removes
+ * it. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+    stop_signal = sig;
+}
+
+static inline void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+/* After closing the ring: end as the signal would have ended us, so the
+ * shell sees an interrupted program. */
+static inline void exit_by_stop_signal(void)
+{
+    signal(stop_signal, SIG_DFL);
+    raise(stop_signal);
+}
+
+/* Say why attaching failed. For a persistent ring, a missing name means
+ * a path that cannot be made: name what is missing. */
+static inline void attach_error(const char *who, const struct options *o, int rc)
+{
+    if (rc == MMF_ENOENT && o->file != NULL) {
+        char dir[4096];
+        const char *slash = strrchr(o->file, '/');
+        struct stat st;
+        if (slash == NULL)
+            snprintf(dir, sizeof dir, ".");
+        else
+            snprintf(dir, sizeof dir, "%.*s", slash == o->file ? 1 : (int)(slash - o->file),
+                     o->file);
+        if (stat(dir, &st) != 0)
+            fprintf(stderr, "%s: the directory %s does not exist (for the ring file %s)\n",
+                    who, dir, o->file);
+        else
+            fprintf(stderr, "%s: cannot make the ring file %s: %s\n", who, o->file,
+                    mmf_strerror(rc));
+        return;
+    }
+    fprintf(stderr, "%s: cannot attach to %s: %s\n", who, o->name, mmf_strerror(rc));
 }
 
 #endif

@@ -6,7 +6,10 @@
  * that the sequence numbers follow each other and measures how long each
  * message took from the producer's commit to here. When the producer is
  * gone and everything it sent was read, peek returns MMF_EPIPE and the
- * consumer prints a summary.
+ * consumer prints a summary. A persistent ring (-f) may hold messages from
+ * a producer that ran and left before the consumer came: once those are
+ * read and no producer is attached, the consumer ends the same way.
+ * Ctrl-C (SIGINT, SIGTERM, SIGHUP) closes the ring before it goes.
  *
  *   ring_consumer [-n NAME] [-f FILE] [-b]
  */
@@ -26,19 +29,38 @@ int main(int argc, char **argv)
     opts.flags = o.busy ? MMF_CHAN_BUSY_POLL : 0;
     opts.path = o.file;
 
+    catch_stop_signals();
     rc = mmf_ring_create(&ring, o.name, CAPACITY, MMF_CHAN_CONSUMER,
                          MMF_OPEN_OR_CREATE, &opts);
     if (rc < 0) {
-        fprintf(stderr, "consumer: cannot attach to %s: %s\n", o.name, mmf_strerror(rc));
+        attach_error("consumer", &o, rc);
         return 1;
     }
     printf("consumer: waiting for messages on \"%s\"\n", o.name);
     fflush(stdout);
 
-    /* Wait as long as needed for each message; MMF_EPIPE ends the loop. */
-    while ((rc = mmf_ring_peek(ring, &m, MMF_INFINITE)) == 0) {
-        const struct tick *t = m.data;  /* in the ring itself: no copy */
-        uint64_t lat = now_ns() - t->sent_ns;
+    /* Wait as long as needed for each message, looking up now and then for
+     * a stop signal; MMF_EPIPE ends the loop. */
+    while (!stop_signal) {
+        const struct tick *t;
+        uint64_t lat;
+
+        rc = mmf_ring_peek(ring, &m, POLL_MS);
+        if (rc == MMF_ETIMEDOUT) {
+            mmf_chan_info ci;
+            /* The library reports a producer gone only once one attached
+             * to this ring since its name was made. Messages read from a
+             * persistent file and no producer attached: it came and went. */
+            if (count > 0 && mmf_channel_stat(o.name, &ci) == 0 && ci.producers == 0)
+                rc = MMF_EPIPE;
+            if (rc == MMF_EPIPE)
+                break;
+            continue;
+        }
+        if (rc != 0)
+            break;
+        t = m.data;  /* in the ring itself: no copy */
+        lat = now_ns() - t->sent_ns;
 
         if (m.len != sizeof *t) {
             fprintf(stderr, "consumer: unexpected message of %zu bytes\n", m.len);
@@ -57,7 +79,7 @@ int main(int argc, char **argv)
         count++;
         mmf_ring_release(ring, 1); /* its room goes back to the producer */
     }
-    if (rc != MMF_EPIPE && rc != 0)
+    if (rc != MMF_EPIPE && rc != 0 && !stop_signal)
         fprintf(stderr, "consumer: %s\n", mmf_strerror(rc));
     if (count > 0)
         printf("consumer: %llu messages in %.3f s, %llu out of order; "
@@ -65,10 +87,16 @@ int main(int argc, char **argv)
                (unsigned long long)count, (double)(now_ns() - t0) / 1e9,
                (unsigned long long)gaps, (double)lat_sum / (double)count / 1e3,
                (double)lat_max / 1e3);
-    if (rc == MMF_EPIPE)
+    if (stop_signal)
+        printf("consumer: stopped by signal %d\n", (int)stop_signal);
+    else if (rc == MMF_EPIPE)
         printf("consumer: the producer is gone, and every message it sent was read\n");
     if (o.file != NULL)
         mmf_ring_flush(ring);
     mmf_ring_close(ring);
+    if (stop_signal) {
+        fflush(stdout);
+        exit_by_stop_signal();
+    }
     return rc == MMF_EPIPE && gaps == 0 ? 0 : 1;
 }

@@ -5,7 +5,9 @@
  * numbered messages, written in place: reserve room in the ring, fill it,
  * commit. If the consumer is not there yet, the messages wait in the ring;
  * when the ring is full, the producer waits for the consumer. Closing the
- * ring at the end tells the consumer that the producer is gone.
+ * ring at the end tells the consumer that the producer is gone, as does
+ * Ctrl-C (SIGINT, SIGTERM, SIGHUP), which closes it before the producer
+ * goes.
  *
  *   ring_producer [-n NAME] [-c COUNT] [-f FILE] [-b]
  *
@@ -27,10 +29,11 @@ int main(int argc, char **argv)
     opts.flags = o.busy ? MMF_CHAN_BUSY_POLL : 0;
     opts.path = o.file; /* NULL: the ring lives in memory only */
 
+    catch_stop_signals();
     rc = mmf_ring_create(&ring, o.name, CAPACITY, MMF_CHAN_PRODUCER,
                          MMF_OPEN_OR_CREATE, &opts);
     if (rc < 0) {
-        fprintf(stderr, "producer: cannot attach to %s: %s\n", o.name, mmf_strerror(rc));
+        attach_error("producer", &o, rc);
         return 1;
     }
     printf("producer: sending %llu messages on \"%s\" (%s ring)\n",
@@ -38,10 +41,13 @@ int main(int argc, char **argv)
     fflush(stdout);
 
     t0 = now_ns();
-    for (seq = 0; seq < o.count; seq++) {
+    for (seq = 0; seq < o.count && !stop_signal; seq++) {
         struct tick *t;
-        /* Wait as long as it takes for room: the consumer may be slow. */
-        rc = mmf_ring_reserve(ring, sizeof *t, (void **)&t, MMF_INFINITE);
+        /* Wait as long as it takes for room (the consumer may be slow),
+         * looking up now and then for a stop signal. */
+        while ((rc = mmf_ring_reserve(ring, sizeof *t, (void **)&t, POLL_MS)) ==
+                   MMF_ETIMEDOUT && !stop_signal)
+            ;
         if (rc < 0)
             break; /* MMF_EPIPE: the consumer came and went */
         t->seq = seq;
@@ -49,7 +55,10 @@ int main(int argc, char **argv)
         t->sent_ns = now_ns();
         mmf_ring_commit(ring, sizeof *t);
     }
-    if (rc < 0)
+    if (stop_signal)
+        fprintf(stderr, "producer: stopped by signal %d after %llu messages\n",
+                (int)stop_signal, (unsigned long long)seq);
+    else if (rc < 0)
         fprintf(stderr, "producer: stopped after %llu messages: %s\n",
                 (unsigned long long)seq, mmf_strerror(rc));
     else
@@ -60,5 +69,7 @@ int main(int argc, char **argv)
     if (o.file != NULL && (rc = mmf_ring_flush(ring)) < 0)
         fprintf(stderr, "producer: flush: %s\n", mmf_strerror(rc));
     mmf_ring_close(ring);
+    if (stop_signal)
+        exit_by_stop_signal();
     return seq == o.count ? 0 : 1;
 }

@@ -3,12 +3,13 @@
 #
 #   wine-run.sh init PREFIX WINE EXE           create/start the Wine prefix
 #   wine-run.sh run  PREFIX WINE EXE SECTION   run one section of the suite
-#   wine-run.sh stop PREFIX WINE               stop the prefix's wineserver
+#   wine-run.sh stop PREFIX WINE EXE           stop the prefix's wineserver
 #
 # PREFIX is the suite's own WINEPREFIX (in the build folder), WINE the
 # wine64 binary (empty when CMake found none), EXE the cross-compiled
-# w32conf-mingw.exe (absent when there is no MinGW-w64 compiler). Exit code 77
-# (skipped) when either is missing.
+# w32conf-mingw.exe (empty when there is no MinGW-w64 compiler). Every mode
+# exits 77 (skipped) when either is missing: the suite cannot have run, so
+# there is nothing to set up or stop either.
 set -u
 mode=$1
 prefix=$2
@@ -27,6 +28,11 @@ export WINEDLLOVERRIDES="mscoree,mshtml="
 wineserver=$(dirname "$wine")/wineserver
 [ -x "$wineserver" ] || wineserver=wineserver
 
+if [ -z "$exe" ]; then
+    echo "SKIP: no MinGW-w64 compiler (x86_64-w64-mingw32-gcc; Debian package gcc-mingw-w64-x86-64)"
+    exit 77
+fi
+
 case $mode in
 stop)
     "$wineserver" -k >/dev/null 2>&1
@@ -35,7 +41,7 @@ stop)
 esac
 
 if [ ! -f "$exe" ]; then
-    echo "SKIP: $exe was not built (no x86_64-w64-mingw32-gcc; Debian package gcc-mingw-w64-x86-64)"
+    echo "SKIP: $exe was not built"
     exit 77
 fi
 
@@ -64,5 +70,5 @@ run)
     exec "$wine" "$exe" "$section"
     ;;
 esac
-echo "usage: $0 init|run|stop PREFIX WINE [EXE [SECTION]]" >&2
+echo "usage: $0 init|run|stop PREFIX WINE EXE [SECTION]" >&2
 exit 2
