@@ -1411,7 +1411,9 @@ typedef struct mmf_ring mmf_ring;
  * particular:
  *   MMF_EINVAL      capacity not a power of two in range, name NULL or "",
  *                   bad role, disposition, flags or mode, opts->path ""
- *   MMF_EBUSY       a live process holds the role
+ *   MMF_EBUSY       a live process holds the role, or (a persistent ring
+ *                   made again from its file) another endpoint has been
+ *                   checking the file for over 2 seconds
  *   MMF_ETYPE       the name, or the file, holds another kind of object
  *   MMF_ECORRUPT    the ring's shared state or the file is damaged
  *   MMF_ENODEV      opts->path is not a regular file

@@ -405,6 +405,8 @@ static int check_file(mmf_ring *r)
  * The lock is a claim, which the kernel drops if its holder dies; the
  * holder only checks records, so the wait is short.
  */
+#define RECOVER_WAIT_NS (UINT64_C(2) * 1000000000u)
+
 static int recover(mmf_ring *r)
 {
     uint32_t *checked = &r->c.live->kind_word[MMF__RING_LIVE_CHECKED];
@@ -414,8 +416,15 @@ static int recover(mmf_ring *r)
 
     if (mmf__load_acquire(checked) != 0)
         return 0;
-    while ((rc = mmf__os_claim(r->c.obj, MMF__RING_LOCK_SLOT, 1, &slot, &lock)) == MMF_EBUSY)
+    /* An honest holder checks records for a moment; one that keeps the
+     * lock for seconds is stopped or hostile (only a process that may
+     * write the ring can take it): give up rather than hang. */
+    for (uint64_t until = mmf__os_now_ns() + RECOVER_WAIT_NS;;) {
+        rc = mmf__os_claim(r->c.obj, MMF__RING_LOCK_SLOT, 1, &slot, &lock);
+        if (rc != MMF_EBUSY || mmf__os_now_ns() >= until)
+            break;
         nap();
+    }
     if (rc < 0)
         return rc;
     rc = 0;
