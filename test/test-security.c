@@ -696,6 +696,88 @@ TEST(planted_file_section_refused)
     CHECK(memcmp(buf, "secret", 6) == 0);
 }
 
+/* argv: store file, victim path. As nobody, who may write the object file
+ * (mode 0666) but not the victim: point the header at the victim. */
+HELPER(nobody_redirects_header)
+{
+    struct mmf__hdr h;
+    struct stat victim;
+    int fd;
+
+    become_nobody();
+    CHECK_EQ(argc, 2);
+    CHECK_EQ(stat(argv[1], &victim), 0);
+    fd = open(argv[0], O_RDWR | O_CLOEXEC);
+    CHECK(fd >= 0);
+    CHECK_EQ(pread(fd, &h, sizeof h, 0), sizeof h);
+    snprintf(h.path, sizeof h.path, "%s", argv[1]);
+    h.path_len = (uint32_t)strlen(h.path);
+    h.file_dev = (uint64_t)victim.st_dev;
+    h.file_ino = (uint64_t)victim.st_ino;
+    CHECK_EQ(pwrite(fd, &h, sizeof h, 0), sizeof h);
+    close(fd);
+    return 0;
+}
+
+/* argv: name. Open the section read-write as this (root) process and
+ * write into it; the exit code is the open's result, negated. */
+HELPER(root_opener)
+{
+    mmf_section *s;
+    void *p = NULL;
+    int rc;
+    (void)argc;
+    rc = mmf_section_open(&s, argv[0], MMF_ACCESS_READ | MMF_ACCESS_WRITE);
+    if (rc != 0)
+        return -rc;
+    if (mmf_view_map(s, MMF_MAP_WRITE, 0, 0, 0, &p) == 0) {
+        memcpy(p, "PWNED!", 6);
+        mmf_view_unmap(p);
+    }
+    mmf_section_close(s);
+    return 0;
+}
+
+/*
+ * Security: root's own Global\ file-backed section, its object file
+ * writable by everyone (mode 0666). Another user rewrites the header to
+ * name a file of root's that it may not write; root's next open must not
+ * follow it (everyone who could have written the header may not write
+ * that file): MMF_EACCES, and the file is untouched. Before, a root-owned
+ * object was followed anywhere.
+ */
+TEST(rewritten_header_cannot_redirect_root)
+{
+    mmf_section_opts o = {MMF_PROT_READ | MMF_PROT_WRITE, 0, 0666};
+    char name[300], victim[128], own[128], store[512], buf[8] = {0};
+    mmf_section *s;
+    int fd, vfd, code;
+
+    need_root();
+    snprintf(name, sizeof name, "Global\\%s", test_name("r"));
+    snprintf(store, sizeof store, "/dev/shm/mmf.g0.%s", test_name("r"));
+    snprintf(victim, sizeof victim, "/tmp/mmf-test-%ld-victim", (long)getpid());
+    snprintf(own, sizeof own, "/tmp/mmf-test-%ld-own", (long)getpid());
+    vfd = open(victim, O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0600);
+    CHECK(vfd >= 0);
+    CHECK_EQ(pwrite(vfd, "secret", 6, 0), 6);
+    CHECK_EQ(ftruncate(vfd, 4096), 0);
+    fd = open(own, O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0644);
+    CHECK(fd >= 0);
+    CHECK_EQ(ftruncate(fd, 4096), 0);
+    CHECK_OK(mmf_section_create_fd(&s, name, fd, 0, MMF_CREATE_NEW, &o));
+    close(fd);
+    CHECK_EQ(test_wait(test_spawn("nobody_redirects_header", store, victim, NULL)), 0);
+    code = test_wait(test_spawn("root_opener", name, NULL));
+    CHECK_EQ(pread(vfd, buf, 6, 0), 6);
+    close(vfd);
+    unlink(victim);
+    unlink(own);
+    CHECK_OK(mmf_section_close(s));
+    CHECK(memcmp(buf, "secret", 6) == 0);
+    CHECK_EQ(code, -MMF_EACCES);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Readers cannot block owners                                               */
 /* ------------------------------------------------------------------------ */
@@ -961,4 +1043,33 @@ TEST(reader_locks_do_not_block_ring)
 TEST(reader_locks_do_not_block_queue)
 {
     reader_cannot_block_channel("queue");
+}
+
+/*
+ * Inspection looks only at what a file really holds: a reserved section
+ * of 64 TiB (anyone may make one, under Global\ too) is listed with its
+ * residency at once. Before, mmf_object_stat mapped it 256 MiB at a time,
+ * 262,144 windows, and `mmf ls` hung for everyone.
+ */
+TEST(huge_sparse_object_listed_promptly)
+{
+    mmf_section_opts o = {0, MMF_SEC_RESERVE, 0};
+    mmf_object_info info;
+    mmf_section *s;
+    void *p = NULL;
+    uint64_t t0;
+    int rc = mmf_section_create(&s, test_name("big"), UINT64_C(1) << 46, MMF_CREATE_NEW, &o);
+    if (rc == MMF_EFBIG || rc == MMF_ENOSPC || rc == MMF_ENOMEM)
+        SKIP("the store cannot hold a 64 TiB sparse file (%s)", mmf_err_name(rc));
+    CHECK_OK(rc);
+    CHECK_OK(mmf_view_map(s, MMF_MAP_WRITE, 0, 1 << 20, 0, &p));
+    memset(p, 1, 1 << 20); /* 1 MiB really there */
+    t0 = test_now_ns();
+    CHECK_OK(mmf_object_stat(test_name("big"), MMF_INFO_ALL, &info));
+    printf("64 TiB reserved, 1 MiB written: stat took %.1f ms, resident %llu\n",
+           (double)(test_now_ns() - t0) / 1e6, (unsigned long long)info.resident);
+    CHECK(test_now_ns() - t0 < 2000000000u);
+    CHECK(info.resident >= (1u << 20) && info.resident < (4u << 20));
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_OK(mmf_section_close(s));
 }

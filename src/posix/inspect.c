@@ -153,27 +153,53 @@ static void copy_str(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
-/* Map [off, off + len) of fd read-only, a window at a time, and count the
- * resident bytes with mincore(). MMF_UNKNOWN if it cannot be mapped. */
+/* The most windows count_resident maps for one object: 1 TiB of data
+ * that is really there. Past it the answer is MMF_UNKNOWN, not a wait. */
+#define RESIDENT_WINDOWS_MAX 4096u
+
+/*
+ * Count the resident bytes of [off, off + len) of fd with mincore(),
+ * mapping it read-only a window at a time. Only what the file really
+ * holds is looked at: the range is cut to the file's size and its holes
+ * are skipped (SEEK_DATA), so a huge sparse object - anyone may make one,
+ * or write a huge size into a header - costs nothing. MMF_UNKNOWN if it
+ * cannot be mapped or is too big to look at.
+ */
 static uint64_t count_resident(int fd, uint64_t off, uint64_t len)
 {
-    uint64_t page = mmf__os_page_size(), align = page, window, resident = 0;
+    uint64_t page = mmf__os_page_size(), align = page, window, resident = 0, end;
+    unsigned windows = 0;
     unsigned char *vec;
     struct statfs sf;
+    struct stat st;
 
+    if (fstat(fd, &st) != 0)
+        return MMF_UNKNOWN;
+    if (st.st_blocks == 0 || (uint64_t)st.st_size <= off)
+        return 0;
+    end = (uint64_t)st.st_size - off < len ? (uint64_t)st.st_size : off + len;
     /* hugetlbfs maps whole huge pages only. */
     if (fstatfs(fd, &sf) == 0 && sf.f_type == HUGETLBFS_MAGIC && sf.f_bsize > 0)
         align = (uint64_t)sf.f_bsize;
     window = (UINT64_C(256) << 20) / align * align;
     if (window == 0)
         window = align;
-    len = (len + align - 1) / align * align;
     vec = malloc((size_t)(window / page));
     if (vec == NULL)
         return MMF_UNKNOWN;
-    for (uint64_t pos = 0; pos < len; pos += window) {
-        size_t n = (size_t)(len - pos < window ? len - pos : window);
-        void *p = mmap(NULL, n, PROT_READ, MAP_SHARED, fd, (off_t)(off + pos));
+    for (uint64_t pos = off; pos < end;) {
+        off_t data = lseek(fd, (off_t)pos, SEEK_DATA);
+        size_t n;
+        void *p;
+        if (data < 0 || (uint64_t)data >= end)
+            break; /* the rest is a hole (ENXIO), or SEEK_DATA failed */
+        pos = (uint64_t)data / align * align;
+        n = (size_t)(end - pos < window ? (end - pos + align - 1) / align * align : window);
+        if (++windows > RESIDENT_WINDOWS_MAX) {
+            resident = MMF_UNKNOWN;
+            break;
+        }
+        p = mmap(NULL, n, PROT_READ, MAP_SHARED, fd, (off_t)pos);
         if (p == MAP_FAILED) {
             resident = MMF_UNKNOWN;
             break;
@@ -186,6 +212,7 @@ static uint64_t count_resident(int fd, uint64_t off, uint64_t len)
         for (size_t i = 0; i < n / page; i++)
             resident += (vec[i] & 1) ? page : 0;
         munmap(p, n);
+        pos += n;
     }
     free(vec);
     return resident;
@@ -202,13 +229,14 @@ static uint64_t count_dirty(int fd, uint64_t len)
 }
 
 /* Open the backing file a header names, only if it is the recorded one. */
-static int open_backing(const struct mmf__hdr *h, struct stat *st)
+static int open_backing(int obj_fd, const struct mmf__hdr *h, struct stat *st)
 {
-    int fd = open(h->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0)
+    struct stat obj;
+    int fd;
+    if (fstat(obj_fd, &obj) != 0 ||
+        (fd = mmf__posix_open_external(h, &obj, O_RDONLY)) < 0)
         return -1;
-    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode) ||
-        (uint64_t)st->st_dev != h->file_dev || (uint64_t)st->st_ino != h->file_ino) {
+    if (fstat(fd, st) != 0) {
         close(fd);
         return -1;
     }
@@ -317,7 +345,7 @@ static int describe(const char *dir, const char *file, int global,
     t->data_off = h->hdr_size;
     if (h->flags & MMF__HF_FILE) {
         struct stat dst;
-        int dfd = open_backing(h, &dst);
+        int dfd = open_backing(fd, h, &dst);
         t->ext = 1;
         t->ddev = h->file_dev;
         t->dino = h->file_ino;
@@ -916,7 +944,7 @@ static int read_data(int fd, const struct mmf__hdr *h, uint64_t offset,
 
     *done = 0;
     if (h->flags & MMF__HF_FILE) {
-        if ((dfd = open_backing(h, &st)) < 0)
+        if ((dfd = open_backing(fd, h, &st)) < 0)
             return MMF_ENOENT; /* the file was renamed, deleted or replaced */
         base = 0;
     } else {

@@ -34,6 +34,16 @@ int mmf__posix_other_holders(int fd);
  * MMF_ECORRUPT, or an MMF_E* code. */
 int mmf__posix_load_header(int fd, struct mmf__hdr *h);
 
+/* Open the external data file that header h of the object file whose
+ * fstat is obj names, with open flags `flags`, checking that it is the
+ * regular file the header recorded (dev/ino), that it can hold h->size
+ * bytes, and that following the untrusted header to it gives nobody who
+ * may write the object file more than they have. Returns an fd, or
+ * MMF_ENOENT (gone or replaced), MMF_EACCES, MMF_ECORRUPT or another
+ * MMF_E* code. */
+struct stat;
+int mmf__posix_open_external(const struct mmf__hdr *h, const struct stat *obj, int flags);
+
 /* The store path of the object named nm (see store.c). Returns 0 or
  * MMF_ENAMETOOLONG. */
 int mmf__posix_object_path(const struct mmf__name *nm, char *path, size_t cap);

@@ -516,29 +516,68 @@ int mmf__posix_load_header(int fd, struct mmf__hdr *h)
     return load_header_st(fd, &st, h);
 }
 
+/*
+ * 1 if following an object's header to the file `target` gives nobody who
+ * could have written that header (anyone with write permission on the
+ * object file `obj`) more than they have: the header is untrusted, and an
+ * object planted or rewritten under a Global\ name could otherwise name
+ * any file its opener may write (root opening it, and /etc/shadow).
+ */
+static int target_is_fair(const struct stat *obj, const struct stat *target)
+{
+    /* The object's owner: follows to its own files, or anywhere if root. */
+    if (target->st_uid != obj->st_uid && obj->st_uid != 0)
+        return 0;
+    /* Its group, if it may write the object: only to files its group may
+     * write, or everyone may. */
+    if ((obj->st_mode & S_IWGRP) &&
+        !((target->st_mode & S_IWOTH) ||
+          ((target->st_mode & S_IWGRP) && target->st_gid == obj->st_gid)))
+        return 0;
+    /* Everyone, if everyone may write the object. */
+    if ((obj->st_mode & S_IWOTH) && !(target->st_mode & S_IWOTH))
+        return 0;
+    return 1;
+}
+
+int mmf__posix_open_external(const struct mmf__hdr *h, const struct stat *obj, int flags)
+{
+    char self[64];
+    struct stat st;
+    int pfd, fd;
+
+    /* O_PATH first: nothing is opened (no device's open runs) before the
+     * file is known to be the regular file the header recorded. */
+    pfd = open(h->path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+    if (pfd < 0)
+        return errno == ELOOP ? MMF_ENOENT : mmf__posix_err(errno);
+    if (fstat(pfd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        (uint64_t)st.st_dev != h->file_dev || (uint64_t)st.st_ino != h->file_ino) {
+        close(pfd);
+        return MMF_ENOENT; /* renamed, deleted or replaced since */
+    }
+    if (!target_is_fair(obj, &st)) {
+        close(pfd);
+        return MMF_EACCES;
+    }
+    /* A header whose size the file cannot hold would map past its end. */
+    if ((uint64_t)st.st_size < h->size) {
+        close(pfd);
+        return MMF_ECORRUPT;
+    }
+    snprintf(self, sizeof self, "/proc/self/fd/%d", pfd);
+    fd = open(self, flags | O_CLOEXEC | O_NONBLOCK);
+    fd = fd >= 0 ? fd : mmf__posix_err(errno);
+    close(pfd);
+    return fd;
+}
+
 /* Open the external data file a header names, checking it is the same file
  * the creator used. */
 static int open_external(const struct mmf__hdr *h, const struct stat *obj,
                          unsigned access)
 {
-    struct stat st;
-    int fd = open(h->path, open_flags(access) | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0)
-        return errno == ELOOP ? MMF_ENOENT : mmf__posix_err(errno);
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-        (uint64_t)st.st_dev != h->file_dev || (uint64_t)st.st_ino != h->file_ino) {
-        close(fd);
-        return MMF_ENOENT; /* renamed, deleted or replaced since */
-    }
-    /* The header is untrusted: an object planted under a Global\ name
-     * could name any file the opener may write (say, root opening it and
-     * /etc/shadow). Only follow it to a file of the object's own owner, or
-     * when the object belongs to root. */
-    if (st.st_uid != obj->st_uid && obj->st_uid != 0) {
-        close(fd);
-        return MMF_EACCES;
-    }
-    return fd;
+    return mmf__posix_open_external(h, obj, open_flags(access));
 }
 
 /* A new handle on reference r (whose handle count the caller raised). */
@@ -1675,6 +1714,17 @@ static int adopt_received(int fd, int data_fd, unsigned access, mmf__obj **out)
     if ((h->flags & MMF__HF_FILE) && data_fd < 0) {
         rc = MMF_ECORRUPT;
         goto fail;
+    }
+    if (h->flags & MMF__HF_FILE) {
+        /* The data descriptor came with the header: it must be the file
+         * the header records, and hold the size it gives. */
+        struct stat dst;
+        if (fstat(data_fd, &dst) != 0 || !S_ISREG(dst.st_mode) ||
+            (uint64_t)dst.st_dev != h->file_dev || (uint64_t)dst.st_ino != h->file_ino ||
+            (uint64_t)dst.st_size < h->size) {
+            rc = MMF_ECORRUPT;
+            goto fail;
+        }
     }
     if (!(h->flags & MMF__HF_FILE) && data_fd >= 0) {
         close(data_fd);
