@@ -564,6 +564,14 @@ TEST(create_path_errors)
     CHECK_RC(mmf_section_create_path(&s, NULL, "", 4096, MMF_CREATE_NEW, NULL), MMF_EINVAL);
     CHECK(s == NULL);
     path = make_file("f", 4096, 9);
+    {
+        /* A path through a regular file leads to no file: not a damaged
+         * object of ours. */
+        char through[PATH_MAX];
+        snprintf(through, sizeof through, "%s/x", path);
+        CHECK_RC(mmf_section_create_path(&s, NULL, through, 4096, MMF_CREATE_NEW, NULL),
+                 MMF_ENOENT);
+    }
     if (geteuid() == 0) {
         CHECK(chmod(path, 0600) == 0);
         CHECK_EQ(test_wait(test_spawn("unprivileged_create_path", path, NULL)), 0);

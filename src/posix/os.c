@@ -156,6 +156,18 @@ int mmf__os_file_prepare(int fd, unsigned prot, uint64_t *size)
     return 0;
 }
 
+/* The error of opening a caller's file path (not a store object): a
+ * directory is not a regular file; a path through something that is not a
+ * directory, or a loop of links, leads to no file. */
+static int user_path_err(int e)
+{
+    if (e == EISDIR)
+        return MMF_ENODEV;
+    if (e == ENOTDIR || e == ELOOP)
+        return MMF_ENOENT;
+    return mmf__posix_err(e);
+}
+
 int mmf__os_file_open(const char *path, unsigned prot)
 {
     /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
@@ -163,7 +175,7 @@ int mmf__os_file_open(const char *path, unsigned prot)
     int fd = open(path, ((prot & MMF_PROT_WRITE) ? O_RDWR : O_RDONLY) | O_CLOEXEC |
                             O_NONBLOCK);
     if (fd < 0)
-        return errno == EISDIR ? MMF_ENODEV : mmf__posix_err(errno);
+        return user_path_err(errno);
     return fd;
 }
 
@@ -210,7 +222,7 @@ int mmf__os_file_create(const char *path, unsigned mode)
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK,
                   (mode_t)(mode ? mode : 0600));
     if (fd < 0)
-        return errno == EISDIR ? MMF_ENODEV : mmf__posix_err(errno);
+        return user_path_err(errno);
     return fd;
 }
 
