@@ -182,6 +182,42 @@ TEST(view_truncated_inside_data)
     CHECK_OK(mmf_section_close(s));
 }
 
+static void *sum_view(void *arg)
+{
+    const volatile unsigned char *p = arg;
+    unsigned sum = 0;
+    for (size_t i = 0; i < SECTION_SIZE; i += 4096)
+        sum += p[i];
+    return (void *)(uintptr_t)sum;
+}
+
+/* The handler runs on whatever stack the faulting thread has: one of the
+ * smallest a thread may have will do. */
+TEST(view_truncated_small_stack_thread)
+{
+    mmf_section *s;
+    unsigned char *p = NULL;
+    char path[1024];
+    const char *name = test_name("s");
+    pthread_attr_t attr;
+    pthread_t t;
+    void *sum = NULL;
+
+    CHECK_OK(mmf_section_create(&s, name, SECTION_SIZE, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_view_map(s, MMF_MAP_WRITE, 0, 0, 0, (void **)&p));
+    memset(p, 1, SECTION_SIZE);
+    store_path(name, path, sizeof path);
+    resize_file(path, 0, 0);
+    CHECK(pthread_attr_init(&attr) == 0);
+    CHECK(pthread_attr_setstacksize(&attr, 16384) == 0);
+    CHECK(pthread_create(&t, &attr, sum_view, p) == 0);
+    CHECK(pthread_join(t, &sum) == 0);
+    CHECK(sum == NULL); /* every page read as zeros */
+    pthread_attr_destroy(&attr);
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_OK(mmf_section_close(s));
+}
+
 /* ------------------------------------------------------------------------ */
 /* Sync objects (their state is in the header page mmf maps itself)          */
 /* ------------------------------------------------------------------------ */
