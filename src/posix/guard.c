@@ -168,33 +168,34 @@ static int replace(const struct slot *s, uintptr_t addr)
     return -1;
 }
 
-/* What would have happened without mmf's handler. */
+/* What would have happened without mmf's handler: the previous handler
+ * is called (with mmf's mask, not its own), or the default action taken. */
 static void pass_on(int sig, siginfo_t *si, void *ctx)
 {
     struct sigaction dfl;
 
-    if (previous.sa_flags & SA_SIGINFO) {
-        if (previous.sa_sigaction != NULL) {
-            previous.sa_sigaction(sig, si, ctx);
-            return;
-        }
-    } else if (previous.sa_handler == SIG_IGN) {
+    /* sa_handler and sa_sigaction share storage: SIG_IGN and SIG_DFL are
+     * recognised whichever was set. */
+    if (previous.sa_handler == SIG_IGN) {
         /* A sent signal can be ignored; a fault cannot (the kernel would
          * have forced the default action). */
         if (si->si_code <= 0)
             return;
     } else if (previous.sa_handler != SIG_DFL) {
-        previous.sa_handler(sig);
+        if (previous.sa_flags & SA_SIGINFO)
+            previous.sa_sigaction(sig, si, ctx);
+        else
+            previous.sa_handler(sig);
         return;
     }
-    /* The default action: restore it, and let the fault happen again on
-     * return, or send the signal again (it is blocked until we return). */
+    /* The default action: restore it and send the signal again. It stays
+     * pending until this handler returns, and is then delivered at the
+     * faulting instruction (or wherever a sent one arrived). */
     dfl.sa_handler = SIG_DFL;
     dfl.sa_flags = 0;
     sigemptyset(&dfl.sa_mask);
     sigaction(SIGBUS, &dfl, NULL);
-    if (si->si_code <= 0)
-        raise(sig);
+    raise(sig);
 }
 
 static void on_sigbus(int sig, siginfo_t *si, void *ctx)
