@@ -107,9 +107,7 @@
  * or collects it (`mmf gc`); meanwhile other users' creates of that name
  * fail with MMF_EACCES. The same holds when the last handle belongs to a
  * user with read permission only: removing a name takes write permission
- * on its file. A process of the same user can also truncate an object file
- * under another's views, which then fault (SIGBUS); mmf cannot seal files
- * it must be able to open by name.
+ * on its file.
  *
  * Readers cannot block owners: a process that may only read an object (or
  * a channel) can hold a handle to it, which keeps its name, but no lock it
@@ -127,6 +125,51 @@
  * The store folder is /dev/shm, or $MMF_STORE_DIR, which must be an
  * absolute path (MMF_EINVAL from every store call otherwise) of an
  * existing folder (MMF_ENOENT otherwise).
+ *
+ * FILES THAT SHRINK
+ *
+ * Windows never lets a section shrink; Linux lets anyone who may write a
+ * file truncate it, and a process that then touches a mapped page past the
+ * new end gets SIGBUS. Who can do that to an mmf object: every process with
+ * write permission on its store file (the creator's user; every user for
+ * a Global\ object of mode 0666 or 0660 and the group), and for a
+ * file-backed section or persistent ring every process that may write the
+ * backing file. Linux offers no way to forbid it for a file that others
+ * open by name: seals (F_SEAL_SHRINK) exist only for memfd files, which
+ * cannot be given a name in /dev/shm; an append-only attribute also
+ * forbids writable shared mappings; leases only delay a truncation; and
+ * any descriptor that can write can truncate. See docs/store.md.
+ *
+ * So mmf makes the damage stay with the object. Every mapping mmf makes
+ * (views, the header pages of sync objects and channels, channel data,
+ * persistent ring files) is registered with a SIGBUS handler that mmf
+ * installs the first time it maps anything: a page lost to a truncation
+ * is replaced, in this process only, by a private zero-filled page, and
+ * the access goes on. Then:
+ *   - mmf's calls on a sync object or channel that lost pages fail with
+ *     MMF_ECORRUPT, in every process that touched a lost page (a call that
+ *     waits notices within a few milliseconds); none dies of SIGBUS;
+ *   - in a view, each lost page reads as zeros once touched, and from
+ *     then on this process's writes to it are private (other processes and
+ *     the file never see them, even if the file grows again);
+ *     mmf_view_flush() of the view returns MMF_ECORRUPT. Pages before the
+ *     new end stay shared as before.
+ * Replacing a lost page costs about as much as a page fault and a signal
+ * (some tens of microseconds).
+ *
+ * The handler passes every other SIGBUS on: to the handler the application
+ * installed before its first mmf call, or to the default action (the
+ * process dies). Hardware memory errors (BUS_MCEERR_*) are never taken. An
+ * application that installs a SIGBUS handler *after* mmf mapped something
+ * replaces mmf's: lost pages then reach that handler (and kill with
+ * SIG_DFL) as they would without mmf. The handler runs on the thread's
+ * alternate signal stack when there is one. After fork() the child keeps
+ * the protection; after exec it is gone with the mappings.
+ *
+ * To stay clear of all this: do not give write permission on an object,
+ * or on the file behind a file-backed section or persistent ring, to
+ * anyone you do not trust (owner-only mode 0600, the default, and files
+ * only you can write).
  */
 #ifndef MMF_H
 #define MMF_H
@@ -515,7 +558,9 @@ enum mmf_view_flag {
  *
  * Views of one section alias the same memory (except MMF_MAP_COPY views,
  * whose written pages are private). A view stays valid after every handle
- * is closed.
+ * is closed. If another process shrinks the section's file, the view's
+ * pages past the new end read as zeros once touched and are private from
+ * then on (see FILES THAT SHRINK above), instead of raising SIGBUS.
  *
  * Returns 0, or:
  *   MMF_EACCES   the handle lacks the access the view needs, or the
@@ -546,7 +591,8 @@ MMF_API int mmf_view_unmap(void *addr);
  * file-backed view to its file; length 0 means to the end of the view.
  * Does not wait for the disk. A no-op on pagefile-backed views.
  * Returns 0, or MMF_EFAULT (addr not in a view), MMF_ERANGE (range runs
- * past the view), MMF_EIO.
+ * past the view), MMF_EIO, MMF_ECORRUPT (pages of the view were lost to a
+ * shrunken file and replaced by private ones: see FILES THAT SHRINK).
  */
 MMF_API int mmf_view_flush(void *addr, size_t length);
 
@@ -911,7 +957,9 @@ MMF_API int mmf_store_gc(mmf_object_info **removed, size_t *count);
  * SHARED STATE IS UNTRUSTED
  *
  * Every process that may open an object may also write its state. A state
- * found damaged gives MMF_ECORRUPT, never a crash or an endless loop; a
+ * found damaged gives MMF_ECORRUPT, never a crash or an endless loop (so
+ * does an object whose file another process truncated: see FILES THAT
+ * SHRINK at the top of this header); a
  * state that is valid but wrong (a forged owner, say) can only make waits
  * last until their timeout, or let several owners in at once: a writer can
  * break the object it writes, nothing else. The state holds numbers only,
@@ -1262,7 +1310,10 @@ MMF_API int mmf_sync_info_get(const mmf_sync *o, mmf_sync_info *info);
  * Every position and length read from shared memory is validated before
  * use. A process that writes garbage into a channel makes the other side
  * fail with MMF_ECORRUPT - never read or write out of bounds, crash or spin
- * forever.
+ * forever. So does truncating the channel's file (or a persistent ring's
+ * file): every call of every endpoint that touched a lost page then fails
+ * with MMF_ECORRUPT, without a SIGBUS (see FILES THAT SHRINK at the top of
+ * this header).
  *
  * THREADS
  *

@@ -247,6 +247,8 @@ int mmf_bcast_send(mmf_bcast *bh, const void *data, size_t len)
     MMF__CHECK(data != NULL);
     if (b->ch.role != MMF_CHAN_PRODUCER || len == 0 || len > b->slot_size)
         return MMF_EINVAL;
+    if (mmf__chan_damaged(&b->ch))
+        return MMF_ECORRUPT;
     s = slot_at(b, m);
     mmf__store_relaxed(&s->seq, 2 * m + 1);
     mmf__fence_release();
@@ -257,7 +259,7 @@ int mmf_bcast_send(mmf_bcast *bh, const void *data, size_t len)
     mmf__store_release(&b->b->word, (uint32_t)(m + 1));
     b->pos = m + 1;
     mmf__chan_wake(&b->b->word, &b->b->sleepers);
-    return 0;
+    return mmf__chan_damaged(&b->ch) ? MMF_ECORRUPT : 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -291,6 +293,10 @@ int mmf_bcast_recv(mmf_bcast *bh, void *buf, size_t cap, size_t *len,
         struct bslot *s;
         uint32_t l;
 
+        if (mmf__chan_damaged(&b->ch)) {
+            rc = MMF_ECORRUPT;
+            break;
+        }
         if (head == pos) {
             if (gone) {
                 rc = MMF_EPIPE; /* drained, and the producer is gone */
@@ -368,5 +374,5 @@ int mmf_bcast_recv(mmf_bcast *bh, void *buf, size_t cap, size_t *len,
     }
     if (lost != NULL)
         *lost = skipped;
-    return rc;
+    return rc == 0 && mmf__chan_damaged(&b->ch) ? MMF_ECORRUPT : rc;
 }

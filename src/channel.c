@@ -40,6 +40,14 @@ static void role_range(const struct mmf__chan *c, int role, uint32_t *first,
     }
 }
 
+int mmf__chan_damaged(const struct mmf__chan *c)
+{
+    /* live is inside the header page, a mapping of its own. */
+    uintptr_t page = mmf__os_page_size();
+    return mmf__os_damaged(c->ctl) || mmf__os_damaged(c->area) ||
+           mmf__os_damaged((const void *)((uintptr_t)c->live & ~(page - 1)));
+}
+
 int mmf__chan_peer_gone(struct mmf__chan *c)
 {
     int peer = c->role == MMF_CHAN_PRODUCER ? MMF_CHAN_CONSUMER : MMF_CHAN_PRODUCER;
@@ -71,6 +79,8 @@ int mmf__chan_wait(struct mmf__chan *c, const uint32_t *word, uint32_t seen,
     int busy = (c->flags & MMF_CHAN_BUSY_POLL) != 0;
     uint64_t start, now;
 
+    if (mmf__chan_damaged(c))
+        return MMF_ECORRUPT;
     /* A word that changed sends the caller back to its condition. A
      * process that keeps changing the word without making the condition
      * true must not keep a timed call going past its deadline, so a
@@ -99,10 +109,13 @@ int mmf__chan_wait(struct mmf__chan *c, const uint32_t *word, uint32_t seen,
     }
 
     /* Sleep in slices, so that a peer that dies while we sleep (it cannot
-     * wake us) is noticed within a slice. */
+     * wake us) is noticed within a slice, and so is a truncated file (a
+     * sleeper on a page that was replaced is woken by nobody). */
     for (;;) {
         uint64_t until;
 
+        if (mmf__chan_damaged(c))
+            return MMF_ECORRUPT;
         if (mmf__chan_peer_gone(c))
             return MMF_EPIPE;
         now = mmf__os_now_ns();

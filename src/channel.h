@@ -188,6 +188,13 @@ void mmf__chan_detach(struct mmf__chan *c);
 int mmf__chan_deadline(long long timeout_ms, uint64_t *deadline);
 
 /*
+ * 1 if a mapping of the channel lost pages because another process shrank
+ * its file (os.h, mmf__os_damaged): every call then fails with
+ * MMF_ECORRUPT. One load per mapping while the process saw no such loss.
+ */
+int mmf__chan_damaged(const struct mmf__chan *c);
+
+/*
  * 1 if the other role's endpoints are gone (one attached once, none is
  * now), else 0. Asks the kernel at most once a millisecond: in between a
  * peer that was alive is taken to still be.

@@ -94,6 +94,13 @@ int mmf__os_populate(void *addr, size_t len, int write);
 void mmf__os_unmap(void *addr, size_t len, intptr_t cookie);
 int mmf__os_flush(void *addr, size_t len, intptr_t cookie, int durable);
 
+/* 1 if pages of the mapping that starts at base (made by mmf__os_map,
+ * mmf__os_map_twice or mmf__os_obj_shared_hdr) were lost because another
+ * process shrank the file under it: they read as zeros now and are this
+ * process's own, so the object is corrupt for this process. 0 otherwise.
+ * Cheap enough to call on every operation. */
+int mmf__os_damaged(const void *base);
+
 /* Keep a view's OS value alive across a flush that runs outside the
  * table lock. */
 intptr_t mmf__os_cookie_ref(intptr_t cookie);

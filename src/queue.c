@@ -472,7 +472,15 @@ static int run(struct mmf_queue *q, size_t cap, uint64_t *pos, uint32_t *len,
         uint32_t seen = mmf__load_acquire(word);
         uint64_t until = deadline;
 
+        if (mmf__chan_damaged(&q->ch)) {
+            rc = MMF_ECORRUPT;
+            break;
+        }
         rc = consumer ? take(q, cap, gone, deadline, pos, len) : give(q, gone, deadline, pos);
+        if (mmf__chan_damaged(&q->ch)) {
+            rc = MMF_ECORRUPT; /* the attempt met a lost page */
+            break;
+        }
         if (rc != EMPTY && rc != STUCK)
             break;
         if (rc == EMPTY && gone) {
@@ -630,7 +638,7 @@ int mmf_queue_commit(mmf_queue *qh, size_t len)
         return MMF_EINVAL;
     publish(q, q->held_pos, (uint32_t)len);
     q->held = 0;
-    return 0;
+    return mmf__chan_damaged(&q->ch) ? MMF_ECORRUPT : 0;
 }
 
 int mmf_queue_send(mmf_queue *qh, const void *data, size_t len, long long timeout_ms)
@@ -646,7 +654,7 @@ int mmf_queue_send(mmf_queue *qh, const void *data, size_t len, long long timeou
         return rc;
     memcpy(data_of(slot_at(q, pos)), data, len);
     publish(q, pos, (uint32_t)len);
-    return 0;
+    return mmf__chan_damaged(&q->ch) ? MMF_ECORRUPT : 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -669,7 +677,7 @@ int mmf_queue_peek(mmf_queue *qh, mmf_msg *msg, long long timeout_ms)
     q->held_pos = pos;
     msg->data = data_of(slot_at(q, pos));
     msg->len = len;
-    return 0;
+    return mmf__chan_damaged(&q->ch) ? MMF_ECORRUPT : 0;
 }
 
 int mmf_queue_release(mmf_queue *qh)
@@ -680,7 +688,7 @@ int mmf_queue_release(mmf_queue *qh)
         return MMF_EINVAL;
     q->held = 0;
     give_back(q, q->held_pos);
-    return 0;
+    return mmf__chan_damaged(&q->ch) ? MMF_ECORRUPT : 0;
 }
 
 int mmf_queue_recv(mmf_queue *qh, void *buf, size_t cap, size_t *len,
@@ -702,5 +710,5 @@ int mmf_queue_recv(mmf_queue *qh, void *buf, size_t cap, size_t *len,
     memcpy(buf, data_of(slot_at(q, pos)), l);
     *len = l;
     give_back(q, pos);
-    return 0;
+    return mmf__chan_damaged(&q->ch) ? MMF_ECORRUPT : 0;
 }

@@ -573,6 +573,8 @@ int mmf_ring_reserve(mmf_ring *r, size_t len, void **ptr, long long timeout_ms)
     int rc;
 
     ring_check(r);
+    if (mmf__chan_damaged(&r->c))
+        return MMF_ECORRUPT;
     MMF__CHECK(ptr != NULL);
     if (r->role != MMF_CHAN_PRODUCER || r->pending != 0 || len == 0 ||
         len > r->max_msg || !timeout_ok(timeout_ms))
@@ -596,6 +598,8 @@ int mmf_ring_commit(mmf_ring *r, size_t len)
     uint64_t pos;
 
     ring_check(r);
+    if (mmf__chan_damaged(&r->c))
+        return MMF_ECORRUPT;
     if (r->role != MMF_CHAN_PRODUCER || r->pending != 1 || len == 0 || len > r->res_len)
         return MMF_EINVAL;
     pos = r->pub;
@@ -617,6 +621,8 @@ int mmf_ring_reserve_batch(mmf_ring *r, mmf_msg *msgs, size_t n, long long timeo
     int rc, refreshed = 0;
 
     ring_check(r);
+    if (mmf__chan_damaged(&r->c))
+        return MMF_ECORRUPT;
     MMF__CHECK(msgs != NULL || n == 0);
     if (r->role != MMF_CHAN_PRODUCER || r->pending != 0 || n == 0 ||
         !timeout_ok(timeout_ms))
@@ -661,6 +667,8 @@ int mmf_ring_commit_batch(mmf_ring *r, size_t k)
     uint64_t pos;
 
     ring_check(r);
+    if (mmf__chan_damaged(&r->c))
+        return MMF_ECORRUPT;
     if (r->role != MMF_CHAN_PRODUCER || r->pending == 0 || k > r->pending)
         return MMF_EINVAL;
     if (k == r->pending && !r->persistent) {
@@ -712,12 +720,16 @@ int mmf_ring_peek(mmf_ring *r, mmf_msg *msg, long long timeout_ms)
     int rc;
 
     ring_check(r);
+    if (mmf__chan_damaged(&r->c))
+        return MMF_ECORRUPT;
     MMF__CHECK(msg != NULL);
     if (r->role != MMF_CHAN_CONSUMER || !timeout_ok(timeout_ms))
         return MMF_EINVAL;
     if (r->head == r->peer && (rc = wait_data(r, timeout_ms)) < 0)
         return rc;
-    return take(r, msg);
+    if ((rc = take(r, msg)) < 0)
+        return rc;
+    return mmf__chan_damaged(&r->c) ? MMF_ECORRUPT : 0;
 }
 
 int mmf_ring_peek_batch(mmf_ring *r, mmf_msg *msgs, size_t max, long long timeout_ms)
@@ -726,6 +738,8 @@ int mmf_ring_peek_batch(mmf_ring *r, mmf_msg *msgs, size_t max, long long timeou
     int rc, refreshed = 0;
 
     ring_check(r);
+    if (mmf__chan_damaged(&r->c))
+        return MMF_ECORRUPT;
     MMF__CHECK(msgs != NULL || max == 0);
     if (r->role != MMF_CHAN_CONSUMER || max == 0 || !timeout_ok(timeout_ms))
         return MMF_EINVAL;
@@ -746,7 +760,7 @@ int mmf_ring_peek_batch(mmf_ring *r, mmf_msg *msgs, size_t max, long long timeou
         }
         n++;
     }
-    return (int)n;
+    return mmf__chan_damaged(&r->c) ? MMF_ECORRUPT : (int)n;
 }
 
 int mmf_ring_release(mmf_ring *r, size_t n)
@@ -754,6 +768,8 @@ int mmf_ring_release(mmf_ring *r, size_t n)
     uint64_t pos;
 
     ring_check(r);
+    if (mmf__chan_damaged(&r->c))
+        return MMF_ECORRUPT;
     if (r->role != MMF_CHAN_CONSUMER || n > r->pending)
         return MMF_EINVAL;
     if (n == 0)
@@ -782,6 +798,8 @@ int mmf_ring_recv(mmf_ring *r, void *buf, size_t cap, size_t *len, long long tim
     int rc;
 
     ring_check(r);
+    if (mmf__chan_damaged(&r->c))
+        return MMF_ECORRUPT;
     MMF__CHECK(len != NULL && (buf != NULL || cap == 0));
     if (r->role != MMF_CHAN_CONSUMER || r->pending != 0 || !timeout_ok(timeout_ms))
         return MMF_EINVAL;
@@ -799,7 +817,7 @@ int mmf_ring_recv(mmf_ring *r, void *buf, size_t cap, size_t *len, long long tim
     memcpy(buf, m.data, m.len);
     r->pending = 0;
     give_back(r, r->head);
-    return 0;
+    return mmf__chan_damaged(&r->c) ? MMF_ECORRUPT : 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -811,6 +829,8 @@ int mmf_ring_flush(mmf_ring *r)
     int rc;
 
     ring_check(r);
+    if (mmf__chan_damaged(&r->c))
+        return MMF_ECORRUPT;
     if (!r->persistent)
         return 0;
     if (r->role == MMF_CHAN_CONSUMER)

@@ -183,10 +183,12 @@ static int flush(void *addr, size_t length, int durable)
      * our own reference to the view's file. */
     cookie = mmf__os_cookie_ref(views[i].cookie);
     rc = views[i].cookie >= 0 && cookie < 0 ? MMF_EMFILE : 0;
+    /* Pages lost to a shrunken file are private now: nothing to flush. */
+    if (rc == 0 && mmf__os_damaged((void *)views[i].base))
+        rc = MMF_ECORRUPT;
     mmf__os_unlock();
-    if (rc < 0)
-        return rc;
-    rc = mmf__os_flush((void *)start, end - start, cookie, durable);
+    if (rc == 0)
+        rc = mmf__os_flush((void *)start, end - start, cookie, durable);
     mmf__os_cookie_unref(cookie);
     return rc;
 }

@@ -78,9 +78,10 @@
  *     bInheritHandle has no effect.
  *   - File sharing modes are not enforced (Linux has no mandatory sharing
  *     locks); DeleteFile of an open file succeeds as unlink() does, and
- *     SetEndOfFile may shrink a file that a view maps (touching the lost
- *     pages then raises SIGBUS instead of failing with
- *     ERROR_USER_MAPPED_FILE). Paths are POSIX paths, not "C:\...".
+ *     SetEndOfFile may shrink a file that a view maps instead of failing
+ *     with ERROR_USER_MAPPED_FILE: the view's lost pages then read as
+ *     zeros and are private to each process (see "FILES THAT SHRINK" in
+ *     mmf.h). Paths are POSIX paths, not "C:\...".
  *   - Overlapped (asynchronous) I/O is not supported: an OVERLAPPED
  *     argument only gives the file position, as it does for a handle
  *     opened without FILE_FLAG_OVERLAPPED.

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "posix.h"
 
 int mmf__posix_err(int errnum)
@@ -84,7 +85,7 @@ int mmf__os_populate(void *addr, size_t len, int write)
 
 void mmf__os_unmap(void *addr, size_t len, intptr_t cookie)
 {
-    munmap(addr, len);
+    mmf__posix_guard_unmap(addr, len);
     if (cookie >= 0)
         close((int)cookie);
 }

@@ -136,6 +136,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "posix.h"
 
 #ifndef HUGETLBFS_MAGIC
@@ -1332,7 +1333,7 @@ void mmf__os_obj_close(mmf__obj *o)
 {
     struct ref *r = o->r;
     if (o->shared != NULL)
-        munmap(o->shared, MMF__HDR_SIZE);
+        mmf__posix_guard_unmap(o->shared, MMF__HDR_SIZE);
     free(o);
     unref(r);
 }
@@ -1410,7 +1411,8 @@ struct mmf__hdr *mmf__os_obj_shared_hdr(mmf__obj *o)
     if (o->shared == NULL && (o->access & MMF_ACCESS_WRITE)) {
         void *p = mmap(NULL, MMF__HDR_SIZE, PROT_READ | PROT_WRITE,
                        MAP_SHARED, o->r->fd, 0);
-        if (p != MAP_FAILED)
+        if (p != MAP_FAILED &&
+            mmf__posix_guard_map(p, MMF__HDR_SIZE, PROT_READ | PROT_WRITE, -1) == 0)
             o->shared = p;
     }
     return o->shared;
@@ -1512,6 +1514,8 @@ int mmf__os_map(mmf__obj *o, uint64_t offset, size_t len, unsigned prot,
         }
         *cookie = fd;
     }
+    if (mmf__posix_guard_map(a, len, p, *cookie) < 0)
+        return MMF_ENOMEM;
     *addr = a;
     return 0;
 }
@@ -1546,6 +1550,8 @@ int mmf__os_map_twice(mmf__obj *o, uint64_t offset, size_t len, void **addr,
         }
         *cookie = fd;
     }
+    if (mmf__posix_guard_map(base, 2 * len, PROT_READ | PROT_WRITE, *cookie) < 0)
+        return MMF_ENOMEM;
     *addr = base;
     return 0;
 }
