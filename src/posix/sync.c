@@ -113,6 +113,7 @@
 
 #include "../atomic.h"
 #include "../sync.h"
+#include "guard.h"
 #include "posix.h"
 
 #ifndef __GLIBC__
@@ -577,6 +578,13 @@ static int word_give(uint32_t *word, void **e, struct robust_list_head *h, pid_t
     return rc;
 }
 
+/* 1 if the object's header page lost its memory to a shrunken file: what
+ * the state and the lock word read now is private zeros. */
+static inline int damaged(const struct mmf__syncmap *m)
+{
+    return mmf__posix_guard_damaged(m->page);
+}
+
 /*
  * THE CLAIM
  *
@@ -706,6 +714,10 @@ static int lock_try(struct mmf__syncmap *m, pid_t tid, uint32_t waiters)
     return rc;
 }
 
+/* The longest sleep without looking whether the object's page is still
+ * there (see lock_sleep). */
+#define DAMAGE_SLICE_NS (100 * NS_PER_MS)
+
 /* How long to pause when the word is free but another thread of ours is
  * taking or giving it (a few instructions), or owns the mutex under a
  * forged word. The pause is a plain sleep, not a futex wait on the word:
@@ -752,7 +764,13 @@ static int lock_sleep(struct mmf__syncmap *m, pid_t tid, uint64_t deadline, uint
                                      __ATOMIC_RELAXED))
         return 0;
     *waiters = FUTEX_WAITERS;
-    return futex_wait_until(m->word, w | FUTEX_WAITERS, deadline);
+    /* In slices: a sleeper on a page that a shrunken file took away is
+     * woken by nobody (its futex is private memory now). */
+    slice = now + DAMAGE_SLICE_NS < deadline ? now + DAMAGE_SLICE_NS : deadline;
+    if (futex_wait_until(m->word, w | FUTEX_WAITERS, slice) == MMF_ETIMEDOUT &&
+        slice == deadline)
+        return MMF_ETIMEDOUT;
+    return damaged(m) ? MMF_ECORRUPT : 0;
 }
 
 /* Take the word of m for tid, waiting until the deadline. Returns
@@ -862,7 +880,20 @@ static void *map_object(int fd)
         errno = e;
         return NULL;
     }
+    /* The header page is a shared file's: guard it against a shrink
+     * (guard.h). The private page cannot lose its pages. */
+    if (mmf__posix_guard_add(base, MMF__HDR_SIZE, PROT_READ | PROT_WRITE) < 0) {
+        munmap(base, MAP_BYTES);
+        errno = ENOMEM;
+        return NULL;
+    }
     return base;
+}
+
+static void unmap_object(void *base)
+{
+    mmf__posix_guard_remove(base, MMF__HDR_SIZE);
+    munmap(base, MAP_BYTES);
 }
 
 /* Unmap what no handle uses and no thread of ours holds or is taking (its
@@ -876,7 +907,7 @@ static void collect(void)
             __atomic_load_n(&m->home_busy, __ATOMIC_ACQUIRE) == 0 &&
             __atomic_load_n(&m->owner, __ATOMIC_ACQUIRE) == 0) {
             *pp = m->next;
-            munmap(m->page, MAP_BYTES);
+            unmap_object(m->page);
             free(m);
         } else {
             pp = &m->next;
@@ -964,7 +995,7 @@ int mmf__os_sync_attach(mmf__obj *o, uint32_t type, struct mmf__sync_params *p,
     if (type < MMF__TYPE_MUTEX || type > MMF__TYPE_SEMAPHORE || !state_ok(m)) {
         if (owned)
             word_give(m->word, m->entry, tls_head, self_tid(), 0);
-        munmap(m->page, MAP_BYTES);
+        unmap_object(m->page);
         free(m);
         mmf__os_unlock();
         return MMF_ECORRUPT;
@@ -999,7 +1030,7 @@ void mmf__os_sync_discard(struct mmf__sync_params *p)
     if (p->kept == NULL)
         return;
     word_give(word_at(p->kept), entry_at(p->kept), tls_head, self_tid(), 0);
-    munmap(p->kept, MAP_BYTES);
+    unmap_object(p->kept);
     p->kept = NULL;
 }
 
@@ -1059,7 +1090,7 @@ int mmf__os_sync_init(struct mmf__hdr *live, intptr_t file, void *arg)
             BARRIER();
             h->list_op_pending = NULL;
             if (rc != RL_TAKEN) {
-                munmap(base, MAP_BYTES);
+                unmap_object(base);
                 return MMF_ECORRUPT;
             }
         }
@@ -1745,7 +1776,9 @@ static int sleep_round(struct wobj *o, size_t n, int all, pid_t tid, uint64_t de
     struct waitv v[MMF_WAIT_MAX];
     size_t k = 0, i;
     int rc = 0, single = n == 1;
-    uint64_t until = deadline;
+    /* In slices: see lock_sleep. */
+    uint64_t until = now_ns() + DAMAGE_SLICE_NS < deadline ? now_ns() + DAMAGE_SLICE_NS
+                                                            : deadline;
 
     for (i = 0; i < n; i++) {
         struct wobj *w = &o[i];
@@ -1876,6 +1909,12 @@ int mmf__os_sync_wait(mmf__syncmap *const maps[], size_t n, int all,
     if (all)
         canonical_order(o, n, order);
     for (;;) {
+        for (size_t i = 0; i < n; i++) {
+            if (damaged(o[i].m)) {
+                rc = MMF_ECORRUPT; /* its page went with a shrunken file */
+                goto out;
+            }
+        }
         rc = all ? all_round(o, n, order, tid, reg, deadline)
                  : any_round(o, n, tid, reg, deadline);
         if (rc != MMF__NOT_YET)
@@ -1892,6 +1931,7 @@ int mmf__os_sync_wait(mmf__syncmap *const maps[], size_t n, int all,
         if (sleep_round(o, n, all, tid, deadline) == MMF_ETIMEDOUT)
             timed_out = 1; /* one last look, then time out */
     }
+out:
     leave_all(o, n);
     return rc;
 }
