@@ -148,7 +148,8 @@
  * the access goes on. Then:
  *   - mmf's calls on a sync object or channel that lost pages fail with
  *     MMF_ECORRUPT, in every process that touched a lost page (a call that
- *     waits notices within a few milliseconds); none dies of SIGBUS;
+ *     waits notices within 10 ms on a channel, 100 ms on a sync object,
+ *     MMF_INFINITE or not); none dies of SIGBUS;
  *   - in a view, each lost page reads as zeros once touched, and from
  *     then on this process's writes to it are private (other processes and
  *     the file never see them, even if the file grows again);
