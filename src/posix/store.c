@@ -388,28 +388,37 @@ static int path_is(const char *path, int fd)
 }
 
 /*
- * 1 if the header names the huge-page data file of this object: the header
- * is untrusted (anyone may plant a stale entry in a Global\ store, hoping
- * that root's `mmf gc` deletes a path of its choosing), so the file must
- * be in a hugetlbfs mount, be the recorded file, have an mmf name and
- * belong to the object file's owner.
+ * Remove the huge-page data file a header names, if it really is this
+ * object's: the header is untrusted (anyone may plant a stale entry in a
+ * Global\ store, hoping that root's `mmf gc` deletes a file of its
+ * choosing), so the file must be in a hugetlbfs mount, be the recorded
+ * file, have an mmf name and belong to the object file's owner. The
+ * checks and the unlink go through one descriptor of the folder, so a
+ * folder swapped in between is not the one unlinked from.
  */
-static int huge_data_is_ours(const struct mmf__hdr *h, const struct stat *obj)
+static void unlink_huge_data(const struct mmf__hdr *h, const struct stat *obj)
 {
+    char dir[MMF__PATH_BYTES];
+    const char *base;
     struct statfs sf;
     struct stat st;
-    const char *base;
+    int dfd;
 
     /* Only a validated header has a NUL-terminated path. */
     if (!(h->flags & MMF_SEC_LARGE_PAGES) || !(h->flags & MMF__HF_FILE) ||
-        memchr(h->path, '\0', sizeof h->path) == NULL)
-        return 0;
-    base = strrchr(h->path, '/');
-    return base != NULL && strncmp(base + 1, "mmf.", 4) == 0 &&
-           lstat(h->path, &st) == 0 && S_ISREG(st.st_mode) &&
-           (uint64_t)st.st_dev == h->file_dev &&
-           (uint64_t)st.st_ino == h->file_ino && st.st_uid == obj->st_uid &&
-           statfs(h->path, &sf) == 0 && sf.f_type == HUGETLBFS_MAGIC;
+        memchr(h->path, '\0', sizeof h->path) == NULL ||
+        (base = strrchr(h->path, '/')) == NULL || strncmp(base + 1, "mmf.", 4) != 0)
+        return;
+    snprintf(dir, sizeof dir, "%.*s", (int)(base - h->path), h->path);
+    dfd = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return;
+    if (fstatfs(dfd, &sf) == 0 && sf.f_type == HUGETLBFS_MAGIC &&
+        fstatat(dfd, base + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+        (uint64_t)st.st_dev == h->file_dev && (uint64_t)st.st_ino == h->file_ino &&
+        st.st_uid == obj->st_uid)
+        unlinkat(dfd, base + 1, 0);
+    close(dfd);
 }
 
 /* The companion (claims) file of the channel whose object file is at
@@ -471,8 +480,7 @@ static int unlink_object(const char *path, int fd, const struct mmf__hdr *h)
     int rc, e, cfd = -1;
     if (fstat(fd, &st) != 0)
         return unlink(path);
-    if (huge_data_is_ours(h, &st))
-        unlink(h->path);
+    unlink_huge_data(h, &st);
     if (h->type == MMF__TYPE_CHANNEL && (h->flags & MMF__HF_CLAIMS))
         cfd = companion_open(path, h, st.st_uid, O_RDONLY);
     rc = unlink(path);
