@@ -1310,7 +1310,9 @@ static int looks_like_pointer(uint64_t v)
     return (v & 7) == 0 && v >= (UINT64_C(1) << 40) && v < (UINT64_C(1) << 47);
 }
 
-/* 1 if v is an address inside one of this process's mappings. */
+/* 1 if v is an address inside one of this process's mappings (not
+ * counting reservations of over 64 GiB: a sanitizer's shadow memory
+ * covers ranges that small numbers fall in). */
 static int points_into_self(uint64_t v)
 {
     FILE *f = fopen("/proc/self/maps", "re");
@@ -1319,7 +1321,8 @@ static int points_into_self(uint64_t v)
     int hit = 0;
     CHECK(f != NULL);
     while (!hit && fgets(line, sizeof line, f) != NULL) {
-        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && v >= lo && v < hi)
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && v >= lo && v < hi &&
+            hi - lo <= (UINT64_C(64) << 30))
             hit = 1;
     }
     fclose(f);

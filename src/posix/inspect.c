@@ -394,19 +394,23 @@ static void count_locks(struct target *t, size_t n, const struct key *keys,
         char kind[16], mand[16], rw[16];
         unsigned maj, min;
         unsigned long long ino, start;
+        char end[24];
         long pid;
         const char *p = strchr(line, ':');
         const struct key *k;
 
         if (p == NULL || strstr(line, "->") != NULL)
             continue;
-        if (sscanf(p + 1, "%15s %15s %15s %ld %x:%x:%llu %llu", kind, mand, rw, &pid,
-                   &maj, &min, &ino, &start) != 8 ||
+        if (sscanf(p + 1, "%15s %15s %15s %ld %x:%x:%llu %llu %23s", kind, mand, rw, &pid,
+                   &maj, &min, &ino, &start, end) != 9 ||
             strcmp(kind, "OFDLCK") != 0)
             continue;
-        /* A handle is an OFD lock on byte 0 of the object file; channel
-         * endpoints' claims lock bytes far past it (posix.h). */
-        if (start != 0)
+        /* A handle is an OFD read lock on byte 1 of the object file (its
+         * description also holds byte 0, so the kernel usually shows the
+         * two as one range from 0); a lock on byte 0 alone is a process
+         * in the middle of an open or a close, not a handle. Channel
+         * endpoints' claims are in another file (posix.h). */
+        if (start > 1 || (start == 0 && strcmp(end, "0") == 0))
             continue;
         k = key_find(keys, nkeys, (uint64_t)makedev(maj, min), ino);
         for (; k != NULL && k < keys + nkeys && k->dev == makedev(maj, min) &&
