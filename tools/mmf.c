@@ -2068,7 +2068,10 @@ static int cmd_lock(int argc, char **argv)
         sigaddset(&set, stops[i]);
     sigprocmask(SIG_BLOCK, &set, &old_mask);
     fwd.sa_sigaction = forward_signal;
-    fwd.sa_flags = SA_SIGINFO | SA_RESTART;
+    /* No SA_RESTART: the wait below returns EINTR and goes on, and a
+     * runtime that runs handlers only between calls (ThreadSanitizer's)
+     * gets to run ours. */
+    fwd.sa_flags = SA_SIGINFO;
     for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
         sigaction(stops[i], &fwd, NULL);
     ign.sa_handler = SIG_IGN;

@@ -44,6 +44,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../atomic.h"
 #include "guard.h"
 #include "posix.h"
 
@@ -89,7 +90,7 @@ static int own(struct slot *s, uint32_t q)
         return 0;
     /* Keeps the data stores below after the odd counter (a seqlock's
      * writer side). */
-    __atomic_thread_fence(__ATOMIC_RELEASE);
+    mmf__fence_release();
     return 1;
 }
 
@@ -112,7 +113,7 @@ static struct slot *containing(uintptr_t addr)
                 continue;
             a = __atomic_load_n(&s->start, __ATOMIC_RELAXED);
             e = __atomic_load_n(&s->end, __ATOMIC_RELAXED);
-            __atomic_thread_fence(__ATOMIC_ACQUIRE);
+            mmf__fence_acquire();
             if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != q)
                 continue;
             if (a > TOMB && addr >= a && addr < e)
