@@ -1543,6 +1543,14 @@ TEST(forged_word_never_corrupts_robust_lists)
     mmf_sync *m;
     pid_t pid;
 
+#if defined(__SANITIZE_THREAD__)
+    /* The hand-off between a thread that gave the mutex back and the next
+     * one normally goes through the word, which the other process keeps
+     * rewriting here; ThreadSanitizer cannot see that process and reports
+     * races on the private entry that a counter of linked entries (kept
+     * while this case was written) never saw happen. */
+    SKIP("another process rewrites the word under ThreadSanitizer's feet");
+#endif
     CHECK_OK(mmf_mutex_create(&m, name, 0, MMF_CREATE_NEW, NULL));
     pid = test_spawn("word_resetter", name, "1500", NULL);
     for (int i = 0; i < 4; i++) {

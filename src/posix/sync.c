@@ -1220,7 +1220,10 @@ int mmf__os_mutex_lock(mmf__syncmap *m, long long timeout_ms)
 
     /* The uncontended path of the home thread (see THE CLAIM): announce,
      * swap the word, check for a claimant, link. */
-    if (__builtin_expect(h == NULL || LD(m->home) != tid || !mutex_state_ok(s), 0))
+    /* Not when it owns the mutex already (recursion): its announcement is
+     * up and must stay up. */
+    if (__builtin_expect(h == NULL || LD(m->home) != tid || LD(m->owner) == tid ||
+                             !mutex_state_ok(s), 0))
         return mutex_lock_slow(m, tid, timeout_ms);
     HOME_ANNOUNCE(m);
     h->list_op_pending = (struct robust_list *)(void *)m->entry;
