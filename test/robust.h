@@ -10,6 +10,25 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "sync.h"
+#include "test.h"
+
+/* Write or read the lock word of a sync object through its store file fd
+ * (which the caller opened), as a hostile writer would. */
+static inline void test_poke_lock_word(int fd, uint32_t w)
+{
+    CHECK(pwrite(fd, &w, sizeof w, MMF__SYNC_LOCK_OFFSET) == (ssize_t)sizeof w);
+    close(fd);
+}
+
+static inline uint32_t test_peek_lock_word(int fd)
+{
+    uint32_t w;
+    CHECK(pread(fd, &w, sizeof w, MMF__SYNC_LOCK_OFFSET) == (ssize_t)sizeof w);
+    close(fd);
+    return w;
+}
+
 /*
  * Take `word` (0 -> this thread's id) and register it in this thread's
  * robust list, so that the kernel marks it FUTEX_OWNER_DIED when the

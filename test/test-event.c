@@ -42,22 +42,8 @@ static void peek(const char *name, void *state)
     close(fd);
 }
 
-/* The internal lock word (a robust futex). */
-static void poke_word(const char *name, uint32_t w)
-{
-    int fd = store_file(name);
-    CHECK(pwrite(fd, &w, sizeof w, MMF__SYNC_LOCK_OFFSET) == (ssize_t)sizeof w);
-    close(fd);
-}
-
-static uint32_t peek_word(const char *name)
-{
-    uint32_t w;
-    int fd = store_file(name);
-    CHECK(pread(fd, &w, sizeof w, MMF__SYNC_LOCK_OFFSET) == (ssize_t)sizeof w);
-    close(fd);
-    return w;
-}
+#define poke_word(name, w) test_poke_lock_word(store_file(name), (w))
+#define peek_word(name) test_peek_lock_word(store_file(name))
 
 static unsigned long waiters(mmf_sync *e)
 {

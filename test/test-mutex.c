@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include "sync.h"
+#include "robust.h"
 
 static long self_tid(void)
 {
@@ -59,22 +60,8 @@ static void peek(const char *name, size_t off, void *bytes, size_t len)
     close(fd);
 }
 
-/* The mutex's lock word (the robust futex: owner tid and flags). */
-static void poke_word(const char *name, uint32_t w)
-{
-    int fd = store_file(name);
-    CHECK(pwrite(fd, &w, sizeof w, MMF__SYNC_LOCK_OFFSET) == (ssize_t)sizeof w);
-    close(fd);
-}
-
-static uint32_t peek_word(const char *name)
-{
-    uint32_t w;
-    int fd = store_file(name);
-    CHECK(pread(fd, &w, sizeof w, MMF__SYNC_LOCK_OFFSET) == (ssize_t)sizeof w);
-    close(fd);
-    return w;
-}
+#define poke_word(name, w) test_poke_lock_word(store_file(name), (w))
+#define peek_word(name) test_peek_lock_word(store_file(name))
 
 /* Run fn(arg) in a thread and return its int result. */
 struct call {

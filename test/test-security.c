@@ -615,14 +615,33 @@ TEST(squatter_live_object_refused)
 /* Planted file-backed objects                                               */
 /* ------------------------------------------------------------------------ */
 
+/* Rewrite the header of the object file at `store` to name the file at
+ * `victim` as its data file (path and identity), as a hostile writer of
+ * the object file would. */
+static void point_header_at(const char *store, const char *victim)
+{
+    struct mmf__hdr h;
+    struct stat st;
+    int fd;
+
+    CHECK_EQ(stat(victim, &st), 0);
+    fd = open(store, O_RDWR | O_CLOEXEC);
+    CHECK(fd >= 0);
+    CHECK_EQ(pread(fd, &h, sizeof h, 0), sizeof h);
+    snprintf(h.path, sizeof h.path, "%s", victim);
+    h.path_len = (uint32_t)strlen(h.path);
+    h.file_dev = (uint64_t)st.st_dev;
+    h.file_ino = (uint64_t)st.st_ino;
+    CHECK_EQ(pwrite(fd, &h, sizeof h, 0), sizeof h);
+    close(fd);
+}
+
 /* argv: name, victim path, own file path, ready_wr, go_rd. As nobody:
  * create a file-backed Global\ section on a file of its own, then rewrite
  * the header (its own store file) to name the victim file instead. */
 HELPER(nobody_plants_file_section)
 {
     mmf_section_opts o = {MMF_PROT_READ | MMF_PROT_WRITE, 0, 0644};
-    struct mmf__hdr h;
-    struct stat victim;
     char store[512];
     mmf_section *s;
     int fd;
@@ -635,17 +654,8 @@ HELPER(nobody_plants_file_section)
     CHECK_EQ(ftruncate(fd, 4096), 0);
     CHECK_OK(mmf_section_create_fd(&s, argv[0], fd, 0, MMF_CREATE_NEW, &o));
     close(fd);
-    CHECK_EQ(stat(argv[1], &victim), 0);
     snprintf(store, sizeof store, "/dev/shm/mmf.g0.%s", argv[0] + strlen("Global\\"));
-    fd = open(store, O_RDWR | O_CLOEXEC);
-    CHECK(fd >= 0);
-    CHECK_EQ(pread(fd, &h, sizeof h, 0), sizeof h);
-    snprintf(h.path, sizeof h.path, "%s", argv[1]);
-    h.path_len = (uint32_t)strlen(h.path);
-    h.file_dev = (uint64_t)victim.st_dev;
-    h.file_ino = (uint64_t)victim.st_ino;
-    CHECK_EQ(pwrite(fd, &h, sizeof h, 0), sizeof h);
-    close(fd);
+    point_header_at(store, argv[1]);
     test_sync_signal(atoi(argv[3]));
     CHECK(test_await_fd(atoi(argv[4]), 30000));
     CHECK_OK(mmf_section_close(s));
@@ -700,22 +710,9 @@ TEST(planted_file_section_refused)
  * (mode 0666) but not the victim: point the header at the victim. */
 HELPER(nobody_redirects_header)
 {
-    struct mmf__hdr h;
-    struct stat victim;
-    int fd;
-
     become_nobody();
     CHECK_EQ(argc, 2);
-    CHECK_EQ(stat(argv[1], &victim), 0);
-    fd = open(argv[0], O_RDWR | O_CLOEXEC);
-    CHECK(fd >= 0);
-    CHECK_EQ(pread(fd, &h, sizeof h, 0), sizeof h);
-    snprintf(h.path, sizeof h.path, "%s", argv[1]);
-    h.path_len = (uint32_t)strlen(h.path);
-    h.file_dev = (uint64_t)victim.st_dev;
-    h.file_ino = (uint64_t)victim.st_ino;
-    CHECK_EQ(pwrite(fd, &h, sizeof h, 0), sizeof h);
-    close(fd);
+    point_header_at(argv[0], argv[1]);
     return 0;
 }
 
