@@ -992,7 +992,7 @@ static uint64_t store_free_bytes(void)
  * another process about other names, a second apart, note them as stale
  * and then remove the 8 files and give the 128 MiB back, before any gc or
  * look-up of those names. */
-TEST(killed_holders_memory_swept)
+TEST_SERIAL(killed_holders_memory_swept)
 {
     enum { N = 8 };
     const uint64_t size = UINT64_C(16) << 20;

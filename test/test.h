@@ -4,6 +4,7 @@
  *
  *   TEST(create_and_open) { ... CHECK(...); CHECK_RC(call, MMF_ENOENT); }
  *   TEST_SLOW(kill_many)  { ... }          (a longer ctest timeout)
+ *   TEST_SERIAL(sweep)    { ... }          (runs with no other case)
  *   HELPER(writer)        { argv[0..argc) } (code run in a child process)
  *
  * test/CMakeLists.txt finds the TEST lines by pattern, so adding a test
@@ -48,6 +49,7 @@ void helper_register(const char *name, helper_fn fn);
     }                                                                          \
     static void test_##name(void)
 #define TEST_SLOW(name) TEST(name)
+#define TEST_SERIAL(name) TEST(name)
 
 #define HELPER(name)                                                           \
     static int helper_##name(int argc, char **argv);                           \
