@@ -175,6 +175,7 @@
 #ifndef MMF_H
 #define MMF_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -206,37 +207,49 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 /*
- * XX(name, value, description). Values equal to -errno on POSIX where an
- * errno exists; the others are mmf's own and lie below -4000.
+ * The error codes: XX(name, value, description), one list that generates
+ * the enum, mmf_strerror(), mmf_err_name() and the backends' translations.
+ *
+ * A code with a POSIX equivalent is that errno, negated, from the
+ * platform's own <errno.h> (as libuv's UV_E* codes are): MMF_ENOENT is
+ * -ENOENT on every POSIX system, whatever its number there. On Windows,
+ * whose <errno.h> is not the system's, each takes the fixed value written
+ * second in its line, from -4101 down. mmf's own codes, with no errno
+ * equivalent, lie from -4001 to -4099 everywhere.
  */
+#if defined(_WIN32)
+#define MMF__ERRNO_(name, fallback) (fallback)
+#else
+#define MMF__ERRNO_(name, fallback) (-(name))
+#endif
 #define MMF_ERRNO_MAP(XX)                                                      \
-    XX(EPERM, -1, "operation not permitted")                                   \
-    XX(ENOENT, -2, "no object with that name exists")                          \
-    XX(EINTR, -4, "interrupted by a signal")                                   \
-    XX(EIO, -5, "input/output error")                                          \
-    XX(EBADF, -9, "invalid or closed handle")                                  \
-    XX(EAGAIN, -11, "resource temporarily unavailable")                       \
-    XX(ENOMEM, -12, "not enough memory")                                       \
-    XX(EACCES, -13, "access denied")                                           \
-    XX(EFAULT, -14, "address is not inside a view")                            \
-    XX(EBUSY, -16, "resource busy")                                            \
-    XX(EEXIST, -17, "an object with that name already exists")                \
-    XX(ENODEV, -19, "the file cannot be mapped")                               \
-    XX(EINVAL, -22, "invalid argument")                                        \
-    XX(EMFILE, -24, "too many open files in this process")                     \
-    XX(EFBIG, -27, "size too large")                                           \
-    XX(ENOSPC, -28, "no space left in the store or on the device")            \
-    XX(EPIPE, -32, "the channel's peer is gone")                              \
-    XX(ERANGE, -34, "range lies outside the section or file")                  \
-    XX(ENAMETOOLONG, -36, "name too long")                                     \
-    XX(EOVERFLOW, -75, "count would exceed its maximum")                       \
-    XX(ENOTSUP, -95, "not supported on this system")                           \
-    XX(ETIMEDOUT, -110, "timed out")                                           \
+    XX(EPERM, MMF__ERRNO_(EPERM, -4101), "operation not permitted")            \
+    XX(ENOENT, MMF__ERRNO_(ENOENT, -4102), "no object with that name exists")  \
+    XX(EINTR, MMF__ERRNO_(EINTR, -4103), "interrupted by a signal")            \
+    XX(EIO, MMF__ERRNO_(EIO, -4104), "input/output error")                     \
+    XX(EBADF, MMF__ERRNO_(EBADF, -4105), "invalid or closed handle")           \
+    XX(EAGAIN, MMF__ERRNO_(EAGAIN, -4106), "resource temporarily unavailable") \
+    XX(ENOMEM, MMF__ERRNO_(ENOMEM, -4107), "not enough memory")                \
+    XX(EACCES, MMF__ERRNO_(EACCES, -4108), "access denied")                    \
+    XX(EFAULT, MMF__ERRNO_(EFAULT, -4109), "address is not inside a view")     \
+    XX(EBUSY, MMF__ERRNO_(EBUSY, -4110), "resource busy")                      \
+    XX(EEXIST, MMF__ERRNO_(EEXIST, -4111), "an object with that name already exists") \
+    XX(ENODEV, MMF__ERRNO_(ENODEV, -4112), "the file cannot be mapped")        \
+    XX(EINVAL, MMF__ERRNO_(EINVAL, -4113), "invalid argument")                 \
+    XX(EMFILE, MMF__ERRNO_(EMFILE, -4114), "too many open files in this process") \
+    XX(EFBIG, MMF__ERRNO_(EFBIG, -4115), "size too large")                     \
+    XX(ENOSPC, MMF__ERRNO_(ENOSPC, -4116), "no space left in the store or on the device") \
+    XX(EPIPE, MMF__ERRNO_(EPIPE, -4117), "the channel's peer is gone")         \
+    XX(ERANGE, MMF__ERRNO_(ERANGE, -4118), "range lies outside the section or file") \
+    XX(ENAMETOOLONG, MMF__ERRNO_(ENAMETOOLONG, -4119), "name too long")        \
+    XX(EOVERFLOW, MMF__ERRNO_(EOVERFLOW, -4120), "count would exceed its maximum") \
+    XX(ENOTSUP, MMF__ERRNO_(ENOTSUP, -4121), "not supported on this system")   \
+    XX(ETIMEDOUT, MMF__ERRNO_(ETIMEDOUT, -4122), "timed out")                  \
     XX(ETYPE, -4001, "the name belongs to an object of another type")          \
     XX(EALIGN, -4002, "offset or address not aligned to the allocation granularity") \
     XX(ECORRUPT, -4003, "shared object header is corrupt or not an mmf object") \
     XX(EBADNAME, -4004, "invalid object name")                                 \
-    XX(EFILEEMPTY, -4005, "file is empty and no size was given")             \
+    XX(EFILEEMPTY, -4005, "file is empty and no size was given")               \
     XX(ENOTOWNER, -4006, "the calling thread does not own the mutex")
 
 enum mmf_error {

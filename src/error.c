@@ -1,6 +1,16 @@
 /* error.c - descriptions and names of the MMF_E* codes. */
 #include "mmf.h"
 
+/* Every code is negative, and mmf's own lie in their range. (That no two
+ * codes share a value is checked by the switches below: a duplicate case
+ * does not compile.) */
+#define MMF_ERR_NEGATIVE_(name, value, text)                                   \
+    _Static_assert((value) < 0 && (value) > -5000, "MMF_" #name " is out of range");
+MMF_ERRNO_MAP(MMF_ERR_NEGATIVE_)
+#undef MMF_ERR_NEGATIVE_
+_Static_assert(MMF_ETYPE <= -4001 && MMF_ENOTOWNER >= -4099, "mmf's own codes");
+_Static_assert(MMF_EXISTED > 0, "a positive status is no error");
+
 const char *mmf_strerror(int err)
 {
     switch (err) {

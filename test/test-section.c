@@ -1233,29 +1233,6 @@ TEST(strerror_and_err_name)
     CHECK(strcmp(mmf_err_name(0), "MMF_UNKNOWN") != 0);
 }
 
-/* On POSIX the codes with an errno equivalent are -errno; the others lie
- * below -4000. */
-TEST(error_values)
-{
-    static const int pairs[][2] = {
-        {MMF_EPERM, EPERM}, {MMF_ENOENT, ENOENT}, {MMF_EINTR, EINTR},
-        {MMF_EIO, EIO}, {MMF_EBADF, EBADF}, {MMF_EAGAIN, EAGAIN},
-        {MMF_ENOMEM, ENOMEM}, {MMF_EACCES, EACCES}, {MMF_EFAULT, EFAULT},
-        {MMF_EBUSY, EBUSY}, {MMF_EEXIST, EEXIST}, {MMF_ENODEV, ENODEV},
-        {MMF_EINVAL, EINVAL}, {MMF_EMFILE, EMFILE}, {MMF_EFBIG, EFBIG},
-        {MMF_ENOSPC, ENOSPC}, {MMF_ERANGE, ERANGE},
-        {MMF_ENAMETOOLONG, ENAMETOOLONG}, {MMF_EOVERFLOW, EOVERFLOW},
-        {MMF_ENOTSUP, ENOTSUP}, {MMF_ETIMEDOUT, ETIMEDOUT},
-    };
-    static const int own[] = {MMF_ETYPE, MMF_EALIGN, MMF_ECORRUPT, MMF_EBADNAME,
-                              MMF_EFILEEMPTY};
-    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
-        CHECK_EQ(pairs[i][0], -pairs[i][1]);
-    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
-        CHECK(own[i] < -4000);
-    CHECK_EQ(MMF_EXISTED, 1);
-}
-
 /* A07: the page size, and a granularity that is a multiple of it (the
  * page size on Linux). */
 TEST(page_size_and_granularity)

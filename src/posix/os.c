@@ -14,12 +14,14 @@
 
 int mmf__posix_err(int errnum)
 {
+    /* The codes that are an errno, from the one list (mmf.h). */
+#define MMF_ERR_SAME_(name, value, text)                                       \
+    if ((value) == -errnum)                                                    \
+        return (value);
+    MMF_ERRNO_MAP(MMF_ERR_SAME_)
+#undef MMF_ERR_SAME_
+    /* The others fold into the nearest code. */
     switch (errnum) {
-    case EPERM: case ENOENT: case EINTR: case EIO: case EBADF: case EAGAIN:
-    case ENOMEM: case EACCES: case EFAULT: case EBUSY: case EEXIST:
-    case ENODEV: case EINVAL: case EMFILE: case EFBIG: case ENOSPC:
-    case EPIPE: case ERANGE: case ENAMETOOLONG: case EOVERFLOW: case ETIMEDOUT:
-        return -errnum;
     case EOPNOTSUPP:
         return MMF_ENOTSUP;
     case ENFILE:
