@@ -9,15 +9,19 @@ PREFIX  ?= /usr/local
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build demo test bench bench-channels bench-win32 install sanitize asan tsan clean
+.PHONY: all configure build demo test bench bench-channels bench-win32 install sanitize asan tsan clean
 
 all: build
 
-build:
+configure:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+
+build: configure
 	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
 
-demo: build
+# The demo needs the library and its two programs only.
+demo: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target writer reader -- --no-print-directory
 	@sh examples/demo.sh $(BUILD)/examples
 
 test: build
@@ -45,7 +49,10 @@ bench-channels:
 	@MMF_BENCH_COMMAND="make bench-channels" $(BUILD)/bench/channels/chanbench \
 	    --out $(CHANBENCH_OUT) --data $(BUILD)/bench/channels
 
-install: build
+# What is installed: the libraries and the tool, nothing else is built.
+install: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target mmf mmf_static mmf_win32 mmf_win32_static \
+	    mmf_cli -- --no-print-directory
 	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 # AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors.
