@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Convenience wrapper around CMake. The two commands a newcomer needs:
 #   make demo   build and run the main demo (examples/writer + reader)
 #   make test   build and run every test with ctest

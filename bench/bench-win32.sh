@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench-win32.sh [BUILD-DIR] [ITERATIONS] - run bench/bench_win32.c natively
 # (against the mmf Win32 façade) and, when x86_64-w64-mingw32-gcc and Wine
 # are installed, built with MinGW-w64 under Wine; print both results and the

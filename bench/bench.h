@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench.h - what every benchmark program shares: failing with a message
  * that names the call, stopping cleanly on a signal, and timing.

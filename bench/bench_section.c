@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_section.c - sections: mmf against the raw POSIX calls it wraps.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_sync.c - synchronization objects: mmf against the raw mechanisms.
  *

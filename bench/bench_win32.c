@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_win32.c - a benchmark written against the Win32 API only, built
  * twice from this one source: natively against the mmf Win32 façade, and

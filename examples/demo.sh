@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # demo.sh - run the classic text-sharing example: a writer process creates
 # "MySharedMemory" and writes a greeting; a separate reader process opens it
 # by name and prints it. Once both have exited the name is gone.

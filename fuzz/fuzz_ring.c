@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_ring.c - a libFuzzer target for the SPSC ring's defences against
  * untrusted shared memory.

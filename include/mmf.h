@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmf.h - named shared memory with Windows section-object semantics.
  *

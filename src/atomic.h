@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * atomic.h - the memory orderings the portable core uses on shared memory,
  * in one place (as liburing's barrier.h). Shared words are plain integers

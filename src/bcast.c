@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bcast.c - the broadcast channel: one producer, any number of readers,
  * each reading every message at its own pace from a private position; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * channel.c - the parts every channel kind shares (see channel.h): attach
  * and detach, geometry checks, and waiting.

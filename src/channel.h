@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * channel.h - what the channel kinds (ring.c, queue.c, bcast.c) share: the
  * named object and its geometry, an endpoint's claim on its role, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* error.c - descriptions and names of the MMF_E* codes. */
 #include "mmf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * inspect.c - the inspection API: argument checks, names and the lists'
  * ownership. The OS backend (src/posix/inspect.c) does the looking.

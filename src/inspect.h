@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * inspect.h - the OS half of the inspection API (mmf_store_list,
  * mmf_object_stat, mmf_object_holders, mmf_object_remove, mmf_store_gc).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* internal.h - declarations shared by the portable core's files. */
 #ifndef MMF_INTERNAL_H
 #define MMF_INTERNAL_H

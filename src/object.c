@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* object.c - names and the shared header: parsing and validation. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * object.h - what every named object keeps in shared memory, and the parsed
  * form of a name.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * os.h - the OS interface. The portable core calls only these; each OS
  * implements them once (src/posix/ for Linux, src/win/ for Windows).

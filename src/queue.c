@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * queue.c - the MPMC queue: a bounded queue of fixed-size slots shared by
  * up to 64 producers and 64 consumers, each message going to exactly one

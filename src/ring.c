@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ring.c - the SPSC message ring (mmf.h, "SPSC ring"), on the common
  * channel layer (channel.h). The layout and record format are in ring.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ring.h - the SPSC ring's layout in shared memory, and its endpoint.
  * ring.c implements it; the tests, the fuzzer and inspection include this

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * section.c - sections: argument checking and Windows semantics on top of
  * the OS store (os.h).

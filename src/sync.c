@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sync.c - mutexes, events, semaphores and waits: argument checking,
  * handles and names on top of the store (os.h) and the OS backend that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sync.h - what mutexes, events and semaphores keep in shared memory, and
  * the small interface between the portable API (src/sync.c) and the OS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * view.c - views: mapping, and the process-wide table of live views that
  * lets any address inside a view find it (UnmapViewOfFile semantics).

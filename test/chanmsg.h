@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * chanmsg.h - the self-checking test messages of the channel tests
  * (test-queue.c, test-bcast.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* harness.c - runs one TEST() case, or a HELPER() in a child process. */
 #include "test.h"
 

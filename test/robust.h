@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * robust.h - hold a robust futex word the way a process killed inside an
  * mmf call would hold it, for tests that kill such a process.

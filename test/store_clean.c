@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store_clean.c - fails if any test object is left in the store. Runs as
  * the cleanup step of the whole suite. */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test-bcast.c - the broadcast channel: arguments and errors of every
  * call; try, timed and blocking reads; readers at different speeds in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test-cli.c - the `mmf` command-line tool, end to end: the built binary
  * (build/tools/mmf, found next to this test's build folder) run against

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test-event.c - named events: manual and auto reset, set, reset, pulse
  * with waiters in threads and in other processes, a producer/consumer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test-facade.c - the Win32 façade's own machinery, beyond what the
  * conformance suite (test/win32/, the reference's lines) checks: the handle

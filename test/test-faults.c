@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test-faults.c - failure is a return code, never a crash: a full store,
  * memory that cannot be committed, a hostile process scribbling over a

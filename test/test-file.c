@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-file.c - file-backed sections (mmf_section_create_path and
  * mmf_section_create_fd): sizes, growing the file, open modes, files that
  * cannot be mapped, data reaching the file (flush, unmap, copy-on-write

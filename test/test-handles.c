@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test-handles.c - second handles to one section (win32-semantics section
  * O): mmf_section_duplicate within a process, export/import across

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test-lifetime.c - when a name and its memory live and die (win32-semantics
  * section N): last handle closed, holders in other processes, views after

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test-mutex.c - named mutexes: ownership, recursion, timeouts,
  * abandonment by thread exit and by process death, names and lifetime,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-name.c - object names: case, the Local\ and Global\ prefixes, what is
  * refused (reserved prefixes, backslashes, bad UTF-8, over-long names), and
  * hostile names, which must either be ordinary objects confined to the store

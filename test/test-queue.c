@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test-queue.c - the MPMC queue: arguments and errors of every call; try,
  * timed and blocking forms; many producers and consumers in separate

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test-ring.c - the SPSC message ring: every call's errors, try / timed /
  * blocking waits, contiguity across the wrap, batches, peer death (real

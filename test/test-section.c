@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-section.c - pagefile-backed sections: create modes, sizes, reserve and
  * commit, large pages, argument checks, access, info, the shared namespace
  * with other object types, damaged store files, and the error strings. */

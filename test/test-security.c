@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test-security.c - permissions of named sections: the mode of the store
  * file, access by another user, per-user Local\ names, and files another

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test-semaphore.c - named semaphores: limits, release and the previous
  * count, "too many posts", waking as many waiters as released, a bounded

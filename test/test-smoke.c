@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-smoke.c - the harness itself and the most basic create/open/map. */
 #include "test.h"
 

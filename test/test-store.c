@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test-store.c - the Linux store itself: where it is (MMF_STORE_DIR), what
  * `gc` does with things planted in it, and how many objects one process

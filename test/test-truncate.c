@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test-truncate.c - a file shrunk under mmf's mappings. Anyone who may
  * write an object file (another user, for a Global\ object of mode 0666)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-view.c - views: offsets and sizes, aliasing, fixed addresses, access
  * against the handle and the section, copy-on-write, execute and no-access
  * views, unmapping by any inner address, flushing, and views seen across

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test-wait.c - waits on one object and on several (any / all), mixed
  * types, abandoned mutexes in a set, the argument limits, wake-ups across

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test.h - the test harness: one executable per feature (test/test-*.c),
  * one ctest case per TEST().

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench.c - `mmf bench`: a quick look at how fast channels are on this
  * machine. Each row runs between this process and a forked child, pinned

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmf.c - the `mmf` command-line tool: see, inspect and manage the objects
  * mmf keeps in shared memory (the Process Explorer / RAMMap view).

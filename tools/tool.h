@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tool.h - what the mmf tool's source files share. */
 #ifndef MMF_TOOL_H
 #define MMF_TOOL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * chanbench.c - the channel benchmark's driver: moves messages between two
  * processes through every system in the registry below, at every size,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * chanbench.h - the channel benchmark's transport interface.
  *

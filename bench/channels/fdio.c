@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fdio.c - fixed-size messages over a byte stream (a pipe, a Unix stream
  * socket): what the pipe and socket transports share.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Install the peer libraries the channel benchmark compares mmf with, and
 # gnuplot for its plots, from Debian's packages. Run as root; does nothing
 # when everything is there already. `make bench-channels` runs it first

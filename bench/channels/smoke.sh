@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Smoke check of the channel benchmark, without ctest: a quick run (about
 # 20 s) into a scratch folder must finish, deliver every message intact
 # (chanbench exits 1 otherwise), write a table with a row for every

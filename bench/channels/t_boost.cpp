@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * t_boost.cpp - Boost.Interprocess message_queue, one queue per direction.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * t_eventfd.c - shared memory for the data, eventfd for the signalling:
  * the usual hand-made blocking channel.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * t_futex.c - raw futex ping-pong: the reference for a blocking channel.
  *

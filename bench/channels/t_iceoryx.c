@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * t_iceoryx.c - Eclipse iceoryx through its C binding: zero-copy
  * publish/subscribe with a central daemon, RouDi.

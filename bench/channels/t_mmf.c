@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * t_mmf.c - mmf's own channels: the SPSC ring (busy-poll and blocking)
  * and the MPMC queue.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * t_mq.c - POSIX message queues (mq_open), one queue per direction.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * t_spin.c - the machine's limit: raw shared memory and spinning, nothing
  * else. The baseline row.

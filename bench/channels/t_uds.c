@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * t_uds.c - Unix-domain sockets: a connected socketpair(), both directions
  * on one pair.

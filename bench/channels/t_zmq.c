@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * t_zmq.c - ZeroMQ over ipc:// (a Unix-domain socket under the hood).
  *

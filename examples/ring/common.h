@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * common.h - what the ring example's two programs share: the message they
  * exchange and their command line.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # demo.sh - run the ring example: a consumer process and a producer process
 # exchange numbered messages through the ring "mmf-example-ring".
 # Usage: demo.sh [DIR-WITH-RING-PROGRAMS [COUNT [NAME]]]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run.sh [BIN-DIR] - the two classic Windows shared-memory programs, run as
 # on Windows, first one after the other, then overlapping. It shows what
 # they print and checks that they behave as they do on Windows:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmf/win32.h - the Win32 façade: Windows shared-memory code on Linux.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmf/win32_crt.h - the Microsoft C runtime's bounds-checked string and
  * memory functions ("secure CRT", the _s functions), which Windows programs

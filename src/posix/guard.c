@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guard.c - the SIGBUS guard over mmf's mappings of shared files (see
  * guard.h for what it promises).

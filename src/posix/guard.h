@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guard.h - keeping this process alive when a shared file shrinks under
  * one of mmf's mappings.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* os.c - Linux implementation of the small OS facts and memory calls. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* posix.h - helpers shared by the Linux backend files. */
 #ifndef MMF_POSIX_H
 #define MMF_POSIX_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store.c - the Linux object store: named objects as files in /dev/shm.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sync.c (posix) - mutexes, events, semaphores and waits on Linux.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * crt.c - the Microsoft C runtime's bounds-checked string functions
  * (mmf/win32_crt.h) and console input (_getch, compat/conio.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * error.c - the thread's last error, and the translation of native MMF_E*
  * codes and errno values into Win32 errors.

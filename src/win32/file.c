@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * file.c - CreateFile, ReadFile, WriteFile, SetFilePointer(Ex),
  * SetEndOfFile, GetFileSize(Ex), FlushFileBuffers, DeleteFile over POSIX

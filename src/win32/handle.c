@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * handle.c - the process-wide handle table, access masks, CloseHandle and
  * DuplicateHandle.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * section.c - CreateFileMapping, OpenFileMapping, MapViewOfFile(Ex),
  * UnmapViewOfFile, FlushViewOfFile over mmf_section_* and mmf_view_*.

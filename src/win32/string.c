@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * string.c - wide (UTF-32 wchar_t) strings of the W functions to the UTF-8
  * the native API takes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sync.c - mutexes, events, semaphores and the wait functions over the
  * native mmf_mutex_*, mmf_event_*, mmf_semaphore_* and mmf_sync_wait*.

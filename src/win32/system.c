@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * system.c - GetSystemInfo and the clocks (QueryPerformanceCounter,
  * GetTickCount).

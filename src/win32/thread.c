@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * thread.c - CreateThread and waitable thread handles, ExitThread, thread
  * and process ids, Sleep.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * w32.h - what the files of the Win32 façade (src/win32/) share: the
  * handle table, the error mapping and the string conversion.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* consumer.c - a program built against an installed mmf. */
 #include <mmf.h>
 #include <stdio.h>

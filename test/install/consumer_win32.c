@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* consumer_win32.c - a Windows program built against an installed mmf
  * Win32 façade: it says #include <windows.h> and nothing else. */
 #include <windows.h>

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # install-check.sh BUILD-DIR SOURCE-DIR - install mmf into a private prefix
 # and build programs against it with pkg-config and with find_package.
 set -eu

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # subproject-check.sh SOURCE-DIR - use mmf from a parent CMake project
 # through add_subdirectory: the parent gets mmf::mmf to link, and none of
 # mmf's tests, programs or install rules.

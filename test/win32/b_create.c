@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* b_create.c - CreateFileMapping, pagefile-backed: reference section B. */
 #include "w32t.h"
 

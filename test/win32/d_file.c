@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* d_file.c - CreateFileMapping, file-backed: reference section D. */
 #include "w32t.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* e_open.c - OpenFileMapping: reference section E. */
 #include "w32t.h"
 

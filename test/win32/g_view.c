@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* g_view.c - MapViewOfFile(Ex): offset, size, address; reference section G. */
 #include "w32t.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * h_access.c - MapViewOfFile: desired access against the section's
  * protection and the handle's rights; reference section H.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* i_semantics.c - views across processes and copy-on-write: reference
  * section I. */
 #include "w32t.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* l_unmap.c - UnmapViewOfFile: reference section L.
  *
  * Under Windows the executable's own image is a view too: the addresses

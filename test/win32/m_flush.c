@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* m_flush.c - FlushViewOfFile: reference section M. */
 #include "w32t.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* n_lifetime.c - lifetime of sections and named objects: reference
  * section N. */
 #include "w32t.h"

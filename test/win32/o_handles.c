@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* o_handles.c - CloseHandle, DuplicateHandle, inheritance: reference
  * section O. */
 #include "w32t.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* p_names.c - the object namespace and names: reference section P. */
 #include "w32t.h"
 

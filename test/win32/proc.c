@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * proc.c - the suite's one process helper: start this executable as a
  * child running a W32T_CHILD function, wait for it, kill it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* q_mutex.c - mutexes: reference section Q. */
 #include "w32t.h"
 

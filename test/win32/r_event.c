@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* r_event.c - events: reference section R. */
 #include "w32t.h"
 

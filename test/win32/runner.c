@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* runner.c - runs the Win32 conformance tests; see w32t.h. */
 #ifndef _WIN32
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* s_semaphore.c - semaphores: reference section S. */
 #include "w32t.h"
 

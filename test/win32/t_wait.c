@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* t_wait.c - WaitForSingleObject: reference section T (and O07). */
 #include "w32t.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* u_waitmulti.c - WaitForMultipleObjects: reference section U. */
 #include "w32t.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * w32t.h - the runner and checks of the Win32 conformance suite.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # wine-run.sh - run the MinGW build of the Win32 conformance suite under Wine.
 #
 #   wine-run.sh init PREFIX WINE EXE           create/start the Wine prefix

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # wine-skip-check.cmake - on a machine without MinGW-w64 or without Wine,
 # every win32.wine.* case, the fixtures included, must report a skip
 # (exit 77) that ctest accepts as one: the core suite needs neither tool.

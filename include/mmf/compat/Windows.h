@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Windows.h - the same as <windows.h> (Windows' file names are not
  * case-sensitive, and programs spell it both ways).

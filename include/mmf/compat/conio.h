@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conio.h - the console input functions Windows programs use to wait for a
  * key ("Press any key to continue"). Part of the mmf Win32 façade.

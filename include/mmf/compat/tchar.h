@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tchar.h - "generic text" names for programs that build both as ANSI and
  * as Unicode. Part of the mmf Win32 façade.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * windows.h - for programs written for Windows: the mmf Win32 façade.
  * `pkg-config --cflags mmf-win32` puts this folder on the include path, so
