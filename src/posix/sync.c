@@ -736,6 +736,13 @@ static int lock_try(struct mmf__syncmap *m, pid_t tid, uint32_t waiters)
  * thread that would not pass it on. */
 #define CLAIM_PAUSE_NS 50000u
 
+/* The earlier of `ns` from now and the deadline. */
+static uint64_t within(uint64_t ns, uint64_t deadline)
+{
+    uint64_t now = now_ns();
+    return now < deadline && deadline - now > ns ? now + ns : deadline;
+}
+
 static void pause_until(uint64_t until)
 {
     uint64_t now = now_ns();
@@ -755,16 +762,16 @@ static void pause_until(uint64_t until)
 static int lock_sleep(struct mmf__syncmap *m, pid_t tid, uint64_t deadline, uint32_t *waiters)
 {
     uint32_t w = __atomic_load_n(m->word, __ATOMIC_RELAXED);
-    uint64_t now = now_ns(), slice;
+    uint64_t slice;
 
-    if (now >= deadline)
+    if (now_ns() >= deadline)
         return MMF_ETIMEDOUT;
     if (owner_gone(m, tid))
         return 0;
     if (word_free(w)) {
         if (!others_busy(m, tid))
             return 0;
-        slice = now + CLAIM_PAUSE_NS < deadline ? now + CLAIM_PAUSE_NS : deadline;
+        slice = within(CLAIM_PAUSE_NS, deadline);
         pause_until(slice);
         return slice == deadline ? MMF_ETIMEDOUT : 0;
     }
@@ -777,7 +784,7 @@ static int lock_sleep(struct mmf__syncmap *m, pid_t tid, uint64_t deadline, uint
     *waiters = FUTEX_WAITERS;
     /* In slices: a sleeper on a page that a shrunken file took away is
      * woken by nobody (its futex is private memory now). */
-    slice = now + DAMAGE_SLICE_NS < deadline ? now + DAMAGE_SLICE_NS : deadline;
+    slice = within(DAMAGE_SLICE_NS, deadline);
     if (futex_wait_until(m->word, w | FUTEX_WAITERS, slice) == MMF_ETIMEDOUT &&
         slice == deadline)
         return MMF_ETIMEDOUT;
@@ -1791,8 +1798,7 @@ static int sleep_round(struct wobj *o, size_t n, int all, pid_t tid, uint64_t de
     size_t k = 0, i;
     int rc = 0, single = n == 1;
     /* In slices: see lock_sleep. */
-    uint64_t until = now_ns() + DAMAGE_SLICE_NS < deadline ? now_ns() + DAMAGE_SLICE_NS
-                                                            : deadline;
+    uint64_t until = within(DAMAGE_SLICE_NS, deadline);
 
     for (i = 0; i < n; i++) {
         struct wobj *w = &o[i];
@@ -1805,8 +1811,7 @@ static int sleep_round(struct wobj *o, size_t n, int all, pid_t tid, uint64_t de
             if (word_free(x) && others_busy(w->m, tid)) {
                 /* Another thread of ours has the claim: look again after
                  * a pause (CLAIM_PAUSE_NS), without sleeping on the word. */
-                uint64_t soon = now_ns() + CLAIM_PAUSE_NS;
-                until = soon < until ? soon : until;
+                until = within(CLAIM_PAUSE_NS, until);
                 continue;
             }
             for (;;) {
