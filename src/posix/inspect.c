@@ -229,13 +229,12 @@ static uint64_t count_dirty(int fd, uint64_t len)
     return (cs.nr_dirty + cs.nr_writeback) * mmf__os_page_size();
 }
 
-/* Open the backing file a header names, only if it is the recorded one. */
-static int open_backing(int obj_fd, const struct mmf__hdr *h, struct stat *st)
+/* Open the backing file a header names (of the object file whose fstat is
+ * obj), only if it is the recorded one; its fstat in *st. */
+static int open_backing(const struct stat *obj, const struct mmf__hdr *h, struct stat *st)
 {
-    struct stat obj;
-    int fd;
-    if (fstat(obj_fd, &obj) != 0 ||
-        (fd = mmf__posix_open_external(h, &obj, O_RDONLY)) < 0)
+    int fd = mmf__posix_open_external(h, obj, O_RDONLY);
+    if (fd < 0)
         return -1;
     if (fstat(fd, st) != 0) {
         close(fd);
@@ -346,7 +345,7 @@ static int describe(const char *dir, const char *file, int global,
     t->data_off = h->hdr_size;
     if (h->flags & MMF__HF_FILE) {
         struct stat dst;
-        int dfd = open_backing(fd, h, &dst);
+        int dfd = open_backing(&st, h, &dst);
         t->ext = 1;
         t->ddev = h->file_dev;
         t->dino = h->file_ino;
@@ -949,7 +948,8 @@ static int read_data(int fd, const struct mmf__hdr *h, uint64_t offset,
 
     *done = 0;
     if (h->flags & MMF__HF_FILE) {
-        if ((dfd = open_backing(fd, h, &st)) < 0)
+        struct stat obj;
+        if (fstat(fd, &obj) != 0 || (dfd = open_backing(&obj, h, &st)) < 0)
             return MMF_ENOENT; /* the file was renamed, deleted or replaced */
         base = 0;
     } else {
