@@ -12,7 +12,7 @@
  *                            close removes the name). Raw: shm_open(O_CREAT |
  *                            O_EXCL) + ftruncate + mmap + write + munmap +
  *                            close + shm_unlink. ns per operation.
- *   create_..._reserve       the same with MMF_SEC_RESERVE: mmf then skips
+ *   create_..._reserve       the same with MMF_SECTION_RESERVE: mmf then skips
  *                            the up-front commit (fallocate) that the raw
  *                            side never does. For information.
  *   open_map_close           open an existing 1 MiB section (kept alive by
@@ -29,7 +29,7 @@
  *                            256 MiB view; only the touching is timed. ns
  *                            per MiB. The mmf section is committed, so
  *                            its pages were allocated (untimed) at create.
- *   first_touch_..._reserve  the same with MMF_SEC_RESERVE, which is what
+ *   first_touch_..._reserve  the same with MMF_SECTION_RESERVE, which is what
  *                            the raw side does. For information.
  *
  * Sweep (a separate table, not in --json): what the stale-object sweep
@@ -147,7 +147,7 @@ static void touch_first_page(void *p)
 /* (a) mmf: create + map + touch + unmap + close. */
 static void mmf_create_map_touch_close(unsigned flags)
 {
-    mmf_section_opts opts = {0, flags, 0};
+    mmf_section_opts opts = {.flags = flags};
     void *p = NULL;
 
     CHECK_MMF("mmf_section_create",
@@ -233,7 +233,7 @@ static uint64_t touch_all(void *p, size_t len)
  * time only. */
 static uint64_t mmf_first_touch(size_t size, unsigned flags)
 {
-    mmf_section_opts opts = {0, flags, 0};
+    mmf_section_opts opts = {.flags = flags};
     void *p = NULL;
     uint64_t t;
 
@@ -309,7 +309,7 @@ static void run_op(enum row_kind kind, int mmf_side)
         break;
     case ROW_CREATE_RESERVE:
         if (mmf_side)
-            mmf_create_map_touch_close(MMF_SEC_RESERVE);
+            mmf_create_map_touch_close(MMF_SECTION_RESERVE);
         else
             raw_create_map_touch_close();
         break;
@@ -388,7 +388,7 @@ static void run_touch(struct row *r, struct row *r_reserve, int reps,
                 m[i] = (double)mmf_first_touch(size, 0) / mib;
                 break;
             case 1:
-                mr[i] = (double)mmf_first_touch(size, MMF_SEC_RESERVE) / mib;
+                mr[i] = (double)mmf_first_touch(size, MMF_SECTION_RESERVE) / mib;
                 break;
             default:
                 w[i] = (double)raw_first_touch(size) / mib;

@@ -94,7 +94,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         dir = getenv("MMF_STORE_DIR");
     }
     /* A ring left by a run that crashed is stale, and is made anew. */
-    REQUIRE(mmf_ring_create(&r, NAME, CAP, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL) == 0);
+    REQUIRE(mmf_ring_create(&r, NAME, CAP, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL) == 0);
     REQUIRE(mmf__name_parse(NAME, 0, &nm) == 0);
     REQUIRE(mmf__os_obj_open(&nm, MMF__TYPE_CHANNEL, MMF_ACCESS_READ | MMF_ACCESS_WRITE,
                              &holder) == 0);
@@ -181,11 +181,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(k, 0, sizeof *k);
     memset(area, 0, CAP);
     if (p == NULL)
-        REQUIRE(mmf_ring_open(&p, NAME, MMF_CHAN_PRODUCER, NULL) == 0);
+        REQUIRE(mmf_ring_open(&p, NAME, MMF_ROLE_PRODUCER, NULL) == 0);
     else
         fresh(p);
     if (c == NULL)
-        REQUIRE(mmf_ring_open(&c, NAME, MMF_CHAN_CONSUMER, NULL) == 0);
+        REQUIRE(mmf_ring_open(&c, NAME, MMF_ROLE_CONSUMER, NULL) == 0);
     else
         fresh(c);
 
@@ -223,7 +223,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         case 4:
             if (c == NULL) {
-                rc = mmf_ring_open(&c, NAME, MMF_CHAN_CONSUMER, NULL);
+                rc = mmf_ring_open(&c, NAME, MMF_ROLE_CONSUMER, NULL);
                 REQUIRE(rc == 0 || rc == MMF_ECORRUPT);
                 if (rc < 0)
                     c = NULL;
@@ -231,7 +231,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         case 5:
             if (p == NULL) {
-                rc = mmf_ring_open(&p, NAME, MMF_CHAN_PRODUCER, NULL);
+                rc = mmf_ring_open(&p, NAME, MMF_ROLE_PRODUCER, NULL);
                 REQUIRE(rc == 0 || rc == MMF_ECORRUPT);
                 if (rc < 0)
                     p = NULL;

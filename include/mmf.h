@@ -60,6 +60,7 @@
  *     if (rc < 0) { fprintf(stderr, "%s\n", mmf_strerror(rc)); exit(1); }
  *     char *p;
  *     rc = mmf_view_map(s, MMF_MAP_WRITE, 0, 65536, 0, (void **)&p);
+ *     if (rc < 0) { fprintf(stderr, "%s\n", mmf_strerror(rc)); exit(1); }
  *     strcpy(p, "Hello from Process A!");
  *     ...                       // keep s open while others need the name
  *     mmf_view_unmap(p);
@@ -67,24 +68,45 @@
  *
  *     // Process B
  *     mmf_section *s;
- *     if (mmf_section_open(&s, "MySharedMemory", MMF_ACCESS_READ) == 0) {
- *         const char *p;
- *         mmf_view_map(s, MMF_MAP_READ, 0, 0, 0, (void **)&p);
- *         puts(p);
- *         mmf_view_unmap((void *)p);
- *         mmf_section_close(s);
- *     }
+ *     const char *p;
+ *     int rc = mmf_section_open(&s, "MySharedMemory", MMF_ACCESS_READ);
+ *     if (rc == 0)
+ *         rc = mmf_view_map(s, MMF_MAP_READ, 0, 0, 0, (void **)&p);
+ *     if (rc < 0) { fprintf(stderr, "%s\n", mmf_strerror(rc)); exit(1); }
+ *     puts(p);
+ *     mmf_view_unmap((void *)p);
+ *     mmf_section_close(s);
  *
  * CONVENTIONS
  *
- * Every function that can fail returns an int: 0 (or a documented
- * non-negative value) on success, a negative MMF_E* code on failure. On
+ * Every function that can fail returns an int: 0 (MMF_OK, or a documented
+ * non-negative status) on success, a negative MMF_E* code on failure. On
  * POSIX systems an MMF_E* code that has an errno equivalent equals -errno;
  * codes without one are below -4000. mmf_strerror() describes a code and
- * mmf_err_name() names it. The library never prints and never exits. Passing
- * a pointer that is not what the function expects (a freed handle, a NULL
- * out-parameter) is a bug in the caller and may abort; everything that can
- * legitimately go wrong at run time is a return code.
+ * mmf_err_name() names it. The library never prints, never exits and never
+ * aborts. A failed create or open sets its handle out-parameter (*out) to
+ * NULL.
+ *
+ * Names follow one pattern: mmf_<family>_<verb>, where the family is the
+ * handle type (section, view, sync, ring, queue, bcast) or, for the
+ * inspection calls, which take a name and no handle, object, channel and
+ * store. The verbs are create
+ * and open (a new handle; the caller closes it with close), close,
+ * duplicate, and stat (describe into a caller's struct).
+ *
+ * MISUSE
+ *
+ * One rule for every call:
+ *   - a NULL handle returns MMF_EBADF (the size queries
+ *     mmf_ring_max_message(), mmf_queue_slot_size() and
+ *     mmf_bcast_slot_size() return 0); closing NULL too;
+ *   - NULL for a pointer the call needs (an out-parameter, a buffer, a
+ *     name where one is required) returns MMF_EINVAL;
+ *   - a handle that has been closed returns MMF_EBADF when mmf can still
+ *     tell (every handle is tagged, and the tag is cleared on close), but
+ *     using a closed handle is a bug that mmf cannot always catch: its
+ *     memory may have been freed or given to a newer handle. A pointer that
+ *     was never a handle is undefined behaviour, as in any C library.
  *
  * THREADS AND PROCESSES
  *
@@ -194,14 +216,32 @@ extern "C" {
 #define MMF_API
 #endif
 
-#define MMF_VERSION_MAJOR 0
-#define MMF_VERSION_MINOR 1
+#define MMF_VERSION_MAJOR 1
+#define MMF_VERSION_MINOR 0
 #define MMF_VERSION_PATCH 0
+
+/* ------------------------------------------------------------------------ */
+/* Names                                                                     */
+/* ------------------------------------------------------------------------ */
 
 /* Maximum length of a name after its prefix, in Unicode characters (as
  * Windows' MAX_PATH). The UTF-8 encoding of such a name may take up to four
  * times as many bytes. */
 #define MMF_NAME_MAX 260
+
+/* Room for a full name in UTF-8 with its prefix ("Global\") and its NUL:
+ * the size of every name buffer mmf fills. */
+#define MMF_NAME_BYTES (4 * MMF_NAME_MAX + 16)
+
+/* Room for a file path mmf reports, with its NUL: backing files are limited
+ * to this at creation, store paths are much shorter. */
+#define MMF_PATH_BYTES 2048
+
+/* A flag of every create call (opts->flags of mmf_section_create(),
+ * mmf_mutex_create() and the other sync creates, and of the channel
+ * creates): put the name in the Global\ namespace even without the prefix.
+ * Each family's own flags use other bits. */
+#define MMF_GLOBAL 0x4
 
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                    */
@@ -224,28 +264,26 @@ extern "C" {
 #define MMF__ERRNO_(name, fallback) (-(name))
 #endif
 #define MMF_ERRNO_MAP(XX)                                                      \
-    XX(EPERM, MMF__ERRNO_(EPERM, -4101), "operation not permitted")            \
-    XX(ENOENT, MMF__ERRNO_(ENOENT, -4102), "no object with that name exists")  \
-    XX(EINTR, MMF__ERRNO_(EINTR, -4103), "interrupted by a signal")            \
-    XX(EIO, MMF__ERRNO_(EIO, -4104), "input/output error")                     \
-    XX(EBADF, MMF__ERRNO_(EBADF, -4105), "invalid or closed handle")           \
-    XX(EAGAIN, MMF__ERRNO_(EAGAIN, -4106), "resource temporarily unavailable") \
-    XX(ENOMEM, MMF__ERRNO_(ENOMEM, -4107), "not enough memory")                \
-    XX(EACCES, MMF__ERRNO_(EACCES, -4108), "access denied")                    \
-    XX(EFAULT, MMF__ERRNO_(EFAULT, -4109), "address is not inside a view")     \
-    XX(EBUSY, MMF__ERRNO_(EBUSY, -4110), "resource busy")                      \
-    XX(EEXIST, MMF__ERRNO_(EEXIST, -4111), "an object with that name already exists") \
-    XX(ENODEV, MMF__ERRNO_(ENODEV, -4112), "the file cannot be mapped")        \
-    XX(EINVAL, MMF__ERRNO_(EINVAL, -4113), "invalid argument")                 \
-    XX(EMFILE, MMF__ERRNO_(EMFILE, -4114), "too many open files in this process") \
-    XX(EFBIG, MMF__ERRNO_(EFBIG, -4115), "size too large")                     \
-    XX(ENOSPC, MMF__ERRNO_(ENOSPC, -4116), "no space left in the store or on the device") \
-    XX(EPIPE, MMF__ERRNO_(EPIPE, -4117), "the channel's peer is gone")         \
-    XX(ERANGE, MMF__ERRNO_(ERANGE, -4118), "range lies outside the section or file") \
-    XX(ENAMETOOLONG, MMF__ERRNO_(ENAMETOOLONG, -4119), "name too long")        \
-    XX(EOVERFLOW, MMF__ERRNO_(EOVERFLOW, -4120), "count would exceed its maximum") \
-    XX(ENOTSUP, MMF__ERRNO_(ENOTSUP, -4121), "not supported on this system")   \
-    XX(ETIMEDOUT, MMF__ERRNO_(ETIMEDOUT, -4122), "timed out")                  \
+    XX(ENOENT, MMF__ERRNO_(ENOENT, -4101), "no such object or file")  \
+    XX(EIO, MMF__ERRNO_(EIO, -4102), "input/output error")                     \
+    XX(EBADF, MMF__ERRNO_(EBADF, -4103), "invalid or closed handle")           \
+    XX(EAGAIN, MMF__ERRNO_(EAGAIN, -4104), "resource temporarily unavailable") \
+    XX(ENOMEM, MMF__ERRNO_(ENOMEM, -4105), "not enough memory")                \
+    XX(EACCES, MMF__ERRNO_(EACCES, -4106), "access denied")                    \
+    XX(EFAULT, MMF__ERRNO_(EFAULT, -4107), "address is not inside a view")     \
+    XX(EBUSY, MMF__ERRNO_(EBUSY, -4108), "resource busy")                      \
+    XX(EEXIST, MMF__ERRNO_(EEXIST, -4109), "an object with that name already exists") \
+    XX(ENODEV, MMF__ERRNO_(ENODEV, -4110), "the file cannot be mapped")        \
+    XX(EINVAL, MMF__ERRNO_(EINVAL, -4111), "invalid argument")                 \
+    XX(EMFILE, MMF__ERRNO_(EMFILE, -4112), "too many open files in this process") \
+    XX(EFBIG, MMF__ERRNO_(EFBIG, -4113), "size too large")                     \
+    XX(ENOSPC, MMF__ERRNO_(ENOSPC, -4114), "no space left in the store or on the device") \
+    XX(EPIPE, MMF__ERRNO_(EPIPE, -4115), "the channel's peer is gone")         \
+    XX(ERANGE, MMF__ERRNO_(ERANGE, -4116), "range lies outside the section or file") \
+    XX(ENAMETOOLONG, MMF__ERRNO_(ENAMETOOLONG, -4117), "name too long")        \
+    XX(EOVERFLOW, MMF__ERRNO_(EOVERFLOW, -4118), "count would exceed its maximum") \
+    XX(ENOTSUP, MMF__ERRNO_(ENOTSUP, -4119), "not supported on this system")   \
+    XX(ETIMEDOUT, MMF__ERRNO_(ETIMEDOUT, -4120), "timed out")                  \
     XX(ETYPE, -4001, "the name belongs to an object of another type")          \
     XX(EALIGN, -4002, "offset or address not aligned to the allocation granularity") \
     XX(ECORRUPT, -4003, "shared object header is corrupt or not an mmf object") \
@@ -259,11 +297,24 @@ enum mmf_error {
 #undef MMF_ERR_ENUM_
 };
 
-/* A description of the code `err` ("unknown error" for an unknown code).
- * The string is static; never free it. */
+/* The successes: 0, and the two positive statuses that some calls return
+ * (each call says which). */
+enum mmf_status {
+    MMF_OK = 0,          /* done */
+    MMF_EXISTED = 1,     /* a create call found the name and opened the
+                            existing object */
+    MMF_ABANDONED = 0x80 /* a wait acquired a mutex whose previous owner
+                            died holding it; a wait on several objects
+                            returns MMF_ABANDONED + the mutex's index */
+};
+
+/* A description of the code or status `err` ("unknown error" for a value
+ * that is neither). The string is static; never free it. */
 MMF_API const char *mmf_strerror(int err);
 
-/* The symbolic name of `err`, e.g. "MMF_ENOENT" ("MMF_UNKNOWN" if unknown). */
+/* The symbolic name of the code or status `err`, e.g. "MMF_ENOENT",
+ * "MMF_OK", "MMF_EXISTED" ("MMF_UNKNOWN" for a value that is neither).
+ * The string is static. */
 MMF_API const char *mmf_err_name(int err);
 
 /* ------------------------------------------------------------------------ */
@@ -288,9 +339,6 @@ enum mmf_disposition {
     MMF_CREATE_NEW = 1,     /* fail with MMF_EEXIST if the name exists */
     MMF_OPEN_OR_CREATE = 2  /* open the existing section (returns MMF_EXISTED) */
 };
-
-/* Positive return of a create call that opened an existing object. */
-#define MMF_EXISTED 1
 
 /* Protection of a section: the most any view of it may be granted.
  * MMF_PROT_READ is always implied. Copy-on-write views are allowed
@@ -318,22 +366,20 @@ enum mmf_section_flag {
      * only as pages are touched or committed with mmf_section_commit().
      * Without this flag the whole section is committed at creation, so a
      * full store fails there and never later. */
-    MMF_SEC_RESERVE = 0x1,
+    MMF_SECTION_RESERVE = 0x1,
     /* Back the section by huge pages (hugetlbfs). Fails with MMF_ENOTSUP
      * when the system has no hugetlbfs mount, MMF_ENOMEM when it has too
      * few free huge pages. The size is rounded up to the huge-page size. */
-    MMF_SEC_LARGE_PAGES = 0x2,
-    /* Put the name in the Global\ namespace even without the prefix. */
-    MMF_SEC_GLOBAL = 0x4
+    MMF_SECTION_LARGE_PAGES = 0x2
 };
 
 /* Options for creating a section. A NULL pointer means all defaults. */
 typedef struct mmf_section_opts {
-    unsigned prot;  /* MMF_PROT_*; 0 means MMF_PROT_READ | MMF_PROT_WRITE */
-    unsigned flags; /* MMF_SEC_* */
+    unsigned flags; /* MMF_SECTION_*, MMF_GLOBAL */
     unsigned mode;  /* permission bits of a named section (e.g. 0640);
                        0 means owner-only (0600). Applied exactly, without
                        the umask. Ignored when opening an existing name. */
+    unsigned prot;  /* MMF_PROT_*; 0 means MMF_PROT_READ | MMF_PROT_WRITE */
 } mmf_section_opts;
 
 /*
@@ -360,7 +406,7 @@ typedef struct mmf_section_opts {
  *   MMF_ENOMEM      not enough memory (or huge pages) to commit it
  *   MMF_EFBIG       size beyond what the system can represent
  *   MMF_EACCES      the name exists and the caller may not open it
- *   MMF_ENOTSUP     MMF_SEC_LARGE_PAGES on a system without huge pages
+ *   MMF_ENOTSUP     MMF_SECTION_LARGE_PAGES on a system without huge pages
  *   MMF_ECORRUPT    the existing object's header is damaged
  *   MMF_EMFILE      the process is out of file descriptors (after raising
  *                   its soft limit to the hard one: KNOWN LIMITS)
@@ -394,7 +440,7 @@ MMF_API int mmf_section_create(mmf_section **out, const char *name,
  *   MMF_ENOSPC      the file cannot grow (disk full)
  *   MMF_ENODEV      fd is not a regular file
  *   MMF_EBADF       fd is not an open file descriptor
- *   MMF_EINVAL      MMF_SEC_RESERVE or MMF_SEC_LARGE_PAGES, which apply to
+ *   MMF_EINVAL      MMF_SECTION_RESERVE or MMF_SECTION_LARGE_PAGES, which apply to
  *                   pagefile-backed sections only
  */
 MMF_API int mmf_section_create_fd(mmf_section **out, const char *name, int fd,
@@ -447,22 +493,22 @@ MMF_API int mmf_section_close(mmf_section *s);
 MMF_API int mmf_section_duplicate(mmf_section *s, unsigned access,
                                   mmf_section **out);
 
-/* What mmf_section_info() reports. */
+/* What mmf_section_stat() reports. */
 typedef struct mmf_section_info {
     uint64_t size;      /* section size in bytes */
     unsigned prot;      /* MMF_PROT_* of the section */
     unsigned access;    /* MMF_ACCESS_* of this handle */
-    unsigned flags;     /* MMF_SEC_* it was created with */
+    unsigned flags;     /* MMF_SECTION_* it was created with */
     int file_backed;    /* 1 if backed by a regular file */
-    char name[4 * MMF_NAME_MAX + 16]; /* full name with prefix; "" if unnamed */
+    char name[MMF_NAME_BYTES]; /* full name with prefix; "" if unnamed */
 } mmf_section_info;
 
 /* Fill *info for the section `s`. Returns 0. */
-MMF_API int mmf_section_info_get(const mmf_section *s, mmf_section_info *info);
+MMF_API int mmf_section_stat(const mmf_section *s, mmf_section_info *info);
 
 /*
  * Commit the range [offset, offset + length) of a section created with
- * MMF_SEC_RESERVE, so that touching it can never fail for lack of memory.
+ * MMF_SECTION_RESERVE, so that touching it can never fail for lack of memory.
  * The commit is made in the section: every view in every process sees it.
  * Committing an already committed range succeeds.
  * Returns 0, or MMF_EACCES (handle lacks MMF_ACCESS_WRITE), MMF_ERANGE
@@ -476,7 +522,7 @@ MMF_API int mmf_section_commit(mmf_section *s, uint64_t offset,
 /* ------------------------------------------------------------------------ */
 
 /* Room for a token made by mmf_section_export(), with its terminating NUL. */
-#define MMF_TOKEN_MAX 64
+#define MMF_TOKEN_BYTES 64
 
 /*
  * Make a new, inheritable reference to the section with `access` (a subset
@@ -492,7 +538,7 @@ MMF_API int mmf_section_commit(mmf_section *s, uint64_t offset,
  * MMF_EMFILE.
  */
 MMF_API int mmf_section_export(mmf_section *s, unsigned access,
-                               char token[MMF_TOKEN_MAX]);
+                               char token[MMF_TOKEN_BYTES]);
 
 /* Release this process's copy of an exported reference. Returns 0, or
  * MMF_EINVAL for a malformed token. */
@@ -618,7 +664,7 @@ MMF_API int mmf_view_flush(void *addr, size_t length);
  */
 MMF_API int mmf_view_flush_durable(void *addr, size_t length);
 
-/* What mmf_view_query() reports. */
+/* What mmf_view_stat() reports. */
 typedef struct mmf_view_info {
     void *base;        /* first byte of the view */
     size_t size;       /* size asked for (the mapping itself is whole pages) */
@@ -627,280 +673,7 @@ typedef struct mmf_view_info {
 } mmf_view_info;
 
 /* Describe the view containing `addr`. Returns 0 or MMF_EFAULT. */
-MMF_API int mmf_view_query(const void *addr, mmf_view_info *info);
-
-/* ------------------------------------------------------------------------ */
-/* Inspection                                                                */
-/* ------------------------------------------------------------------------ */
-
-/*
- * What the `mmf` command-line tool shows, as an API: the named objects in
- * the store, the processes that hold them, how much of them is in memory.
- *
- * These calls only look. They never take a handle to an object, so they
- * neither keep a live object alive nor revive a stale one; they never
- * write to an object and never remove one, except mmf_object_remove() and
- * mmf_store_gc(), whose purpose is removing names nobody holds. Data is
- * read with mmf_object_read(), not through a view, so reading commits no
- * memory. What they report is a snapshot that other processes may change
- * at once. All of them may be called from any thread.
- *
- * On Linux, handle counts come from the kernel's lock table (/proc/locks),
- * which sees every process; which process holds what comes from
- * /proc/<pid>/fd and /proc/<pid>/maps, which only show the caller's own
- * processes unless it is root. Handles in processes the caller cannot
- * inspect are counted as "hidden", never silently dropped.
- */
-
-/* Object types. */
-enum mmf_type {
-    MMF_TYPE_UNKNOWN = 0,   /* the header could not be read */
-    MMF_TYPE_SECTION = 1,
-    MMF_TYPE_MUTEX = 2,
-    MMF_TYPE_EVENT = 3,
-    MMF_TYPE_SEMAPHORE = 4,
-    MMF_TYPE_CHANNEL = 5
-};
-
-/* The name of a type: "section", "mutex", "event", "semaphore", "channel",
- * or "unknown". The string is static. */
-MMF_API const char *mmf_type_name(int type);
-
-/* A count or size that could not be determined. */
-#define MMF_UNKNOWN UINT64_MAX
-
-/* What to find out besides the header (the `what` argument). */
-enum mmf_info_what {
-    /* Count the processes holding handles and mapping views (scans every
-     * process the caller may inspect). */
-    MMF_INFO_PROCESSES = 0x1,
-    /* Measure resident (and, for file-backed sections, dirty) bytes. */
-    MMF_INFO_RESIDENCY = 0x2,
-    MMF_INFO_ALL = 0x3
-};
-
-/* Room for a path in mmf_object_info, with its NUL: backing files are
- * limited to this at creation, store paths are much shorter. */
-#define MMF_INFO_PATH_BYTES 2048
-
-/* What mmf_store_list() and mmf_object_stat() report about one object. */
-typedef struct mmf_object_info {
-    char name[4 * MMF_NAME_MAX + 16]; /* full name with its prefix. If the
-                                         header is unreadable and the name
-                                         too long for a file name, the
-                                         store's "~<hash>" key instead */
-    int type;            /* enum mmf_type */
-    int stale;           /* 1 if every holder died: the name is absent for
-                            every API call, and next use or mmf_store_gc()
-                            reclaims it */
-    int corrupt;         /* 1 if the stored header is damaged or the entry
-                            is not an mmf object */
-    int readable;        /* 0 if the caller may not read the header (another
-                            user's object): only owner, mode and sizes from
-                            the store are known */
-    int file_backed;     /* 1 for a section backed by a regular file */
-    unsigned version;    /* header format version */
-    uint64_t size;       /* section size in bytes (0 for sync objects) */
-    unsigned prot;       /* MMF_PROT_* of a section */
-    unsigned flags;      /* MMF_SEC_*, with MMF_SEC_GLOBAL for Global\ names */
-    uint32_t uid;        /* owner */
-    uint32_t gid;
-    unsigned mode;       /* permission bits, e.g. 0600 */
-    uint32_t creator_pid;/* process that created it (it may be gone) */
-    uint64_t create_ns;  /* creation time, nanoseconds since 1970 (UTC) */
-    uint64_t allocated;  /* bytes of memory or disk allocated to the data:
-                            less than size for a sparse (reserved) section */
-    uint64_t handles;    /* live handles in the whole system */
-    uint64_t processes;  /* processes seen holding a handle */
-    uint64_t mappers;    /* processes seen mapping a view */
-    uint64_t hidden;     /* handles held by processes the caller cannot
-                            inspect (they are not in `processes`) */
-    uint64_t resident;   /* bytes of the data in memory */
-    uint64_t dirty;      /* file-backed sections: bytes modified in memory
-                            and not yet written to the file */
-    char file[MMF_INFO_PATH_BYTES];       /* the backing file of a
-                                             file-backed section, or "" */
-    char store_file[MMF_INFO_PATH_BYTES]; /* where it lives in the store */
-} mmf_object_info;
-
-/*
- * List every named object in the caller's view of the store: its own
- * Local\ objects and all Global\ objects, live, stale or corrupt, sorted
- * by name. `what` (MMF_INFO_*) chooses the costly parts: without
- * MMF_INFO_PROCESSES, processes, mappers and hidden are MMF_UNKNOWN;
- * without MMF_INFO_RESIDENCY, resident and dirty are. handles is always
- * filled (MMF_UNKNOWN where the system does not tell). resident is
- * MMF_UNKNOWN when the caller may not read the data, dirty is MMF_UNKNOWN
- * except for file-backed sections on a system that reports it (Linux 6.5
- * and later).
- *
- * On success *list is an array of *count entries that the caller frees
- * with mmf_store_list_free() (NULL when *count is 0). Taking no handle, the
- * call cannot keep anything alive; an object may vanish right after.
- *
- * Returns 0, or MMF_ENOMEM, or MMF_EIO/MMF_EACCES if the store cannot be
- * read, MMF_ENOENT if the store folder does not exist, MMF_EINVAL if
- * MMF_STORE_DIR is not an absolute path.
- */
-MMF_API int mmf_store_list(unsigned what, mmf_object_info **list,
-                           size_t *count);
-
-/* Free a list from mmf_store_list() or mmf_store_gc(). NULL is allowed. */
-MMF_API void mmf_store_list_free(mmf_object_info *list);
-
-/*
- * Describe the object `name` (any type) in *info, as mmf_store_list()
- * does. A stale object is reported (with stale set), not reclaimed.
- *
- * Returns 0, or:
- *   MMF_ENOENT      no object with that name is in the store
- *   MMF_EINVAL      name NULL or empty, or unknown bits in `what`
- *   MMF_EBADNAME, MMF_ENAMETOOLONG as for mmf_section_open()
- *   MMF_ENOMEM      not enough memory
- * An object the caller may not read is reported with readable 0, not as
- * an error.
- */
-MMF_API int mmf_object_stat(const char *name, unsigned what,
-                            mmf_object_info *info);
-
-/* A view range seen in a process. */
-typedef struct mmf_view_range {
-    uint64_t offset;     /* offset in the section */
-    uint64_t length;     /* bytes mapped (whole pages) */
-    unsigned map;        /* MMF_MAP_* (MMF_MAP_NONE for an inaccessible
-                            reservation) */
-} mmf_view_range;
-
-/* A process that holds handles to or maps views of an object. */
-typedef struct mmf_holder {
-    int64_t pid;
-    char command[64];    /* the process's command name; "" if unknown */
-    unsigned handles;    /* handles to the object open in the process */
-    size_t nviews;       /* entries in views */
-    mmf_view_range *views; /* the views it maps, by address. Adjacent views
-                              with adjacent offsets may show as one */
-} mmf_holder;
-
-/*
- * The processes that hold handles to or map views of the object `name`,
- * by pid. *hidden (if not NULL) is set to the number of handles held by
- * processes the caller may not inspect (other users' processes, unless
- * the caller is root), which are not in the list. A process that inherited
- * a handle across fork() shows it as its parent does.
- *
- * On success *list is an array of *count holders that the caller frees
- * with mmf_holders_free() (NULL when *count is 0).
- *
- * Returns 0, or MMF_ENOENT (no such object), MMF_EINVAL, MMF_EBADNAME,
- * MMF_ENAMETOOLONG, MMF_ENOMEM. A stale object has no handle left, but a
- * process that closed its handles earlier may still map a view of it.
- */
-MMF_API int mmf_object_holders(const char *name, mmf_holder **list,
-                               size_t *count, uint64_t *hidden);
-
-/* Free a list from mmf_object_holders(). NULL is allowed. */
-MMF_API void mmf_holders_free(mmf_holder *list, size_t count);
-
-/*
- * Copy up to `length` bytes of the data of section `name`, from `offset`,
- * into `buf`, without taking a handle and without mapping it: the section
- * is not kept alive, and reading a page a sparse section has not committed
- * yet gives zeros without committing it. *done (if not NULL) receives the
- * number of bytes copied: `length`, or less where the section ends. A stale
- * section is read as it was left. Needs read permission on the object (and
- * on the backing file of a file-backed section).
- *
- * Returns 0, or:
- *   MMF_ENOENT      no such object (or its backing file is gone)
- *   MMF_ETYPE       the object is not a section
- *   MMF_ERANGE      offset past the end of the section
- *   MMF_EACCES      the caller may not read it
- *   MMF_ECORRUPT    the stored header is damaged
- *   MMF_EINVAL, MMF_EBADNAME, MMF_ENAMETOOLONG as for mmf_object_stat()
- */
-MMF_API int mmf_object_read(const char *name, uint64_t offset, void *buf,
-                            size_t length, size_t *done);
-
-/* The kinds of channel (see "Channels" below). */
-enum mmf_chan_kind {
-    MMF_CHAN_RING = 1,   /* SPSC message ring */
-    MMF_CHAN_QUEUE = 2,  /* MPMC queue of fixed-size slots */
-    MMF_CHAN_BCAST = 3   /* broadcast, one producer, many readers */
-};
-
-/* What mmf_channel_stat() reports: a snapshot that the channel's endpoints
- * may change at once. Counters are free-running. */
-typedef struct mmf_chan_info {
-    int kind;            /* enum mmf_chan_kind */
-    int persistent;      /* 1 for a ring kept in a file */
-    uint64_t capacity;   /* ring: bytes of data; queue, broadcast: slots */
-    uint64_t max_message;/* the largest message, in bytes */
-    uint64_t produced;   /* ring: bytes committed; queue, broadcast:
-                            messages published (or slots claimed) */
-    uint64_t consumed;   /* ring: bytes released; queue: messages taken;
-                            broadcast: the oldest message still held */
-    uint64_t fill;       /* ring: bytes in use; queue, broadcast: messages
-                            held */
-    uint64_t producers;  /* producer endpoints attached now */
-    uint64_t consumers;  /* consumer (reader) endpoints attached now */
-    uint64_t producers_ever; /* endpoints that ever attached, per role */
-    uint64_t consumers_ever;
-    int corrupt;         /* 1 if the control block is damaged: the counters
-                            above are then MMF_UNKNOWN */
-    char file[MMF_INFO_PATH_BYTES]; /* a persistent ring's file, or "" */
-} mmf_chan_info;
-
-/* The name of a channel kind: "ring", "queue", "broadcast" or "unknown".
- * The string is static. */
-MMF_API const char *mmf_chan_kind_name(int kind);
-
-/*
- * Describe the channel `name` in *info, reading its control block without
- * attaching (the channel is not kept alive and nothing is changed).
- * Returns 0, or:
- *   MMF_ENOENT      no such object
- *   MMF_ETYPE       the object is not a channel
- *   MMF_EACCES      the caller may not read it
- *   MMF_ECORRUPT    the stored header is damaged
- *   MMF_EINVAL, MMF_EBADNAME, MMF_ENAMETOOLONG as for mmf_object_stat()
- * A damaged control block is reported with info->corrupt 1, not as an
- * error.
- */
-MMF_API int mmf_channel_stat(const char *name, mmf_chan_info *info);
-
-/*
- * Remove the name `name` from the store, with Windows semantics: only when
- * no process holds a handle to it, which means a stale object (all its
- * holders died) or a corrupt entry. A live object cannot be removed: its
- * name goes when its last handle closes. Views still mapped keep their
- * memory.
- *
- * Returns 0, or:
- *   MMF_EBUSY       a process holds a handle to it (or is opening or
- *                   closing it at this moment)
- *   MMF_ENOENT      no such object (or someone reclaimed it first)
- *   MMF_EACCES      the caller may not remove another user's entry (or
- *                   may not write it: removing takes write permission)
- *   MMF_EINVAL, MMF_EBADNAME, MMF_ENAMETOOLONG as above
- */
-MMF_API int mmf_object_remove(const char *name);
-
-/*
- * Reclaim every stale or corrupt entry nobody holds in the caller's view of
- * the store, as mmf_object_remove() would. On success *removed lists what
- * was removed (as it was just before; free with mmf_store_list_free()) and
- * *count says how many.
- *
- * Corrupt entries include anything under an object's file name that is
- * not an object file: an empty folder or other non-regular file there
- * (which would make the name's create fail with MMF_ECORRUPT) is removed
- * when it belongs to the caller.
- *
- * Returns the number of stale or corrupt entries that could not be removed
- * (another user's, which the caller may not delete; a non-empty folder; 0
- * normally), or MMF_ENOMEM or the errors of mmf_store_list().
- */
-MMF_API int mmf_store_gc(mmf_object_info **removed, size_t *count);
+MMF_API int mmf_view_stat(const void *addr, mmf_view_info *info);
 
 /* ------------------------------------------------------------------------ */
 /* Synchronization objects                                                   */
@@ -956,8 +729,8 @@ MMF_API int mmf_store_gc(mmf_object_info **removed, size_t *count);
  * checks the kind it needs and fails with MMF_ETYPE on another (a mutex
  * passed to mmf_event_set(), say). A handle may be used by several threads
  * at once but must not be closed while another thread still uses it. A
- * NULL, closed or otherwise invalid handle gives MMF_EBADF (handle memory
- * is recycled, so a closed handle may later name a newer object, as
+ * NULL or closed handle gives MMF_EBADF (see MISUSE at the top; handle
+ * memory is recycled, so a closed handle may later name a newer object, as
  * Windows handle values are reused). Handles are not inherited by child
  * processes; a child opens the object by name. A process that forks keeps
  * its handles in both parent and child, but the child owns no mutex.
@@ -1002,27 +775,18 @@ typedef struct mmf_sync mmf_sync;
 #define MMF_TIMEOUT_MAX 0xFFFFFFFELL
 /* The most objects one wait may name (MAXIMUM_WAIT_OBJECTS). */
 #define MMF_WAIT_MAX 64
-/*
- * A wait satisfied by an abandoned mutex returns MMF_ABANDONED_FLAG | index
- * (Windows' WAIT_ABANDONED_0 + index); a wait on one object returns
- * MMF_ABANDONED. These are successes: the caller owns the mutex.
- */
-#define MMF_ABANDONED_FLAG 0x80
-#define MMF_ABANDONED MMF_ABANDONED_FLAG
-
-/* Flags of synchronization objects (mmf_sync_opts.flags). */
-enum mmf_sync_flag {
-    /* Put the name in the Global\ namespace even without the prefix. */
-    MMF_SYNC_GLOBAL = 0x4
-};
+/* A wait satisfied by an abandoned mutex returns MMF_ABANDONED + index
+ * (Windows' WAIT_ABANDONED_0 + index; see enum mmf_status); a wait on one
+ * object returns MMF_ABANDONED. These are successes: the caller owns the
+ * mutex. */
 
 /* Options for creating a synchronization object. NULL means defaults. */
 typedef struct mmf_sync_opts {
+    unsigned flags; /* MMF_GLOBAL (sync objects have no flags of their own) */
     unsigned mode;  /* permission bits of a named object (e.g. 0660); 0
                        means owner-only (0600). Applied exactly, without the
                        umask. Ignored when the name exists. Using an object
                        needs both read and write permission. */
-    unsigned flags; /* MMF_SYNC_* */
 } mmf_sync_opts;
 
 /*
@@ -1191,7 +955,7 @@ MMF_API int mmf_sync_wait(mmf_sync *o, long long timeout_ms);
  * signaled, then take the one with the lowest index among those signaled,
  * and only that one. The same object may appear more than once.
  *
- * Returns its index (0 .. n-1), MMF_ABANDONED_FLAG | index if it is a
+ * Returns its index (0 .. n-1), MMF_ABANDONED + index if it is a
  * mutex that was abandoned (the caller owns it), or:
  *   MMF_EINVAL     objs NULL, n 0 or above MMF_WAIT_MAX, bad timeout
  *   MMF_ETIMEDOUT, MMF_EBADF, MMF_ECORRUPT, MMF_EOVERFLOW, MMF_EBUSY
@@ -1206,7 +970,7 @@ MMF_API int mmf_sync_wait_any(mmf_sync *const objs[], size_t n,
  * the set is not taken (another thread may take it meanwhile), no count
  * drops, no event resets.
  *
- * Returns 0, MMF_ABANDONED_FLAG | index where index is the lowest index of
+ * Returns 0, MMF_ABANDONED + index where index is the lowest index of
  * a mutex that was abandoned (the caller owns all the objects), or:
  *   MMF_EINVAL     objs NULL, n 0 or above MMF_WAIT_MAX, bad timeout, or
  *                  one object named twice (by one handle or by two)
@@ -1238,12 +1002,12 @@ MMF_API int mmf_sync_close(mmf_sync *o);
  */
 MMF_API int mmf_sync_duplicate(mmf_sync *o, mmf_sync **out);
 
-/* What mmf_sync_info_get() reports: a snapshot that other threads and
+/* What mmf_sync_stat() reports: a snapshot that other threads and
  * processes may change at once. */
 typedef struct mmf_sync_info {
     int type;               /* MMF_TYPE_MUTEX, MMF_TYPE_EVENT or
                                MMF_TYPE_SEMAPHORE */
-    char name[4 * MMF_NAME_MAX + 16]; /* full name with prefix; "" if unnamed */
+    char name[MMF_NAME_BYTES]; /* full name with prefix; "" if unnamed */
     /* Mutex */
     int64_t owner_pid;      /* process of the owner; 0 if free */
     int64_t owner_tid;      /* thread id of the owner; 0 if free */
@@ -1268,7 +1032,7 @@ typedef struct mmf_sync_info {
  * handle) or MMF_ECORRUPT (damaged shared state; *info then holds the type
  * and name only).
  */
-MMF_API int mmf_sync_info_get(const mmf_sync *o, mmf_sync_info *info);
+MMF_API int mmf_sync_stat(const mmf_sync *o, mmf_sync_info *info);
 
 /* ------------------------------------------------------------------------ */
 /* Channels                                                                  */
@@ -1289,7 +1053,7 @@ MMF_API int mmf_sync_info_get(const mmf_sync *o, mmf_sync_info *info);
  * A channel is a named object in the same namespace as sections and sync
  * objects (type MMF_TYPE_CHANNEL; `mmf ls` shows it) and follows the same
  * lifetime: it lives while any process holds an endpoint to it. Each
- * endpoint has a role, MMF_CHAN_PRODUCER or MMF_CHAN_CONSUMER, chosen when
+ * endpoint has a role, MMF_ROLE_PRODUCER or MMF_ROLE_CONSUMER, chosen when
  * it is created or opened; a role's calls on an endpoint of the other role
  * fail with MMF_EINVAL. Either side may start first: create with
  * MMF_OPEN_OR_CREATE on both sides.
@@ -1301,7 +1065,7 @@ MMF_API int mmf_sync_info_get(const mmf_sync *o, mmf_sync_info *info);
  * MMF_INFINITE waits as long as needed, anything up to MMF_TIMEOUT_MAX
  * waits that long and then fails with MMF_ETIMEDOUT. A waiting call spins
  * briefly, then sleeps in the kernel; the other side makes a wake-up system
- * call only when someone sleeps. With MMF_CHAN_BUSY_POLL an endpoint never
+ * call only when someone sleeps. With MMF_CHANNEL_BUSY_POLL an endpoint never
  * sleeps: it spins until the timeout, for callers that dedicate a core.
  *
  * PEERS
@@ -1341,7 +1105,7 @@ MMF_API int mmf_sync_info_get(const mmf_sync *o, mmf_sync_info *info);
  *
  *     // producer
  *     mmf_ring *r;
- *     mmf_ring_create(&r, "ticks", 1 << 20, MMF_CHAN_PRODUCER,
+ *     mmf_ring_create(&r, "ticks", 1 << 20, MMF_ROLE_PRODUCER,
  *                     MMF_OPEN_OR_CREATE, NULL);
  *     void *p;
  *     if (mmf_ring_reserve(r, sizeof(struct tick), &p, MMF_INFINITE) == 0) {
@@ -1351,7 +1115,7 @@ MMF_API int mmf_sync_info_get(const mmf_sync *o, mmf_sync_info *info);
  *
  *     // consumer
  *     mmf_ring *r;
- *     mmf_ring_create(&r, "ticks", 1 << 20, MMF_CHAN_CONSUMER,
+ *     mmf_ring_create(&r, "ticks", 1 << 20, MMF_ROLE_CONSUMER,
  *                     MMF_OPEN_OR_CREATE, NULL);
  *     mmf_msg m;
  *     while (mmf_ring_peek(r, &m, MMF_INFINITE) == 0) {
@@ -1361,28 +1125,26 @@ MMF_API int mmf_sync_info_get(const mmf_sync *o, mmf_sync_info *info);
  */
 
 /* The role of a channel endpoint. */
-enum mmf_chan_role {
-    MMF_CHAN_PRODUCER = 1,
-    MMF_CHAN_CONSUMER = 2
+enum mmf_channel_role {
+    MMF_ROLE_PRODUCER = 1,
+    MMF_ROLE_CONSUMER = 2
 };
 
-/* Channel flags (mmf_chan_opts.flags). */
-enum mmf_chan_flag {
+/* Channel flags (mmf_channel_opts.flags). */
+enum mmf_channel_flag {
     /* Never sleep in the kernel: waits spin until their timeout. */
-    MMF_CHAN_BUSY_POLL = 0x1,
-    /* Put the name in the Global\ namespace even without the prefix. */
-    MMF_CHAN_GLOBAL = 0x4
+    MMF_CHANNEL_BUSY_POLL = 0x1
 };
 
 /* Options for creating or opening a channel endpoint. NULL: defaults. */
-typedef struct mmf_chan_opts {
-    unsigned flags;   /* MMF_CHAN_* */
+typedef struct mmf_channel_opts {
+    unsigned flags;   /* MMF_CHANNEL_BUSY_POLL, MMF_GLOBAL */
     unsigned mode;    /* permission bits of a new channel (e.g. 0660); 0
                          means owner-only (0600). Ignored when it exists. */
     const char *path; /* rings only: NULL, or a file that holds the ring so
                          that committed messages survive the death of every
                          process and a restart (see mmf_ring_flush) */
-} mmf_chan_opts;
+} mmf_channel_opts;
 
 /* A message in shared memory, as the zero-copy calls hand it out. */
 typedef struct mmf_msg {
@@ -1445,8 +1207,8 @@ typedef struct mmf_msg {
  *                   invalid (another process wrote it); nothing outside
  *                   the ring was read or written
  *   MMF_EINVAL      bad timeout, or a call of the other role
- * Passing an invalid or closed ring handle, or NULL where a pointer is
- * required, is a bug: the call aborts.
+ * and, as every call (see MISUSE at the top), MMF_EBADF for a NULL or
+ * closed handle and MMF_EINVAL for a NULL pointer the call needs.
  */
 typedef struct mmf_ring mmf_ring;
 
@@ -1460,7 +1222,7 @@ typedef struct mmf_ring mmf_ring;
  * full store fails here (MMF_ENOSPC) and never later. With
  * MMF_OPEN_OR_CREATE and an existing ring, its capacity wins. `name` is
  * required: an unnamed ring could never get its other endpoint. opts may
- * be NULL; opts->flags takes MMF_CHAN_BUSY_POLL and MMF_CHAN_GLOBAL.
+ * be NULL; opts->flags takes MMF_CHANNEL_BUSY_POLL and MMF_GLOBAL.
  *
  * With opts->path the ring lives in that file (created if absent, with
  * opts->mode): a file already holding a ring is validated and its
@@ -1488,7 +1250,7 @@ typedef struct mmf_ring mmf_ring;
  */
 MMF_API int mmf_ring_create(mmf_ring **out, const char *name,
                             uint64_t capacity, int role, int disposition,
-                            const mmf_chan_opts *opts);
+                            const mmf_channel_opts *opts);
 
 /*
  * Attach to the existing ring `name` as `role` (a persistent ring too:
@@ -1496,7 +1258,7 @@ MMF_API int mmf_ring_create(mmf_ring **out, const char *name,
  * such name) and the errors of mmf_ring_create().
  */
 MMF_API int mmf_ring_open(mmf_ring **out, const char *name, int role,
-                          const mmf_chan_opts *opts);
+                          const mmf_channel_opts *opts);
 
 /*
  * Detach and free the endpoint. A reservation not committed is dropped;
@@ -1670,12 +1432,12 @@ typedef struct mmf_queue mmf_queue;
  */
 MMF_API int mmf_queue_create(mmf_queue **out, const char *name,
                              uint32_t slots, uint32_t slot_size, int role,
-                             int disposition, const mmf_chan_opts *opts);
+                             int disposition, const mmf_channel_opts *opts);
 
 /* Attach to the existing queue `name` as `role`; errors as for
  * mmf_queue_create (MMF_ENOENT if there is none). opts->path must be NULL. */
 MMF_API int mmf_queue_open(mmf_queue **out, const char *name, int role,
-                           const mmf_chan_opts *opts);
+                           const mmf_channel_opts *opts);
 
 /*
  * Detach and free the endpoint. A pending reservation is dropped
@@ -1744,7 +1506,7 @@ MMF_API int mmf_queue_recv(mmf_queue *q, void *buf, size_t cap, size_t *len,
 /* ---- Broadcast ---------------------------------------------------------- */
 
 /*
- * One producer and any number of readers (MMF_CHAN_CONSUMER endpoints),
+ * One producer and any number of readers (MMF_ROLE_CONSUMER endpoints),
  * each of which receives every message, in order, at its own pace, from
  * its own private position. The channel keeps the last `slots` messages;
  * the producer never waits and overwrites the oldest. A reader that falls
@@ -1776,12 +1538,12 @@ typedef struct mmf_bcast mmf_bcast;
  */
 MMF_API int mmf_bcast_create(mmf_bcast **out, const char *name,
                              uint32_t slots, uint32_t slot_size, int role,
-                             int disposition, const mmf_chan_opts *opts);
+                             int disposition, const mmf_channel_opts *opts);
 
 /* Attach to the existing broadcast channel `name` as `role`; errors as for
  * mmf_bcast_create (MMF_ENOENT if there is none). */
 MMF_API int mmf_bcast_open(mmf_bcast **out, const char *name, int role,
-                           const mmf_chan_opts *opts);
+                           const mmf_channel_opts *opts);
 
 /* Detach and free the endpoint. The last endpoint in the system removes
  * the name. Returns 0. */
@@ -1813,6 +1575,276 @@ MMF_API int mmf_bcast_send(mmf_bcast *b, const void *data, size_t len);
  */
 MMF_API int mmf_bcast_recv(mmf_bcast *b, void *buf, size_t cap, size_t *len,
                            uint64_t *lost, long long timeout_ms);
+
+/* ------------------------------------------------------------------------ */
+/* Inspection                                                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * What the `mmf` command-line tool shows, as an API: the named objects in
+ * the store, the processes that hold them, how much of them is in memory.
+ *
+ * These calls only look. They never take a handle to an object, so they
+ * neither keep a live object alive nor revive a stale one; they never
+ * write to an object and never remove one, except mmf_object_remove() and
+ * mmf_store_gc(), whose purpose is removing names nobody holds. Data is
+ * read with mmf_object_read(), not through a view, so reading commits no
+ * memory. What they report is a snapshot that other processes may change
+ * at once. All of them may be called from any thread.
+ *
+ * On Linux, handle counts come from the kernel's lock table (/proc/locks),
+ * which sees every process; which process holds what comes from
+ * /proc/<pid>/fd and /proc/<pid>/maps, which only show the caller's own
+ * processes unless it is root. Handles in processes the caller cannot
+ * inspect are counted as "hidden", never silently dropped.
+ */
+
+/* Object types. */
+enum mmf_type {
+    MMF_TYPE_UNKNOWN = 0,   /* the header could not be read */
+    MMF_TYPE_SECTION = 1,
+    MMF_TYPE_MUTEX = 2,
+    MMF_TYPE_EVENT = 3,
+    MMF_TYPE_SEMAPHORE = 4,
+    MMF_TYPE_CHANNEL = 5
+};
+
+/* The name of a type: "section", "mutex", "event", "semaphore", "channel",
+ * or "unknown". The string is static. */
+MMF_API const char *mmf_type_name(int type);
+
+/* A count or size that could not be determined. */
+#define MMF_UNKNOWN UINT64_MAX
+
+/* What to find out besides the header (the `what` argument). */
+enum mmf_info_what {
+    /* Count the processes holding handles and mapping views (scans every
+     * process the caller may inspect). */
+    MMF_INFO_PROCESSES = 0x1,
+    /* Measure resident (and, for file-backed sections, dirty) bytes. */
+    MMF_INFO_RESIDENCY = 0x2,
+    MMF_INFO_ALL = 0x3
+};
+
+/* What mmf_store_list() and mmf_object_stat() report about one object. */
+typedef struct mmf_object_info {
+    char name[MMF_NAME_BYTES]; /* full name with its prefix. If the
+                                         header is unreadable and the name
+                                         too long for a file name, the
+                                         store's "~<hash>" key instead */
+    int type;            /* enum mmf_type */
+    int stale;           /* 1 if every holder died: the name is absent for
+                            every API call, and next use or mmf_store_gc()
+                            reclaims it */
+    int corrupt;         /* 1 if the stored header is damaged or the entry
+                            is not an mmf object */
+    int readable;        /* 0 if the caller may not read the header (another
+                            user's object): only owner, mode and sizes from
+                            the store are known */
+    int file_backed;     /* 1 for a section backed by a regular file */
+    unsigned version;    /* header format version */
+    uint64_t size;       /* section size in bytes (0 for sync objects) */
+    unsigned prot;       /* MMF_PROT_* of a section */
+    unsigned flags;      /* MMF_SECTION_*, with MMF_GLOBAL for Global\ names */
+    uint32_t uid;        /* owner */
+    uint32_t gid;
+    unsigned mode;       /* permission bits, e.g. 0600 */
+    int64_t creator_pid; /* process that created it (it may be gone) */
+    uint64_t create_ns;  /* creation time, nanoseconds since 1970 (UTC) */
+    uint64_t allocated;  /* bytes of memory or disk allocated to the data:
+                            less than size for a sparse (reserved) section */
+    uint64_t handles;    /* live handles in the whole system */
+    uint64_t processes;  /* processes seen holding a handle */
+    uint64_t mappers;    /* processes seen mapping a view */
+    uint64_t hidden;     /* handles held by processes the caller cannot
+                            inspect (they are not in `processes`) */
+    uint64_t resident;   /* bytes of the data in memory */
+    uint64_t dirty;      /* file-backed sections: bytes modified in memory
+                            and not yet written to the file */
+    char file[MMF_PATH_BYTES];       /* the backing file of a
+                                             file-backed section, or "" */
+    char store_file[MMF_PATH_BYTES]; /* where it lives in the store */
+} mmf_object_info;
+
+/*
+ * List every named object in the caller's view of the store: its own
+ * Local\ objects and all Global\ objects, live, stale or corrupt, sorted
+ * by name. `what` (MMF_INFO_*) chooses the costly parts: without
+ * MMF_INFO_PROCESSES, processes, mappers and hidden are MMF_UNKNOWN;
+ * without MMF_INFO_RESIDENCY, resident and dirty are. handles is always
+ * filled (MMF_UNKNOWN where the system does not tell). resident is
+ * MMF_UNKNOWN when the caller may not read the data, dirty is MMF_UNKNOWN
+ * except for file-backed sections on a system that reports it (Linux 6.5
+ * and later).
+ *
+ * On success *list is an array of *count entries that the caller frees
+ * with mmf_store_list_free() (NULL when *count is 0). Taking no handle, the
+ * call cannot keep anything alive; an object may vanish right after.
+ *
+ * Returns 0, or MMF_ENOMEM, or MMF_EIO/MMF_EACCES if the store cannot be
+ * read, MMF_ENOENT if the store folder does not exist, MMF_EINVAL if
+ * MMF_STORE_DIR is not an absolute path.
+ */
+MMF_API int mmf_store_list(unsigned what, mmf_object_info **list,
+                           size_t *count);
+
+/* Free a list from mmf_store_list() or mmf_store_gc(). NULL is allowed. */
+MMF_API void mmf_store_list_free(mmf_object_info *list);
+
+/*
+ * Describe the object `name` (any type) in *info, as mmf_store_list()
+ * does. A stale object is reported (with stale set), not reclaimed.
+ *
+ * Returns 0, or:
+ *   MMF_ENOENT      no object with that name is in the store
+ *   MMF_EINVAL      name NULL or empty, or unknown bits in `what`
+ *   MMF_EBADNAME, MMF_ENAMETOOLONG as for mmf_section_open()
+ *   MMF_ENOMEM      not enough memory
+ * An object the caller may not read is reported with readable 0, not as
+ * an error.
+ */
+MMF_API int mmf_object_stat(const char *name, unsigned what,
+                            mmf_object_info *info);
+
+/* A view range seen in a process. */
+typedef struct mmf_view_range {
+    uint64_t offset;     /* offset in the section */
+    uint64_t length;     /* bytes mapped (whole pages) */
+    unsigned map;        /* MMF_MAP_* (MMF_MAP_NONE for an inaccessible
+                            reservation) */
+} mmf_view_range;
+
+/* A process that holds handles to or maps views of an object. */
+typedef struct mmf_holder {
+    int64_t pid;
+    char command[64];    /* the process's command name; "" if unknown */
+    unsigned handles;    /* handles to the object open in the process */
+    size_t nviews;       /* entries in views */
+    mmf_view_range *views; /* the views it maps, by address. Adjacent views
+                              with adjacent offsets may show as one */
+} mmf_holder;
+
+/*
+ * The processes that hold handles to or map views of the object `name`,
+ * by pid. *hidden (if not NULL) is set to the number of handles held by
+ * processes the caller may not inspect (other users' processes, unless
+ * the caller is root), which are not in the list. A process that inherited
+ * a handle across fork() shows it as its parent does.
+ *
+ * On success *list is an array of *count holders that the caller frees
+ * with mmf_object_holders_free() (NULL when *count is 0).
+ *
+ * Returns 0, or MMF_ENOENT (no such object), MMF_EINVAL, MMF_EBADNAME,
+ * MMF_ENAMETOOLONG, MMF_ENOMEM. A stale object has no handle left, but a
+ * process that closed its handles earlier may still map a view of it.
+ */
+MMF_API int mmf_object_holders(const char *name, mmf_holder **list,
+                               size_t *count, uint64_t *hidden);
+
+/* Free a list from mmf_object_holders(): the `count` holders' views
+ * arrays and the array itself. NULL is allowed. */
+MMF_API void mmf_object_holders_free(mmf_holder *list, size_t count);
+
+/*
+ * Copy up to `length` bytes of the data of section `name`, from `offset`,
+ * into `buf`, without taking a handle and without mapping it: the section
+ * is not kept alive, and reading a page a sparse section has not committed
+ * yet gives zeros without committing it. *done (if not NULL) receives the
+ * number of bytes copied: `length`, or less where the section ends. A stale
+ * section is read as it was left. Needs read permission on the object (and
+ * on the backing file of a file-backed section).
+ *
+ * Returns 0, or:
+ *   MMF_ENOENT      no such object (or its backing file is gone)
+ *   MMF_ETYPE       the object is not a section
+ *   MMF_ERANGE      offset past the end of the section
+ *   MMF_EACCES      the caller may not read it
+ *   MMF_ECORRUPT    the stored header is damaged
+ *   MMF_EINVAL, MMF_EBADNAME, MMF_ENAMETOOLONG as for mmf_object_stat()
+ */
+MMF_API int mmf_object_read(const char *name, uint64_t offset, void *buf,
+                            size_t length, size_t *done);
+
+/* The kinds of channel (see "Channels" above). */
+enum mmf_channel_kind {
+    MMF_KIND_RING = 1,   /* SPSC message ring */
+    MMF_KIND_QUEUE = 2,  /* MPMC queue of fixed-size slots */
+    MMF_KIND_BCAST = 3   /* broadcast, one producer, many readers */
+};
+
+/* What mmf_channel_stat() reports: a snapshot that the channel's endpoints
+ * may change at once. Counters are free-running. */
+typedef struct mmf_channel_info {
+    int kind;            /* enum mmf_channel_kind */
+    int persistent;      /* 1 for a ring kept in a file */
+    uint64_t capacity;   /* ring: bytes of data; queue, broadcast: slots */
+    uint64_t max_message;/* the largest message, in bytes */
+    uint64_t produced;   /* ring: bytes committed; queue, broadcast:
+                            messages published (or slots claimed) */
+    uint64_t consumed;   /* ring: bytes released; queue: messages taken;
+                            broadcast: the oldest message still held */
+    uint64_t fill;       /* ring: bytes in use; queue, broadcast: messages
+                            held */
+    uint64_t producers;  /* producer endpoints attached now */
+    uint64_t consumers;  /* consumer (reader) endpoints attached now */
+    uint64_t producers_ever; /* endpoints that ever attached, per role */
+    uint64_t consumers_ever;
+    int corrupt;         /* 1 if the control block is damaged: the counters
+                            above are then MMF_UNKNOWN */
+    char file[MMF_PATH_BYTES]; /* a persistent ring's file, or "" */
+} mmf_channel_info;
+
+/* The name of a channel kind: "ring", "queue", "broadcast" or "unknown".
+ * The string is static. */
+MMF_API const char *mmf_channel_kind_name(int kind);
+
+/*
+ * Describe the channel `name` in *info, reading its control block without
+ * attaching (the channel is not kept alive and nothing is changed).
+ * Returns 0, or:
+ *   MMF_ENOENT      no such object
+ *   MMF_ETYPE       the object is not a channel
+ *   MMF_EACCES      the caller may not read it
+ *   MMF_ECORRUPT    the stored header is damaged
+ *   MMF_EINVAL, MMF_EBADNAME, MMF_ENAMETOOLONG as for mmf_object_stat()
+ * A damaged control block is reported with info->corrupt 1, not as an
+ * error.
+ */
+MMF_API int mmf_channel_stat(const char *name, mmf_channel_info *info);
+
+/*
+ * Remove the name `name` from the store, with Windows semantics: only when
+ * no process holds a handle to it, which means a stale object (all its
+ * holders died) or a corrupt entry. A live object cannot be removed: its
+ * name goes when its last handle closes. Views still mapped keep their
+ * memory.
+ *
+ * Returns 0, or:
+ *   MMF_EBUSY       a process holds a handle to it (or is opening or
+ *                   closing it at this moment)
+ *   MMF_ENOENT      no such object (or someone reclaimed it first)
+ *   MMF_EACCES      the caller may not remove another user's entry (or
+ *                   may not write it: removing takes write permission)
+ *   MMF_EINVAL, MMF_EBADNAME, MMF_ENAMETOOLONG as above
+ */
+MMF_API int mmf_object_remove(const char *name);
+
+/*
+ * Reclaim every stale or corrupt entry nobody holds in the caller's view of
+ * the store, as mmf_object_remove() would. On success *removed lists what
+ * was removed (as it was just before; free with mmf_store_list_free()) and
+ * *count says how many.
+ *
+ * Corrupt entries include anything under an object's file name that is
+ * not an object file: an empty folder or other non-regular file there
+ * (which would make the name's create fail with MMF_ECORRUPT) is removed
+ * when it belongs to the caller.
+ *
+ * Returns the number of stale or corrupt entries that could not be removed
+ * (another user's, which the caller may not delete; a non-empty folder; 0
+ * normally), or MMF_ENOMEM or the errors of mmf_store_list().
+ */
+MMF_API int mmf_store_gc(mmf_object_info **removed, size_t *count);
 
 #ifdef __cplusplus
 }

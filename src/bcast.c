@@ -93,7 +93,7 @@ static int bcast_valid(const struct mmf__chan_desc *d)
 /* One producer; readers are not claimed (cons_max 0). */
 /* Inspection (channel.h). */
 static int bcast_describe(const struct mmf__chan_desc *d, const void *own,
-                          mmf_chan_info *info)
+                          mmf_channel_info *info)
 {
     const struct bctl *c = own;
 
@@ -166,19 +166,23 @@ static void copy_out(void *dst, const uint8_t *src, size_t len)
 /* Create, open, close                                                       */
 /* ------------------------------------------------------------------------ */
 
+/* The endpoint behind a handle; NULL for NULL or a closed handle. */
 static struct mmf_bcast *handle(const mmf_bcast *b)
 {
-    MMF__CHECK(b != NULL && b->magic == BCAST_MAGIC);
+    if (b == NULL || b->magic != BCAST_MAGIC)
+        return NULL;
     return (struct mmf_bcast *)b;
 }
 
 static int attach(mmf_bcast **out, const char *name, const struct mmf__chan_desc *want,
-                  int role, int disposition, const mmf_chan_opts *opts)
+                  int role, int disposition, const mmf_channel_opts *opts)
 {
     struct mmf_bcast *b;
     int rc;
 
-    MMF__CHECK(out != NULL);
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
     if (opts != NULL && opts->path != NULL)
         return MMF_EINVAL; /* only rings can live in a file */
     b = calloc(1, sizeof *b);
@@ -205,18 +209,20 @@ static int attach(mmf_bcast **out, const char *name, const struct mmf__chan_desc
 
 int mmf_bcast_create(mmf_bcast **out, const char *name, uint32_t slots,
                      uint32_t slot_size, int role, int disposition,
-                     const mmf_chan_opts *opts)
+                     const mmf_channel_opts *opts)
 {
     struct mmf__chan_desc want;
 
-    MMF__CHECK(out != NULL);
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
     if (mmf__chan_slotted(MMF__CHAN_BCAST, slots, slot_size, 0, &want) < 0)
         return MMF_EINVAL;
     return attach(out, name, &want, role, disposition, opts);
 }
 
 int mmf_bcast_open(mmf_bcast **out, const char *name, int role,
-                   const mmf_chan_opts *opts)
+                   const mmf_channel_opts *opts)
 {
     return attach(out, name, NULL, role, 0, opts);
 }
@@ -224,6 +230,8 @@ int mmf_bcast_open(mmf_bcast **out, const char *name, int role,
 int mmf_bcast_close(mmf_bcast *bh)
 {
     struct mmf_bcast *b = handle(bh);
+    if (b == NULL)
+        return MMF_EBADF;
     mmf__chan_detach(&b->ch);
     b->magic = BCAST_DEAD;
     free(b);
@@ -232,7 +240,8 @@ int mmf_bcast_close(mmf_bcast *bh)
 
 size_t mmf_bcast_slot_size(const mmf_bcast *bh)
 {
-    return handle(bh)->slot_size;
+    const struct mmf_bcast *b = handle(bh);
+    return b != NULL ? b->slot_size : 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -245,8 +254,11 @@ int mmf_bcast_send(mmf_bcast *bh, const void *data, size_t len)
     uint64_t m = b->pos;
     struct bslot *s;
 
-    MMF__CHECK(data != NULL);
-    if (b->ch.role != MMF_CHAN_PRODUCER || len == 0 || len > b->slot_size)
+    if (b == NULL)
+        return MMF_EBADF;
+    if (data == NULL)
+        return MMF_EINVAL;
+    if (b->ch.role != MMF_ROLE_PRODUCER || len == 0 || len > b->slot_size)
         return MMF_EINVAL;
     if (mmf__chan_damaged(&b->ch))
         return MMF_ECORRUPT;
@@ -281,8 +293,11 @@ int mmf_bcast_recv(mmf_bcast *bh, void *buf, size_t cap, size_t *len,
     uint64_t deadline, skipped = 0;
     int rc, gone = 0, lapped = 0, rounds = 0;
 
-    MMF__CHECK(len != NULL && (buf != NULL || cap == 0));
-    if (b->ch.role != MMF_CHAN_CONSUMER)
+    if (b == NULL)
+        return MMF_EBADF;
+    if (len == NULL || (buf == NULL && cap != 0))
+        return MMF_EINVAL;
+    if (b->ch.role != MMF_ROLE_CONSUMER)
         return MMF_EINVAL;
     if ((rc = mmf__chan_deadline(timeout_ms, &deadline)) < 0)
         return rc;

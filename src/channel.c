@@ -32,7 +32,7 @@ int mmf__chan_deadline(long long timeout_ms, uint64_t *deadline)
 static void role_range(const struct mmf__chan *c, int role, uint32_t *first,
                        uint32_t *count)
 {
-    if (role == MMF_CHAN_PRODUCER) {
+    if (role == MMF_ROLE_PRODUCER) {
         *first = MMF__CHAN_PROD_FIRST;
         *count = c->info->prod_max;
     } else {
@@ -51,7 +51,7 @@ int mmf__chan_damaged(const struct mmf__chan *c)
 
 int mmf__chan_peer_gone(struct mmf__chan *c)
 {
-    int peer = c->role == MMF_CHAN_PRODUCER ? MMF_CHAN_CONSUMER : MMF_CHAN_PRODUCER;
+    int peer = c->role == MMF_ROLE_PRODUCER ? MMF_ROLE_CONSUMER : MMF_ROLE_PRODUCER;
     uint32_t first, count;
     uint64_t now;
     int rc;
@@ -77,7 +77,7 @@ int mmf__chan_peer_gone(struct mmf__chan *c)
 int mmf__chan_wait(struct mmf__chan *c, const uint32_t *word, uint32_t seen,
                    uint32_t *sleepers, uint64_t deadline)
 {
-    int busy = (c->flags & MMF_CHAN_BUSY_POLL) != 0;
+    int busy = (c->flags & MMF_CHANNEL_BUSY_POLL) != 0;
     uint64_t start, now;
 
     if (mmf__chan_damaged(c))
@@ -225,7 +225,7 @@ static int file_desc(const struct mmf__chan_kind_info *info, int fd,
 /* Create or open the object; *rc_out gets 0 or MMF_EXISTED. */
 static int get_object(struct mmf__chan *c, const struct mmf__name *nm,
                       const struct mmf__chan_desc *want, int disposition,
-                      const mmf_chan_opts *opts)
+                      const mmf_channel_opts *opts)
 {
     const unsigned access = MMF_ACCESS_READ | MMF_ACCESS_WRITE;
     struct mmf__chan_desc d;
@@ -297,10 +297,10 @@ static int ctl_check(struct mmf__chan *c)
 
 int mmf__chan_attach(struct mmf__chan *c, const struct mmf__chan_kind_info *info,
                      const char *name, const struct mmf__chan_desc *want,
-                     int role, int disposition, const mmf_chan_opts *opts)
+                     int role, int disposition, const mmf_channel_opts *opts)
 {
-    static const mmf_chan_opts defaults = {0, 0, NULL};
-    const unsigned all_flags = MMF_CHAN_BUSY_POLL | MMF_CHAN_GLOBAL;
+    static const mmf_channel_opts defaults = {0, 0, NULL};
+    const unsigned all_flags = MMF_CHANNEL_BUSY_POLL | MMF_GLOBAL;
     const struct mmf__hdr *h;
     struct mmf__name *nm;
     uint32_t first, count;
@@ -312,7 +312,7 @@ int mmf__chan_attach(struct mmf__chan *c, const struct mmf__chan_kind_info *info
     c->ctl_cookie = c->area_cookie = -1;
     if (opts == NULL)
         opts = &defaults;
-    if ((role != MMF_CHAN_PRODUCER && role != MMF_CHAN_CONSUMER) ||
+    if ((role != MMF_ROLE_PRODUCER && role != MMF_ROLE_CONSUMER) ||
         (opts->flags & ~all_flags) || opts->mode > 0777)
         return MMF_EINVAL;
     if (want != NULL && disposition != MMF_CREATE_NEW &&
@@ -327,7 +327,7 @@ int mmf__chan_attach(struct mmf__chan *c, const struct mmf__chan_kind_info *info
     nm = malloc(sizeof *nm);
     if (nm == NULL)
         return MMF_ENOMEM;
-    rc = mmf__name_parse(name, (opts->flags & MMF_CHAN_GLOBAL) != 0, nm);
+    rc = mmf__name_parse(name, (opts->flags & MMF_GLOBAL) != 0, nm);
     if (rc == 0)
         rc = get_object(c, nm, want, disposition, opts);
     free(nm);
@@ -441,12 +441,12 @@ static const struct mmf__chan_kind_info *kind_of(uint32_t kind)
     }
 }
 
-const char *mmf_chan_kind_name(int kind)
+const char *mmf_channel_kind_name(int kind)
 {
     switch (kind) {
-    case MMF_CHAN_RING: return "ring";
-    case MMF_CHAN_QUEUE: return "queue";
-    case MMF_CHAN_BCAST: return "broadcast";
+    case MMF_KIND_RING: return "ring";
+    case MMF_KIND_QUEUE: return "queue";
+    case MMF_KIND_BCAST: return "broadcast";
     default: return "unknown";
     }
 }
@@ -461,7 +461,7 @@ static uint64_t count_claims(const uint8_t *claims, uint32_t first, uint32_t cou
 }
 
 int mmf__chan_describe(const struct mmf__hdr *h, const void *ctl, size_t ctl_len,
-                       const uint8_t *claims, mmf_chan_info *info)
+                       const uint8_t *claims, mmf_channel_info *info)
 {
     const struct mmf__chan_kind_info *k;
     const struct mmf__chan_live *live;
@@ -473,9 +473,9 @@ int mmf__chan_describe(const struct mmf__hdr *h, const void *ctl, size_t ctl_len
     if (k == NULL || desc_valid(k, &d) < 0 || ctl_len < MMF__CHAN_CTL_SIZE)
         return MMF_ECORRUPT;
     live = (const struct mmf__chan_live *)(const void *)(h->state + MMF__CHAN_LIVE_OFF);
-    _Static_assert((int)MMF_CHAN_RING == MMF__CHAN_RING &&
-                   (int)MMF_CHAN_QUEUE == MMF__CHAN_QUEUE &&
-                   (int)MMF_CHAN_BCAST == MMF__CHAN_BCAST, "kind numbers agree");
+    _Static_assert((int)MMF_KIND_RING == MMF__CHAN_RING &&
+                   (int)MMF_KIND_QUEUE == MMF__CHAN_QUEUE &&
+                   (int)MMF_KIND_BCAST == MMF__CHAN_BCAST, "kind numbers agree");
     info->kind = (int)d.kind;
     info->persistent = (h->flags & MMF__HF_FILE) != 0;
     info->producers = count_claims(claims, MMF__CHAN_PROD_FIRST, k->prod_max);

@@ -113,7 +113,7 @@ struct mmf__chan_kind_info {
      * for a geometry `d` that valid() accepted. Returns 0, or MMF_ECORRUPT
      * for positions that cannot be. */
     int (*describe)(const struct mmf__chan_desc *d, const void *own,
-                    mmf_chan_info *info);
+                    mmf_channel_info *info);
 };
 
 /*
@@ -151,7 +151,7 @@ extern const struct mmf__chan_kind_info mmf__bcast_kind;
  * MMF_ECORRUPT (the header's geometry is not a channel's).
  */
 int mmf__chan_describe(const struct mmf__hdr *h, const void *ctl, size_t ctl_len,
-                       const uint8_t *claims, mmf_chan_info *info);
+                       const uint8_t *claims, mmf_channel_info *info);
 
 /* One endpoint: process-private, trusted. */
 struct mmf__chan {
@@ -164,8 +164,8 @@ struct mmf__chan {
     intptr_t ctl_cookie, area_cookie;
     intptr_t claim;              /* -1 without a claim */
     uint32_t slot;               /* claimed slot */
-    int role;                    /* MMF_CHAN_PRODUCER or MMF_CHAN_CONSUMER */
-    unsigned flags;              /* MMF_CHAN_* */
+    int role;                    /* MMF_ROLE_PRODUCER or MMF_ROLE_CONSUMER */
+    unsigned flags;              /* MMF_CHANNEL_* */
     int persistent;              /* the area lives in a regular file */
     uint64_t peer_seen_ns;       /* when a peer was last seen alive */
 };
@@ -179,7 +179,7 @@ struct mmf__chan {
  */
 int mmf__chan_attach(struct mmf__chan *c, const struct mmf__chan_kind_info *info,
                      const char *name, const struct mmf__chan_desc *want,
-                     int role, int disposition, const mmf_chan_opts *opts);
+                     int role, int disposition, const mmf_channel_opts *opts);
 
 /* Give up the claim, unmap, release the object. */
 void mmf__chan_detach(struct mmf__chan *c);
@@ -204,7 +204,7 @@ int mmf__chan_peer_gone(struct mmf__chan *c);
 
 /*
  * Wait until *word differs from `seen`: spin briefly (or until the
- * deadline with MMF_CHAN_BUSY_POLL), then sleep in the kernel, counting
+ * deadline with MMF_CHANNEL_BUSY_POLL), then sleep in the kernel, counting
  * this sleeper in *sleepers so that mmf__chan_wake() calls the kernel only
  * when someone sleeps. Asleep, the peer is checked every
  * MMF__CHAN_SLICE_NS. `word` must change whenever the caller's condition

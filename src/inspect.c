@@ -16,7 +16,7 @@ _Static_assert((int)MMF_TYPE_SECTION == (int)MMF__TYPE_SECTION &&
                (int)MMF_TYPE_SEMAPHORE == (int)MMF__TYPE_SEMAPHORE &&
                (int)MMF_TYPE_CHANNEL == (int)MMF__TYPE_CHANNEL,
                "public and stored type numbers agree");
-_Static_assert(MMF_INFO_PATH_BYTES >= MMF__PATH_BYTES, "a header path fits the info");
+_Static_assert(MMF_PATH_BYTES >= MMF__PATH_BYTES, "a header path fits the info");
 
 const char *mmf_type_name(int type)
 {
@@ -46,7 +46,8 @@ static int parse(const char *name, struct mmf__name **nm)
 int mmf_store_list(unsigned what, mmf_object_info **list, size_t *count)
 {
     int rc;
-    MMF__CHECK(list != NULL && count != NULL);
+    if (list == NULL || count == NULL)
+        return MMF_EINVAL;
     *list = NULL;
     *count = 0;
     if (what & ~(unsigned)MMF_INFO_ALL)
@@ -67,7 +68,8 @@ int mmf_object_stat(const char *name, unsigned what, mmf_object_info *info)
     struct mmf__name *nm;
     int rc;
 
-    MMF__CHECK(info != NULL);
+    if (info == NULL)
+        return MMF_EINVAL;
     if (what & ~(unsigned)MMF_INFO_ALL)
         return MMF_EINVAL;
     if ((rc = parse(name, &nm)) < 0)
@@ -84,7 +86,8 @@ int mmf_object_holders(const char *name, mmf_holder **list, size_t *count,
     uint64_t h = 0;
     int rc;
 
-    MMF__CHECK(list != NULL && count != NULL);
+    if (list == NULL || count == NULL)
+        return MMF_EINVAL;
     *list = NULL;
     *count = 0;
     if ((rc = parse(name, &nm)) < 0)
@@ -96,7 +99,7 @@ int mmf_object_holders(const char *name, mmf_holder **list, size_t *count,
     return rc;
 }
 
-void mmf_holders_free(mmf_holder *list, size_t count)
+void mmf_object_holders_free(mmf_holder *list, size_t count)
 {
     if (list == NULL)
         return;
@@ -112,7 +115,8 @@ int mmf_object_read(const char *name, uint64_t offset, void *buf, size_t length,
     size_t n = 0;
     int rc;
 
-    MMF__CHECK(buf != NULL || length == 0);
+    if (buf == NULL && length != 0)
+        return MMF_EINVAL;
     if ((rc = parse(name, &nm)) < 0)
         return rc;
     rc = mmf__os_inspect_read(nm, offset, buf, length, &n);
@@ -137,7 +141,8 @@ int mmf_object_remove(const char *name)
 int mmf_store_gc(mmf_object_info **removed, size_t *count)
 {
     int rc;
-    MMF__CHECK(removed != NULL && count != NULL);
+    if (removed == NULL || count == NULL)
+        return MMF_EINVAL;
     *removed = NULL;
     *count = 0;
     rc = mmf__os_inspect_gc(removed, count);
@@ -146,7 +151,7 @@ int mmf_store_gc(mmf_object_info **removed, size_t *count)
     return rc;
 }
 
-int mmf_channel_stat(const char *name, mmf_chan_info *info)
+int mmf_channel_stat(const char *name, mmf_channel_info *info)
 {
     struct mmf__name *nm;
     struct mmf__hdr *h;
@@ -154,7 +159,8 @@ int mmf_channel_stat(const char *name, mmf_chan_info *info)
     void *ctl;
     int rc;
 
-    MMF__CHECK(info != NULL);
+    if (info == NULL)
+        return MMF_EINVAL;
     memset(info, 0, sizeof *info);
     if (name == NULL || name[0] == '\0')
         return MMF_EINVAL;

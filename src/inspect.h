@@ -22,7 +22,7 @@ int mmf__os_inspect_stat(const struct mmf__name *nm, unsigned what,
 
 /* The processes holding handles to or mapping views of one object. On
  * success *list (malloc'ed, each holder's views malloc'ed too) is the
- * caller's; free with mmf_holders_free(). */
+ * caller's; free with mmf_object_holders_free(). */
 int mmf__os_inspect_holders(const struct mmf__name *nm, mmf_holder **list,
                             size_t *count, uint64_t *hidden);
 

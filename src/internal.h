@@ -9,15 +9,8 @@
 #include "object.h"
 #include "os.h"
 
-/* Misuse (a NULL or freed handle) is a bug in the caller: stop at once,
- * also in release builds, rather than corrupt shared state. */
-#define MMF__CHECK(cond)                                                       \
-    do {                                                                       \
-        if (!(cond))                                                           \
-            abort();                                                           \
-    } while (0)
-
-/* The store reference behind a section handle (aborts on a bad handle). */
-mmf__obj *mmf__section_obj(const mmf_section *s);
+/* The store reference behind a section handle, in *obj: 0, or MMF_EBADF
+ * for NULL or a closed handle (see MISUSE in mmf.h). */
+int mmf__section_obj(const mmf_section *s, mmf__obj **obj);
 
 #endif

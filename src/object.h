@@ -36,7 +36,7 @@ const char *mmf__type_name(uint32_t type);
 #define MMF__PATH_BYTES 2048u
 #define MMF__STATE_BYTES 256u        /* type-specific shared state */
 
-/* Header flags (hdr.flags). The low bits are the public MMF_SEC_* flags. */
+/* Header flags (hdr.flags). The low bits are the public MMF_SECTION_* flags. */
 #define MMF__HF_FILE 0x100u          /* data lives in an external file */
 #define MMF__HF_GLOBAL 0x200u        /* name is in the Global\ namespace */
 #define MMF__HF_CLAIMS 0x400u        /* claims live in a companion file */
@@ -50,7 +50,7 @@ struct mmf__hdr {
     uint32_t version;      /* MMF__HDR_VERSION */
     uint32_t hdr_size;     /* bytes before the data (MMF__HDR_SIZE) */
     uint32_t type;         /* enum mmf__type */
-    uint32_t flags;        /* MMF_SEC_* | MMF__HF_* */
+    uint32_t flags;        /* MMF_SECTION_* | MMF__HF_* */
     uint32_t prot;         /* MMF_PROT_* of a section */
     uint32_t name_len;     /* bytes in name[], without the NUL */
     uint64_t size;         /* section size in bytes */

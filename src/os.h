@@ -32,7 +32,7 @@ struct mmf__spec {
     uint32_t type;        /* enum mmf__type */
     uint64_t size;        /* size the caller asked for (0: file's size) */
     unsigned prot;        /* MMF_PROT_* */
-    unsigned flags;       /* MMF_SEC_* */
+    unsigned flags;       /* MMF_SECTION_* */
     unsigned mode;        /* permission bits of a named object */
     int file_fd;          /* external file for file-backed sections, or -1 */
     const void *state;    /* initial type-specific state, or NULL */

@@ -147,7 +147,7 @@ static int queue_valid(const struct mmf__chan_desc *d)
 
 /* Inspection (channel.h). */
 static int queue_describe(const struct mmf__chan_desc *d, const void *own,
-                          mmf_chan_info *info)
+                          mmf_channel_info *info)
 {
     const struct qctl *c = own;
 
@@ -459,7 +459,7 @@ static int give(struct mmf_queue *q, int gone, uint64_t deadline, uint64_t *pos)
 static int run(struct mmf_queue *q, size_t cap, uint64_t *pos, uint32_t *len,
                long long timeout_ms)
 {
-    int consumer = q->ch.role == MMF_CHAN_CONSUMER;
+    int consumer = q->ch.role == MMF_ROLE_CONSUMER;
     struct qctl *c = q->q;
     uint32_t *word = consumer ? &c->data_word : &c->room_word;
     uint32_t *sleepers = consumer ? &c->data_sleepers : &c->room_sleepers;
@@ -534,19 +534,23 @@ static int run(struct mmf_queue *q, size_t cap, uint64_t *pos, uint32_t *len,
 /* Create, open, close                                                       */
 /* ------------------------------------------------------------------------ */
 
+/* The endpoint behind a handle; NULL for NULL or a closed handle. */
 static struct mmf_queue *handle(const mmf_queue *q)
 {
-    MMF__CHECK(q != NULL && q->magic == QUEUE_MAGIC);
+    if (q == NULL || q->magic != QUEUE_MAGIC)
+        return NULL;
     return (struct mmf_queue *)q;
 }
 
 static int attach(mmf_queue **out, const char *name, const struct mmf__chan_desc *want,
-                  int role, int disposition, const mmf_chan_opts *opts)
+                  int role, int disposition, const mmf_channel_opts *opts)
 {
     struct mmf_queue *q;
     int rc;
 
-    MMF__CHECK(out != NULL);
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
     if (opts != NULL && opts->path != NULL)
         return MMF_EINVAL; /* only rings can live in a file */
     q = calloc(1, sizeof *q);
@@ -573,18 +577,20 @@ static int attach(mmf_queue **out, const char *name, const struct mmf__chan_desc
 
 int mmf_queue_create(mmf_queue **out, const char *name, uint32_t slots,
                      uint32_t slot_size, int role, int disposition,
-                     const mmf_chan_opts *opts)
+                     const mmf_channel_opts *opts)
 {
     struct mmf__chan_desc want;
 
-    MMF__CHECK(out != NULL);
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
     if (mmf__chan_slotted(MMF__CHAN_QUEUE, slots, slot_size, SLOTS_OFF, &want) < 0)
         return MMF_EINVAL;
     return attach(out, name, &want, role, disposition, opts);
 }
 
 int mmf_queue_open(mmf_queue **out, const char *name, int role,
-                   const mmf_chan_opts *opts)
+                   const mmf_channel_opts *opts)
 {
     return attach(out, name, NULL, role, 0, opts);
 }
@@ -593,8 +599,10 @@ int mmf_queue_close(mmf_queue *qh)
 {
     struct mmf_queue *q = handle(qh);
 
+    if (q == NULL)
+        return MMF_EBADF;
     if (q->held) {
-        if (q->ch.role == MMF_CHAN_PRODUCER)
+        if (q->ch.role == MMF_ROLE_PRODUCER)
             publish(q, q->held_pos, 0); /* consumers skip it */
         else
             give_back(q, q->held_pos);
@@ -607,7 +615,8 @@ int mmf_queue_close(mmf_queue *qh)
 
 size_t mmf_queue_slot_size(const mmf_queue *qh)
 {
-    return handle(qh)->slot_size;
+    const struct mmf_queue *q = handle(qh);
+    return q != NULL ? q->slot_size : 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -620,8 +629,11 @@ int mmf_queue_reserve(mmf_queue *qh, void **ptr, long long timeout_ms)
     uint64_t pos;
     int rc;
 
-    MMF__CHECK(ptr != NULL);
-    if (q->ch.role != MMF_CHAN_PRODUCER || q->held)
+    if (q == NULL)
+        return MMF_EBADF;
+    if (ptr == NULL)
+        return MMF_EINVAL;
+    if (q->ch.role != MMF_ROLE_PRODUCER || q->held)
         return MMF_EINVAL;
     if ((rc = run(q, 0, &pos, NULL, timeout_ms)) < 0)
         return rc;
@@ -635,7 +647,9 @@ int mmf_queue_commit(mmf_queue *qh, size_t len)
 {
     struct mmf_queue *q = handle(qh);
 
-    if (q->ch.role != MMF_CHAN_PRODUCER || !q->held || len == 0 || len > q->slot_size)
+    if (q == NULL)
+        return MMF_EBADF;
+    if (q->ch.role != MMF_ROLE_PRODUCER || !q->held || len == 0 || len > q->slot_size)
         return MMF_EINVAL;
     publish(q, q->held_pos, (uint32_t)len);
     q->held = 0;
@@ -648,8 +662,11 @@ int mmf_queue_send(mmf_queue *qh, const void *data, size_t len, long long timeou
     uint64_t pos;
     int rc;
 
-    MMF__CHECK(data != NULL);
-    if (q->ch.role != MMF_CHAN_PRODUCER || q->held || len == 0 || len > q->slot_size)
+    if (q == NULL)
+        return MMF_EBADF;
+    if (data == NULL)
+        return MMF_EINVAL;
+    if (q->ch.role != MMF_ROLE_PRODUCER || q->held || len == 0 || len > q->slot_size)
         return MMF_EINVAL;
     if ((rc = run(q, 0, &pos, NULL, timeout_ms)) < 0)
         return rc;
@@ -669,8 +686,11 @@ int mmf_queue_peek(mmf_queue *qh, mmf_msg *msg, long long timeout_ms)
     uint32_t len;
     int rc;
 
-    MMF__CHECK(msg != NULL);
-    if (q->ch.role != MMF_CHAN_CONSUMER || q->held)
+    if (q == NULL)
+        return MMF_EBADF;
+    if (msg == NULL)
+        return MMF_EINVAL;
+    if (q->ch.role != MMF_ROLE_CONSUMER || q->held)
         return MMF_EINVAL;
     if ((rc = run(q, SIZE_MAX, &pos, &len, timeout_ms)) < 0)
         return rc;
@@ -685,7 +705,9 @@ int mmf_queue_release(mmf_queue *qh)
 {
     struct mmf_queue *q = handle(qh);
 
-    if (q->ch.role != MMF_CHAN_CONSUMER || !q->held)
+    if (q == NULL)
+        return MMF_EBADF;
+    if (q->ch.role != MMF_ROLE_CONSUMER || !q->held)
         return MMF_EINVAL;
     q->held = 0;
     give_back(q, q->held_pos);
@@ -700,8 +722,11 @@ int mmf_queue_recv(mmf_queue *qh, void *buf, size_t cap, size_t *len,
     uint32_t l = 0;
     int rc;
 
-    MMF__CHECK(len != NULL && (buf != NULL || cap == 0));
-    if (q->ch.role != MMF_CHAN_CONSUMER || q->held)
+    if (q == NULL)
+        return MMF_EBADF;
+    if (len == NULL || (buf == NULL && cap != 0))
+        return MMF_EINVAL;
+    if (q->ch.role != MMF_ROLE_CONSUMER || q->held)
         return MMF_EINVAL;
     rc = run(q, cap, &pos, &l, timeout_ms);
     if (rc == MMF_EOVERFLOW)

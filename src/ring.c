@@ -51,9 +51,10 @@
 #define RING_MAGIC 0x474e4952u /* "RING" */
 #define RING_DEAD 0xdead1219u
 
-static void ring_check(const mmf_ring *r)
+/* 1 for a live ring handle; 0 for NULL or a closed one. */
+static int ring_ok(const mmf_ring *r)
 {
-    MMF__CHECK(r != NULL && r->magic == RING_MAGIC);
+    return r != NULL && r->magic == RING_MAGIC;
 }
 
 static int timeout_ok(long long timeout_ms)
@@ -345,7 +346,7 @@ static int ring_desc_valid(const struct mmf__chan_desc *d)
 
 /* Inspection (channel.h). */
 static int ring_describe(const struct mmf__chan_desc *d, const void *own,
-                         mmf_chan_info *info)
+                         mmf_channel_info *info)
 {
     const struct mmf__ring_ctl *rc = own;
     uint64_t prod = rc->prod_pos, cons = rc->cons_pos;
@@ -443,7 +444,7 @@ static int start(mmf_ring *r)
 
     /* Our own side's position first: it cannot change under us (we hold
      * the role), while the other side's only moves in the safe direction. */
-    if (r->role == MMF_CHAN_PRODUCER) {
+    if (r->role == MMF_ROLE_PRODUCER) {
         p = mmf__load_acquire(&k->prod_pos);
         c = mmf__load_acquire(&k->cons_pos);
     } else {
@@ -452,7 +453,7 @@ static int start(mmf_ring *r)
     }
     if (((c | p) & (MMF__RING_ALIGN - 1)) != 0 || p - c > r->cap)
         return MMF_ECORRUPT;
-    if (r->role == MMF_CHAN_PRODUCER) {
+    if (r->role == MMF_ROLE_PRODUCER) {
         r->head = r->pub = p;
         r->peer = c;
         r->flushed = c; /* the dead producer may not have flushed */
@@ -468,12 +469,14 @@ static int start(mmf_ring *r)
 }
 
 static int attach(mmf_ring **out, const char *name, const struct mmf__chan_desc *want,
-                  int role, int disposition, const mmf_chan_opts *opts)
+                  int role, int disposition, const mmf_channel_opts *opts)
 {
     mmf_ring *r;
     int how, rc;
 
-    MMF__CHECK(out != NULL);
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
     if ((r = calloc(1, sizeof *r)) == NULL)
         return MMF_ENOMEM;
     how = mmf__chan_attach(&r->c, &mmf__ring_kind, name, want, role, disposition, opts);
@@ -499,12 +502,14 @@ static int attach(mmf_ring **out, const char *name, const struct mmf__chan_desc 
 }
 
 int mmf_ring_create(mmf_ring **out, const char *name, uint64_t capacity, int role,
-                    int disposition, const mmf_chan_opts *opts)
+                    int disposition, const mmf_channel_opts *opts)
 {
     struct mmf__chan_desc want;
     uint64_t page = mmf__os_page_size();
 
-    MMF__CHECK(out != NULL);
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
     if (capacity < MMF__RING_MIN_CAP || capacity > MMF__RING_MAX_CAP ||
         (capacity & (capacity - 1)) != 0)
         return MMF_EINVAL;
@@ -519,11 +524,13 @@ int mmf_ring_create(mmf_ring **out, const char *name, uint64_t capacity, int rol
     return attach(out, name, &want, role, disposition, opts);
 }
 
-int mmf_ring_open(mmf_ring **out, const char *name, int role, const mmf_chan_opts *opts)
+int mmf_ring_open(mmf_ring **out, const char *name, int role, const mmf_channel_opts *opts)
 {
-    mmf_chan_opts o;
+    mmf_channel_opts o;
 
-    MMF__CHECK(out != NULL);
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
     if (opts != NULL) {
         o = *opts;
         o.path = NULL;
@@ -536,7 +543,8 @@ int mmf_ring_close(mmf_ring *r)
 {
     struct mmf__ring_ctl *k;
 
-    ring_check(r);
+    if (!ring_ok(r))
+        return MMF_EBADF;
     k = r->ctl;
     r->magic = RING_DEAD;
     /* Leave first, then change the word the peer may sleep on, so that a
@@ -545,7 +553,7 @@ int mmf_ring_close(mmf_ring *r)
         mmf__os_unclaim(r->c.claim);
         r->c.claim = -1;
     }
-    if (r->role == MMF_CHAN_PRODUCER) {
+    if (r->role == MMF_ROLE_PRODUCER) {
         mmf__store_release(&k->prod_word, ++r->word);
         mmf__chan_wake(&k->prod_word, &k->cons_sleepers);
     } else {
@@ -559,8 +567,7 @@ int mmf_ring_close(mmf_ring *r)
 
 size_t mmf_ring_max_message(const mmf_ring *r)
 {
-    ring_check(r);
-    return (size_t)r->max_msg;
+    return ring_ok(r) ? (size_t)r->max_msg : 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -573,11 +580,13 @@ int mmf_ring_reserve(mmf_ring *r, size_t len, void **ptr, long long timeout_ms)
     uint64_t need;
     int rc;
 
-    ring_check(r);
+    if (!ring_ok(r))
+        return MMF_EBADF;
     if (mmf__chan_damaged(&r->c))
         return MMF_ECORRUPT;
-    MMF__CHECK(ptr != NULL);
-    if (r->role != MMF_CHAN_PRODUCER || r->pending != 0 || len == 0 ||
+    if (ptr == NULL)
+        return MMF_EINVAL;
+    if (r->role != MMF_ROLE_PRODUCER || r->pending != 0 || len == 0 ||
         len > r->max_msg || !timeout_ok(timeout_ms))
         return MMF_EINVAL;
     need = rec_size(len);
@@ -598,10 +607,11 @@ int mmf_ring_commit(mmf_ring *r, size_t len)
     struct mmf__ring_rec *rec;
     uint64_t pos;
 
-    ring_check(r);
+    if (!ring_ok(r))
+        return MMF_EBADF;
     if (mmf__chan_damaged(&r->c))
         return MMF_ECORRUPT;
-    if (r->role != MMF_CHAN_PRODUCER || r->pending != 1 || len == 0 || len > r->res_len)
+    if (r->role != MMF_ROLE_PRODUCER || r->pending != 1 || len == 0 || len > r->res_len)
         return MMF_EINVAL;
     pos = r->pub;
     rec = rec_at(r, pos);
@@ -621,11 +631,13 @@ int mmf_ring_reserve_batch(mmf_ring *r, mmf_msg *msgs, size_t n, long long timeo
     size_t i;
     int rc, refreshed = 0;
 
-    ring_check(r);
+    if (!ring_ok(r))
+        return MMF_EBADF;
     if (mmf__chan_damaged(&r->c))
         return MMF_ECORRUPT;
-    MMF__CHECK(msgs != NULL || n == 0);
-    if (r->role != MMF_CHAN_PRODUCER || r->pending != 0 || n == 0 ||
+    if (msgs == NULL && n != 0)
+        return MMF_EINVAL;
+    if (r->role != MMF_ROLE_PRODUCER || r->pending != 0 || n == 0 ||
         !timeout_ok(timeout_ms))
         return MMF_EINVAL;
     for (i = 0; i < n; i++) {
@@ -667,10 +679,11 @@ int mmf_ring_commit_batch(mmf_ring *r, size_t k)
 {
     uint64_t pos;
 
-    ring_check(r);
+    if (!ring_ok(r))
+        return MMF_EBADF;
     if (mmf__chan_damaged(&r->c))
         return MMF_ECORRUPT;
-    if (r->role != MMF_CHAN_PRODUCER || r->pending == 0 || k > r->pending)
+    if (r->role != MMF_ROLE_PRODUCER || r->pending == 0 || k > r->pending)
         return MMF_EINVAL;
     if (k == r->pending && !r->persistent) {
         pos = r->head;
@@ -705,7 +718,8 @@ int mmf_ring_send(mmf_ring *r, const void *data, size_t len, long long timeout_m
     void *p;
     int rc;
 
-    MMF__CHECK(data != NULL || len == 0);
+    if (data == NULL && len != 0)
+        return MMF_EINVAL;
     if ((rc = mmf_ring_reserve(r, len, &p, timeout_ms)) < 0)
         return rc;
     memcpy(p, data, len);
@@ -720,11 +734,13 @@ int mmf_ring_peek(mmf_ring *r, mmf_msg *msg, long long timeout_ms)
 {
     int rc;
 
-    ring_check(r);
+    if (!ring_ok(r))
+        return MMF_EBADF;
     if (mmf__chan_damaged(&r->c))
         return MMF_ECORRUPT;
-    MMF__CHECK(msg != NULL);
-    if (r->role != MMF_CHAN_CONSUMER || !timeout_ok(timeout_ms))
+    if (msg == NULL)
+        return MMF_EINVAL;
+    if (r->role != MMF_ROLE_CONSUMER || !timeout_ok(timeout_ms))
         return MMF_EINVAL;
     if (r->head == r->peer && (rc = wait_data(r, timeout_ms)) < 0)
         return rc;
@@ -738,11 +754,13 @@ int mmf_ring_peek_batch(mmf_ring *r, mmf_msg *msgs, size_t max, long long timeou
     size_t n = 0;
     int rc, refreshed = 0;
 
-    ring_check(r);
+    if (!ring_ok(r))
+        return MMF_EBADF;
     if (mmf__chan_damaged(&r->c))
         return MMF_ECORRUPT;
-    MMF__CHECK(msgs != NULL || max == 0);
-    if (r->role != MMF_CHAN_CONSUMER || max == 0 || !timeout_ok(timeout_ms))
+    if (msgs == NULL && max != 0)
+        return MMF_EINVAL;
+    if (r->role != MMF_ROLE_CONSUMER || max == 0 || !timeout_ok(timeout_ms))
         return MMF_EINVAL;
     if (r->head == r->peer && (rc = wait_data(r, timeout_ms)) < 0)
         return rc;
@@ -768,10 +786,11 @@ int mmf_ring_release(mmf_ring *r, size_t n)
 {
     uint64_t pos;
 
-    ring_check(r);
+    if (!ring_ok(r))
+        return MMF_EBADF;
     if (mmf__chan_damaged(&r->c))
         return MMF_ECORRUPT;
-    if (r->role != MMF_CHAN_CONSUMER || n > r->pending)
+    if (r->role != MMF_ROLE_CONSUMER || n > r->pending)
         return MMF_EINVAL;
     if (n == 0)
         return 0;
@@ -798,11 +817,13 @@ int mmf_ring_recv(mmf_ring *r, void *buf, size_t cap, size_t *len, long long tim
     mmf_msg m;
     int rc;
 
-    ring_check(r);
+    if (!ring_ok(r))
+        return MMF_EBADF;
     if (mmf__chan_damaged(&r->c))
         return MMF_ECORRUPT;
-    MMF__CHECK(len != NULL && (buf != NULL || cap == 0));
-    if (r->role != MMF_CHAN_CONSUMER || r->pending != 0 || !timeout_ok(timeout_ms))
+    if (len == NULL || (buf == NULL && cap != 0))
+        return MMF_EINVAL;
+    if (r->role != MMF_ROLE_CONSUMER || r->pending != 0 || !timeout_ok(timeout_ms))
         return MMF_EINVAL;
     if (r->head == r->peer && (rc = wait_data(r, timeout_ms)) < 0)
         return rc;
@@ -829,12 +850,13 @@ int mmf_ring_flush(mmf_ring *r)
 {
     int rc;
 
-    ring_check(r);
+    if (!ring_ok(r))
+        return MMF_EBADF;
     if (mmf__chan_damaged(&r->c))
         return MMF_ECORRUPT;
     if (!r->persistent)
         return 0;
-    if (r->role == MMF_CHAN_CONSUMER)
+    if (r->role == MMF_ROLE_CONSUMER)
         return mmf__chan_flush(&r->c, &r->ctl->cons_pos, sizeof r->ctl->cons_pos);
     /* Records first, then the position that publishes them: a crash in
      * between leaves records past the durable position, never a position

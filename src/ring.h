@@ -104,7 +104,7 @@ _Static_assert(sizeof(struct mmf__ring_rec) == MMF__RING_REC_HDR, "record header
 /* One endpoint: process-private. */
 struct mmf_ring {
     uint32_t magic;
-    int role;                    /* MMF_CHAN_PRODUCER or MMF_CHAN_CONSUMER */
+    int role;                    /* MMF_ROLE_PRODUCER or MMF_ROLE_CONSUMER */
     int persistent;
     struct mmf__ring_ctl *ctl;   /* the shared positions */
     uint8_t *area;               /* the records, mapped twice */

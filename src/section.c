@@ -16,10 +16,12 @@ struct mmf_section {
     mmf__obj *obj;
 };
 
-mmf__obj *mmf__section_obj(const mmf_section *s)
+int mmf__section_obj(const mmf_section *s, mmf__obj **obj)
 {
-    MMF__CHECK(s != NULL && s->magic == SECTION_MAGIC);
-    return s->obj;
+    if (s == NULL || s->magic != SECTION_MAGIC)
+        return MMF_EBADF;
+    *obj = s->obj;
+    return 0;
 }
 
 size_t mmf_page_size(void)
@@ -65,8 +67,8 @@ static int check_create(const char *name, int disposition,
                         const mmf_section_opts *opts, struct mmf__spec *spec,
                         struct mmf__name *nm, int *named)
 {
-    static const mmf_section_opts defaults = {0, 0, 0};
-    const unsigned all_flags = MMF_SEC_RESERVE | MMF_SEC_LARGE_PAGES | MMF_SEC_GLOBAL;
+    static const mmf_section_opts defaults = {0};
+    const unsigned all_flags = MMF_SECTION_RESERVE | MMF_SECTION_LARGE_PAGES | MMF_GLOBAL;
     int rc;
 
     if (opts == NULL)
@@ -77,17 +79,17 @@ static int check_create(const char *name, int disposition,
         (opts->flags & ~all_flags) || opts->mode > 0777)
         return MMF_EINVAL;
     /* Large pages must be committed: they cannot be reserved (C06). */
-    if ((opts->flags & MMF_SEC_RESERVE) && (opts->flags & MMF_SEC_LARGE_PAGES))
+    if ((opts->flags & MMF_SECTION_RESERVE) && (opts->flags & MMF_SECTION_LARGE_PAGES))
         return MMF_EINVAL;
     memset(spec, 0, sizeof *spec);
     spec->type = MMF__TYPE_SECTION;
     spec->prot = (opts->prot ? opts->prot : MMF_PROT_WRITE) | MMF_PROT_READ;
-    spec->flags = opts->flags & ~(unsigned)MMF_SEC_GLOBAL;
+    spec->flags = opts->flags & ~(unsigned)MMF_GLOBAL;
     spec->mode = opts->mode;
     spec->file_fd = -1;
     *named = name != NULL && name[0] != '\0';
     if (*named &&
-        (rc = mmf__name_parse(name, (opts->flags & MMF_SEC_GLOBAL) != 0, nm)) < 0)
+        (rc = mmf__name_parse(name, (opts->flags & MMF_GLOBAL) != 0, nm)) < 0)
         return rc;
     return 0;
 }
@@ -101,7 +103,9 @@ int mmf_section_create(mmf_section **out, const char *name, uint64_t size,
     mmf__obj *obj = NULL;
     int rc, named;
 
-    MMF__CHECK(out != NULL);
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
     if (size == 0)
         return MMF_EINVAL; /* a pagefile-backed section needs a size (B01) */
     /* Sizes past what a file offset holds cannot be committed anywhere. */
@@ -129,14 +133,16 @@ int mmf_section_create_fd(mmf_section **out, const char *name, int fd,
     mmf__obj *obj = NULL;
     int rc, named;
 
-    MMF__CHECK(out != NULL);
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
     if (fd < 0)
         return MMF_EBADF;
     nm = malloc(sizeof *nm);
     if (nm == NULL)
         return MMF_ENOMEM;
     rc = check_create(name, disposition, opts, &spec, nm, &named);
-    if (rc == 0 && (spec.flags & (MMF_SEC_RESERVE | MMF_SEC_LARGE_PAGES)))
+    if (rc == 0 && (spec.flags & (MMF_SECTION_RESERVE | MMF_SECTION_LARGE_PAGES)))
         rc = MMF_EINVAL; /* these apply to pagefile-backed sections only */
     if (rc == 0)
         rc = mmf__os_file_prepare(fd, spec.prot, &size);
@@ -173,7 +179,9 @@ int mmf_section_open(mmf_section **out, const char *name, unsigned access)
     mmf__obj *obj = NULL;
     int rc;
 
-    MMF__CHECK(out != NULL);
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
     if (name == NULL || name[0] == '\0' || access == 0 ||
         (access & ~(unsigned)MMF_ACCESS_ALL))
         return MMF_EINVAL;
@@ -189,7 +197,10 @@ int mmf_section_open(mmf_section **out, const char *name, unsigned access)
 
 int mmf_section_close(mmf_section *s)
 {
-    mmf__obj *obj = mmf__section_obj(s);
+    mmf__obj *obj;
+    int rc = mmf__section_obj(s, &obj);
+    if (rc < 0)
+        return rc;
     s->magic = SECTION_DEAD;
     free(s);
     mmf__os_obj_close(obj);
@@ -198,9 +209,13 @@ int mmf_section_close(mmf_section *s)
 
 static int check_subset(const mmf_section *s, unsigned access)
 {
+    mmf__obj *obj;
+    int rc = mmf__section_obj(s, &obj);
+    if (rc < 0)
+        return rc;
     if (access == 0 || (access & ~(unsigned)MMF_ACCESS_ALL))
         return MMF_EINVAL;
-    if (access & ~mmf__os_obj_access(mmf__section_obj(s)))
+    if (access & ~mmf__os_obj_access(obj))
         return MMF_EACCES;
     return 0;
 }
@@ -208,41 +223,55 @@ static int check_subset(const mmf_section *s, unsigned access)
 int mmf_section_duplicate(mmf_section *s, unsigned access, mmf_section **out)
 {
     mmf__obj *obj = NULL;
-    int rc = check_subset(s, access);
+    int rc;
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
+    rc = check_subset(s, access);
     if (rc == 0)
         rc = mmf__os_obj_dup(s->obj, access, &obj);
     return wrap(obj, rc, out);
 }
 
-int mmf_section_info_get(const mmf_section *s, mmf_section_info *info)
+int mmf_section_stat(const mmf_section *s, mmf_section_info *info)
 {
-    mmf__obj *obj = mmf__section_obj(s);
-    const struct mmf__hdr *h = mmf__os_obj_hdr(obj);
+    const struct mmf__hdr *h;
+    mmf__obj *obj;
+    int rc = mmf__section_obj(s, &obj);
 
+    if (rc < 0)
+        return rc;
+    if (info == NULL)
+        return MMF_EINVAL;
+    h = mmf__os_obj_hdr(obj);
     memset(info, 0, sizeof *info);
     info->size = h->size;
     info->prot = h->prot;
     info->access = mmf__os_obj_access(obj);
-    info->flags = h->flags & (MMF_SEC_RESERVE | MMF_SEC_LARGE_PAGES);
+    info->flags = h->flags & (MMF_SECTION_RESERVE | MMF_SECTION_LARGE_PAGES);
     if (h->flags & MMF__HF_GLOBAL)
-        info->flags |= MMF_SEC_GLOBAL;
-    info->file_backed = (h->flags & MMF__HF_FILE) && !(h->flags & MMF_SEC_LARGE_PAGES);
+        info->flags |= MMF_GLOBAL;
+    info->file_backed = (h->flags & MMF__HF_FILE) && !(h->flags & MMF_SECTION_LARGE_PAGES);
     memcpy(info->name, h->name, h->name_len + 1);
     return 0;
 }
 
 int mmf_section_commit(mmf_section *s, uint64_t offset, uint64_t length)
 {
-    mmf__obj *obj = mmf__section_obj(s);
-    const struct mmf__hdr *h = mmf__os_obj_hdr(obj);
+    const struct mmf__hdr *h;
     uint64_t page = mmf__os_page_size(), start, end;
+    mmf__obj *obj;
+    int rc = mmf__section_obj(s, &obj);
 
+    if (rc < 0)
+        return rc;
+    h = mmf__os_obj_hdr(obj);
     if (!(mmf__os_obj_access(obj) & MMF_ACCESS_WRITE))
         return MMF_EACCES;
     if (offset > h->size || length > h->size - offset)
         return MMF_ERANGE;
     /* Only reserved sections have anything left to commit. */
-    if (length == 0 || !(h->flags & MMF_SEC_RESERVE))
+    if (length == 0 || !(h->flags & MMF_SECTION_RESERVE))
         return 0;
     start = offset / page * page;
     end = (offset + length + page - 1) / page * page;
@@ -250,10 +279,12 @@ int mmf_section_commit(mmf_section *s, uint64_t offset, uint64_t length)
 }
 
 int mmf_section_export(mmf_section *s, unsigned access,
-                       char token[MMF_TOKEN_MAX])
+                       char token[MMF_TOKEN_BYTES])
 {
     int rc = check_subset(s, access);
-    return rc < 0 ? rc : mmf__os_export(s->obj, access, token, MMF_TOKEN_MAX);
+    if (rc == 0 && token == NULL)
+        rc = MMF_EINVAL;
+    return rc < 0 ? rc : mmf__os_export(s->obj, access, token, MMF_TOKEN_BYTES);
 }
 
 int mmf_section_export_close(const char *token)
@@ -274,7 +305,9 @@ static int wrap_received(mmf__obj *obj, int rc, mmf_section **out)
 int mmf_section_import(const char *token, mmf_section **out)
 {
     mmf__obj *obj = NULL;
-    MMF__CHECK(out != NULL);
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
     return wrap_received(obj, mmf__os_import(token, &obj), out);
 }
 
@@ -287,6 +320,8 @@ int mmf_section_send(int sock, mmf_section *s, unsigned access)
 int mmf_section_recv(int sock, mmf_section **out)
 {
     mmf__obj *obj = NULL;
-    MMF__CHECK(out != NULL);
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
     return wrap_received(obj, mmf__os_recv(sock, &obj), out);
 }

@@ -124,23 +124,25 @@ static int wrap(mmf__obj *obj, uint32_t type, struct mmf__sync_params *p,
 static int sync_create(mmf_sync **out, const char *name, int disposition,
                        const mmf_sync_opts *opts, struct mmf__sync_params *p)
 {
-    static const mmf_sync_opts defaults = {0, 0};
+    static const mmf_sync_opts defaults = {0};
     struct mmf__spec spec;
     struct mmf__name *nm = NULL;
     mmf__obj *obj = NULL;
     int rc, named = name != NULL && name[0] != '\0';
 
-    MMF__CHECK(out != NULL);
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
     if (opts == NULL)
         opts = &defaults;
     if (disposition != MMF_CREATE_NEW && disposition != MMF_OPEN_OR_CREATE)
         return MMF_EINVAL;
-    if ((opts->flags & ~(unsigned)MMF_SYNC_GLOBAL) != 0 || opts->mode > 0777)
+    if ((opts->flags & ~(unsigned)MMF_GLOBAL) != 0 || opts->mode > 0777)
         return MMF_EINVAL;
     if (named) {
         if ((nm = malloc(sizeof *nm)) == NULL)
             return MMF_ENOMEM;
-        rc = mmf__name_parse(name, (opts->flags & MMF_SYNC_GLOBAL) != 0, nm);
+        rc = mmf__name_parse(name, (opts->flags & MMF_GLOBAL) != 0, nm);
         if (rc < 0) {
             free(nm);
             return rc;
@@ -171,7 +173,9 @@ static int sync_open(mmf_sync **out, const char *name, uint32_t type)
     mmf__obj *obj = NULL;
     int rc;
 
-    MMF__CHECK(out != NULL);
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
     if (name == NULL || name[0] == '\0')
         return MMF_EINVAL;
     if ((nm = malloc(sizeof *nm)) == NULL)
@@ -208,7 +212,9 @@ int mmf_sync_duplicate(mmf_sync *o, mmf_sync **out)
     mmf__obj *obj = NULL;
     int rc = handle_get(o, 0, &map);
 
-    MMF__CHECK(out != NULL);
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
     if (rc < 0)
         return rc;
     /* A new store reference (it keeps the name alive on its own), and the
@@ -399,7 +405,7 @@ int mmf_sync_wait_all(mmf_sync *const objs[], size_t n, long long timeout_ms)
 /* Information                                                               */
 /* ------------------------------------------------------------------------ */
 
-int mmf_sync_info_get(const mmf_sync *o, mmf_sync_info *info)
+int mmf_sync_stat(const mmf_sync *o, mmf_sync_info *info)
 {
     const struct mmf__hdr *h;
     mmf__syncmap *map;
@@ -407,6 +413,8 @@ int mmf_sync_info_get(const mmf_sync *o, mmf_sync_info *info)
 
     if (rc < 0)
         return rc;
+    if (info == NULL)
+        return MMF_EINVAL;
     h = mmf__os_obj_hdr(o->obj);
     memset(info, 0, sizeof *info);
     info->type = (int)o->type; /* enum mmf_type has the store's values */

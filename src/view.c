@@ -81,15 +81,19 @@ static int check_map(unsigned map, unsigned *need_access, unsigned *need_prot)
 int mmf_view_map(mmf_section *s, unsigned map, uint64_t offset, size_t size,
                  unsigned flags, void **addr)
 {
-    mmf__obj *obj = mmf__section_obj(s);
-    const struct mmf__hdr *h = mmf__os_obj_hdr(obj);
+    const struct mmf__hdr *h;
     uint64_t gran = mmf__os_granularity(), page = mmf__os_page_size();
     unsigned need_access, need_prot, prot;
     struct view v;
+    mmf__obj *obj;
     void *fixed;
     int rc;
 
-    MMF__CHECK(addr != NULL);
+    if ((rc = mmf__section_obj(s, &obj)) < 0)
+        return rc;
+    if (addr == NULL)
+        return MMF_EINVAL;
+    h = mmf__os_obj_hdr(obj);
     fixed = (flags & MMF_VIEW_FIXED) ? *addr : NULL;
     if ((flags & MMF_VIEW_FIXED) && fixed == NULL)
         return MMF_EINVAL;
@@ -204,9 +208,11 @@ int mmf_view_flush_durable(void *addr, size_t length)
     return flush(addr, length, 1);
 }
 
-int mmf_view_query(const void *addr, mmf_view_info *info)
+int mmf_view_stat(const void *addr, mmf_view_info *info)
 {
     long i;
+    if (info == NULL)
+        return MMF_EINVAL;
     mmf__os_lock();
     i = find((uintptr_t)addr);
     if (i >= 0) {

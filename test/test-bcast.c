@@ -114,52 +114,52 @@ TEST(create_arguments)
 {
     mmf_bcast *b, *b2;
     mmf_queue *q;
-    mmf_chan_opts o = {0, 0, NULL};
+    mmf_channel_opts o = {0, 0, NULL};
     const char *n = test_name("b");
 
-    CHECK_RC(mmf_bcast_open(&b, n, MMF_CHAN_CONSUMER, NULL), MMF_ENOENT);
-    CHECK_RC(mmf_bcast_create(&b, n, 0, 8, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_bcast_create(&b, n, 1, 8, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_bcast_create(&b, n, 6, 8, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_bcast_create(&b, n, 1u << 25, 8, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL),
+    CHECK_RC(mmf_bcast_open(&b, n, MMF_ROLE_CONSUMER, NULL), MMF_ENOENT);
+    CHECK_RC(mmf_bcast_create(&b, n, 0, 8, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_bcast_create(&b, n, 1, 8, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_bcast_create(&b, n, 6, 8, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_bcast_create(&b, n, 1u << 25, 8, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL),
              MMF_EINVAL);
-    CHECK_RC(mmf_bcast_create(&b, n, 4, 0, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_bcast_create(&b, n, 4, (1u << 24) + 1, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL),
+    CHECK_RC(mmf_bcast_create(&b, n, 4, 0, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_bcast_create(&b, n, 4, (1u << 24) + 1, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL),
              MMF_EINVAL);
-    CHECK_RC(mmf_bcast_create(&b, n, 1u << 24, 1u << 24, MMF_CHAN_PRODUCER, MMF_CREATE_NEW,
+    CHECK_RC(mmf_bcast_create(&b, n, 1u << 24, 1u << 24, MMF_ROLE_PRODUCER, MMF_CREATE_NEW,
                               NULL), MMF_EINVAL);
     CHECK_RC(mmf_bcast_create(&b, n, 4, 8, 7, MMF_CREATE_NEW, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_bcast_create(&b, n, 4, 8, MMF_CHAN_PRODUCER, 9, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_bcast_create(&b, n, 4, 8, MMF_ROLE_PRODUCER, 9, NULL), MMF_EINVAL);
     o.path = "/tmp/x";
-    CHECK_RC(mmf_bcast_create(&b, n, 4, 8, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, &o), MMF_EINVAL);
+    CHECK_RC(mmf_bcast_create(&b, n, 4, 8, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, &o), MMF_EINVAL);
     o.path = NULL;
     o.flags = 0x80;
-    CHECK_RC(mmf_bcast_create(&b, n, 4, 8, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, &o), MMF_EINVAL);
-    CHECK_RC(mmf_bcast_open(&b, NULL, MMF_CHAN_CONSUMER, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_bcast_create(&b, n, 4, 8, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, &o), MMF_EINVAL);
+    CHECK_RC(mmf_bcast_open(&b, NULL, MMF_ROLE_CONSUMER, NULL), MMF_EINVAL);
     CHECK_EQ(test_store_count(n), 0);
 
-    CHECK_OK(mmf_bcast_create(&b, n, 8, 100, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_bcast_create(&b, n, 8, 100, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
     CHECK_EQ(mmf_bcast_slot_size(b), 100);
     /* One producer at a time. */
-    CHECK_RC(mmf_bcast_create(&b2, n, 8, 100, MMF_CHAN_PRODUCER, MMF_OPEN_OR_CREATE, NULL),
+    CHECK_RC(mmf_bcast_create(&b2, n, 8, 100, MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, NULL),
              MMF_EBUSY);
-    CHECK_RC(mmf_bcast_open(&b2, n, MMF_CHAN_PRODUCER, NULL), MMF_EBUSY);
-    CHECK_RC(mmf_bcast_create(&b2, n, 4, 8, MMF_CHAN_CONSUMER, MMF_CREATE_NEW, NULL), MMF_EEXIST);
-    CHECK_RC(mmf_bcast_create(&b2, n, 4, 8, MMF_CHAN_CONSUMER, MMF_OPEN_OR_CREATE, NULL),
+    CHECK_RC(mmf_bcast_open(&b2, n, MMF_ROLE_PRODUCER, NULL), MMF_EBUSY);
+    CHECK_RC(mmf_bcast_create(&b2, n, 4, 8, MMF_ROLE_CONSUMER, MMF_CREATE_NEW, NULL), MMF_EEXIST);
+    CHECK_RC(mmf_bcast_create(&b2, n, 4, 8, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, NULL),
              MMF_EXISTED);
     CHECK_EQ(mmf_bcast_slot_size(b2), 100);
-    CHECK_RC(mmf_queue_open(&q, n, MMF_CHAN_CONSUMER, NULL), MMF_ETYPE);
+    CHECK_RC(mmf_queue_open(&q, n, MMF_ROLE_CONSUMER, NULL), MMF_ETYPE);
     CHECK_OK(mmf_bcast_close(b));
-    CHECK_OK(mmf_bcast_open(&b, n, MMF_CHAN_PRODUCER, NULL)); /* free again */
+    CHECK_OK(mmf_bcast_open(&b, n, MMF_ROLE_PRODUCER, NULL)); /* free again */
     CHECK_OK(mmf_bcast_close(b));
     CHECK_OK(mmf_bcast_close(b2));
-    CHECK_RC(mmf_bcast_open(&b, n, MMF_CHAN_CONSUMER, NULL), MMF_ENOENT);
+    CHECK_RC(mmf_bcast_open(&b, n, MMF_ROLE_CONSUMER, NULL), MMF_ENOENT);
 }
 
 TEST(call_checks)
 {
-    mmf_bcast *p = b_new("b", 4, 32, MMF_CHAN_PRODUCER);
-    mmf_bcast *r = b_new("b", 4, 32, MMF_CHAN_CONSUMER);
+    mmf_bcast *p = b_new("b", 4, 32, MMF_ROLE_PRODUCER);
+    mmf_bcast *r = b_new("b", 4, 32, MMF_ROLE_CONSUMER);
     uint8_t buf[64] = {0};
     size_t len = 0;
     uint64_t lost = 7;
@@ -193,8 +193,8 @@ TEST(call_checks)
  * and goes on from the oldest still there. */
 TEST(readers_and_loss)
 {
-    mmf_bcast *p = b_new("b", 4, 64, MMF_CHAN_PRODUCER);
-    mmf_bcast *r1 = b_new("b", 4, 64, MMF_CHAN_CONSUMER);
+    mmf_bcast *p = b_new("b", 4, 64, MMF_ROLE_PRODUCER);
+    mmf_bcast *r1 = b_new("b", 4, 64, MMF_ROLE_CONSUMER);
     mmf_bcast *r2, *r3;
     uint8_t buf[64];
     size_t len;
@@ -202,7 +202,7 @@ TEST(readers_and_loss)
 
     for (uint64_t s = 0; s < 3; s++)
         send_msg(p, 0, s);
-    r2 = b_new("b", 4, 64, MMF_CHAN_CONSUMER);
+    r2 = b_new("b", 4, 64, MMF_ROLE_CONSUMER);
     CHECK_RC(mmf_bcast_recv(r2, buf, sizeof buf, &len, &lost, 0), MMF_EAGAIN);
     send_msg(p, 0, 3);
     expect_msg(r2, 0, 3, 0, 0);
@@ -211,7 +211,7 @@ TEST(readers_and_loss)
     CHECK_RC(mmf_bcast_recv(r1, buf, sizeof buf, &len, &lost, 0), MMF_EAGAIN);
 
     /* Ten more: r1 keeps up, r2 falls behind by more than four. */
-    r3 = b_new("b", 4, 64, MMF_CHAN_CONSUMER);
+    r3 = b_new("b", 4, 64, MMF_ROLE_CONSUMER);
     for (uint64_t s = 4; s < 14; s++) {
         send_msg(p, 0, s);
         expect_msg(r1, 0, s, 0, 0);
@@ -246,7 +246,7 @@ HELPER(b_recv_one)
     int rc;
     (void)argc;
     test_die_with_parent();
-    CHECK_OK(mmf_bcast_open(&b, argv[0], MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_bcast_open(&b, argv[0], MMF_ROLE_CONSUMER, NULL));
     test_sync_signal(atoi(argv[1]));
     rc = mmf_bcast_recv(b, buf, sizeof buf, &len, &lost, atoll(argv[2]));
     if (rc != 0) {
@@ -273,7 +273,7 @@ static void *recv_thread(void *arg)
 
 TEST(try_timed_blocking)
 {
-    mmf_bcast *r = b_new("b", 4, 64, MMF_CHAN_CONSUMER);
+    mmf_bcast *r = b_new("b", 4, 64, MMF_ROLE_CONSUMER);
     mmf_bcast *p;
     struct rwait w = {0};
     struct test_sync s;
@@ -289,7 +289,7 @@ TEST(try_timed_blocking)
     CHECK(elapsed_ms(t0) < 50);
     CHECK_RC(mmf_bcast_recv(r, buf, sizeof buf, &len, &lost, 60), MMF_ETIMEDOUT);
     CHECK(elapsed_ms(t0) >= 60 && elapsed_ms(t0) < 2000);
-    p = b_new("b", 4, 64, MMF_CHAN_PRODUCER);
+    p = b_new("b", 4, 64, MMF_ROLE_PRODUCER);
     CHECK_RC(mmf_bcast_recv(r, buf, sizeof buf, &len, &lost, 30), MMF_ETIMEDOUT);
 
     /* Blocked in a thread, woken by a send. */
@@ -328,16 +328,16 @@ TEST(try_timed_blocking)
 
 TEST(busy_poll_and_sleep)
 {
-    mmf_chan_opts busy = {MMF_CHAN_BUSY_POLL, 0, NULL};
-    mmf_bcast *p = b_new("b", 4, 8, MMF_CHAN_PRODUCER);
-    mmf_bcast *r = b_new("b", 4, 8, MMF_CHAN_CONSUMER);
+    mmf_channel_opts busy = {MMF_CHANNEL_BUSY_POLL, 0, NULL};
+    mmf_bcast *p = b_new("b", 4, 8, MMF_ROLE_PRODUCER);
+    mmf_bcast *r = b_new("b", 4, 8, MMF_ROLE_CONSUMER);
     mmf_bcast *rb;
     uint8_t buf[8];
     size_t len;
     uint64_t lost, t0;
     long long cpu, cpu_busy;
 
-    CHECK_RC(mmf_bcast_open(&rb, test_name("b"), MMF_CHAN_CONSUMER, &busy), 0);
+    CHECK_RC(mmf_bcast_open(&rb, test_name("b"), MMF_ROLE_CONSUMER, &busy), 0);
     cpu = test_cpu_us();
     t0 = test_now_ns();
     CHECK_RC(mmf_bcast_recv(r, buf, sizeof buf, &len, &lost, 300), MMF_ETIMEDOUT);
@@ -391,7 +391,7 @@ HELPER(b_reader)
     (void)argc;
 
     test_die_with_parent();
-    CHECK_OK(mmf_bcast_open(&b, argv[0], MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_bcast_open(&b, argv[0], MMF_ROLE_CONSUMER, NULL));
     if (cap == 0)
         cap = mmf_bcast_slot_size(b);
     buf = malloc(mmf_bcast_slot_size(b));
@@ -439,7 +439,7 @@ HELPER(b_producer)
     (void)argc;
 
     test_die_with_parent();
-    CHECK_OK(mmf_bcast_open(&b, argv[0], MMF_CHAN_PRODUCER, NULL));
+    CHECK_OK(mmf_bcast_open(&b, argv[0], MMF_ROLE_PRODUCER, NULL));
     slot = mmf_bcast_slot_size(b);
     buf = malloc(slot);
     CHECK(buf != NULL);
@@ -465,7 +465,7 @@ HELPER(b_producer)
 static void speeds(uint32_t slots, uint32_t slot_size, uint64_t n, uint32_t fast,
                    uint32_t slow, long slow_every, size_t slow_cap)
 {
-    mmf_bcast *hold = b_new("b", slots, slot_size, MMF_CHAN_CONSUMER);
+    mmf_bcast *hold = b_new("b", slots, slot_size, MMF_ROLE_CONSUMER);
     mmf_section *rs;
     struct bres *r = scratch("res", sizeof(struct bres), &rs);
     struct test_sync ready;
@@ -536,7 +536,7 @@ TEST(producer_killed_readers_drain)
 {
     rng_seed();
     for (int round = 0; round < 4; round++) {
-        mmf_bcast *r = b_new("b", 64, 256, MMF_CHAN_CONSUMER);
+        mmf_bcast *r = b_new("b", 64, 256, MMF_ROLE_CONSUMER);
         mmf_section *rs;
         struct bres *res = scratch("res", sizeof(struct bres), &rs);
         mmf_bcast *p;
@@ -589,7 +589,7 @@ TEST(producer_killed_readers_drain)
         CHECK_RC(mmf_bcast_recv(r, buf, sizeof buf, &len, &lost, 0), MMF_EPIPE);
         /* A new producer takes over: it continues the count, and the
          * reader gets its messages with nothing lost. */
-        CHECK_OK(mmf_bcast_open(&p, test_name("b"), MMF_CHAN_PRODUCER, NULL));
+        CHECK_OK(mmf_bcast_open(&p, test_name("b"), MMF_ROLE_PRODUCER, NULL));
         send_msg(p, 5, 0);
         expect_msg(r, 5, 0, 0, 1000);
         CHECK_OK(mmf_bcast_close(p));
@@ -602,7 +602,7 @@ TEST(producer_killed_readers_drain)
  * with MMF_EPIPE after draining. */
 TEST(producer_killed_readers_asleep)
 {
-    mmf_bcast *hold = b_new("b", 16, 64, MMF_CHAN_CONSUMER);
+    mmf_bcast *hold = b_new("b", 16, 64, MMF_ROLE_CONSUMER);
     mmf_section *rs;
     struct bres *r = scratch("res", sizeof(struct bres), &rs);
     struct test_sync ready;
@@ -724,9 +724,9 @@ TEST(hostile_garbage)
 {
     const uint32_t slots = 8, size = 64;
     const size_t stride = 16 + size;
-    mmf_bcast *p = b_new("b", slots, size, MMF_CHAN_PRODUCER);
-    mmf_bcast *r = b_new("b", slots, size, MMF_CHAN_CONSUMER);
-    mmf_bcast *hold = b_new("b", slots, size, MMF_CHAN_CONSUMER); /* keeps the name */
+    mmf_bcast *p = b_new("b", slots, size, MMF_ROLE_PRODUCER);
+    mmf_bcast *r = b_new("b", slots, size, MMF_ROLE_CONSUMER);
+    mmf_bcast *hold = b_new("b", slots, size, MMF_ROLE_CONSUMER); /* keeps the name */
     struct raw raw;
     int corrupt_seen = 0;
 
@@ -746,8 +746,8 @@ TEST(hostile_garbage)
         CHECK_OK(mmf_bcast_close(p));
         memset(raw.base + MMF__CHAN_CTL_OWN, 0, 128);
         memset(raw.base + MMF__CHAN_CTL_SIZE, 0, slots * stride);
-        p = b_new("b", slots, size, MMF_CHAN_PRODUCER);
-        r = b_new("b", slots, size, MMF_CHAN_CONSUMER);
+        p = b_new("b", slots, size, MMF_ROLE_PRODUCER);
+        r = b_new("b", slots, size, MMF_ROLE_CONSUMER);
         send_msg(p, 0, (uint64_t)round);
         expect_msg(r, 0, (uint64_t)round, 0, 0);
     }
@@ -764,8 +764,8 @@ TEST(hostile_specific)
 {
     const uint32_t slots = 4, size = 32;
     const size_t stride = 16 + size;
-    mmf_bcast *p = b_new("b", slots, size, MMF_CHAN_PRODUCER);
-    mmf_bcast *r = b_new("b", slots, size, MMF_CHAN_CONSUMER);
+    mmf_bcast *p = b_new("b", slots, size, MMF_ROLE_PRODUCER);
+    mmf_bcast *r = b_new("b", slots, size, MMF_ROLE_CONSUMER);
     struct raw raw;
     uint64_t *head, *seq1;
     uint32_t *len1;
@@ -807,7 +807,7 @@ TEST(hostile_specific)
     *(uint64_t *)(raw.base + MMF__CHAN_CTL_SIZE + 1 * stride) = 2 * 5 + 1;
     test_sleep_ms(5); /* a peer seen alive is not asked again for 1 ms */
     CHECK_RC(mmf_bcast_recv(r, buf, sizeof buf, &len, &lost, 0), MMF_EPIPE);
-    p = b_new("b", slots, size, MMF_CHAN_PRODUCER);
+    p = b_new("b", slots, size, MMF_ROLE_PRODUCER);
     CHECK_OK(mmf_bcast_send(p, "f", 1));
     CHECK_OK(mmf_bcast_recv(r, buf, sizeof buf, &len, &lost, 0));
     CHECK(len == 1 && buf[0] == 'f' && lost == 0);
@@ -836,8 +836,8 @@ HELPER(b_scribbler)
 TEST(hostile_concurrent)
 {
     const uint32_t slots = 16, size = 32;
-    mmf_bcast *p = b_new("b", slots, size, MMF_CHAN_PRODUCER);
-    mmf_bcast *r = b_new("b", slots, size, MMF_CHAN_CONSUMER);
+    mmf_bcast *p = b_new("b", slots, size, MMF_ROLE_PRODUCER);
+    mmf_bcast *r = b_new("b", slots, size, MMF_ROLE_CONSUMER);
     uint64_t t0 = test_now_ns();
     pid_t pid;
 
@@ -872,7 +872,7 @@ static void *t_reader(void *arg)
     mmf_bcast *b;
     int64_t prev = -1;
     uint8_t buf[256];
-    CHECK_OK(mmf_bcast_open(&b, tname, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_bcast_open(&b, tname, MMF_ROLE_CONSUMER, NULL));
     __atomic_store_n(&x->progress, 1, __ATOMIC_RELEASE); /* attached */
     for (uint64_t k = 1;; k++) {
         size_t len;
@@ -897,7 +897,7 @@ static void *t_reader(void *arg)
 
 TEST(threads_readers)
 {
-    mmf_bcast *p = b_new("b", 64, 200, MMF_CHAN_PRODUCER);
+    mmf_bcast *p = b_new("b", 64, 200, MMF_ROLE_PRODUCER);
     pthread_t t[3];
     uint8_t buf[200];
 

@@ -49,7 +49,7 @@ static void peek(const char *name, void *state)
 static unsigned long waiters(mmf_sync *e)
 {
     mmf_sync_info info;
-    CHECK_OK(mmf_sync_info_get(e, &info));
+    CHECK_OK(mmf_sync_stat(e, &info));
     return info.waiters;
 }
 
@@ -66,7 +66,7 @@ static void await_waiters(mmf_sync *e, unsigned long n)
 static int is_signaled(mmf_sync *e)
 {
     mmf_sync_info info;
-    CHECK_OK(mmf_sync_info_get(e, &info));
+    CHECK_OK(mmf_sync_stat(e, &info));
     return info.signaled;
 }
 
@@ -127,7 +127,7 @@ static void join_all(struct ew *w, int n)
 /* R01, R03, P06, P08 */
 TEST(create_open)
 {
-    mmf_sync *a, *b, *c;
+    mmf_sync *a, *b, *c, *d;
     char upper[256];
     CHECK_RC(mmf_event_open(&a, test_name("e")), MMF_ENOENT);
     CHECK_RC(mmf_event_create(&a, test_name("e"), 0, 0, MMF_CREATE_NEW, NULL), 0);
@@ -139,7 +139,8 @@ TEST(create_open)
     CHECK_RC(mmf_event_create(&c, upper, 0, 0, MMF_OPEN_OR_CREATE, NULL), 0);
     CHECK_OK(mmf_sync_close(c));
     CHECK_OK(mmf_event_open(&c, test_name("e")));
-    CHECK_RC(mmf_event_open(&c, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_event_open(&d, NULL), MMF_EINVAL);
+    CHECK(d == NULL);
     CHECK_EQ(mmf_event_set(a), 0);
     CHECK_OK(mmf_sync_wait(c, 0)); /* one object behind all handles */
     CHECK_RC(mmf_sync_wait(b, 0), MMF_ETIMEDOUT);
@@ -155,7 +156,7 @@ TEST(existing_ignores_args)
     mmf_sync_info info;
     CHECK_OK(mmf_event_create(&a, test_name("e"), 1, 1, MMF_CREATE_NEW, NULL));
     CHECK_RC(mmf_event_create(&b, test_name("e"), 0, 0, MMF_OPEN_OR_CREATE, NULL), MMF_EXISTED);
-    CHECK_OK(mmf_sync_info_get(b, &info));
+    CHECK_OK(mmf_sync_stat(b, &info));
     CHECK_EQ(info.type, MMF_TYPE_EVENT);
     CHECK_EQ(info.manual_reset, 1);
     CHECK_EQ(info.signaled, 1);

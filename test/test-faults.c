@@ -220,16 +220,16 @@ TEST(reserve_populate_enomem)
 
 static void reserve_populate_enomem_body(void)
 {
-    mmf_section_opts o = {0, MMF_SEC_RESERVE, 0};
+    mmf_section_opts o = {.flags = MMF_SECTION_RESERVE};
     mmf_section *s;
     unsigned char *p = NULL, *q = NULL;
     mmf_section_info info;
     int rc;
 
     CHECK_RC(mmf_section_create(&s, test_name("s"), 8 * MIB, MMF_CREATE_NEW, &o), 0);
-    CHECK_OK(mmf_section_info_get(s, &info));
+    CHECK_OK(mmf_section_stat(s, &info));
     CHECK_EQ(info.size, 8 * MIB);
-    CHECK(info.flags & MMF_SEC_RESERVE);
+    CHECK(info.flags & MMF_SECTION_RESERVE);
 
     /* A committed MiB can be used without fear. */
     CHECK_OK(mmf_section_commit(s, 0, 1 * MIB));
@@ -380,7 +380,7 @@ TEST(corrupt_header_open_ecorrupt)
         CHECK_OK(mmf_section_open(&t, test_name("s"), MMF_ACCESS_READ));
         CHECK_OK(mmf_section_close(t));
         CHECK(strcmp(p, "precious") == 0);
-        CHECK_OK(mmf_section_info_get(s, &info));
+        CHECK_OK(mmf_section_stat(s, &info));
         CHECK_EQ(info.size, 65536);
         /* Repair it: the object is usable again. */
         CHECK_EQ(pwrite(fd, orig, sizeof orig, 0), sizeof orig);
@@ -527,7 +527,7 @@ HELPER(fd_starved)
 {
     struct rlimit rl = {64, 64};
     mmf_section *held, *fheld, *t;
-    char token[MMF_TOKEN_MAX];
+    char token[MMF_TOKEN_BYTES];
     int fillers[128], n = 0, base, file;
 
     CHECK_EQ(argc, 4);

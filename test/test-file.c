@@ -135,7 +135,7 @@ static int mem_has(const unsigned char *p, uint64_t off, uint64_t n, unsigned se
 static mmf_section_info info_of(const mmf_section *s)
 {
     mmf_section_info info;
-    CHECK_OK(mmf_section_info_get(s, &info));
+    CHECK_OK(mmf_section_stat(s, &info));
     return info;
 }
 
@@ -149,11 +149,11 @@ static void *map(mmf_section *s, unsigned how, uint64_t offset, size_t size)
 static size_t view_size(const void *p)
 {
     mmf_view_info vi;
-    CHECK_OK(mmf_view_query(p, &vi));
+    CHECK_OK(mmf_view_stat(p, &vi));
     return vi.size;
 }
 
-static const mmf_section_opts ro_opts = {MMF_PROT_READ, 0, 0};
+static const mmf_section_opts ro_opts = {.prot = MMF_PROT_READ};
 
 /* ------------------------------------------------------------------------ */
 /* Sizes                                                                     */
@@ -388,8 +388,8 @@ TEST(file_cannot_grow)
 TEST(readonly_fd)
 {
     mmf_section *s = NULL;
-    mmf_section_opts rw = {MMF_PROT_READ | MMF_PROT_WRITE, 0, 0};
-    mmf_section_opts wx = {MMF_PROT_WRITE | MMF_PROT_EXEC, 0, 0};
+    mmf_section_opts rw = {.prot = MMF_PROT_READ | MMF_PROT_WRITE};
+    mmf_section_opts wx = {.prot = MMF_PROT_WRITE | MMF_PROT_EXEC};
     const char *path;
     int fd;
 
@@ -584,7 +584,7 @@ TEST(create_path_errors)
 /* C13: large pages and file-backed sections do not mix. */
 TEST(large_pages_on_file_einval)
 {
-    mmf_section_opts o = {0, MMF_SEC_LARGE_PAGES, 0};
+    mmf_section_opts o = {.flags = MMF_SECTION_LARGE_PAGES};
     mmf_section *s = NULL;
     const char *path;
 
@@ -773,7 +773,7 @@ HELPER(file_child)
         return rc == MMF_ENOENT ? 0 : 10;
     if (rc != 0)
         return 11;
-    if (mmf_section_info_get(s, &info) != 0 || info.file_backed != 1)
+    if (mmf_section_stat(s, &info) != 0 || info.file_backed != 1)
         return 12;
     if (mmf_view_map(s, MMF_MAP_WRITE, 0, 0, 0, (void **)&p) != 0)
         return 13;
@@ -811,7 +811,7 @@ TEST(named_file_section_other_process)
  * size win. */
 TEST(open_or_create_existing_file_section)
 {
-    mmf_section *s, *t;
+    mmf_section *s, *t, *u;
     const char *a, *b;
     unsigned char *p;
 
@@ -825,7 +825,8 @@ TEST(open_or_create_existing_file_section)
     p = map(t, MMF_MAP_READ, 0, 0);
     CHECK(mem_has(p, 0, 8192, 14));
     CHECK_OK(mmf_view_unmap(p));
-    CHECK_RC(mmf_section_create_path(&t, test_name("f"), b, 0, MMF_CREATE_NEW, NULL), MMF_EEXIST);
+    CHECK_RC(mmf_section_create_path(&u, test_name("f"), b, 0, MMF_CREATE_NEW, NULL), MMF_EEXIST);
+    CHECK(u == NULL);
     CHECK_OK(mmf_section_close(t));
     CHECK_OK(mmf_section_close(s));
     CHECK(file_has(b, 0, 3 * 4096, 15));

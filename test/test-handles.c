@@ -73,8 +73,8 @@ TEST(duplicate_same_object)
     CHECK_RC(mmf_section_create(&s, test_name("s"), 65536, MMF_CREATE_NEW, NULL), 0);
     CHECK_OK(mmf_section_duplicate(s, MMF_ACCESS_READ | MMF_ACCESS_WRITE, &d));
     CHECK(d != s);
-    CHECK_OK(mmf_section_info_get(s, &a));
-    CHECK_OK(mmf_section_info_get(d, &b));
+    CHECK_OK(mmf_section_stat(s, &a));
+    CHECK_OK(mmf_section_stat(d, &b));
     CHECK_EQ(b.size, a.size);
     CHECK_EQ(b.prot, a.prot);
     CHECK_EQ(b.access, MMF_ACCESS_READ | MMF_ACCESS_WRITE);
@@ -103,7 +103,7 @@ TEST(duplicate_narrowed_access_enforced)
 
     CHECK_RC(mmf_section_create(&s, test_name("s"), 65536, MMF_CREATE_NEW, NULL), 0);
     CHECK_OK(mmf_section_duplicate(s, MMF_ACCESS_READ, &r));
-    CHECK_OK(mmf_section_info_get(r, &info));
+    CHECK_OK(mmf_section_stat(r, &info));
     CHECK_EQ(info.access, MMF_ACCESS_READ);
     CHECK_RC(mmf_view_map(r, MMF_MAP_WRITE, 0, 0, 0, &p), MMF_EACCES);
     CHECK(p == NULL);
@@ -115,7 +115,7 @@ TEST(duplicate_narrowed_access_enforced)
     CHECK(strcmp(p, "shared") == 0);
 
     CHECK_OK(mmf_section_duplicate(s, MMF_ACCESS_WRITE, &w));
-    CHECK_OK(mmf_section_info_get(w, &info));
+    CHECK_OK(mmf_section_stat(w, &info));
     CHECK_EQ(info.access, MMF_ACCESS_WRITE);
     {
         void *x = NULL;
@@ -135,7 +135,7 @@ TEST(duplicate_narrowed_access_enforced)
 /* O05: a duplicate cannot widen the source's access. */
 TEST(duplicate_widening_refused)
 {
-    mmf_section_opts ro = {MMF_PROT_READ, 0, 0};
+    mmf_section_opts ro = {.prot = MMF_PROT_READ};
     mmf_section *s, *r, *d, *c;
     int fds = count_fds();
 
@@ -157,7 +157,7 @@ TEST(duplicate_widening_refused)
     CHECK_RC(mmf_section_create(&s, test_name("ro"), 4096, MMF_CREATE_NEW, &ro), 0);
     {
         mmf_section_info info;
-        CHECK_OK(mmf_section_info_get(s, &info));
+        CHECK_OK(mmf_section_stat(s, &info));
         CHECK_EQ(info.access, MMF_ACCESS_READ);
     }
     CHECK_RC(mmf_section_duplicate(s, MMF_ACCESS_READ | MMF_ACCESS_WRITE, &d), MMF_EACCES);
@@ -219,7 +219,7 @@ HELPER(receiver)
         CHECK_OK(mmf_section_recv(atoi(argv[1]), &s));
     }
     access = (unsigned)atoi(argv[4]);
-    CHECK_OK(mmf_section_info_get(s, &info));
+    CHECK_OK(mmf_section_stat(s, &info));
     CHECK_EQ(info.access, access);
     CHECK(strcmp(info.name, argv[7]) == 0);
     CHECK_EQ(info.file_backed, atoi(argv[8]));
@@ -281,7 +281,7 @@ static int peer_finish(struct peer *pr)
  * own handle, and the child's writes are the parent's memory. */
 TEST(export_import_named)
 {
-    char token[MMF_TOKEN_MAX];
+    char token[MMF_TOKEN_BYTES];
     struct peer pr;
     mmf_section *s, *t;
     char *p;
@@ -293,7 +293,7 @@ TEST(export_import_named)
     CHECK_OK(mmf_view_unmap(p));
     fds = count_fds();
     CHECK_OK(mmf_section_export(s, MMF_ACCESS_READ | MMF_ACCESS_WRITE, token));
-    CHECK(strlen(token) > 0 && strlen(token) < MMF_TOKEN_MAX);
+    CHECK(strlen(token) > 0 && strlen(token) < MMF_TOKEN_BYTES);
     peer_start(&pr, "import", token, MMF_ACCESS_READ | MMF_ACCESS_WRITE,
                "hello export", "written by the child", full_local("s"), 0);
     CHECK_OK(mmf_section_export_close(token));
@@ -325,7 +325,7 @@ TEST(export_import_named)
  * writes through the view it kept after closing its handle. */
 TEST(export_import_unnamed)
 {
-    char token[MMF_TOKEN_MAX];
+    char token[MMF_TOKEN_BYTES];
     struct peer pr;
     mmf_section *s;
     char *p;
@@ -351,7 +351,7 @@ TEST(export_import_unnamed)
  * so, and a writable view is MMF_EACCES. */
 TEST(export_read_only)
 {
-    char token[MMF_TOKEN_MAX];
+    char token[MMF_TOKEN_BYTES];
     struct peer pr;
     mmf_section *s;
     char *p;
@@ -376,7 +376,7 @@ TEST(export_read_only)
 /* O05: export cannot widen the handle's access. */
 TEST(export_widening_refused)
 {
-    char token[MMF_TOKEN_MAX];
+    char token[MMF_TOKEN_BYTES];
     mmf_section *s, *r;
     int fds;
 
@@ -427,7 +427,7 @@ TEST(import_malformed_token)
 /* A well-formed token naming descriptors that are not open: MMF_EBADF. */
 TEST(import_closed_descriptors)
 {
-    char token[MMF_TOKEN_MAX], made[MMF_TOKEN_MAX];
+    char token[MMF_TOKEN_BYTES], made[MMF_TOKEN_BYTES];
     mmf_section *s;
     int a = closed_fd(500), b = closed_fd(a + 1);
 
@@ -452,7 +452,7 @@ TEST(import_closed_descriptors)
  * refuses it (MMF_ECORRUPT) instead of using it. */
 TEST(import_not_a_section)
 {
-    char token[MMF_TOKEN_MAX], path[64];
+    char token[MMF_TOKEN_BYTES], path[64];
     mmf_section *s;
     int fds[2], fd;
 
@@ -773,7 +773,7 @@ TEST(send_recv_file_backed)
     CHECK_EQ(ftruncate(fd, 8192), 0);
     CHECK_EQ(pwrite(fd, "file data", 10, 0), 10);
     CHECK_RC(mmf_section_create_fd(&s, test_name("s"), fd, 0, MMF_CREATE_NEW, NULL), 0);
-    CHECK_OK(mmf_section_info_get(s, &info));
+    CHECK_OK(mmf_section_stat(s, &info));
     CHECK_EQ(info.file_backed, 1);
     CHECK_EQ(info.size, 8192);
     p = map_rw(s);

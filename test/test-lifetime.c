@@ -391,7 +391,7 @@ static void check_fresh(mmf_section *s, uint64_t size)
 {
     mmf_section_info info;
     unsigned char *p = NULL;
-    CHECK_OK(mmf_section_info_get(s, &info));
+    CHECK_OK(mmf_section_stat(s, &info));
     CHECK_EQ(info.size, size);
     CHECK_OK(mmf_view_map(s, MMF_MAP_READ, 0, 0, 0, (void **)&p));
     CHECK(all_bytes(p, 0, (size_t)size));
@@ -921,7 +921,7 @@ HELPER(exit_without_close)
     snprintf(name, sizeof name, "%s-semaphore", argv[0]);
     CHECK_OK(mmf_semaphore_create(&sem, name, 1, 4, MMF_CREATE_NEW, NULL));
     snprintf(name, sizeof name, "%s-ring", argv[0]);
-    CHECK_OK(mmf_ring_create(&r, name, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_create(&r, name, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
     CHECK_OK(mmf_ring_send(r, "left behind", 11, 0));
     CHECK_OK(mmf_view_map(s, MMF_MAP_WRITE, 0, 0, 0, &p));
     if (strcmp(argv[1], "thread") == 0) {

@@ -124,7 +124,7 @@ static uint64_t *counters(const char *name, mmf_section **s)
 /* Q01, Q02, Q16, Q17, P06, P07, P08, P09 */
 TEST(create_open_names)
 {
-    mmf_sync *a, *b, *c, *d;
+    mmf_sync *a, *b, *c, *d, *e;
     char upper[256];
 
     CHECK_RC(mmf_mutex_open(&a, test_name("m")), MMF_ENOENT);           /* Q01 */
@@ -137,8 +137,8 @@ TEST(create_open_names)
         *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
     CHECK_RC(mmf_mutex_create(&c, upper, 0, MMF_OPEN_OR_CREATE, NULL), 0); /* P06 */
     CHECK_OK(mmf_mutex_open(&d, test_name("m")));
-    CHECK_RC(mmf_mutex_open(&d, NULL), MMF_EINVAL);                    /* Q17 */
-    CHECK_RC(mmf_mutex_open(&d, ""), MMF_EINVAL);
+    CHECK_RC(mmf_mutex_open(&e, NULL), MMF_EINVAL);                    /* Q17 */
+    CHECK_RC(mmf_mutex_open(&e, ""), MMF_EINVAL);
     /* Both handles name one object: a lock through one is seen by all. */
     CHECK_OK(mmf_mutex_lock(a, 0));
     CHECK_RC(in_thread(try_lock, b), MMF_ETIMEDOUT);
@@ -157,7 +157,7 @@ TEST(create_open_names)
     /* Bad create arguments. */
     CHECK_RC(mmf_mutex_create(&a, test_name("x"), 0, 0, NULL), MMF_EINVAL);
     {
-        mmf_sync_opts o = {0, 0x100};
+        mmf_sync_opts o = {.flags = 0x100};
         CHECK_RC(mmf_mutex_create(&a, test_name("x"), 0, MMF_CREATE_NEW, &o), MMF_EINVAL);
         o.flags = 0;
         o.mode = 01000;
@@ -173,11 +173,11 @@ TEST(global_and_opts)
 {
     mmf_sync *a, *b;
     mmf_sync_info info;
-    mmf_sync_opts o = {0640, MMF_SYNC_GLOBAL};
+    mmf_sync_opts o = {.flags = MMF_GLOBAL, .mode = 0640};
     char global[300];
 
     CHECK_OK(mmf_mutex_create(&a, test_name("g"), 0, MMF_CREATE_NEW, &o));
-    CHECK_OK(mmf_sync_info_get(a, &info));
+    CHECK_OK(mmf_sync_stat(a, &info));
     snprintf(global, sizeof global, "Global\\%s", test_name("g"));
     CHECK(strcmp(info.name, global) == 0);
     CHECK_EQ(info.type, MMF_TYPE_MUTEX);
@@ -202,7 +202,7 @@ TEST(recursion)
     CHECK_OK(mmf_mutex_lock(m, MMF_INFINITE));
     for (int i = 0; i < 31; i++)
         CHECK_OK(mmf_mutex_lock(m, i % 2 ? 0 : MMF_INFINITE));
-    CHECK_OK(mmf_sync_info_get(m, &info));
+    CHECK_OK(mmf_sync_stat(m, &info));
     CHECK_EQ(info.recursion, 32);
     CHECK_EQ(info.owner_tid, self_tid());
     CHECK_EQ(info.owner_pid, getpid());
@@ -213,7 +213,7 @@ TEST(recursion)
     CHECK_OK(mmf_mutex_unlock(m));
     CHECK_RC(mmf_mutex_unlock(m), MMF_ENOTOWNER);
     CHECK_OK(in_thread(try_lock, m));
-    CHECK_OK(mmf_sync_info_get(m, &info));
+    CHECK_OK(mmf_sync_stat(m, &info));
     CHECK_EQ(info.recursion, 0);
     CHECK_EQ(info.owner_tid, 0);
     CHECK_OK(mmf_sync_close(m));
@@ -241,7 +241,7 @@ TEST(unlock_unowned)
     mmf_sync_info info;
     CHECK_OK(mmf_mutex_create(&m, test_name("m"), 0, MMF_CREATE_NEW, NULL));
     CHECK_RC(mmf_mutex_unlock(m), MMF_ENOTOWNER);
-    CHECK_OK(mmf_sync_info_get(m, &info));
+    CHECK_OK(mmf_sync_stat(m, &info));
     CHECK_EQ(info.owner_tid, 0);
     CHECK_OK(in_thread(try_lock, m));
     CHECK_OK(mmf_mutex_lock(m, 0));
@@ -295,7 +295,7 @@ TEST(initial_owner)
     mmf_sync *m;
     mmf_sync_info info;
     CHECK_OK(mmf_mutex_create(&m, test_name("m"), 1, MMF_CREATE_NEW, NULL));
-    CHECK_OK(mmf_sync_info_get(m, &info));
+    CHECK_OK(mmf_sync_stat(m, &info));
     CHECK_EQ(info.owner_tid, self_tid());
     CHECK_EQ(info.recursion, 1);
     CHECK_RC(in_thread(try_lock, m), MMF_ETIMEDOUT);
@@ -490,18 +490,18 @@ TEST(abandoned_thread_exit)
     mmf_sync_info info;
     CHECK_OK(mmf_mutex_create(&m, test_name("m"), 0, MMF_CREATE_NEW, NULL));
     CHECK_OK(in_thread(lock_and_return, m));
-    CHECK_OK(mmf_sync_info_get(m, &info));
+    CHECK_OK(mmf_sync_stat(m, &info));
     CHECK_EQ(info.abandoned, 1);
     CHECK_EQ(info.owner_tid, 0);
     CHECK_RC(mmf_mutex_lock(m, 0), MMF_ABANDONED);
-    CHECK_OK(mmf_sync_info_get(m, &info));
+    CHECK_OK(mmf_sync_stat(m, &info));
     CHECK_EQ(info.owner_tid, self_tid());
     CHECK_EQ(info.recursion, 1);
     CHECK_EQ(info.abandoned, 1); /* until this owner's unlock */
     CHECK_OK(mmf_mutex_lock(m, 0)); /* recursion: a plain success */
     CHECK_OK(mmf_mutex_unlock(m));
     CHECK_OK(mmf_mutex_unlock(m));
-    CHECK_OK(mmf_sync_info_get(m, &info));
+    CHECK_OK(mmf_sync_stat(m, &info));
     CHECK_EQ(info.abandoned, 0);
     CHECK_OK(mmf_mutex_lock(m, 0)); /* Q20: WAIT_OBJECT_0 */
     CHECK_OK(mmf_mutex_unlock(m));
@@ -744,7 +744,7 @@ TEST(handle_checks)
     CHECK_RC(mmf_mutex_lock(NULL, 0), MMF_EBADF);
     CHECK_RC(mmf_sync_wait(NULL, 0), MMF_EBADF);
     CHECK_RC(mmf_sync_close(NULL), MMF_EBADF);
-    CHECK_RC(mmf_sync_info_get(NULL, &info), MMF_EBADF);
+    CHECK_RC(mmf_sync_stat(NULL, &info), MMF_EBADF);
     CHECK_OK(mmf_mutex_create(&dead, NULL, 0, MMF_CREATE_NEW, NULL));
     CHECK_OK(mmf_sync_close(dead));
     CHECK_RC(mmf_mutex_lock(dead, 0), MMF_EBADF);
@@ -879,7 +879,7 @@ TEST(corrupt_state)
     CHECK_RC(mmf_mutex_lock(m, 100), MMF_ECORRUPT);
     CHECK_RC(mmf_sync_wait(m, 0), MMF_ECORRUPT);
     CHECK_RC(mmf_sync_wait_any(&m, 1, 100), MMF_ECORRUPT);
-    CHECK_RC(mmf_sync_info_get(m, &info), MMF_ECORRUPT);
+    CHECK_RC(mmf_sync_stat(m, &info), MMF_ECORRUPT);
     CHECK_RC(mmf_mutex_unlock(m), MMF_ENOTOWNER);
 
     poke(name, 0, &good, sizeof good);
@@ -1397,7 +1397,7 @@ static volatile uint64_t canary[4] = {0x1111, 0x2222, 0x3333, 0x4444};
 TEST(writer_cannot_steer_owner_unlock)
 {
     static const char *modes[] = {"pointers", "blind"};
-    mmf_sync_opts opts = {0666, MMF_SYNC_GLOBAL};
+    mmf_sync_opts opts = {.flags = MMF_GLOBAL, .mode = 0666};
     for (int i = 0; i < 2; i++) {
         const char *key = test_name(modes[i]);
         char target[32];

@@ -97,11 +97,11 @@ static void roundtrip(const char *name, const char *text)
 {
     mmf_section *s, *o;
     mmf_section_info info;
-    char want[4 * MMF_NAME_MAX + 16];
+    char want[MMF_NAME_BYTES];
     char *p, *q = NULL;
 
     CHECK_OK(mmf_section_create(&s, name, SEC_SIZE, MMF_CREATE_NEW, NULL));
-    CHECK_OK(mmf_section_info_get(s, &info));
+    CHECK_OK(mmf_section_stat(s, &info));
     full_name(name, want, sizeof want);
     CHECK(strcmp(info.name, want) == 0);
     p = map_and_write(s, text);
@@ -269,16 +269,16 @@ TEST(local_prefix_is_default)
 
     snprintf(local, sizeof local, "Local\\%s", test_name("x"));
     CHECK_OK(mmf_section_create(&a, test_name("x"), SEC_SIZE, MMF_CREATE_NEW, NULL));
-    CHECK_OK(mmf_section_info_get(a, &info));
+    CHECK_OK(mmf_section_stat(a, &info));
     CHECK(strcmp(info.name, local) == 0);
-    CHECK_EQ(info.flags & MMF_SEC_GLOBAL, 0);
+    CHECK_EQ(info.flags & MMF_GLOBAL, 0);
     pa = map_and_write(a, "local");
     CHECK_RC(mmf_section_create(&b, local, SEC_SIZE, MMF_CREATE_NEW, NULL), MMF_EEXIST);
     CHECK_RC(mmf_section_create(&b, local, SEC_SIZE, MMF_OPEN_OR_CREATE, NULL), MMF_EXISTED);
     CHECK_OK(mmf_view_map(b, MMF_MAP_READ, 0, 0, 0, (void **)&pb));
     CHECK(strcmp(pb, "local") == 0);
     CHECK_OK(mmf_section_open(&c, local, MMF_ACCESS_READ));
-    CHECK_OK(mmf_section_info_get(c, &info));
+    CHECK_OK(mmf_section_stat(c, &info));
     CHECK(strcmp(info.name, local) == 0);
     CHECK_EQ(test_store_count(test_name("")), 1);
     CHECK_OK(mmf_section_close(c));
@@ -289,22 +289,22 @@ TEST(local_prefix_is_default)
     CHECK_RC(mmf_section_open(&c, local, MMF_ACCESS_READ), MMF_ENOENT);
 }
 
-/* P10: "Global\X" is another namespace than "Local\X"; MMF_SEC_GLOBAL puts an
+/* P10: "Global\X" is another namespace than "Local\X"; MMF_GLOBAL puts an
  * unprefixed name there. */
 TEST(global_is_separate_namespace)
 {
     char global[300], local[300];
     mmf_section *g, *l, *x, *o;
     mmf_section_info info;
-    mmf_section_opts gopts = {0, MMF_SEC_GLOBAL, 0};
+    mmf_section_opts gopts = {.flags = MMF_GLOBAL};
     char *pg, *pl, *q = NULL;
 
     snprintf(global, sizeof global, "Global\\%s", test_name("x"));
     snprintf(local, sizeof local, "Local\\%s", test_name("x"));
     CHECK_OK(mmf_section_create(&g, global, SEC_SIZE, MMF_CREATE_NEW, NULL));
-    CHECK_OK(mmf_section_info_get(g, &info));
+    CHECK_OK(mmf_section_stat(g, &info));
     CHECK(strcmp(info.name, global) == 0);
-    CHECK(info.flags & MMF_SEC_GLOBAL);
+    CHECK(info.flags & MMF_GLOBAL);
     pg = map_and_write(g, "global");
     CHECK_RC(mmf_section_open(&o, local, MMF_ACCESS_READ), MMF_ENOENT);
     CHECK_RC(mmf_section_open(&o, test_name("x"), MMF_ACCESS_READ), MMF_ENOENT);
@@ -316,10 +316,10 @@ TEST(global_is_separate_namespace)
     CHECK(strcmp(q, "local") == 0);
     CHECK_OK(mmf_view_unmap(q));
     CHECK_OK(mmf_section_close(o));
-    /* MMF_SEC_GLOBAL with the unprefixed name reaches the Global one. */
+    /* MMF_GLOBAL with the unprefixed name reaches the Global one. */
     CHECK_RC(mmf_section_create(&x, test_name("x"), SEC_SIZE, MMF_OPEN_OR_CREATE, &gopts),
              MMF_EXISTED);
-    CHECK_OK(mmf_section_info_get(x, &info));
+    CHECK_OK(mmf_section_stat(x, &info));
     CHECK(strcmp(info.name, global) == 0);
     CHECK_OK(mmf_view_map(x, MMF_MAP_READ, 0, 0, 0, (void **)&q));
     CHECK(strcmp(q, "global") == 0);
@@ -635,7 +635,7 @@ TEST(long_name_real_store_no_leak)
     static const char *const units[] = {"\xc3\xa9", "/", "z", "\xf0\x9f\x98\x80"};
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
         const char *name = padded_name("l", units[i], MMF_NAME_MAX);
-        char full[4 * MMF_NAME_MAX + 16];
+        char full[MMF_NAME_BYTES];
         mmf_section *s, *o;
 
         snprintf(full, sizeof full, "Local\\%s", name);

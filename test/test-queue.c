@@ -119,57 +119,57 @@ static void pause_forever(void)
 TEST(create_arguments)
 {
     mmf_queue *q, *q2;
-    mmf_chan_opts o = {0, 0, NULL};
+    mmf_channel_opts o = {0, 0, NULL};
     const char *n = test_name("q");
 
-    CHECK_RC(mmf_queue_open(&q, n, MMF_CHAN_CONSUMER, NULL), MMF_ENOENT);
+    CHECK_RC(mmf_queue_open(&q, n, MMF_ROLE_CONSUMER, NULL), MMF_ENOENT);
     /* Geometry. */
-    CHECK_RC(mmf_queue_create(&q, n, 0, 8, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_queue_create(&q, n, 1, 8, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_queue_create(&q, n, 3, 8, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_queue_create(&q, n, 1u << 25, 8, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL),
+    CHECK_RC(mmf_queue_create(&q, n, 0, 8, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_queue_create(&q, n, 1, 8, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_queue_create(&q, n, 3, 8, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_queue_create(&q, n, 1u << 25, 8, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL),
              MMF_EINVAL);
-    CHECK_RC(mmf_queue_create(&q, n, 4, 0, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_queue_create(&q, n, 4, (1u << 24) + 1, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL),
+    CHECK_RC(mmf_queue_create(&q, n, 4, 0, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_queue_create(&q, n, 4, (1u << 24) + 1, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL),
              MMF_EINVAL);
-    CHECK_RC(mmf_queue_create(&q, n, 1u << 24, 1u << 24, MMF_CHAN_PRODUCER, MMF_CREATE_NEW,
+    CHECK_RC(mmf_queue_create(&q, n, 1u << 24, 1u << 24, MMF_ROLE_PRODUCER, MMF_CREATE_NEW,
                               NULL), MMF_EINVAL); /* 2^48 bytes */
     /* Role, disposition, options. */
     CHECK_RC(mmf_queue_create(&q, n, 4, 8, 0, MMF_CREATE_NEW, NULL), MMF_EINVAL);
     CHECK_RC(mmf_queue_create(&q, n, 4, 8, 3, MMF_CREATE_NEW, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_queue_create(&q, n, 4, 8, MMF_CHAN_PRODUCER, 0, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_queue_create(&q, n, 4, 8, MMF_ROLE_PRODUCER, 0, NULL), MMF_EINVAL);
     o.flags = 0x100;
-    CHECK_RC(mmf_queue_create(&q, n, 4, 8, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, &o), MMF_EINVAL);
+    CHECK_RC(mmf_queue_create(&q, n, 4, 8, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, &o), MMF_EINVAL);
     o.flags = 0;
     o.mode = 01000;
-    CHECK_RC(mmf_queue_create(&q, n, 4, 8, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, &o), MMF_EINVAL);
+    CHECK_RC(mmf_queue_create(&q, n, 4, 8, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, &o), MMF_EINVAL);
     o.mode = 0;
     o.path = "/tmp/x";
-    CHECK_RC(mmf_queue_create(&q, n, 4, 8, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, &o), MMF_EINVAL);
-    CHECK_RC(mmf_queue_open(&q, n, MMF_CHAN_PRODUCER, &o), MMF_EINVAL);
-    CHECK_RC(mmf_queue_create(&q, "Local\\a\\b", 4, 8, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL),
+    CHECK_RC(mmf_queue_create(&q, n, 4, 8, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, &o), MMF_EINVAL);
+    CHECK_RC(mmf_queue_open(&q, n, MMF_ROLE_PRODUCER, &o), MMF_EINVAL);
+    CHECK_RC(mmf_queue_create(&q, "Local\\a\\b", 4, 8, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL),
              MMF_EBADNAME);
-    CHECK_RC(mmf_queue_open(&q, NULL, MMF_CHAN_PRODUCER, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_queue_open(&q, "", MMF_CHAN_PRODUCER, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_queue_open(&q, NULL, MMF_ROLE_PRODUCER, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_queue_open(&q, "", MMF_ROLE_PRODUCER, NULL), MMF_EINVAL);
     CHECK_EQ(test_store_count(n), 0);
 
     /* Create, then the existing geometry wins. */
-    CHECK_OK(mmf_queue_create(&q, n, 16, 100, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_queue_create(&q, n, 16, 100, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
     CHECK_EQ(mmf_queue_slot_size(q), 100);
-    CHECK_RC(mmf_queue_create(&q2, n, 4, 8, MMF_CHAN_CONSUMER, MMF_CREATE_NEW, NULL), MMF_EEXIST);
-    CHECK_RC(mmf_queue_create(&q2, n, 4, 8, MMF_CHAN_CONSUMER, MMF_OPEN_OR_CREATE, NULL),
+    CHECK_RC(mmf_queue_create(&q2, n, 4, 8, MMF_ROLE_CONSUMER, MMF_CREATE_NEW, NULL), MMF_EEXIST);
+    CHECK_RC(mmf_queue_create(&q2, n, 4, 8, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, NULL),
              MMF_EXISTED);
     CHECK_EQ(mmf_queue_slot_size(q2), 100);
     CHECK_OK(mmf_queue_close(q2));
-    CHECK_OK(mmf_queue_open(&q2, n, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_queue_open(&q2, n, MMF_ROLE_CONSUMER, NULL));
     CHECK_EQ(mmf_queue_slot_size(q2), 100);
     CHECK_OK(mmf_queue_close(q2));
     CHECK_OK(mmf_queue_close(q));
     /* The last endpoint removed the name. */
-    CHECK_RC(mmf_queue_open(&q, n, MMF_CHAN_CONSUMER, NULL), MMF_ENOENT);
+    CHECK_RC(mmf_queue_open(&q, n, MMF_ROLE_CONSUMER, NULL), MMF_ENOENT);
 
     /* Largest geometry accepted: 2^24 one-byte slots (sparse memory). */
-    CHECK_OK(mmf_queue_create(&q, n, 1u << 24, 1, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_queue_create(&q, n, 1u << 24, 1, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
     CHECK_OK(mmf_queue_close(q));
 }
 
@@ -181,12 +181,12 @@ TEST(type_mismatch)
     const char *n = test_name("t");
 
     CHECK_OK(mmf_section_create(&s, n, 4096, MMF_CREATE_NEW, NULL));
-    CHECK_RC(mmf_queue_create(&q, n, 4, 8, MMF_CHAN_PRODUCER, MMF_OPEN_OR_CREATE, NULL), MMF_ETYPE);
-    CHECK_RC(mmf_queue_open(&q, n, MMF_CHAN_PRODUCER, NULL), MMF_ETYPE);
+    CHECK_RC(mmf_queue_create(&q, n, 4, 8, MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, NULL), MMF_ETYPE);
+    CHECK_RC(mmf_queue_open(&q, n, MMF_ROLE_PRODUCER, NULL), MMF_ETYPE);
     CHECK_OK(mmf_section_close(s));
-    CHECK_OK(mmf_bcast_create(&b, n, 4, 8, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
-    CHECK_RC(mmf_queue_create(&q, n, 4, 8, MMF_CHAN_PRODUCER, MMF_OPEN_OR_CREATE, NULL), MMF_ETYPE);
-    CHECK_RC(mmf_queue_open(&q, n, MMF_CHAN_CONSUMER, NULL), MMF_ETYPE);
+    CHECK_OK(mmf_bcast_create(&b, n, 4, 8, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_RC(mmf_queue_create(&q, n, 4, 8, MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, NULL), MMF_ETYPE);
+    CHECK_RC(mmf_queue_open(&q, n, MMF_ROLE_CONSUMER, NULL), MMF_ETYPE);
     CHECK_OK(mmf_bcast_close(b));
 }
 
@@ -198,8 +198,8 @@ TEST(call_checks)
     mmf_msg m;
     size_t len;
 
-    p = q_new("q", 4, 32, MMF_CHAN_PRODUCER);
-    c = q_new("q", 4, 32, MMF_CHAN_CONSUMER);
+    p = q_new("q", 4, 32, MMF_ROLE_PRODUCER);
+    c = q_new("q", 4, 32, MMF_ROLE_CONSUMER);
     /* Calls of the other role. */
     CHECK_RC(mmf_queue_reserve(c, &ptr, 0), MMF_EINVAL);
     CHECK_RC(mmf_queue_commit(c, 1), MMF_EINVAL);
@@ -262,13 +262,13 @@ TEST(role_limit)
     int rc;
 
     for (int i = 0; i < 64; i++)
-        p[i] = q_new("q", 4, 8, MMF_CHAN_PRODUCER);
-    rc = mmf_queue_create(&p[64], test_name("q"), 4, 8, MMF_CHAN_PRODUCER,
+        p[i] = q_new("q", 4, 8, MMF_ROLE_PRODUCER);
+    rc = mmf_queue_create(&p[64], test_name("q"), 4, 8, MMF_ROLE_PRODUCER,
                           MMF_OPEN_OR_CREATE, NULL);
     CHECK_RC(rc, MMF_EBUSY);
-    c = q_new("q", 4, 8, MMF_CHAN_CONSUMER); /* consumers count apart */
+    c = q_new("q", 4, 8, MMF_ROLE_CONSUMER); /* consumers count apart */
     CHECK_OK(mmf_queue_close(p[10]));
-    p[10] = q_new("q", 4, 8, MMF_CHAN_PRODUCER);
+    p[10] = q_new("q", 4, 8, MMF_ROLE_PRODUCER);
     for (int i = 0; i < 64; i++)
         CHECK_OK(mmf_queue_close(p[i]));
     CHECK_OK(mmf_queue_close(c));
@@ -282,9 +282,9 @@ TEST(close_while_holding)
     mmf_msg m;
     void *ptr;
 
-    p1 = q_new("q", 4, 64, MMF_CHAN_PRODUCER);
-    p2 = q_new("q", 4, 64, MMF_CHAN_PRODUCER);
-    c = q_new("q", 4, 64, MMF_CHAN_CONSUMER);
+    p1 = q_new("q", 4, 64, MMF_ROLE_PRODUCER);
+    p2 = q_new("q", 4, 64, MMF_ROLE_PRODUCER);
+    c = q_new("q", 4, 64, MMF_ROLE_CONSUMER);
     CHECK_OK(mmf_queue_reserve(p1, &ptr, 0));
     memset(ptr, 0xee, 64);
     send_msg(p2, 2, 0, 0);
@@ -297,7 +297,7 @@ TEST(close_while_holding)
     for (int i = 1; i <= 4; i++)
         send_msg(p2, 2, (uint64_t)i, 0);
     CHECK_RC(mmf_queue_send(p2, "x", 1, 0), MMF_EAGAIN);
-    c2 = q_new("q", 4, 64, MMF_CHAN_CONSUMER);
+    c2 = q_new("q", 4, 64, MMF_ROLE_CONSUMER);
     CHECK_OK(mmf_queue_peek(c2, &m, 0));
     CHECK_OK(mmf_queue_close(c2));
     send_msg(p2, 2, 5, 0);
@@ -313,8 +313,8 @@ TEST(close_while_holding)
  * producer and one consumer. */
 TEST(laps_in_order)
 {
-    mmf_queue *p = q_new("q", 2, 8, MMF_CHAN_PRODUCER);
-    mmf_queue *c = q_new("q", 2, 8, MMF_CHAN_CONSUMER);
+    mmf_queue *p = q_new("q", 2, 8, MMF_ROLE_PRODUCER);
+    mmf_queue *c = q_new("q", 2, 8, MMF_ROLE_CONSUMER);
     for (uint64_t i = 0; i < 10000; i++) {
         send_msg(p, 1, i, 0);
         if (i % 2 == 1) {
@@ -361,7 +361,7 @@ HELPER(q_recv_one)
     size_t len;
     int rc;
     test_die_with_parent();
-    CHECK_OK(mmf_queue_open(&q, argv[0], MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_queue_open(&q, argv[0], MMF_ROLE_CONSUMER, NULL));
     test_sync_signal(atoi(argv[1]));
     rc = mmf_queue_recv(q, buf, sizeof buf, &len, atoll(argv[2]));
     if (rc != 0) {
@@ -373,8 +373,8 @@ HELPER(q_recv_one)
 
 TEST(try_timed_blocking)
 {
-    mmf_queue *p = q_new("q", 2, 64, MMF_CHAN_PRODUCER);
-    mmf_queue *c = q_new("q", 2, 64, MMF_CHAN_CONSUMER);
+    mmf_queue *p = q_new("q", 2, 64, MMF_ROLE_PRODUCER);
+    mmf_queue *c = q_new("q", 2, 64, MMF_ROLE_CONSUMER);
     struct waiter w = {0};
     struct test_sync s;
     pthread_t t;
@@ -454,8 +454,8 @@ TEST(try_timed_blocking)
  * MMF_EPIPE); a producer waiting for room before any consumer, too. */
 TEST(no_peer_yet)
 {
-    mmf_queue *c = q_new("c", 4, 8, MMF_CHAN_CONSUMER);
-    mmf_queue *p = q_new("p", 2, 8, MMF_CHAN_PRODUCER);
+    mmf_queue *c = q_new("c", 4, 8, MMF_ROLE_CONSUMER);
+    mmf_queue *p = q_new("p", 2, 8, MMF_ROLE_PRODUCER);
     uint8_t buf[8];
     size_t len;
 
@@ -469,21 +469,21 @@ TEST(no_peer_yet)
     CHECK_OK(mmf_queue_close(p));
 }
 
-/* Waiting sleeps in the kernel after a short spin; MMF_CHAN_BUSY_POLL
+/* Waiting sleeps in the kernel after a short spin; MMF_CHANNEL_BUSY_POLL
  * spins for the whole wait. */
 TEST(busy_poll_and_sleep)
 {
-    mmf_chan_opts busy = {MMF_CHAN_BUSY_POLL, 0, NULL};
-    mmf_queue *p = q_new("q", 4, 8, MMF_CHAN_PRODUCER);
+    mmf_channel_opts busy = {MMF_CHANNEL_BUSY_POLL, 0, NULL};
+    mmf_queue *p = q_new("q", 4, 8, MMF_ROLE_PRODUCER);
     mmf_queue *c, *cb;
     uint8_t buf[8];
     size_t len;
     long long cpu_sleep, cpu_busy;
     uint64_t t0;
 
-    CHECK_RC(mmf_queue_create(&cb, test_name("q"), 4, 8, MMF_CHAN_CONSUMER, MMF_OPEN_OR_CREATE,
+    CHECK_RC(mmf_queue_create(&cb, test_name("q"), 4, 8, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE,
                               &busy), MMF_EXISTED);
-    c = q_new("q", 4, 8, MMF_CHAN_CONSUMER);
+    c = q_new("q", 4, 8, MMF_ROLE_CONSUMER);
 
     cpu_sleep = test_cpu_us();
     t0 = test_now_ns();
@@ -553,7 +553,7 @@ HELPER(q_producer)
     volatile uint64_t sink = 0;
 
     test_die_with_parent();
-    CHECK_OK(mmf_queue_open(&q, argv[0], MMF_CHAN_PRODUCER, NULL));
+    CHECK_OK(mmf_queue_open(&q, argv[0], MMF_ROLE_PRODUCER, NULL));
     slot = mmf_queue_slot_size(q);
     buf = malloc(slot);
     CHECK(buf != NULL);
@@ -612,7 +612,7 @@ HELPER(q_consumer)
     CHECK(r->producers <= 64);
     for (int i = 0; i < 64; i++)
         last[i] = -1;
-    CHECK_OK(mmf_queue_open(&q, argv[0], MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_queue_open(&q, argv[0], MMF_ROLE_CONSUMER, NULL));
     slot = mmf_queue_slot_size(q);
     buf = malloc(slot);
     CHECK(buf != NULL);
@@ -677,7 +677,7 @@ static void mpmc(uint32_t slots, uint32_t slot_size, uint64_t n)
     r->words = (n + 63) / 64;
     /* The test holds a producer endpoint until the producers are done, so
      * that the consumers see "producers gone" only at the end. */
-    hold = q_new("q", slots, slot_size, MMF_CHAN_PRODUCER);
+    hold = q_new("q", slots, slot_size, MMF_ROLE_PRODUCER);
     test_sync_init(&ready);
     for (int i = 0; i < 2; i++) {
         cons[i] = test_spawn("q_consumer", test_name("q"), test_name("res"), test_num(i),
@@ -747,7 +747,7 @@ HELPER(q_reserve_and_hang)
     void *p;
 
     test_die_with_parent();
-    CHECK_OK(mmf_queue_open(&q, argv[0], MMF_CHAN_PRODUCER, NULL));
+    CHECK_OK(mmf_queue_open(&q, argv[0], MMF_ROLE_PRODUCER, NULL));
     for (uint64_t s = 0; s < before; s++)
         send_msg(q, id, s, INF);
     CHECK_OK(mmf_queue_reserve(q, &p, INF));
@@ -762,8 +762,8 @@ HELPER(q_reserve_and_hang)
  * messages behind it. */
 TEST(producer_killed_between_reserve_and_commit)
 {
-    mmf_queue *c = q_new("q", 8, 64, MMF_CHAN_CONSUMER);
-    mmf_queue *p = q_new("q", 8, 64, MMF_CHAN_PRODUCER);
+    mmf_queue *c = q_new("q", 8, 64, MMF_ROLE_CONSUMER);
+    mmf_queue *p = q_new("q", 8, 64, MMF_ROLE_PRODUCER);
     struct test_sync ready;
     uint8_t buf[64];
     size_t len;
@@ -806,7 +806,7 @@ TEST(producer_killed_between_reserve_and_commit)
 TEST(producer_killed_consumers_asleep)
 {
     const uint64_t n = 2000;
-    mmf_queue *p = q_new("q", 8, 64, MMF_CHAN_PRODUCER);
+    mmf_queue *p = q_new("q", 8, 64, MMF_ROLE_PRODUCER);
     mmf_section *rs;
     struct results *r;
     struct test_sync ready;
@@ -857,7 +857,7 @@ HELPER(q_peek_and_hang)
     mmf_queue *q;
     mmf_msg m;
     test_die_with_parent();
-    CHECK_OK(mmf_queue_open(&q, argv[0], MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_queue_open(&q, argv[0], MMF_ROLE_CONSUMER, NULL));
     CHECK_OK(mmf_queue_peek(q, &m, INF));
     test_sync_signal(atoi(argv[1]));
     pause_forever();
@@ -868,8 +868,8 @@ HELPER(q_peek_and_hang)
  * lives, then take its slot back (its message is lost, not redelivered). */
 TEST(consumer_killed_holding_message)
 {
-    mmf_queue *p = q_new("q", 4, 64, MMF_CHAN_PRODUCER);
-    mmf_queue *c = q_new("q", 4, 64, MMF_CHAN_CONSUMER);
+    mmf_queue *p = q_new("q", 4, 64, MMF_ROLE_PRODUCER);
+    mmf_queue *c = q_new("q", 4, 64, MMF_ROLE_CONSUMER);
     struct waiter w = {0};
     struct test_sync ready;
     uint8_t buf[64];
@@ -917,7 +917,7 @@ TEST(producers_killed_consumer_drains)
 {
     rng_seed();
     for (int round = 0; round < 4; round++) {
-        mmf_queue *c = q_new("q", 64, 256, MMF_CHAN_CONSUMER);
+        mmf_queue *c = q_new("q", 64, 256, MMF_ROLE_CONSUMER);
         mmf_queue *p;
         uint64_t next[2] = {0, 0};
         uint8_t buf[256];
@@ -967,7 +967,7 @@ TEST(producers_killed_consumer_drains)
         CHECK(next[0] > 0 || next[1] > 0);
         CHECK_RC(mmf_queue_recv(c, buf, sizeof buf, &len, 0), MMF_EPIPE);
         /* A restarted producer re-attaches and the queue goes on. */
-        CHECK_OK(mmf_queue_open(&p, test_name("q"), MMF_CHAN_PRODUCER, NULL));
+        CHECK_OK(mmf_queue_open(&p, test_name("q"), MMF_ROLE_PRODUCER, NULL));
         send_msg(p, 7, 0, 1000);
         expect_msg(c, 7, 0, 1000);
         CHECK_OK(mmf_queue_close(p));
@@ -994,7 +994,7 @@ TEST(producers_killed_among_others)
     r->producers = 1 + victims;
     r->n = n;
     r->words = (n + 63) / 64;
-    hold = q_new("q", 16, 128, MMF_CHAN_PRODUCER);
+    hold = q_new("q", 16, 128, MMF_ROLE_PRODUCER);
     test_sync_init(&ready);
     for (int i = 0; i < 2; i++) {
         cons[i] = test_spawn("q_consumer", test_name("q"), test_name("res"), test_num(i),
@@ -1037,7 +1037,7 @@ HELPER(q_consume_one_and_hang)
     uint8_t buf[64];
     size_t len;
     test_die_with_parent();
-    CHECK_OK(mmf_queue_open(&q, argv[0], MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_queue_open(&q, argv[0], MMF_ROLE_CONSUMER, NULL));
     CHECK_OK(mmf_queue_recv(q, buf, sizeof buf, &len, INF));
     test_sync_signal(atoi(argv[1]));
     pause_forever();
@@ -1048,7 +1048,7 @@ HELPER(q_consume_one_and_hang)
  * MMF_EPIPE, blocked or trying; with room it still sends. */
 TEST(consumers_gone)
 {
-    mmf_queue *p = q_new("q", 4, 64, MMF_CHAN_PRODUCER);
+    mmf_queue *p = q_new("q", 4, 64, MMF_ROLE_PRODUCER);
     struct test_sync ready;
     void *ptr;
     uint64_t t0;
@@ -1076,7 +1076,7 @@ TEST(consumers_gone)
  * takes the slot back, fills the queue, then gets MMF_EPIPE. */
 TEST(last_consumer_killed_holding)
 {
-    mmf_queue *p = q_new("q", 2, 64, MMF_CHAN_PRODUCER);
+    mmf_queue *p = q_new("q", 2, 64, MMF_ROLE_PRODUCER);
     struct test_sync ready;
     pid_t pid;
 
@@ -1209,8 +1209,8 @@ static int hostile_ops(mmf_queue *p, mmf_queue *c, int rounds)
 TEST(hostile_garbage)
 {
     const uint32_t slots = 8, size = 64;
-    mmf_queue *p = q_new("q", slots, size, MMF_CHAN_PRODUCER);
-    mmf_queue *c = q_new("q", slots, size, MMF_CHAN_CONSUMER);
+    mmf_queue *p = q_new("q", slots, size, MMF_ROLE_PRODUCER);
+    mmf_queue *c = q_new("q", slots, size, MMF_ROLE_CONSUMER);
     size_t stride = 16 + size;
     size_t data = MMF__CHAN_CTL_SIZE + 8192 + 4096;
     struct raw r;
@@ -1259,8 +1259,8 @@ HELPER(q_scribbler)
 TEST(hostile_concurrent)
 {
     const uint32_t slots = 16, size = 32;
-    mmf_queue *p = q_new("q", slots, size, MMF_CHAN_PRODUCER);
-    mmf_queue *c = q_new("q", slots, size, MMF_CHAN_CONSUMER);
+    mmf_queue *p = q_new("q", slots, size, MMF_ROLE_PRODUCER);
+    mmf_queue *c = q_new("q", slots, size, MMF_ROLE_CONSUMER);
     size_t data = MMF__CHAN_CTL_SIZE + 8192 + 4096;
     uint64_t t0 = test_now_ns();
     pid_t pid;
@@ -1278,7 +1278,7 @@ TEST(hostile_concurrent)
 /* The geometry in the control block must match the header's. */
 TEST(hostile_geometry)
 {
-    mmf_queue *p = q_new("q", 8, 64, MMF_CHAN_PRODUCER);
+    mmf_queue *p = q_new("q", 8, 64, MMF_ROLE_PRODUCER);
     mmf_queue *c;
     struct raw r;
     struct mmf__chan_ctl *ctl;
@@ -1287,9 +1287,9 @@ TEST(hostile_geometry)
     ctl = (struct mmf__chan_ctl *)r.base;
     CHECK(ctl->magic == MMF__CHAN_MAGIC);
     ctl->desc.slots = 1u << 20;
-    CHECK_RC(mmf_queue_open(&c, test_name("q"), MMF_CHAN_CONSUMER, NULL), MMF_ECORRUPT);
+    CHECK_RC(mmf_queue_open(&c, test_name("q"), MMF_ROLE_CONSUMER, NULL), MMF_ECORRUPT);
     ctl->desc.slots = 8;
-    CHECK_OK(mmf_queue_open(&c, test_name("q"), MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_queue_open(&c, test_name("q"), MMF_ROLE_CONSUMER, NULL));
     CHECK_OK(mmf_queue_close(c));
     raw_unmap(&r);
     CHECK_OK(mmf_queue_close(p));
@@ -1322,7 +1322,7 @@ struct tctx {
 static void *t_producer(void *arg)
 {
     struct tctx *x = arg;
-    mmf_queue *q = t_open(MMF_CHAN_PRODUCER);
+    mmf_queue *q = t_open(MMF_ROLE_PRODUCER);
     uint8_t buf[48];
     for (uint64_t s = 0; s < TN; s++) {
         size_t len = msg_len(x->id, s, 48);
@@ -1343,7 +1343,7 @@ static void *t_producer(void *arg)
 static void *t_consumer(void *arg)
 {
     struct tctx *x = arg;
-    mmf_queue *q = t_open(MMF_CHAN_CONSUMER);
+    mmf_queue *q = t_open(MMF_ROLE_CONSUMER);
     uint8_t buf[48];
     for (;;) {
         uint32_t p;
@@ -1381,7 +1381,7 @@ TEST(threads_mpmc)
     mmf_queue *hold;
 
     snprintf(tname, sizeof tname, "%s", test_name("q"));
-    hold = t_open(MMF_CHAN_PRODUCER);
+    hold = t_open(MMF_ROLE_PRODUCER);
 
     for (uint32_t i = 0; i < 2; i++) {
         cx[i].mode = (int)i;

@@ -362,64 +362,64 @@ TEST(create_open_errors)
     mmf_ring *p, *c, *x;
     mmf_section *s;
     mmf_sync *m;
-    mmf_chan_opts bad = {0x80, 0, NULL}, mode = {0, 01000, NULL};
+    mmf_channel_opts bad = {0x80, 0, NULL}, mode = {0, 01000, NULL};
     const char *n = test_name("r");
 
     /* Geometry. */
-    CHECK_RC(mmf_ring_create(&p, n, 0, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_ring_create(&p, n, 2048, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_ring_create(&p, n, 4097, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_ring_create(&p, n, 3 * 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_ring_create(&p, n, UINT64_C(1) << 41, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL),
+    CHECK_RC(mmf_ring_create(&p, n, 0, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_ring_create(&p, n, 2048, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_ring_create(&p, n, 4097, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_ring_create(&p, n, 3 * 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_ring_create(&p, n, UINT64_C(1) << 41, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL),
              MMF_EINVAL);
-    CHECK_RC(mmf_ring_create(&p, n, UINT64_MAX, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_ring_create(&p, n, UINT64_MAX, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
     /* Role, disposition, options, name. */
     CHECK_RC(mmf_ring_create(&p, n, 4096, 0, MMF_CREATE_NEW, NULL), MMF_EINVAL);
     CHECK_RC(mmf_ring_create(&p, n, 4096, 3, MMF_CREATE_NEW, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, 0, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, 7, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, &bad), MMF_EINVAL);
-    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, &mode), MMF_EINVAL);
-    CHECK_RC(mmf_ring_create(&p, NULL, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_ring_create(&p, "", 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_ring_create(&p, "Local\\", 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL),
+    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, 0, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, 7, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, &bad), MMF_EINVAL);
+    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, &mode), MMF_EINVAL);
+    CHECK_RC(mmf_ring_create(&p, NULL, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_ring_create(&p, "", 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_ring_create(&p, "Local\\", 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL),
              MMF_EBADNAME);
-    CHECK_RC(mmf_ring_open(&p, n, MMF_CHAN_PRODUCER, NULL), MMF_ENOENT);
-    CHECK_RC(mmf_ring_open(&p, NULL, MMF_CHAN_PRODUCER, NULL), MMF_EINVAL);
-    CHECK_RC(mmf_ring_open(&p, "", MMF_CHAN_PRODUCER, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_ring_open(&p, n, MMF_ROLE_PRODUCER, NULL), MMF_ENOENT);
+    CHECK_RC(mmf_ring_open(&p, NULL, MMF_ROLE_PRODUCER, NULL), MMF_EINVAL);
+    CHECK_RC(mmf_ring_open(&p, "", MMF_ROLE_PRODUCER, NULL), MMF_EINVAL);
     CHECK_EQ(test_store_count(n), 0);
 
     /* Create; the existing ring's capacity wins. */
-    CHECK_RC(mmf_ring_create(&p, n, 8192, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL), 0);
+    CHECK_RC(mmf_ring_create(&p, n, 8192, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL), 0);
     CHECK_EQ(mmf_ring_max_message(p), 8192 - MMF__RING_REC_HDR);
-    CHECK_RC(mmf_ring_create(&x, n, 8192, MMF_CHAN_CONSUMER, MMF_CREATE_NEW, NULL), MMF_EEXIST);
-    CHECK_RC(mmf_ring_create(&c, n, 1 << 20, MMF_CHAN_CONSUMER, MMF_OPEN_OR_CREATE, NULL),
+    CHECK_RC(mmf_ring_create(&x, n, 8192, MMF_ROLE_CONSUMER, MMF_CREATE_NEW, NULL), MMF_EEXIST);
+    CHECK_RC(mmf_ring_create(&c, n, 1 << 20, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, NULL),
              MMF_EXISTED);
     CHECK_EQ(mmf_ring_max_message(c), 8192 - MMF__RING_REC_HDR);
     /* One producer, one consumer. */
-    CHECK_RC(mmf_ring_open(&x, n, MMF_CHAN_PRODUCER, NULL), MMF_EBUSY);
-    CHECK_RC(mmf_ring_open(&x, n, MMF_CHAN_CONSUMER, NULL), MMF_EBUSY);
-    CHECK_RC(mmf_ring_create(&x, n, 8192, MMF_CHAN_CONSUMER, MMF_OPEN_OR_CREATE, NULL), MMF_EBUSY);
+    CHECK_RC(mmf_ring_open(&x, n, MMF_ROLE_PRODUCER, NULL), MMF_EBUSY);
+    CHECK_RC(mmf_ring_open(&x, n, MMF_ROLE_CONSUMER, NULL), MMF_EBUSY);
+    CHECK_RC(mmf_ring_create(&x, n, 8192, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, NULL), MMF_EBUSY);
     CHECK_RC(mmf_ring_open(&x, n, 0, NULL), MMF_EINVAL);
     /* A closed role can be taken again. */
     CHECK_OK(mmf_ring_close(c));
-    CHECK_OK(mmf_ring_open(&c, n, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_ring_open(&c, n, MMF_ROLE_CONSUMER, NULL));
     CHECK_OK(mmf_ring_close(c));
     CHECK_OK(mmf_ring_close(p));
     /* The last endpoint removed the name. */
     CHECK_EQ(test_store_count(n), 0);
-    CHECK_RC(mmf_ring_open(&p, n, MMF_CHAN_PRODUCER, NULL), MMF_ENOENT);
+    CHECK_RC(mmf_ring_open(&p, n, MMF_ROLE_PRODUCER, NULL), MMF_ENOENT);
 
     /* Other types of object under the name. */
     CHECK_OK(mmf_section_create(&s, n, 4096, MMF_CREATE_NEW, NULL));
-    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_OPEN_OR_CREATE, NULL), MMF_ETYPE);
-    CHECK_RC(mmf_ring_open(&p, n, MMF_CHAN_PRODUCER, NULL), MMF_ETYPE);
+    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, NULL), MMF_ETYPE);
+    CHECK_RC(mmf_ring_open(&p, n, MMF_ROLE_PRODUCER, NULL), MMF_ETYPE);
     CHECK_OK(mmf_section_close(s));
     CHECK_OK(mmf_mutex_create(&m, n, 0, MMF_CREATE_NEW, NULL));
-    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_OPEN_OR_CREATE, NULL), MMF_ETYPE);
+    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, NULL), MMF_ETYPE);
     CHECK_OK(mmf_sync_close(m));
     /* And a ring under a section's name. */
-    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
     CHECK_RC(mmf_section_open(&s, n, MMF_ACCESS_READ), MMF_ETYPE);
     CHECK_OK(mmf_ring_close(p));
 }
@@ -432,8 +432,8 @@ TEST(capacity_limits)
     const char *n = test_name("r");
 
     /* The smallest ring carries a message that fills it. */
-    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
-    CHECK_OK(mmf_ring_open(&c, n, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_open(&c, n, MMF_ROLE_CONSUMER, NULL));
     CHECK_EQ(mmf_ring_max_message(p), 4096 - 16);
     for (int i = 0; i < 3; i++) {
         CHECK_OK(mmf_ring_reserve(p, 4096 - 16, &ptr, 0));
@@ -454,8 +454,8 @@ TEST(capacity_limits)
     CHECK_OK(mmf_ring_close(p));
 
     /* A larger one: a message as large as it can take, across the end. */
-    CHECK_OK(mmf_ring_create(&p, n, 64 * MIB, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
-    CHECK_OK(mmf_ring_open(&c, n, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_ring_create(&p, n, 64 * MIB, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_open(&c, n, MMF_ROLE_CONSUMER, NULL));
     CHECK_EQ(mmf_ring_max_message(p), 64 * MIB - 16);
     CHECK_OK(mmf_ring_send(p, "x", 1, 0));
     CHECK_OK(mmf_ring_recv(c, &(char){0}, 1, &(size_t){0}, 0));
@@ -479,8 +479,8 @@ TEST(role_and_argument_errors)
     size_t len;
     const char *n = test_name("r");
 
-    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
-    CHECK_RC(mmf_ring_create(&c, n, 4096, MMF_CHAN_CONSUMER, MMF_OPEN_OR_CREATE, NULL), MMF_EXISTED);
+    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_RC(mmf_ring_create(&c, n, 4096, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, NULL), MMF_EXISTED);
 
     /* A role's calls on the other role. */
     CHECK_RC(mmf_ring_peek(p, &m[0], 0), MMF_EINVAL);
@@ -561,8 +561,8 @@ TEST(close_and_reattach)
     void *ptr;
     const char *n = test_name("r");
 
-    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
-    CHECK_RC(mmf_ring_create(&c, n, 4096, MMF_CHAN_CONSUMER, MMF_OPEN_OR_CREATE, NULL), MMF_EXISTED);
+    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_RC(mmf_ring_create(&c, n, 4096, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, NULL), MMF_EXISTED);
     for (uint64_t i = 0; i < 5; i++) {
         char b[40];
         fill(b, sizeof b, i);
@@ -583,10 +583,10 @@ TEST(close_and_reattach)
 
     /* The producer is gone, so the ring lives on only while someone holds
      * it: reopen before the last endpoint closed. */
-    CHECK_RC(mmf_ring_open(&c, n, MMF_CHAN_CONSUMER, NULL), MMF_ENOENT);
+    CHECK_RC(mmf_ring_open(&c, n, MMF_ROLE_CONSUMER, NULL), MMF_ENOENT);
 
-    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
-    CHECK_RC(mmf_ring_create(&c, n, 4096, MMF_CHAN_CONSUMER, MMF_OPEN_OR_CREATE, NULL), MMF_EXISTED);
+    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_RC(mmf_ring_create(&c, n, 4096, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, NULL), MMF_EXISTED);
     for (uint64_t i = 0; i < 3; i++) {
         char b[40];
         fill(b, sizeof b, i);
@@ -596,7 +596,7 @@ TEST(close_and_reattach)
     CHECK_OK(mmf_ring_release(c, 1));
     CHECK_OK(mmf_ring_peek(c, &m, 0));
     CHECK_OK(mmf_ring_close(c));
-    CHECK_OK(mmf_ring_open(&c, n, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_ring_open(&c, n, MMF_ROLE_CONSUMER, NULL));
     CHECK_OK(mmf_ring_peek(c, &m, 0));
     CHECK_OK(check_msg(m.data, m.len, 1));  /* again */
     CHECK_OK(mmf_ring_peek(c, &m, 0));
@@ -604,7 +604,7 @@ TEST(close_and_reattach)
     CHECK_OK(mmf_ring_release(c, 2));
     /* A new producer continues after the old one's last commit. */
     CHECK_OK(mmf_ring_close(p));
-    CHECK_OK(mmf_ring_open(&p, n, MMF_CHAN_PRODUCER, NULL));
+    CHECK_OK(mmf_ring_open(&p, n, MMF_ROLE_PRODUCER, NULL));
     {
         char b[40];
         fill(b, sizeof b, 3);
@@ -689,7 +689,7 @@ TEST(try_timed_blocking)
     struct thread t;
     const char *n = test_name("r");
 
-    CHECK_OK(mmf_ring_create(&c, n, 4096, MMF_CHAN_CONSUMER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_create(&c, n, 4096, MMF_ROLE_CONSUMER, MMF_CREATE_NEW, NULL));
     /* No producer yet: calls wait (no MMF_EPIPE before a peer came). */
     CHECK_RC(mmf_ring_peek(c, &m, 0), MMF_EAGAIN);
     CHECK_RC(mmf_ring_recv(c, buf, sizeof buf, &len, 0), MMF_EAGAIN);
@@ -697,7 +697,7 @@ TEST(try_timed_blocking)
     t0 = test_now_ns();
     CHECK_RC(mmf_ring_peek(c, &m, 100), MMF_ETIMEDOUT);
     CHECK(elapsed_ms(t0) >= 100 && elapsed_ms(t0) < 5000);
-    CHECK_OK(mmf_ring_open(&p, n, MMF_CHAN_PRODUCER, NULL));
+    CHECK_OK(mmf_ring_open(&p, n, MMF_ROLE_PRODUCER, NULL));
     CHECK_RC(mmf_ring_peek(c, &m, 0), MMF_EAGAIN);
     t0 = test_now_ns();
     CHECK_RC(mmf_ring_peek_batch(c, &m, 1, 50), MMF_ETIMEDOUT);
@@ -751,15 +751,15 @@ static int peek_300ms(void *arg)
 TEST(sleeping_and_busy_poll)
 {
     mmf_ring *p, *c, *cb;
-    mmf_chan_opts busy = {MMF_CHAN_BUSY_POLL, 0, NULL};
+    mmf_channel_opts busy = {MMF_CHANNEL_BUSY_POLL, 0, NULL};
     struct thread t;
     long long cpu;
     uint64_t t0;
     mmf_msg m;
     const char *n = test_name("r");
 
-    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
-    CHECK_OK(mmf_ring_open(&c, n, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_open(&c, n, MMF_ROLE_CONSUMER, NULL));
     cpu = test_cpu_us();
     CHECK_RC(peek_300ms(c), MMF_ETIMEDOUT);
     cpu = test_cpu_us() - cpu;
@@ -768,7 +768,7 @@ TEST(sleeping_and_busy_poll)
     CHECK(cpu < 60000);
     CHECK_OK(mmf_ring_close(c));
 
-    CHECK_OK(mmf_ring_open(&cb, n, MMF_CHAN_CONSUMER, &busy));
+    CHECK_OK(mmf_ring_open(&cb, n, MMF_ROLE_CONSUMER, &busy));
     t0 = test_now_ns();
     cpu = test_cpu_us();
     CHECK_RC(peek_300ms(cb), MMF_ETIMEDOUT);
@@ -796,8 +796,8 @@ TEST(wrap_around_contiguity)
     uint64_t seq = 0, rseq = 0;
     int wrapped = 0;
 
-    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
-    CHECK_OK(mmf_ring_open(&c, n, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_open(&c, n, MMF_ROLE_CONSUMER, NULL));
     /* Every length from 1 to 1500 at every alignment: many records run
      * across the end of the area, and each must read back as written
      * from one contiguous pointer. */
@@ -835,8 +835,8 @@ TEST(batches)
     const char *n = test_name("r");
     int k;
 
-    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
-    CHECK_OK(mmf_ring_open(&c, n, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_open(&c, n, MMF_ROLE_CONSUMER, NULL));
 
     /* 64 records of 100 bytes (120 with header and padding): 34 fit. */
     for (int i = 0; i < 64; i++)
@@ -942,8 +942,8 @@ TEST(peer_gone_after_close)
 
     /* The producer leaves: the consumer first drains, then MMF_EPIPE, for
      * every form of wait. */
-    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
-    CHECK_OK(mmf_ring_open(&c, n, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_open(&c, n, MMF_ROLE_CONSUMER, NULL));
     CHECK_OK(mmf_ring_send(p, "one", 3, 0));
     CHECK_OK(mmf_ring_send(p, "two", 3, 0));
     CHECK_OK(mmf_ring_close(p));
@@ -957,7 +957,7 @@ TEST(peer_gone_after_close)
     CHECK_RC(mmf_ring_peek(c, &m, 0), MMF_EPIPE);
     CHECK_RC(mmf_ring_peek_batch(c, &m, 1, MMF_INFINITE), MMF_EPIPE);
     /* A new producer: waiting again, then messages. */
-    CHECK_OK(mmf_ring_open(&p, n, MMF_CHAN_PRODUCER, NULL));
+    CHECK_OK(mmf_ring_open(&p, n, MMF_ROLE_PRODUCER, NULL));
     CHECK_RC(mmf_ring_peek(c, &m, 0), MMF_EAGAIN);
     CHECK_OK(mmf_ring_send(p, "three", 5, 0));
     CHECK_OK(mmf_ring_peek(c, &m, 0));
@@ -973,7 +973,7 @@ TEST(peer_gone_after_close)
 
     /* The consumer leaves: the producer still sends while there is room,
      * and gets MMF_EPIPE when it would wait. */
-    CHECK_OK(mmf_ring_open(&p, n, MMF_CHAN_PRODUCER, NULL));
+    CHECK_OK(mmf_ring_open(&p, n, MMF_ROLE_PRODUCER, NULL));
     CHECK_OK(mmf_ring_close(c));
     CHECK_OK(mmf_ring_send(p, "four", 4, 0));
     fill_up(p);
@@ -981,7 +981,7 @@ TEST(peer_gone_after_close)
     CHECK_RC(mmf_ring_reserve(p, 100, &ptr, 0), MMF_EPIPE);
     CHECK_RC(mmf_ring_send(p, "x", 1, 200), MMF_EPIPE);
     /* A producer asleep when the consumer leaves wakes up. */
-    CHECK_OK(mmf_ring_open(&c, n, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_ring_open(&c, n, MMF_ROLE_CONSUMER, NULL));
     thread_start(&t, reserve_forever, p);
     test_sleep_ms(100);
     t0 = test_now_ns();
@@ -989,7 +989,7 @@ TEST(peer_gone_after_close)
     CHECK_RC(thread_join(&t), MMF_EPIPE);
     CHECK(elapsed_ms(t0) < 1000);
     /* A new consumer gets what the old one left, from "four" on. */
-    CHECK_OK(mmf_ring_open(&c, n, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_ring_open(&c, n, MMF_ROLE_CONSUMER, NULL));
     CHECK_OK(mmf_ring_peek(c, &m, 0));
     CHECK(m.len == 4 && memcmp(m.data, "four", 4) == 0);
     CHECK_OK(mmf_ring_close(c));
@@ -1017,7 +1017,7 @@ static struct progress *progress_map(const char *name, mmf_section **s, int crea
  */
 HELPER(producer)
 {
-    mmf_chan_opts o = {0, 0, NULL};
+    mmf_channel_opts o = {0, 0, NULL};
     struct progress *pg = NULL;
     mmf_section *s = NULL;
     mmf_ring *r;
@@ -1026,14 +1026,14 @@ HELPER(producer)
 
     CHECK(argc == 9);
     test_die_with_parent();
-    o.flags = atoi(argv[6]) ? MMF_CHAN_BUSY_POLL : 0;
+    o.flags = atoi(argv[6]) ? MMF_CHANNEL_BUSY_POLL : 0;
     if (strcmp(argv[8], "-") != 0) {
         o.path = argv[8];
         flush_every = 1000;
     }
     if (strcmp(argv[7], "-") != 0)
         pg = progress_map(argv[7], &s, 0);
-    rc = mmf_ring_create(&r, argv[0], strtoull(argv[1], NULL, 0), MMF_CHAN_PRODUCER,
+    rc = mmf_ring_create(&r, argv[0], strtoull(argv[1], NULL, 0), MMF_ROLE_PRODUCER,
                          MMF_OPEN_OR_CREATE, &o);
     if (rc < 0) {
         fprintf(stderr, "producer: create: %s\n", mmf_err_name(rc));
@@ -1066,7 +1066,7 @@ HELPER(producer)
  */
 HELPER(consumer)
 {
-    mmf_chan_opts o = {0, 0, NULL};
+    mmf_channel_opts o = {0, 0, NULL};
     struct progress *pg = NULL;
     mmf_section *s = NULL;
     mmf_ring *r;
@@ -1076,14 +1076,14 @@ HELPER(consumer)
 
     CHECK(argc == 10);
     test_die_with_parent();
-    o.flags = atoi(argv[6]) ? MMF_CHAN_BUSY_POLL : 0;
+    o.flags = atoi(argv[6]) ? MMF_CHANNEL_BUSY_POLL : 0;
     if (strcmp(argv[8], "-") != 0)
         o.path = argv[8];
     if (strcmp(argv[7], "-") != 0)
         pg = progress_map(argv[7], &s, 0);
     end = strtoull(argv[3], NULL, 0);
     size = (size_t)atol(argv[4]);
-    rc = mmf_ring_create(&r, argv[0], strtoull(argv[1], NULL, 0), MMF_CHAN_CONSUMER,
+    rc = mmf_ring_create(&r, argv[0], strtoull(argv[1], NULL, 0), MMF_ROLE_CONSUMER,
                          MMF_OPEN_OR_CREATE, &o);
     if (rc < 0) {
         fprintf(stderr, "consumer: create: %s\n", mmf_err_name(rc));
@@ -1261,7 +1261,7 @@ TEST_SLOW(kill_producer_repeatedly)
     uint64_t next = 0;
 
     rnd_seed();
-    CHECK_OK(mmf_ring_create(&c, n, cap, MMF_CHAN_CONSUMER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_create(&c, n, cap, MMF_ROLE_CONSUMER, MMF_CREATE_NEW, NULL));
     for (int round = 0; round < 30; round++) {
         uint64_t t0, run_ms = 5 + rnd(40), got;
         pid_t pid;
@@ -1321,7 +1321,7 @@ TEST_SLOW(kill_consumer_repeatedly)
     int rc;
 
     rnd_seed();
-    CHECK_OK(mmf_ring_create(&p, n, cap, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_create(&p, n, cap, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
     for (int round = 0; round < 30; round++) {
         uint64_t t0, run_ms = 5 + rnd(40);
 
@@ -1417,7 +1417,7 @@ static uint64_t file_u64(const char *path, uint64_t off)
 
 TEST(persistent_basics)
 {
-    mmf_chan_opts o = {0, 0, NULL};
+    mmf_channel_opts o = {0, 0, NULL};
     mmf_ring *p, *c;
     mmf_section *s;
     mmf_msg m;
@@ -1426,8 +1426,8 @@ TEST(persistent_basics)
 
     tmp_begin();
     o.path = tmp_path("ring");
-    CHECK_OK(mmf_ring_create(&p, n, 8192, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, &o));
-    CHECK_RC(mmf_ring_create(&c, n, 4096, MMF_CHAN_CONSUMER, MMF_OPEN_OR_CREATE, &o),
+    CHECK_OK(mmf_ring_create(&p, n, 8192, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, &o));
+    CHECK_RC(mmf_ring_create(&c, n, 4096, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, &o),
              MMF_EXISTED);
     for (uint64_t i = 0; i < 10; i++) {
         fill(buf, 40, i);
@@ -1456,7 +1456,7 @@ TEST(persistent_basics)
      * released come back, to a consumer that starts first; with no
      * producer yet in this run it waits (MMF_EAGAIN), it does not take
      * the earlier run's producer for gone. */
-    CHECK_RC(mmf_ring_create(&c, n, 1 << 20, MMF_CHAN_CONSUMER, MMF_OPEN_OR_CREATE, &o), 0);
+    CHECK_RC(mmf_ring_create(&c, n, 1 << 20, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, &o), 0);
     CHECK_EQ(mmf_ring_max_message(c), 8192 - 16);
     for (uint64_t i = 2; i < 10; i++) {
         CHECK_OK(mmf_ring_peek(c, &m, 0));
@@ -1466,7 +1466,7 @@ TEST(persistent_basics)
     CHECK_RC(mmf_ring_peek(c, &m, 0), MMF_EAGAIN);
     CHECK_RC(mmf_ring_peek(c, &m, 50), MMF_ETIMEDOUT);
     /* A producer of this run continues the positions. */
-    CHECK_OK(mmf_ring_open(&p, n, MMF_CHAN_PRODUCER, NULL));
+    CHECK_OK(mmf_ring_open(&p, n, MMF_ROLE_PRODUCER, NULL));
     fill(buf, 40, 10);
     CHECK_OK(mmf_ring_send(p, buf, 40, 0));
     CHECK_OK(mmf_ring_peek(c, &m, 0));
@@ -1480,7 +1480,7 @@ TEST(persistent_basics)
      * channel, a directory, an empty path. */
     memset(buf, 0x5a, sizeof buf);
     file_rw(o.path, 0, buf, sizeof buf, 1);
-    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_OPEN_OR_CREATE, &o),
+    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, &o),
              MMF_ECORRUPT);
     {
         struct mmf__chan_ctl ctl;
@@ -1493,27 +1493,27 @@ TEST(persistent_basics)
         ctl.desc.ctl_size = MMF__CHAN_CTL_SIZE;
         ctl.desc.area_size = 4096;
         file_rw(o.path, 0, &ctl, sizeof ctl, 1);
-        CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_OPEN_OR_CREATE, &o),
+        CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, &o),
                  MMF_ETYPE);
         /* A ring whose geometry is out of range. */
         ctl.desc.kind = MMF__CHAN_RING;
         ctl.desc.slots = ctl.desc.slot_size = 0;
         ctl.desc.area_size = 3 * 4096;
         file_rw(o.path, 0, &ctl, sizeof ctl, 1);
-        CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_OPEN_OR_CREATE, &o),
+        CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, &o),
                  MMF_ECORRUPT);
     }
     o.path = tmp_dir;
-    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_OPEN_OR_CREATE, &o),
+    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, &o),
              MMF_ENODEV);
     o.path = "";
-    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_OPEN_OR_CREATE, &o),
+    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, &o),
              MMF_EINVAL);
     CHECK_EQ(test_store_count(n), 0);
     /* A section of the ring's name is not a ring. */
     CHECK_OK(mmf_section_create(&s, n, 4096, MMF_CREATE_NEW, NULL));
     o.path = tmp_path("ring2");
-    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_OPEN_OR_CREATE, &o),
+    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, &o),
              MMF_ETYPE);
     CHECK_OK(mmf_section_close(s));
     tmp_end();
@@ -1529,7 +1529,7 @@ TEST(persistent_basics)
  */
 TEST(persistent_torn_and_stale_records)
 {
-    mmf_chan_opts o = {0, 0, NULL};
+    mmf_channel_opts o = {0, 0, NULL};
     mmf_ring *p, *c;
     mmf_msg m;
     char buf[112];
@@ -1539,8 +1539,8 @@ TEST(persistent_torn_and_stale_records)
     tmp_begin();
     o.path = tmp_path("ring");
     /* 112-byte messages: 128-byte records, 32 to a lap of 4096. */
-    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, &o));
-    CHECK_OK(mmf_ring_open(&c, n, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, &o));
+    CHECK_OK(mmf_ring_open(&c, n, MMF_ROLE_CONSUMER, NULL));
     for (uint64_t i = 0; i < 10; i++) {
         fill(buf, sizeof buf, i);
         CHECK_OK(mmf_ring_send(p, buf, sizeof buf, 0));
@@ -1554,7 +1554,7 @@ TEST(persistent_torn_and_stale_records)
     file_rw(o.path, F_AREA + 5 * 128 + 16 + 50, buf, 8, 0);
     buf[3] ^= 0x10;
     file_rw(o.path, F_AREA + 5 * 128 + 16 + 50, buf, 8, 1);
-    CHECK_OK(mmf_ring_create(&c, n, 4096, MMF_CHAN_CONSUMER, MMF_OPEN_OR_CREATE, &o));
+    CHECK_OK(mmf_ring_create(&c, n, 4096, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, &o));
     CHECK_EQ(file_u64(o.path, F_PROD), 5 * 128);
     for (uint64_t i = 2; i < 5; i++) {
         CHECK_OK(mmf_ring_peek(c, &m, 0));
@@ -1562,7 +1562,7 @@ TEST(persistent_torn_and_stale_records)
         CHECK_OK(mmf_ring_release(c, 1));
     }
     CHECK_RC(mmf_ring_peek(c, &m, 0), MMF_EAGAIN);
-    CHECK_OK(mmf_ring_open(&p, n, MMF_CHAN_PRODUCER, NULL));
+    CHECK_OK(mmf_ring_open(&p, n, MMF_ROLE_PRODUCER, NULL));
     for (uint64_t i = 5; i < 32; i++) {
         fill(buf, sizeof buf, 100 + i);
         CHECK_OK(mmf_ring_send(p, buf, sizeof buf, 0));
@@ -1582,7 +1582,7 @@ TEST(persistent_torn_and_stale_records)
      * the first lap's, whole and well formed. */
     v = 4096 + 3 * 128;
     file_rw(o.path, F_PROD, &v, 8, 1);
-    CHECK_OK(mmf_ring_create(&c, n, 4096, MMF_CHAN_CONSUMER, MMF_OPEN_OR_CREATE, &o));
+    CHECK_OK(mmf_ring_create(&c, n, 4096, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, &o));
     CHECK_RC(mmf_ring_peek(c, &m, 0), MMF_EAGAIN);
     CHECK_EQ(file_u64(o.path, F_PROD), 4096);
     CHECK_OK(mmf_ring_close(c));
@@ -1592,18 +1592,18 @@ TEST(persistent_torn_and_stale_records)
     file_rw(o.path, F_PROD, &v, 8, 1);
     v = 500;
     file_rw(o.path, F_AREA, &v, 8, 1);
-    CHECK_OK(mmf_ring_create(&c, n, 4096, MMF_CHAN_CONSUMER, MMF_OPEN_OR_CREATE, &o));
+    CHECK_OK(mmf_ring_create(&c, n, 4096, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, &o));
     CHECK_RC(mmf_ring_peek(c, &m, 0), MMF_EAGAIN);
     CHECK_OK(mmf_ring_close(c));
 
     /* Positions that cannot be: the file is refused. */
     v = 4096 + 8192;
     file_rw(o.path, F_PROD, &v, 8, 1);
-    CHECK_RC(mmf_ring_create(&c, n, 4096, MMF_CHAN_CONSUMER, MMF_OPEN_OR_CREATE, &o),
+    CHECK_RC(mmf_ring_create(&c, n, 4096, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, &o),
              MMF_ECORRUPT);
     v = 4096 + 4;
     file_rw(o.path, F_PROD, &v, 8, 1);
-    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_OPEN_OR_CREATE, &o),
+    CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, &o),
              MMF_ECORRUPT);
     CHECK_EQ(test_store_count(n), 0);
     tmp_end();
@@ -1621,7 +1621,7 @@ TEST_SLOW(persistent_kill_both)
     const char *n = test_name("r"), *pn = test_name("pg");
     const uint64_t cap = 64 * KIB;
     const size_t size = 300;
-    mmf_chan_opts o = {0, 0, NULL};
+    mmf_channel_opts o = {0, 0, NULL};
     mmf_section *s;
     struct progress *pg = progress_map(pn, &s, 1);
     uint64_t next = 0;
@@ -1656,7 +1656,7 @@ TEST_SLOW(persistent_kill_both)
 
         /* Both are dead, so the ring's name is gone with them; this makes
          * it again from the file. */
-        CHECK_RC(mmf_ring_create(&c, n, cap, MMF_CHAN_CONSUMER, MMF_OPEN_OR_CREATE, &o), 0);
+        CHECK_RC(mmf_ring_create(&c, n, cap, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, &o), 0);
         rc = mmf_ring_peek(c, &m, 0);
         if (rc == MMF_EAGAIN) {
             /* Empty: the consumer released everything, up to the last
@@ -1749,8 +1749,8 @@ TEST(hostile_forged_values)
     size_t got;
     uint64_t save;
 
-    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
-    CHECK_OK(mmf_ring_open(&c, n, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_open(&c, n, MMF_ROLE_CONSUMER, NULL));
     st = map_store(n, len);
     ctl = (struct mmf__chan_ctl *)(void *)(st + STORE_CTL);
     k = (struct mmf__ring_ctl *)(void *)(st + STORE_CTL + MMF__CHAN_CTL_OWN);
@@ -1857,19 +1857,19 @@ TEST(hostile_forged_values)
     CHECK_OK(mmf_ring_close(c));
     save = k->prod_pos;
     k->prod_pos = k->cons_pos + 4096 + 8;
-    CHECK_RC(mmf_ring_open(&x, n, MMF_CHAN_CONSUMER, NULL), MMF_ECORRUPT);
+    CHECK_RC(mmf_ring_open(&x, n, MMF_ROLE_CONSUMER, NULL), MMF_ECORRUPT);
     k->prod_pos = save;
     ctl->magic ^= 1;
-    CHECK_RC(mmf_ring_open(&x, n, MMF_CHAN_CONSUMER, NULL), MMF_ECORRUPT);
+    CHECK_RC(mmf_ring_open(&x, n, MMF_ROLE_CONSUMER, NULL), MMF_ECORRUPT);
     ctl->magic ^= 1;
     ctl->desc.area_size = 8192;
-    CHECK_RC(mmf_ring_open(&x, n, MMF_CHAN_CONSUMER, NULL), MMF_ECORRUPT);
+    CHECK_RC(mmf_ring_open(&x, n, MMF_ROLE_CONSUMER, NULL), MMF_ECORRUPT);
     ctl->desc.area_size = 4096;
     /* The geometry in the object's header is only read when a process
      * opens it; this process holds a reference already, so another one
      * must look. (Checked in hostile_header below.) */
     (void)hdesc;
-    CHECK_OK(mmf_ring_open(&c, n, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_ring_open(&c, n, MMF_ROLE_CONSUMER, NULL));
     CHECK_OK(mmf_ring_close(c));
     CHECK_OK(munmap(st, len));
     CHECK_OK(mmf_ring_close(p));
@@ -1882,7 +1882,7 @@ HELPER(open_consumer)
     mmf_ring *r;
     int rc;
     CHECK(argc == 1);
-    rc = mmf_ring_open(&r, argv[0], MMF_CHAN_CONSUMER, NULL);
+    rc = mmf_ring_open(&r, argv[0], MMF_ROLE_CONSUMER, NULL);
     if (rc == 0)
         CHECK_OK(mmf_ring_close(r));
     return rc == 0 ? 0 : rc == MMF_ECORRUPT ? 3 : rc == MMF_ETYPE ? 4 : 5;
@@ -1897,7 +1897,7 @@ TEST(hostile_header)
     struct mmf__chan_desc *d, save;
     uint8_t *st;
 
-    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
     st = map_store(n, MMF__HDR_SIZE);
     d = (struct mmf__chan_desc *)(void *)(st + offsetof(struct mmf__hdr, state));
     save = *d;
@@ -2037,7 +2037,7 @@ static int hostile_producer(void *arg)
         if (p == NULL) {
             /* Re-attach: a damaged ring may refuse it. */
             __atomic_store_n(&h->doing[0], "open", __ATOMIC_RELAXED);
-            rc = mmf_ring_open(&p, h->name, MMF_CHAN_PRODUCER, NULL);
+            rc = mmf_ring_open(&p, h->name, MMF_ROLE_PRODUCER, NULL);
             if (rc != 0 && rc != MMF_ECORRUPT)
                 test_fail(__FILE__, __LINE__, "producer open: %s", mmf_err_name(rc));
             if (rc < 0) {
@@ -2105,7 +2105,7 @@ static int hostile_consumer(void *arg)
         if (c == NULL) {
             /* Re-attach: a damaged ring may refuse it. */
             __atomic_store_n(&h->doing[1], "open", __ATOMIC_RELAXED);
-            rc = mmf_ring_open(&c, h->name, MMF_CHAN_CONSUMER, NULL);
+            rc = mmf_ring_open(&c, h->name, MMF_ROLE_CONSUMER, NULL);
             if (rc != 0 && rc != MMF_ECORRUPT)
                 test_fail(__FILE__, __LINE__, "consumer open: %s", mmf_err_name(rc));
             if (rc < 0) {
@@ -2175,7 +2175,7 @@ TEST(hostile_scribbler)
     h.name = test_name("r");
     /* A consumer endpoint holds the name until the producer thread has
      * its own; then the consumer thread comes and goes. */
-    CHECK_OK(mmf_ring_create(&keep, h.name, cap, MMF_CHAN_CONSUMER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_create(&keep, h.name, cap, MMF_ROLE_CONSUMER, MMF_CREATE_NEW, NULL));
     h.holding[1] = 1;
     thread_start(&tp, hostile_producer, &h);
     for (int held = 0; !held;) {
@@ -2232,10 +2232,10 @@ HELPER(sleeper)
     CHECK(argc == 3);
     test_die_with_parent();
     CHECK_OK(mmf_ring_open(&r, argv[0], atoi(argv[1]), NULL));
-    if (atoi(argv[1]) == MMF_CHAN_PRODUCER)
+    if (atoi(argv[1]) == MMF_ROLE_PRODUCER)
         fill_up(r);
     test_sync_signal(atoi(argv[2]));
-    if (atoi(argv[1]) == MMF_CHAN_PRODUCER)
+    if (atoi(argv[1]) == MMF_ROLE_PRODUCER)
         mmf_ring_reserve(r, 1, &p, MMF_INFINITE);
     else
         mmf_ring_peek(r, &m, MMF_INFINITE);
@@ -2267,15 +2267,15 @@ TEST(killed_sleeper_counter_reset)
     pid_t pid;
     mmf_msg m;
 
-    for (int role = MMF_CHAN_PRODUCER; role <= MMF_CHAN_CONSUMER; role++) {
+    for (int role = MMF_ROLE_PRODUCER; role <= MMF_ROLE_CONSUMER; role++) {
         uint32_t *sleepers;
-        int other = role == MMF_CHAN_PRODUCER ? MMF_CHAN_CONSUMER : MMF_CHAN_PRODUCER;
+        int other = role == MMF_ROLE_PRODUCER ? MMF_ROLE_CONSUMER : MMF_ROLE_PRODUCER;
         mmf_ring *keep, *again;
 
         CHECK_OK(mmf_ring_create(&keep, n, 4096, other, MMF_CREATE_NEW, NULL));
         st = map_store(n, STORE_AREA);
         k = (struct mmf__ring_ctl *)(void *)(st + STORE_CTL + MMF__CHAN_CTL_OWN);
-        sleepers = role == MMF_CHAN_PRODUCER ? &k->prod_sleepers : &k->cons_sleepers;
+        sleepers = role == MMF_ROLE_PRODUCER ? &k->prod_sleepers : &k->cons_sleepers;
         test_sync_init(&sy);
         snprintf(fd, sizeof fd, "%d", sy.wr);
         pid = test_spawn("sleeper", n, test_num(role), fd, NULL);
@@ -2288,10 +2288,10 @@ TEST(killed_sleeper_counter_reset)
         CHECK_EQ(*sleepers, 1);
         CHECK_OK(mmf_ring_open(&again, n, role, NULL));
         CHECK_EQ(*sleepers, 0);
-        p = role == MMF_CHAN_PRODUCER ? again : keep;
-        c = role == MMF_CHAN_PRODUCER ? keep : again;
+        p = role == MMF_ROLE_PRODUCER ? again : keep;
+        c = role == MMF_ROLE_PRODUCER ? keep : again;
         /* The ring goes on. */
-        if (role == MMF_CHAN_PRODUCER) {
+        if (role == MMF_ROLE_PRODUCER) {
             CHECK_OK(mmf_ring_peek(c, &m, 0));   /* what the dead one sent */
             CHECK_OK(mmf_ring_release(c, 1));
         }
@@ -2335,13 +2335,13 @@ static int consumer_thread(void *arg)
 
 static void threads(uint64_t cap, uint64_t count, size_t size, int api, unsigned flags)
 {
-    mmf_chan_opts o = {flags, 0, NULL};
+    mmf_channel_opts o = {flags, 0, NULL};
     struct side ps = {NULL, count, size, api}, cs = {NULL, count, size, api};
     struct thread tp, tc;
     const char *n = test_name("r");
 
-    CHECK_OK(mmf_ring_create(&cs.r, n, cap, MMF_CHAN_CONSUMER, MMF_CREATE_NEW, &o));
-    CHECK_OK(mmf_ring_open(&ps.r, n, MMF_CHAN_PRODUCER, &o));
+    CHECK_OK(mmf_ring_create(&cs.r, n, cap, MMF_ROLE_CONSUMER, MMF_CREATE_NEW, &o));
+    CHECK_OK(mmf_ring_open(&ps.r, n, MMF_ROLE_PRODUCER, &o));
     thread_start(&tc, consumer_thread, &cs);
     thread_start(&tp, producer_thread, &ps);
     CHECK_OK(thread_join(&tp));
@@ -2361,7 +2361,7 @@ TEST(threads_small_ring)
 
 TEST(threads_busy_poll)
 {
-    threads(16 * KIB, 300000, 64, API_BATCH, MMF_CHAN_BUSY_POLL);
+    threads(16 * KIB, 300000, 64, API_BATCH, MMF_CHANNEL_BUSY_POLL);
 }
 
 TEST(threads_large_messages)
@@ -2425,8 +2425,8 @@ TEST(hostile_word_flipper)
     void *ptr;
     pid_t pid;
 
-    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
-    CHECK_OK(mmf_ring_open(&c, n, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_open(&c, n, MMF_ROLE_CONSUMER, NULL));
     test_sync_init(&sy);
     snprintf(fd, sizeof fd, "%d", sy.wr);
     pid = test_spawn("word_flipper", n, fd, NULL);

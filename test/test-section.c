@@ -47,11 +47,11 @@ static int all_zero(const unsigned char *p, size_t n)
     return 1;
 }
 
-/* Size of the view mapped at p, as mmf_view_query reports it. */
+/* Size of the view mapped at p, as mmf_view_stat reports it. */
 static size_t view_size(const void *p)
 {
     mmf_view_info vi;
-    CHECK_OK(mmf_view_query(p, &vi));
+    CHECK_OK(mmf_view_stat(p, &vi));
     return vi.size;
 }
 
@@ -200,7 +200,7 @@ TEST(open_or_create_existing)
     CHECK_RC(mmf_section_create(&s, test_name("s"), 8192, MMF_OPEN_OR_CREATE, NULL), 0);
     CHECK_RC(mmf_section_create(&t, test_name("s"), 65536, MMF_OPEN_OR_CREATE, NULL),
              MMF_EXISTED);
-    CHECK_OK(mmf_section_info_get(t, &info));
+    CHECK_OK(mmf_section_stat(t, &info));
     CHECK_EQ(info.size, 8192);
     p = q = NULL;
     CHECK_OK(mmf_view_map(s, MMF_MAP_WRITE, 0, 0, 0, (void **)&p));
@@ -212,7 +212,7 @@ TEST(open_or_create_existing)
     CHECK_OK(mmf_view_unmap(q));
     CHECK_OK(mmf_section_close(t));
     CHECK_RC(mmf_section_create(&t, test_name("s"), 1, MMF_OPEN_OR_CREATE, NULL), MMF_EXISTED);
-    CHECK_OK(mmf_section_info_get(t, &info));
+    CHECK_OK(mmf_section_stat(t, &info));
     CHECK_EQ(info.size, 8192);
     CHECK_OK(mmf_section_close(t));
     CHECK_OK(mmf_view_unmap(p));
@@ -224,13 +224,13 @@ TEST(open_or_create_existing)
 TEST(open_or_create_access_follows_prot)
 {
     mmf_section *s, *t;
-    mmf_section_opts ro = {MMF_PROT_READ, 0, 0};
+    mmf_section_opts ro = {.prot = MMF_PROT_READ};
     mmf_section_info info;
     void *p = NULL;
 
     CHECK_OK(mmf_section_create(&s, test_name("s"), 4096, MMF_CREATE_NEW, NULL));
     CHECK_RC(mmf_section_create(&t, test_name("s"), 4096, MMF_OPEN_OR_CREATE, &ro), MMF_EXISTED);
-    CHECK_OK(mmf_section_info_get(t, &info));
+    CHECK_OK(mmf_section_stat(t, &info));
     CHECK_EQ(info.access, MMF_ACCESS_READ);
     CHECK_EQ(info.prot, MMF_PROT_READ | MMF_PROT_WRITE); /* the section's own */
     CHECK_RC(mmf_view_map(t, MMF_MAP_WRITE, 0, 0, 0, &p), MMF_EACCES);
@@ -245,7 +245,7 @@ TEST(open_or_create_access_follows_prot)
 TEST(open_or_create_write_on_readonly_eacces)
 {
     mmf_section *s, *t = NULL;
-    mmf_section_opts ro = {MMF_PROT_READ, 0, 0};
+    mmf_section_opts ro = {.prot = MMF_PROT_READ};
     CHECK_OK(mmf_section_create(&s, test_name("s"), 4096, MMF_CREATE_NEW, &ro));
     CHECK_RC(mmf_section_create(&t, test_name("s"), 4096, MMF_OPEN_OR_CREATE, NULL), MMF_EACCES);
     CHECK(t == NULL);
@@ -291,7 +291,7 @@ TEST(duplicate_keeps_name)
     mmf_section_info info;
     CHECK_OK(mmf_section_create(&s, test_name("s"), 4096, MMF_CREATE_NEW, NULL));
     CHECK_OK(mmf_section_duplicate(s, MMF_ACCESS_READ, &d));
-    CHECK_OK(mmf_section_info_get(d, &info));
+    CHECK_OK(mmf_section_stat(d, &info));
     CHECK_EQ(info.access, MMF_ACCESS_READ);
     CHECK_OK(mmf_section_close(s));
     CHECK_OK(mmf_section_open(&o, test_name("s"), MMF_ACCESS_READ));
@@ -348,12 +348,12 @@ TEST(size_rounded_to_page)
         unsigned char *p = NULL;
 
         CHECK_OK(mmf_section_create(&s, local, sizes[i], MMF_CREATE_NEW, NULL));
-        CHECK_OK(mmf_section_info_get(s, &info));
+        CHECK_OK(mmf_section_stat(s, &info));
         CHECK_EQ(info.size, round_up(sizes[i], page));
         CHECK(strcmp(info.name, local) == 0);
         /* Another handle sees the same size. */
         CHECK_OK(mmf_section_open(&o, local, MMF_ACCESS_READ));
-        CHECK_OK(mmf_section_info_get(o, &info));
+        CHECK_OK(mmf_section_stat(o, &info));
         CHECK_EQ(info.size, round_up(sizes[i], page));
         CHECK_OK(mmf_view_map(o, MMF_MAP_READ, 0, 0, 0, (void **)&p));
         CHECK_EQ(view_size(p), round_up(sizes[i], page));
@@ -369,7 +369,7 @@ TEST(size_rounded_to_page)
 TEST(new_section_zero_filled)
 {
     mmf_section *s;
-    mmf_section_opts reserve = {0, MMF_SEC_RESERVE, 0};
+    mmf_section_opts reserve = {.flags = MMF_SECTION_RESERVE};
     unsigned char *p = NULL;
 
     CHECK_OK(mmf_section_create(&s, test_name("s"), 4 * MiB, MMF_CREATE_NEW, NULL));
@@ -400,10 +400,10 @@ TEST(unnamed_sections)
     CHECK_RC(mmf_section_create(&a, NULL, 4096, MMF_CREATE_NEW, NULL), 0);
     CHECK_RC(mmf_section_create(&b, "", 4096, MMF_CREATE_NEW, NULL), 0);
     CHECK_RC(mmf_section_create(&c, NULL, 4096, MMF_OPEN_OR_CREATE, NULL), 0);
-    CHECK_OK(mmf_section_info_get(a, &info));
+    CHECK_OK(mmf_section_stat(a, &info));
     CHECK(info.name[0] == '\0');
     CHECK_EQ(info.size, 4096);
-    CHECK_OK(mmf_section_info_get(b, &info));
+    CHECK_OK(mmf_section_stat(b, &info));
     CHECK(info.name[0] == '\0');
     CHECK_OK(mmf_view_map(a, MMF_MAP_WRITE, 0, 0, 0, (void **)&pa));
     CHECK_OK(mmf_view_map(b, MMF_MAP_WRITE, 0, 0, 0, (void **)&pb));
@@ -458,7 +458,7 @@ TEST(huge_size_fails_cleanly)
     expect_too_big(NULL, total + 64 * MiB, NULL);
 }
 
-/* B13: without MMF_SEC_RESERVE the whole section is committed at creation. */
+/* B13: without MMF_SECTION_RESERVE the whole section is committed at creation. */
 TEST(committed_at_create)
 {
     mmf_section *s;
@@ -471,7 +471,7 @@ TEST(committed_at_create)
  * taken only as pages are touched or committed. */
 TEST(reserve_larger_than_free_space)
 {
-    mmf_section_opts reserve = {0, MMF_SEC_RESERVE, 0};
+    mmf_section_opts reserve = {.flags = MMF_SECTION_RESERVE};
     uint64_t total, avail, size;
     mmf_section *s, *r;
     mmf_section_info info;
@@ -481,9 +481,9 @@ TEST(reserve_larger_than_free_space)
     size = round_up(total + GiB, MiB);
     CHECK(size > avail);
     CHECK_OK(mmf_section_create(&s, test_name("s"), size, MMF_CREATE_NEW, &reserve));
-    CHECK_OK(mmf_section_info_get(s, &info));
+    CHECK_OK(mmf_section_stat(s, &info));
     CHECK_EQ(info.size, size);
-    CHECK(info.flags & MMF_SEC_RESERVE);
+    CHECK(info.flags & MMF_SECTION_RESERVE);
     CHECK(store_allocated(test_name("s")) < 16 * MiB);
     if (sizeof(size_t) < 8)
         SKIP("a view of %llu bytes needs a 64-bit address space", (unsigned long long)size);
@@ -507,7 +507,7 @@ TEST(reserve_larger_than_free_space)
  * range must lie inside it. */
 TEST(reserve_commit)
 {
-    mmf_section_opts reserve = {0, MMF_SEC_RESERVE, 0};
+    mmf_section_opts reserve = {.flags = MMF_SECTION_RESERVE};
     uint64_t size = 64 * MiB;
     mmf_section *s;
     unsigned char *p = NULL;
@@ -556,7 +556,7 @@ HELPER(commit_range)
 
 TEST(reserve_commit_from_other_process)
 {
-    mmf_section_opts reserve = {0, MMF_SEC_RESERVE, 0};
+    mmf_section_opts reserve = {.flags = MMF_SECTION_RESERVE};
     mmf_section *s;
     CHECK_OK(mmf_section_create(&s, test_name("s"), 32 * MiB, MMF_CREATE_NEW, &reserve));
     CHECK(store_allocated(test_name("s")) < 4 * MiB);
@@ -568,7 +568,7 @@ TEST(reserve_commit_from_other_process)
 /* Committing needs a handle with write access. */
 TEST(commit_read_only_handle_eacces)
 {
-    mmf_section_opts reserve = {0, MMF_SEC_RESERVE, 0};
+    mmf_section_opts reserve = {.flags = MMF_SECTION_RESERVE};
     mmf_section *s, *r, *d;
     CHECK_OK(mmf_section_create(&s, test_name("s"), MiB, MMF_CREATE_NEW, &reserve));
     CHECK_OK(mmf_section_open(&r, test_name("s"), MMF_ACCESS_READ));
@@ -654,7 +654,7 @@ static int count_in_dir(const char *dir, const char *needle)
 /* C06: large pages cannot be reserved. */
 TEST(reserve_large_pages_einval)
 {
-    mmf_section_opts o = {0, MMF_SEC_RESERVE | MMF_SEC_LARGE_PAGES, 0};
+    mmf_section_opts o = {.flags = MMF_SECTION_RESERVE | MMF_SECTION_LARGE_PAGES};
     mmf_section *s = NULL;
     CHECK_RC(mmf_section_create(&s, test_name("s"), 2 * MiB, MMF_CREATE_NEW, &o), MMF_EINVAL);
     CHECK_RC(mmf_section_create(&s, NULL, 2 * MiB, MMF_CREATE_NEW, &o), MMF_EINVAL);
@@ -666,7 +666,7 @@ TEST(reserve_large_pages_einval)
  * in the store or in the hugetlbfs mount. */
 TEST(large_pages_failure_clean)
 {
-    mmf_section_opts o = {0, MMF_SEC_LARGE_PAGES, 0};
+    mmf_section_opts o = {.flags = MMF_SECTION_LARGE_PAGES};
     mmf_section *s = NULL;
     char mnt[512];
     uint64_t hp = meminfo("Hugepagesize") * KiB, nfree = meminfo("HugePages_Free");
@@ -697,7 +697,7 @@ TEST(large_pages_failure_clean)
  * up to the huge-page size, views alias, and closing removes every file. */
 TEST(large_pages_success)
 {
-    mmf_section_opts o = {0, MMF_SEC_LARGE_PAGES, 0};
+    mmf_section_opts o = {.flags = MMF_SECTION_LARGE_PAGES};
     mmf_section *s, *t;
     mmf_section_info info;
     char mnt[512], *p = NULL, *q = NULL;
@@ -707,9 +707,9 @@ TEST(large_pages_success)
     if (mnt[0] == '\0' || meminfo("HugePages_Free") < 1 || hp == 0)
         SKIP("no hugetlbfs mount with free huge pages");
     CHECK_OK(mmf_section_create(&s, test_name("s"), 4096, MMF_CREATE_NEW, &o));
-    CHECK_OK(mmf_section_info_get(s, &info));
+    CHECK_OK(mmf_section_stat(s, &info));
     CHECK_EQ(info.size, hp);
-    CHECK(info.flags & MMF_SEC_LARGE_PAGES);
+    CHECK(info.flags & MMF_SECTION_LARGE_PAGES);
     CHECK_EQ(info.file_backed, 0);
     CHECK_RC(mmf_section_create(&t, test_name("s"), 4096, MMF_OPEN_OR_CREATE, &o), MMF_EXISTED);
     CHECK_OK(mmf_view_map(s, MMF_MAP_WRITE, 0, 0, 0, (void **)&p));
@@ -747,7 +747,7 @@ TEST(bad_prot_einval)
                                    MMF_PROT_READ | 0x100};
     mmf_section *s = NULL;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        mmf_section_opts o = {bad[i], 0, 0};
+        mmf_section_opts o = {.prot = bad[i]};
         CHECK_RC(mmf_section_create(&s, test_name("s"), 4096, MMF_CREATE_NEW, &o), MMF_EINVAL);
         CHECK_RC(mmf_section_create(&s, NULL, 4096, MMF_CREATE_NEW, &o), MMF_EINVAL);
     }
@@ -764,11 +764,11 @@ TEST(prot_values)
                                   MMF_PROT_READ | MMF_PROT_WRITE | MMF_PROT_EXEC};
     static const unsigned out[] = {3, 1, 3, 3, 5, 5, 7};
     for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
-        mmf_section_opts o = {in[i], 0, 0};
+        mmf_section_opts o = {.prot = in[i]};
         mmf_section *s;
         mmf_section_info info;
         CHECK_OK(mmf_section_create(&s, test_name("s"), 4096, MMF_CREATE_NEW, &o));
-        CHECK_OK(mmf_section_info_get(s, &info));
+        CHECK_OK(mmf_section_stat(s, &info));
         CHECK_EQ(info.prot, out[i]);
         /* H09: the creator's handle can do what the protection allows. */
         CHECK(info.access & MMF_ACCESS_READ);
@@ -784,10 +784,10 @@ TEST(prot_values)
 TEST(bad_flags_einval)
 {
     static const unsigned bad[] = {0x8, 0x10, 0x100, 0x80000000u, 0xffffffffu,
-                                   MMF_SEC_RESERVE | 0x40};
+                                   MMF_SECTION_RESERVE | 0x40};
     mmf_section *s = NULL;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        mmf_section_opts o = {0, bad[i], 0};
+        mmf_section_opts o = {.flags = bad[i]};
         CHECK_RC(mmf_section_create(&s, test_name("s"), 4096, MMF_CREATE_NEW, &o), MMF_EINVAL);
         CHECK_RC(mmf_section_create(&s, NULL, 4096, MMF_CREATE_NEW, &o), MMF_EINVAL);
     }
@@ -802,7 +802,7 @@ TEST(bad_mode_einval)
                                    0xffffffffu};
     mmf_section *s = NULL;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        mmf_section_opts o = {0, 0, bad[i]};
+        mmf_section_opts o = {.mode = bad[i]};
         CHECK_RC(mmf_section_create(&s, test_name("s"), 4096, MMF_CREATE_NEW, &o), MMF_EINVAL);
     }
     CHECK(s == NULL);
@@ -816,7 +816,7 @@ TEST(mode_applied_exactly)
     static const unsigned want[] = {0600, 0600, 0640, 0644, 0660, 0666, 0400};
     mode_t old = umask(077);
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
-        mmf_section_opts o = {0, 0, modes[i]};
+        mmf_section_opts o = {.mode = modes[i]};
         mmf_section *s;
         char path[1024];
         struct stat st;
@@ -846,7 +846,7 @@ TEST(open_bad_access_einval)
 /* H02, E03: a read-only section cannot be opened for writing. */
 TEST(open_write_on_readonly_eacces)
 {
-    mmf_section_opts ro = {MMF_PROT_READ, 0, 0};
+    mmf_section_opts ro = {.prot = MMF_PROT_READ};
     mmf_section *s, *o = NULL;
     mmf_section_info info;
     CHECK_OK(mmf_section_create(&s, test_name("s"), 4096, MMF_CREATE_NEW, &ro));
@@ -855,7 +855,7 @@ TEST(open_write_on_readonly_eacces)
     CHECK_RC(mmf_section_open(&o, test_name("s"), MMF_ACCESS_ALL), MMF_EACCES);
     CHECK(o == NULL);
     CHECK_OK(mmf_section_open(&o, test_name("s"), MMF_ACCESS_READ));
-    CHECK_OK(mmf_section_info_get(o, &info));
+    CHECK_OK(mmf_section_stat(o, &info));
     CHECK_EQ(info.access, MMF_ACCESS_READ);
     CHECK_EQ(info.prot, MMF_PROT_READ);
     CHECK_OK(mmf_section_close(o));
@@ -865,7 +865,7 @@ TEST(open_write_on_readonly_eacces)
 /* H06: execute access needs a section created with MMF_PROT_EXEC. */
 TEST(open_exec_needs_prot_exec)
 {
-    mmf_section_opts rx = {MMF_PROT_READ | MMF_PROT_EXEC, 0, 0};
+    mmf_section_opts rx = {.prot = MMF_PROT_READ | MMF_PROT_EXEC};
     mmf_section *s, *x, *o = NULL;
     mmf_section_info info;
     CHECK_OK(mmf_section_create(&s, test_name("s"), 4096, MMF_CREATE_NEW, NULL));
@@ -874,7 +874,7 @@ TEST(open_exec_needs_prot_exec)
     CHECK(o == NULL);
     CHECK_OK(mmf_section_create(&x, test_name("x"), 4096, MMF_CREATE_NEW, &rx));
     CHECK_OK(mmf_section_open(&o, test_name("x"), MMF_ACCESS_READ | MMF_ACCESS_EXEC));
-    CHECK_OK(mmf_section_info_get(o, &info));
+    CHECK_OK(mmf_section_stat(o, &info));
     CHECK_EQ(info.access, MMF_ACCESS_READ | MMF_ACCESS_EXEC);
     CHECK_EQ(info.prot, MMF_PROT_READ | MMF_PROT_EXEC);
     CHECK_OK(mmf_section_close(o));
@@ -882,18 +882,18 @@ TEST(open_exec_needs_prot_exec)
     CHECK_OK(mmf_section_close(s));
 }
 
-/* E07: what mmf_section_info_get reports. */
+/* E07: what mmf_section_stat reports. */
 TEST(info_fields)
 {
-    mmf_section_opts g = {MMF_PROT_READ | MMF_PROT_WRITE | MMF_PROT_EXEC,
-                          MMF_SEC_GLOBAL | MMF_SEC_RESERVE, 0};
+    mmf_section_opts g = {.flags = MMF_GLOBAL | MMF_SECTION_RESERVE,
+                          .prot = MMF_PROT_READ | MMF_PROT_WRITE | MMF_PROT_EXEC};
     mmf_section *s, *o, *x;
     mmf_section_info info;
     char want[300];
 
     memset(&info, 0x5a, sizeof info);
     CHECK_OK(mmf_section_create(&s, test_name("s"), 10000, MMF_CREATE_NEW, NULL));
-    CHECK_OK(mmf_section_info_get(s, &info));
+    CHECK_OK(mmf_section_stat(s, &info));
     CHECK_EQ(info.size, round_up(10000, mmf_page_size()));
     CHECK_EQ(info.prot, MMF_PROT_READ | MMF_PROT_WRITE);
     CHECK_EQ(info.access & (MMF_ACCESS_READ | MMF_ACCESS_WRITE),
@@ -904,21 +904,21 @@ TEST(info_fields)
     CHECK(strcmp(info.name, want) == 0);
 
     CHECK_OK(mmf_section_open(&o, test_name("s"), MMF_ACCESS_WRITE));
-    CHECK_OK(mmf_section_info_get(o, &info));
+    CHECK_OK(mmf_section_stat(o, &info));
     CHECK_EQ(info.access, MMF_ACCESS_WRITE);
     CHECK(strcmp(info.name, want) == 0);
     CHECK_OK(mmf_section_close(o));
 
     CHECK_OK(mmf_section_create(&x, test_name("g"), 4096, MMF_CREATE_NEW, &g));
-    CHECK_OK(mmf_section_info_get(x, &info));
+    CHECK_OK(mmf_section_stat(x, &info));
     CHECK_EQ(info.prot, MMF_PROT_READ | MMF_PROT_WRITE | MMF_PROT_EXEC);
     CHECK_EQ(info.access, MMF_ACCESS_ALL);
-    CHECK_EQ(info.flags, MMF_SEC_GLOBAL | MMF_SEC_RESERVE);
+    CHECK_EQ(info.flags, MMF_GLOBAL | MMF_SECTION_RESERVE);
     snprintf(want, sizeof want, "Global\\%s", test_name("g"));
     CHECK(strcmp(info.name, want) == 0);
     CHECK_OK(mmf_section_open(&o, want, MMF_ACCESS_READ));
-    CHECK_OK(mmf_section_info_get(o, &info));
-    CHECK_EQ(info.flags, MMF_SEC_GLOBAL | MMF_SEC_RESERVE);
+    CHECK_OK(mmf_section_stat(o, &info));
+    CHECK_EQ(info.flags, MMF_GLOBAL | MMF_SECTION_RESERVE);
     CHECK_EQ(info.access, MMF_ACCESS_READ);
     CHECK_OK(mmf_section_close(o));
     CHECK_OK(mmf_section_close(x));
@@ -1050,7 +1050,7 @@ HELPER(stale_probe)
     make_damaged(&f, name, d, 0);
     close(f.fd);
     CHECK_RC(mmf_section_create(&s, name, 8192, MMF_CREATE_NEW, NULL), 0);
-    CHECK_OK(mmf_section_info_get(s, &info));
+    CHECK_OK(mmf_section_stat(s, &info));
     CHECK_EQ(info.size, 8192);
     CHECK_OK(mmf_section_close(s));
     CHECK(lstat(f.path, &st) != 0 && errno == ENOENT);

@@ -112,7 +112,7 @@ static void write_text(mmf_section *s, const char *text)
 /* Create `key` (Local or Global) with `mode` and return its file's mode. */
 static unsigned created_mode(const char *key, int global, unsigned mode)
 {
-    mmf_section_opts o = {0, 0, mode};
+    mmf_section_opts o = {.mode = mode};
     mmf_section *s;
     char name[300], path[512];
     struct stat st;
@@ -167,7 +167,7 @@ TEST(explicit_mode_is_exact)
  * stays). */
 TEST(mode_ignored_when_opening)
 {
-    mmf_section_opts wide = {0, 0, 0666};
+    mmf_section_opts wide = {.mode = 0666};
     mmf_section *a, *b;
     char path[512];
 
@@ -263,7 +263,7 @@ HELPER(nobody_reader)
     CHECK_RC(mmf_section_create(&s, argv[0], 4096, MMF_OPEN_OR_CREATE, NULL),
              MMF_EACCES);
     CHECK_OK(mmf_section_open(&s, argv[0], MMF_ACCESS_READ));
-    CHECK_OK(mmf_section_info_get(s, &info));
+    CHECK_OK(mmf_section_stat(s, &info));
     CHECK_EQ(info.access, MMF_ACCESS_READ);
     CHECK_EQ(info.size, 65536);
     CHECK_OK(mmf_view_map(s, MMF_MAP_READ, 0, 0, 0, (void **)&p));
@@ -286,7 +286,7 @@ HELPER(nobody_reader)
  * MMF_MAP_READ and reads the data; MMF_ACCESS_WRITE is MMF_EACCES. */
 TEST(other_user_reads_mode_0644)
 {
-    mmf_section_opts o = {0, 0, 0644};
+    mmf_section_opts o = {.mode = 0644};
     mmf_section *s;
     char name[300];
     int code;
@@ -321,7 +321,7 @@ HELPER(nobody_writer)
 /* Security: with mode 0666 another user may open read-write and write. */
 TEST(other_user_writes_mode_0666)
 {
-    mmf_section_opts o = {0, 0, 0666};
+    mmf_section_opts o = {.mode = 0666};
     mmf_section *s;
     char name[300];
     int code;
@@ -368,7 +368,7 @@ HELPER(nobody_local)
  * it makes its own, separate object. */
 TEST(local_names_are_per_user)
 {
-    mmf_section_opts o = {0, 0, 0666};
+    mmf_section_opts o = {.mode = 0666};
     mmf_section *s;
     char path[512];
     int code;
@@ -426,7 +426,7 @@ HELPER(nobody_last_closer)
  * closed its handle when it returns, and nobody holds the name. */
 static int nobody_closes_last(const char *name, const char *then)
 {
-    mmf_section_opts o = {0, 0, 0644};
+    mmf_section_opts o = {.mode = 0644};
     struct test_sync ready, go;
     mmf_section *s;
     pid_t pid;
@@ -642,7 +642,7 @@ static void point_header_at(const char *store, const char *victim)
  * the header (its own store file) to name the victim file instead. */
 HELPER(nobody_plants_file_section)
 {
-    mmf_section_opts o = {MMF_PROT_READ | MMF_PROT_WRITE, 0, 0644};
+    mmf_section_opts o = {.mode = 0644, .prot = MMF_PROT_READ | MMF_PROT_WRITE};
     char store[512];
     mmf_section *s;
     int fd;
@@ -746,7 +746,7 @@ HELPER(root_opener)
  */
 TEST(rewritten_header_cannot_redirect_root)
 {
-    mmf_section_opts o = {MMF_PROT_READ | MMF_PROT_WRITE, 0, 0666};
+    mmf_section_opts o = {.mode = 0666, .prot = MMF_PROT_READ | MMF_PROT_WRITE};
     char name[300], victim[128], own[128], store[512], buf[8] = {0};
     mmf_section *s;
     int fd, vfd, code;
@@ -876,7 +876,7 @@ static void lock_holder_end(struct lock_holder *lh)
  * close removes the name. */
 TEST(reader_locks_do_not_block_owner)
 {
-    mmf_section_opts o = {0, 0, 0644};
+    mmf_section_opts o = {.mode = 0644};
     struct lock_holder lh;
     mmf_section *s, *t;
     char name[300];
@@ -924,7 +924,7 @@ struct endpoint {
 static int ep_open(struct endpoint *e, const char *kind, const char *name, int role,
                    int create)
 {
-    mmf_chan_opts o = {0, 0644, NULL};
+    mmf_channel_opts o = {0, 0644, NULL};
     e->queue = strcmp(kind, "queue") == 0;
     if (e->queue)
         return create ? mmf_queue_create(&e->q, name, 4, 64, role, MMF_CREATE_NEW, &o)
@@ -961,7 +961,7 @@ HELPER(chan_consumer)
 
     test_die_with_parent();
     CHECK_EQ(argc, 3);
-    CHECK_OK(ep_open(&e, argv[0], argv[1], MMF_CHAN_CONSUMER, 0));
+    CHECK_OK(ep_open(&e, argv[0], argv[1], MMF_ROLE_CONSUMER, 0));
     CHECK(ms_since(t0) < PROMPT_MS);
     do
         CHECK_OK(ep_recv(&e, buf, sizeof buf, 10000));
@@ -1005,7 +1005,7 @@ static void reader_cannot_block_channel(const char *kind)
 
     need_root();
     snprintf(name, sizeof name, "Global\\%s", test_name("c"));
-    CHECK_OK(ep_open(&p, kind, name, MMF_CHAN_PRODUCER, 1));
+    CHECK_OK(ep_open(&p, kind, name, MMF_ROLE_PRODUCER, 1));
     CHECK_EQ(test_claims_count(test_name("c")), 1);
     lock_holder_start(&lh, test_name("c"));
     test_sync_init(&got);
@@ -1051,7 +1051,7 @@ TEST(reader_locks_do_not_block_queue)
  */
 TEST(huge_sparse_object_listed_promptly)
 {
-    mmf_section_opts o = {0, MMF_SEC_RESERVE, 0};
+    mmf_section_opts o = {.flags = MMF_SECTION_RESERVE};
     mmf_object_info info;
     mmf_section *s;
     void *p = NULL;

@@ -16,7 +16,7 @@
 static void sem_count(mmf_sync *s, long *count, long *max)
 {
     mmf_sync_info info;
-    CHECK_OK(mmf_sync_info_get(s, &info));
+    CHECK_OK(mmf_sync_stat(s, &info));
     CHECK_EQ(info.type, MMF_TYPE_SEMAPHORE);
     *count = info.count;
     if (max != NULL)
@@ -188,7 +188,7 @@ TEST(release_wakes_that_many)
         CHECK(pthread_create(&w[i].t, NULL, sem_wait_thread, &w[i]) == 0);
     }
     do { /* all three asleep */
-        CHECK_OK(mmf_sync_info_get(s, &info));
+        CHECK_OK(mmf_sync_stat(s, &info));
         CHECK(test_now_ns() - t0 < 10000000000u);
         test_sleep_ms(1);
     } while (info.waiters < 3);

@@ -128,7 +128,7 @@ static int all_bytes(const unsigned char *p, int v, size_t n)
  * flushing the view reports the damage. */
 TEST(view_truncated_to_zero)
 {
-    mmf_section_opts o = {0, 0, 0666};
+    mmf_section_opts o = {.mode = 0666};
     mmf_section *s;
     unsigned char *p = NULL;
     const char *key, *name = global_name("s", &key);
@@ -152,7 +152,7 @@ TEST(view_truncated_to_zero)
  * process's own even if the file grows back. */
 TEST(view_truncated_inside_data)
 {
-    mmf_section_opts o = {0, 0, 0666};
+    mmf_section_opts o = {.mode = 0666};
     mmf_section *s;
     unsigned char *p = NULL, *q = NULL;
     const char *key, *name = global_name("s", &key);
@@ -225,7 +225,7 @@ TEST(view_truncated_small_stack_thread)
 
 TEST(event_truncated)
 {
-    mmf_sync_opts o = {0666, 0};
+    mmf_sync_opts o = {.mode = 0666};
     mmf_sync *e;
     const char *key, *name = global_name("e", &key);
 
@@ -242,7 +242,7 @@ TEST(event_truncated)
 
 TEST(semaphore_truncated)
 {
-    mmf_sync_opts o = {0666, 0};
+    mmf_sync_opts o = {.mode = 0666};
     mmf_sync *sem;
     long prev = -1;
     const char *key, *name = global_name("m", &key);
@@ -258,7 +258,7 @@ TEST(semaphore_truncated)
 
 TEST(mutex_truncated)
 {
-    mmf_sync_opts o = {0666, 0};
+    mmf_sync_opts o = {.mode = 0666};
     mmf_sync *m, *n;
     const char *key, *name = global_name("x", &key);
     const char *key2, *name2 = global_name("y", &key2);
@@ -282,7 +282,7 @@ TEST(mutex_truncated)
 
 static void ring_case(long long size)
 {
-    mmf_chan_opts o = {0, 0666, NULL};
+    mmf_channel_opts o = {0, 0666, NULL};
     mmf_ring *p, *c;
     mmf_msg m;
     void *w;
@@ -291,8 +291,8 @@ static void ring_case(long long size)
     const char *key, *name = global_name("r", &key);
 
     need_root();
-    CHECK_OK(mmf_ring_create(&p, name, 64 * KIB, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, &o));
-    CHECK_OK(mmf_ring_open(&c, name, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_ring_create(&p, name, 64 * KIB, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, &o));
+    CHECK_OK(mmf_ring_open(&c, name, MMF_ROLE_CONSUMER, NULL));
     CHECK_OK(mmf_ring_send(p, "before", 7, 0));
     resize_object(key, size);
     CHECK_RC(mmf_ring_send(p, "after", 6, 0), MMF_ECORRUPT);
@@ -317,7 +317,7 @@ TEST(ring_truncated_inside_data)
 
 static void queue_case(long long size)
 {
-    mmf_chan_opts o = {0, 0666, NULL};
+    mmf_channel_opts o = {0, 0666, NULL};
     mmf_queue *p, *c;
     mmf_msg m;
     void *w;
@@ -326,8 +326,8 @@ static void queue_case(long long size)
     const char *key, *name = global_name("q", &key);
 
     need_root();
-    CHECK_OK(mmf_queue_create(&p, name, 16, 64, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, &o));
-    CHECK_OK(mmf_queue_open(&c, name, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_queue_create(&p, name, 16, 64, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, &o));
+    CHECK_OK(mmf_queue_open(&c, name, MMF_ROLE_CONSUMER, NULL));
     CHECK_OK(mmf_queue_send(p, "before", 7, 0));
     resize_object(key, size);
     CHECK_RC(mmf_queue_send(p, "after", 6, 0), MMF_ECORRUPT);
@@ -351,7 +351,7 @@ TEST(queue_truncated_inside_data)
 
 static void bcast_case(long long size)
 {
-    mmf_chan_opts o = {0, 0666, NULL};
+    mmf_channel_opts o = {0, 0666, NULL};
     mmf_bcast *p, *c;
     char buf[64];
     size_t len;
@@ -359,8 +359,8 @@ static void bcast_case(long long size)
     const char *key, *name = global_name("b", &key);
 
     need_root();
-    CHECK_OK(mmf_bcast_create(&p, name, 16, 64, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, &o));
-    CHECK_OK(mmf_bcast_open(&c, name, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_bcast_create(&p, name, 16, 64, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, &o));
+    CHECK_OK(mmf_bcast_open(&c, name, MMF_ROLE_CONSUMER, NULL));
     CHECK_OK(mmf_bcast_send(p, "before", 7));
     resize_object(key, size);
     CHECK_RC(mmf_bcast_send(p, "after", 6), MMF_ECORRUPT);
@@ -405,8 +405,8 @@ TEST(ring_sleeper_ends_after_truncate)
     char path[1024];
     const char *name = test_name("r");
 
-    CHECK_OK(mmf_ring_create(&p, name, 64 * KIB, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
-    CHECK_OK(mmf_ring_open(&c, name, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_ring_create(&p, name, 64 * KIB, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_open(&c, name, MMF_ROLE_CONSUMER, NULL));
     w.c = c;
     CHECK(pthread_create(&t, NULL, ring_waiter, &w) == 0);
     test_sleep_ms(100); /* asleep in the kernel by now */
@@ -425,7 +425,7 @@ TEST(ring_sleeper_ends_after_truncate)
 TEST(persistent_ring_file_truncated)
 {
     char dir[256], path[300];
-    mmf_chan_opts o = {0, 0, NULL};
+    mmf_channel_opts o = {0, 0, NULL};
     mmf_ring *p, *c;
     char buf[64];
     size_t len;
@@ -435,9 +435,9 @@ TEST(persistent_ring_file_truncated)
     CHECK(mkdir(dir, 0700) == 0);
     snprintf(path, sizeof path, "%s/ring", dir);
     o.path = path;
-    CHECK_OK(mmf_ring_create(&p, test_name("r"), 64 * KIB, MMF_CHAN_PRODUCER,
+    CHECK_OK(mmf_ring_create(&p, test_name("r"), 64 * KIB, MMF_ROLE_PRODUCER,
                              MMF_CREATE_NEW, &o));
-    CHECK_OK(mmf_ring_open(&c, test_name("r"), MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_ring_open(&c, test_name("r"), MMF_ROLE_CONSUMER, NULL));
     CHECK_OK(mmf_ring_send(p, "before", 7, 0));
     CHECK_OK(mmf_ring_flush(p));
     resize_file(path, 0, 0);

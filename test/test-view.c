@@ -28,7 +28,7 @@ static size_t page(void)
 
 static mmf_section *make(const char *tag, uint64_t size, unsigned prot, unsigned flags)
 {
-    mmf_section_opts o = {prot, flags, 0};
+    mmf_section_opts o = {.flags = flags, .prot = prot};
     mmf_section *s;
     CHECK_OK(mmf_section_create(&s, test_name(tag), size, MMF_CREATE_NEW, &o));
     return s;
@@ -46,7 +46,7 @@ static void *map(mmf_section *s, unsigned how, uint64_t offset, size_t size)
 static mmf_view_info query(const void *p)
 {
     mmf_view_info vi;
-    CHECK_OK(mmf_view_query(p, &vi));
+    CHECK_OK(mmf_view_stat(p, &vi));
     return vi;
 }
 
@@ -226,7 +226,7 @@ TEST(size_zero_maps_to_end)
     CHECK_OK(mmf_section_close(s));
 }
 
-/* What mmf_view_query reports, at the base and inside the view. */
+/* What mmf_view_stat reports, at the base and inside the view. */
 TEST(query_fields)
 {
     mmf_section *s = make("s", 8 * gran(), 0, 0);
@@ -238,12 +238,12 @@ TEST(query_fields)
     CHECK_EQ(vi.map, MMF_MAP_WRITE);
     vi = query(p + gran() + 17);
     CHECK(vi.base == p);
-    CHECK_RC(mmf_view_query(p + 3 * gran(), &vi), MMF_EFAULT);
-    CHECK_RC(mmf_view_query(p - 1, &vi), MMF_EFAULT);
-    CHECK_RC(mmf_view_query(NULL, &vi), MMF_EFAULT);
-    CHECK_RC(mmf_view_query(&vi, &vi), MMF_EFAULT);
+    CHECK_RC(mmf_view_stat(p + 3 * gran(), &vi), MMF_EFAULT);
+    CHECK_RC(mmf_view_stat(p - 1, &vi), MMF_EFAULT);
+    CHECK_RC(mmf_view_stat(NULL, &vi), MMF_EFAULT);
+    CHECK_RC(mmf_view_stat(&vi, &vi), MMF_EFAULT);
     CHECK_OK(mmf_view_unmap(p));
-    CHECK_RC(mmf_view_query(p, &vi), MMF_EFAULT);
+    CHECK_RC(mmf_view_stat(p, &vi), MMF_EFAULT);
     CHECK_OK(mmf_section_close(s));
 }
 
@@ -691,7 +691,7 @@ TEST(unknown_view_flags_einval)
 TEST(view_populate)
 {
     size_t size = 4 * MiB;
-    mmf_section *s = make("s", size, 0, MMF_SEC_RESERVE);
+    mmf_section *s = make("s", size, 0, MMF_SECTION_RESERVE);
     char *lazy = map(s, MMF_MAP_READ, 0, 0), *p = NULL;
 
     CHECK_EQ(resident(lazy, size), 0);
@@ -729,8 +729,8 @@ TEST(unmap_inner_address)
         mmf_view_info vi;
         p[0] = 1;
         CHECK_OK(mmf_view_unmap(p + offs[i]));
-        CHECK_RC(mmf_view_query(p, &vi), MMF_EFAULT);
-        CHECK_RC(mmf_view_query(p + offs[i], &vi), MMF_EFAULT);
+        CHECK_RC(mmf_view_stat(p, &vi), MMF_EFAULT);
+        CHECK_RC(mmf_view_stat(p + offs[i], &vi), MMF_EFAULT);
         CHECK(unmapped(p, 3 * gran()));
     }
     CHECK_OK(mmf_section_close(s));

@@ -16,14 +16,14 @@
 static long count_of(mmf_sync *s)
 {
     mmf_sync_info info;
-    CHECK_OK(mmf_sync_info_get(s, &info));
+    CHECK_OK(mmf_sync_stat(s, &info));
     return info.count;
 }
 
 static int signaled(mmf_sync *e)
 {
     mmf_sync_info info;
-    CHECK_OK(mmf_sync_info_get(e, &info));
+    CHECK_OK(mmf_sync_stat(e, &info));
     return info.signaled;
 }
 
@@ -207,9 +207,9 @@ TEST(any_abandoned)
     CHECK_OK(mmf_mutex_create(&o[2], NULL, 0, MMF_CREATE_NEW, NULL));
     CHECK_OK(in_thread(lock_and_exit, o[2]));
     CHECK_OK(in_thread(lock_and_exit, o[1]));
-    CHECK_EQ(mmf_sync_wait_any(o, 3, 0), MMF_ABANDONED_FLAG | 1);
+    CHECK_EQ(mmf_sync_wait_any(o, 3, 0), MMF_ABANDONED | 1);
     CHECK_EQ(mmf_sync_wait_any(o, 3, 0), 1); /* ours now: recursion */
-    CHECK_EQ(mmf_sync_wait_any(&o[2], 1, 0), MMF_ABANDONED_FLAG | 0);
+    CHECK_EQ(mmf_sync_wait_any(&o[2], 1, 0), MMF_ABANDONED | 0);
     CHECK_OK(mmf_mutex_unlock(o[1]));
     CHECK_OK(mmf_mutex_unlock(o[1]));
     CHECK_OK(mmf_mutex_unlock(o[2]));
@@ -321,8 +321,8 @@ TEST(all_abandoned_and_owned)
     CHECK_OK(mmf_mutex_create(&o[1], NULL, 1, MMF_CREATE_NEW, NULL)); /* ours */
     CHECK_OK(mmf_mutex_create(&o[2], NULL, 0, MMF_CREATE_NEW, NULL));
     CHECK_OK(in_thread(lock_and_exit, o[2]));
-    CHECK_EQ(mmf_sync_wait_all(o, 3, 0), MMF_ABANDONED_FLAG | 2);
-    CHECK_OK(mmf_sync_info_get(o[1], &info));
+    CHECK_EQ(mmf_sync_wait_all(o, 3, 0), MMF_ABANDONED | 2);
+    CHECK_OK(mmf_sync_stat(o[1], &info));
     CHECK_EQ(info.recursion, 2);
     CHECK_EQ(mmf_sync_wait_all(o, 3, 0), 0);
     for (int i = 0; i < 2; i++) {
@@ -365,7 +365,7 @@ TEST(all_and_pulse)
     call_start(&c, wait_all_thread, &a);
     do {
         test_sleep_ms(1);
-        CHECK_OK(mmf_sync_info_get(o[0], &info));
+        CHECK_OK(mmf_sync_stat(o[0], &info));
     } while (info.waiters != 1);
     test_sleep_ms(20);
     CHECK_EQ(mmf_event_pulse(o[0]), 0);
@@ -399,12 +399,12 @@ TEST(any_and_pulse)
     call_start(&c, wait_any_thread, &a);
     do {
         test_sleep_ms(1);
-        CHECK_OK(mmf_sync_info_get(o[1], &info));
+        CHECK_OK(mmf_sync_stat(o[1], &info));
     } while (info.waiters != 1);
     CHECK_EQ(mmf_event_pulse(o[1]), 0);
     CHECK_EQ(call_join(&c), 1);
     CHECK_EQ(signaled(o[1]), 0);
-    CHECK_OK(mmf_sync_info_get(o[0], &info));
+    CHECK_OK(mmf_sync_stat(o[0], &info));
     CHECK_EQ(info.waiters, 0); /* it left the other event too */
     CHECK_OK(mmf_sync_close(o[0]));
     CHECK_OK(mmf_sync_close(o[1]));
@@ -499,7 +499,7 @@ TEST(woken_by_other_processes)
         test_sleep_ms(50);
         t0 = test_now_ns();
         kill(pid, SIGKILL);
-        CHECK_EQ(call_join(&c), MMF_ABANDONED_FLAG | 1);
+        CHECK_EQ(call_join(&c), MMF_ABANDONED | 1);
         printf("multi-wait woken %.3f ms after the kill\n", (double)(test_now_ns() - t0) / 1e6);
         CHECK(test_now_ns() - t0 < 1000000000u);
     }

@@ -129,13 +129,13 @@ struct pingpong {
 static int echo(const void *arg)
 {
     const struct pingpong *p = arg;
-    mmf_chan_opts o = {p->flags, 0, NULL};
+    mmf_channel_opts o = {p->flags, 0, NULL};
     mmf_ring *in, *out;
     int rc;
 
-    if (mmf_ring_create(&in, p->ping, 1 << 16, MMF_CHAN_CONSUMER, MMF_OPEN_OR_CREATE, &o) < 0)
+    if (mmf_ring_create(&in, p->ping, 1 << 16, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, &o) < 0)
         return -1;
-    if (mmf_ring_create(&out, p->pong, 1 << 16, MMF_CHAN_PRODUCER, MMF_OPEN_OR_CREATE, &o) < 0)
+    if (mmf_ring_create(&out, p->pong, 1 << 16, MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, &o) < 0)
         return -1;
     for (size_t i = 0; i < p->rounds; i++) {
         mmf_msg m;
@@ -156,7 +156,7 @@ static int echo(const void *arg)
 static void latency(struct row *r, unsigned flags, size_t rounds)
 {
     struct pingpong p = {.flags = flags, .rounds = rounds};
-    mmf_chan_opts o = {flags, 0, NULL};
+    mmf_channel_opts o = {flags, 0, NULL};
     uint64_t *rt = calloc(rounds, sizeof *rt);
     mmf_ring *out = NULL, *in = NULL;
     pid_t pid;
@@ -168,9 +168,9 @@ static void latency(struct row *r, unsigned flags, size_t rounds)
         r->rc = MMF_ENOMEM;
         return;
     }
-    rc = mmf_ring_create(&out, p.ping, 1 << 16, MMF_CHAN_PRODUCER, MMF_OPEN_OR_CREATE, &o);
+    rc = mmf_ring_create(&out, p.ping, 1 << 16, MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, &o);
     if (rc >= 0)
-        rc = mmf_ring_create(&in, p.pong, 1 << 16, MMF_CHAN_CONSUMER, MMF_OPEN_OR_CREATE, &o);
+        rc = mmf_ring_create(&in, p.pong, 1 << 16, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, &o);
     if (rc < 0) {
         r->rc = rc;
         if (out != NULL)
@@ -223,10 +223,10 @@ static int produce(const void *arg)
     const struct stream *s = arg;
     int rc = 0;
 
-    if (s->kind == MMF_CHAN_RING) {
+    if (s->kind == MMF_KIND_RING) {
         mmf_ring *r;
         mmf_msg m[BATCH];
-        if (mmf_ring_create(&r, s->name, 1 << 22, MMF_CHAN_PRODUCER, MMF_OPEN_OR_CREATE, NULL) < 0)
+        if (mmf_ring_create(&r, s->name, 1 << 22, MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, NULL) < 0)
             return -1;
         for (size_t i = 0; i < s->count && rc >= 0;) {
             size_t want = s->count - i < BATCH ? s->count - i : BATCH;
@@ -243,9 +243,9 @@ static int produce(const void *arg)
             rc = mmf_ring_commit_batch(r, (size_t)rc);
         }
         mmf_ring_close(r);
-    } else if (s->kind == MMF_CHAN_QUEUE) {
+    } else if (s->kind == MMF_KIND_QUEUE) {
         mmf_queue *q;
-        if (mmf_queue_create(&q, s->name, 4096, (uint32_t)s->size, MMF_CHAN_PRODUCER,
+        if (mmf_queue_create(&q, s->name, 4096, (uint32_t)s->size, MMF_ROLE_PRODUCER,
                              MMF_OPEN_OR_CREATE, NULL) < 0)
             return -1;
         for (size_t i = 0; i < s->count && rc >= 0; i++) {
@@ -260,7 +260,7 @@ static int produce(const void *arg)
     } else {
         mmf_bcast *b;
         char buf[64];
-        if (mmf_bcast_create(&b, s->name, 4096, (uint32_t)s->size, MMF_CHAN_PRODUCER,
+        if (mmf_bcast_create(&b, s->name, 4096, (uint32_t)s->size, MMF_ROLE_PRODUCER,
                              MMF_OPEN_OR_CREATE, NULL) < 0)
             return -1;
         /* The producer never waits: pace it a little behind a reader that
@@ -283,10 +283,10 @@ static void throughput(struct row *r, int kind, size_t size, size_t count)
     int rc;
 
     chan_name(s.name, sizeof s.name, "stream");
-    if (kind == MMF_CHAN_RING) {
+    if (kind == MMF_KIND_RING) {
         mmf_ring *c;
         mmf_msg m[BATCH];
-        if ((rc = mmf_ring_create(&c, s.name, 1 << 22, MMF_CHAN_CONSUMER,
+        if ((rc = mmf_ring_create(&c, s.name, 1 << 22, MMF_ROLE_CONSUMER,
                                   MMF_OPEN_OR_CREATE, NULL)) < 0) {
             r->rc = rc;
             return;
@@ -311,9 +311,9 @@ static void throughput(struct row *r, int kind, size_t size, size_t count)
         }
         r->rc = reap(pid, rc < 0 ? rc : 0);
         mmf_ring_close(c);
-    } else if (kind == MMF_CHAN_QUEUE) {
+    } else if (kind == MMF_KIND_QUEUE) {
         mmf_queue *q;
-        if ((rc = mmf_queue_create(&q, s.name, 4096, (uint32_t)size, MMF_CHAN_CONSUMER,
+        if ((rc = mmf_queue_create(&q, s.name, 4096, (uint32_t)size, MMF_ROLE_CONSUMER,
                                    MMF_OPEN_OR_CREATE, NULL)) < 0) {
             r->rc = rc;
             return;
@@ -340,7 +340,7 @@ static void throughput(struct row *r, int kind, size_t size, size_t count)
     } else {
         mmf_bcast *b;
         char buf[64];
-        if ((rc = mmf_bcast_create(&b, s.name, 4096, (uint32_t)size, MMF_CHAN_CONSUMER,
+        if ((rc = mmf_bcast_create(&b, s.name, 4096, (uint32_t)size, MMF_ROLE_CONSUMER,
                                    MMF_OPEN_OR_CREATE, NULL)) < 0) {
             r->rc = rc;
             return;
@@ -419,13 +419,13 @@ int tool_bench(int json, int quick)
             continue;
         }
         switch (i) {
-        case 0: latency(&rows[i], MMF_CHAN_BUSY_POLL, 200000 / scale); break;
+        case 0: latency(&rows[i], MMF_CHANNEL_BUSY_POLL, 200000 / scale); break;
         case 1: latency(&rows[i], 0, 100000 / scale); break;
-        case 2: throughput(&rows[i], MMF_CHAN_RING, 64, 20000000 / scale); break;
-        case 3: throughput(&rows[i], MMF_CHAN_RING, 1024, 2000000 / scale); break;
-        case 4: throughput(&rows[i], MMF_CHAN_RING, 65536, 50000 / scale); break;
-        case 5: throughput(&rows[i], MMF_CHAN_QUEUE, 64, 5000000 / scale); break;
-        case 6: throughput(&rows[i], MMF_CHAN_BCAST, 64, 5000000 / scale); break;
+        case 2: throughput(&rows[i], MMF_KIND_RING, 64, 20000000 / scale); break;
+        case 3: throughput(&rows[i], MMF_KIND_RING, 1024, 2000000 / scale); break;
+        case 4: throughput(&rows[i], MMF_KIND_RING, 65536, 50000 / scale); break;
+        case 5: throughput(&rows[i], MMF_KIND_QUEUE, 64, 5000000 / scale); break;
+        case 6: throughput(&rows[i], MMF_KIND_BCAST, 64, 5000000 / scale); break;
         }
         failed |= rows[i].rc != 0;
     }

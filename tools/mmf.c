@@ -243,7 +243,7 @@ static int exit_code(int rc)
     case MMF_EINVAL: case MMF_EBADNAME: case MMF_ENAMETOOLONG:
     case MMF_ERANGE: case MMF_EALIGN: case MMF_EFILEEMPTY: case MMF_EFBIG:
         return EX_USAGE;
-    case MMF_EACCES: case MMF_EPERM: return EX_DENIED;
+    case MMF_EACCES: return EX_DENIED;
     case MMF_EBUSY: return EX_BUSY;
     case MMF_ETIMEDOUT: return EX_TIMEOUT;
     case MMF_EEXIST: return EX_EXISTS;
@@ -729,11 +729,11 @@ static void json_object_fields(const mmf_object_info *o, int *first)
     printf("[");
     {
         int f = 1;
-        if (o->flags & MMF_SEC_RESERVE)
+        if (o->flags & MMF_SECTION_RESERVE)
             printf("%s\"reserve\"", f ? "" : ","), f = 0;
-        if (o->flags & MMF_SEC_LARGE_PAGES)
+        if (o->flags & MMF_SECTION_LARGE_PAGES)
             printf("%s\"large_pages\"", f ? "" : ","), f = 0;
-        if (o->flags & MMF_SEC_GLOBAL)
+        if (o->flags & MMF_GLOBAL)
             printf("%s\"global\"", f ? "" : ","), f = 0;
     }
     printf("]");
@@ -746,7 +746,7 @@ static void json_object_fields(const mmf_object_info *o, int *first)
     json_strkey("group", group_name(o->gid, b, sizeof b), first);
     snprintf(b, sizeof b, "%04o", o->mode);
     json_strkey("mode", b, first);
-    json_u64("creator_pid", o->readable && !o->corrupt ? o->creator_pid : MMF_UNKNOWN, first);
+    json_u64("creator_pid", o->readable && !o->corrupt ? (uint64_t)o->creator_pid : MMF_UNKNOWN, first);
     json_strkey("created", o->create_ns ? time_string(o->create_ns, 1, b, sizeof b) : NULL,
                 first);
     json_u64("handles", o->handles, first);
@@ -900,12 +900,12 @@ static void stat_or_die(const char *name, unsigned what, mmf_object_info *info)
 static int sync_state(const mmf_object_info *info, mmf_sync_info *si);
 
 /* The channel part of `mmf stat`. */
-static void print_channel(const mmf_chan_info *ci)
+static void print_channel(const mmf_channel_info *ci)
 {
     char b1[64], b2[64];
-    int ring = ci->kind == MMF_CHAN_RING;
+    int ring = ci->kind == MMF_KIND_RING;
 
-    printf("  channel     %s%s\n", mmf_chan_kind_name(ci->kind),
+    printf("  channel     %s%s\n", mmf_channel_kind_name(ci->kind),
            ci->persistent ? ", persistent" : "");
     if (ci->persistent)
         printf("  file        %s\n", show(ci->file));
@@ -928,16 +928,16 @@ static void print_channel(const mmf_chan_info *ci)
         printf("  fill        %" PRIu64 " message%s of %" PRIu64 "\n", ci->fill,
                ci->fill == 1 ? "" : "s", ci->capacity);
         printf("  positions   %" PRIu64 " published, %" PRIu64 " %s\n", ci->produced,
-               ci->consumed, ci->kind == MMF_CHAN_QUEUE ? "taken" : "oldest held");
+               ci->consumed, ci->kind == MMF_KIND_QUEUE ? "taken" : "oldest held");
     }
     printf("  producers   %" PRIu64 " attached (%" PRIu64 " ever)\n", ci->producers,
            ci->producers_ever);
     if (ci->consumers == MMF_UNKNOWN)
         printf("  %-11s not tracked (%" PRIu64 " ever)\n",
-               ci->kind == MMF_CHAN_BCAST ? "readers" : "consumers", ci->consumers_ever);
+               ci->kind == MMF_KIND_BCAST ? "readers" : "consumers", ci->consumers_ever);
     else
         printf("  %-11s %" PRIu64 " attached (%" PRIu64 " ever)\n",
-               ci->kind == MMF_CHAN_BCAST ? "readers" : "consumers", ci->consumers,
+               ci->kind == MMF_KIND_BCAST ? "readers" : "consumers", ci->consumers,
                ci->consumers_ever);
 }
 
@@ -951,7 +951,7 @@ static int cmd_stat(int argc, char **argv)
     char *pos[1];
     char b1[64], b2[64], b3[64];
     mmf_sync_info si;
-    mmf_chan_info ci;
+    mmf_channel_info ci;
     int rc, is_sync, sync_rc, chan_rc;
 
     if (parse_opts(argc, argv, opts, pos, 1, help_stat, NULL) != 1)
@@ -1004,7 +1004,7 @@ static int cmd_stat(int argc, char **argv)
                 printf("null");
             } else {
                 printf("{");
-                json_strkey("kind", mmf_chan_kind_name(ci.kind), &f);
+                json_strkey("kind", mmf_channel_kind_name(ci.kind), &f);
                 json_bool("persistent", ci.persistent, &f);
                 json_bool("corrupt", ci.corrupt, &f);
                 json_u64("capacity", ci.capacity, &f);
@@ -1041,7 +1041,7 @@ static int cmd_stat(int argc, char **argv)
             printf("]}");
         }
         printf("]}\n");
-        mmf_holders_free(hl, nh);
+        mmf_object_holders_free(hl, nh);
         return EX_OK;
     }
 
@@ -1062,13 +1062,13 @@ static int cmd_stat(int argc, char **argv)
         if (info.type == MMF_TYPE_SECTION)
             printf("  protection  %s\n", prot_words[info.prot & 7]);
         printf("  flags       %s%s%s%s\n",
-               info.flags & MMF_SEC_RESERVE ? "reserve " : "",
-               info.flags & MMF_SEC_LARGE_PAGES ? "large-pages " : "",
-               info.flags & MMF_SEC_GLOBAL ? "global " : "",
+               info.flags & MMF_SECTION_RESERVE ? "reserve " : "",
+               info.flags & MMF_SECTION_LARGE_PAGES ? "large-pages " : "",
+               info.flags & MMF_GLOBAL ? "global " : "",
                info.flags ? "" : "-");
         if (info.type == MMF_TYPE_SECTION)
             printf("  backing     %s%s\n",
-                   info.file_backed ? "file " : info.flags & MMF_SEC_LARGE_PAGES
+                   info.file_backed ? "file " : info.flags & MMF_SECTION_LARGE_PAGES
                                                 ? "huge pages" : "memory",
                    info.file_backed ? show(info.file) : "");
         printf("  header      version %u\n", info.version);
@@ -1079,7 +1079,7 @@ static int cmd_stat(int argc, char **argv)
            group_name(info.gid, b2, sizeof b2), info.gid);
     printf("  mode        %04o (%s)\n", info.mode, mode_string(info.mode, b3));
     if (info.readable && !info.corrupt)
-        printf("  created     %s by pid %" PRIu32 "\n",
+        printf("  created     %s by pid %" PRId64 "\n",
                time_string(info.create_ns, 0, b1, sizeof b1), info.creator_pid);
     if (info.stale)
         printf("  state       %sstale%s: every holder died; the name is absent and "
@@ -1097,7 +1097,7 @@ static int cmd_stat(int argc, char **argv)
         uint64_t page = mmf_page_size();
         if (info.allocated != MMF_UNKNOWN && info.readable)
             printf("  allocated   %s%s\n", human(info.allocated, b1, sizeof b1),
-                   info.flags & MMF_SEC_RESERVE ? " (committed)" : "");
+                   info.flags & MMF_SECTION_RESERVE ? " (committed)" : "");
         if (info.resident != MMF_UNKNOWN)
             printf("  resident    %s (%" PRIu64 " of %" PRIu64 " pages)\n",
                    human(info.resident, b1, sizeof b1), info.resident / page,
@@ -1161,7 +1161,7 @@ static int cmd_stat(int argc, char **argv)
     if (hidden > 0)
         printf("  %s+ %" PRIu64 " handle%s in processes you may not inspect%s\n", c(C_YELLOW),
                hidden, hidden == 1 ? "" : "s", c(C_OFF));
-    mmf_holders_free(hl, nh);
+    mmf_object_holders_free(hl, nh);
     return EX_OK;
 }
 
@@ -1623,7 +1623,7 @@ static int cmd_create(int argc, char **argv)
                          {"--reserve", 0, NULL}, {"--large-pages", 0, NULL},
                          {"--detach", 0, NULL}, {"--hold", 0, NULL},
                          {NULL, 0, NULL}};
-    mmf_section_opts so = {0, 0, 0};
+    mmf_section_opts so = {0};
     mmf_section_info si;
     mmf_section *s;
     uint64_t size = 0;
@@ -1653,13 +1653,13 @@ static int cmd_create(int argc, char **argv)
         so.mode = (unsigned)m;
     }
     if (opts[3].value) {
-        so.flags |= MMF_SEC_GLOBAL;
+        so.flags |= MMF_GLOBAL;
         global_default = 1;
     }
     if (opts[4].value)
-        so.flags |= MMF_SEC_RESERVE;
+        so.flags |= MMF_SECTION_RESERVE;
     if (opts[5].value)
-        so.flags |= MMF_SEC_LARGE_PAGES;
+        so.flags |= MMF_SECTION_LARGE_PAGES;
     if (opts[1].value && (opts[4].value || opts[5].value))
         usage_error("--reserve and --large-pages apply to memory-backed sections, "
                     "not to --file");
@@ -1737,7 +1737,7 @@ static int cmd_create(int argc, char **argv)
         }
         return code;
     }
-    mmf_section_info_get(s, &si);
+    mmf_section_stat(s, &si);
     if (detach) {
         int zero = 0;
         int devnull = open("/dev/null", O_RDWR);
@@ -1802,7 +1802,7 @@ static int cmd_rm(int argc, char **argv)
                 if (hl[i].handles > 0)
                     o += (size_t)snprintf(pids + o, sizeof pids - o, "%s%" PRId64,
                                           o ? ", " : "", hl[i].pid);
-            mmf_holders_free(hl, nh);
+            mmf_object_holders_free(hl, nh);
         }
         if (handles != MMF_UNKNOWN)
             die(EX_BUSY, pos[0], "%" PRIu64 " handle%s open%s%s%s; as on Windows, the "
@@ -2138,7 +2138,7 @@ static int cmd_post(int argc, char **argv)
                     show(opts[0].value));
     o = open_sync(pos[0], MMF_TYPE_SEMAPHORE, &info);
     rc = mmf_semaphore_release(o, (long)n, &prev);
-    if (rc == MMF_EOVERFLOW && mmf_sync_info_get(o, &si) == 0) {
+    if (rc == MMF_EOVERFLOW && mmf_sync_stat(o, &si) == 0) {
         mmf_sync_close(o);
         die(EX_ERROR, pos[0], "the count (%ld) + %" PRIu64 " would pass its maximum (%ld); "
             "nothing changed", si.count, n, si.maximum);
@@ -2168,7 +2168,7 @@ static int sync_state(const mmf_object_info *info, mmf_sync_info *si)
     }
     if (rc < 0)
         return rc;
-    rc = mmf_sync_info_get(o, si);
+    rc = mmf_sync_stat(o, si);
     mmf_sync_close(o);
     return rc;
 }

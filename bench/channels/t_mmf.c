@@ -11,7 +11,7 @@
  *          mmf_ring_peek_batch() + read in place + mmf_ring_release();
  *   queue: mmf_queue_reserve() + write + mmf_queue_commit();
  *          mmf_queue_peek() + read + mmf_queue_release() (no batch calls).
- * The busy-poll row opens its endpoints with MMF_CHAN_BUSY_POLL (waits
+ * The busy-poll row opens its endpoints with MMF_CHANNEL_BUSY_POLL (waits
  * spin, never sleep); the blocking row uses the default waiting (spin
  * briefly, then sleep in the kernel, wake-ups only for a sleeper). The
  * queue row busy-polls too.
@@ -59,9 +59,9 @@ static int ring_setup(struct cb_chan *c)
 
 static int ring_attach_flags(struct cb_chan *c, unsigned flags)
 {
-    mmf_chan_opts o = {.flags = flags};
+    mmf_channel_opts o = {.flags = flags};
     for (int d = 0; d < 2; d++) {
-        int role = d == c->side ? MMF_CHAN_PRODUCER : MMF_CHAN_CONSUMER;
+        int role = d == c->side ? MMF_ROLE_PRODUCER : MMF_ROLE_CONSUMER;
         int rc = mmf_ring_create(&g.ring[d], g.name[d], g.capacity, role, MMF_OPEN_OR_CREATE, &o);
         if (rc < 0)
             return mmf_err(c, "mmf_ring_create", rc);
@@ -74,7 +74,7 @@ static int ring_attach_flags(struct cb_chan *c, unsigned flags)
 
 static int ring_attach_busy(struct cb_chan *c)
 {
-    return ring_attach_flags(c, MMF_CHAN_BUSY_POLL);
+    return ring_attach_flags(c, MMF_CHANNEL_BUSY_POLL);
 }
 
 static int ring_attach_block(struct cb_chan *c)
@@ -157,9 +157,9 @@ static int queue_setup(struct cb_chan *c)
 
 static int queue_attach(struct cb_chan *c)
 {
-    mmf_chan_opts o = {.flags = MMF_CHAN_BUSY_POLL};
+    mmf_channel_opts o = {.flags = MMF_CHANNEL_BUSY_POLL};
     for (int d = 0; d < 2; d++) {
-        int role = d == c->side ? MMF_CHAN_PRODUCER : MMF_CHAN_CONSUMER;
+        int role = d == c->side ? MMF_ROLE_PRODUCER : MMF_ROLE_CONSUMER;
         int rc = mmf_queue_create(&g.queue[d], g.name[d], (uint32_t)g.capacity,
                                   (uint32_t)c->size, role, MMF_OPEN_OR_CREATE, &o);
         if (rc < 0)
@@ -219,7 +219,7 @@ static void mmf_teardown(struct cb_chan *c)
 const struct cb_transport cb_mmf_spsc_busy = {
     .name = "mmf-spsc-busy",
     .label = "mmf SPSC ring, busy-poll",
-    .about = "mmf_ring per direction (1 MiB, or 4 messages), MMF_CHAN_BUSY_POLL; "
+    .about = "mmf_ring per direction (1 MiB, or 4 messages), MMF_CHANNEL_BUSY_POLL; "
              "reserve_batch + write in place + commit_batch, peek_batch + read in place + "
              "release",
     .flags = CB_ZERO_COPY | CB_BATCH,
@@ -249,7 +249,7 @@ const struct cb_transport cb_mmf_mpmc = {
     .name = "mmf-mpmc",
     .label = "mmf MPMC queue, busy-poll",
     .about = "mmf_queue per direction, slots of the message size (about 4 MiB, 2 to 256 "
-             "slots), MMF_CHAN_BUSY_POLL; reserve + write in place + commit, peek + read in "
+             "slots), MMF_CHANNEL_BUSY_POLL; reserve + write in place + commit, peek + read in "
              "place + release, one message per call (no batch calls)",
     .flags = CB_ZERO_COPY,
     .setup = queue_setup,

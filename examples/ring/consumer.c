@@ -18,7 +18,7 @@
 
 int main(int argc, char **argv)
 {
-    mmf_chan_opts opts = {0, 0, NULL};
+    mmf_channel_opts opts = {0, 0, NULL};
     struct options o;
     mmf_ring *ring;
     uint64_t count = 0, expected = 0, gaps = 0, lat_sum = 0, lat_max = 0, t0 = 0;
@@ -27,11 +27,11 @@ int main(int argc, char **argv)
 
     if (parse_options(argc, argv, &o, "[-n NAME] [-f FILE] [-b]") < 0)
         return 2;
-    opts.flags = o.busy ? MMF_CHAN_BUSY_POLL : 0;
+    opts.flags = o.busy ? MMF_CHANNEL_BUSY_POLL : 0;
     opts.path = o.file;
 
     catch_stop_signals();
-    rc = mmf_ring_create(&ring, o.name, CAPACITY, MMF_CHAN_CONSUMER,
+    rc = mmf_ring_create(&ring, o.name, CAPACITY, MMF_ROLE_CONSUMER,
                          MMF_OPEN_OR_CREATE, &opts);
     if (rc < 0) {
         attach_error("consumer", &o, rc);
@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 
         rc = mmf_ring_peek(ring, &m, POLL_MS);
         if (rc == MMF_ETIMEDOUT) {
-            mmf_chan_info ci;
+            mmf_channel_info ci;
             /* The library reports a producer gone only once one attached
              * to this ring since its name was made. Messages read from a
              * persistent file and no producer attached: it came and went. */

@@ -19,7 +19,7 @@
 
 int main(int argc, char **argv)
 {
-    mmf_chan_opts opts = {0, 0, NULL};
+    mmf_channel_opts opts = {0, 0, NULL};
     struct options o;
     mmf_ring *ring;
     uint64_t seq, t0;
@@ -27,11 +27,11 @@ int main(int argc, char **argv)
 
     if (parse_options(argc, argv, &o, "[-n NAME] [-c COUNT] [-f FILE] [-b]") < 0)
         return 2;
-    opts.flags = o.busy ? MMF_CHAN_BUSY_POLL : 0;
+    opts.flags = o.busy ? MMF_CHANNEL_BUSY_POLL : 0;
     opts.path = o.file; /* NULL: the ring lives in memory only */
 
     catch_stop_signals();
-    rc = mmf_ring_create(&ring, o.name, CAPACITY, MMF_CHAN_PRODUCER,
+    rc = mmf_ring_create(&ring, o.name, CAPACITY, MMF_ROLE_PRODUCER,
                          MMF_OPEN_OR_CREATE, &opts);
     if (rc < 0) {
         attach_error("producer", &o, rc);

@@ -285,7 +285,7 @@ static int describe(const char *dir, const char *file, int global,
         return MMF_ENOENT; /* cannot be one of ours: the store makes shorter */
     name_from_file(file, global, prefix_len, info->name, sizeof info->name);
     if (global)
-        info->flags |= MMF_SEC_GLOBAL;
+        info->flags |= MMF_GLOBAL;
     if (lstat(info->store_file, &st) != 0)
         return MMF_ENOENT;
     info->uid = (uint32_t)st.st_uid;
@@ -334,12 +334,12 @@ static int describe(const char *dir, const char *file, int global,
     info->version = h->version;
     info->size = h->size;
     info->prot = h->prot;
-    info->flags = h->flags & (MMF_SEC_RESERVE | MMF_SEC_LARGE_PAGES);
+    info->flags = h->flags & (MMF_SECTION_RESERVE | MMF_SECTION_LARGE_PAGES);
     if (h->flags & MMF__HF_GLOBAL)
-        info->flags |= MMF_SEC_GLOBAL;
+        info->flags |= MMF_GLOBAL;
     info->creator_pid = h->creator_pid;
     info->create_ns = h->create_ns;
-    info->file_backed = (h->flags & MMF__HF_FILE) && !(h->flags & MMF_SEC_LARGE_PAGES);
+    info->file_backed = (h->flags & MMF__HF_FILE) && !(h->flags & MMF_SECTION_LARGE_PAGES);
     if (info->file_backed)
         copy_str(info->file, sizeof info->file, h->path);
     t->data_off = h->hdr_size;
@@ -857,7 +857,7 @@ int mmf__os_inspect_holders(const struct mmf__name *nm, mmf_holder **list,
     if (rc == 0 && hs.failed)
         rc = MMF_ENOMEM;
     if (rc < 0) {
-        mmf_holders_free(hs.list, hs.count);
+        mmf_object_holders_free(hs.list, hs.count);
         free(info);
         return rc;
     }

@@ -29,12 +29,12 @@ int mmf__posix_err(int errnum)
         return MMF_EMFILE;
     case EDQUOT:
         return MMF_ENOSPC;
-    case EROFS: case ETXTBSY:
-        return MMF_EACCES;
+    case EPERM: case EROFS: case ETXTBSY:
+        return MMF_EACCES; /* as Windows, one code for "not allowed" */
     case ELOOP: case ENOTDIR: case ENXIO:
         return MMF_ECORRUPT; /* something that is not our object is there */
     default:
-        return MMF_EIO;
+        return MMF_EIO; /* EINTR among them: every caller retries it first */
     }
 }
 

@@ -406,7 +406,7 @@ static void unlink_huge_data(const struct mmf__hdr *h, const struct stat *obj)
     int dfd;
 
     /* Only a validated header has a NUL-terminated path. */
-    if (!(h->flags & MMF_SEC_LARGE_PAGES) || !(h->flags & MMF__HF_FILE) ||
+    if (!(h->flags & MMF_SECTION_LARGE_PAGES) || !(h->flags & MMF__HF_FILE) ||
         memchr(h->path, '\0', sizeof h->path) == NULL ||
         (base = strrchr(h->path, '/')) == NULL || strncmp(base + 1, "mmf.", 4) != 0)
         return;
@@ -1063,7 +1063,7 @@ static int build_object(const struct mmf__name *nm, const struct mmf__spec *sp,
     h->version = MMF__HDR_VERSION;
     h->hdr_size = MMF__HDR_SIZE;
     h->type = sp->type;
-    h->flags = sp->flags & (unsigned)(MMF_SEC_RESERVE | MMF_SEC_LARGE_PAGES);
+    h->flags = sp->flags & (unsigned)(MMF_SECTION_RESERVE | MMF_SECTION_LARGE_PAGES);
     h->prot = sp->prot;
     h->size = sp->size;
     h->creator_pid = (uint32_t)getpid();
@@ -1100,7 +1100,7 @@ static int build_object(const struct mmf__name *nm, const struct mmf__spec *sp,
         *data_fd = fcntl(sp->file_fd, F_DUPFD_CLOEXEC, 0);
         if (*data_fd < 0)
             return mmf__posix_err(errno);
-    } else if (sp->flags & MMF_SEC_LARGE_PAGES) {
+    } else if (sp->flags & MMF_SECTION_LARGE_PAGES) {
         h->flags |= MMF__HF_FILE;
         if ((*data_fd = create_huge(nm, h, mode)) < 0)
             return *data_fd;
@@ -1126,7 +1126,7 @@ static int build_object(const struct mmf__name *nm, const struct mmf__spec *sp,
         rc = errno == EFBIG || errno == EINVAL ? MMF_EFBIG : mmf__posix_err(errno);
         goto fail_fd;
     }
-    if (!(sp->flags & MMF_SEC_RESERVE) &&
+    if (!(sp->flags & MMF_SECTION_RESERVE) &&
         (rc = commit_range(fd, h->hdr_size, h->data_size, 0)) < 0)
         goto fail_fd;
     if (pwrite(fd, h, sizeof *h, 0) != (ssize_t)sizeof *h) {
@@ -1142,7 +1142,7 @@ fail_fd:
     close(fd);
 fail:
     if (*data_fd >= 0) {
-        if ((h->flags & MMF_SEC_LARGE_PAGES) && nm != NULL)
+        if ((h->flags & MMF_SECTION_LARGE_PAGES) && nm != NULL)
             unlink(h->path);
         close(*data_fd);
         *data_fd = -1;
@@ -1218,7 +1218,7 @@ int mmf__os_obj_create(const struct mmf__name *nm, const struct mmf__spec *sp,
             unlink(cpath);
             close(claims_fd);
         }
-        if ((h->flags & MMF_SEC_LARGE_PAGES) && (h->flags & MMF__HF_FILE))
+        if ((h->flags & MMF_SECTION_LARGE_PAGES) && (h->flags & MMF__HF_FILE))
             unlink(h->path);
         if (data_fd >= 0)
             close(data_fd);
@@ -1430,7 +1430,7 @@ struct mmf__hdr *mmf__os_obj_shared_hdr(mmf__obj *o)
 int mmf__os_obj_commit(mmf__obj *o, uint64_t offset, uint64_t len)
 {
     return commit_range(o->r->data_fd, o->r->data_off + offset, len,
-                        (o->r->hdr.flags & MMF_SEC_LARGE_PAGES) != 0);
+                        (o->r->hdr.flags & MMF_SECTION_LARGE_PAGES) != 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1478,7 +1478,7 @@ int mmf__os_map(mmf__obj *o, uint64_t offset, size_t len, unsigned prot,
         p |= PROT_READ | PROT_WRITE;
     if (prot & MMF_MAP_EXEC)
         p |= PROT_EXEC;
-    if (o->r->hdr.flags & MMF_SEC_LARGE_PAGES) {
+    if (o->r->hdr.flags & MMF_SECTION_LARGE_PAGES) {
         struct statfs sf;
         if (fstatfs(o->r->data_fd, &sf) == 0 && sf.f_bsize > 0 &&
             offset % (uint64_t)sf.f_bsize != 0)
@@ -1487,7 +1487,7 @@ int mmf__os_map(mmf__obj *o, uint64_t offset, size_t len, unsigned prot,
     if (fixed != NULL) {
         flags |= MAP_FIXED_NOREPLACE;
     } else if (align > mmf__os_page_size() &&
-               !(o->r->hdr.flags & MMF_SEC_LARGE_PAGES)) {
+               !(o->r->hdr.flags & MMF_SECTION_LARGE_PAGES)) {
         /* (Huge-page views are aligned to the huge page, more than any
          * align asked for.) */
         int rc = reserve_aligned(len, align, &reserved);
@@ -1514,7 +1514,7 @@ int mmf__os_map(mmf__obj *o, uint64_t offset, size_t len, unsigned prot,
         return MMF_EFAULT;
     }
     *cookie = -1;
-    if ((o->r->hdr.flags & MMF__HF_FILE) && !(o->r->hdr.flags & MMF_SEC_LARGE_PAGES)) {
+    if ((o->r->hdr.flags & MMF__HF_FILE) && !(o->r->hdr.flags & MMF_SECTION_LARGE_PAGES)) {
         /* Keep the file for flushing this view after the handle closes. */
         int fd = fcntl(o->r->data_fd, F_DUPFD_CLOEXEC, 0);
         if (fd < 0) {

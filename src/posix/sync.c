@@ -1597,7 +1597,7 @@ static int mutex_try(struct wobj *o, pid_t tid, int *abandoned)
 }
 
 /* One pass of a wait-any: take the lowest-indexed signaled object.
- * Returns its index (| MMF_ABANDONED_FLAG), MMF__NOT_YET, or an error. */
+ * Returns its index (| MMF_ABANDONED), MMF__NOT_YET, or an error. */
 static int any_round(struct wobj *o, size_t n, pid_t tid, int reg, uint64_t deadline)
 {
     for (size_t i = 0; i < n; i++)
@@ -1609,7 +1609,7 @@ static int any_round(struct wobj *o, size_t n, pid_t tid, int reg, uint64_t dead
             if ((rc = mutex_try(&o[i], tid, &abandoned)) < 0)
                 return rc;
             if (rc == 1)
-                return (int)i | (abandoned ? MMF_ABANDONED_FLAG : 0);
+                return (int)i | (abandoned ? MMF_ABANDONED : 0);
             continue;
         }
         if (!state_ok(o[i].m))
@@ -1644,7 +1644,7 @@ static void all_undo(struct wobj *o, size_t upto, pid_t tid)
     }
 }
 
-/* One pass of a wait-all. Returns 0 or MMF_ABANDONED_FLAG | index when it
+/* One pass of a wait-all. Returns 0 or MMF_ABANDONED | index when it
  * took everything, MMF__NOT_YET (nothing changed), or an error. */
 static int all_round(struct wobj *o, size_t n, const uint8_t *order, pid_t tid,
                      int reg, uint64_t deadline)
@@ -1723,7 +1723,7 @@ static int all_round(struct wobj *o, size_t n, const uint8_t *order, pid_t tid,
             r = o[i].tryrc == RL_BUSY ? mutex_recurse(o[i].m) /* already ours */
                                       : mutex_took(o[i].m, o[i].tryrc);
             if (r == MMF_ABANDONED && result == 0)
-                result = (int)i | MMF_ABANDONED_FLAG;
+                result = (int)i | MMF_ABANDONED;
             else if (r < 0 && rc == 0)
                 rc = r;
         }

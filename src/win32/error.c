@@ -35,7 +35,6 @@ DWORD w32_error(int rc)
         return ERROR_SUCCESS;
     case MMF_ENOENT:
         return ERROR_FILE_NOT_FOUND;              /* V01 */
-    case MMF_EPERM:
     case MMF_EACCES:
         return ERROR_ACCESS_DENIED;
     case MMF_EBADF:
@@ -81,7 +80,7 @@ DWORD w32_error(int rc)
     case MMF_EAGAIN:
         return ERROR_NO_SYSTEM_RESOURCES;
     default:
-        return ERROR_GEN_FAILURE;                 /* MMF_EIO, MMF_EINTR */
+        return ERROR_GEN_FAILURE;                 /* MMF_EIO */
     }
 }
 

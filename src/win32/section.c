@@ -88,12 +88,12 @@ static DWORD check_sec_flags(DWORD sec, int file, unsigned *native_flags)
     if (sec & SEC_LARGE_PAGES) {
         if (file || kind != SEC_COMMIT)
             return ERROR_INVALID_PARAMETER; /* C06, C09, C13 */
-        *native_flags |= MMF_SEC_LARGE_PAGES;
+        *native_flags |= MMF_SECTION_LARGE_PAGES;
     }
     /* RESERVE and COMMIT mean nothing for a file (C11); NOCACHE and
      * WRITECOMBINE mean nothing to memory shared through a store file. */
     if (!file && kind == SEC_RESERVE)
-        *native_flags |= MMF_SEC_RESERVE;
+        *native_flags |= MMF_SECTION_RESERVE;
     return 0;
 }
 
@@ -303,7 +303,7 @@ int w32_section_dup(mmf_section *s, DWORD src_access, DWORD access,
         return MMF_EACCES;
     if ((info = malloc(sizeof *info)) == NULL)
         return MMF_ENOMEM;
-    mmf_section_info_get(s, info);
+    mmf_section_stat(s, info);
     /* The source's native handle may hold less than its mask (see
      * open_native); a duplicate with no mapping right still needs one
      * native right to keep the section alive. */

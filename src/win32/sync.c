@@ -413,8 +413,8 @@ DWORD WINAPI WaitForMultipleObjects(DWORD nCount, const HANDLE *lpHandles,
     if (err == 0) {
         rc = bWaitAll ? mmf_sync_wait_all(objs, nCount, timeout_of(dwMilliseconds))
                       : mmf_sync_wait_any(objs, nCount, timeout_of(dwMilliseconds));
-        if (rc >= 0 && (rc & MMF_ABANDONED_FLAG))
-            result = WAIT_ABANDONED_0 + (DWORD)(rc & ~MMF_ABANDONED_FLAG); /* U06, U07 */
+        if (rc >= 0 && (rc & MMF_ABANDONED))
+            result = WAIT_ABANDONED_0 + (DWORD)(rc & ~MMF_ABANDONED); /* U06, U07 */
         else if (rc >= 0)
             result = WAIT_OBJECT_0 + (DWORD)rc; /* U02 */
         else if (rc == MMF_ETIMEDOUT)
