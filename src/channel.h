@@ -29,7 +29,7 @@
  * ROLES AND PEERS
  *
  * Producers claim a slot in [MMF__CHAN_PROD_FIRST, +prod_max), consumers
- * in [MMF__CHAN_CONS_FIRST, +cons_max) (os.h, "endpoint claims"): the
+ * in [MMF__CHAN_CONS_FIRST, +cons_max) (backend.h, "endpoint claims"): the
  * kernel drops a claim when its process dies. live->attached[] counts the
  * endpoints of each role that ever attached to this named object, so that
  * "gone" (attached once, none now) can be told from "not there yet". It
@@ -59,7 +59,7 @@ enum mmf__chan_kind {
 #define MMF__CHAN_CTL_OWN 128u      /* where a kind's own fields start */
 #define MMF__CHAN_LINE 64u          /* cache line */
 
-/* Claim slots of each role (see os.h). */
+/* Claim slots of each role (see backend.h). */
 #define MMF__CHAN_PROD_FIRST 0u
 #define MMF__CHAN_CONS_FIRST 64u
 #define MMF__CHAN_ROLE_MAX 64u
@@ -190,7 +190,7 @@ int mmf__chan_deadline(long long timeout_ms, uint64_t *deadline);
 
 /*
  * 1 if a mapping of the channel lost pages because another process shrank
- * its file (os.h, mmf__os_damaged): every call then fails with
+ * its file (backend.h, mmf__os_damaged): every call then fails with
  * MMF_ECORRUPT. One load per mapping while the process saw no such loss.
  */
 int mmf__chan_damaged(const struct mmf__chan *c);

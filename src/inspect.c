@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * inspect.c - the inspection API: argument checks, names and the lists'
- * ownership. The OS backend (src/posix/inspect.c) does the looking.
+ * ownership. The OS backend (src/linux/inspect.c) does the looking.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "channel.h"
-#include "inspect.h"
+#include "backend.h"
 #include "internal.h"
 
 _Static_assert((int)MMF_TYPE_SECTION == (int)MMF__TYPE_SECTION &&

@@ -7,7 +7,7 @@
 
 #include "mmf.h"
 #include "object.h"
-#include "os.h"
+#include "backend.h"
 
 /* The store reference behind a section handle, in *obj: 0, or MMF_EBADF
  * for NULL or a closed handle (see MISUSE in mmf.h). */

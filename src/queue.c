@@ -29,7 +29,7 @@
  *
  * Every endpoint has a record, one cache line indexed by its claim slot,
  * where it writes position + 1 before the CAS that would give it that
- * position (and 0 after a failed CAS). A claim (os.h) is alive exactly as
+ * position (and 0 after a failed CAS). A claim (backend.h) is alive exactly as
  * long as its process, and an endpoint keeps its record until it is done
  * with the position, so "some live claim's record names p" is true while
  * anybody may still write p's slot. A fresh endpoint clears its record, as

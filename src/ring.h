@@ -57,7 +57,7 @@
 #define MMF__RING_REC_HDR 16u   /* bytes of a record header */
 #define MMF__RING_ALIGN 8u      /* records start at multiples of this */
 
-/* A claim slot (os.h) used as a lock by persistent rings: it orders the
+/* A claim slot (backend.h) used as a lock by persistent rings: it orders the
  * check of the file after a restart before any endpoint's first call. Past
  * the role slots of every channel kind. */
 #define MMF__RING_LOCK_SLOT 128u

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * section.c - sections: argument checking and Windows semantics on top of
- * the OS store (os.h).
+ * the OS store (backend.h).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sync.c - mutexes, events, semaphores and waits: argument checking,
- * handles and names on top of the store (os.h) and the OS backend that
+ * handles and names on top of the store (backend.h) and the OS backend that
  * implements the objects themselves (sync.h, src/<os>/sync.c).
  *
  * Handles come from a process-wide pool that is never freed: a closed

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sync.h - what mutexes, events and semaphores keep in shared memory, and
- * the small interface between the portable API (src/sync.c) and the OS
- * backend that implements the objects (src/posix/sync.c).
+ * the checks of what is read from there, shared by the portable API
+ * (src/sync.c) and the backend that implements the objects
+ * (src/linux/sync.c; its interface is in backend.h).
  *
  * Each synchronization object is a store object (object.h) whose data is
  * empty: everything lives in the 256-byte `state` area of its header page,
@@ -20,7 +21,7 @@
  * internal lock of an event or semaphore. The OS backend owns it (on Linux
  * a robust futex: owner thread id | FUTEX_WAITERS | FUTEX_OWNER_DIED, which
  * the kernel marks "owner died" when the owning thread or process dies; see
- * src/posix/sync.c for why it sits at the end of the page). Like all of the
+ * src/linux/sync.c for why it sits at the end of the page). Like all of the
  * page it is a number, never a pointer: nothing mmf keeps in shared memory
  * is ever dereferenced.
  */
@@ -30,7 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "os.h"
+#include "object.h"
 
 #define MMF__SYNC_VERSION 2u
 #define MMF__MUTEX_MAGIC 0x5854554du /* "MUTX" */
@@ -124,61 +125,7 @@ static inline int mmf__semaphore_valid(int32_t count, int32_t max)
     return max >= 1 && count >= 0 && count <= max;
 }
 
-/* ------------------------------------------------------------------------ */
-/* The backend interface (implemented in src/<os>/sync.c)                    */
-/* ------------------------------------------------------------------------ */
-
-/* The process-wide view of one object: ONE per object per process, shared
- * by all of that process's handles to it (so two handles to one object
- * have the same mmf__syncmap, which is how duplicates are recognised). */
-typedef struct mmf__syncmap mmf__syncmap;
-
-/* What a new object starts as; the store passes it to mmf__os_sync_init. */
-struct mmf__sync_params {
-    uint32_t type;      /* MMF__TYPE_MUTEX, _EVENT or _SEMAPHORE */
-    int own;            /* mutex: the creating thread owns it */
-    int manual;         /* event: manual-reset */
-    int initial;        /* event: initially signaled */
-    int32_t count;      /* semaphore: initial count */
-    int32_t max;        /* semaphore: maximum count */
-    void *kept;         /* backend: the mapping of an owned new mutex */
-};
-
-/* Events operations for mmf__os_event_op. */
-enum mmf__event_op { MMF__EV_SET = 1, MMF__EV_RESET = 2, MMF__EV_PULSE = 3 };
-
 /* Returned by a round of a wait that found nothing to take (internal). */
 #define MMF__NOT_YET (-1000000)
-
-/* The store's init hook (struct mmf__spec.init): initialise the state in
- * place in the new object's header page. `arg` is a mmf__sync_params; for
- * a mutex owned from birth the hook maps the object (`file`) itself, takes
- * it, and keeps that mapping in p->kept. */
-int mmf__os_sync_init(struct mmf__hdr *live, intptr_t file, void *arg);
-
-/* Give back what mmf__os_sync_init kept for an object that was not
- * created after all (the name existed, or creation failed later): an owned
- * mutex is released and its mapping removed. Does nothing otherwise. */
-void mmf__os_sync_discard(struct mmf__sync_params *p);
-
-/* The map of the object behind store reference `o`, of `type`, made or
- * shared; `p` is the create parameters (or NULL when opening). Returns 0,
- * MMF_ECORRUPT (the state is not of that type), MMF_ENOMEM, or an OS error. */
-int mmf__os_sync_attach(mmf__obj *o, uint32_t type, struct mmf__sync_params *p,
-                        mmf__syncmap **out);
-
-/* Drop one handle's use of a map. The mapping goes when the process has no
- * handle left and no thread of it owns the mutex. */
-void mmf__os_sync_detach(mmf__syncmap *m);
-
-/* The operations; arguments are already checked. timeout_ms is
- * MMF_INFINITE or 0..MMF_TIMEOUT_MAX. */
-int mmf__os_mutex_lock(mmf__syncmap *m, long long timeout_ms);
-int mmf__os_mutex_unlock(mmf__syncmap *m);
-int mmf__os_event_op(mmf__syncmap *m, int op);
-int mmf__os_semaphore_release(mmf__syncmap *m, int32_t count, int32_t *prev);
-int mmf__os_sync_wait(mmf__syncmap *const maps[], size_t n, int all,
-                      long long timeout_ms);
-int mmf__os_sync_query(mmf__syncmap *m, mmf_sync_info *info);
 
 #endif

@@ -28,7 +28,7 @@ static const char *store_dir(void)
 }
 
 /* The store file of a Local\ name made only of [A-Za-z0-9._-] (as
- * test_name() gives): "<store>/mmf.u<uid>.<name>" (see src/posix/store.c). */
+ * test_name() gives): "<store>/mmf.u<uid>.<name>" (see src/linux/store.c). */
 static void store_file(const char *name, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%s/mmf.u%u.%s", store_dir(), (unsigned)geteuid(), name);

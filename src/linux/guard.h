@@ -30,14 +30,14 @@
  * MMF_ENOMEM when the table is full (the caller unmaps and fails: a
  * mapping mmf cannot guard is one it does not make).
  */
-int mmf__posix_guard_add(void *addr, size_t len, int prot);
+int mmf__linux_guard_add(void *addr, size_t len, int prot);
 
 /*
- * mmf__posix_guard_add for a mapping made for the core (cookie as
+ * mmf__linux_guard_add for a mapping made for the core (cookie as
  * mmf__os_map's): on failure the mapping is undone with mmf__os_unmap and
  * MMF_ENOMEM returned.
  */
-int mmf__posix_guard_map(void *addr, size_t len, int prot, intptr_t cookie);
+int mmf__linux_guard_map(void *addr, size_t len, int prot, intptr_t cookie);
 
 /*
  * Forget the mapping registered at addr with length len. Call it before
@@ -45,16 +45,16 @@ int mmf__posix_guard_map(void *addr, size_t len, int prot, intptr_t cookie);
  * nobody else's mapping at that address is ever taken for ours. Returns 1
  * if the range had been damaged, else 0 (also if it was not registered).
  */
-int mmf__posix_guard_remove(void *addr, size_t len);
+int mmf__linux_guard_remove(void *addr, size_t len);
 
-/* mmf__posix_guard_remove, then munmap. */
-void mmf__posix_guard_unmap(void *addr, size_t len);
+/* mmf__linux_guard_remove, then munmap. */
+void mmf__linux_guard_unmap(void *addr, size_t len);
 
 /*
  * 1 if the registered mapping whose first byte is base lost pages to a
  * shrunken file (they now read as zeros and are private), else 0. Costs
  * one load while nothing in the process was ever damaged.
  */
-int mmf__posix_guard_damaged(const void *base);
+int mmf__linux_guard_damaged(const void *base);
 
 #endif

@@ -138,7 +138,7 @@
 #include <unistd.h>
 
 #include "guard.h"
-#include "posix.h"
+#include "linux.h"
 
 #ifndef HUGETLBFS_MAGIC
 #define HUGETLBFS_MAGIC 0x958458f6
@@ -209,7 +209,7 @@ static pid_t self_pid(void)
 /* Paths                                                                     */
 /* ------------------------------------------------------------------------ */
 
-int mmf__posix_store_dir(const char **dir)
+int mmf__linux_store_dir(const char **dir)
 {
     const char *d = getenv("MMF_STORE_DIR");
     if (d == NULL || d[0] == '\0') {
@@ -278,7 +278,7 @@ static int object_path(const struct mmf__name *nm, char *path, size_t cap)
 {
     char file[NAME_MAX + 1];
     const char *dir;
-    int rc = mmf__posix_store_dir(&dir);
+    int rc = mmf__linux_store_dir(&dir);
     if (rc < 0)
         return rc;
     encode_name(nm, "", file, sizeof file);
@@ -311,7 +311,7 @@ static int lock_bytes(int fd, short type, off_t start, off_t len)
 static int ref_lock(int fd, short type)
 {
     int e = lock_bytes(fd, type, BYTE_PRESENT, 2);
-    return e == 0 ? 0 : mmf__posix_err(e);
+    return e == 0 ? 0 : mmf__linux_err(e);
 }
 
 /* 1 if an OFD other than fd's holds a lock on [start, start + len) of the
@@ -321,12 +321,12 @@ static int others_lock(int fd, off_t start, off_t len)
     struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = start,
                        .l_len = len};
     if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     return fl.l_type != F_UNLCK;
 }
 
 /* 1 if an OFD other than fd's is present (holds byte 0), 0 if none. */
-int mmf__posix_other_holders(int fd)
+int mmf__linux_other_holders(int fd)
 {
     return others_lock(fd, BYTE_PRESENT, 1);
 }
@@ -457,7 +457,7 @@ static int companion_open(const char *path, const struct mmf__hdr *h, uid_t uid,
         return rc;
     fd = open(cpath, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
-        return errno == ELOOP ? MMF_ECORRUPT : mmf__posix_err(errno);
+        return errno == ELOOP ? MMF_ECORRUPT : mmf__linux_err(errno);
     n = pread(fd, back, sizeof back - 1, 0);
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
         (uint64_t)st.st_ino != h->claims_ino || st.st_uid != uid || n <= 0) {
@@ -518,11 +518,11 @@ static int load_header_st(int fd, const struct stat *st, struct mmf__hdr *h)
     return mmf__hdr_validate(h, (uint64_t)st->st_size);
 }
 
-int mmf__posix_load_header(int fd, struct mmf__hdr *h)
+int mmf__linux_load_header(int fd, struct mmf__hdr *h)
 {
     struct stat st;
     if (fstat(fd, &st) != 0)
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     return load_header_st(fd, &st, h);
 }
 
@@ -550,7 +550,7 @@ static int target_is_fair(const struct stat *obj, const struct stat *target)
     return 1;
 }
 
-int mmf__posix_open_external(const struct mmf__hdr *h, const struct stat *obj, int flags)
+int mmf__linux_open_external(const struct mmf__hdr *h, const struct stat *obj, int flags)
 {
     char self[64];
     struct stat st;
@@ -560,7 +560,7 @@ int mmf__posix_open_external(const struct mmf__hdr *h, const struct stat *obj, i
      * file is known to be the regular file the header recorded. */
     pfd = open(h->path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
     if (pfd < 0)
-        return errno == ELOOP ? MMF_ENOENT : mmf__posix_err(errno);
+        return errno == ELOOP ? MMF_ENOENT : mmf__linux_err(errno);
     if (fstat(pfd, &st) != 0 || !S_ISREG(st.st_mode) ||
         (uint64_t)st.st_dev != h->file_dev || (uint64_t)st.st_ino != h->file_ino) {
         close(pfd);
@@ -577,7 +577,7 @@ int mmf__posix_open_external(const struct mmf__hdr *h, const struct stat *obj, i
     }
     snprintf(self, sizeof self, "/proc/self/fd/%d", pfd);
     fd = open(self, flags | O_CLOEXEC | O_NONBLOCK);
-    fd = fd >= 0 ? fd : mmf__posix_err(errno);
+    fd = fd >= 0 ? fd : mmf__linux_err(errno);
     close(pfd);
     return fd;
 }
@@ -587,7 +587,7 @@ int mmf__posix_open_external(const struct mmf__hdr *h, const struct stat *obj, i
 static int open_external(const struct mmf__hdr *h, const struct stat *obj,
                          unsigned access)
 {
-    return mmf__posix_open_external(h, obj, open_flags(access));
+    return mmf__linux_open_external(h, obj, open_flags(access));
 }
 
 /* A new handle on reference r (whose handle count the caller raised). */
@@ -723,10 +723,10 @@ static int open_object_fd(const char *path, unsigned access)
             fd = open(path, O_RDONLY | fl);
         if (fd >= 0)
             return fd;
-        if (errno == EMFILE && mmf__posix_raise_nofile())
+        if (errno == EMFILE && mmf__linux_raise_nofile())
             continue;
         /* a symlink or a directory is not an object of ours */
-        return errno == ELOOP || errno == EISDIR ? MMF_ECORRUPT : mmf__posix_err(errno);
+        return errno == ELOOP || errno == EISDIR ? MMF_ECORRUPT : mmf__linux_err(errno);
     }
 }
 
@@ -777,7 +777,7 @@ static int open_path(const char *path, const struct mmf__name *nm,
         if ((fd = open_object_fd(path, access)) < 0)
             return fd;
         if (fstat(fd, &st) != 0) {
-            rc = mmf__posix_err(errno);
+            rc = mmf__linux_err(errno);
             goto fail;
         }
         if (!S_ISREG(st.st_mode)) { /* a FIFO, a device: not ours */
@@ -790,7 +790,7 @@ static int open_path(const char *path, const struct mmf__name *nm,
         }
         e = lock_bytes(fd, F_RDLCK, BYTE_PRESENT, 1);
         if (e != 0 && e != EAGAIN) {
-            rc = mmf__posix_err(e);
+            rc = mmf__linux_err(e);
             goto fail;
         }
         if (e == EAGAIN || !still_named(path, fd, &st)) {
@@ -877,7 +877,7 @@ int mmf__os_obj_open(const struct mmf__name *nm, uint32_t type,
     int rc = object_path(nm, path, sizeof path);
     if (rc < 0)
         return rc;
-    mmf__posix_sweep_maybe();
+    mmf__linux_sweep_maybe();
     rc = open_named(path, nm, type, access, out);
     return rc == STALE_STUCK ? MMF_ENOENT : rc;
 }
@@ -926,7 +926,7 @@ static int commit_range(int fd, uint64_t off, uint64_t len, int huge)
             return huge ? MMF_ENOMEM : MMF_ENOSPC;
         if (errno == EFBIG)
             return MMF_EFBIG;
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     }
     return 0;
 }
@@ -958,17 +958,17 @@ static int create_huge(const struct mmf__name *nm, struct mmf__hdr *h,
         return MMF_ENAMETOOLONG;
     fd = open(h->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     h->size = (h->size + hp - 1) / hp * hp;
     if (fchmod(fd, mode) != 0 || ftruncate(fd, (off_t)h->size) != 0) {
-        rc = mmf__posix_err(errno);
+        rc = mmf__linux_err(errno);
         goto fail;
     }
     /* fallocate on hugetlbfs takes the huge pages now, or fails. */
     if ((rc = commit_range(fd, 0, h->size, 1)) < 0)
         goto fail;
     if (fstat(fd, &st) != 0) {
-        rc = mmf__posix_err(errno);
+        rc = mmf__linux_err(errno);
         goto fail;
     }
     h->path_len = (uint32_t)strlen(h->path);
@@ -991,11 +991,11 @@ static int describe_file(int fd, struct mmf__hdr *h)
     ssize_t n;
 
     if (fstat(fd, &st) != 0)
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     n = readlink(proc, h->path, sizeof h->path - 1);
     if (n < 0)
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     if ((size_t)n >= sizeof h->path - 1)
         return MMF_ENAMETOOLONG;
     h->path[n] = '\0';
@@ -1013,7 +1013,7 @@ static int run_init(int fd, const struct mmf__spec *sp)
     void *p = mmap(NULL, MMF__HDR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     int rc;
     if (p == MAP_FAILED)
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     rc = sp->init((struct mmf__hdr *)p, fd, sp->init_arg);
     munmap(p, MMF__HDR_SIZE);
     return rc;
@@ -1035,11 +1035,11 @@ static int build_companion(const char *dir, const char *file, unsigned mode,
     struct stat st;
     int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd < 0)
-        return errno != ENOENT ? mmf__posix_err(errno)
+        return errno != ENOENT ? mmf__linux_err(errno)
                : access(dir, F_OK) != 0 ? MMF_ENOENT : MMF_ENOTSUP;
     if (fchmod(fd, cmode) != 0 || pwrite(fd, file, len, 0) != (ssize_t)len ||
         lock_bytes(fd, F_RDLCK, 0, 1) != 0 || fstat(fd, &st) != 0) {
-        int rc = errno ? mmf__posix_err(errno) : MMF_ENOSPC;
+        int rc = errno ? mmf__linux_err(errno) : MMF_ENOSPC;
         close(fd);
         return rc;
     }
@@ -1083,7 +1083,7 @@ static int build_object(const struct mmf__name *nm, const struct mmf__spec *sp,
 
     *data_fd = -1;
     *claims_fd = -1;
-    if ((rc = mmf__posix_store_dir(&dir)) < 0)
+    if ((rc = mmf__linux_store_dir(&dir)) < 0)
         return rc;
     if (nm != NULL && sp->type == MMF__TYPE_CHANNEL) {
         char file[NAME_MAX + 1];
@@ -1099,7 +1099,7 @@ static int build_object(const struct mmf__name *nm, const struct mmf__spec *sp,
             return rc;
         *data_fd = fcntl(sp->file_fd, F_DUPFD_CLOEXEC, 0);
         if (*data_fd < 0)
-            return mmf__posix_err(errno);
+            return mmf__linux_err(errno);
     } else if (sp->flags & MMF_SECTION_LARGE_PAGES) {
         h->flags |= MMF__HF_FILE;
         if ((*data_fd = create_huge(nm, h, mode)) < 0)
@@ -1110,12 +1110,12 @@ static int build_object(const struct mmf__name *nm, const struct mmf__spec *sp,
 
     for (;;) {
         fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-        if (fd >= 0 || errno != EMFILE || !mmf__posix_raise_nofile())
+        if (fd >= 0 || errno != EMFILE || !mmf__linux_raise_nofile())
             break;
     }
     if (fd < 0) {
         /* ENOENT: a missing folder, or one without O_TMPFILE support. */
-        rc = errno != ENOENT ? mmf__posix_err(errno)
+        rc = errno != ENOENT ? mmf__linux_err(errno)
              : access(dir, F_OK) != 0 ? MMF_ENOENT : MMF_ENOTSUP;
         goto fail;
     }
@@ -1123,14 +1123,14 @@ static int build_object(const struct mmf__name *nm, const struct mmf__spec *sp,
      * the caller asked for. */
     if (fchmod(fd, mode) != 0 ||
         ftruncate(fd, (off_t)(h->hdr_size + h->data_size)) != 0) {
-        rc = errno == EFBIG || errno == EINVAL ? MMF_EFBIG : mmf__posix_err(errno);
+        rc = errno == EFBIG || errno == EINVAL ? MMF_EFBIG : mmf__linux_err(errno);
         goto fail_fd;
     }
     if (!(sp->flags & MMF_SECTION_RESERVE) &&
         (rc = commit_range(fd, h->hdr_size, h->data_size, 0)) < 0)
         goto fail_fd;
     if (pwrite(fd, h, sizeof *h, 0) != (ssize_t)sizeof *h) {
-        rc = errno ? mmf__posix_err(errno) : MMF_ENOSPC;
+        rc = errno ? mmf__linux_err(errno) : MMF_ENOSPC;
         goto fail_fd;
     }
     if (sp->init != NULL && (rc = run_init(fd, sp)) < 0)
@@ -1172,7 +1172,7 @@ int mmf__os_obj_create(const struct mmf__name *nm, const struct mmf__spec *sp,
     }
     if ((rc = object_path(nm, path, sizeof path)) < 0)
         goto out;
-    mmf__posix_sweep_maybe();
+    mmf__linux_sweep_maybe();
 
     for (int attempt = 0; attempt < 1000; attempt++) {
         if (disposition == MMF_OPEN_OR_CREATE) {
@@ -1196,7 +1196,7 @@ int mmf__os_obj_create(const struct mmf__name *nm, const struct mmf__spec *sp,
             snprintf(proc, sizeof proc, "/proc/self/fd/%d", claims_fd);
             if ((rc = companion_path(path, h->claims_ino, cpath, sizeof cpath)) < 0 ||
                 linkat(AT_FDCWD, proc, AT_FDCWD, cpath, AT_SYMLINK_FOLLOW) != 0) {
-                rc = rc < 0 ? rc : mmf__posix_err(errno);
+                rc = rc < 0 ? rc : mmf__linux_err(errno);
                 close(claims_fd);
                 close(fd);
                 if (data_fd >= 0)
@@ -1213,7 +1213,7 @@ int mmf__os_obj_create(const struct mmf__name *nm, const struct mmf__spec *sp,
                 close(claims_fd);
             goto out;
         }
-        rc = errno == EEXIST ? MMF_EEXIST : mmf__posix_err(errno);
+        rc = errno == EEXIST ? MMF_EEXIST : mmf__linux_err(errno);
         if (claims_fd >= 0) {
             unlink(cpath);
             close(claims_fd);
@@ -1316,7 +1316,7 @@ static void release_ref(struct ref *r)
     close(r->fd);
     free(r);
     if (named)
-        mmf__posix_sweep_maybe();
+        mmf__linux_sweep_maybe();
 }
 
 /* One handle fewer on r; the process's last one releases the reference. */
@@ -1342,7 +1342,7 @@ void mmf__os_obj_close(mmf__obj *o)
 {
     struct ref *r = o->r;
     if (o->shared != NULL)
-        mmf__posix_guard_unmap(o->shared, MMF__HDR_SIZE);
+        mmf__linux_guard_unmap(o->shared, MMF__HDR_SIZE);
     free(o);
     unref(r);
 }
@@ -1354,7 +1354,7 @@ static int reopen(int fd, unsigned access, int cloexec)
     int nfd;
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     nfd = open(proc, open_flags(access) | (cloexec ? O_CLOEXEC : 0) | O_NONBLOCK);
-    return nfd >= 0 ? nfd : mmf__posix_err(errno);
+    return nfd >= 0 ? nfd : mmf__linux_err(errno);
 }
 
 /* A new reference for another process: new OFDs for the object (locked)
@@ -1410,7 +1410,7 @@ unsigned mmf__os_obj_access(const mmf__obj *o)
     return o->access;
 }
 
-int mmf__posix_obj_fd(const mmf__obj *o)
+int mmf__linux_obj_fd(const mmf__obj *o)
 {
     return o->r->fd;
 }
@@ -1421,7 +1421,7 @@ struct mmf__hdr *mmf__os_obj_shared_hdr(mmf__obj *o)
         void *p = mmap(NULL, MMF__HDR_SIZE, PROT_READ | PROT_WRITE,
                        MAP_SHARED, o->r->fd, 0);
         if (p != MAP_FAILED &&
-            mmf__posix_guard_map(p, MMF__HDR_SIZE, PROT_READ | PROT_WRITE, -1) == 0)
+            mmf__linux_guard_map(p, MMF__HDR_SIZE, PROT_READ | PROT_WRITE, -1) == 0)
             o->shared = p;
     }
     return o->shared;
@@ -1507,7 +1507,7 @@ int mmf__os_map(mmf__obj *o, uint64_t offset, size_t len, unsigned prot,
             return MMF_EFAULT;
         if (errno == EPERM && (p & PROT_EXEC))
             return MMF_ENOTSUP; /* the store is mounted noexec */
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     }
     if (fixed != NULL && a != fixed) { /* kernels before 4.17 */
         munmap(a, len);
@@ -1519,11 +1519,11 @@ int mmf__os_map(mmf__obj *o, uint64_t offset, size_t len, unsigned prot,
         int fd = fcntl(o->r->data_fd, F_DUPFD_CLOEXEC, 0);
         if (fd < 0) {
             munmap(a, len);
-            return mmf__posix_err(errno);
+            return mmf__linux_err(errno);
         }
         *cookie = fd;
     }
-    if (mmf__posix_guard_map(a, len, p, *cookie) < 0)
+    if (mmf__linux_guard_map(a, len, p, *cookie) < 0)
         return MMF_ENOMEM;
     *addr = a;
     return 0;
@@ -1541,12 +1541,12 @@ int mmf__os_map_twice(mmf__obj *o, uint64_t offset, size_t len, void **addr,
      * safe here because the range is our own reservation. */
     base = mmap(NULL, 2 * len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (base == MAP_FAILED)
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     if (mmap(base, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
              o->r->data_fd, off) == MAP_FAILED ||
         mmap(base + len, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
              o->r->data_fd, off) == MAP_FAILED) {
-        int rc = mmf__posix_err(errno);
+        int rc = mmf__linux_err(errno);
         munmap(base, 2 * len);
         return rc;
     }
@@ -1555,11 +1555,11 @@ int mmf__os_map_twice(mmf__obj *o, uint64_t offset, size_t len, void **addr,
         int fd = fcntl(o->r->data_fd, F_DUPFD_CLOEXEC, 0);
         if (fd < 0) {
             munmap(base, 2 * len);
-            return mmf__posix_err(errno);
+            return mmf__linux_err(errno);
         }
         *cookie = fd;
     }
-    if (mmf__posix_guard_map(base, 2 * len, PROT_READ | PROT_WRITE, *cookie) < 0)
+    if (mmf__linux_guard_map(base, 2 * len, PROT_READ | PROT_WRITE, *cookie) < 0)
         return MMF_ENOMEM;
     *addr = base;
     return 0;
@@ -1579,11 +1579,11 @@ int mmf__os_map_twice(mmf__obj *o, uint64_t offset, size_t len, void **addr,
  */
 #define CLAIM_BASE ((off_t)MMF__POSIX_CLAIM_BASE)
 
-int mmf__posix_companion_open(const char *path, int fd, const struct mmf__hdr *h)
+int mmf__linux_companion_open(const char *path, int fd, const struct mmf__hdr *h)
 {
     struct stat st;
     if (fstat(fd, &st) != 0)
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     return companion_open(path, h, st.st_uid, O_RDONLY);
 }
 
@@ -1599,7 +1599,7 @@ static int claims_fd(struct ref *r)
     if (!r->named)
         return MMF_ENOTSUP; /* a received channel handle has no name here */
     if (fstat(r->fd, &st) != 0)
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     fd = companion_open(r->path, &r->hdr, st.st_uid, O_RDWR);
     if (fd < 0)
         return fd == MMF_ENOENT ? MMF_ECORRUPT : fd;
@@ -1626,7 +1626,7 @@ int mmf__os_claim(mmf__obj *o, uint32_t first, uint32_t count,
     snprintf(self, sizeof self, "/proc/self/fd/%d", cfd);
     fd = open(self, O_RDWR | O_CLOEXEC);
     if (fd < 0)
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     for (uint32_t i = 0; i < count; i++) {
         struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
                            .l_start = CLAIM_BASE + (off_t)(first + i), .l_len = 1};
@@ -1636,7 +1636,7 @@ int mmf__os_claim(mmf__obj *o, uint32_t first, uint32_t count,
             return 0;
         }
         if (errno != EAGAIN && errno != EACCES) {
-            int rc = mmf__posix_err(errno);
+            int rc = mmf__linux_err(errno);
             close(fd);
             return rc;
         }
@@ -1664,7 +1664,7 @@ int mmf__os_claimed(mmf__obj *o, uint32_t first, uint32_t count)
      * claim in the range conflicts with this probe, the caller's own
      * included. */
     if (fcntl(cfd, F_OFD_GETLK, &fl) != 0)
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     return fl.l_type != F_UNLCK;
 }
 
@@ -1720,7 +1720,7 @@ static int adopt_received(int fd, int data_fd, unsigned access, mmf__obj **out)
         rc = MMF_ENOMEM;
         goto fail;
     }
-    if ((rc = mmf__posix_load_header(fd, h)) < 0)
+    if ((rc = mmf__linux_load_header(fd, h)) < 0)
         goto fail;
     /* The descriptors' open mode is the real limit on access. */
     fl = fcntl(fd, F_GETFL);
@@ -1836,7 +1836,7 @@ int mmf__os_send(int sock, mmf__obj *o, unsigned access)
     do {
         sent = sendmsg(sock, &msg, MSG_NOSIGNAL);
     } while (sent < 0 && errno == EINTR);
-    rc = sent == (ssize_t)sizeof w ? 0 : sent < 0 ? mmf__posix_err(errno) : MMF_EIO;
+    rc = sent == (ssize_t)sizeof w ? 0 : sent < 0 ? mmf__linux_err(errno) : MMF_EIO;
     /* The descriptors in flight hold the reference now; ours go. */
     close(fds[0]);
     if (fds[1] >= 0)
@@ -1866,7 +1866,7 @@ int mmf__os_recv(int sock, mmf__obj **out)
         got = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
     } while (got < 0 && errno == EINTR);
     if (got < 0)
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
             size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -1893,10 +1893,10 @@ int mmf__os_recv(int sock, mmf__obj **out)
 }
 
 /* ------------------------------------------------------------------------ */
-/* For the inspection API (src/posix/inspect.c)                             */
+/* For the inspection API (src/linux/inspect.c)                             */
 /* ------------------------------------------------------------------------ */
 
-int mmf__posix_object_path(const struct mmf__name *nm, char *path, size_t cap)
+int mmf__linux_object_path(const struct mmf__name *nm, char *path, size_t cap)
 {
     return object_path(nm, path, cap);
 }
@@ -1907,17 +1907,17 @@ static int remove_squatter(const char *path)
 {
     struct stat st;
     if (lstat(path, &st) != 0)
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     if (st.st_uid != geteuid() && geteuid() != 0)
         return MMF_EACCES;
     if ((S_ISDIR(st.st_mode) ? rmdir(path) : unlink(path)) == 0)
         return 0;
     /* A non-empty folder is left: its contents are not ours to judge. */
     return errno == EPERM || errno == ENOTEMPTY || errno == EEXIST ? MMF_EACCES
-                                                                    : mmf__posix_err(errno);
+                                                                    : mmf__linux_err(errno);
 }
 
-int mmf__posix_reclaim(const char *path)
+int mmf__linux_reclaim(const char *path)
 {
     struct stat st;
     int fd, rc, e;
@@ -1928,14 +1928,14 @@ int mmf__posix_reclaim(const char *path)
     if (fd < 0) {
         if (errno == ELOOP || errno == EISDIR)
             return remove_squatter(path);
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     }
     if (fstat(fd, &st) != 0) {
-        rc = mmf__posix_err(errno);
+        rc = mmf__linux_err(errno);
     } else if (!S_ISREG(st.st_mode)) {
         rc = remove_squatter(path);
     } else if ((e = lock_bytes(fd, F_RDLCK, BYTE_PRESENT, 1)) != 0) {
-        rc = e == EAGAIN ? MMF_EBUSY : mmf__posix_err(e);
+        rc = e == EAGAIN ? MMF_EBUSY : mmf__linux_err(e);
     } else if (!still_named(path, fd, &st)) {
         rc = MMF_ENOENT; /* reclaimed or replaced by someone else meanwhile */
     } else if ((rc = others_lock(fd, BYTE_ESTABLISHED, 1)) > 0) {
@@ -1945,7 +1945,7 @@ int mmf__posix_reclaim(const char *path)
         /* EBADF: read-only to us; EPERM: a sticky store refuses to delete
          * another user's file. */
         rc = e == 0 ? 0 : e == EAGAIN ? MMF_EBUSY
-             : e == EBADF || e == EPERM ? MMF_EACCES : mmf__posix_err(e);
+             : e == EBADF || e == EPERM ? MMF_EACCES : mmf__linux_err(e);
     }
     close(fd);
     return rc;
@@ -1955,7 +1955,7 @@ int mmf__posix_reclaim(const char *path)
 /* Descriptor limit                                                          */
 /* ------------------------------------------------------------------------ */
 
-int mmf__posix_raise_nofile(void)
+int mmf__linux_raise_nofile(void)
 {
     static int done;
     struct rlimit rl;
@@ -2039,7 +2039,7 @@ static void sweep_companion(const char *dir, const char *path)
         if ((h = malloc(sizeof *h)) == NULL) {
             keep = 1;
         } else {
-            keep = mmf__posix_load_header(ofd, h) != 0 ||
+            keep = mmf__linux_load_header(ofd, h) != 0 ||
                    (h->type == MMF__TYPE_CHANNEL && h->claims_ino == (uint64_t)st.st_ino);
             free(h);
         }
@@ -2087,7 +2087,7 @@ static int sweep(unsigned batch)
     uid_t me = geteuid();
     DIR *d;
 
-    if (mmf__posix_store_dir(&dir) < 0)
+    if (mmf__linux_store_dir(&dir) < 0)
         return 0;
     /* First what the previous sweep found stale. */
     for (unsigned i = 0; i < old; i++) {
@@ -2095,7 +2095,7 @@ static int sweep(unsigned batch)
         snprintf(path, sizeof path, "%s/%s", dir, candidates[i].name);
         if (unheld(path, &st) && (uint64_t)st.st_dev == candidates[i].dev &&
             (uint64_t)st.st_ino == candidates[i].ino)
-            mmf__posix_reclaim(path);
+            mmf__linux_reclaim(path);
     }
     ncandidates = 0;
     if ((d = opendir(dir)) == NULL)
@@ -2137,7 +2137,7 @@ static int sweep(unsigned batch)
     return (int)examined;
 }
 
-void mmf__posix_sweep_maybe(void)
+void mmf__linux_sweep_maybe(void)
 {
     uint64_t now = mmf__os_now_ns();
     uint64_t last = __atomic_load_n(&sweep_last, __ATOMIC_RELAXED);

@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "guard.h"
-#include "posix.h"
+#include "linux.h"
 
-int mmf__posix_err(int errnum)
+int mmf__linux_err(int errnum)
 {
     /* The codes that are an errno, from the one list (mmf.h). */
 #define MMF_ERR_SAME_(name, value, text)                                       \
@@ -83,12 +83,12 @@ int mmf__os_populate(void *addr, size_t len, int write)
         return MMF_ENOTSUP;
     if (errno == EFAULT || errno == ENOMEM || errno == EHWPOISON)
         return MMF_ENOMEM;
-    return mmf__posix_err(errno);
+    return mmf__linux_err(errno);
 }
 
 void mmf__os_unmap(void *addr, size_t len, intptr_t cookie)
 {
-    mmf__posix_guard_unmap(addr, len);
+    mmf__linux_guard_unmap(addr, len);
     if (cookie >= 0)
         close((int)cookie);
 }
@@ -100,15 +100,15 @@ int mmf__os_flush(void *addr, size_t len, intptr_t cookie, int durable)
         return 0;
     if (durable) {
         if (msync(addr, len, MS_SYNC) != 0 || fdatasync((int)cookie) != 0)
-            return mmf__posix_err(errno);
+            return mmf__linux_err(errno);
         return 0;
     }
     /* msync(MS_ASYNC) does nothing on Linux; ask for write-back instead. */
     if (msync(addr, len, MS_ASYNC) != 0)
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     if (sync_file_range((int)cookie, 0, 0, SYNC_FILE_RANGE_WRITE) != 0 &&
         errno != ESPIPE && errno != EINVAL)
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     return 0;
 }
 
@@ -131,7 +131,7 @@ int mmf__os_file_prepare(int fd, unsigned prot, uint64_t *size)
     if (fl < 0)
         return MMF_EBADF;
     if (fstat(fd, &st) != 0)
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     if (!S_ISREG(st.st_mode))
         return MMF_ENODEV;
     /* mmap needs a readable descriptor; a writable section a writable one. */
@@ -154,9 +154,9 @@ int mmf__os_file_prepare(int fd, unsigned prot, uint64_t *size)
      * in a view later; file systems without fallocate just grow. */
     int e = posix_fallocate(fd, st.st_size, (off_t)(*size - (uint64_t)st.st_size));
     if (e == ENOSPC || e == EFBIG || e == EDQUOT)
-        return mmf__posix_err(e);
+        return mmf__linux_err(e);
     if (e != 0 && ftruncate(fd, (off_t)*size) != 0)
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     return 0;
 }
 
@@ -169,7 +169,7 @@ static int user_path_err(int e)
         return MMF_ENODEV;
     if (e == ENOTDIR || e == ELOOP)
         return MMF_ENOENT;
-    return mmf__posix_err(e);
+    return mmf__linux_err(e);
 }
 
 int mmf__os_file_open(const char *path, unsigned prot)
@@ -238,7 +238,7 @@ long mmf__os_file_read(int fd, uint64_t off, void *buf, size_t len)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return mmf__posix_err(errno);
+            return mmf__linux_err(errno);
         if (n == 0)
             break;
         got += (size_t)n;

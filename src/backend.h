@@ -1,20 +1,39 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * os.h - the OS interface. The portable core calls only these; each OS
- * implements them once (src/posix/ for Linux, src/win/ for Windows).
+ * backend.h - the backend interface: everything the portable core (the
+ * .c files directly in src/) asks of the operating system, in one file.
+ * To port mmf, implement every function declared here, once, in a folder
+ * of its own: src/linux/ is the implementation for Linux with glibc, the
+ * reference; the Windows backend will be src/win/. The core itself uses
+ * only C11 and these functions.
  *
  * The central piece is the *store*: where named objects live, how a process
  * holds a reference to one (a handle), and how the last reference in the
  * system removes the name. On Linux an object is a file in /dev/shm whose
- * references are open-file-description locks (see src/posix/store.c).
+ * references are open-file-description locks (see src/linux/store.c and
+ * docs/store.md).
+ *
+ * Four parts: system and store (system facts, a process lock, store
+ * references, views and their damage, files behind sections, handle
+ * passing); channels (futex-like waits, double mappings, endpoint claims);
+ * synchronization objects (the backend owns their lock word and their
+ * waits); inspection (looking at the store without taking references).
+ *
+ * Conventions: every int-returning function returns 0 (or a documented
+ * non-negative value) or an MMF_E* code; arguments are checked by the
+ * core before they get here unless a comment says otherwise.
  */
-#ifndef MMF_OS_H
-#define MMF_OS_H
+#ifndef MMF_BACKEND_H
+#define MMF_BACKEND_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mmf.h"
 #include "object.h"
+
+
+/* ---- System and store -------------------------------------------------- */
 
 /* System facts. */
 size_t mmf__os_page_size(void);
@@ -127,7 +146,7 @@ int mmf__os_import(const char *token, mmf__obj **out);
 int mmf__os_send(int sock, mmf__obj *o, unsigned access);
 int mmf__os_recv(int sock, mmf__obj **out);
 
-/* ---- What channels need ------------------------------------------------ */
+/* ---- Channels ---------------------------------------------------------- */
 
 /* Monotonic clock, in nanoseconds. */
 uint64_t mmf__os_now_ns(void);
@@ -181,5 +200,91 @@ int mmf__os_file_create(const char *path, unsigned mode);
 /* Read up to len bytes at offset off of the file fd. Returns the number
  * read (less than len at the end of the file) or an MMF_E* code. */
 long mmf__os_file_read(int fd, uint64_t off, void *buf, size_t len);
+
+/* ---- Synchronization objects ------------------------------------------- */
+
+/* The process-wide view of one object: ONE per object per process, shared
+ * by all of that process's handles to it (so two handles to one object
+ * have the same mmf__syncmap, which is how duplicates are recognised). */
+typedef struct mmf__syncmap mmf__syncmap;
+
+/* What a new object starts as; the store passes it to mmf__os_sync_init. */
+struct mmf__sync_params {
+    uint32_t type;      /* MMF__TYPE_MUTEX, _EVENT or _SEMAPHORE */
+    int own;            /* mutex: the creating thread owns it */
+    int manual;         /* event: manual-reset */
+    int initial;        /* event: initially signaled */
+    int32_t count;      /* semaphore: initial count */
+    int32_t max;        /* semaphore: maximum count */
+    void *kept;         /* backend: the mapping of an owned new mutex */
+};
+
+/* Events operations for mmf__os_event_op. */
+enum mmf__event_op { MMF__EV_SET = 1, MMF__EV_RESET = 2, MMF__EV_PULSE = 3 };
+
+/* The store's init hook (struct mmf__spec.init): initialise the state in
+ * place in the new object's header page. `arg` is a mmf__sync_params; for
+ * a mutex owned from birth the hook maps the object (`file`) itself, takes
+ * it, and keeps that mapping in p->kept. */
+int mmf__os_sync_init(struct mmf__hdr *live, intptr_t file, void *arg);
+
+/* Give back what mmf__os_sync_init kept for an object that was not
+ * created after all (the name existed, or creation failed later): an owned
+ * mutex is released and its mapping removed. Does nothing otherwise. */
+void mmf__os_sync_discard(struct mmf__sync_params *p);
+
+/* The map of the object behind store reference `o`, of `type`, made or
+ * shared; `p` is the create parameters (or NULL when opening). Returns 0,
+ * MMF_ECORRUPT (the state is not of that type), MMF_ENOMEM, or an OS error. */
+int mmf__os_sync_attach(mmf__obj *o, uint32_t type, struct mmf__sync_params *p,
+                        mmf__syncmap **out);
+
+/* Drop one handle's use of a map. The mapping goes when the process has no
+ * handle left and no thread of it owns the mutex. */
+void mmf__os_sync_detach(mmf__syncmap *m);
+
+/* The operations; arguments are already checked. timeout_ms is
+ * MMF_INFINITE or 0..MMF_TIMEOUT_MAX. */
+int mmf__os_mutex_lock(mmf__syncmap *m, long long timeout_ms);
+int mmf__os_mutex_unlock(mmf__syncmap *m);
+int mmf__os_event_op(mmf__syncmap *m, int op);
+int mmf__os_semaphore_release(mmf__syncmap *m, int32_t count, int32_t *prev);
+int mmf__os_sync_wait(mmf__syncmap *const maps[], size_t n, int all,
+                      long long timeout_ms);
+int mmf__os_sync_query(mmf__syncmap *m, mmf_sync_info *info);
+
+/* ---- Inspection -------------------------------------------------------- */
+
+/* Every object in the caller's view of the store, unsorted. On success
+ * *list (malloc'ed, possibly NULL when *count is 0) is the caller's. */
+int mmf__os_inspect_list(unsigned what, mmf_object_info **list, size_t *count);
+
+/* One object. Returns 0, MMF_ENOENT, or an MMF_E* code. */
+int mmf__os_inspect_stat(const struct mmf__name *nm, unsigned what,
+                         mmf_object_info *info);
+
+/* The processes holding handles to or mapping views of one object. On
+ * success *list (malloc'ed, each holder's views malloc'ed too) is the
+ * caller's; free with mmf_object_holders_free(). */
+int mmf__os_inspect_holders(const struct mmf__name *nm, mmf_holder **list,
+                            size_t *count, uint64_t *hidden);
+
+/* Copy data of a section without a handle or a mapping. */
+int mmf__os_inspect_read(const struct mmf__name *nm, uint64_t offset, void *buf,
+                         size_t length, size_t *done);
+
+/* Read a channel without a handle: its validated header into *h, the
+ * first len bytes of its control block into ctl (zeros past the end), and
+ * a bitmap of the live endpoint claims (MMF__CLAIM_SLOTS bits, slot i in
+ * bit i % 8 of byte i / 8). Returns 0, MMF_ENOENT, MMF_ETYPE (not a
+ * channel) or an MMF_E* code. */
+int mmf__os_inspect_channel(const struct mmf__name *nm, struct mmf__hdr *h,
+                            void *ctl, size_t len, uint8_t *claims);
+
+/* Remove a name nobody holds. */
+int mmf__os_inspect_remove(const struct mmf__name *nm);
+
+/* Remove every stale object in the caller's view. */
+int mmf__os_inspect_gc(mmf_object_info **removed, size_t *count);
 
 #endif

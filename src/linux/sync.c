@@ -115,10 +115,10 @@
 #include "../atomic.h"
 #include "../sync.h"
 #include "guard.h"
-#include "posix.h"
+#include "linux.h"
 
 #ifndef __GLIBC__
-#error "src/posix/sync.c links its robust futexes into glibc's robust lists"
+#error "src/linux/sync.c links its robust futexes into glibc's robust lists"
 #endif
 
 #ifndef SYS_futex_waitv
@@ -583,7 +583,7 @@ static int word_give(uint32_t *word, void **e, struct robust_list_head *h, pid_t
  * the state and the lock word read now is private zeros. */
 static inline int damaged(const struct mmf__syncmap *m)
 {
-    return mmf__posix_guard_damaged(m->page);
+    return mmf__linux_guard_damaged(m->page);
 }
 
 /*
@@ -900,7 +900,7 @@ static void *map_object(int fd)
     }
     /* The header page is a shared file's: guard it against a shrink
      * (guard.h). The private page cannot lose its pages. */
-    if (mmf__posix_guard_add(base, MMF__HDR_SIZE, PROT_READ | PROT_WRITE) < 0) {
+    if (mmf__linux_guard_add(base, MMF__HDR_SIZE, PROT_READ | PROT_WRITE) < 0) {
         munmap(base, MAP_BYTES);
         errno = ENOMEM;
         return NULL;
@@ -910,7 +910,7 @@ static void *map_object(int fd)
 
 static void unmap_object(void *base)
 {
-    mmf__posix_guard_remove(base, MMF__HDR_SIZE);
+    mmf__linux_guard_remove(base, MMF__HDR_SIZE);
     munmap(base, MAP_BYTES);
 }
 
@@ -964,13 +964,13 @@ int mmf__os_sync_attach(mmf__obj *o, uint32_t type, struct mmf__sync_params *p,
 {
     struct mmf__syncmap *m;
     struct stat st;
-    int fd = mmf__posix_obj_fd(o), owned = 0;
+    int fd = mmf__linux_obj_fd(o), owned = 0;
 
     pthread_once(&once, init_once);
     if (!robust_ok)
         return MMF_ENOTSUP;
     if (fstat(fd, &st) != 0)
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     mmf__os_lock();
     for (m = table; m != NULL; m = m->next) {
         if (m->dev == (uint64_t)st.st_dev && m->ino == (uint64_t)st.st_ino)
@@ -995,7 +995,7 @@ int mmf__os_sync_attach(mmf__obj *o, uint32_t type, struct mmf__sync_params *p,
         p->kept = NULL;
         owned = 1;
     } else if ((m->page = map_object(fd)) == NULL) {
-        int rc = mmf__posix_err(errno);
+        int rc = mmf__linux_err(errno);
         free(m);
         mmf__os_unlock();
         return rc;
@@ -1099,7 +1099,7 @@ int mmf__os_sync_init(struct mmf__hdr *live, intptr_t file, void *arg)
         if (h == NULL)
             return MMF_ENOTSUP;
         if ((base = map_object((int)file)) == NULL)
-            return mmf__posix_err(errno);
+            return mmf__linux_err(errno);
         {
             uint32_t old, nw;
             int rc = word_cas(word_at(base), entry_at(base), h, self_tid(), 0, &old, &nw);

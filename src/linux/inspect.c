@@ -6,7 +6,7 @@
  * read-only, its header read, and closed: no reference lock (a lister must
  * neither keep a live object alive nor revive a stale one), and no lock of
  * any kind (a lister must not hold up an open or a close). Only removal
- * takes locks, through mmf__posix_reclaim() in store.c.
+ * takes locks, through mmf__linux_reclaim() in store.c.
  *
  * Where the numbers come from:
  *   - handles: the kernel's lock table, /proc/locks, one OFD read lock per
@@ -35,8 +35,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "../inspect.h"
-#include "posix.h"
+#include "../backend.h"
+#include "linux.h"
 
 #ifndef HUGETLBFS_MAGIC
 #define HUGETLBFS_MAGIC 0x958458f6
@@ -233,7 +233,7 @@ static uint64_t count_dirty(int fd, uint64_t len)
  * obj), only if it is the recorded one; its fstat in *st. */
 static int open_backing(const struct stat *obj, const struct mmf__hdr *h, struct stat *st)
 {
-    int fd = mmf__posix_open_external(h, obj, O_RDONLY);
+    int fd = mmf__linux_open_external(h, obj, O_RDONLY);
     if (fd < 0)
         return -1;
     if (fstat(fd, st) != 0) {
@@ -256,7 +256,7 @@ static int name_matches_file(const struct mmf__hdr *h, const char *file)
         return 1; /* cannot check; the header validated */
     if (mmf__name_parse(h->name, 0, nm) == 0 &&
         nm->global == ((h->flags & MMF__HF_GLOBAL) != 0) &&
-        mmf__posix_object_path(nm, path, sizeof path) == 0) {
+        mmf__linux_object_path(nm, path, sizeof path) == 0) {
         base = strrchr(path, '/');
         ok = base != NULL && strcmp(base + 1, file) == 0;
     }
@@ -315,7 +315,7 @@ static int describe(const char *dir, const char *file, int global,
     t->ino = (uint64_t)st.st_ino;
     info->allocated = (uint64_t)st.st_blocks * 512;
     info->allocated = info->allocated > MMF__HDR_SIZE ? info->allocated - MMF__HDR_SIZE : 0;
-    rc = mmf__posix_other_holders(fd);
+    rc = mmf__linux_other_holders(fd);
     info->stale = rc == 0;
 
     h = malloc(sizeof *h);
@@ -323,7 +323,7 @@ static int describe(const char *dir, const char *file, int global,
         close(fd);
         return MMF_ENOMEM;
     }
-    if (mmf__posix_load_header(fd, h) != 0 || !name_matches_file(h, file)) {
+    if (mmf__linux_load_header(fd, h) != 0 || !name_matches_file(h, file)) {
         info->corrupt = 1;
         free(h);
         close(fd);
@@ -409,7 +409,7 @@ static void count_locks(struct target *t, size_t n, const struct key *keys,
          * description also holds byte 0, so the kernel usually shows the
          * two as one range from 0); a lock on byte 0 alone is a process
          * in the middle of an open or a close, not a handle. Channel
-         * endpoints' claims are in another file (posix.h). */
+         * endpoints' claims are in another file (linux.h). */
         if (start > 1 || (start == 0 && strcmp(end, "0") == 0))
             continue;
         k = key_find(keys, nkeys, (uint64_t)makedev(maj, min), ino);
@@ -530,7 +530,7 @@ static const struct key *find_mapping(const struct key *keys, size_t nkeys,
 
 /* Scan one process. */
 /* 1 if descriptor fd of process pid holds a channel endpoint's claim
- * (an OFD lock past byte 0, posix.h) rather than being a handle. */
+ * (an OFD lock past byte 0, linux.h) rather than being a handle. */
 static int is_claim_fd(long pid, const char *fd)
 {
     char path[64 + NAME_MAX], *line = NULL;
@@ -728,13 +728,13 @@ int mmf__os_inspect_list(unsigned what, mmf_object_info **list, size_t *count)
     DIR *d;
     int rc = 0;
 
-    if ((rc = mmf__posix_store_dir(&dir)) < 0)
+    if ((rc = mmf__linux_store_dir(&dir)) < 0)
         return rc;
     scope_prefixes(local, sizeof local);
     /* A missing store is an error, not an empty one: a mistyped
      * MMF_STORE_DIR must not look like "nothing there". */
     if ((d = opendir(dir)) == NULL)
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     while ((e = readdir(d)) != NULL) {
         int global = strncmp(e->d_name, GLOBAL_PREFIX, sizeof GLOBAL_PREFIX - 1) == 0;
         size_t plen = global ? sizeof GLOBAL_PREFIX - 1 : strlen(local);
@@ -788,7 +788,7 @@ static int locate(const struct mmf__name *nm, char *path, size_t cap,
                   const char **file, size_t *prefix_len)
 {
     char *slash;
-    int rc = mmf__posix_object_path(nm, path, cap);
+    int rc = mmf__linux_object_path(nm, path, cap);
     if (rc < 0)
         return rc;
     slash = strrchr(path, '/');
@@ -874,12 +874,12 @@ int mmf__os_inspect_remove(const struct mmf__name *nm)
 {
     char path[PATH_MAX];
     struct stat st;
-    int rc = mmf__posix_object_path(nm, path, sizeof path);
+    int rc = mmf__linux_object_path(nm, path, sizeof path);
     if (rc < 0)
         return rc;
     if (lstat(path, &st) != 0)
-        return errno == ENOENT ? MMF_ENOENT : mmf__posix_err(errno);
-    return mmf__posix_reclaim(path);
+        return errno == ENOENT ? MMF_ENOENT : mmf__linux_err(errno);
+    return mmf__linux_reclaim(path);
 }
 
 int mmf__os_inspect_gc(mmf_object_info **removed, size_t *count)
@@ -893,7 +893,7 @@ int mmf__os_inspect_gc(mmf_object_info **removed, size_t *count)
     for (size_t i = 0; i < n; i++) {
         if (!all[i].stale && !all[i].corrupt)
             continue;
-        rc = mmf__posix_reclaim(all[i].store_file);
+        rc = mmf__linux_reclaim(all[i].store_file);
         if (rc == 0)
             all[kept++] = all[i];
         else if (rc != MMF_EBUSY && rc != MMF_ENOENT)
@@ -920,12 +920,12 @@ static int open_object(const struct mmf__name *nm, struct mmf__hdr *h)
     char path[PATH_MAX];
     int fd, rc;
 
-    if ((rc = mmf__posix_object_path(nm, path, sizeof path)) < 0)
+    if ((rc = mmf__linux_object_path(nm, path, sizeof path)) < 0)
         return rc;
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
-        return errno == ELOOP ? MMF_ECORRUPT : mmf__posix_err(errno);
-    if ((rc = mmf__posix_load_header(fd, h)) < 0) {
+        return errno == ELOOP ? MMF_ECORRUPT : mmf__linux_err(errno);
+    if ((rc = mmf__linux_load_header(fd, h)) < 0) {
         close(fd);
         return rc;
     }
@@ -962,7 +962,7 @@ static int read_data(int fd, const struct mmf__hdr *h, uint64_t offset,
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            rc = mmf__posix_err(errno);
+            rc = mmf__linux_err(errno);
             break;
         }
         if (n == 0) {
@@ -1020,7 +1020,7 @@ static int find_claims(int fd, uint32_t lo, uint32_t hi, uint8_t *claims)
     if (lo >= hi)
         return 0;
     if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
-        return mmf__posix_err(errno);
+        return mmf__linux_err(errno);
     if (fl.l_type == F_UNLCK)
         return 0;
     /* The lock found may extend past the range (not one of ours): its
@@ -1055,8 +1055,8 @@ int mmf__os_inspect_channel(const struct mmf__name *nm, struct mmf__hdr *h,
          * those who may write the channel can open: to others the
          * endpoints are unknown, and reported as none. */
         char path[PATH_MAX];
-        int cfd = mmf__posix_object_path(nm, path, sizeof path) == 0
-                      ? mmf__posix_companion_open(path, fd, h) : -1;
+        int cfd = mmf__linux_object_path(nm, path, sizeof path) == 0
+                      ? mmf__linux_companion_open(path, fd, h) : -1;
         if (cfd >= 0) {
             rc = find_claims(cfd, 0, MMF__CLAIM_SLOTS, claims);
             close(cfd);

@@ -47,7 +47,7 @@
 
 #include "../atomic.h"
 #include "guard.h"
-#include "posix.h"
+#include "linux.h"
 
 struct slot {
     uint32_t seq;     /* even: stable; odd: a writer owns the slot */
@@ -272,7 +272,7 @@ static void init_once(void)
 /* The interface                                                             */
 /* ------------------------------------------------------------------------ */
 
-int mmf__posix_guard_add(void *addr, size_t len, int prot)
+int mmf__linux_guard_add(void *addr, size_t len, int prot)
 {
     uintptr_t a = (uintptr_t)addr;
     size_t h;
@@ -302,7 +302,7 @@ int mmf__posix_guard_add(void *addr, size_t len, int prot)
     return MMF_ENOMEM;
 }
 
-int mmf__posix_guard_remove(void *addr, size_t len)
+int mmf__linux_guard_remove(void *addr, size_t len)
 {
     struct slot *s;
     uint32_t q;
@@ -320,21 +320,21 @@ int mmf__posix_guard_remove(void *addr, size_t len)
     return damaged;
 }
 
-int mmf__posix_guard_map(void *addr, size_t len, int prot, intptr_t cookie)
+int mmf__linux_guard_map(void *addr, size_t len, int prot, intptr_t cookie)
 {
-    int rc = mmf__posix_guard_add(addr, len, prot);
+    int rc = mmf__linux_guard_add(addr, len, prot);
     if (rc < 0)
         mmf__os_unmap(addr, len, cookie);
     return rc;
 }
 
-void mmf__posix_guard_unmap(void *addr, size_t len)
+void mmf__linux_guard_unmap(void *addr, size_t len)
 {
-    mmf__posix_guard_remove(addr, len);
+    mmf__linux_guard_remove(addr, len);
     munmap(addr, len);
 }
 
-int mmf__posix_guard_damaged(const void *base)
+int mmf__linux_guard_damaged(const void *base)
 {
     struct slot *s;
     uint32_t q;
@@ -347,5 +347,5 @@ int mmf__posix_guard_damaged(const void *base)
 
 int mmf__os_damaged(const void *base)
 {
-    return mmf__posix_guard_damaged(base);
+    return mmf__linux_guard_damaged(base);
 }

@@ -1,39 +1,39 @@
 /* SPDX-License-Identifier: MIT */
-/* posix.h - helpers shared by the Linux backend files. */
-#ifndef MMF_POSIX_H
-#define MMF_POSIX_H
+/* linux.h - helpers shared by the Linux backend files. */
+#ifndef MMF_LINUX_H
+#define MMF_LINUX_H
 
-#include "../os.h"
+#include "../backend.h"
 
 /* errno value → MMF_E* code, folding errnos without an MMF_E* equivalent
  * into the nearest one. */
-int mmf__posix_err(int errnum);
+int mmf__linux_err(int errnum);
 
 /* The object file of a store reference (open read-write for sync objects):
- * what src/posix/sync.c maps the shared state from. */
-int mmf__posix_obj_fd(const mmf__obj *o);
+ * what src/linux/sync.c maps the shared state from. */
+int mmf__linux_obj_fd(const mmf__obj *o);
 
 /* The store folder in *dir: $MMF_STORE_DIR if set (it must be an absolute
  * path: MMF_EINVAL otherwise), else /dev/shm. Returns 0 or MMF_EINVAL. */
-int mmf__posix_store_dir(const char **dir);
+int mmf__linux_store_dir(const char **dir);
 
 /* Raise the soft limit on open descriptors to the hard limit, once per
  * process. Returns 1 if it was raised now (so a failed open may be tried
  * again), 0 if not. */
-int mmf__posix_raise_nofile(void);
+int mmf__linux_raise_nofile(void);
 
 /* Run the stale-object sweep if this process's last one is at least a
  * second old (see store.c). */
-void mmf__posix_sweep_maybe(void);
+void mmf__linux_sweep_maybe(void);
 
 
 /* 1 if an open file description other than fd's holds a reference lock on
  * the object file fd, 0 if none, or an MMF_E* code. Takes no lock. */
-int mmf__posix_other_holders(int fd);
+int mmf__linux_other_holders(int fd);
 
 /* Read and validate the header of the object file fd. Returns 0,
  * MMF_ECORRUPT, or an MMF_E* code. */
-int mmf__posix_load_header(int fd, struct mmf__hdr *h);
+int mmf__linux_load_header(int fd, struct mmf__hdr *h);
 
 /* Open the external data file that header h of the object file whose
  * fstat is obj names, with open flags `flags`, checking that it is the
@@ -43,24 +43,24 @@ int mmf__posix_load_header(int fd, struct mmf__hdr *h);
  * MMF_ENOENT (gone or replaced), MMF_EACCES, MMF_ECORRUPT or another
  * MMF_E* code. */
 struct stat;
-int mmf__posix_open_external(const struct mmf__hdr *h, const struct stat *obj, int flags);
+int mmf__linux_open_external(const struct mmf__hdr *h, const struct stat *obj, int flags);
 
 /* The store path of the object named nm (see store.c). Returns 0 or
  * MMF_ENAMETOOLONG. */
-int mmf__posix_object_path(const struct mmf__name *nm, char *path, size_t cap);
+int mmf__linux_object_path(const struct mmf__name *nm, char *path, size_t cap);
 
 /* Remove the store entry at path if nobody holds it (a stale object, or an
  * empty folder or other squatter that is not a regular file), by the close
  * protocol of store.c. Returns 0, MMF_EBUSY (held), MMF_ENOENT (already
  * gone), MMF_EACCES (not the caller's to delete), or an MMF_E* code. */
-int mmf__posix_reclaim(const char *path);
+int mmf__linux_reclaim(const char *path);
 
 /* Open read-only the claims companion of the channel whose object file is
  * at path (open as fd, header h), checked as store.c does. Returns an fd
  * or an MMF_E* code. */
-int mmf__posix_companion_open(const char *path, int fd, const struct mmf__hdr *h);
+int mmf__linux_companion_open(const char *path, int fd, const struct mmf__hdr *h);
 
-/* Endpoint claim i (os.h) is a write lock on this byte + i of the channel's
+/* Endpoint claim i (backend.h) is a write lock on this byte + i of the channel's
  * companion file (store.c). */
 #define MMF__POSIX_CLAIM_BASE (UINT64_C(1) << 40)
 
