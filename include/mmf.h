@@ -801,11 +801,16 @@ typedef struct mmf_sync_opts {
  *   MMF_ENOMEM, MMF_EMFILE  out of memory or file descriptors
  *   MMF_ENOTSUP     this C library's robust lists are not glibc's (see
  *                   SHARED STATE IS UNTRUSTED above)
+ *   MMF_EBUSY       a process that may write the object's file holds it
+ *                   locked against removal for two seconds
+ *   MMF_ENOENT      the store folder ($MMF_STORE_DIR) does not exist
+ *   MMF_EINVAL      also: $MMF_STORE_DIR is not an absolute path
  * and every open call:
- *   MMF_EINVAL      name NULL or empty
- *   MMF_ENOENT      no such name (or every holder of it died)
+ *   MMF_EINVAL      name NULL or empty, or $MMF_STORE_DIR not absolute
+ *   MMF_ENOENT      no such name (or every holder of it died), or no
+ *                   store folder
  *   MMF_ETYPE, MMF_EBADNAME, MMF_ENAMETOOLONG, MMF_EACCES, MMF_ECORRUPT,
- *   MMF_ENOMEM, MMF_EMFILE, MMF_ENOTSUP  as above
+ *   MMF_ENOMEM, MMF_EMFILE, MMF_ENOTSUP, MMF_EBUSY  as above
  * On success *out is a new handle that the caller owns and closes with
  * mmf_sync_close().
  */
@@ -1162,9 +1167,12 @@ typedef struct mmf_msg {
  *   MMF_ETYPE       the name belongs to another type of object or channel
  *   MMF_ENOENT      open: no such name
  *   MMF_EBUSY       the role is single (a ring's producer or consumer, a
- *                   broadcast's producer) and a live process holds it
+ *                   broadcast's producer) and a live process holds it, or
+ *                   as for mmf_section_create()
  *   MMF_EBADNAME, MMF_ENAMETOOLONG, MMF_EACCES, MMF_ECORRUPT, MMF_ENOSPC,
- *   MMF_ENOMEM, MMF_EMFILE  as for mmf_section_create()
+ *   MMF_ENOMEM, MMF_EMFILE  as for mmf_section_create(), and the store
+ *                   folder errors of mmf_section_create() (MMF_ENOENT,
+ *                   MMF_EINVAL)
  * and every call that waits:
  *   MMF_EAGAIN      timeout 0 and the call would wait
  *   MMF_ETIMEDOUT   the timeout passed
