@@ -107,10 +107,13 @@ follows)
         { line[NR] = $0 }
         /^\/\* -+ \*\/$/ { rule[++nr] = NR }
         /^#ifdef __cplusplus$/ { closing = NR }
+        /^#endif/ { last_endif = NR }
         END {
             # two rules around each title: the third part starts at
             # rule 5 and ends before rule 7
             from = rule[5]; to = rule[7] - 1
+            # before the closing extern "C" block, or else the last #endif
+            if (closing < to) closing = last_endif
             if (from == 0 || to <= from || closing == 0) exit 1
             for (i = 1; i < from; i++) print line[i]
             for (i = to + 1; i < closing; i++) print line[i]
