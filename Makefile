@@ -50,10 +50,11 @@ bench-channels:
 	@MMF_BENCH_COMMAND="make bench-channels" $(BUILD)/bench/channels/chanbench \
 	    --out $(CHANBENCH_OUT) --data $(BUILD)/bench/channels
 
-# What is installed: the libraries and the tool, nothing else is built.
+# What is installed: the libraries, the tool and the manual pages, nothing
+# else is built.
 install: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target mmf mmf_static mmf_win32 mmf_win32_static \
-	    mmf_cli -- --no-print-directory
+	    mmf_cli man3 -- --no-print-directory
 	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 # AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors.

@@ -1214,17 +1214,18 @@ TEST(strerror_and_err_name)
     static const int unknown[] = {-3, -4000, -4999, -9999, 12345, INT_MIN, INT_MAX};
     size_t n = sizeof codes / sizeof codes[0];
 
-    CHECK(n >= 26);
+    /* What the compiler knows is checked when it compiles: the whole list
+     * is here; and (in src/error.c, which builds the list into the
+     * library) every code is negative and in its range, and no two are
+     * equal. */
+    _Static_assert(sizeof codes / sizeof codes[0] >= 26, "every code of the list");
     for (size_t i = 0; i < n; i++) {
-        CHECK(codes[i].code < 0);
         CHECK(strcmp(mmf_err_name(codes[i].code), codes[i].name) == 0);
         CHECK(strcmp(mmf_strerror(codes[i].code), codes[i].text) == 0);
         CHECK(strlen(mmf_strerror(codes[i].code)) > 0);
         CHECK(strcmp(mmf_strerror(codes[i].code), "unknown error") != 0);
-        for (size_t j = 0; j < i; j++) {
-            CHECK(codes[i].code != codes[j].code);
+        for (size_t j = 0; j < i; j++)
             CHECK(strcmp(codes[i].text, codes[j].text) != 0);
-        }
     }
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         CHECK(strcmp(mmf_err_name(unknown[i]), "MMF_UNKNOWN") == 0);
