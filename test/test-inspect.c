@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test-inspect.c - the inspection API called directly (the `mmf` tool's
- * output is test-cli.c's): mmf_type_name, mmf_chan_kind_name,
+ * output is test-cli.c's): mmf_type_name, mmf_channel_kind_name,
  * mmf_store_list, mmf_store_list_free, mmf_object_stat,
- * mmf_object_holders, mmf_holders_free, mmf_object_read, mmf_channel_stat,
+ * mmf_object_holders, mmf_object_holders_free, mmf_object_read, mmf_channel_stat,
  * mmf_object_remove and mmf_store_gc, each against what mmf.h says of it,
  * every documented error included.
  *
@@ -119,7 +119,7 @@ static const mmf_holder *holder_of(const mmf_holder *list, size_t n, pid_t pid)
 static mmf_section *make_section(const char *name, uint64_t size, unsigned flags,
                                  unsigned mode)
 {
-    mmf_section_opts o = {MMF_PROT_READ | MMF_PROT_WRITE, flags, mode};
+    mmf_section_opts o = {.flags = flags, .mode = mode, .prot = MMF_PROT_READ | MMF_PROT_WRITE};
     mmf_section *s = NULL;
     CHECK_OK(mmf_section_create(&s, name, size, MMF_CREATE_NEW, &o));
     return s;
@@ -142,7 +142,7 @@ static void write_at(mmf_section *s, uint64_t offset, const char *text)
 /* The store file of a live or stale object (from its description). */
 static const char *store_file_of(const char *name)
 {
-    static char path[MMF_INFO_PATH_BYTES];
+    static char path[MMF_PATH_BYTES];
     static mmf_object_info info;
     CHECK_OK(mmf_object_stat(name, 0, &info));
     snprintf(path, sizeof path, "%s", info.store_file);
@@ -306,8 +306,8 @@ TEST(type_and_kind_names)
         {6, "unknown"}, {-1, "unknown"}, {INT_MAX, "unknown"}, {INT_MIN, "unknown"},
     };
     static const struct { int v; const char *name; } kinds[] = {
-        {MMF_CHAN_RING, "ring"}, {MMF_CHAN_QUEUE, "queue"},
-        {MMF_CHAN_BCAST, "broadcast"}, {0, "unknown"}, {4, "unknown"},
+        {MMF_KIND_RING, "ring"}, {MMF_KIND_QUEUE, "queue"},
+        {MMF_KIND_BCAST, "broadcast"}, {0, "unknown"}, {4, "unknown"},
         {-1, "unknown"}, {INT_MAX, "unknown"},
     };
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
@@ -317,9 +317,9 @@ TEST(type_and_kind_names)
         CHECK(mmf_type_name(types[i].v) == n);
     }
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-        const char *n = mmf_chan_kind_name(kinds[i].v);
+        const char *n = mmf_channel_kind_name(kinds[i].v);
         CHECK(n != NULL && strcmp(n, kinds[i].name) == 0);
-        CHECK(mmf_chan_kind_name(kinds[i].v) == n);
+        CHECK(mmf_channel_kind_name(kinds[i].v) == n);
     }
 }
 
@@ -356,7 +356,7 @@ TEST(store_list_reports_every_object)
     CHECK_OK(mmf_mutex_create(&m, nm, 0, MMF_CREATE_NEW, NULL));
     CHECK_OK(mmf_event_create(&e, ne, 1, 0, MMF_CREATE_NEW, NULL));
     CHECK_OK(mmf_semaphore_create(&sem, nsem, 1, 5, MMF_CREATE_NEW, NULL));
-    CHECK_OK(mmf_ring_create(&r, nr, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_create(&r, nr, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
     g = make_section(global_of(ng), mmf_page_size(), 0, 0);
     clock_gettime(CLOCK_REALTIME, &ts);
     after = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
@@ -393,12 +393,12 @@ TEST(store_list_reports_every_object)
     CHECK_EQ(find_in(list, n, local_of(ns))->size, 3 * mmf_page_size());
     CHECK_EQ(find_in(list, n, local_of(ns))->prot, MMF_PROT_READ | MMF_PROT_WRITE);
     CHECK_EQ(find_in(list, n, local_of(ns))->mode, 0640);
-    CHECK_EQ(find_in(list, n, local_of(ns))->flags & MMF_SEC_GLOBAL, 0);
+    CHECK_EQ(find_in(list, n, local_of(ns))->flags & MMF_GLOBAL, 0);
     CHECK_EQ(find_in(list, n, local_of(ne))->type, MMF_TYPE_EVENT);
     CHECK_EQ(find_in(list, n, local_of(nsem))->type, MMF_TYPE_SEMAPHORE);
     CHECK_EQ(find_in(list, n, local_of(nr))->type, MMF_TYPE_CHANNEL);
     CHECK_EQ(find_in(list, n, global_of(ng))->type, MMF_TYPE_SECTION);
-    CHECK(find_in(list, n, global_of(ng))->flags & MMF_SEC_GLOBAL);
+    CHECK(find_in(list, n, global_of(ng))->flags & MMF_GLOBAL);
     mmf_store_list_free(list);
 
     /* Everything. */
@@ -510,7 +510,7 @@ TEST(object_stat_describes_each_type)
     int fd;
 
     private_store();
-    s = make_section(ns, 256 * page, MMF_SEC_RESERVE, 0);
+    s = make_section(ns, 256 * page, MMF_SECTION_RESERVE, 0);
     CHECK_OK(mmf_mutex_create(&m, nm, 0, MMF_CREATE_NEW, NULL));
     write_at(s, 5 * page, "touched");
 
@@ -518,7 +518,7 @@ TEST(object_stat_describes_each_type)
     CHECK_EQ(strcmp(info.name, local_of(ns)), 0);
     CHECK_EQ(info.type, MMF_TYPE_SECTION);
     CHECK_EQ(info.size, 256 * page);
-    CHECK(info.flags & MMF_SEC_RESERVE);
+    CHECK(info.flags & MMF_SECTION_RESERVE);
     CHECK(info.allocated >= page && info.allocated < 256 * page);
     CHECK(info.resident >= page && info.resident < 256 * page);
     CHECK_EQ(info.handles, 1);
@@ -663,7 +663,7 @@ TEST(stale_objects_after_sigkill)
     CHECK_EQ(holders[0].handles, 0);
     CHECK_EQ(holders[0].nviews, 1);
     CHECK_EQ(hidden, 0);
-    mmf_holders_free(holders, n);
+    mmf_object_holders_free(holders, n);
 
     CHECK_OK(mmf_object_remove(ns));
     CHECK_RC(mmf_object_stat(ns, 0, &info), MMF_ENOENT);
@@ -803,7 +803,7 @@ TEST(object_holders_by_pid)
     h = holder_of(list, n, (pid_t)child);
     CHECK_EQ(h->handles, 1); /* as its parent shows it */
     CHECK_EQ(h->nviews, 0);
-    mmf_holders_free(list, n);
+    mmf_object_holders_free(list, n);
 
     /* The totals: four handles (the fork shares its parent's), four
      * processes holding one, two mapping views. */
@@ -816,7 +816,7 @@ TEST(object_holders_by_pid)
     /* `hidden` may be NULL. */
     CHECK_OK(mmf_object_holders(name, &list, &n, NULL));
     CHECK_EQ(n, 4);
-    mmf_holders_free(list, n);
+    mmf_object_holders_free(list, n);
 
     test_sync_signal(go.wr);
     test_sync_signal(go.wr);
@@ -832,7 +832,7 @@ TEST(object_holders_by_pid)
     CHECK_EQ(list[0].pid, getpid());
     CHECK_EQ(list[0].handles, 1);
     CHECK_EQ(list[0].nviews, 0);
-    mmf_holders_free(list, n);
+    mmf_object_holders_free(list, n);
     CHECK_OK(mmf_sync_close(m));
 
     CHECK_OK(mmf_view_unmap(view2));
@@ -857,8 +857,8 @@ TEST(object_holders_errors)
     CHECK_EQ(n, 0);
     for (int i = 0; bad[i].rc != 1; i++)
         CHECK_RC(mmf_object_holders(bad[i].name, &list, &n, &hidden), bad[i].rc);
-    mmf_holders_free(NULL, 0);
-    mmf_holders_free(NULL, 5);
+    mmf_object_holders_free(NULL, 0);
+    mmf_object_holders_free(NULL, 5);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -908,7 +908,7 @@ TEST(object_read_copies_without_a_handle)
 
     /* A sparse section: pages it has not committed read as zeros, and
      * stay uncommitted. */
-    r = make_section(sparse, 64 * page, MMF_SEC_RESERVE, 0);
+    r = make_section(sparse, 64 * page, MMF_SECTION_RESERVE, 0);
     write_at(r, 0, "first page");
     CHECK_OK(mmf_object_stat(sparse, MMF_INFO_RESIDENCY, &before));
     memset(buf, 0xee, 16 * page);
@@ -966,7 +966,7 @@ TEST(object_read_errors)
     private_store();
     s = make_section(ns, mmf_page_size(), 0, 0);
     CHECK_OK(mmf_mutex_create(&m, nm, 0, MMF_CREATE_NEW, NULL));
-    CHECK_OK(mmf_ring_create(&r, nr, 4096, MMF_CHAN_CONSUMER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_create(&r, nr, 4096, MMF_ROLE_CONSUMER, MMF_CREATE_NEW, NULL));
     CHECK_RC(mmf_object_read(test_name("absent"), 0, buf, sizeof buf, &done), MMF_ENOENT);
     CHECK_RC(mmf_object_read(nm, 0, buf, sizeof buf, &done), MMF_ETYPE);
     CHECK_RC(mmf_object_read(nr, 0, buf, sizeof buf, &done), MMF_ETYPE);
@@ -997,7 +997,7 @@ HELPER(ring_consumer)
     size_t len;
     (void)argc;
     test_die_with_parent();
-    CHECK_OK(mmf_ring_open(&r, argv[0], MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_ring_open(&r, argv[0], MMF_ROLE_CONSUMER, NULL));
     CHECK_OK(mmf_ring_recv(r, buf, sizeof buf, &len, 10000));
     CHECK_EQ(len, 100);
     test_sync_signal(atoi(argv[1]));
@@ -1012,8 +1012,8 @@ TEST(channel_stat_reports_each_kind)
     mmf_ring *rp, *rc, *pp;
     mmf_queue *qp, *qc;
     mmf_bcast *bp, *bc;
-    mmf_chan_info ci;
-    mmf_chan_opts po = {0, 0, NULL};
+    mmf_channel_info ci;
+    mmf_channel_opts po = {0, 0, NULL};
     struct test_sync ready;
     char msg[100], path[PATH_MAX], buf[128];
     size_t len;
@@ -1023,9 +1023,9 @@ TEST(channel_stat_reports_each_kind)
     memset(msg, 'm', sizeof msg);
     /* A ring: three messages of 100 bytes (16 + 104 each), one received
      * by a consumer that is then killed. */
-    CHECK_OK(mmf_ring_create(&rp, nr, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_create(&rp, nr, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
     CHECK_OK(mmf_channel_stat(nr, &ci));
-    CHECK_EQ(ci.kind, MMF_CHAN_RING);
+    CHECK_EQ(ci.kind, MMF_KIND_RING);
     CHECK_EQ(ci.producers, 1);
     CHECK_EQ(ci.consumers, 0);
     CHECK_EQ(ci.produced, 0);
@@ -1036,7 +1036,7 @@ TEST(channel_stat_reports_each_kind)
     pid = test_spawn("ring_consumer", nr, test_num(ready.wr), NULL);
     CHECK(test_sync_wait(&ready, 10000));
     CHECK_OK(mmf_channel_stat(local_of(nr), &ci));
-    CHECK_EQ(ci.kind, MMF_CHAN_RING);
+    CHECK_EQ(ci.kind, MMF_KIND_RING);
     CHECK_EQ(ci.persistent, 0);
     CHECK_EQ(ci.capacity, 4096);
     CHECK_EQ(ci.max_message, 4096 - 16);
@@ -1056,7 +1056,7 @@ TEST(channel_stat_reports_each_kind)
     CHECK_EQ(ci.consumers_ever, 1);
     CHECK_EQ(ci.fill, 2 * 120);
     /* A second consumer: two ever, one producer ever. */
-    CHECK_OK(mmf_ring_open(&rc, nr, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_ring_open(&rc, nr, MMF_ROLE_CONSUMER, NULL));
     CHECK_OK(mmf_channel_stat(nr, &ci));
     CHECK_EQ(ci.consumers, 1);
     CHECK_EQ(ci.consumers_ever, 2);
@@ -1068,14 +1068,14 @@ TEST(channel_stat_reports_each_kind)
     CHECK_OK(mmf_ring_close(rc));
 
     /* A queue of 8 slots: five sent, two taken. */
-    CHECK_OK(mmf_queue_create(&qp, nq, 8, 64, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
-    CHECK_OK(mmf_queue_open(&qc, nq, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_queue_create(&qp, nq, 8, 64, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_queue_open(&qc, nq, MMF_ROLE_CONSUMER, NULL));
     for (int i = 0; i < 5; i++)
         CHECK_OK(mmf_queue_send(qp, msg, 10, 0));
     for (int i = 0; i < 2; i++)
         CHECK_OK(mmf_queue_recv(qc, buf, sizeof buf, &len, 0));
     CHECK_OK(mmf_channel_stat(nq, &ci));
-    CHECK_EQ(ci.kind, MMF_CHAN_QUEUE);
+    CHECK_EQ(ci.kind, MMF_KIND_QUEUE);
     CHECK_EQ(ci.capacity, 8);
     CHECK_EQ(ci.max_message, 64);
     CHECK_EQ(ci.produced, 5);
@@ -1086,12 +1086,12 @@ TEST(channel_stat_reports_each_kind)
 
     /* A broadcast channel keeping 4: six sent, the oldest two gone.
      * Readers hold no claims: their number is unknown. */
-    CHECK_OK(mmf_bcast_create(&bp, nb, 4, 32, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
-    CHECK_OK(mmf_bcast_open(&bc, nb, MMF_CHAN_CONSUMER, NULL));
+    CHECK_OK(mmf_bcast_create(&bp, nb, 4, 32, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_bcast_open(&bc, nb, MMF_ROLE_CONSUMER, NULL));
     for (int i = 0; i < 6; i++)
         CHECK_OK(mmf_bcast_send(bp, msg, 20));
     CHECK_OK(mmf_channel_stat(nb, &ci));
-    CHECK_EQ(ci.kind, MMF_CHAN_BCAST);
+    CHECK_EQ(ci.kind, MMF_KIND_BCAST);
     CHECK_EQ(ci.capacity, 4);
     CHECK_EQ(ci.max_message, 32);
     CHECK_EQ(ci.produced, 6);
@@ -1104,7 +1104,7 @@ TEST(channel_stat_reports_each_kind)
     snprintf(path, sizeof path, "/tmp/mmf-test-inspect-%ld-%s.ring", (long)getpid(),
              test_case());
     po.path = path;
-    CHECK_OK(mmf_ring_create(&pp, np, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, &po));
+    CHECK_OK(mmf_ring_create(&pp, np, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, &po));
     CHECK_OK(mmf_channel_stat(np, &ci));
     CHECK_EQ(ci.persistent, 1);
     CHECK_EQ(strcmp(ci.file, path), 0);
@@ -1129,7 +1129,7 @@ TEST(channel_stat_errors)
     const struct bad_name *bad = bad_names();
     const char *nr = test_name("r"), *ns = test_name("s"), *nm = test_name("m"),
                *nd = test_name("damaged");
-    mmf_chan_info ci;
+    mmf_channel_info ci;
     mmf_section *s;
     mmf_sync *m;
     mmf_ring *r, *d;
@@ -1138,7 +1138,7 @@ TEST(channel_stat_errors)
     private_store();
     s = make_section(ns, mmf_page_size(), 0, 0);
     CHECK_OK(mmf_mutex_create(&m, nm, 0, MMF_CREATE_NEW, NULL));
-    CHECK_OK(mmf_ring_create(&r, nr, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_create(&r, nr, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
     CHECK_RC(mmf_channel_stat(test_name("absent"), &ci), MMF_ENOENT);
     CHECK_RC(mmf_channel_stat(ns, &ci), MMF_ETYPE);
     CHECK_RC(mmf_channel_stat(nm, &ci), MMF_ETYPE);
@@ -1147,14 +1147,14 @@ TEST(channel_stat_errors)
 
     /* A damaged control block is reported, not refused. The block
      * follows the header page in the store file. */
-    CHECK_OK(mmf_ring_create(&d, nd, 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_create(&d, nd, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
     fd = open(store_file_of(nd), O_WRONLY | O_CLOEXEC);
     CHECK(fd >= 0);
     CHECK(pwrite(fd, "garbage!", 8, 4096) == 8);
     close(fd);
     CHECK_OK(mmf_channel_stat(nd, &ci));
     CHECK_EQ(ci.corrupt, 1);
-    CHECK_EQ(ci.kind, MMF_CHAN_RING);
+    CHECK_EQ(ci.kind, MMF_KIND_RING);
     CHECK(ci.produced == MMF_UNKNOWN && ci.consumed == MMF_UNKNOWN && ci.fill == MMF_UNKNOWN);
     CHECK_OK(mmf_ring_close(d));
 
@@ -1187,7 +1187,7 @@ TEST(object_remove_refuses_live_objects)
     private_store();
     s = make_section(ns, mmf_page_size(), 0, 0);
     CHECK_OK(mmf_mutex_create(&m, nm, 0, MMF_CREATE_NEW, NULL));
-    CHECK_OK(mmf_ring_create(&r, nr, 4096, MMF_CHAN_CONSUMER, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_ring_create(&r, nr, 4096, MMF_ROLE_CONSUMER, MMF_CREATE_NEW, NULL));
     CHECK_RC(mmf_object_remove(ns), MMF_EBUSY);
     CHECK_RC(mmf_object_remove(local_of(nm)), MMF_EBUSY);
     CHECK_RC(mmf_object_remove(nr), MMF_EBUSY);
@@ -1287,7 +1287,7 @@ HELPER(nobody_looks)
     const mmf_object_info *o;
     mmf_holder *holders;
     mmf_section *own_l, *own_g;
-    mmf_chan_info ci;
+    mmf_channel_info ci;
     uint64_t hidden = 99;
     char buf[16];
     size_t n, done;
@@ -1342,7 +1342,7 @@ HELPER(nobody_looks)
     CHECK_EQ(holders[0].pid, getpid());
     CHECK_EQ(holders[0].handles, 1);
     CHECK_EQ(hidden, 0);
-    mmf_holders_free(holders, n);
+    mmf_object_holders_free(holders, n);
 
     CHECK_OK(mmf_section_close(own_l));
     CHECK_OK(mmf_section_close(own_g));
@@ -1354,7 +1354,7 @@ TEST(another_users_objects)
     const char *rg = test_name("root-global"), *rring = test_name("root-ring"),
                *rl = test_name("root-local"), *rf = test_name("root-file"),
                *nl = test_name("nobody-local"), *ng = test_name("nobody-global");
-    mmf_section_opts fo = {MMF_PROT_READ | MMF_PROT_WRITE, 0, 0644};
+    mmf_section_opts fo = {.mode = 0644, .prot = MMF_PROT_READ | MMF_PROT_WRITE};
     struct test_sync ready, go;
     mmf_object_info *list;
     const mmf_object_info *o;
@@ -1369,7 +1369,7 @@ TEST(another_users_objects)
     private_store();
     g = make_section(global_of(rg), mmf_page_size(), 0, 0);
     l = make_section(rl, mmf_page_size(), 0, 0);
-    CHECK_OK(mmf_ring_create(&r, global_of(rring), 4096, MMF_CHAN_PRODUCER, MMF_CREATE_NEW,
+    CHECK_OK(mmf_ring_create(&r, global_of(rring), 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW,
                              NULL));
     snprintf(path, sizeof path, "/tmp/mmf-test-inspect-%ld-%s", (long)getpid(), test_case());
     fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -1483,7 +1483,7 @@ HELPER(out_of_memory)
     mmf_store_list_free(list);
     CHECK_OK(mmf_object_stat(argv[0], MMF_INFO_ALL, &info));
     CHECK_OK(mmf_object_holders(argv[0], &holders, &n, NULL));
-    mmf_holders_free(holders, n);
+    mmf_object_holders_free(holders, n);
     CHECK_EQ(mmf_store_gc(&list, &n), 0);
 
     grow_stack(512 * 1024);
@@ -1551,7 +1551,7 @@ HELPER(nobody_reads_file)
 TEST(object_read_unreadable_backing_file_eacces)
 {
     const char *name = test_name("f");
-    mmf_section_opts o = {MMF_PROT_READ | MMF_PROT_WRITE, 0, 0644};
+    mmf_section_opts o = {.mode = 0644, .prot = MMF_PROT_READ | MMF_PROT_WRITE};
     char path[PATH_MAX];
     mmf_section *s;
     int fd, code;

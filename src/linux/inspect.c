@@ -235,10 +235,11 @@ static int open_backing(const struct stat *obj, const struct mmf__hdr *h, struct
 {
     int fd = mmf__linux_open_external(h, obj, O_RDONLY);
     if (fd < 0)
-        return -1;
+        return fd; /* MMF_ENOENT (gone or replaced), MMF_EACCES, ... */
     if (fstat(fd, st) != 0) {
+        int rc = mmf__linux_err(errno);
         close(fd);
-        return -1;
+        return rc;
     }
     return fd;
 }
@@ -949,8 +950,12 @@ static int read_data(int fd, const struct mmf__hdr *h, uint64_t offset,
     *done = 0;
     if (h->flags & MMF__HF_FILE) {
         struct stat obj;
-        if (fstat(fd, &obj) != 0 || (dfd = open_backing(&obj, h, &st)) < 0)
-            return MMF_ENOENT; /* the file was renamed, deleted or replaced */
+        if (fstat(fd, &obj) != 0)
+            return mmf__linux_err(errno);
+        /* MMF_ENOENT when the file was renamed, deleted or replaced;
+         * MMF_EACCES when the caller may not read it. */
+        if ((dfd = open_backing(&obj, h, &st)) < 0)
+            return dfd;
         base = 0;
     } else {
         dfd = fd;
