@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# bench-win32.sh [BUILD-DIR] [ITERATIONS] - run bench/bench_win32.c natively
+# bench-win32.sh [BUILD-DIR] [ITERATIONS] - run facade/bench/bench_win32.c natively
 # (against the mmf Win32 façade) and, when x86_64-w64-mingw32-gcc and Wine
 # are installed, built with MinGW-w64 under Wine; print both results and the
 # ratio Wine / native for each loop. `make bench-win32` runs it.
@@ -12,8 +12,8 @@ set -eu
 build=${1:-build}
 iterations=${2:-20000}
 src=$(cd "$(dirname "$0")" && pwd)
-native=$build/bench/bench_win32
-exe=$build/bench/bench_win32.exe
+native=$build/facade/bench/bench_win32
+exe=$build/facade/bench/bench_win32.exe
 
 if [ ! -x "$native" ]; then
     echo "bench-win32: $native is not built (run make first)" >&2

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * w32.h - what the files of the Win32 façade (src/win32/) share: the
+ * w32.h - what the files of the Win32 façade (facade/src/) share: the
  * handle table, the error mapping and the string conversion.
  *
  * The façade only translates: it maps Win32 arguments onto the native API

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test-facade.c - the Win32 façade's own machinery, beyond what the
- * conformance suite (test/win32/, the reference's lines) checks: the handle
+ * conformance suite (conformance/, one test per behaviour) checks: the handle
  * table under bad values, reuse and concurrent closes; thread handles and
  * the order of abandonment and signal; wide names; GetLastError per
  * thread; the file functions; the C runtime's _s functions. The ids in

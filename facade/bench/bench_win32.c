@@ -3,8 +3,8 @@
  * bench_win32.c - a benchmark written against the Win32 API only, built
  * twice from this one source: natively against the mmf Win32 façade, and
  * with MinGW-w64 against the real <windows.h> to run under Wine (see
- * bench/bench-win32.sh, `make bench-win32`, which runs both and prints the
- * ratio Wine/native).
+ * facade/bench/bench-win32.sh, `make bench-win32`, which runs both and
+ * prints the ratio Wine/native).
  *
  *   bench_win32 [iterations]
  *

@@ -14,10 +14,10 @@
 #     and Process 1 ends.
 #
 # Exits 0 if both outcomes are right, 1 otherwise. BIN-DIR defaults to
-# build/examples/win32. Set MMF_STORE_DIR to an absolute folder to keep the
+# build/facade/examples. Set MMF_STORE_DIR to an absolute folder to keep the
 # name "MyFileMapping" away from the default store (the test suite does).
 set -eu
-bin=${1:-build/examples/win32}
+bin=${1:-build/facade/examples}
 p1=$bin/process1
 p2=$bin/process2
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mmf-win32-example.XXXXXX")
