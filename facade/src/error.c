@@ -23,12 +23,12 @@ void WINAPI SetLastError(DWORD dwErrCode)
     last_error = dwErrCode;
 }
 
-void w32_set_error(DWORD err)
+void mmf__w32_set_error(DWORD err)
 {
     last_error = err;
 }
 
-DWORD w32_error(int rc)
+DWORD mmf__w32_error(int rc)
 {
     switch (rc) {
     case 0:
@@ -85,7 +85,7 @@ DWORD w32_error(int rc)
     }
 }
 
-DWORD w32_name_error(const char *name)
+DWORD mmf__w32_name_error(const char *name)
 {
     if (strncmp(name, "Local\\", 6) == 0)
         name += 6;
@@ -113,7 +113,7 @@ static int parent_exists(const char *path)
     return ok;
 }
 
-DWORD w32_errno(int e, const char *path)
+DWORD mmf__w32_errno(int e, const char *path)
 {
     switch (e) {
     case 0:

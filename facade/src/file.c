@@ -93,14 +93,14 @@ static HANDLE create_file(const char *path, DWORD access, DWORD disposition,
     HANDLE h;
     DWORD err;
 
-    access = w32_map_access(W32_FILE, access);
+    access = mmf__w32_map_access(W32_FILE, access);
     readable = (access & READ_RIGHTS) != 0;
     writable = (access & WRITE_RIGHTS) != 0;
     if (path == NULL || path[0] == '\0' || (flags & FILE_FLAG_OVERLAPPED) ||
         (flags & ~(DWORD)KNOWN_FLAGS) || disposition < CREATE_NEW ||
         disposition > TRUNCATE_EXISTING ||
         (disposition == TRUNCATE_EXISTING && !(access & FILE_WRITE_DATA))) {
-        w32_set_error(ERROR_INVALID_PARAMETER);
+        mmf__w32_set_error(ERROR_INVALID_PARAMETER);
         return INVALID_HANDLE_VALUE;
     }
     if (readable && writable)
@@ -116,34 +116,34 @@ static HANDLE create_file(const char *path, DWORD access, DWORD disposition,
     if (flags & FILE_FLAG_WRITE_THROUGH)
         base |= O_DSYNC;
     if ((fd = open_disposition(path, base, disposition, &existed)) < 0) {
-        w32_set_error(w32_errno(errno, path));
+        mmf__w32_set_error(mmf__w32_errno(errno, path));
         return INVALID_HANDLE_VALUE;
     }
     /* Windows opens no directory without FILE_FLAG_BACKUP_SEMANTICS. */
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         close(fd);
-        w32_set_error(ERROR_ACCESS_DENIED);
+        mmf__w32_set_error(ERROR_ACCESS_DENIED);
         return INVALID_HANDLE_VALUE;
     }
     if ((f = calloc(1, sizeof *f)) == NULL ||
         ((flags & FILE_FLAG_DELETE_ON_CLOSE) && (f->unlink_path = absolute(path)) == NULL)) {
         free(f);
         close(fd);
-        w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
+        mmf__w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
         return INVALID_HANDLE_VALUE;
     }
     f->refs = 1;
     f->fd = fd;
     u.file = f;
-    if ((h = w32_new(W32_FILE, access, u)) == NULL) {
-        w32_payload_release(W32_FILE, u);
-        w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
+    if ((h = mmf__w32_new(W32_FILE, access, u)) == NULL) {
+        mmf__w32_payload_release(W32_FILE, u);
+        mmf__w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
         return INVALID_HANDLE_VALUE;
     }
     err = existed && (disposition == CREATE_ALWAYS || disposition == OPEN_ALWAYS)
               ? ERROR_ALREADY_EXISTS
               : ERROR_SUCCESS;
-    w32_set_error(err);
+    mmf__w32_set_error(err);
     return h;
 }
 
@@ -165,14 +165,14 @@ HANDLE WINAPI CreateFileW(LPCWSTR lpFileName, DWORD dwDesiredAccess,
                           HANDLE hTemplateFile)
 {
     DWORD err;
-    char *path = w32_to_utf8_alloc(lpFileName, &err);
+    char *path = mmf__w32_to_utf8_alloc(lpFileName, &err);
     HANDLE h;
 
     (void)dwShareMode;
     (void)lpSecurityAttributes;
     (void)hTemplateFile;
     if (path == NULL) {
-        w32_set_error(err);
+        mmf__w32_set_error(err);
         return INVALID_HANDLE_VALUE;
     }
     h = create_file(path, dwDesiredAccess, dwCreationDisposition, dwFlagsAndAttributes);
@@ -187,13 +187,13 @@ static struct w32_entry *get_file(HANDLE h, DWORD need)
     struct w32_entry *e;
     DWORD err;
 
-    if ((e = w32_get(h, W32_K(W32_FILE), &err)) == NULL) {
-        w32_set_error(err);
+    if ((e = mmf__w32_get(h, W32_K(W32_FILE), &err)) == NULL) {
+        mmf__w32_set_error(err);
         return NULL;
     }
     if ((e->access & need) != need) {
-        w32_put(e);
-        w32_set_error(ERROR_ACCESS_DENIED);
+        mmf__w32_put(e);
+        mmf__w32_set_error(ERROR_ACCESS_DENIED);
         return NULL;
     }
     return e;
@@ -209,10 +209,10 @@ BOOL WINAPI GetFileSizeEx(HANDLE hFile, PLARGE_INTEGER lpFileSize)
         return FALSE;
     ok = fstat(e->u.file->fd, &st) == 0;
     if (!ok)
-        w32_set_error(w32_errno(errno, NULL));
+        mmf__w32_set_error(mmf__w32_errno(errno, NULL));
     else
         lpFileSize->QuadPart = (LONGLONG)st.st_size;
-    w32_put(e);
+    mmf__w32_put(e);
     return ok;
 }
 
@@ -225,7 +225,7 @@ DWORD WINAPI GetFileSize(HANDLE hFile, LPDWORD lpFileSizeHigh)
     if (lpFileSizeHigh != NULL)
         *lpFileSizeHigh = (DWORD)size.HighPart;
     if (size.LowPart == INVALID_FILE_SIZE)
-        w32_set_error(NO_ERROR); /* tells a real size from a failure */
+        mmf__w32_set_error(NO_ERROR); /* tells a real size from a failure */
     return size.LowPart;
 }
 
@@ -246,11 +246,11 @@ BOOL WINAPI SetFilePointerEx(HANDLE hFile, LARGE_INTEGER liDistanceToMove,
         break;
     case FILE_CURRENT:
         if ((from = lseek(fd, 0, SEEK_CUR)) < 0)
-            err = w32_errno(errno, NULL);
+            err = mmf__w32_errno(errno, NULL);
         break;
     case FILE_END:
         if (fstat(fd, &st) != 0)
-            err = w32_errno(errno, NULL);
+            err = mmf__w32_errno(errno, NULL);
         else
             from = st.st_size;
         break;
@@ -264,11 +264,11 @@ BOOL WINAPI SetFilePointerEx(HANDLE hFile, LARGE_INTEGER liDistanceToMove,
         else if (pos < 0)
             err = ERROR_NEGATIVE_SEEK; /* the position does not move */
         else if (lseek(fd, pos, SEEK_SET) < 0)
-            err = w32_errno(errno, NULL);
+            err = mmf__w32_errno(errno, NULL);
     }
-    w32_put(e);
+    mmf__w32_put(e);
     if (err != 0) {
-        w32_set_error(err);
+        mmf__w32_set_error(err);
         return FALSE;
     }
     if (lpNewFilePointer != NULL)
@@ -292,7 +292,7 @@ DWORD WINAPI SetFilePointer(HANDLE hFile, LONG lDistanceToMove,
     if (lpDistanceToMoveHigh != NULL)
         *lpDistanceToMoveHigh = pos.HighPart;
     if (pos.LowPart == INVALID_SET_FILE_POINTER)
-        w32_set_error(NO_ERROR);
+        mmf__w32_set_error(NO_ERROR);
     return pos.LowPart;
 }
 
@@ -306,10 +306,10 @@ BOOL WINAPI SetEndOfFile(HANDLE hFile)
         return FALSE;
     if ((pos = lseek(e->u.file->fd, 0, SEEK_CUR)) < 0 ||
         ftruncate(e->u.file->fd, pos) != 0)
-        err = w32_errno(errno, NULL);
-    w32_put(e);
+        err = mmf__w32_errno(errno, NULL);
+    mmf__w32_put(e);
     if (err != 0) {
-        w32_set_error(err);
+        mmf__w32_set_error(err);
         return FALSE;
     }
     return TRUE;
@@ -325,10 +325,10 @@ BOOL WINAPI FlushFileBuffers(HANDLE hFile)
     if (!(e->access & WRITE_RIGHTS))
         err = ERROR_ACCESS_DENIED; /* as Windows, for a read-only handle */
     else if (fsync(e->u.file->fd) != 0)
-        err = w32_errno(errno, NULL);
-    w32_put(e);
+        err = mmf__w32_errno(errno, NULL);
+    mmf__w32_put(e);
     if (err != 0) {
-        w32_set_error(err);
+        mmf__w32_set_error(err);
         return FALSE;
     }
     return TRUE;
@@ -347,7 +347,7 @@ static BOOL read_write(HANDLE hFile, void *buf, DWORD n, LPDWORD done_out,
     int fd;
 
     if (done_out == NULL && ov == NULL) {
-        w32_set_error(ERROR_INVALID_PARAMETER);
+        mmf__w32_set_error(ERROR_INVALID_PARAMETER);
         return FALSE;
     }
     if (done_out != NULL)
@@ -355,8 +355,8 @@ static BOOL read_write(HANDLE hFile, void *buf, DWORD n, LPDWORD done_out,
     if ((e = get_file(hFile, 0)) == NULL)
         return FALSE;
     if (!(e->access & (writing ? WRITE_RIGHTS : READ_RIGHTS))) {
-        w32_put(e);
-        w32_set_error(ERROR_ACCESS_DENIED);
+        mmf__w32_put(e);
+        mmf__w32_set_error(ERROR_ACCESS_DENIED);
         return FALSE;
     }
     if (ov != NULL)
@@ -373,20 +373,20 @@ static BOOL read_write(HANDLE hFile, void *buf, DWORD n, LPDWORD done_out,
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0) {
-            err = w32_errno(errno, NULL);
+            err = mmf__w32_errno(errno, NULL);
             break;
         }
         if (k == 0)
             break; /* the end of the file (reads) */
         done += (size_t)k;
     }
-    w32_put(e);
+    mmf__w32_put(e);
     if (done_out != NULL)
         *done_out = (DWORD)done;
     if (ov != NULL)
         ov->InternalHigh = done;
     if (err != 0) {
-        w32_set_error(err);
+        mmf__w32_set_error(err);
         return FALSE;
     }
     return TRUE;
@@ -409,11 +409,11 @@ BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrit
 static BOOL delete_file(const char *path)
 {
     if (path == NULL || path[0] == '\0') {
-        w32_set_error(ERROR_INVALID_PARAMETER);
+        mmf__w32_set_error(ERROR_INVALID_PARAMETER);
         return FALSE;
     }
     if (unlink(path) != 0) {
-        w32_set_error(w32_errno(errno, path));
+        mmf__w32_set_error(mmf__w32_errno(errno, path));
         return FALSE;
     }
     return TRUE;
@@ -427,11 +427,11 @@ BOOL WINAPI DeleteFileA(LPCSTR lpFileName)
 BOOL WINAPI DeleteFileW(LPCWSTR lpFileName)
 {
     DWORD err;
-    char *path = w32_to_utf8_alloc(lpFileName, &err);
+    char *path = mmf__w32_to_utf8_alloc(lpFileName, &err);
     BOOL ok;
 
     if (path == NULL) {
-        w32_set_error(err);
+        mmf__w32_set_error(err);
         return FALSE;
     }
     ok = delete_file(path);

@@ -70,7 +70,7 @@ static void push_free(uint32_t idx)
     free_tail = idx;
 }
 
-HANDLE w32_new(enum w32_kind kind, DWORD access, union w32_payload u)
+HANDLE mmf__w32_new(enum w32_kind kind, DWORD access, union w32_payload u)
 {
     struct w32_entry *e;
     uint32_t idx;
@@ -103,7 +103,7 @@ HANDLE w32_new(enum w32_kind kind, DWORD access, union w32_payload u)
     return value_of(idx);
 }
 
-struct w32_entry *w32_get(HANDLE h, unsigned kinds, DWORD *err)
+struct w32_entry *mmf__w32_get(HANDLE h, unsigned kinds, DWORD *err)
 {
     struct w32_entry *e;
 
@@ -133,7 +133,7 @@ static int reap(struct w32_entry *e, uint32_t idx, enum w32_kind *kind,
     return 1;
 }
 
-void w32_put(struct w32_entry *e)
+void mmf__w32_put(struct w32_entry *e)
 {
     enum w32_kind kind = W32_FREE;
     union w32_payload u;
@@ -144,10 +144,10 @@ void w32_put(struct w32_entry *e)
     freed = e->closing && e->users == 0 && reap(e, e->index, &kind, &u);
     pthread_mutex_unlock(&table_lock);
     if (freed)
-        w32_payload_release(kind, u);
+        mmf__w32_payload_release(kind, u);
 }
 
-void w32_payload_release(enum w32_kind kind, union w32_payload u)
+void mmf__w32_payload_release(enum w32_kind kind, union w32_payload u)
 {
     switch (kind) {
     case W32_SECTION:
@@ -169,7 +169,7 @@ void w32_payload_release(enum w32_kind kind, union w32_payload u)
         }
         break;
     case W32_THREAD:
-        w32_thread_unref(u.thread);
+        mmf__w32_thread_unref(u.thread);
         break;
     default:
         break;
@@ -200,7 +200,7 @@ static DWORD close_handle(HANDLE h)
     freed = reap(e, idx, &kind, &u);
     pthread_mutex_unlock(&table_lock);
     if (freed)
-        w32_payload_release(kind, u);
+        mmf__w32_payload_release(kind, u);
     return 0;
 }
 
@@ -211,7 +211,7 @@ BOOL WINAPI CloseHandle(HANDLE hObject)
     if (is_pseudo(hObject))
         return TRUE; /* closing a pseudo-handle has no effect */
     if ((err = close_handle(hObject)) != 0) {
-        w32_set_error(err);
+        mmf__w32_set_error(err);
         return FALSE;
     }
     return TRUE;
@@ -260,7 +260,7 @@ static const struct generic_map maps[W32_KINDS] = {
                     THREAD_ALL_ACCESS},
 };
 
-DWORD w32_map_access(enum w32_kind kind, DWORD access)
+DWORD mmf__w32_map_access(enum w32_kind kind, DWORD access)
 {
     const struct generic_map *m = &maps[kind];
     DWORD a = access & ~(DWORD)(GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE |
@@ -276,12 +276,12 @@ DWORD w32_map_access(enum w32_kind kind, DWORD access)
     return a;
 }
 
-DWORD w32_all_access(enum w32_kind kind)
+DWORD mmf__w32_all_access(enum w32_kind kind)
 {
     return maps[kind].all;
 }
 
-DWORD w32_check_open_access(enum w32_kind kind, DWORD access)
+DWORD mmf__w32_check_open_access(enum w32_kind kind, DWORD access)
 {
     /* Asking for nothing is refused (Q03); ACCESS_SYSTEM_SECURITY needs a
      * privilege nobody has here (Q09); a right the object type does not
@@ -290,7 +290,7 @@ DWORD w32_check_open_access(enum w32_kind kind, DWORD access)
         return ERROR_ACCESS_DENIED;
     if (access & ACCESS_SYSTEM_SECURITY)
         return ERROR_PRIVILEGE_NOT_HELD;
-    if (w32_map_access(kind, access) & ~maps[kind].all)
+    if (mmf__w32_map_access(kind, access) & ~maps[kind].all)
         return ERROR_ACCESS_DENIED;
     return 0;
 }
@@ -307,19 +307,19 @@ static DWORD dup_payload(const struct w32_entry *e, DWORD access,
 
     switch (e->kind) {
     case W32_SECTION:
-        rc = w32_section_dup(e->u.section, e->access, access, &out->section);
-        return rc < 0 ? w32_error(rc) : 0;
+        rc = mmf__w32_section_dup(e->u.section, e->access, access, &out->section);
+        return rc < 0 ? mmf__w32_error(rc) : 0;
     case W32_MUTEX:
     case W32_EVENT:
     case W32_SEMAPHORE:
         rc = mmf_sync_duplicate(e->u.sync, &out->sync);
-        return rc < 0 ? w32_error(rc) : 0;
+        return rc < 0 ? mmf__w32_error(rc) : 0;
     case W32_FILE:
         __atomic_fetch_add(&e->u.file->refs, 1, __ATOMIC_RELAXED);
         out->file = e->u.file;
         return 0;
     case W32_THREAD:
-        w32_thread_ref(e->u.thread);
+        mmf__w32_thread_ref(e->u.thread);
         out->thread = e->u.thread;
         return 0;
     default:
@@ -335,7 +335,7 @@ static DWORD dup_handle(HANDLE h, LPHANDLE target, DWORD access, DWORD options)
     enum w32_kind kind;
     DWORD err;
 
-    if ((e = w32_get(h, W32_ANY_KIND, &err)) == NULL)
+    if ((e = mmf__w32_get(h, W32_ANY_KIND, &err)) == NULL)
         return err;
     kind = (enum w32_kind)e->kind;
     if (options & DUPLICATE_SAME_ACCESS) {
@@ -343,22 +343,22 @@ static DWORD dup_handle(HANDLE h, LPHANDLE target, DWORD access, DWORD options)
     } else {
         /* Access 0 is allowed here (such a handle keeps the object alive
          * and can do nothing else, H10). */
-        if (access != 0 && (err = w32_check_open_access(kind, access)) != 0) {
-            w32_put(e);
+        if (access != 0 && (err = mmf__w32_check_open_access(kind, access)) != 0) {
+            mmf__w32_put(e);
             return err;
         }
-        access = w32_map_access(kind, access);
+        access = mmf__w32_map_access(kind, access);
     }
     if (target == NULL) { /* allowed; the duplicate would be lost anyway */
-        w32_put(e);
+        mmf__w32_put(e);
         return 0;
     }
     err = dup_payload(e, access, &u);
-    w32_put(e);
+    mmf__w32_put(e);
     if (err != 0)
         return err;
-    if ((*target = w32_new(kind, access, u)) == NULL) {
-        w32_payload_release(kind, u);
+    if ((*target = mmf__w32_new(kind, access, u)) == NULL) {
+        mmf__w32_payload_release(kind, u);
         return ERROR_NOT_ENOUGH_MEMORY;
     }
     return 0;
@@ -372,13 +372,13 @@ static DWORD dup_self_thread(LPHANDLE target, DWORD access, DWORD options)
     if (options & DUPLICATE_SAME_ACCESS)
         access = THREAD_ALL_ACCESS;
     else
-        access = w32_map_access(W32_THREAD, access);
+        access = mmf__w32_map_access(W32_THREAD, access);
     if (target == NULL)
         return 0;
-    if ((u.thread = w32_thread_self()) == NULL)
+    if ((u.thread = mmf__w32_thread_self()) == NULL)
         return ERROR_NOT_ENOUGH_MEMORY;
-    if ((*target = w32_new(W32_THREAD, access, u)) == NULL) {
-        w32_thread_unref(u.thread);
+    if ((*target = mmf__w32_new(W32_THREAD, access, u)) == NULL) {
+        mmf__w32_thread_unref(u.thread);
         return ERROR_NOT_ENOUGH_MEMORY;
     }
     return 0;
@@ -413,7 +413,7 @@ BOOL WINAPI DuplicateHandle(HANDLE hSourceProcessHandle, HANDLE hSourceHandle,
             err = cerr;
     }
     if (err != 0) {
-        w32_set_error(err);
+        mmf__w32_set_error(err);
         return FALSE;
     }
     return TRUE;

@@ -108,9 +108,9 @@ static DWORD create_error(int rc, const char *name, int file)
     case MMF_ENOSPC:
         return file ? ERROR_DISK_FULL : ERROR_COMMITMENT_LIMIT; /* D04, B13 */
     case MMF_EBADNAME:
-        return w32_name_error(name);
+        return mmf__w32_name_error(name);
     default:
-        return w32_error(rc);
+        return mmf__w32_error(rc);
     }
 }
 
@@ -132,37 +132,37 @@ static HANDLE create_mapping(HANDLE hFile, DWORD flProtect, DWORD high,
     }
     /* Exactly one valid protection, and no page modifier (B14, B15, D13). */
     if (pi == NULL || (flProtect & 0xFF00) != 0) {
-        w32_set_error(ERROR_INVALID_PARAMETER);
+        mmf__w32_set_error(ERROR_INVALID_PARAMETER);
         return NULL;
     }
     memset(&opts, 0, sizeof opts);
     opts.prot = pi->prot;
     if ((err = check_sec_flags(flProtect & 0xFFFF0000u, file, &opts.flags)) != 0) {
-        w32_set_error(err);
+        mmf__w32_set_error(err);
         return NULL;
     }
     if (!file) {
         if (size == 0) {
-            w32_set_error(ERROR_INVALID_PARAMETER); /* B01 */
+            mmf__w32_set_error(ERROR_INVALID_PARAMETER); /* B01 */
             return NULL;
         }
         rc = mmf_section_create(&s, name, size, MMF_OPEN_OR_CREATE, &opts);
     } else {
-        struct w32_entry *e = w32_get(hFile, W32_K(W32_FILE), &err);
+        struct w32_entry *e = mmf__w32_get(hFile, W32_K(W32_FILE), &err);
         if (e == NULL) {
-            w32_set_error(err);
+            mmf__w32_set_error(err);
             return NULL;
         }
         /* The file handle must allow what the protection needs (D08-D11,
          * D15). */
         if ((e->access & pi->file_access) != pi->file_access) {
-            w32_put(e);
-            w32_set_error(ERROR_ACCESS_DENIED);
+            mmf__w32_put(e);
+            mmf__w32_set_error(ERROR_ACCESS_DENIED);
             return NULL;
         }
         rc = mmf_section_create_fd(&s, name, e->u.file->fd, size,
                                    MMF_OPEN_OR_CREATE, &opts);
-        w32_put(e);
+        mmf__w32_put(e);
     }
     /* An existing named section whose protection refuses what flProtect
      * asks for: Windows still opens it (B05), granting the rights on the
@@ -171,17 +171,17 @@ static HANDLE create_mapping(HANDLE hFile, DWORD flProtect, DWORD high,
         open_native(name, pi->handle_access, &s) == 0)
         rc = MMF_EXISTED;
     if (rc < 0) {
-        w32_set_error(create_error(rc, name, file));
+        mmf__w32_set_error(create_error(rc, name, file));
         return NULL;
     }
     u.section = s;
-    if ((h = w32_new(W32_SECTION, STANDARD_RIGHTS_REQUIRED | pi->handle_access, u)) == NULL) {
+    if ((h = mmf__w32_new(W32_SECTION, STANDARD_RIGHTS_REQUIRED | pi->handle_access, u)) == NULL) {
         mmf_section_close(s);
-        w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
+        mmf__w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
     /* A successful create clears the last error (B02, B03). */
-    w32_set_error(rc == MMF_EXISTED ? ERROR_ALREADY_EXISTS : ERROR_SUCCESS);
+    mmf__w32_set_error(rc == MMF_EXISTED ? ERROR_ALREADY_EXISTS : ERROR_SUCCESS);
     return h;
 }
 
@@ -199,11 +199,11 @@ HANDLE WINAPI CreateFileMappingW(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttribute
                                  DWORD dwMaximumSizeLow, LPCWSTR lpName)
 {
     char name[W32_NAME_BYTES];
-    DWORD err = w32_to_utf8(lpName, name, sizeof name);
+    DWORD err = mmf__w32_to_utf8(lpName, name, sizeof name);
 
     (void)lpAttributes;
     if (err != 0) {
-        w32_set_error(err);
+        mmf__w32_set_error(err);
         return NULL;
     }
     return create_mapping(hFile, flProtect, dwMaximumSizeHigh, dwMaximumSizeLow,
@@ -242,26 +242,26 @@ static HANDLE open_mapping(DWORD access, const char *name)
     int rc;
 
     if (name == NULL) {
-        w32_set_error(ERROR_INVALID_PARAMETER);
+        mmf__w32_set_error(ERROR_INVALID_PARAMETER);
         return NULL;
     }
     /* FILE_MAP_COPY asks for reading (copy-on-write views read). */
     if (access == FILE_MAP_COPY)
         access = SECTION_MAP_READ;
-    access = w32_map_access(W32_SECTION, access);
+    access = mmf__w32_map_access(W32_SECTION, access);
     if ((rc = open_native(name, access, &s)) < 0) {
-        w32_set_error(rc == MMF_EBADNAME ? w32_name_error(name) : w32_error(rc));
+        mmf__w32_set_error(rc == MMF_EBADNAME ? mmf__w32_name_error(name) : mmf__w32_error(rc));
         return NULL;
     }
-    if ((err = w32_check_open_access(W32_SECTION, access)) != 0) {
+    if ((err = mmf__w32_check_open_access(W32_SECTION, access)) != 0) {
         mmf_section_close(s);
-        w32_set_error(err);
+        mmf__w32_set_error(err);
         return NULL;
     }
     u.section = s;
-    if ((h = w32_new(W32_SECTION, access, u)) == NULL) {
+    if ((h = mmf__w32_new(W32_SECTION, access, u)) == NULL) {
         mmf_section_close(s);
-        w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
+        mmf__w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
     }
     return h;
 }
@@ -281,17 +281,17 @@ HANDLE WINAPI OpenFileMappingW(DWORD dwDesiredAccess, BOOL bInheritHandle,
 
     (void)bInheritHandle;
     if (lpName == NULL) {
-        w32_set_error(ERROR_INVALID_PARAMETER);
+        mmf__w32_set_error(ERROR_INVALID_PARAMETER);
         return NULL;
     }
-    if ((err = w32_to_utf8(lpName, name, sizeof name)) != 0) {
-        w32_set_error(err);
+    if ((err = mmf__w32_to_utf8(lpName, name, sizeof name)) != 0) {
+        mmf__w32_set_error(err);
         return NULL;
     }
     return open_mapping(dwDesiredAccess, name);
 }
 
-int w32_section_dup(mmf_section *s, DWORD src_access, DWORD access,
+int mmf__w32_section_dup(mmf_section *s, DWORD src_access, DWORD access,
                     mmf_section **out)
 {
     const DWORD map_rights = SECTION_MAP_READ | SECTION_MAP_WRITE | SECTION_MAP_EXECUTE;
@@ -328,8 +328,8 @@ static LPVOID map_view(HANDLE h, DWORD access, DWORD high, DWORD low,
     void *addr = base;
     int rc;
 
-    if ((e = w32_get(h, W32_K(W32_SECTION), &err)) == NULL) {
-        w32_set_error(err);
+    if ((e = mmf__w32_get(h, W32_K(W32_SECTION), &err)) == NULL) {
+        mmf__w32_set_error(err);
         return NULL;
     }
     /* The view's protection (H07) and the right it needs (H08). */
@@ -370,13 +370,13 @@ static LPVOID map_view(HANDLE h, DWORD access, DWORD high, DWORD low,
             err = ERROR_ACCESS_DENIED; /* past the end: G07 */
             break;
         default:
-            err = w32_error(rc); /* G04, G08, H02-H06 */
+            err = mmf__w32_error(rc); /* G04, G08, H02-H06 */
             break;
         }
     }
-    w32_put(e);
+    mmf__w32_put(e);
     if (err != 0) {
-        w32_set_error(err);
+        mmf__w32_set_error(err);
         return NULL;
     }
     return addr;
@@ -402,7 +402,7 @@ BOOL WINAPI UnmapViewOfFile(LPCVOID lpBaseAddress)
 {
     int rc = mmf_view_unmap((void *)(uintptr_t)lpBaseAddress);
     if (rc < 0) {
-        w32_set_error(w32_error(rc)); /* not in a view: L03-L07 */
+        mmf__w32_set_error(mmf__w32_error(rc)); /* not in a view: L03-L07 */
         return FALSE;
     }
     return TRUE;
@@ -412,7 +412,7 @@ BOOL WINAPI FlushViewOfFile(LPCVOID lpBaseAddress, SIZE_T dwNumberOfBytesToFlush
 {
     int rc = mmf_view_flush((void *)(uintptr_t)lpBaseAddress, dwNumberOfBytesToFlush);
     if (rc < 0) {
-        w32_set_error(rc == MMF_ERANGE ? ERROR_INVALID_ADDRESS : w32_error(rc));
+        mmf__w32_set_error(rc == MMF_ERANGE ? ERROR_INVALID_ADDRESS : mmf__w32_error(rc));
         return FALSE;
     }
     return TRUE;

@@ -37,7 +37,7 @@ static size_t encode(uint32_t c, char *out)
     return 4;
 }
 
-DWORD w32_to_utf8(const wchar_t *w, char *buf, size_t cap)
+DWORD mmf__w32_to_utf8(const wchar_t *w, char *buf, size_t cap)
 {
     size_t n = 0;
 
@@ -59,7 +59,7 @@ DWORD w32_to_utf8(const wchar_t *w, char *buf, size_t cap)
     return 0;
 }
 
-char *w32_to_utf8_alloc(const wchar_t *w, DWORD *err)
+char *mmf__w32_to_utf8_alloc(const wchar_t *w, DWORD *err)
 {
     size_t len = 0, cap;
     char *buf;
@@ -75,7 +75,7 @@ char *w32_to_utf8_alloc(const wchar_t *w, DWORD *err)
         *err = ERROR_NOT_ENOUGH_MEMORY;
         return NULL;
     }
-    if ((*err = w32_to_utf8(w, buf, cap)) != 0) {
+    if ((*err = mmf__w32_to_utf8(w, buf, cap)) != 0) {
         free(buf);
         return NULL;
     }

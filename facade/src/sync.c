@@ -22,19 +22,19 @@ static HANDLE wrap(enum w32_kind kind, DWORD access, mmf_sync *o, int rc,
     HANDLE h;
 
     u.sync = o;
-    if ((h = w32_new(kind, access, u)) == NULL) {
+    if ((h = mmf__w32_new(kind, access, u)) == NULL) {
         mmf_sync_close(o);
-        w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
+        mmf__w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
     if (is_create) /* Q02, Q16, R01, S01 */
-        w32_set_error(rc == MMF_EXISTED ? ERROR_ALREADY_EXISTS : ERROR_SUCCESS);
+        mmf__w32_set_error(rc == MMF_EXISTED ? ERROR_ALREADY_EXISTS : ERROR_SUCCESS);
     return h;
 }
 
 static DWORD name_or_native_error(int rc, const char *name)
 {
-    return rc == MMF_EBADNAME ? w32_name_error(name) : w32_error(rc);
+    return rc == MMF_EBADNAME ? mmf__w32_name_error(name) : mmf__w32_error(rc);
 }
 
 /* What a create of each kind needs besides the name. */
@@ -66,18 +66,18 @@ static HANDLE create_sync(const struct create_args *a, const char *name)
     }
     if (rc < 0) {
         /* S03, S04: bad counts; P01-P04: another type's name. */
-        w32_set_error(name_or_native_error(rc, name));
+        mmf__w32_set_error(name_or_native_error(rc, name));
         return NULL;
     }
-    return wrap(a->kind, w32_all_access(a->kind), o, rc, 1);
+    return wrap(a->kind, mmf__w32_all_access(a->kind), o, rc, 1);
 }
 
 static HANDLE create_sync_w(const struct create_args *a, LPCWSTR wname)
 {
     char name[W32_NAME_BYTES];
-    DWORD err = w32_to_utf8(wname, name, sizeof name);
+    DWORD err = mmf__w32_to_utf8(wname, name, sizeof name);
     if (err != 0) {
-        w32_set_error(err);
+        mmf__w32_set_error(err);
         return NULL;
     }
     return create_sync(a, name);
@@ -90,7 +90,7 @@ static HANDLE open_sync(enum w32_kind kind, DWORD access, const char *name)
     int rc;
 
     if (name == NULL) {
-        w32_set_error(ERROR_INVALID_PARAMETER); /* P08, Q17, R03, S13 */
+        mmf__w32_set_error(ERROR_INVALID_PARAMETER); /* P08, Q17, R03, S13 */
         return NULL;
     }
     switch (kind) {
@@ -105,16 +105,16 @@ static HANDLE open_sync(enum w32_kind kind, DWORD access, const char *name)
         break;
     }
     if (rc < 0) {
-        w32_set_error(name_or_native_error(rc, name)); /* Q01, P05, P06 */
+        mmf__w32_set_error(name_or_native_error(rc, name)); /* Q01, P05, P06 */
         return NULL;
     }
     /* The name is looked up before the access is checked (Q01, Q03). */
-    if ((err = w32_check_open_access(kind, access)) != 0) {
+    if ((err = mmf__w32_check_open_access(kind, access)) != 0) {
         mmf_sync_close(o);
-        w32_set_error(err);
+        mmf__w32_set_error(err);
         return NULL;
     }
-    return wrap(kind, w32_map_access(kind, access), o, 0, 0);
+    return wrap(kind, mmf__w32_map_access(kind, access), o, 0, 0);
 }
 
 static HANDLE open_sync_w(enum w32_kind kind, DWORD access, LPCWSTR wname)
@@ -123,11 +123,11 @@ static HANDLE open_sync_w(enum w32_kind kind, DWORD access, LPCWSTR wname)
     DWORD err;
 
     if (wname == NULL) {
-        w32_set_error(ERROR_INVALID_PARAMETER);
+        mmf__w32_set_error(ERROR_INVALID_PARAMETER);
         return NULL;
     }
-    if ((err = w32_to_utf8(wname, name, sizeof name)) != 0) {
-        w32_set_error(err);
+    if ((err = mmf__w32_to_utf8(wname, name, sizeof name)) != 0) {
+        mmf__w32_set_error(err);
         return NULL;
     }
     return open_sync(kind, access, name);
@@ -172,14 +172,14 @@ BOOL WINAPI ReleaseMutex(HANDLE hMutex)
     int rc;
 
     /* Any handle to the mutex will do, whatever its access (Q08). */
-    if ((e = w32_get(hMutex, W32_K(W32_MUTEX), &err)) == NULL) {
-        w32_set_error(err);
+    if ((e = mmf__w32_get(hMutex, W32_K(W32_MUTEX), &err)) == NULL) {
+        mmf__w32_set_error(err);
         return FALSE;
     }
     rc = mmf_mutex_unlock(e->u.sync);
-    w32_put(e);
+    mmf__w32_put(e);
     if (rc < 0) {
-        w32_set_error(w32_error(rc)); /* ERROR_NOT_OWNER: Q07, Q10, Q11 */
+        mmf__w32_set_error(mmf__w32_error(rc)); /* ERROR_NOT_OWNER: Q07, Q10, Q11 */
         return FALSE;
     }
     return TRUE;
@@ -223,19 +223,19 @@ static BOOL event_op(HANDLE h, int (*op)(mmf_sync *))
     DWORD err;
     int rc;
 
-    if ((e = w32_get(h, W32_K(W32_EVENT), &err)) == NULL) {
-        w32_set_error(err); /* not an event: R15 */
+    if ((e = mmf__w32_get(h, W32_K(W32_EVENT), &err)) == NULL) {
+        mmf__w32_set_error(err); /* not an event: R15 */
         return FALSE;
     }
     if (!(e->access & EVENT_MODIFY_STATE)) {
-        w32_put(e);
-        w32_set_error(ERROR_ACCESS_DENIED); /* R14 */
+        mmf__w32_put(e);
+        mmf__w32_set_error(ERROR_ACCESS_DENIED); /* R14 */
         return FALSE;
     }
     rc = op(e->u.sync);
-    w32_put(e);
+    mmf__w32_put(e);
     if (rc < 0) {
-        w32_set_error(w32_error(rc));
+        mmf__w32_set_error(mmf__w32_error(rc));
         return FALSE;
     }
     return TRUE;
@@ -300,21 +300,21 @@ BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount,
     DWORD err;
     int rc;
 
-    if ((e = w32_get(hSemaphore, W32_K(W32_SEMAPHORE), &err)) == NULL) {
-        w32_set_error(err);
+    if ((e = mmf__w32_get(hSemaphore, W32_K(W32_SEMAPHORE), &err)) == NULL) {
+        mmf__w32_set_error(err);
         return FALSE;
     }
     if (!(e->access & SEMAPHORE_MODIFY_STATE)) {
-        w32_put(e);
-        w32_set_error(ERROR_ACCESS_DENIED); /* S10 */
+        mmf__w32_put(e);
+        mmf__w32_set_error(ERROR_ACCESS_DENIED); /* S10 */
         return FALSE;
     }
     rc = mmf_semaphore_release(e->u.sync, lReleaseCount, &prev);
-    w32_put(e);
+    mmf__w32_put(e);
     if (rc < 0) {
         /* ERROR_TOO_MANY_POSTS with *lpPreviousCount untouched (S06);
          * ERROR_INVALID_PARAMETER for a count <= 0 (S09). */
-        w32_set_error(w32_error(rc));
+        mmf__w32_set_error(mmf__w32_error(rc));
         return FALSE;
     }
     if (lpPreviousCount != NULL)
@@ -329,7 +329,7 @@ BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount,
 /* The native object a wait on entry e waits for. */
 static mmf_sync *waitable(const struct w32_entry *e)
 {
-    return e->kind == W32_THREAD ? w32_thread_event(e->u.thread) : e->u.sync;
+    return e->kind == W32_THREAD ? mmf__w32_thread_event(e->u.thread) : e->u.sync;
 }
 
 /* Check that e may be waited on: 0, or the Win32 error. */
@@ -348,9 +348,9 @@ static DWORD check_wait(const struct w32_entry *e)
 static DWORD wait_failed(int rc)
 {
     if (rc == MMF_EOVERFLOW)
-        w32_set_error(ERROR_MUTANT_LIMIT_EXCEEDED); /* recursion limit */
+        mmf__w32_set_error(ERROR_MUTANT_LIMIT_EXCEEDED); /* recursion limit */
     else
-        w32_set_error(w32_error(rc));
+        mmf__w32_set_error(mmf__w32_error(rc));
     return WAIT_FAILED;
 }
 
@@ -366,17 +366,17 @@ DWORD WINAPI WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds)
         Sleep(dwMilliseconds);
         return WAIT_TIMEOUT;
     }
-    if ((e = w32_get(hHandle, W32_ANY_KIND, &err)) == NULL) {
-        w32_set_error(err); /* T03 */
+    if ((e = mmf__w32_get(hHandle, W32_ANY_KIND, &err)) == NULL) {
+        mmf__w32_set_error(err); /* T03 */
         return WAIT_FAILED;
     }
     if ((err = check_wait(e)) != 0) {
-        w32_put(e);
-        w32_set_error(err);
+        mmf__w32_put(e);
+        mmf__w32_set_error(err);
         return WAIT_FAILED;
     }
     rc = mmf_sync_wait(waitable(e), timeout_of(dwMilliseconds));
-    w32_put(e);
+    mmf__w32_put(e);
     /* Success and timeout leave the last error alone (T01, T02). */
     if (rc == 0)
         return WAIT_OBJECT_0;
@@ -396,13 +396,13 @@ DWORD WINAPI WaitForMultipleObjects(DWORD nCount, const HANDLE *lpHandles,
     int rc;
 
     if (nCount == 0 || nCount > MAXIMUM_WAIT_OBJECTS || lpHandles == NULL) {
-        w32_set_error(ERROR_INVALID_PARAMETER); /* U03 */
+        mmf__w32_set_error(ERROR_INVALID_PARAMETER); /* U03 */
         return WAIT_FAILED;
     }
     for (; n < nCount; n++) {
         /* Pseudo-handles are refused here, unlike in
-         * WaitForSingleObject (U09): w32_get finds no entry for them. */
-        if ((entries[n] = w32_get(lpHandles[n], W32_ANY_KIND, &err)) == NULL)
+         * WaitForSingleObject (U09): mmf__w32_get finds no entry for them. */
+        if ((entries[n] = mmf__w32_get(lpHandles[n], W32_ANY_KIND, &err)) == NULL)
             break; /* U10 */
         if ((err = check_wait(entries[n])) != 0) {
             n++;
@@ -422,12 +422,12 @@ DWORD WINAPI WaitForMultipleObjects(DWORD nCount, const HANDLE *lpHandles,
         else
             result = wait_failed(rc); /* duplicates in a wait-all: U04 */
     } else {
-        w32_set_error(err);
+        mmf__w32_set_error(err);
         result = WAIT_FAILED;
     }
     for (DWORD i = 0; i < n; i++) {
         if (entries[i] != NULL)
-            w32_put(entries[i]);
+            mmf__w32_put(entries[i]);
     }
     return result;
 }

@@ -78,17 +78,17 @@ DWORD WINAPI GetCurrentProcessId(void)
     return (DWORD)getpid();
 }
 
-mmf_sync *w32_thread_event(struct w32_thread *t)
+mmf_sync *mmf__w32_thread_event(struct w32_thread *t)
 {
     return t->done;
 }
 
-void w32_thread_ref(struct w32_thread *t)
+void mmf__w32_thread_ref(struct w32_thread *t)
 {
     __atomic_fetch_add(&t->refs, 1, __ATOMIC_RELAXED);
 }
 
-void w32_thread_unref(struct w32_thread *t)
+void mmf__w32_thread_unref(struct w32_thread *t)
 {
     if (__atomic_fetch_sub(&t->refs, 1, __ATOMIC_ACQ_REL) != 1)
         return;
@@ -133,7 +133,7 @@ static void *reaper_main(void *arg)
          * mutexes on the way. */
         pthread_join(t->pt, NULL);
         publish_end(t);
-        w32_thread_unref(t);
+        mmf__w32_thread_unref(t);
         pthread_mutex_lock(&reaper_lock);
     }
     return NULL;
@@ -200,11 +200,11 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes,
 
     (void)lpThreadAttributes;
     if (lpStartAddress == NULL || (dwCreationFlags & ~known) != 0) {
-        w32_set_error(ERROR_INVALID_PARAMETER); /* incl. CREATE_SUSPENDED */
+        mmf__w32_set_error(ERROR_INVALID_PARAMETER); /* incl. CREATE_SUSPENDED */
         return NULL;
     }
     if (reaper_start() != 0 || (t = thread_new()) == NULL) {
-        w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
+        mmf__w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
     t->fn = lpStartAddress;
@@ -212,10 +212,10 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes,
     t->joinable = 1;
     t->refs = 2; /* the handle and the running thread */
     u.thread = t;
-    if ((h = w32_new(W32_THREAD, THREAD_ALL_ACCESS, u)) == NULL) {
-        w32_thread_unref(t);
-        w32_thread_unref(t);
-        w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
+    if ((h = mmf__w32_new(W32_THREAD, THREAD_ALL_ACCESS, u)) == NULL) {
+        mmf__w32_thread_unref(t);
+        mmf__w32_thread_unref(t);
+        mmf__w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
     pthread_attr_init(&attr);
@@ -228,10 +228,10 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes,
     e = pthread_create(&t->pt, &attr, thread_main, t);
     pthread_attr_destroy(&attr);
     if (e != 0) {
-        w32_thread_unref(t); /* the thread's reference; CloseHandle drops
+        mmf__w32_thread_unref(t); /* the thread's reference; CloseHandle drops
                                 the other */
         CloseHandle(h);
-        w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
+        mmf__w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
     /* Wait until the thread knows its id, so that lpThreadId and
@@ -270,7 +270,7 @@ static void adopted_end(void *arg)
 {
     struct w32_thread *t = arg;
     publish_end(t);
-    w32_thread_unref(t);
+    mmf__w32_thread_unref(t);
 }
 
 static void adopted_init(void)
@@ -278,7 +278,7 @@ static void adopted_init(void)
     pthread_key_create(&adopted_key, adopted_end);
 }
 
-struct w32_thread *w32_thread_self(void)
+struct w32_thread *mmf__w32_thread_self(void)
 {
     struct w32_thread *t = self;
 
@@ -290,12 +290,12 @@ struct w32_thread *w32_thread_self(void)
         t->id = GetCurrentThreadId();
         t->refs = 1; /* the thread's own, dropped at its end */
         if (pthread_setspecific(adopted_key, t) != 0) {
-            w32_thread_unref(t);
+            mmf__w32_thread_unref(t);
             return NULL;
         }
         self = t;
     }
-    w32_thread_ref(t);
+    mmf__w32_thread_ref(t);
     return t;
 }
 
@@ -308,14 +308,14 @@ BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode)
         *lpExitCode = STILL_ACTIVE; /* the caller is running */
         return TRUE;
     }
-    if ((e = w32_get(hThread, W32_K(W32_THREAD), &err)) == NULL) {
-        w32_set_error(err);
+    if ((e = mmf__w32_get(hThread, W32_K(W32_THREAD), &err)) == NULL) {
+        mmf__w32_set_error(err);
         return FALSE;
     }
     *lpExitCode = __atomic_load_n(&e->u.thread->ended, __ATOMIC_ACQUIRE)
                       ? e->u.thread->exit_code
                       : STILL_ACTIVE;
-    w32_put(e);
+    mmf__w32_put(e);
     return TRUE;
 }
 
@@ -326,12 +326,12 @@ DWORD WINAPI GetThreadId(HANDLE Thread)
 
     if (Thread == W32_PSEUDO_THREAD)
         return GetCurrentThreadId();
-    if ((e = w32_get(Thread, W32_K(W32_THREAD), &err)) == NULL) {
-        w32_set_error(err);
+    if ((e = mmf__w32_get(Thread, W32_K(W32_THREAD), &err)) == NULL) {
+        mmf__w32_set_error(err);
         return 0;
     }
     id = e->u.thread->id;
-    w32_put(e);
+    mmf__w32_put(e);
     return id;
 }
 

@@ -9,6 +9,11 @@
  * property of the table entry, as it is of a Windows handle, and is
  * checked here; every behaviour of the objects themselves is the native
  * API's.
+ *
+ * NOTE: every function declared here is external in the static library,
+ * where an application's own symbols meet it, so each is named mmf__w32_*;
+ * an un-prefixed name (w32_get, ...) could collide with a program's. The
+ * shared library exports the Win32 names only (src/mmf_win32.map).
  */
 #ifndef MMF_W32_H
 #define MMF_W32_H
@@ -63,11 +68,11 @@ union w32_payload {
 };
 
 /* One table entry. Entries live in chunks that never move or go away, so a
- * pointer from w32_get() stays valid until w32_put(). */
+ * pointer from mmf__w32_get() stays valid until mmf__w32_put(). */
 struct w32_entry {
     uint8_t kind;           /* enum w32_kind */
     uint8_t closing;        /* CloseHandle called; destroyed at users == 0 */
-    uint32_t users;         /* w32_get() calls not yet w32_put() */
+    uint32_t users;         /* mmf__w32_get() calls not yet mmf__w32_put() */
     DWORD access;           /* the handle's access mask (generic rights
                                mapped) */
     uint32_t index;         /* its place in the table */
@@ -77,18 +82,18 @@ struct w32_entry {
 
 /* Make a handle for `u`, which it then owns. Returns NULL (the caller gives
  * `u` back and reports ERROR_NOT_ENOUGH_MEMORY) when the table is full. */
-HANDLE w32_new(enum w32_kind kind, DWORD access, union w32_payload u);
+HANDLE mmf__w32_new(enum w32_kind kind, DWORD access, union w32_payload u);
 
 /*
  * The entry of handle h if it is open and its kind is in `kinds`; the
- * caller must w32_put() it. Otherwise NULL, with *err the Win32 error
+ * caller must mmf__w32_put() it. Otherwise NULL, with *err the Win32 error
  * (ERROR_INVALID_HANDLE). Pseudo-handles are not entries (NULL).
  */
-struct w32_entry *w32_get(HANDLE h, unsigned kinds, DWORD *err);
-void w32_put(struct w32_entry *e);
+struct w32_entry *mmf__w32_get(HANDLE h, unsigned kinds, DWORD *err);
+void mmf__w32_put(struct w32_entry *e);
 
 /* Release what a payload holds (the native handle, fd, thread reference). */
-void w32_payload_release(enum w32_kind kind, union w32_payload u);
+void mmf__w32_payload_release(enum w32_kind kind, union w32_payload u);
 
 /* ------------------------------------------------------------------------ */
 /* Access masks (handle.c)                                                   */
@@ -96,35 +101,35 @@ void w32_payload_release(enum w32_kind kind, union w32_payload u);
 
 /* dwDesiredAccess with its generic rights mapped for objects of `kind`, and
  * MAXIMUM_ALLOWED as all access. */
-DWORD w32_map_access(enum w32_kind kind, DWORD access);
+DWORD mmf__w32_map_access(enum w32_kind kind, DWORD access);
 
 /* All access for `kind` (e.g. MUTANT_ALL_ACCESS). */
-DWORD w32_all_access(enum w32_kind kind);
+DWORD mmf__w32_all_access(enum w32_kind kind);
 
 /* The check an Open* call makes of dwDesiredAccess: 0 if it can be granted,
  * else the Win32 error (ERROR_ACCESS_DENIED for 0 or undefined rights,
  * ERROR_PRIVILEGE_NOT_HELD for ACCESS_SYSTEM_SECURITY). */
-DWORD w32_check_open_access(enum w32_kind kind, DWORD access);
+DWORD mmf__w32_check_open_access(enum w32_kind kind, DWORD access);
 
 /* ------------------------------------------------------------------------ */
 /* Errors (error.c)                                                          */
 /* ------------------------------------------------------------------------ */
 
-void w32_set_error(DWORD err);
+void mmf__w32_set_error(DWORD err);
 
 /* The Win32 error for a native MMF_E* code, as most calls report it. The
  * calls whose codes differ (a size past the end of a section is
  * ERROR_ACCESS_DENIED in MapViewOfFile, ...) map those first. */
-DWORD w32_error(int rc);
+DWORD mmf__w32_error(int rc);
 
 /* The Win32 error for MMF_EBADNAME on `name` (UTF-8): a backslash after
  * the prefix is ERROR_PATH_NOT_FOUND (a missing object directory, P12),
  * anything else ERROR_INVALID_NAME. */
-DWORD w32_name_error(const char *name);
+DWORD mmf__w32_name_error(const char *name);
 
 /* The Win32 error for an errno value of a file call. `path`, if not NULL,
  * tells ERROR_FILE_NOT_FOUND from ERROR_PATH_NOT_FOUND for ENOENT. */
-DWORD w32_errno(int e, const char *path);
+DWORD mmf__w32_errno(int e, const char *path);
 
 /* ------------------------------------------------------------------------ */
 /* Strings (string.c)                                                        */
@@ -139,11 +144,11 @@ DWORD w32_errno(int e, const char *path);
  * Returns 0, or the Win32 error: ERROR_INVALID_NAME (not a Unicode scalar
  * value), ERROR_FILENAME_EXCED_RANGE (does not fit). NULL converts to "".
  */
-DWORD w32_to_utf8(const wchar_t *w, char *buf, size_t cap);
+DWORD mmf__w32_to_utf8(const wchar_t *w, char *buf, size_t cap);
 
-/* As w32_to_utf8 into a new string the caller frees, for paths. NULL with
+/* As mmf__w32_to_utf8 into a new string the caller frees, for paths. NULL with
  * *err set (also ERROR_NOT_ENOUGH_MEMORY) on failure. */
-char *w32_to_utf8_alloc(const wchar_t *w, DWORD *err);
+char *mmf__w32_to_utf8_alloc(const wchar_t *w, DWORD *err);
 
 /* ------------------------------------------------------------------------ */
 /* Sections (section.c)                                                      */
@@ -153,7 +158,7 @@ char *w32_to_utf8_alloc(const wchar_t *w, DWORD *err);
  * src_access) for a Win32 handle with `access` (DuplicateHandle). Returns
  * 0, or MMF_EACCES (a mapping right the source lacks) or another MMF_E*
  * code. */
-int w32_section_dup(mmf_section *s, DWORD src_access, DWORD access,
+int mmf__w32_section_dup(mmf_section *s, DWORD src_access, DWORD access,
                     mmf_section **out);
 
 /* ------------------------------------------------------------------------ */
@@ -161,13 +166,13 @@ int w32_section_dup(mmf_section *s, DWORD src_access, DWORD access,
 /* ------------------------------------------------------------------------ */
 
 /* The native event a thread signals when it has ended. */
-mmf_sync *w32_thread_event(struct w32_thread *t);
+mmf_sync *mmf__w32_thread_event(struct w32_thread *t);
 /* One more reference to a thread object, and giving one back. */
-void w32_thread_ref(struct w32_thread *t);
-void w32_thread_unref(struct w32_thread *t);
+void mmf__w32_thread_ref(struct w32_thread *t);
+void mmf__w32_thread_unref(struct w32_thread *t);
 /* The calling thread's object (made on first use for threads that
  * CreateThread did not start), with a new reference; NULL if out of
  * memory. */
-struct w32_thread *w32_thread_self(void);
+struct w32_thread *mmf__w32_thread_self(void);
 
 #endif
