@@ -292,7 +292,7 @@ HANDLE WINAPI OpenFileMappingW(DWORD dwDesiredAccess, BOOL bInheritHandle,
 }
 
 int mmf__w32_section_dup(mmf_section *s, DWORD src_access, DWORD access,
-                    mmf_section **out)
+                         mmf_section **out)
 {
     const DWORD map_rights = SECTION_MAP_READ | SECTION_MAP_WRITE | SECTION_MAP_EXECUTE;
     mmf_section_info *info;

@@ -159,7 +159,7 @@ char *mmf__w32_to_utf8_alloc(const wchar_t *w, DWORD *err);
  * 0, or MMF_EACCES (a mapping right the source lacks) or another MMF_E*
  * code. */
 int mmf__w32_section_dup(mmf_section *s, DWORD src_access, DWORD access,
-                    mmf_section **out);
+                         mmf_section **out);
 
 /* ------------------------------------------------------------------------ */
 /* Threads (thread.c)                                                        */
