@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 #endif
@@ -211,6 +212,14 @@ uint64_t w32t_now_ms(void)
 {
     return GetTickCount64();
 }
+
+long w32t_dirty_kib(const void *p, const char *path, const char **why)
+{
+    (void)p;
+    (void)path;
+    *why = "Windows has no call that reports whether a mapped page is dirty";
+    return -1;
+}
 #else
 static sigjmp_buf probe_jb;
 
@@ -257,6 +266,58 @@ uint64_t w32t_now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+long w32t_dirty_kib(const void *p, const char *path, const char **why)
+{
+    struct statfs sfs;
+    unsigned long lo, hi, addr = (unsigned long)(uintptr_t)p;
+    long kib = -1, v, expire = 0;
+    char line[512];
+    int in = 0;
+    FILE *f;
+
+    /* tmpfs and ramfs have no backing store: their pages stay dirty
+     * whatever is flushed. */
+    if (statfs(path, &sfs) != 0 || sfs.f_type == 0x01021994 /* TMPFS_MAGIC */ ||
+        sfs.f_type == 0x858458f6 /* RAMFS_MAGIC */) {
+        *why = "the file is on tmpfs or ramfs, which never write pages back";
+        return -1;
+    }
+    /* The kernel writes back, by itself, pages that have been dirty for
+     * vm.dirty_expire_centisecs (30 s by default); much sooner, and a
+     * view that was never flushed could turn clean within a check. */
+    if ((f = fopen("/proc/sys/vm/dirty_expire_centisecs", "r")) != NULL) {
+        if (fscanf(f, "%ld", &expire) != 1)
+            expire = 0;
+        fclose(f);
+    }
+    if (expire < 1000) {
+        *why = "vm.dirty_expire_centisecs is below 10 s: the kernel's own "
+               "write-back could not be told from a flush";
+        return -1;
+    }
+    /* The mapping that holds p: its header line, then its fields. */
+    if ((f = fopen("/proc/self/smaps", "r")) == NULL) {
+        *why = "no /proc/self/smaps";
+        return -1;
+    }
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+            if (in)
+                break;
+            in = addr >= lo && addr < hi;
+            if (in)
+                kib = 0;
+        } else if (in && (sscanf(line, "Shared_Dirty: %ld kB", &v) == 1 ||
+                          sscanf(line, "Private_Dirty: %ld kB", &v) == 1)) {
+            kib += v;
+        }
+    }
+    fclose(f);
+    if (kib < 0)
+        *why = "the view is not in /proc/self/smaps";
+    return kib;
 }
 #endif
 

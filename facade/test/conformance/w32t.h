@@ -179,6 +179,15 @@ int w32t_writable(void *p);
  * observed there. 0 on real Windows. */
 int w32t_host_overcommits(void);
 
+/* How much of the mapping that holds p, a view of the file at `path`, is
+ * dirty: modified and not yet handed to the file system to be written,
+ * in KiB (natively the Shared_Dirty and Private_Dirty lines of
+ * /proc/self/smaps). -1, with *why set, when that cannot be observed: on
+ * Windows, which has no call that reports it; for a file on tmpfs, whose
+ * pages are never written back; where the kernel's own write-back comes
+ * too soon to be told from a flush. For the FlushViewOfFile checks. */
+long w32t_dirty_kib(const void *p, const char *path, const char **why);
+
 /* A monotonic clock in milliseconds. */
 uint64_t w32t_now_ms(void);
 
