@@ -5,7 +5,7 @@
  * table under bad values, reuse and concurrent closes; thread handles and
  * the order of abandonment and signal; wide names; GetLastError per
  * thread; the file functions; the C runtime's _s functions. The ids in
- * comments (O01, Q19, ...) are those of shared/win32-semantics.md.
+ * comments (O01, Q19, ...) are those of docs/win32-behaviour.md.
  */
 #include "test.h"
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * h_access.c - MapViewOfFile: desired access against the section's
- * protection and the handle's rights; reference section H.
+ * access.c - MapViewOfFile: desired access against the section's
+ * protection and the handle's rights; section H of
+ * docs/win32-behaviour.md.
  *
- * The reference states a view's protection as VirtualQuery reports it. The
+ * Windows states a view's protection as VirtualQuery reports it. The
  * façade has no VirtualQuery, so the suite observes the protection instead:
  * a view is PAGE_NOACCESS if a read faults, PAGE_READONLY if a write faults,
  * PAGE_READWRITE if a write shows through another view of the section, and

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* b_create.c - CreateFileMapping, pagefile-backed: reference section B. */
+/* create.c - CreateFileMapping without a file: section B of
+ * docs/win32-behaviour.md. */
 #include "w32t.h"
 
 /* The eight page protections of A03, for the combination checks. */
@@ -263,7 +264,7 @@ W32T(B12)
     DWORD e;
 
     /* 0x7FFFFFFFFFFFFFFF bytes of committed memory cannot be had; the exact
-     * error is not asserted (the reference gives none for sure). */
+     * error is not asserted (no source gives one for sure). */
     SetLastError(0xdeadbeef);
     h = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, SEC_COMMIT | PAGE_READWRITE,
                            0x7FFFFFFF, 0xFFFFFFFF, w32t_name("huge"));

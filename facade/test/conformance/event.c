@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* r_event.c - events: reference section R. */
+/* event.c - events: section R of docs/win32-behaviour.md. */
 #include "w32t.h"
 
 /* Threads that wait on one or more handles and record the result. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* d_file.c - CreateFileMapping, file-backed: reference section D. */
+/* file.c - CreateFileMapping with a file: section D of
+ * docs/win32-behaviour.md. */
 #include "w32t.h"
 
 #define RW (GENERIC_READ | GENERIC_WRITE)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* o_handles.c - CloseHandle, DuplicateHandle, inheritance: reference
- * section O. */
+/* handles.c - CloseHandle, DuplicateHandle, inheritance: section O of
+ * docs/win32-behaviour.md. */
 #include "w32t.h"
 
 W32T(O01)

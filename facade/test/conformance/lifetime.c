@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* n_lifetime.c - lifetime of sections and named objects: reference
- * section N. */
+/* lifetime.c - lifetime of sections and named objects: section N of
+ * docs/win32-behaviour.md. */
 #include "w32t.h"
 
 #define MB 0x100000

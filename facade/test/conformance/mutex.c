@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* q_mutex.c - mutexes: reference section Q. */
+/* mutex.c - mutexes: section Q of docs/win32-behaviour.md. */
 #include "w32t.h"
 
 /* A wait done by another thread: the result and last error it saw, and,
@@ -444,7 +444,7 @@ W32T(Q18)
     ta = start_owner(&a, ma, 1);
     memset(&b, 0, sizeof b);
     b.h = mb;
-    b.timeout = INFINITE; /* as the reference's test waits */
+    b.timeout = INFINITE; /* as Wine's test waits */
     b.is_mutex = 1;
     b.started = CreateEventA(NULL, TRUE, FALSE, NULL);
     CHECK(b.started != NULL);
@@ -455,7 +455,7 @@ W32T(Q18)
     CLOSE(m);
     CLOSE(ma);
     CHECK_WAIT(WaitForSingleObject(tb, 100), WAIT_TIMEOUT);
-    /* A ends owning it (the reference's TerminateThread; a return is the
+    /* A ends owning it (Wine's test uses TerminateThread; a return is the
      * portable way to end a thread): B gets it, abandoned. */
     stop_owner(&a, ta);
     CHECK_WAIT(WaitForSingleObject(tb, 30000), WAIT_OBJECT_0);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* p_names.c - the object namespace and names: reference section P. */
+/* names.c - the object namespace and names: section P of
+ * docs/win32-behaviour.md. */
 #include "w32t.h"
 
 enum kind { SECTION, MUTEX, EVENT, SEMAPHORE, NKINDS };
@@ -272,4 +273,77 @@ W32T(P12)
     CHECK(h != NULL);
     CHECK_GLE(ERROR_SUCCESS);
     CLOSE(h);
+}
+
+/* A name of exactly `len` characters: the test's unique name, padded. */
+static const char *long_name(const char *tag, size_t len)
+{
+    static char buf[2][1100];
+    static int next;
+    char *b = buf[next++ % 2];
+    size_t n;
+
+    snprintf(b, sizeof buf[0], "%s-", w32t_name(tag));
+    for (n = strlen(b); n < len; n++)
+        b[n] = 'x';
+    b[len] = '\0';
+    return b;
+}
+
+static const wchar_t *long_wname(const char *tag, size_t len)
+{
+    static wchar_t buf[1100];
+    const char *a = long_name(tag, len);
+    size_t i;
+
+    for (i = 0; a[i] != '\0'; i++)
+        buf[i] = (wchar_t)(unsigned char)a[i];
+    buf[i] = 0;
+    return buf;
+}
+
+W32T(P16)
+{
+    HANDLE h;
+
+    /* The A functions convert a name in a buffer of MAX_PATH + 1
+     * characters: 260 fit, 261 do not. */
+    SetLastError(0xdeadbeef);
+    h = CreateMutexA(NULL, FALSE, long_name("m", MAX_PATH));
+    CHECK(h != NULL);
+    CHECK_GLE(ERROR_SUCCESS);
+    CLOSE(h);
+    WINE_DIFFERS_BEGIN("P16", "Wine's CreateFileMappingA has no room for 260 characters");
+    SetLastError(0xdeadbeef);
+    h = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096,
+                           long_name("s", MAX_PATH));
+    CHECK(h != NULL);
+    CHECK_GLE(ERROR_SUCCESS);
+    if (h != NULL)
+        CloseHandle(h);
+    WINE_DIFFERS_END();
+    CHECK_FAILS(CreateMutexA(NULL, FALSE, long_name("m", MAX_PATH + 1)), NULL,
+                ERROR_FILENAME_EXCED_RANGE);
+    CHECK_FAILS(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096,
+                                   long_name("s", MAX_PATH + 1)),
+                NULL, ERROR_FILENAME_EXCED_RANGE);
+    /* The W functions within the documented limit. */
+    SetLastError(0xdeadbeef);
+    h = CreateEventW(NULL, TRUE, FALSE, long_wname("e", MAX_PATH));
+    CHECK(h != NULL);
+    CHECK_GLE(ERROR_SUCCESS);
+    CLOSE(h);
+    /* Past it, Windows' W functions go on (NT's limit is far higher); the
+     * façade keeps to the documented limit, that of the native names. */
+#ifdef _WIN32
+    SetLastError(0xdeadbeef);
+    h = CreateEventW(NULL, TRUE, FALSE, long_wname("e", 1040));
+    CHECK(h != NULL);
+    CHECK_GLE(ERROR_SUCCESS);
+    if (h != NULL)
+        CloseHandle(h);
+#else
+    CHECK_FAILS(CreateEventW(NULL, TRUE, FALSE, long_wname("e", MAX_PATH + 1)), NULL,
+                ERROR_FILENAME_EXCED_RANGE);
+#endif
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* e_open.c - OpenFileMapping: reference section E. */
+/* open.c - OpenFileMapping: section E of docs/win32-behaviour.md. */
 #include "w32t.h"
 
 W32T(E01)

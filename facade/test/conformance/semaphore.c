@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* s_semaphore.c - semaphores: reference section S. */
+/* semaphore.c - semaphores: section S of docs/win32-behaviour.md. */
 #include "w32t.h"
 
 static HANDLE sem(LONG initial, LONG max)

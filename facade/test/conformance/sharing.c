@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* i_semantics.c - views across processes and copy-on-write: reference
- * section I. */
+/* sharing.c - views across processes and copy-on-write: section I of
+ * docs/win32-behaviour.md. */
 #include "w32t.h"
 
 W32T_CHILD(i01_reader)

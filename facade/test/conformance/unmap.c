@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* l_unmap.c - UnmapViewOfFile: reference section L.
+/* unmap.c - UnmapViewOfFile: section L of docs/win32-behaviour.md.
  *
  * Under Windows the executable's own image is a view too: the addresses
  * passed here are heap memory, views, and 0xdeadbeef (far below the image

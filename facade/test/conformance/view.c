@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* g_view.c - MapViewOfFile(Ex): offset, size, address; reference section G. */
+/* view.c - MapViewOfFile(Ex): offset, size, address; section G of
+ * docs/win32-behaviour.md. */
 #include "w32t.h"
 
 #define GRAN 0x10000u
@@ -222,7 +223,7 @@ W32T(G12)
     /* A 1 TiB reserved section (B13) costs no commit, and neither does a
      * shared view of it; a copy-on-write view charges commit for its whole
      * size (I06), which no paging file here can hold, so it fails. The
-     * error is not asserted (the reference gives none). On Linux the
+     * error is not asserted (no source gives one). On Linux the
      * refusal comes from the kernel's overcommit heuristic, which a host
      * may switch off. */
     if (w32t_host_overcommits())

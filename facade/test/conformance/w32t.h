@@ -6,9 +6,9 @@
  * twice: natively against mmf's façade (include/mmf/win32.h, through its
  * compatibility <windows.h>), and with MinGW-w64 against the real
  * <windows.h>, run under Wine. Real Win32 is the oracle: a check is the
- * behaviour that shared/win32-semantics.md gives for one of its lines, and
- * every test is named by that line's id (B01, Q14, ...), so a reader traces
- * each check to its source.
+ * behaviour that docs/win32-behaviour.md gives for one of its entries, and
+ * every test is named by that entry's id (B01, Q14, ...), so a reader
+ * traces each check to its source.
  *
  *   W32T(B02) {
  *       SetLastError(0xdeadbeef);
@@ -25,8 +25,8 @@
  * run goes on with the next one; the exit code is 1 if any id failed, 77 if
  * every id was skipped, else 0.
  *
- * Where Wine is known to differ from Windows (the reference's [T-todo]
- * lines), the checks assert the Windows behaviour inside
+ * Where Wine is known to differ from Windows (Wine tests marked todo_wine,
+ * "Wine test (todo)" in the doc), the checks assert the Windows behaviour inside
  * WINE_DIFFERS_BEGIN(id, why) ... WINE_DIFFERS_END(): under Wine a failing
  * check there is reported as an expected difference and the test goes on;
  * if all of them pass, the run reports an unexpected pass (not a failure).
@@ -59,7 +59,7 @@ typedef int (*w32t_child_fn)(int argc, char **argv);
 void w32t_register(const char *id, w32t_fn fn);
 void w32t_register_child(const char *name, w32t_child_fn fn);
 
-/* One test, named by its reference id. */
+/* One test, named by its id in docs/win32-behaviour.md. */
 #define W32T(id)                                                               \
     static void w32t_test_##id(void);                                          \
     __attribute__((constructor)) static void w32t_reg_##id(void)               \
@@ -144,8 +144,8 @@ void w32t_check_gle(const char *file, int line, DWORD expected);
             CHECK_GLE(gle);                                                    \
     } while (0)
 
-/* Expected-to-differ regions (see the overview). `id` is the reference
- * line whose [T-todo] mark (or documented Wine difference) this is. */
+/* Expected-to-differ regions (see the overview). `id` is the entry of
+ * docs/win32-behaviour.md that records this Wine difference. */
 #define WINE_DIFFERS_BEGIN(id, why) w32t_wine_differs_begin(id, why)
 #define WINE_DIFFERS_END() w32t_wine_differs_end(__FILE__, __LINE__)
 void w32t_wine_differs_begin(const char *id, const char *why);

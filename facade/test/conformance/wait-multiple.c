@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* u_waitmulti.c - WaitForMultipleObjects: reference section U. */
+/* wait-multiple.c - WaitForMultipleObjects: section U of
+ * docs/win32-behaviour.md. */
 #include "w32t.h"
 
 static HANDLE event(BOOL manual, BOOL initial)

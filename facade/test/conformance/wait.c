@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* t_wait.c - WaitForSingleObject: reference section T (and O07). */
+/* wait.c - WaitForSingleObject: section T of docs/win32-behaviour.md
+ * (and O07). */
 #include "w32t.h"
 
 static HANDLE with_low_bits(HANDLE h, uintptr_t bits)
