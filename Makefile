@@ -33,7 +33,7 @@ bench: build
 
 # The Win32 benchmark natively and, with MinGW-w64 and Wine, under Wine.
 bench-win32: build
-	@sh bench/bench-win32.sh $(BUILD)
+	@sh facade/bench/bench-win32.sh $(BUILD)
 
 # mmf's channels against the peers (pipe, sockets, POSIX mq, eventfd,
 # Boost.Interprocess, iceoryx, ZeroMQ) and the raw limits: installs the

@@ -24,7 +24,7 @@
  *
  * Shared memory holds offsets and free-running counters, never pointers,
  * so a channel works at any mapping address. Everything read from it is
- * validated before use (see DESIGN.md, "untrusted input").
+ * validated before use (see docs/channels-guide.md, "Untrusted memory").
  *
  * ROLES AND PEERS
  *

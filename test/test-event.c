@@ -3,7 +3,7 @@
  * test-event.c - named events: manual and auto reset, set, reset, pulse
  * with waiters in threads and in other processes, a producer/consumer
  * stress across processes, and a forged shared state. The ids in comments
- * (R05, ...) are those of shared/win32-semantics.md.
+ * (R05, ...) are those of docs/win32-behaviour.md.
  */
 #include "test.h"
 #include "robust.h"

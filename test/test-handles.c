@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-handles.c - second handles to one section (win32-semantics section
+ * test-handles.c - second handles to one section (win32-behaviour.md section
  * O): mmf_section_duplicate within a process, export/import across
  * fork + exec, and send/recv over Unix-domain sockets between processes.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-lifetime.c - when a name and its memory live and die (win32-semantics
+ * test-lifetime.c - when a name and its memory live and die (win32-behaviour.md
  * section N): last handle closed, holders in other processes, views after
  * the handles, processes killed with SIGKILL, stale objects, and races
  * between processes that create, open and close one name at once.

@@ -4,7 +4,7 @@
  * abandonment by thread exit and by process death, names and lifetime,
  * bad input and a forged shared state, and the stress cases.
  * The ids in comments (Q07, N08, ...) are those of
- * shared/win32-semantics.md.
+ * docs/win32-behaviour.md.
  */
 #include "test.h"
 

@@ -3,7 +3,7 @@
  * test-semaphore.c - named semaphores: limits, release and the previous
  * count, "too many posts", waking as many waiters as released, a bounded
  * buffer across processes, and a forged shared state. The ids in comments
- * (S03, ...) are those of shared/win32-semantics.md.
+ * (S03, ...) are those of docs/win32-behaviour.md.
  */
 #include "test.h"
 

@@ -4,7 +4,7 @@
  * types, abandoned mutexes in a set, the argument limits, wake-ups across
  * processes and by a killed owner, and lost-wake-up stress between plain
  * mutex waiters and multi-object waiters. The ids in comments (T01, U05,
- * ...) are those of shared/win32-semantics.md.
+ * ...) are those of docs/win32-behaviour.md.
  */
 #include "test.h"
 

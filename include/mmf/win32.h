@@ -7,8 +7,8 @@
  * Code written against the Win32 API for file mappings, named mutexes,
  * events, semaphores, waits, threads and files compiles against this header
  * and behaves as it does on Windows: the same return values and the same
- * GetLastError() codes (the reference is shared/win32-semantics.md; the ids
- * in the comments below, B01, Q07 and so on, are its lines). It is a thin
+ * GetLastError() codes (the reference is docs/win32-behaviour.md; the ids
+ * in the comments below, B01, Q07 and so on, are its entries). It is a thin
  * translation of mmf's native API (mmf.h): a HANDLE is an entry in a
  * process-wide table that holds a native handle, and every native MMF_E*
  * code becomes the Win32 error that Windows documents for the call.
@@ -90,6 +90,10 @@
  *   - CreateThread does not support CREATE_SUSPENDED (ERROR_INVALID_PARAMETER).
  *   - A pulse of an auto-reset event can release one more waiter than on
  *     Windows when a waiting process was killed (see mmf_event_pulse()).
+ *   - Object names have at most MAX_PATH (260) characters in the W
+ *     functions too, as Microsoft documents; Windows' W functions accept
+ *     longer names (P16). A longer name fails with
+ *     ERROR_FILENAME_EXCED_RANGE.
  */
 #ifndef MMF_WIN32_H
 #define MMF_WIN32_H

@@ -33,7 +33,7 @@ if command -v pkg-config >/dev/null 2>&1; then
     if command -v c++ >/dev/null 2>&1; then
         for prog in process1 process2; do
             # shellcheck disable=SC2046
-            c++ -DUNICODE -o "$prefix/$prog" "$src/examples/win32/$prog.cpp" \
+            c++ -DUNICODE -o "$prefix/$prog" "$src/facade/examples/$prog.cpp" \
                 $(pkg-config --cflags --libs mmf-win32) -Wl,-rpath,"$libdir"
         done
         out=$(MMF_STORE_DIR="$prefix" "$prefix/process2" || true)

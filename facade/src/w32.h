@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * w32.h - what the files of the Win32 façade (facade/src/) share: the
+ * handle table, the error mapping and the string conversion.
+ *
+ * The façade only translates: it maps Win32 arguments onto the native API
+ * (mmf.h), native MMF_E* codes onto Win32 errors, and keeps the table that
+ * turns HANDLE values into native handles. A HANDLE's access mask is a
+ * property of the table entry, as it is of a Windows handle, and is
+ * checked here; every behaviour of the objects themselves is the native
+ * API's.
+ *
+ * NOTE: every function declared here is external in the static library,
+ * where an application's own symbols meet it, so each is named mmf__w32_*;
+ * an un-prefixed name (w32_get, ...) could collide with a program's. The
+ * shared library exports the Win32 names only (src/mmf_win32.map).
+ */
+#ifndef MMF_W32_H
+#define MMF_W32_H
+
+#include <pthread.h>
+
+#include "mmf.h"
+#include "mmf/win32.h"
+
+/* ------------------------------------------------------------------------ */
+/* Handle table (handle.c)                                                   */
+/* ------------------------------------------------------------------------ */
+
+enum w32_kind {
+    W32_FREE = 0,
+    W32_SECTION,
+    W32_FILE,
+    W32_MUTEX,
+    W32_EVENT,
+    W32_SEMAPHORE,
+    W32_THREAD,
+    W32_KINDS
+};
+
+#define W32_K(kind) (1u << (kind))
+#define W32_SYNC_KINDS (W32_K(W32_MUTEX) | W32_K(W32_EVENT) | W32_K(W32_SEMAPHORE))
+#define W32_WAITABLE (W32_SYNC_KINDS | W32_K(W32_THREAD))
+#define W32_ANY_KIND 0xFFFFu
+
+/* The pseudo-handles of the current process and thread. */
+#define W32_PSEUDO_PROCESS ((HANDLE)(intptr_t)-1)
+#define W32_PSEUDO_THREAD ((HANDLE)(intptr_t)-2)
+
+/* A file, shared by a handle and its duplicates (as Windows' file object:
+ * one position, one delete-on-close). */
+struct w32_file {
+    unsigned refs;          /* atomic */
+    int fd;
+    char *unlink_path;      /* FILE_FLAG_DELETE_ON_CLOSE, or NULL */
+};
+
+/* A thread made by CreateThread (or the caller, once DuplicateHandle made a
+ * handle of GetCurrentThread()); see thread.c. */
+struct w32_thread;
+
+/* What a handle refers to. */
+union w32_payload {
+    mmf_section *section;
+    mmf_sync *sync;
+    struct w32_file *file;
+    struct w32_thread *thread;
+};
+
+/* One table entry. Entries live in chunks that never move or go away, so a
+ * pointer from mmf__w32_get() stays valid until mmf__w32_put(). */
+struct w32_entry {
+    uint8_t kind;           /* enum w32_kind */
+    uint8_t closing;        /* CloseHandle called; destroyed at users == 0 */
+    uint32_t users;         /* mmf__w32_get() calls not yet mmf__w32_put() */
+    DWORD access;           /* the handle's access mask (generic rights
+                               mapped) */
+    uint32_t index;         /* its place in the table */
+    uint32_t next_free;
+    union w32_payload u;
+};
+
+/* Make a handle for `u`, which it then owns. Returns NULL (the caller gives
+ * `u` back and reports ERROR_NOT_ENOUGH_MEMORY) when the table is full. */
+HANDLE mmf__w32_new(enum w32_kind kind, DWORD access, union w32_payload u);
+
+/*
+ * The entry of handle h if it is open and its kind is in `kinds`; the
+ * caller must mmf__w32_put() it. Otherwise NULL, with *err the Win32 error
+ * (ERROR_INVALID_HANDLE). Pseudo-handles are not entries (NULL).
+ */
+struct w32_entry *mmf__w32_get(HANDLE h, unsigned kinds, DWORD *err);
+void mmf__w32_put(struct w32_entry *e);
+
+/* Release what a payload holds (the native handle, fd, thread reference). */
+void mmf__w32_payload_release(enum w32_kind kind, union w32_payload u);
+
+/* ------------------------------------------------------------------------ */
+/* Access masks (handle.c)                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* dwDesiredAccess with its generic rights mapped for objects of `kind`, and
+ * MAXIMUM_ALLOWED as all access. */
+DWORD mmf__w32_map_access(enum w32_kind kind, DWORD access);
+
+/* All access for `kind` (e.g. MUTANT_ALL_ACCESS). */
+DWORD mmf__w32_all_access(enum w32_kind kind);
+
+/* The check an Open* call makes of dwDesiredAccess: 0 if it can be granted,
+ * else the Win32 error (ERROR_ACCESS_DENIED for 0 or undefined rights,
+ * ERROR_PRIVILEGE_NOT_HELD for ACCESS_SYSTEM_SECURITY). */
+DWORD mmf__w32_check_open_access(enum w32_kind kind, DWORD access);
+
+/* ------------------------------------------------------------------------ */
+/* Errors (error.c)                                                          */
+/* ------------------------------------------------------------------------ */
+
+void mmf__w32_set_error(DWORD err);
+
+/* The Win32 error for a native MMF_E* code, as most calls report it. The
+ * calls whose codes differ (a size past the end of a section is
+ * ERROR_ACCESS_DENIED in MapViewOfFile, ...) map those first. */
+DWORD mmf__w32_error(int rc);
+
+/* The Win32 error for MMF_EBADNAME on `name` (UTF-8): a backslash after
+ * the prefix is ERROR_PATH_NOT_FOUND (a missing object directory, P12),
+ * anything else ERROR_INVALID_NAME. */
+DWORD mmf__w32_name_error(const char *name);
+
+/* The Win32 error for an errno value of a file call. `path`, if not NULL,
+ * tells ERROR_FILE_NOT_FOUND from ERROR_PATH_NOT_FOUND for ENOENT. */
+DWORD mmf__w32_errno(int e, const char *path);
+
+/* ------------------------------------------------------------------------ */
+/* Strings (string.c)                                                        */
+/* ------------------------------------------------------------------------ */
+
+/* Room for a converted object name: the longest name the native API takes
+ * with its prefix, in UTF-8, plus one byte to tell "too long". */
+#define W32_NAME_BYTES (4 * (MMF_NAME_MAX + 16) + 2)
+
+/*
+ * Convert the wide (UTF-32) string w to UTF-8 in buf of cap bytes.
+ * Returns 0, or the Win32 error: ERROR_INVALID_NAME (not a Unicode scalar
+ * value), ERROR_FILENAME_EXCED_RANGE (does not fit). NULL converts to "".
+ */
+DWORD mmf__w32_to_utf8(const wchar_t *w, char *buf, size_t cap);
+
+/* As mmf__w32_to_utf8 into a new string the caller frees, for paths. NULL with
+ * *err set (also ERROR_NOT_ENOUGH_MEMORY) on failure. */
+char *mmf__w32_to_utf8_alloc(const wchar_t *w, DWORD *err);
+
+/* ------------------------------------------------------------------------ */
+/* Sections (section.c)                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* A second native handle to the section of s (whose Win32 handle has
+ * src_access) for a Win32 handle with `access` (DuplicateHandle). Returns
+ * 0, or MMF_EACCES (a mapping right the source lacks) or another MMF_E*
+ * code. */
+int mmf__w32_section_dup(mmf_section *s, DWORD src_access, DWORD access,
+                         mmf_section **out);
+
+/* ------------------------------------------------------------------------ */
+/* Threads (thread.c)                                                        */
+/* ------------------------------------------------------------------------ */
+
+/* The native event a thread signals when it has ended. */
+mmf_sync *mmf__w32_thread_event(struct w32_thread *t);
+/* One more reference to a thread object, and giving one back. */
+void mmf__w32_thread_ref(struct w32_thread *t);
+void mmf__w32_thread_unref(struct w32_thread *t);
+/* The calling thread's object (made on first use for threads that
+ * CreateThread did not start), with a new reference; NULL if out of
+ * memory. */
+struct w32_thread *mmf__w32_thread_self(void);
+
+#endif

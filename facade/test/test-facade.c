@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-facade.c - the Win32 façade's own machinery, beyond what the
+ * conformance suite (conformance/, one test per behaviour) checks: the handle
+ * table under bad values, reuse and concurrent closes; thread handles and
+ * the order of abandonment and signal; wide names; GetLastError per
+ * thread; the file functions; the C runtime's _s functions. The ids in
+ * comments (O01, Q19, ...) are those of docs/win32-behaviour.md.
+ */
+#include "test.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <mmf/win32.h>
+
+/* A scratch file path for this case. */
+static const char *scratch(const char *tag)
+{
+    static char buf[4][256];
+    static int i;
+    char *p = buf[i++ % 4];
+    snprintf(p, 256, "/tmp/%s", test_name(tag));
+    return p;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Handles                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* O01, T03: NULL, garbage, closed and wrong-type handles fail cleanly in
+ * every kind of call, never crash. */
+TEST(bad_handles)
+{
+    HANDLE e = CreateEventA(NULL, TRUE, FALSE, NULL);
+    HANDLE bad[] = {NULL, (HANDLE)0xdeadbee0, (HANDLE)(uintptr_t)0x7ffffffffff0ull,
+                    (HANDLE)(uintptr_t)4096, e};
+    DWORD got;
+
+    CHECK(e != NULL);
+    CHECK(CloseHandle(e));
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        SetLastError(0);
+        CHECK(!CloseHandle(bad[i]));
+        CHECK_EQ(GetLastError(), ERROR_INVALID_HANDLE);
+        CHECK(!SetEvent(bad[i]));
+        CHECK_EQ(GetLastError(), ERROR_INVALID_HANDLE);
+        CHECK(!ReleaseMutex(bad[i]));
+        CHECK(!ReleaseSemaphore(bad[i], 1, NULL));
+        CHECK(MapViewOfFile(bad[i], FILE_MAP_READ, 0, 0, 0) == NULL);
+        CHECK_EQ(GetLastError(), ERROR_INVALID_HANDLE);
+        CHECK_EQ(WaitForSingleObject(bad[i], 0), WAIT_FAILED);
+        CHECK(!ReadFile(bad[i], &got, 1, &got, NULL));
+        CHECK_EQ(GetLastError(), ERROR_INVALID_HANDLE);
+        CHECK_EQ(GetFileSize(bad[i], NULL), INVALID_FILE_SIZE);
+        CHECK(!GetExitCodeThread(bad[i], &got));
+    }
+    /* Wrong types (R15). */
+    {
+        HANDLE m = CreateMutexA(NULL, FALSE, NULL);
+        HANDLE s = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096, NULL);
+        CHECK(!SetEvent(m));
+        CHECK_EQ(GetLastError(), ERROR_INVALID_HANDLE);
+        CHECK(!ReleaseMutex(s));
+        CHECK_EQ(GetLastError(), ERROR_INVALID_HANDLE);
+        CHECK(MapViewOfFile(m, FILE_MAP_READ, 0, 0, 0) == NULL);
+        CHECK_EQ(GetLastError(), ERROR_INVALID_HANDLE);
+        CHECK(CreateFileMappingA(m, NULL, PAGE_READONLY, 0, 0, NULL) == NULL);
+        CHECK_EQ(GetLastError(), ERROR_INVALID_HANDLE);
+        CHECK(CloseHandle(m));
+        CHECK(CloseHandle(s));
+    }
+}
+
+/* O07: the two low bits of a handle value are ignored; a closed value is
+ * not handed out again at once (reuse is first-in first-out). */
+TEST(handle_values)
+{
+    HANDLE e = CreateEventA(NULL, TRUE, TRUE, NULL), f;
+
+    CHECK(e != NULL && ((uintptr_t)e & 3) == 0);
+    for (uintptr_t low = 1; low < 4; low++)
+        CHECK_EQ(WaitForSingleObject((HANDLE)((uintptr_t)e | low), 0), WAIT_OBJECT_0);
+    CHECK(CloseHandle(e));
+    f = CreateEventA(NULL, TRUE, TRUE, NULL);
+    CHECK(f != NULL && f != e);
+    CHECK_EQ(WaitForSingleObject(e, 0), WAIT_FAILED);
+    CHECK_EQ(GetLastError(), ERROR_INVALID_HANDLE);
+    CHECK(CloseHandle(f));
+    /* Pseudo-handles close as a no-op. */
+    CHECK(CloseHandle(GetCurrentProcess()));
+    CHECK(CloseHandle(GetCurrentThread()));
+}
+
+static HANDLE waited;
+
+static void *wait_infinite(void *arg)
+{
+    (void)arg;
+    return (void *)(uintptr_t)WaitForSingleObject(waited, INFINITE);
+}
+
+/* Closing a handle while another thread waits through it keeps the object
+ * alive until the wait ends: a duplicate still signals it. */
+TEST(close_during_wait)
+{
+    HANDLE dup;
+    pthread_t t;
+    void *rc;
+
+    waited = CreateEventA(NULL, FALSE, FALSE, NULL);
+    CHECK(DuplicateHandle(GetCurrentProcess(), waited, GetCurrentProcess(), &dup, 0,
+                          FALSE, DUPLICATE_SAME_ACCESS));
+    CHECK(pthread_create(&t, NULL, wait_infinite, NULL) == 0);
+    test_sleep_ms(50);
+    CHECK(CloseHandle(waited));
+    CHECK(SetEvent(dup));
+    CHECK(pthread_join(t, &rc) == 0);
+    CHECK_EQ((uintptr_t)rc, WAIT_OBJECT_0);
+    CHECK(CloseHandle(dup));
+}
+
+/* Many handles: the table grows and every value stays valid. */
+TEST(many_handles)
+{
+    enum { N = 5000 };
+    static HANDLE h[N];
+    for (int i = 0; i < N; i++) {
+        h[i] = CreateSemaphoreA(NULL, 1, 1, NULL);
+        CHECK(h[i] != NULL);
+    }
+    for (int i = 0; i < N; i++)
+        CHECK_EQ(WaitForSingleObject(h[i], 0), WAIT_OBJECT_0);
+    for (int i = 0; i < N; i++)
+        CHECK(CloseHandle(h[i]));
+}
+
+static void *set_error_in_thread(void *arg)
+{
+    SetLastError(1234);
+    return (void *)(uintptr_t)(GetLastError() == 1234 && arg == NULL);
+}
+
+/* GetLastError is per thread. */
+TEST(last_error_per_thread)
+{
+    pthread_t t;
+    void *ok;
+    SetLastError(77);
+    CHECK(pthread_create(&t, NULL, set_error_in_thread, NULL) == 0);
+    CHECK(pthread_join(t, &ok) == 0);
+    CHECK(ok != NULL);
+    CHECK_EQ(GetLastError(), 77);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Threads                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static HANDLE owned;
+
+static DWORD WINAPI take_and_return(LPVOID arg)
+{
+    WaitForSingleObject(owned, INFINITE);
+    return (DWORD)(uintptr_t)arg;
+}
+
+static DWORD WINAPI take_and_exit(LPVOID arg)
+{
+    WaitForSingleObject(owned, INFINITE);
+    ExitThread((DWORD)(uintptr_t)arg);
+}
+
+/* Q19: a thread that ends owning a mutex abandons it before its handle is
+ * signaled, by return and by ExitThread alike, every time (the reaper
+ * joins the thread before it sets the handle's event). */
+TEST(thread_end_abandons_before_signal)
+{
+    owned = CreateMutexA(NULL, FALSE, NULL);
+    for (int i = 0; i < 200; i++) {
+        DWORD id = 0, code = 0;
+        HANDLE t = CreateThread(NULL, 0, i % 2 ? take_and_exit : take_and_return,
+                                (LPVOID)(uintptr_t)(i + 1), 0, &id);
+        CHECK(t != NULL && id != 0);
+        CHECK_EQ(GetThreadId(t), id);
+        CHECK_EQ(WaitForSingleObject(t, 10000), WAIT_OBJECT_0);
+        CHECK(GetExitCodeThread(t, &code));
+        CHECK_EQ(code, (DWORD)i + 1);
+        CHECK_EQ(WaitForSingleObject(owned, 0), WAIT_ABANDONED);
+        CHECK(ReleaseMutex(owned));
+        CHECK(CloseHandle(t));
+    }
+    CHECK(CloseHandle(owned));
+}
+
+static DWORD WINAPI sleeper(LPVOID arg)
+{
+    Sleep((DWORD)(uintptr_t)arg);
+    return 9;
+}
+
+/* Thread handles in waits on several objects, STILL_ACTIVE, a thread whose
+ * handle is closed at once, and refused arguments. */
+TEST(thread_handles)
+{
+    HANDLE t[2], me;
+    DWORD code;
+
+    t[0] = CreateThread(NULL, 0, sleeper, (LPVOID)(uintptr_t)300, 0, NULL);
+    t[1] = CreateThread(NULL, 256 * 1024, sleeper, (LPVOID)(uintptr_t)10, 0, NULL);
+    CHECK(t[0] != NULL && t[1] != NULL);
+    CHECK_EQ(WaitForMultipleObjects(2, t, FALSE, 5000), WAIT_OBJECT_0 + 1);
+    CHECK(GetExitCodeThread(t[0], &code));
+    CHECK_EQ(code, STILL_ACTIVE);
+    CHECK_EQ(WaitForMultipleObjects(2, t, TRUE, 5000), WAIT_OBJECT_0);
+    CHECK(GetExitCodeThread(t[0], &code));
+    CHECK_EQ(code, 9);
+    CHECK(CloseHandle(t[0]));
+    CHECK(CloseHandle(t[1]));
+    CHECK(CloseHandle(CreateThread(NULL, 0, sleeper, (LPVOID)(uintptr_t)20, 0, NULL)));
+    test_sleep_ms(60);
+    CHECK(CreateThread(NULL, 0, sleeper, NULL, CREATE_SUSPENDED, NULL) == NULL);
+    CHECK_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+    CHECK(CreateThread(NULL, 0, NULL, NULL, 0, NULL) == NULL);
+    CHECK_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+    /* A real handle to the calling thread: not signaled while it runs. */
+    CHECK(DuplicateHandle(GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(),
+                          &me, 0, FALSE, DUPLICATE_SAME_ACCESS));
+    CHECK_EQ(WaitForSingleObject(me, 10), WAIT_TIMEOUT);
+    CHECK_EQ(GetThreadId(me), GetCurrentThreadId());
+    CHECK(CloseHandle(me));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Names                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* A W name is the same object as its UTF-8 A name; names that are not
+ * Unicode or too long are refused with the Win32 errors. */
+TEST(wide_names)
+{
+    wchar_t wname[200], bad[64], longname[400];
+    char aname[400];
+    HANDLE w, a;
+    size_t n;
+
+    snprintf(aname, sizeof aname, "%s-\xc3\xbc-\xe2\x82\xac-\xf0\x9d\x84\x9e", test_name("n"));
+    n = mbstowcs(wname, test_name("n"), 150);
+    CHECK(n != (size_t)-1);
+    wname[n++] = L'-';
+    wname[n++] = 0xFC;    /* ü */
+    wname[n++] = L'-';
+    wname[n++] = 0x20AC;  /* € */
+    wname[n++] = L'-';
+    wname[n++] = 0x1D11E; /* 𝄞 */
+    wname[n] = 0;
+    w = CreateEventW(NULL, TRUE, TRUE, wname);
+    CHECK(w != NULL);
+    CHECK_EQ(GetLastError(), 0);
+    a = OpenEventA(SYNCHRONIZE, FALSE, aname);
+    CHECK(a != NULL);
+    CHECK_EQ(WaitForSingleObject(a, 0), WAIT_OBJECT_0);
+    CHECK(CloseHandle(a));
+    CHECK(CloseHandle(w));
+
+    bad[0] = L'x';
+    bad[1] = 0xD800; /* a lone surrogate */
+    bad[2] = 0;
+    CHECK(CreateMutexW(NULL, FALSE, bad) == NULL);
+    CHECK_EQ(GetLastError(), ERROR_INVALID_NAME);
+    for (int i = 0; i < 399; i++)
+        longname[i] = L'a';
+    longname[399] = 0;
+    CHECK(CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096,
+                             longname) == NULL);
+    CHECK_EQ(GetLastError(), ERROR_FILENAME_EXCED_RANGE);
+    CHECK(OpenFileMappingW(FILE_MAP_READ, FALSE, NULL) == NULL);
+    CHECK_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+}
+
+/* G09: every view's base is 64 KiB-aligned, and the offset rule is 64 KiB
+ * although the system's granularity is a page (G01). */
+TEST(views_64k)
+{
+    HANDLE h = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0,
+                                  0x30000, NULL);
+    void *v[50];
+
+    CHECK(h != NULL);
+    for (int i = 0; i < 50; i++) {
+        v[i] = MapViewOfFile(h, FILE_MAP_WRITE, 0, (DWORD)(i % 3) * 0x10000, 4096);
+        CHECK(v[i] != NULL);
+        CHECK_EQ((uintptr_t)v[i] % 65536, 0);
+    }
+    CHECK(MapViewOfFile(h, FILE_MAP_READ, 0, 4096, 0) == NULL);
+    CHECK_EQ(GetLastError(), ERROR_MAPPED_ALIGNMENT);
+    for (int i = 0; i < 50; i++)
+        CHECK(UnmapViewOfFile(v[i]));
+    CHECK(CloseHandle(h));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Files                                                                     */
+/* ------------------------------------------------------------------------ */
+
+TEST(file_dispositions)
+{
+    const char *path = scratch("f");
+    HANDLE f;
+    DWORD n;
+
+    unlink(path);
+    CHECK(CreateFileA(path, GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL) ==
+          INVALID_HANDLE_VALUE);
+    CHECK_EQ(GetLastError(), ERROR_FILE_NOT_FOUND);
+    f = CreateFileA(path, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+    CHECK(f != INVALID_HANDLE_VALUE);
+    CHECK_EQ(GetLastError(), 0);
+    CHECK(WriteFile(f, "abcdef", 6, &n, NULL) && n == 6);
+    CHECK(!ReadFile(f, &n, 1, &n, NULL)); /* write-only handle */
+    CHECK_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+    CHECK(CloseHandle(f));
+    CHECK(CreateFileA(path, GENERIC_READ, 0, NULL, CREATE_NEW, 0, NULL) ==
+          INVALID_HANDLE_VALUE);
+    CHECK_EQ(GetLastError(), ERROR_FILE_EXISTS);
+    f = CreateFileA(path, GENERIC_READ, 0, NULL, OPEN_ALWAYS, 0, NULL);
+    CHECK(f != INVALID_HANDLE_VALUE);
+    CHECK_EQ(GetLastError(), ERROR_ALREADY_EXISTS);
+    CHECK_EQ(GetFileSize(f, NULL), 6);
+    CHECK(!WriteFile(f, "x", 1, &n, NULL));
+    CHECK_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+    CHECK(!FlushFileBuffers(f));
+    CHECK_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+    CHECK(CloseHandle(f));
+    f = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    CHECK_EQ(GetLastError(), ERROR_ALREADY_EXISTS);
+    CHECK_EQ(GetFileSize(f, NULL), 0); /* truncated */
+    CHECK(CloseHandle(f));
+    CHECK(CreateFileA(path, GENERIC_READ, 0, NULL, TRUNCATE_EXISTING, 0, NULL) ==
+          INVALID_HANDLE_VALUE);
+    CHECK_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+    CHECK(CreateFileA("/tmp", GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL) ==
+          INVALID_HANDLE_VALUE);
+    CHECK_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+    CHECK(CreateFileA("/nonexistent-dir-mmf/x", GENERIC_READ, 0, NULL, OPEN_EXISTING, 0,
+                      NULL) == INVALID_HANDLE_VALUE);
+    CHECK_EQ(GetLastError(), ERROR_PATH_NOT_FOUND);
+    CHECK(DeleteFileA(path));
+    CHECK(!DeleteFileA(path));
+    CHECK_EQ(GetLastError(), ERROR_FILE_NOT_FOUND);
+}
+
+TEST(file_positions)
+{
+    const char *path = scratch("f");
+    HANDLE f = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS,
+                           FILE_FLAG_DELETE_ON_CLOSE, NULL);
+    LARGE_INTEGER pos, size;
+    OVERLAPPED ov;
+    char buf[8];
+    LONG high;
+    DWORD n;
+    struct stat st;
+
+    CHECK(f != INVALID_HANDLE_VALUE);
+    CHECK(WriteFile(f, "0123456789", 10, &n, NULL));
+    CHECK_EQ(SetFilePointer(f, -4, NULL, FILE_CURRENT), 6);
+    CHECK(ReadFile(f, buf, 8, &n, NULL));
+    CHECK_EQ(n, 4);
+    CHECK(memcmp(buf, "6789", 4) == 0);
+    CHECK(ReadFile(f, buf, 8, &n, NULL)); /* the end: TRUE and 0 bytes */
+    CHECK_EQ(n, 0);
+    CHECK_EQ(SetFilePointer(f, -11, NULL, FILE_END), INVALID_SET_FILE_POINTER);
+    CHECK_EQ(GetLastError(), ERROR_NEGATIVE_SEEK);
+    CHECK_EQ(SetFilePointer(f, 0, NULL, 7), INVALID_SET_FILE_POINTER);
+    CHECK_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+    /* A position past 4 GiB, with the high part. */
+    high = 1;
+    CHECK_EQ(SetFilePointer(f, 5, &high, FILE_BEGIN), 5);
+    CHECK_EQ(high, 1);
+    CHECK(SetEndOfFile(f));
+    CHECK_EQ(GetFileSize(f, (LPDWORD)&high), 5);
+    CHECK_EQ(high, 1);
+    pos.QuadPart = 3;
+    CHECK(SetFilePointerEx(f, pos, &size, FILE_BEGIN));
+    CHECK_EQ(size.QuadPart, 3);
+    CHECK(SetEndOfFile(f));
+    CHECK(GetFileSizeEx(f, &size));
+    CHECK_EQ(size.QuadPart, 3);
+    /* OVERLAPPED gives the offset and leaves the position alone. */
+    memset(&ov, 0, sizeof ov);
+    ov.Offset = 1;
+    CHECK(ReadFile(f, buf, 2, &n, &ov));
+    CHECK(memcmp(buf, "12", 2) == 0);
+    CHECK_EQ(SetFilePointer(f, 0, NULL, FILE_CURRENT), 3);
+    CHECK(FlushFileBuffers(f));
+    CHECK(stat(path, &st) == 0);
+    CHECK(CloseHandle(f));
+    CHECK(stat(path, &st) != 0); /* FILE_FLAG_DELETE_ON_CLOSE */
+}
+
+/* D16, D17: a mapping of a file stays valid after the file handle closes,
+ * and what a view writes is what ReadFile reads. */
+TEST(file_mapping)
+{
+    const char *path = scratch("f");
+    HANDLE f = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0,
+                           NULL);
+    HANDLE m;
+    char *v, buf[6];
+    DWORD n;
+
+    CHECK(f != INVALID_HANDLE_VALUE);
+    m = CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 0x2000, NULL);
+    CHECK(m != NULL);
+    CHECK_EQ(GetFileSize(f, NULL), 0x2000);
+    v = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
+    CHECK(v != NULL);
+    memcpy(v + 0x1000, "hello", 6);
+    CHECK(FlushViewOfFile(v, 0));
+    CHECK_EQ(SetFilePointer(f, 0x1000, NULL, FILE_BEGIN), 0x1000);
+    CHECK(ReadFile(f, buf, 6, &n, NULL));
+    CHECK(strcmp(buf, "hello") == 0);
+    CHECK(CloseHandle(f));
+    CHECK(CloseHandle(m));
+    CHECK(strcmp(v + 0x1000, "hello") == 0);
+    CHECK(UnmapViewOfFile(v));
+    CHECK(DeleteFileA(path));
+}
+
+/* ------------------------------------------------------------------------ */
+/* The C runtime's _s functions                                              */
+/* ------------------------------------------------------------------------ */
+
+TEST(crt_copies)
+{
+    char buf[8];
+    wchar_t wbuf[8];
+
+    CHECK_EQ(strcpy_s(buf, sizeof buf, "1234567"), 0);
+    CHECK(strcmp(buf, "1234567") == 0);
+    CHECK_EQ(strcpy_s(buf, 4, "abc"), 0);
+    CHECK_EQ(strcat_s(buf, sizeof buf, "defg"), 0);
+    CHECK(strcmp(buf, "abcdefg") == 0);
+    CHECK_EQ(strncpy_s(buf, sizeof buf, "0123456789", _TRUNCATE), STRUNCATE);
+    CHECK(strcmp(buf, "0123456") == 0);
+    CHECK_EQ(strncpy_s(buf, sizeof buf, "0123456789", 3), 0);
+    CHECK(strcmp(buf, "012") == 0);
+    CHECK_EQ(wcscpy_s(wbuf, 8, L"wide"), 0);
+    CHECK(wcscmp(wbuf, L"wide") == 0);
+    CHECK_EQ(memcpy_s(buf, sizeof buf, "xy", 2), 0);
+    CHECK(buf[0] == 'x' && buf[1] == 'y');
+    CHECK_EQ(memmove_s(buf + 1, sizeof buf - 1, buf, 3), 0);
+    CHECK_EQ(sprintf_s(buf, sizeof buf, "%d-%d", 12, 34), 5);
+    CHECK(strcmp(buf, "12-34") == 0);
+    CHECK_EQ(_countof(wbuf), 8);
+}
+
+HELPER(crt_violation)
+{
+    char buf[4] = "ab";
+    (void)argc;
+    if (strcmp(argv[0], "strcpy") == 0)
+        strcpy_s(buf, sizeof buf, "too long");
+    else if (strcmp(argv[0], "memcpy") == 0)
+        memcpy_s(buf, sizeof buf, buf + 1, 2); /* overlap */
+    else
+        strcat_s(buf, sizeof buf, NULL);
+    return 0; /* not reached: a violation ends the program */
+}
+
+/* A violation ends the program, as Microsoft's default handler does. */
+TEST(crt_violation_aborts)
+{
+    const char *cases[] = {"strcpy", "memcpy", "strcat"};
+    for (size_t i = 0; i < 3; i++)
+        CHECK_EQ(test_wait(test_spawn("crt_violation", cases[i], NULL)), 128 + SIGABRT);
+}
