@@ -69,6 +69,7 @@
 
 #define BENCH_NAME "bench_sync"
 #include "bench.h"
+#include "json.h"
 
 #define LOCK_BATCH 100000
 #define LOCK_ROUNDS 21
@@ -513,14 +514,20 @@ static void print_table(const struct row *rows, int n, int lock_batch, int lock_
 
 static void print_json(const struct row *rows, int n)
 {
-    printf("[\n");
+    struct json j;
+
+    json_start(&j, stdout);
+    json_array(&j, NULL);
     for (int i = 0; i < n; i++) {
         const struct row *r = &rows[i];
-        printf("  {\"name\": \"%s\", \"mmf_ns\": %.1f, \"raw_ns\": %.1f, "
-               "\"ratio\": %.4f}%s\n",
-               r->name, r->mmf_ns, r->raw_ns, r->mmf_ns / r->raw_ns, i + 1 < n ? "," : "");
+        json_object(&j, NULL);
+        json_string(&j, "name", r->name);
+        json_real(&j, "mmf_ns", r->mmf_ns, 1);
+        json_real(&j, "raw_ns", r->raw_ns, 1);
+        json_real(&j, "ratio", r->mmf_ns / r->raw_ns, 4);
+        json_end(&j);
     }
-    printf("]\n");
+    json_end(&j);
 }
 
 int main(int argc, char **argv)
