@@ -69,7 +69,6 @@
 
 #define BENCH_NAME "bench_section"
 #include "bench.h"
-#include "json.h"
 
 #define SMALL_SIZE ((size_t)1 << 20)
 #define TOUCH_SIZE ((size_t)256 << 20)
@@ -613,15 +612,8 @@ static void print_json(const struct row *rows, int n)
 
     json_start(&j, stdout);
     json_array(&j, NULL);
-    for (int i = 0; i < n; i++) {
-        const struct row *r = &rows[i];
-        json_object(&j, NULL);
-        json_string(&j, "name", r->name);
-        json_real(&j, "mmf_ns", r->mmf_ns, 1);
-        json_real(&j, "raw_ns", r->raw_ns, 1);
-        json_real(&j, "ratio", r->mmf_ns / r->raw_ns, 4);
-        json_end(&j);
-    }
+    for (int i = 0; i < n; i++)
+        bench_json_row(&j, rows[i].name, rows[i].mmf_ns, rows[i].raw_ns);
     json_end(&j);
 }
 
