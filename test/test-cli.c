@@ -1652,6 +1652,23 @@ TEST(help_for_every_command)
 /* Names, output errors, create --detach                                     */
 /* ------------------------------------------------------------------------ */
 
+/* -V is --version; the overview shows both and ends at the manual. */
+TEST(version_short_option_and_manual)
+{
+    static const char tail[] = "man mmf\n";
+    struct result v = run("--version"), s = run("-V"), h = run("--help");
+
+    CHECK_EXIT(v, 0);
+    CHECK_EXIT(s, 0);
+    CHECK(strcmp(v.out, s.out) == 0);
+    CHECK_HAS(h.out, "-V, --version");
+    CHECK_HAS(h.out, "-h, --help");
+    CHECK(h.outlen > sizeof tail && strcmp(h.out + h.outlen - (sizeof tail - 1), tail) == 0);
+    result_free(&v);
+    result_free(&s);
+    result_free(&h);
+}
+
 TEST(empty_name_is_a_usage_error)
 {
     struct result r;

@@ -27,6 +27,7 @@
 static void usage(void)
 {
     puts("usage: mmf COMMAND [ARGS]   (mmf COMMAND --help for each)\n"
+         "       mmf --help | --version\n"
          "\n"
          "See, inspect and manage the objects mmf keeps in shared memory.\n"
          "\n"
@@ -55,6 +56,10 @@ static void usage(void)
          "  bench                    a quick latency and throughput benchmark  [--quick]\n"
          "                           [--json]\n"
          "\n"
+         "Options:\n"
+         "  -h, --help               this overview (mmf help COMMAND: a command's help)\n"
+         "  -V, --version            the version of mmf\n"
+         "\n"
          "Names: \"Local\\name\" (your own; the default prefix) or \"Global\\name\"\n"
          "(all users). Quote the backslash in a shell.\n"
          "\n"
@@ -62,7 +67,9 @@ static void usage(void)
          "name), 3 access denied, 4 busy (held by a process), 5 timed out,\n"
          "6 other error (also: output could not be written to stdout),\n"
          "7 already exists, 8 wrong object type,\n"
-         "10 wait: the mutex was abandoned. `mmf lock` exits with its command's status.");
+         "10 wait: the mutex was abandoned. `mmf lock` exits with its command's status.\n"
+         "\n"
+         "The manual: man mmf");
 }
 
 static const struct {
@@ -93,7 +100,7 @@ int main(int argc, char **argv)
         usage();
         return EX_OK;
     }
-    if (strcmp(argv[1], "--version") == 0) {
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
         printf("mmf %d.%d.%d\n", MMF_VERSION_MAJOR, MMF_VERSION_MINOR, MMF_VERSION_PATCH);
         return EX_OK;
     }
