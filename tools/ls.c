@@ -10,7 +10,7 @@
 
 static void help_ls(void)
 {
-    puts("usage: mmf ls [--json]\n"
+    puts("usage: mmf ls [--json | --names]\n"
          "\n"
          "List every named object in your view of the store: your Local\\ objects\n"
          "and all Global\\ ones. Columns: name, type, size, owner, permissions,\n"
@@ -23,7 +23,17 @@ static void help_ls(void)
          "it neither keeps an object alive nor revives a stale one.\n"
          "\n"
          "  --json   one JSON document: {\"store\": DIR, \"objects\": [...]}\n"
-         "           (keys in docs/cli.md)");
+         "           (keys in docs/cli.md)\n"
+         "  --names  the names alone, one a line, with their prefix (control\n"
+         "           characters as \\xNN); quick: it counts no holders\n"
+         "           (shell completion uses it)");
+}
+
+/* One full name a line, as show() makes it printable. */
+static void ls_names(const mmf_object_info *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        puts(show(list[i].name));
 }
 
 /* {"store": DIR, "objects": [...]} */
@@ -94,16 +104,22 @@ static void ls_table(const mmf_object_info *list, size_t n)
 
 int cmd_ls(int argc, char **argv)
 {
-    struct opt opts[] = {{"--json", 0, NULL}, {NULL, 0, NULL}};
+    struct opt opts[] = {{"--json", 0, NULL}, {"--names", 0, NULL}, {NULL, 0, NULL}};
     mmf_object_info *list;
     size_t n;
-    int rc;
+    int rc, names;
 
     parse_opts(argc, argv, opts, NULL, 0, help_ls, NULL);
-    rc = mmf_store_list(MMF_INFO_ALL, &list, &n);
+    names = opts[1].value != NULL;
+    if (names && opts[0].value != NULL)
+        usage_error("--json and --names exclude each other");
+    /* Names alone need none of the costly parts (holders, residency). */
+    rc = mmf_store_list(names ? 0 : MMF_INFO_ALL, &list, &n);
     if (rc < 0)
         die(exit_code(rc), NULL, "cannot read the store: %s", mmf_strerror(rc));
-    if (opts[0].value != NULL)
+    if (names)
+        ls_names(list, n);
+    else if (opts[0].value != NULL)
         ls_json(list, n);
     else
         ls_table(list, n);

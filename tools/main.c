@@ -34,6 +34,7 @@ static void usage(void)
          "Looking (changes nothing):\n"
          "  ls                       list the objects: type, size, owner, holders,\n"
          "                           views, resident bytes, stale mark  [--json]\n"
+         "                           [--names]\n"
          "  stat NAME                one object in detail, with its holders  [--json]\n"
          "  cat NAME                 its bytes, raw  [--offset O] [--length L]\n"
          "  dump NAME                its bytes in hex  [--offset O] [--length L]\n"
