@@ -57,4 +57,6 @@ cmake --build "$prefix/consumer-build" >/dev/null
 # next to it).
 "$prefix/bin/mmf" --help >/dev/null
 "$prefix/bin/mmf" ls >/dev/null
+# Its bash completion.
+test -f "$prefix/share/bash-completion/completions/mmf"
 echo "install-check: ok"
