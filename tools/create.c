@@ -23,7 +23,7 @@
 static void help_create(void)
 {
     puts("usage: mmf create NAME --size N [--file PATH] [--mode 0640] [--global]\n"
-         "                  [--reserve] [--large-pages] [--detach]\n"
+         "                  [--reserve] [--large-pages] [--hold | --detach]\n"
          "\n"
          "Create the section NAME and hold it open. As on Windows, a name lives only\n"
          "while some process holds a handle to it, so `mmf create` must stay to keep\n"
