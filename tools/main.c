@@ -6,7 +6,8 @@
  * `mmf --version`; each command lives in its own file (tool.h lists them).
  *
  * The tool uses the public API only (include/mmf.h), the inspection part
- * for looking and the section part for reading and writing data. Commands
+ * for looking and the section part for reading and writing data, and the
+ * library's header-only UTF-8 decoder (src/utf8.h) to print names. Commands
  * that only look (ls, stat, cat, dump, watch) never change an object: they
  * take no handle while listing, and refuse stale objects rather than open
  * (and so reclaim) them.
