@@ -20,6 +20,8 @@
 
 #include <mmf.h>
 
+#include "json.h"
+
 static void cleanup(void);
 
 static void fail_mmf(const char *call, int rc)
@@ -107,6 +109,19 @@ static inline double percentile(double *v, size_t n, double q)
     size_t k = (size_t)(q * (double)n + 0.999999);
     qsort(v, n, sizeof *v, cmp_double);
     return v[k == 0 ? 0 : k > n ? n - 1 : k - 1];
+}
+
+/* One row of --json: {"name", "mmf_ns", "raw_ns", "ratio"} (ratio is
+ * mmf / raw; null if raw_ns is 0). */
+static inline void bench_json_row(struct json *j, const char *name, double mmf_ns,
+                                  double raw_ns)
+{
+    json_object(j, NULL);
+    json_string(j, "name", name);
+    json_real(j, "mmf_ns", mmf_ns, 1);
+    json_real(j, "raw_ns", raw_ns, 1);
+    json_real(j, "ratio", mmf_ns / raw_ns, 4);
+    json_end(j);
 }
 
 #endif

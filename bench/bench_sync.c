@@ -513,14 +513,13 @@ static void print_table(const struct row *rows, int n, int lock_batch, int lock_
 
 static void print_json(const struct row *rows, int n)
 {
-    printf("[\n");
-    for (int i = 0; i < n; i++) {
-        const struct row *r = &rows[i];
-        printf("  {\"name\": \"%s\", \"mmf_ns\": %.1f, \"raw_ns\": %.1f, "
-               "\"ratio\": %.4f}%s\n",
-               r->name, r->mmf_ns, r->raw_ns, r->mmf_ns / r->raw_ns, i + 1 < n ? "," : "");
-    }
-    printf("]\n");
+    struct json j;
+
+    json_start(&j, stdout);
+    json_array(&j, NULL);
+    for (int i = 0; i < n; i++)
+        bench_json_row(&j, rows[i].name, rows[i].mmf_ns, rows[i].raw_ns);
+    json_end(&j);
 }
 
 int main(int argc, char **argv)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "object.h"
+#include "utf8.h"
 
 const char *mmf__type_name(uint32_t type)
 {
@@ -14,38 +15,6 @@ const char *mmf__type_name(uint32_t type)
     case MMF__TYPE_CHANNEL: return "channel";
     default: return "unknown";
     }
-}
-
-/* Length of the UTF-8 sequence at s (at most `left` bytes), or 0 if it is
- * not well-formed: overlong forms, surrogates and code points past
- * U+10FFFF are refused, so one name has one spelling. */
-static size_t utf8_seq(const unsigned char *s, size_t left)
-{
-    unsigned c = s[0];
-    size_t n;
-    unsigned cp, min;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2; cp = c & 0x1f; min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3; cp = c & 0x0f; min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4; cp = c & 0x07; min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n > left)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3fu);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
 }
 
 int mmf__name_parse(const char *name, int force_global, struct mmf__name *out)
@@ -74,7 +43,8 @@ int mmf__name_parse(const char *name, int force_global, struct mmf__name *out)
     if (len == 0)
         return MMF_EBADNAME;
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_seq((const unsigned char *)key + i, len - i);
+        uint32_t cp;
+        size_t n = mmf__utf8_decode((const unsigned char *)key + i, len - i, &cp);
         if (n == 0 || key[i] == '\\')
             return MMF_EBADNAME;
         i += n;

@@ -611,6 +611,46 @@ TEST(ls_counts_holders_and_marks_stale)
     result_free(&r);
 }
 
+/* ls --names: the names alone, one a line, sorted, with their prefix. */
+TEST(ls_names_lists_names_alone)
+{
+    char global[128], want[512];
+    struct result r;
+    pid_t a, g;
+
+    private_store();
+    r = run("ls", "--names");
+    CHECK_EXIT(r, 0);
+    CHECK_EQ(r.outlen, 0);
+    result_free(&r);
+
+    snprintf(global, sizeof global, "Global\\%s", test_name("g"));
+    a = hold(test_name("a"), "4096", "0");
+    g = hold(global, "4096", "0");
+    r = run("ls", "--names");
+    CHECK_EXIT(r, 0);
+    snprintf(want, sizeof want, "%s\n%s\n", global, local("a"));
+    CHECK(strcmp(r.out, want) == 0);
+    result_free(&r);
+
+    r = run("ls", "--names", "--json");
+    CHECK_EXIT(r, 2);
+    result_free(&r);
+
+    /* Stale names are listed too: `mmf rm` takes them. */
+    kill_wait(a);
+    r = run("ls", "--names");
+    CHECK_HAS(r.out, local("a"));
+    result_free(&r);
+    r = run("gc");
+    CHECK_EXIT(r, 0);
+    result_free(&r);
+    kill_wait(g);
+    r = run("gc");
+    CHECK_EXIT(r, 0);
+    result_free(&r);
+}
+
 TEST(gc_leaves_live_objects)
 {
     struct result r;
@@ -1651,6 +1691,23 @@ TEST(help_for_every_command)
 /* ------------------------------------------------------------------------ */
 /* Names, output errors, create --detach                                     */
 /* ------------------------------------------------------------------------ */
+
+/* -V is --version; the overview shows both and ends at the manual. */
+TEST(version_short_option_and_manual)
+{
+    static const char tail[] = "man mmf\n";
+    struct result v = run("--version"), s = run("-V"), h = run("--help");
+
+    CHECK_EXIT(v, 0);
+    CHECK_EXIT(s, 0);
+    CHECK(strcmp(v.out, s.out) == 0);
+    CHECK_HAS(h.out, "-V, --version");
+    CHECK_HAS(h.out, "-h, --help");
+    CHECK(h.outlen > sizeof tail && strcmp(h.out + h.outlen - (sizeof tail - 1), tail) == 0);
+    result_free(&v);
+    result_free(&s);
+    result_free(&h);
+}
 
 TEST(empty_name_is_a_usage_error)
 {

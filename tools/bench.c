@@ -393,7 +393,45 @@ static void fmt_ns(char *buf, size_t cap, double ns)
         snprintf(buf, cap, "%.1f ms", ns / 1e6);
 }
 
-int tool_bench(int json, int quick)
+/* The rows as one JSON document (keys in docs/cli.md). */
+static void print_json(const struct row *rows, int n)
+{
+    struct json j;
+
+    json_start(&j, stdout);
+    json_object(&j, NULL);
+    json_int(&j, "cpus", sysconf(_SC_NPROCESSORS_ONLN));
+    json_int(&j, "allowed_cpus", cpus_allowed);
+    json_array(&j, "pinned");
+    json_int(&j, NULL, cpu_a);
+    json_int(&j, NULL, cpu_b);
+    json_end(&j);
+    json_array(&j, "rows");
+    for (int i = 0; i < n; i++) {
+        const struct row *r = &rows[i];
+        json_object(&j, NULL);
+        json_string(&j, "test", r->what);
+        json_string(&j, "error", r->rc ? mmf_err_name(r->rc) : NULL);
+        if (r->skipped) {
+            json_string(&j, "skipped", r->skipped);
+        } else if (r->latency) {
+            json_real(&j, "p50_ns", r->p50, 0);
+            json_real(&j, "p99_ns", r->p99, 0);
+            json_real(&j, "p999_ns", r->p999, 0);
+        } else {
+            json_real(&j, "msgs_per_s", r->msgs, 0);
+            json_real(&j, "bytes_per_s", r->bytes, 0);
+            json_uint(&j, "lost", r->lost);
+        }
+        json_end(&j);
+    }
+    json_end(&j);
+    json_end(&j);
+}
+
+/* Run every row and print the table (or JSON). quick: a tenth of the
+ * messages. Returns the exit code. */
+static int run_bench(int json, int quick)
 {
     size_t scale = quick ? 10 : 1;
     struct row rows[] = {
@@ -432,25 +470,7 @@ int tool_bench(int json, int quick)
     progress(n, n, "");
 
     if (json) {
-        printf("{\"cpus\":%ld,\"allowed_cpus\":%d,\"pinned\":[%d,%d],\"rows\":[",
-               sysconf(_SC_NPROCESSORS_ONLN), cpus_allowed, cpu_a, cpu_b);
-        for (int i = 0; i < n; i++) {
-            const struct row *r = &rows[i];
-            printf("%s{\"test\":\"%s\",\"error\":", i ? "," : "", r->what);
-            if (r->rc)
-                printf("\"%s\"", mmf_err_name(r->rc));
-            else
-                printf("null");
-            if (r->skipped)
-                printf(",\"skipped\":\"%s\"}", r->skipped);
-            else if (r->latency)
-                printf(",\"p50_ns\":%.0f,\"p99_ns\":%.0f,\"p999_ns\":%.0f}",
-                       r->p50, r->p99, r->p999);
-            else
-                printf(",\"msgs_per_s\":%.0f,\"bytes_per_s\":%.0f,\"lost\":%" PRIu64 "}",
-                       r->msgs, r->bytes, r->lost);
-        }
-        printf("]}\n");
+        print_json(rows, n);
         return failed ? 6 : 0;
     }
     printf("%-38s %10s %10s %10s %14s %11s\n", "channel", "p50", "p99", "p99.9",
@@ -487,4 +507,34 @@ int tool_bench(int json, int quick)
     else
         printf("one CPU allowed: both sides share CPU %d.\n", cpu_a);
     return failed ? 6 : 0;
+}
+
+static void help_bench(void)
+{
+    puts("usage: mmf bench [--quick] [--json]\n"
+         "\n"
+         "A quick look at how fast channels are on this machine: one-way latency\n"
+         "of 64-byte messages on a pair of rings (busy-polling and blocking), and\n"
+         "the throughput of rings, queues and broadcast channels, between this\n"
+         "process and a child, pinned to the first two CPUs its affinity mask\n"
+         "allows (taskset -c); with one allowed, both share it and the busy-poll\n"
+         "row is skipped. Takes about half a minute (--quick: a few seconds,\n"
+         "fewer samples). A progress bar goes to stderr on a terminal. The full\n"
+         "benchmark, against other IPC systems, is `make bench-channels` in the\n"
+         "source tree.\n"
+         "\n"
+         "  --quick   a tenth of the messages\n"
+         "  --json    one object: {\"cpus\", \"allowed_cpus\", \"pinned\": [A, B],\n"
+         "            \"rows\": [{\"test\", \"error\", \"p50_ns\", \"p99_ns\",\n"
+         "            \"p999_ns\"} or {..., \"msgs_per_s\", \"bytes_per_s\", \"lost\"}\n"
+         "            or {..., \"skipped\": reason}]}\n"
+         "\n"
+         "Exits 0, or 6 when a row failed (its error is shown).");
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    struct opt opts[] = {{"--quick", 0, NULL}, {"--json", 0, NULL}, {NULL, 0, NULL}};
+    parse_opts(argc, argv, opts, NULL, 0, help_bench, NULL);
+    return run_bench(opts[1].value != NULL, opts[0].value != NULL);
 }

@@ -2,7 +2,8 @@
 /*
  * chanbench.c - the channel benchmark's driver: moves messages between two
  * processes through every system in the registry below, at every size,
- * and writes the results as Markdown tables and gnuplot plots.
+ * and records the results (results.h), which report.c writes as Markdown
+ * tables and plot.c as gnuplot plots.
  *
  * For each system and size the driver calls the transport's setup(), then
  * forks a producer pinned to CPU 0 and a consumer pinned to CPU 1. They
@@ -49,12 +50,12 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "chanbench.h"
+#include "results.h"
 
 /* ------------------------------------------------------------------------ */
 /* The registry: one line per system, in table order                         */
@@ -103,28 +104,14 @@ static const struct cb_transport *const extras[] = {&cb_uds_seqpacket};
 
 #define N_REG (sizeof registry / sizeof registry[0])
 #define N_EXTRA (sizeof extras / sizeof extras[0])
-#define MAX_SYSTEMS (N_REG + N_EXTRA)
-#define MAX_SIZES 8
+_Static_assert(N_REG + N_EXTRA <= MAX_SYSTEMS, "MAX_SYSTEMS in results.h is too small");
 #define MAX_SAMPLES 200000u
 
 /* ------------------------------------------------------------------------ */
 /* Options                                                                   */
 /* ------------------------------------------------------------------------ */
 
-static struct {
-    int quick;
-    unsigned lat_samples;
-    double lat_seconds;
-    double stream_seconds;
-    const char *out;  /* channels.md and PNGs */
-    const char *data; /* .dat files and the gnuplot script */
-    const char *systems;
-    size_t sizes[MAX_SIZES];
-    int n_sizes;
-    int use_tsc;
-    char env_used[512]; /* the MMF_BENCH_* settings, for the report */
-    char argv_line[512];
-} opt;
+struct cb_options cb_opt;
 
 static const size_t default_sizes[] = {8, 64, 1024, 65536, 1048576};
 
@@ -162,11 +149,8 @@ uint64_t cb_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
-/* snprintf for notes, where cutting a long text short is intended. */
-static void fmt(char *buf, size_t n, const char *f, ...) __attribute__((format(printf, 3, 4)));
-static void fmt(char *buf, size_t n, const char *f, ...)
+void cb_fmt(char *buf, size_t n, const char *f, ...)
 {
     va_list ap;
     va_start(ap, f);
@@ -179,12 +163,12 @@ static void fmt(char *buf, size_t n, const char *f, ...)
 /* ------------------------------------------------------------------------ */
 
 static double ns_per_tick = 1.0;
-static double tick_overhead_ns;
+double cb_tick_overhead_ns;
 
 static inline uint64_t ticks(void)
 {
 #if defined(__x86_64__)
-    if (opt.use_tsc) {
+    if (cb_opt.use_tsc) {
         /* lfence on both sides: the read neither starts before the work
          * before it has finished nor lets the work after it start early. */
         __builtin_ia32_lfence();
@@ -226,10 +210,10 @@ static int cmp_u64(const void *a, const void *b)
 static void calibrate_clock(void)
 {
     const char *clk = getenv("MMF_BENCH_CLOCK");
-    opt.use_tsc = tsc_invariant() && !(clk != NULL && strcmp(clk, "monotonic") == 0);
-    if (opt.use_tsc) {
+    cb_opt.use_tsc = tsc_invariant() && !(clk != NULL && strcmp(clk, "monotonic") == 0);
+    if (cb_opt.use_tsc) {
         uint64_t n0 = cb_now_ns(), t0 = ticks();
-        struct timespec nap = {0, opt.quick ? 20000000 : 100000000};
+        struct timespec nap = {0, cb_opt.quick ? 20000000 : 100000000};
         nanosleep(&nap, NULL);
         uint64_t n1 = cb_now_ns(), t1 = ticks();
         ns_per_tick = (double)(n1 - n0) / (double)(t1 - t0);
@@ -241,7 +225,7 @@ static void calibrate_clock(void)
         d[i] = ticks() - a;
     }
     qsort(d, 101, sizeof d[0], cmp_u64);
-    tick_overhead_ns = (double)d[50] * ns_per_tick;
+    cb_tick_overhead_ns = (double)d[50] * ns_per_tick;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -292,12 +276,12 @@ static int pin(int cpu)
     return sched_setaffinity(0, sizeof set, &set);
 }
 
-static int n_cpus;
+int cb_n_cpus;
 
 static void side_fail(struct cb_chan *c, const char *what) __attribute__((noreturn));
 static void side_fail(struct cb_chan *c, const char *what)
 {
-    fmt(sh->err[c->side], sizeof sh->err[c->side], "%s side: %s%s%s",
+    cb_fmt(sh->err[c->side], sizeof sh->err[c->side], "%s side: %s%s%s",
              c->side == CB_PRODUCER ? "producer" : "consumer", what, c->note[0] ? ": " : "",
              c->note);
     atomic_store(&sh->failed, 1);
@@ -320,11 +304,11 @@ static void check_value(struct cb_chan *c, uint64_t got, uint64_t want)
 
 static void latency_producer(const struct cb_transport *t, struct cb_chan *c)
 {
-    uint64_t budget = (uint64_t)(opt.lat_seconds * 1e9 / ns_per_tick);
+    uint64_t budget = (uint64_t)(cb_opt.lat_seconds * 1e9 / ns_per_tick);
     uint64_t start = ticks(), seq = 0, v = 0, kept = 0;
     /* Warm up for a tenth of the samples (at most 1000) or a fifth of the
      * time, whichever ends first. */
-    uint64_t warm = opt.lat_samples / 10 < 1000 ? opt.lat_samples / 10 : 1000;
+    uint64_t warm = cb_opt.lat_samples / 10 < 1000 ? cb_opt.lat_samples / 10 : 1000;
     int warming = 1;
     for (;; seq++) {
         uint64_t t0 = ticks();
@@ -339,7 +323,7 @@ static void latency_producer(const struct cb_transport *t, struct cb_chan *c)
             continue;
         }
         sh->lat[kept++] = t1 - t0;
-        if (kept == opt.lat_samples || (t1 - start > budget && kept >= 16))
+        if (kept == cb_opt.lat_samples || (t1 - start > budget && kept >= 16))
             break;
     }
     sh->lat_n = kept;
@@ -425,7 +409,7 @@ static void side_main(const struct cb_transport *t, struct cb_chan *c, int side,
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     c->side = side;
-    if (n_cpus >= 2)
+    if (cb_n_cpus >= 2)
         pin(side == CB_PRODUCER ? 0 : 1);
     if (t->attach(c) != 0)
         side_fail(c, "attach");
@@ -448,7 +432,7 @@ static void side_main(const struct cb_transport *t, struct cb_chan *c, int side,
                     _exit(1);
                 if (side == CB_PRODUCER)
                     stream_producer(t, c, slot,
-                                    pass == 0 ? opt.stream_seconds / 5 : opt.stream_seconds);
+                                    pass == 0 ? cb_opt.stream_seconds / 5 : cb_opt.stream_seconds);
                 else
                     stream_consumer(t, c, slot);
             }
@@ -466,29 +450,11 @@ static void side_main(const struct cb_transport *t, struct cb_chan *c, int side,
 /* Results                                                                   */
 /* ------------------------------------------------------------------------ */
 
-enum cell_state { CELL_NONE, CELL_OK, CELL_SKIP, CELL_FAIL };
-
-struct cell {
-    enum cell_state state;
-    char note[300];
-    int has_lat;
-    double p50, p99, p999; /* one-way, ns */
-    uint64_t n;
-    int has_tput[2];
-    double msgs[2], gbs[2]; /* [0] zero-copy, [1] copy variant */
-};
-
-struct system {
-    const struct cb_transport *t;
-    char note[300]; /* skipped as a whole: why */
-    char version[120];
-    struct cell cell[MAX_SIZES];
-};
-
-static struct system sys[MAX_SYSTEMS];
-static int n_sys;
-static double memcpy_msgs[MAX_SIZES], memcpy_gbs[MAX_SIZES];
-static int failures;
+struct system cb_sys[MAX_SYSTEMS];
+int cb_n_sys;
+double cb_memcpy_msgs[MAX_SIZES], cb_memcpy_gbs[MAX_SIZES];
+int cb_failures;
+char cb_load_before[64];
 
 /* Nearest-rank percentile of sorted v[0..n). */
 static uint64_t percentile(const uint64_t *v, uint64_t n, double q)
@@ -532,7 +498,7 @@ static void kill_kids(void)
 
 static double deadline_seconds(void)
 {
-    return 30.0 + opt.lat_seconds * 2 + opt.stream_seconds * 6;
+    return 30.0 + cb_opt.lat_seconds * 2 + cb_opt.stream_seconds * 6;
 }
 
 static unsigned batch_for(const struct cb_transport *t, size_t size)
@@ -556,14 +522,14 @@ static void run_cell(struct system *s, int si)
     struct cell *cell = &s->cell[si];
     struct cb_chan c;
     memset(&c, 0, sizeof c);
-    c.size = opt.sizes[si];
+    c.size = cb_opt.sizes[si];
     c.batch = batch_for(t, c.size);
     c.depth = cb_depth_for(c.size);
     c.tag = tag;
     c.src = malloc(c.size);
     c.dst = malloc(c.size);
     if (c.src == NULL || c.dst == NULL)
-        die("out of memory");
+        cb_die("out of memory");
     /* A pattern that is never a valid sequence number in the first or
      * last 8 bytes, so a copy that was not stamped is caught. */
     memset(c.src, 0xa5, c.size);
@@ -572,10 +538,10 @@ static void run_cell(struct system *s, int si)
     int rc = t->setup(&c);
     if (rc != 0) {
         cell->state = rc == CB_SKIP ? CELL_SKIP : CELL_FAIL;
-        fmt(cell->note, sizeof cell->note, "%s%s", rc == CB_SKIP ? "" : "setup failed: ",
+        cb_fmt(cell->note, sizeof cell->note, "%s%s", rc == CB_SKIP ? "" : "setup failed: ",
                  c.note);
         if (rc != CB_SKIP)
-            failures++;
+            cb_failures++;
         t->teardown(&c);
         free(c.src);
         free(c.dst);
@@ -588,7 +554,7 @@ static void run_cell(struct system *s, int si)
     for (int side = 0; side < 2; side++) {
         kids[side] = fork();
         if (kids[side] < 0)
-            die("fork: %s", strerror(errno));
+            cb_die("fork: %s", strerror(errno));
         if (kids[side] == 0)
             side_main(t, &c, side, driver);
     }
@@ -629,18 +595,18 @@ static void run_cell(struct system *s, int si)
             ok = 0;
     if (!ok) {
         cell->state = CELL_FAIL;
-        failures++;
+        cb_failures++;
         if (timed_out)
-            fmt(cell->note, sizeof cell->note, "FAILED: no result after %.0f s (hung)",
+            cb_fmt(cell->note, sizeof cell->note, "FAILED: no result after %.0f s (hung)",
                      deadline_seconds());
         else if (stop_signal)
-            fmt(cell->note, sizeof cell->note, "interrupted");
+            cb_fmt(cell->note, sizeof cell->note, "interrupted");
         else
-            fmt(cell->note, sizeof cell->note, "FAILED: %s%s%s",
+            cb_fmt(cell->note, sizeof cell->note, "FAILED: %s%s%s",
                      sh->err[0][0] ? sh->err[0] : sh->err[1],
                      sh->err[0][0] && sh->err[1][0] ? "; " : "", sh->err[0][0] ? sh->err[1] : "");
         if (!sh->err[0][0] && !sh->err[1][0] && !timed_out && !stop_signal)
-            fmt(cell->note, sizeof cell->note, "FAILED: a side died (status %#x, %#x)",
+            cb_fmt(cell->note, sizeof cell->note, "FAILED: a side died (status %#x, %#x)",
                      status[0], status[1]);
         fprintf(stderr, "chanbench: %s, %zu B: %s\n", t->name, c.size, cell->note);
         free(c.src);
@@ -650,7 +616,7 @@ static void run_cell(struct system *s, int si)
 
     cell->state = CELL_OK;
     if (c.note[0])
-        fmt(cell->note, sizeof cell->note, "%s", c.note);
+        cb_fmt(cell->note, sizeof cell->note, "%s", c.note);
     if (sh->lat_n > 0) {
         qsort(sh->lat, sh->lat_n, sizeof sh->lat[0], cmp_u64);
         double k = ns_per_tick / 2; /* one-way: half the round trip */
@@ -688,20 +654,20 @@ static void run_memcpy(void)
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0)
-        die("fork: %s", strerror(errno));
+        cb_die("fork: %s", strerror(errno));
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (n_cpus >= 2)
+        if (cb_n_cpus >= 2)
             pin(0);
-        for (int si = 0; si < opt.n_sizes; si++) {
-            size_t size = opt.sizes[si];
+        for (int si = 0; si < cb_opt.n_sizes; si++) {
+            size_t size = cb_opt.sizes[si];
             unsigned char *src = malloc(size), *dst = malloc(size);
             if (src == NULL || dst == NULL)
                 _exit(1);
             memset(src, 0xa5, size);
             memset(dst, 0, size);
             for (int pass = 0; pass < 2; pass++) {
-                double secs = pass == 0 ? opt.stream_seconds / 5 : opt.stream_seconds;
+                double secs = pass == 0 ? cb_opt.stream_seconds / 5 : cb_opt.stream_seconds;
                 uint64_t budget = (uint64_t)(secs * 1e9 / ns_per_tick), n = 0;
                 uint64_t t0 = cb_now_ns(), start = ticks();
                 do {
@@ -728,13 +694,13 @@ static void run_memcpy(void)
     kids[0] = 0;
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
         fprintf(stderr, "chanbench: the memcpy reference failed\n");
-        failures++;
+        cb_failures++;
         return;
     }
-    for (int si = 0; si < opt.n_sizes; si++) {
+    for (int si = 0; si < cb_opt.n_sizes; si++) {
         double secs = (double)sh->lat[2 * si + 1] / 1e9;
-        memcpy_msgs[si] = (double)sh->lat[2 * si] / secs;
-        memcpy_gbs[si] = memcpy_msgs[si] * (double)opt.sizes[si] / 1e9;
+        cb_memcpy_msgs[si] = (double)sh->lat[2 * si] / secs;
+        cb_memcpy_gbs[si] = cb_memcpy_msgs[si] * (double)cb_opt.sizes[si] / 1e9;
     }
 }
 
@@ -769,7 +735,7 @@ static int sweep(int remove)
 
 static const struct cb_transport *current_started;
 
-static void die(const char *fmt, ...)
+void cb_die(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -782,512 +748,6 @@ static void die(const char *fmt, ...)
         current_started->stop();
     sweep(1);
     exit(1);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Report                                                                    */
-/* ------------------------------------------------------------------------ */
-
-static const char *size_name(size_t size, char *buf, size_t n)
-{
-    if (size >= 1048576 && size % 1048576 == 0)
-        snprintf(buf, n, "%zu MiB", size / 1048576);
-    else if (size >= 1024 && size % 1024 == 0)
-        snprintf(buf, n, "%zu KiB", size / 1024);
-    else
-        snprintf(buf, n, "%zu B", size);
-    return buf;
-}
-
-static const char *fmt_ns(double ns, char *buf, size_t n)
-{
-    if (ns < 1000)
-        snprintf(buf, n, "%.0f ns", ns);
-    else if (ns < 10000)
-        snprintf(buf, n, "%.2f µs", ns / 1e3);
-    else if (ns < 1e6)
-        snprintf(buf, n, "%.1f µs", ns / 1e3);
-    else
-        snprintf(buf, n, "%.2f ms", ns / 1e6);
-    return buf;
-}
-
-static const char *fmt_rate(double r, char *buf, size_t n)
-{
-    if (r >= 1e6)
-        snprintf(buf, n, "%.2f M/s", r / 1e6);
-    else
-        snprintf(buf, n, "%.1f k/s", r / 1e3);
-    return buf;
-}
-
-static const char *fmt_gbs(double g, char *buf, size_t n)
-{
-    if (g >= 100)
-        snprintf(buf, n, "%.0f GB/s", g);
-    else if (g >= 1)
-        snprintf(buf, n, "%.2f GB/s", g);
-    else
-        snprintf(buf, n, "%.3f GB/s", g);
-    return buf;
-}
-
-static void read_line(const char *path, const char *key, char *out, size_t n)
-{
-    FILE *f = fopen(path, "r");
-    char line[512];
-    out[0] = 0;
-    if (f == NULL)
-        return;
-    while (fgets(line, sizeof line, f) != NULL) {
-        if (key == NULL || strncmp(line, key, strlen(key)) == 0) {
-            char *v = key != NULL ? strchr(line, ':') : line;
-            v = v != NULL ? v + (key != NULL) : line;
-            while (*v == ' ' || *v == '\t')
-                v++;
-            v[strcspn(v, "\n")] = 0;
-            fmt(out, n, "%s", v);
-            break;
-        }
-    }
-    fclose(f);
-}
-
-static char load_before[64];
-
-/* The index of a system by name, or -1. */
-static int find_sys(const char *name)
-{
-    for (int i = 0; i < n_sys; i++)
-        if (strcmp(sys[i].t->name, name) == 0)
-            return i;
-    return -1;
-}
-
-static int find_size(size_t size)
-{
-    for (int i = 0; i < opt.n_sizes; i++)
-        if (opt.sizes[i] == size)
-            return i;
-    return -1;
-}
-
-/* The notes of one system, each once with the sizes it applies to. */
-static void write_notes(FILE *f, int lat_table)
-{
-    int any = 0;
-    for (int i = 0; i < n_sys; i++) {
-        struct system *s = &sys[i];
-        if (s->note[0]) {
-            if (lat_table)
-                fprintf(f, "%s- **%s**: %s\n", any++ ? "" : "\nNotes:\n\n", s->t->label, s->note);
-            continue;
-        }
-        for (int a = 0; a < opt.n_sizes; a++) {
-            const char *na = s->cell[a].note;
-            int seen = 0;
-            if (!na[0])
-                continue;
-            for (int b = 0; b < a; b++)
-                seen |= strcmp(s->cell[b].note, na) == 0;
-            if (seen)
-                continue;
-            char sizes[128] = "", nb[32];
-            for (int b = a; b < opt.n_sizes; b++) {
-                if (strcmp(s->cell[b].note, na) == 0) {
-                    size_t len = strlen(sizes);
-                    snprintf(sizes + len, sizeof sizes - len, "%s%s", len ? ", " : "",
-                             size_name(opt.sizes[b], nb, sizeof nb));
-                }
-            }
-            if (lat_table || s->cell[a].state != CELL_OK)
-                fprintf(f, "%s- **%s** (%s): %s\n", any++ ? "" : "\nNotes:\n\n", s->t->label, sizes,
-                        na);
-        }
-    }
-}
-
-static void write_goal(FILE *f, const char *what, double ratio, const char *op, double goal,
-                       const char *missing)
-{
-    if (missing != NULL) {
-        const char *pre = "not measured: ";
-        if (strncmp(missing, pre, strlen(pre)) == 0)
-            missing += strlen(pre);
-        fprintf(f, "| %s | — | %s %.2f | not measured: %s |\n", what, op, goal, missing);
-        return;
-    }
-    /* op is "<", "≤" (UTF-8) or "≥": only "≥" asks for at least. */
-    int at_least = strcmp(op, "≥") == 0 || strcmp(op, ">=") == 0;
-    int met = at_least ? ratio >= goal : op[0] == '<' && op[1] == '\0' ? ratio < goal
-                                                                      : ratio <= goal;
-    fprintf(f, "| %s | %.2f | %s %.2f | %s |\n", what, ratio, op, goal, met ? "met" : "**missed**");
-}
-
-/* The latency p50 of system `name` at size, or a reason it has none. */
-static const char *lat_of(const char *name, size_t size, double *out)
-{
-    int i = find_sys(name), si = find_size(size);
-    if (si < 0)
-        return "size not in this run";
-    if (i < 0)
-        return "system not in this run";
-    if (sys[i].note[0])
-        return sys[i].note;
-    if (!sys[i].cell[si].has_lat)
-        return sys[i].cell[si].note[0] ? sys[i].cell[si].note : "no latency figure";
-    *out = sys[i].cell[si].p50;
-    return NULL;
-}
-
-static const char *tput_of(const char *name, size_t size, int v, double *msgs, double *gbs)
-{
-    int i = find_sys(name), si = find_size(size);
-    if (si < 0)
-        return "size not in this run";
-    if (i < 0)
-        return "system not in this run";
-    if (sys[i].note[0])
-        return sys[i].note;
-    if (!sys[i].cell[si].has_tput[v])
-        return sys[i].cell[si].note[0] ? sys[i].cell[si].note : "no throughput figure";
-    *msgs = sys[i].cell[si].msgs[v];
-    *gbs = sys[i].cell[si].gbs[v];
-    return NULL;
-}
-
-static void write_goals(FILE *f)
-{
-    double a = 0, b = 1, x = 0;
-    const char *m;
-    char buf[160], nb[32];
-
-    fprintf(f, "\n## Goals (issue 5), as ratios from this run\n\n");
-    fprintf(f, "| goal | ratio | target | result |\n|---|---|---|---|\n");
-
-    m = lat_of("mmf-spsc-busy", 64, &a);
-    if (m == NULL)
-        m = lat_of("spin", 64, &b);
-    write_goal(f, "busy-poll one-way latency p50 at 64 B / raw cache-line ping-pong", a / b,
-               "≤", 1.3, m);
-
-    m = lat_of("mmf-spsc-block", 64, &a);
-    if (m == NULL)
-        m = lat_of("futex", 64, &b);
-    write_goal(f, "blocking round trip p50 at 64 B / raw futex ping-pong", a / b, "≤", 1.15, m);
-
-    m = tput_of("mmf-spsc-busy", 64, 0, &a, &x);
-    write_goal(f, "SPSC busy-poll 64 B batched throughput, M msg/s (absolute; target 20 M/s)",
-               a / 1e6, "≥", 20, m);
-
-    m = tput_of("mmf-spsc-busy", 1048576, 1, &x, &a);
-    int si = find_size(1048576);
-    if (m == NULL && (si < 0 || memcpy_gbs[si] <= 0))
-        m = "no memcpy reference at 1 MiB";
-    write_goal(f, "1 MiB copy-variant throughput (GB/s) / plain memcpy of 1 MiB", si >= 0 ? a / memcpy_gbs[si] : 0,
-               "≥", 0.8, m);
-
-    static const char *const peers[] = {"iceoryx", "boost"};
-    for (size_t p = 0; p < 2; p++) {
-        for (int s = 0; s < opt.n_sizes; s++) {
-            size_name(opt.sizes[s], nb, sizeof nb);
-            snprintf(buf, sizeof buf, "busy-poll latency p50 at %s / %s", nb, peers[p]);
-            m = lat_of("mmf-spsc-busy", opt.sizes[s], &a);
-            if (m == NULL)
-                m = lat_of(peers[p], opt.sizes[s], &b);
-            write_goal(f, buf, a / b, "<", 1.0, m);
-        }
-    }
-    fprintf(f, "\nEach ratio divides two figures of this one run: p50 latencies from the "
-               "latency table, the copy-variant GB/s from the throughput table and the "
-               "memcpy row. The peer ratios are mmf / peer: below 1 means mmf is faster.\n");
-}
-
-/* One line of a gnuplot `plot` command per system with data in `col`
- * (columns counted from 1; -1: none). mmf's rows are drawn thicker. */
-static void plot_lines(FILE *gp, const char *file, const int *col, const char *suffix)
-{
-    int first = 1;
-    for (int i = 0; i < n_sys; i++) {
-        if (col[i] < 0)
-            continue;
-        /* lt by system, so that a system has one colour in every plot. */
-        fprintf(gp, "%s'%s' using 1:%d with linespoints lt %d lw %d title '%s%s'",
-                first ? "plot " : ", \\\n     ", file, col[i], i + 1,
-                strncmp(sys[i].t->name, "mmf", 3) == 0 ? 3 : 1, sys[i].t->label, suffix);
-        first = 0;
-    }
-}
-
-/* Writes latency.dat, throughput.dat and channels.gp into opt.data.
- * Returns 0, or -1 with a reason when there is nothing to plot. */
-static int write_plots(char *why, size_t n)
-{
-    char path[600], lat_file[600], thr_file[600];
-    int lat_col[MAX_SYSTEMS], msg_col[MAX_SYSTEMS], gbs_col[MAX_SYSTEMS];
-    int any_lat = 0, any_thr = 0;
-    FILE *lat, *thr, *gp;
-    snprintf(lat_file, sizeof lat_file, "%s/latency.dat", opt.data);
-    snprintf(thr_file, sizeof thr_file, "%s/throughput.dat", opt.data);
-    lat = fopen(lat_file, "w");
-    thr = fopen(thr_file, "w");
-    if (lat == NULL || thr == NULL)
-        die("cannot write the plot data in %s: %s", opt.data, strerror(errno));
-    /* Headers are comments: gnuplot gets the titles from the script. */
-    fprintf(lat, "# size");
-    fprintf(thr, "# size");
-    for (int i = 0; i < n_sys; i++) {
-        lat_col[i] = msg_col[i] = gbs_col[i] = -1;
-        for (int si = 0; si < opt.n_sizes; si++) {
-            if (sys[i].cell[si].has_lat)
-                lat_col[i] = 2 + i;
-            if (sys[i].cell[si].has_tput[0])
-                msg_col[i] = 2 + 2 * i;
-            if (sys[i].cell[si].has_tput[1])
-                gbs_col[i] = 3 + 2 * i;
-        }
-        any_lat |= lat_col[i] > 0;
-        any_thr |= msg_col[i] > 0 || gbs_col[i] > 0;
-        fprintf(lat, " \"%s p50 ns\"", sys[i].t->name);
-        fprintf(thr, " \"%s msg/s\" \"%s copy GB/s\"", sys[i].t->name, sys[i].t->name);
-    }
-    fprintf(thr, " \"memcpy GB/s\"\n");
-    fprintf(lat, "\n");
-    for (int si = 0; si < opt.n_sizes; si++) {
-        fprintf(lat, "%zu", opt.sizes[si]);
-        fprintf(thr, "%zu", opt.sizes[si]);
-        for (int i = 0; i < n_sys; i++) {
-            const struct cell *c = &sys[i].cell[si];
-            if (c->has_lat)
-                fprintf(lat, " %.1f", c->p50);
-            else
-                fprintf(lat, " ?");
-            for (int v = 0; v < 2; v++) {
-                if (c->has_tput[v])
-                    fprintf(thr, " %.6g", v == 0 ? c->msgs[v] : c->gbs[v]);
-                else
-                    fprintf(thr, " ?");
-            }
-        }
-        if (memcpy_gbs[si] > 0)
-            fprintf(thr, " %.6g\n", memcpy_gbs[si]);
-        else
-            fprintf(thr, " ?\n");
-        fprintf(lat, "\n");
-    }
-    fclose(lat);
-    fclose(thr);
-    if (!any_lat || !any_thr) {
-        snprintf(why, n, "no %s figure to plot", !any_lat ? "latency" : "throughput");
-        return -1;
-    }
-
-    snprintf(path, sizeof path, "%s/channels.gp", opt.data);
-    gp = fopen(path, "w");
-    if (gp == NULL)
-        die("cannot write %s: %s", path, strerror(errno));
-    const char *q = opt.quick ? " (QUICK smoke run)" : "";
-    fprintf(gp, "# Written by chanbench; run with gnuplot.\n"
-                "set datafile missing '?'\n"
-                "set logscale x 2\nset logscale y 10\nset grid\n"
-                "set key outside right top\n"
-                "set xtics ('8 B' 8, '64 B' 64, '1 KiB' 1024, '64 KiB' 65536, '1 MiB' 1048576)\n"
-                "set xrange [5:1.6e6]\nset xlabel 'message size'\n");
-    /* One colour and point shape per system, fixed for all plots. */
-    static const char *const colours[] = {"#000000", "#7f7f7f", "#d62728", "#ff7f0e", "#e377c2",
-                                          "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17becf",
-                                          "#bcbd22", "#393b79", "#637939"};
-    for (int i = 0; i < n_sys; i++)
-        fprintf(gp, "set linetype %d lc rgb '%s' pt %d\n", i + 1,
-                colours[i % (int)(sizeof colours / sizeof colours[0])], 1 + i % 13);
-    fprintf(gp, "set terminal pngcairo noenhanced size 1200,650 font ',10'\n"
-                "set output '%s/channels-latency.png'\n"
-                "set title 'One-way latency p50 (round trip / 2) by message size%s'\n"
-                "set ylabel 'ns (log scale)'\n", opt.out, q);
-    plot_lines(gp, lat_file, lat_col, "");
-    fprintf(gp, "\nunset output\n"
-                "set terminal pngcairo noenhanced size 1200,1100 font ',10'\n"
-                "set output '%s/channels-throughput.png'\n"
-                "set multiplot layout 2,1\n"
-                "set title 'Throughput, zero-copy variant: messages per second%s'\n"
-                "set ylabel 'messages/s (log scale)'\n", opt.out, q);
-    plot_lines(gp, thr_file, msg_col, "");
-    fprintf(gp, "\nset title 'Throughput, copy variant: GB/s (each message copied in and out)%s'\n"
-                "set ylabel 'GB/s (log scale)'\n", q);
-    plot_lines(gp, thr_file, gbs_col, "");
-    fprintf(gp, ", \\\n     '%s' using 1:%d with linespoints lw 2 dt 2 lc 'black' title 'memcpy (one core)'\n"
-                "unset multiplot\nunset output\n", thr_file, 2 * n_sys + 2);
-    fclose(gp);
-    return 0;
-}
-
-static int run_gnuplot(char *why, size_t n)
-{
-    char cmd[700];
-    if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
-        snprintf(why, n, "gnuplot is not installed (Debian package gnuplot-nox): no plots");
-        return -1;
-    }
-    /* gnuplot's warnings (e.g. a flat line) go to a log, not the terminal. */
-    snprintf(cmd, sizeof cmd, "gnuplot '%s/channels.gp' 2>'%s/gnuplot.log'", opt.data, opt.data);
-    if (system(cmd) != 0) {
-        snprintf(why, n, "gnuplot failed on %s/channels.gp (see %s/gnuplot.log)", opt.data,
-                 opt.data);
-        return -1;
-    }
-    return 0;
-}
-
-static void write_report(const char *plot_note, time_t started, double elapsed)
-{
-    char path[600], buf[256], nb[32], a[32], b[32], d[32];
-    snprintf(path, sizeof path, "%s/channels.md", opt.out);
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        die("cannot write %s: %s", path, strerror(errno));
-
-    struct utsname u;
-    char model[200], mem[64], debian[64], load_after[64], date[64];
-    uname(&u);
-    read_line("/proc/cpuinfo", "model name", model, sizeof model);
-    read_line("/proc/meminfo", "MemTotal", mem, sizeof mem);
-    read_line("/etc/debian_version", NULL, debian, sizeof debian);
-    read_line("/proc/loadavg", NULL, load_after, sizeof load_after);
-    strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S %Z", localtime(&started));
-    const char *cmd = getenv("MMF_BENCH_COMMAND");
-
-    fprintf(f, "# Channels: mmf against the peers\n\n");
-    fprintf(f, "<!-- Written by bench/channels/chanbench; do not edit by hand: "
-               "run `make bench-channels` again. -->\n\n");
-    if (opt.quick)
-        fprintf(f, "**QUICK smoke run (MMF_BENCH_QUICK=1): few samples, short streams — "
-                   "these figures check that the harness works; do not quote them.**\n\n");
-    fprintf(f, "- Machine: %s, %d CPUs, %s RAM, Linux %s, Debian %s\n", model, n_cpus, mem,
-            u.release, debian[0] ? debian : "?");
-    fprintf(f, "- Date: %s; the run took %.0f s\n", date, elapsed);
-    fprintf(f, "- Load average (1, 5, 15 min, runnable/total, last pid) before: `%s`, after: `%s`\n",
-            load_before, load_after);
-    fprintf(f, "- Command: `%s%s`", opt.env_used, cmd != NULL ? cmd : opt.argv_line);
-    if (cmd != NULL)
-        fprintf(f, " (runs `%s`)", opt.argv_line);
-    fprintf(f, "\n- Clock: %s; reading it twice costs %.0f ns, included in each round trip\n",
-            opt.use_tsc ? "TSC (invariant), calibrated against CLOCK_MONOTONIC" : "CLOCK_MONOTONIC",
-            tick_overhead_ns);
-    fprintf(f, "- Pinning: %s\n",
-            n_cpus >= 2 ? "producer on CPU 0, consumer on CPU 1 (sched_setaffinity)"
-                        : "one CPU only: both sides share it");
-    fprintf(f, "- Budget per cell: latency up to %u round trips after warm-up or %.2f s; "
-               "throughput %.2f s after a %.2f s warm-up stream\n",
-            opt.lat_samples, opt.lat_seconds, opt.stream_seconds, opt.stream_seconds / 5);
-
-    fprintf(f, "\n## Method\n\n"
-               "Two processes, forked afresh for each system and size, pinned to the two "
-               "CPUs. The same work per message for every system: the sender writes the "
-               "message's sequence number into its first and last 8 bytes, the receiver "
-               "reads both and checks them, so every figure below comes from a run that "
-               "delivered every message intact, once and in order. In the copy variant "
-               "the sender also copies the whole message in from a private buffer and "
-               "the receiver copies it out into one; systems that copy by nature (pipe, "
-               "sockets, message queues) send from and receive into private buffers in "
-               "both variants, so for them the two variants are the same run. Each system "
-               "is used through its fastest API: loan/publish (zero-copy) where it has "
-               "one; batching in the stream where it has it.\n\n"
-               "- Latency: ping-pong of one message; one-way = round trip / 2; "
-               "nearest-rank percentiles over all kept round trips.\n"
-               "- Throughput: messages / (time of the consumer's last receipt − time of "
-               "the producer's first send). GB/s = messages/s × message size (10⁹ B); in "
-               "the zero-copy variant a message's bytes other than its first and last 8 "
-               "are never touched, so that column counts bytes made available, not bytes "
-               "moved.\n");
-
-    fprintf(f, "\n## Systems\n\n| system | how it is used | version |\n|---|---|---|\n");
-    for (int i = 0; i < n_sys; i++)
-        fprintf(f, "| %s (`%s`) | %s | %s |\n", sys[i].t->label, sys[i].t->name,
-                sys[i].t->about != NULL ? sys[i].t->about : "—",
-                sys[i].version[0] ? sys[i].version : "—");
-    fprintf(f, "| memcpy (`memcpy`) | one process on CPU 0: `memcpy` of the message from one "
-               "private buffer to another, with the same stamp and check; the reference for "
-               "the copy variant | libc |\n");
-
-    fprintf(f, "\n## One-way latency\n\np50 / p99 / p99.9 of round trip / 2. Fewer is better.\n\n");
-    fprintf(f, "| system |");
-    for (int s = 0; s < opt.n_sizes; s++)
-        fprintf(f, " %s |", size_name(opt.sizes[s], nb, sizeof nb));
-    fprintf(f, "\n|---|");
-    for (int s = 0; s < opt.n_sizes; s++)
-        fprintf(f, "---|");
-    fprintf(f, "\n");
-    uint64_t nmin = UINT64_MAX, nmax = 0;
-    for (int i = 0; i < n_sys; i++) {
-        fprintf(f, "| %s |", sys[i].t->label);
-        for (int s = 0; s < opt.n_sizes; s++) {
-            const struct cell *c = &sys[i].cell[s];
-            if (c->has_lat) {
-                fprintf(f, " %s / %s / %s |", fmt_ns(c->p50, a, sizeof a),
-                        fmt_ns(c->p99, b, sizeof b), fmt_ns(c->p999, d, sizeof d));
-                nmin = c->n < nmin ? c->n : nmin;
-                nmax = c->n > nmax ? c->n : nmax;
-            } else {
-                fprintf(f, " %s |", c->state == CELL_FAIL ? "**FAILED**" : "—");
-            }
-        }
-        fprintf(f, "\n");
-    }
-    if (nmax > 0)
-        fprintf(f, "\nRound trips kept per cell: %llu to %llu.\n", (unsigned long long)nmin,
-                (unsigned long long)nmax);
-    write_notes(f, 1);
-
-    for (int v = 0; v < 2; v++) {
-        fprintf(f, "\n## Throughput, %s\n\n%s\n\n| system |",
-                v == 0 ? "zero-copy variant" : "copy variant",
-                v == 0 ? "Messages per second, and the message bytes made available per "
-                         "second. More is better."
-                       : "Each message copied in from a private buffer and out into another. "
-                         "Messages per second and GB/s. More is better.");
-        for (int s = 0; s < opt.n_sizes; s++)
-            fprintf(f, " %s |", size_name(opt.sizes[s], nb, sizeof nb));
-        fprintf(f, "\n|---|");
-        for (int s = 0; s < opt.n_sizes; s++)
-            fprintf(f, "---|");
-        fprintf(f, "\n");
-        for (int i = 0; i < n_sys; i++) {
-            if (sys[i].t->flags & CB_LATENCY_ONLY)
-                continue;
-            fprintf(f, "| %s |", sys[i].t->label);
-            for (int s = 0; s < opt.n_sizes; s++) {
-                const struct cell *c = &sys[i].cell[s];
-                if (c->has_tput[v])
-                    fprintf(f, " %s, %s |", fmt_rate(c->msgs[v], a, sizeof a),
-                            fmt_gbs(c->gbs[v], b, sizeof b));
-                else
-                    fprintf(f, " %s |", c->state == CELL_FAIL ? "**FAILED**" : "—");
-            }
-            fprintf(f, "\n");
-        }
-        if (v == 1) {
-            fprintf(f, "| memcpy (one core) |");
-            for (int s = 0; s < opt.n_sizes; s++)
-                fprintf(f, " %s, %s |", fmt_rate(memcpy_msgs[s], a, sizeof a),
-                        fmt_gbs(memcpy_gbs[s], b, sizeof b));
-            fprintf(f, "\n");
-        }
-        fprintf(f, "\nLatency-only rows (raw futex ping-pong) are not in this table.\n");
-    }
-    write_goals(f);
-
-    fprintf(f, "\n## Plots\n\n");
-    if (plot_note != NULL)
-        fprintf(f, "Not drawn: %s.\n", plot_note);
-    else
-        fprintf(f, "![one-way latency p50 by size](channels-latency.png)\n\n"
-                   "![throughput by size](channels-throughput.png)\n");
-    if (failures > 0)
-        fprintf(f, "\n**%d run(s) FAILED** — see the notes above; their figures are not "
-                   "reported.\n", failures);
-    (void)buf;
-    fclose(f);
-    printf("chanbench: wrote %s\n", path);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1312,16 +772,16 @@ static int listed(const char *list, const char *name)
 
 static void parse_sizes(const char *list)
 {
-    opt.n_sizes = 0;
+    cb_opt.n_sizes = 0;
     for (const char *p = list; p != NULL && *p;) {
         char *end;
         unsigned long long v = strtoull(p, &end, 10);
-        if (end == p || v < 8 || v % 8 != 0 || v > (64u << 20) || opt.n_sizes == MAX_SIZES) {
+        if (end == p || v < 8 || v % 8 != 0 || v > (64u << 20) || cb_opt.n_sizes == MAX_SIZES) {
             fprintf(stderr, "chanbench: bad size list '%s' (multiples of 8, 8 B .. 64 MiB, "
                             "at most %d)\n", list, MAX_SIZES);
             exit(2);
         }
-        opt.sizes[opt.n_sizes++] = (size_t)v;
+        cb_opt.sizes[cb_opt.n_sizes++] = (size_t)v;
         p = *end == ',' ? end + 1 : end;
         if (*end != ',' && *end != 0)
             usage();
@@ -1339,8 +799,8 @@ static double env_double(const char *name, double def, double lo, double hi)
         fprintf(stderr, "chanbench: %s=%s: not a number in [%g, %g]\n", name, v, lo, hi);
         exit(2);
     }
-    size_t len = strlen(opt.env_used);
-    snprintf(opt.env_used + len, sizeof opt.env_used - len, "%s=%s ", name, v);
+    size_t len = strlen(cb_opt.env_used);
+    snprintf(cb_opt.env_used + len, sizeof cb_opt.env_used - len, "%s=%s ", name, v);
     return d;
 }
 
@@ -1348,8 +808,8 @@ static void note_env(const char *name)
 {
     const char *v = getenv(name);
     if (v != NULL && *v) {
-        size_t len = strlen(opt.env_used);
-        snprintf(opt.env_used + len, sizeof opt.env_used - len, "%s=%s ", name, v);
+        size_t len = strlen(cb_opt.env_used);
+        snprintf(cb_opt.env_used + len, sizeof cb_opt.env_used - len, "%s=%s ", name, v);
     }
 }
 
@@ -1358,33 +818,33 @@ int main(int argc, char **argv)
     const char *sizes = NULL;
     int list = 0;
     for (int i = 0, len = 0; i < argc; i++)
-        len += snprintf(opt.argv_line + len, sizeof opt.argv_line - (size_t)len, "%s%s",
+        len += snprintf(cb_opt.argv_line + len, sizeof cb_opt.argv_line - (size_t)len, "%s%s",
                         i ? " " : "", argv[i]);
     const char *q = getenv("MMF_BENCH_QUICK");
-    opt.quick = q != NULL && *q && strcmp(q, "0") != 0;
-    if (opt.quick)
+    cb_opt.quick = q != NULL && *q && strcmp(q, "0") != 0;
+    if (cb_opt.quick)
         note_env("MMF_BENCH_QUICK");
-    opt.out = getenv("MMF_BENCH_OUT");
-    if (opt.out != NULL)
+    cb_opt.out = getenv("MMF_BENCH_OUT");
+    if (cb_opt.out != NULL)
         note_env("MMF_BENCH_OUT");
-    opt.systems = getenv("MMF_BENCH_SYSTEMS");
+    cb_opt.systems = getenv("MMF_BENCH_SYSTEMS");
     note_env("MMF_BENCH_SYSTEMS");
     sizes = getenv("MMF_BENCH_SIZES");
     note_env("MMF_BENCH_SIZES");
     note_env("MMF_BENCH_CLOCK");
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0)
-            opt.quick = 1;
+            cb_opt.quick = 1;
         else if (strcmp(argv[i], "--list") == 0)
             list = 1;
         else if (i + 1 < argc && strcmp(argv[i], "--out") == 0) {
-            if (opt.out == NULL)
-                opt.out = argv[i + 1];
+            if (cb_opt.out == NULL)
+                cb_opt.out = argv[i + 1];
             i++;
         } else if (i + 1 < argc && strcmp(argv[i], "--data") == 0)
-            opt.data = argv[++i];
+            cb_opt.data = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--systems") == 0)
-            opt.systems = argv[++i];
+            cb_opt.systems = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--sizes") == 0)
             sizes = argv[++i];
         else
@@ -1398,58 +858,58 @@ int main(int argc, char **argv)
         }
         return 0;
     }
-    if (opt.out == NULL)
-        opt.out = "docs";
-    if (opt.data == NULL)
-        opt.data = opt.out;
-    opt.lat_samples = (unsigned)env_double("MMF_BENCH_LAT_SAMPLES", opt.quick ? 2000 : 50000, 100,
+    if (cb_opt.out == NULL)
+        cb_opt.out = "docs";
+    if (cb_opt.data == NULL)
+        cb_opt.data = cb_opt.out;
+    cb_opt.lat_samples = (unsigned)env_double("MMF_BENCH_LAT_SAMPLES", cb_opt.quick ? 2000 : 50000, 100,
                                            MAX_SAMPLES);
-    opt.lat_seconds = env_double("MMF_BENCH_LAT_SECONDS", opt.quick ? 0.05 : 1.0, 0.001, 60);
-    opt.stream_seconds = env_double("MMF_BENCH_STREAM_SECONDS", opt.quick ? 0.05 : 0.5, 0.001, 60);
+    cb_opt.lat_seconds = env_double("MMF_BENCH_LAT_SECONDS", cb_opt.quick ? 0.05 : 1.0, 0.001, 60);
+    cb_opt.stream_seconds = env_double("MMF_BENCH_STREAM_SECONDS", cb_opt.quick ? 0.05 : 0.5, 0.001, 60);
     if (sizes != NULL)
         parse_sizes(sizes);
     else {
-        opt.n_sizes = (int)(sizeof default_sizes / sizeof default_sizes[0]);
-        memcpy(opt.sizes, default_sizes, sizeof default_sizes);
+        cb_opt.n_sizes = (int)(sizeof default_sizes / sizeof default_sizes[0]);
+        memcpy(cb_opt.sizes, default_sizes, sizeof default_sizes);
     }
-    mkdir(opt.out, 0755);
-    mkdir(opt.data, 0755);
+    mkdir(cb_opt.out, 0755);
+    mkdir(cb_opt.data, 0755);
 
     /* The systems of this run, in registry order; extras only by name. */
     for (size_t i = 0; i < N_REG + N_EXTRA; i++) {
         const struct cb_transport *t = i < N_REG ? registry[i] : extras[i - N_REG];
-        if (opt.systems != NULL ? !listed(opt.systems, t->name) : i >= N_REG)
+        if (cb_opt.systems != NULL ? !listed(cb_opt.systems, t->name) : i >= N_REG)
             continue;
-        sys[n_sys++].t = t;
+        cb_sys[cb_n_sys++].t = t;
     }
-    if (n_sys == 0) {
-        fprintf(stderr, "chanbench: no system matches '%s' (see --list)\n", opt.systems);
+    if (cb_n_sys == 0) {
+        fprintf(stderr, "chanbench: no system matches '%s' (see --list)\n", cb_opt.systems);
         return 2;
     }
 
     snprintf(tag, sizeof tag, "mmf-chanbench-%ld", (long)getpid());
-    n_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    read_line("/proc/loadavg", NULL, load_before, sizeof load_before);
+    cb_n_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    cb_read_line("/proc/loadavg", NULL, cb_load_before, sizeof cb_load_before);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGHUP, on_signal);
     signal(SIGPIPE, SIG_IGN);
     calibrate_clock();
 
-    sh_size = sizeof *sh + (size_t)opt.lat_samples * sizeof(uint64_t) + 4096;
+    sh_size = sizeof *sh + (size_t)cb_opt.lat_samples * sizeof(uint64_t) + 4096;
     sh = mmap(NULL, sh_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (sh == MAP_FAILED)
-        die("mmap: %s", strerror(errno));
+        cb_die("mmap: %s", strerror(errno));
 
     time_t started = time(NULL);
     uint64_t t_start = cb_now_ns();
-    printf("chanbench: %d systems, %d sizes%s; clock %s (%.3f ns/tick)\n", n_sys, opt.n_sizes,
-           opt.quick ? ", QUICK" : "", opt.use_tsc ? "TSC" : "monotonic", ns_per_tick);
-    for (int i = 0; i < n_sys && !stop_signal; i++) {
-        struct system *s = &sys[i];
+    printf("chanbench: %d systems, %d sizes%s; clock %s (%.3f ns/tick)\n", cb_n_sys, cb_opt.n_sizes,
+           cb_opt.quick ? ", QUICK" : "", cb_opt.use_tsc ? "TSC" : "monotonic", ns_per_tick);
+    for (int i = 0; i < cb_n_sys && !stop_signal; i++) {
+        struct system *s = &cb_sys[i];
         const struct cb_transport *t = s->t;
         if (t->missing != NULL) {
-            fmt(s->note, sizeof s->note, "%s", t->missing);
+            cb_fmt(s->note, sizeof s->note, "%s", t->missing);
             printf("  %-16s skipped: %s\n", t->name, s->note);
             continue;
         }
@@ -1458,13 +918,13 @@ int main(int argc, char **argv)
             continue;
         }
         if (t->start != NULL) {
-            if (t->start(opt.sizes, opt.n_sizes, s->note, sizeof s->note) != 0) {
+            if (t->start(cb_opt.sizes, cb_opt.n_sizes, s->note, sizeof s->note) != 0) {
                 printf("  %-16s skipped: %s\n", t->name, s->note);
                 continue;
             }
             current_started = t;
         }
-        for (int si = 0; si < opt.n_sizes && !stop_signal; si++)
+        for (int si = 0; si < cb_opt.n_sizes && !stop_signal; si++)
             run_cell(s, si);
         /* After the runs: a version line may say what start() changed. */
         if (t->version != NULL)
@@ -1474,8 +934,8 @@ int main(int argc, char **argv)
         current_started = NULL;
         if (sweep(0) > 0) {
             fprintf(stderr, "chanbench: %s left files behind\n", t->name);
-            fmt(s->cell[0].note, sizeof s->cell[0].note, "FAILED: left files in /dev/shm or /tmp");
-            failures++;
+            cb_fmt(s->cell[0].note, sizeof s->cell[0].note, "FAILED: left files in /dev/shm or /tmp");
+            cb_failures++;
             sweep(1);
         }
     }
@@ -1490,14 +950,14 @@ int main(int argc, char **argv)
     run_memcpy();
 
     char plot_note[200];
-    int plotted = write_plots(plot_note, sizeof plot_note) == 0 &&
-                  run_gnuplot(plot_note, sizeof plot_note) == 0;
+    int plotted = cb_write_plots(plot_note, sizeof plot_note) == 0 &&
+                  cb_run_gnuplot(plot_note, sizeof plot_note) == 0;
     if (!plotted)
         fprintf(stderr, "chanbench: %s\n", plot_note);
-    write_report(plotted ? NULL : plot_note, started, (double)(cb_now_ns() - t_start) / 1e9);
+    cb_write_report(plotted ? NULL : plot_note, started, (double)(cb_now_ns() - t_start) / 1e9);
     munmap(sh, sh_size);
-    if (failures > 0) {
-        fprintf(stderr, "chanbench: %d run(s) failed\n", failures);
+    if (cb_failures > 0) {
+        fprintf(stderr, "chanbench: %d run(s) failed\n", cb_failures);
         return 1;
     }
     return 0;

@@ -57,4 +57,7 @@ cmake --build "$prefix/consumer-build" >/dev/null
 # next to it).
 "$prefix/bin/mmf" --help >/dev/null
 "$prefix/bin/mmf" ls >/dev/null
+# Its manual page and bash completion.
+test -f "$prefix/share/man/man1/mmf.1"
+test -f "$prefix/share/bash-completion/completions/mmf"
 echo "install-check: ok"

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sync.c - the synchronization objects from the shell: `mmf signal` (an
+ * event), `mmf wait` (any of them), `mmf lock` (run a command holding a
+ * mutex), `mmf post` (a semaphore), and the state `mmf stat` shows.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+/* Open NAME as the synchronization object it is; `want` is the type the
+ * command needs, or 0 for any. */
+static mmf_sync *open_sync(const char *name, int want, mmf_object_info *info)
+{
+    mmf_sync *o = NULL;
+    int rc;
+
+    live_or_die(name, info);
+    if (!info->readable)
+        die(EX_DENIED, name, "access denied (mode %04o, owner uid %" PRIu32 ")", info->mode,
+            info->uid);
+    if (want != 0 && info->type != want)
+        die(EX_TYPE, name, "is a %s, not a%s %s", mmf_type_name(info->type),
+            want == MMF_TYPE_EVENT ? "n" : "", mmf_type_name(want));
+    switch (info->type) {
+    case MMF_TYPE_MUTEX: rc = mmf_mutex_open(&o, name); break;
+    case MMF_TYPE_EVENT: rc = mmf_event_open(&o, name); break;
+    case MMF_TYPE_SEMAPHORE: rc = mmf_semaphore_open(&o, name); break;
+    default:
+        die(EX_TYPE, name, "is a %s: only mutexes, events and semaphores can be waited on",
+            mmf_type_name(info->type));
+    }
+    if (rc == MMF_EACCES)
+        die(EX_DENIED, name, "access denied (mode %04o, owner uid %" PRIu32 ")", info->mode,
+            info->uid);
+    if (rc < 0)
+        fail(name, rc);
+    return o;
+}
+
+/* The state of a synchronization object, read through a handle held for
+ * the moment it takes. Returns 0 or an MMF_E* code. */
+int sync_state(const mmf_object_info *info, mmf_sync_info *si)
+{
+    mmf_sync *o;
+    int rc;
+
+    if (!info->readable || info->stale || info->corrupt)
+        return MMF_EACCES;
+    switch (info->type) {
+    case MMF_TYPE_MUTEX: rc = mmf_mutex_open(&o, info->name); break;
+    case MMF_TYPE_EVENT: rc = mmf_event_open(&o, info->name); break;
+    case MMF_TYPE_SEMAPHORE: rc = mmf_semaphore_open(&o, info->name); break;
+    default: return MMF_ETYPE;
+    }
+    if (rc < 0)
+        return rc;
+    rc = mmf_sync_stat(o, si);
+    mmf_sync_close(o);
+    return rc;
+}
+
+static void help_signal(void)
+{
+    puts("usage: mmf signal EVENT [--reset | --pulse]\n"
+         "\n"
+         "Set the event EVENT to signaled (SetEvent): a manual-reset event releases\n"
+         "every waiter until it is reset, an auto-reset event releases one waiter.\n"
+         "--reset makes it nonsignaled instead (ResetEvent); --pulse releases the\n"
+         "current waiters and leaves it nonsignaled (PulseEvent). Prints the state\n"
+         "it had before.");
+}
+
+int cmd_signal(int argc, char **argv)
+{
+    struct opt opts[] = {{"--reset", 0, NULL}, {"--pulse", 0, NULL}, {NULL, 0, NULL}};
+    mmf_object_info info;
+    mmf_sync *e;
+    char *pos[1];
+    const char *what;
+    int rc;
+
+    if (parse_opts(argc, argv, opts, pos, 1, help_signal, NULL) != 1)
+        usage_error("give one event name");
+    if (opts[0].value && opts[1].value)
+        usage_error("--reset and --pulse exclude each other");
+    e = open_sync(pos[0], MMF_TYPE_EVENT, &info);
+    if (opts[0].value) {
+        rc = mmf_event_reset(e);
+        what = "reset";
+    } else if (opts[1].value) {
+        rc = mmf_event_pulse(e);
+        what = "pulsed";
+    } else {
+        rc = mmf_event_set(e);
+        what = "signaled";
+    }
+    mmf_sync_close(e);
+    if (rc < 0)
+        fail(pos[0], rc);
+    printf("%s %s (it was %s)\n", what, show(info.name), rc ? "signaled" : "not signaled");
+    return EX_OK;
+}
+
+static void help_wait(void)
+{
+    puts("usage: mmf wait OBJECT [--timeout MS]\n"
+         "\n"
+         "Wait until the mutex, event or semaphore OBJECT is signaled, as any waiter\n"
+         "does (WaitForSingleObject), then take it: a semaphore's count drops by\n"
+         "one, an auto-reset event resets, a mutex is acquired and, since the tool\n"
+         "exits, released at once. Without --timeout it waits until signaled.\n"
+         "\n"
+         "Exit 0 when signaled, 5 when the timeout passed, 10 when the object was\n"
+         "an abandoned mutex (its owner died holding it; acquired and released).");
+}
+
+int cmd_wait(int argc, char **argv)
+{
+    struct opt opts[] = {{"--timeout", 1, NULL}, {NULL, 0, NULL}};
+    mmf_object_info info;
+    long long timeout;
+    mmf_sync *o;
+    char *pos[1];
+    int rc;
+
+    if (parse_opts(argc, argv, opts, pos, 1, help_wait, NULL) != 1)
+        usage_error("give one object name");
+    timeout = timeout_opt(&opts[0]);
+    o = open_sync(pos[0], 0, &info);
+    rc = mmf_sync_wait(o, timeout);
+    if (rc >= 0 && info.type == MMF_TYPE_MUTEX)
+        mmf_mutex_unlock(o);
+    mmf_sync_close(o);
+    if (rc == MMF_ETIMEDOUT)
+        die(EX_TIMEOUT, pos[0], "not signaled within %lld ms", timeout);
+    if (rc < 0)
+        fail(pos[0], rc);
+    switch (info.type) {
+    case MMF_TYPE_MUTEX:
+        printf("acquired %s%s and released it\n", show(info.name),
+               rc == MMF_ABANDONED ? ", abandoned by its dead owner," : "");
+        break;
+    case MMF_TYPE_SEMAPHORE:
+        printf("took one count of %s\n", show(info.name));
+        break;
+    default:
+        printf("%s is signaled\n", show(info.name));
+    }
+    return rc == MMF_ABANDONED ? EX_ABANDONED : EX_OK;
+}
+
+static void help_lock(void)
+{
+    puts("usage: mmf lock MUTEX [--timeout MS] -- COMMAND [ARGS...]\n"
+         "\n"
+         "Acquire the mutex MUTEX, run COMMAND while holding it, and release it\n"
+         "when COMMAND ends. Exits with COMMAND's exit status (128 + the signal\n"
+         "number if it was killed, 127 if it could not be run); before COMMAND\n"
+         "runs, failures use mmf's exit codes (5: not acquired within the\n"
+         "timeout). If the mutex was abandoned (its owner died holding it), a\n"
+         "warning is printed and COMMAND runs anyway.\n"
+         "\n"
+         "COMMAND never runs without the lock: SIGTERM, SIGINT and SIGHUP sent\n"
+         "to mmf are passed on to it (mmf releases the mutex once it ends), and\n"
+         "if mmf itself is killed, COMMAND is killed too (SIGKILL). Processes that\n"
+         "COMMAND starts are its own to stop.");
+}
+
+/* The command `mmf lock` runs, once started. */
+static volatile sig_atomic_t lock_child;
+
+/* A stop signal sent to mmf alone (kill PID) goes on to the command, and
+ * mmf stays to release the mutex when it ends. One the terminal sent
+ * (Ctrl-C: si_code SI_KERNEL) reached the command's process group too,
+ * so it is not sent twice. */
+static void forward_signal(int sig, siginfo_t *si, void *ctx)
+{
+    (void)ctx;
+    if (lock_child > 0 && si->si_code != SI_KERNEL)
+        kill((pid_t)lock_child, sig);
+}
+
+static const int stops[] = {SIGTERM, SIGINT, SIGHUP};
+#define NSTOPS (sizeof stops / sizeof stops[0])
+
+/*
+ * Start argv[0] with the mutex held, as system() does: the terminal's
+ * Ctrl-C goes to the command and we stay to release. The stop signals are
+ * held back until the command's pid is known, so none is lost.
+ */
+static pid_t start_command(char **argv, const char *name)
+{
+    struct sigaction fwd = {0}, ign = {0}, dfl = {0}, old_quit;
+    sigset_t set, old_mask;
+    pid_t pid, parent = getpid();
+
+    sigemptyset(&set);
+    for (size_t i = 0; i < NSTOPS; i++)
+        sigaddset(&set, stops[i]);
+    sigprocmask(SIG_BLOCK, &set, &old_mask);
+    fwd.sa_sigaction = forward_signal;
+    /* No SA_RESTART: the wait for the command returns EINTR and goes on,
+     * and a runtime that runs handlers only between calls
+     * (ThreadSanitizer's) gets to run ours. */
+    fwd.sa_flags = SA_SIGINFO;
+    for (size_t i = 0; i < NSTOPS; i++)
+        sigaction(stops[i], &fwd, NULL);
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGQUIT, &ign, &old_quit);
+    pid = fork();
+    if (pid == 0) {
+        dfl.sa_handler = SIG_DFL;
+        for (size_t i = 0; i < NSTOPS; i++)
+            sigaction(stops[i], &dfl, NULL);
+        sigaction(SIGQUIT, &old_quit, NULL);
+        sigprocmask(SIG_SETMASK, &old_mask, NULL);
+        /* The command must not outlive the lock: if mmf dies, even by
+         * SIGKILL, leaving the mutex abandoned, the command is killed too.
+         * A parent that died before prctl() is caught by getppid(). */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(128 + SIGKILL);
+        execvp(argv[0], argv);
+        warn(name, "cannot run %s: %s", show(argv[0]), strerror(errno));
+        _exit(127);
+    }
+    if (pid > 0)
+        lock_child = pid;
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    return pid;
+}
+
+int cmd_lock(int argc, char **argv)
+{
+    struct opt opts[] = {{"--timeout", 1, NULL}, {NULL, 0, NULL}};
+    mmf_object_info info;
+    long long timeout;
+    mmf_sync *m;
+    char *pos[1];
+    int rc, dd, st;
+    pid_t pid;
+
+    if (parse_opts(argc, argv, opts, pos, 1, help_lock, &dd) != 1)
+        usage_error("give one mutex name, then -- and the command to run");
+    if (dd < 0 || dd >= argc)
+        usage_error("give the command to run after --");
+    timeout = timeout_opt(&opts[0]);
+    m = open_sync(pos[0], MMF_TYPE_MUTEX, &info);
+    rc = mmf_mutex_lock(m, timeout);
+    if (rc == MMF_ETIMEDOUT)
+        die(EX_TIMEOUT, pos[0], "not acquired within %lld ms", timeout);
+    if (rc < 0)
+        fail(pos[0], rc);
+    if (rc == MMF_ABANDONED)
+        warn(pos[0], "the mutex was abandoned (its owner died holding it); running "
+                     "the command anyway");
+    fflush(NULL);
+    pid = start_command(argv + dd, pos[0]);
+    if (pid < 0) {
+        int e = errno;
+        mmf_mutex_unlock(m);
+        die(EX_ERROR, pos[0], "fork: %s", strerror(e));
+    }
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    rc = mmf_mutex_unlock(m);
+    mmf_sync_close(m);
+    if (rc < 0)
+        warn(pos[0], "cannot release: %s", mmf_strerror(rc));
+    return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+static void help_post(void)
+{
+    puts("usage: mmf post SEMAPHORE [--count N]\n"
+         "\n"
+         "Add N (default 1) to the count of the semaphore SEMAPHORE\n"
+         "(ReleaseSemaphore), releasing as many waiters. Fails (exit 6) without\n"
+         "changing anything if the count would pass its maximum.");
+}
+
+int cmd_post(int argc, char **argv)
+{
+    struct opt opts[] = {{"--count", 1, NULL}, {NULL, 0, NULL}};
+    mmf_object_info info;
+    mmf_sync_info si;
+    uint64_t n = 1;
+    mmf_sync *o;
+    char *pos[1];
+    long prev = 0;
+    int rc;
+
+    if (parse_opts(argc, argv, opts, pos, 1, help_post, NULL) != 1)
+        usage_error("give one semaphore name");
+    if (opts[0].value && (parse_size(opts[0].value, &n) != 0 || n == 0 ||
+                          n > 0x7fffffff || strpbrk(opts[0].value, "kKmMgGtTpPeEx")))
+        usage_error("bad count '%s': give a whole number from 1 to 2147483647",
+                    show(opts[0].value));
+    o = open_sync(pos[0], MMF_TYPE_SEMAPHORE, &info);
+    rc = mmf_semaphore_release(o, (long)n, &prev);
+    if (rc == MMF_EOVERFLOW && mmf_sync_stat(o, &si) == 0) {
+        mmf_sync_close(o);
+        die(EX_ERROR, pos[0], "the count (%ld) + %" PRIu64 " would pass its maximum (%ld); "
+            "nothing changed", si.count, n, si.maximum);
+    }
+    mmf_sync_close(o);
+    if (rc < 0)
+        fail(pos[0], rc);
+    printf("posted %" PRIu64 " to %s (count %ld -> %ld)\n", n, show(info.name), prev,
+           prev + (long)n);
+    return EX_OK;
+}
