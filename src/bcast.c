@@ -251,8 +251,8 @@ size_t mmf_bcast_slot_size(const mmf_bcast *bh)
 int mmf_bcast_send(mmf_bcast *bh, const void *data, size_t len)
 {
     struct mmf_bcast *b = handle(bh);
-    uint64_t m = b->pos;
     struct bslot *s;
+    uint64_t m;
 
     if (b == NULL)
         return MMF_EBADF;
@@ -262,6 +262,7 @@ int mmf_bcast_send(mmf_bcast *bh, const void *data, size_t len)
         return MMF_EINVAL;
     if (mmf__chan_damaged(&b->ch))
         return MMF_ECORRUPT;
+    m = b->pos;
     s = slot_at(b, m);
     mmf__store_relaxed(&s->seq, 2 * m + 1);
     mmf__fence_release();
