@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# man-check.sh BUILD-DIR SOURCE-DIR CHECK - the section 3 manual pages
-# that man/gen-man3.sh writes from include/mmf.h. CHECK is one of:
+# man-check.sh BUILD-DIR SOURCE-DIR CHECK - the manual pages: mmf(1)
+# (man/mmf.1) and the section 3 pages that man/gen-man3.sh writes from
+# include/mmf.h. CHECK is one of:
 #
 #   names     every MMF_API function of the header has a page under its
 #             name that resolves (a link page names a real page) to a page
@@ -10,10 +11,10 @@
 #   follows   the generator run on a changed header (every function
 #             renamed, one part moved to the end) gives pages for the new
 #             names, the same check, and none for the old ones;
-#   render    every page renders without a groff warning (groff -ww, and
+#   render    every page, mmf(1) included, renders without a groff warning (groff -ww, and
 #             man --warnings where man is there); exit 77 without groff;
 #   install   after cmake --install into a private prefix, man finds
-#             mmf_section_create, mmf_ring_reserve and mmf(3) there and
+#             mmf(1), mmf_section_create, mmf_ring_reserve and mmf(3) there and
 #             shows the page a link leads to; exit 77 without man.
 set -eu
 build=$1
@@ -145,16 +146,22 @@ render)
     fi
     [ -d "$pages/man3" ] || fail "no pages in $pages/man3: build the man3 target"
     n=0
-    for page in "$pages"/man3/*.3; do
-        rel=man3/$(basename "$page")
+    mkdir -p "$work/man1"
+    cp "$src/man/mmf.1" "$work/man1/mmf.1"
+    for page in "$work/man1/mmf.1" "$pages"/man3/*.3; do
+        case $page in
+        "$work"/*) top=$work ;;
+        *) top=$pages ;;
+        esac
+        rel=$(basename "$(dirname "$page")")/$(basename "$page")
         # From the top of the tree, as man runs it: ".so man3/x.3".
-        (cd "$pages" && groff -s -ww -man -Tutf8 -z "$rel") > "$work/out" 2>&1 ||
+        (cd "$top" && groff -s -ww -man -Tutf8 -z "$rel") > "$work/out" 2>&1 ||
             fail "groff failed on $rel: $(cat "$work/out")"
         if [ -s "$work/out" ]; then
             fail "groff warns on $rel: $(cat "$work/out")"
         fi
         if command -v man >/dev/null 2>&1 && ! grep -q '^\.so' "$page"; then
-            (cd "$pages" && MANWIDTH=80 man --warnings -l "$rel") > /dev/null 2> "$work/out" ||
+            (cd "$top" && MANWIDTH=80 man --warnings -l "$rel") > /dev/null 2> "$work/out" ||
                 fail "man -l $rel failed: $(cat "$work/out")"
             if [ -s "$work/out" ]; then
                 fail "man --warnings warns on $rel: $(cat "$work/out")"
@@ -174,7 +181,7 @@ install)
     [ -n "$mandir" ] || fail "no man3 folder installed"
     MANPATH=$(dirname "$mandir")
     export MANPATH
-    for args in "mmf_section_create" "mmf_ring_reserve" "3 mmf"; do
+    for args in "1 mmf" "mmf_section_create" "mmf_ring_reserve" "3 mmf"; do
         # shellcheck disable=SC2086
         where=$(man -w $args) || fail "man -w $args finds nothing in $MANPATH"
         case $where in
