@@ -618,7 +618,14 @@ TEST(producer_killed_readers_asleep)
         CHECK(test_sync_wait(&ready, 10000));
     }
     prod = test_spawn("b_producer", test_name("b"), test_name("res"), "0", NULL);
-    test_sleep_ms(100);
+    /* Both readers have received from the producer: it has attached (a
+     * producer killed before it ever attached is no peer that went). */
+    t0 = test_now_ns();
+    while (__atomic_load_n(&r->progress[0], __ATOMIC_ACQUIRE) == 0 ||
+           __atomic_load_n(&r->progress[1], __ATOMIC_ACQUIRE) == 0) {
+        CHECK(elapsed_ms(t0) < 30000);
+        test_sleep_ms(1);
+    }
     r->pace = 3; /* reader 2 does not exist: the producer stops, forever */
     test_sleep_ms(100);
     kill(prod, SIGKILL);

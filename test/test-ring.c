@@ -2364,7 +2364,8 @@ TEST(threads_busy_poll)
     threads(16 * KIB, 300000, 64, API_BATCH, MMF_CHANNEL_BUSY_POLL);
 }
 
-TEST(threads_large_messages)
+/* Slow: under ThreadSanitizer every copy of a large message is checked. */
+TEST_SLOW(threads_large_messages)
 {
     threads(1 * MIB, 2000, 256 * KIB, API_MIX, 0);
 }
