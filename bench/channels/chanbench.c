@@ -61,7 +61,7 @@
 /* The registry: one line per system, in table order                         */
 /* ------------------------------------------------------------------------ */
 
-extern const struct cb_transport cb_spin, cb_futex, cb_pipe, cb_uds_stream,
+extern const struct cb_transport cb_spin, cb_rawmpmc, cb_futex, cb_pipe, cb_uds_stream,
     cb_uds_seqpacket, cb_mq, cb_eventfd;
 
 /* A system whose library was not found when CMake ran is still listed, as
@@ -95,7 +95,7 @@ CB_NOT_BUILT(cb_zmq, "zmq", "ZeroMQ ipc:// PAIR",
 extern const struct cb_transport cb_mmf_spsc_busy, cb_mmf_spsc_block, cb_mmf_mpmc;
 
 static const struct cb_transport *const registry[] = {
-    &cb_spin,   &cb_futex,   &cb_mmf_spsc_busy, &cb_mmf_spsc_block, &cb_mmf_mpmc,
+    &cb_spin,   &cb_rawmpmc, &cb_futex,   &cb_mmf_spsc_busy, &cb_mmf_spsc_block, &cb_mmf_mpmc,
     &cb_iceoryx, &cb_boost,  &cb_zmq,           &cb_eventfd,        &cb_uds_stream,
     &cb_pipe,   &cb_mq,
 };

@@ -212,6 +212,17 @@ static void write_goals(FILE *f)
     write_goal(f, "1 MiB copy-variant throughput (GB/s) / plain memcpy of 1 MiB", si >= 0 ? a / cb_memcpy_gbs[si] : 0,
                "≥", 0.8, m);
 
+    m = tput_of("mmf-mpmc", 64, 0, &a, &x);
+    if (m == NULL)
+        m = tput_of("raw-mpmc", 64, 0, &b, &x);
+    write_goal(f, "MPMC queue 64 B throughput / raw bounded MPMC queue", a / b, "≥", 0.5, m);
+
+    m = lat_of("mmf-mpmc", 64, &a);
+    if (m == NULL)
+        m = lat_of("mmf-spsc-busy", 64, &b);
+    write_goal(f, "MPMC busy-poll one-way latency p50 at 64 B / SPSC ring busy-poll", a / b,
+               "≤", 1.5, m);
+
     static const char *const peers[] = {"iceoryx", "boost"};
     for (size_t p = 0; p < 2; p++) {
         for (int s = 0; s < cb_opt.n_sizes; s++) {
