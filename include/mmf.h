@@ -90,9 +90,11 @@
  * Names follow one pattern: mmf_<family>_<verb>, where the family is the
  * handle type (section, view, sync, ring, queue, bcast) or, for the
  * inspection calls, which take a name and no handle, object, channel and
- * store. The verbs are create
- * and open (a new handle; the caller closes it with close), close,
- * duplicate, and stat (describe into a caller's struct).
+ * store. The common verbs: create and open make a handle, which the caller
+ * owns and releases with close; duplicate makes a second one; stat
+ * describes into the caller's struct; *_free frees what a call allocated.
+ * Option structs (NULL for defaults) begin with flags and mode; process
+ * ids are int64_t; buffers mmf fills are sized by the *_BYTES constants.
  *
  * MISUSE
  *
