@@ -528,9 +528,6 @@ int mmf_ring_open(mmf_ring **out, const char *name, int role, const mmf_channel_
 {
     mmf_channel_opts o;
 
-    if (out == NULL)
-        return MMF_EINVAL;
-    *out = NULL;
     if (opts != NULL) {
         o = *opts;
         o.path = NULL;
