@@ -2,7 +2,7 @@
 # Convenience wrapper around CMake. The two commands a newcomer needs:
 #   make demo   build and run the main demo (examples/writer + reader)
 #   make test   build and run every test with ctest
-# Also: make bench, make bench-channels, make bench-win32,
+# Also: make verify (the protocol models, with SPIN), make bench, make bench-channels, make bench-win32,
 # make install [PREFIX=dir], make sanitize, make clean.
 
 BUILD   ?= build
@@ -10,7 +10,7 @@ PREFIX  ?= /usr/local
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all configure build demo test bench bench-channels bench-win32 install sanitize asan tsan clean
+.PHONY: all configure build demo test verify bench bench-channels bench-win32 install sanitize asan tsan clean
 
 all: build
 
@@ -27,6 +27,10 @@ demo: configure
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# The protocol models in verify/ and their broken variants (needs spin).
+verify: configure
+	@ctest --test-dir $(BUILD) -L verify --output-on-failure
 
 bench: build
 	@$(BUILD)/bench/bench_section
