@@ -49,7 +49,9 @@
  * claim still held for longer than a dying process keeps it, and poll.
  * An endpoint closed by another thread than the arming one cannot take
  * its entry out of a list that is not its own: it clears the word and
- * leaves the entry's pages to the arming thread's destructor.
+ * leaves the entry's pages to the arming thread's destructor (or frees
+ * them when that thread is gone). A forked child never arms the copies of
+ * its parent's words.
  *
  * SLEEPING
  *
@@ -100,14 +102,17 @@
 #define FILE_BYTES ((1u + LIVE_SLOTS) * PAGE)
 #define WAITV_MAX 128u                  /* the kernel's FUTEX_WAITV_MAX */
 /* How long a word marked dead may keep its claim before it counts as a
- * thread gone rather than a process dying, and the polls meanwhile. */
-#define DYING_NS 50000000ull
+ * thread gone rather than a process dying (which frees its memory before
+ * it closes its files: tens of milliseconds for a large process), and the
+ * polls meanwhile. */
+#define DYING_NS 250000000ull
 #define DYING_POLL_MIN_NS 100000ull
 #define DYING_POLL_MAX_NS 2000000ull
 
 /* Arming thread values besides a thread id. */
 #define TID_NONE 0      /* not armed: the next operation arms */
-#define TID_FORKED (-1) /* a copy in a forked child: never armed here */
+#define TID_NEVER (-1)  /* never armed again: a copy in a forked child, or
+                           a thread without a robust list */
 
 #define BARRIER() __asm__ __volatile__("" ::: "memory")
 
@@ -119,7 +124,7 @@ struct live {
     char *own;             /* own slot's page, shared, then a private page */
     uint32_t *word;        /* own liveness word (in `own`) */
     void **entry;          /* its robust-list entry (private) */
-    pid_t tid;             /* arming thread, TID_NONE or TID_FORKED */
+    pid_t tid;             /* arming thread, TID_NONE or TID_NEVER */
     int closing;           /* closed; the arming thread frees it */
     uint64_t dying_since;  /* a claimed peer's word read dead since */
 };
@@ -134,18 +139,29 @@ static __thread int tls_keyed __attribute__((tls_model("initial-exec")));
 
 static void thread_exit(void *unused);
 
+static void before_fork(void)
+{
+    pthread_mutex_lock(&lives_lock);
+}
+
+static void after_fork_parent(void)
+{
+    pthread_mutex_unlock(&lives_lock);
+}
+
 static void after_fork_child(void)
 {
     /* The child's thread has an empty robust list of its own, and the
      * words name the parent's threads: leave them to the parent. */
     for (struct live *l = lives; l != NULL; l = l->next)
-        __atomic_store_n(&l->tid, TID_FORKED, __ATOMIC_RELAXED);
+        __atomic_store_n(&l->tid, TID_NEVER, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&lives_lock);
 }
 
 static void init_once(void)
 {
     usable = mmf__linux_robust_ok() && pthread_key_create(&exit_key, thread_exit) == 0 &&
-             pthread_atfork(NULL, NULL, after_fork_child) == 0;
+             pthread_atfork(before_fork, after_fork_parent, after_fork_child) == 0;
 }
 
 static uint64_t now_ns(void)
@@ -206,7 +222,8 @@ static void arm(struct live *l, pid_t tid)
     struct robust_list_head *h = robust_head();
 
     if (h == NULL || mmf__linux_guard_damaged(l->own)) {
-        __atomic_store_n(&l->tid, TID_NONE, __ATOMIC_RELEASE);
+        /* Not now, nor at every later operation: its peers poll. */
+        __atomic_store_n(&l->tid, TID_NEVER, __ATOMIC_RELEASE);
         return;
     }
     if (!tls_keyed) {
@@ -402,7 +419,8 @@ void mmf__os_live_close(intptr_t live)
     pthread_mutex_lock(&lives_lock);
     if (__atomic_load_n(&l->tid, __ATOMIC_ACQUIRE) == tid) {
         disarm(l, tid, 1);
-    } else if (__atomic_load_n(&l->tid, __ATOMIC_ACQUIRE) > 0) {
+    } else if (__atomic_load_n(&l->tid, __ATOMIC_ACQUIRE) > 0 &&
+               !(syscall(SYS_tgkill, getpid(), l->tid, 0) != 0 && errno == ESRCH)) {
         /* Linked in another thread's list, which only that thread may
          * change: clear the word now, leave the pages to its destructor. */
         uint32_t w = __atomic_load_n(l->word, __ATOMIC_RELAXED);
