@@ -73,6 +73,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,7 @@ struct live {
     pid_t tid;             /* arming thread, TID_NONE or TID_NEVER */
     int closing;           /* closed; the arming thread frees it */
     uint64_t dying_since;  /* a claimed peer's word read dead since */
+    pid_t seen[LIVE_SLOTS]; /* the thread each peer's word last named */
 };
 
 static pthread_mutex_t lives_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -469,6 +471,26 @@ static long next_claim(int cfd, uint32_t from, uint32_t end)
     return at < (off_t)from ? (long)from : at >= (off_t)end ? (long)end : (long)at;
 }
 
+/* Wait until process `pid` has exited or `until`: 0 if it did, or -1
+ * (also when no pidfd could be had: the caller sleeps on its words). */
+static int pidfd_wait(pid_t pid, uint64_t until)
+{
+    struct pollfd p = {(int)syscall(SYS_pidfd_open, pid, 0), POLLIN, 0};
+    uint64_t now = now_ns();
+    struct timespec ts = {0, 0};
+    int r;
+
+    if (p.fd < 0)
+        return -1;
+    if (until > now) {
+        ts.tv_sec = (time_t)((until - now) / 1000000000ull);
+        ts.tv_nsec = (long)((until - now) % 1000000000ull);
+    }
+    r = ppoll(&p, 1, &ts, NULL);
+    close(p.fd);
+    return r == 1 ? 0 : -1;
+}
+
 int mmf__os_wait_peers(intptr_t live, const uint32_t *word, uint32_t val, uint32_t first,
                        uint32_t count, int attached, uint64_t until)
 {
@@ -477,6 +499,7 @@ int mmf__os_wait_peers(intptr_t live, const uint32_t *word, uint32_t val, uint32
     uint32_t *roster, end = first + count;
     unsigned n = 0, k;
     int dying = 0, ask = 0, rang = 0, claims = 0;
+    pid_t dead = 0;
     struct timespec ts;
     uint64_t now;
     long r, s;
@@ -495,10 +518,12 @@ int mmf__os_wait_peers(intptr_t live, const uint32_t *word, uint32_t val, uint32
         claims++;
         if (w & FUTEX_OWNER_DIED) {
             dying = 1; /* no use sleeping on it: it will not change */
+            dead = l->seen[s];
             continue;
         }
         if ((w & FUTEX_TID_MASK) == 0 || n == WAITV_MAX)
             return MMF_ENOTSUP; /* alive, and cannot ring */
+        l->seen[s] = (pid_t)(w & FUTEX_TID_MASK);
         if (!(w & FUTEX_WAITERS)) {
             if (!__atomic_compare_exchange_n(pw, &w, w | FUTEX_WAITERS, 0, __ATOMIC_SEQ_CST,
                                              __ATOMIC_RELAXED))
@@ -530,6 +555,11 @@ int mmf__os_wait_peers(intptr_t live, const uint32_t *word, uint32_t val, uint32
             until = now + step;
             ask = 1;
         }
+        /* The thread the word named, if it led its process: the kernel
+         * signals its pidfd once the process has closed its files (and
+         * dropped its claim). A forged id costs only this step. */
+        if (dead > 0 && pidfd_wait(dead, until) == 0)
+            return 1;
     }
 
     ts.tv_sec = (time_t)(until / 1000000000ull);
