@@ -11,9 +11,11 @@
 #include "test.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "channel.h"
 #include "chanmsg.h"
@@ -1434,17 +1436,24 @@ static pid_t q_spawn_holder(const char *n, int role)
     return pid;
 }
 
+/* Kill a process after 30 ms, noting when, and when the kernel says
+ * (through a pidfd) that it has exited. */
 struct q_killer {
     pid_t pid;
-    uint64_t at_ns;
+    uint64_t at_ns, exited_ns;
 };
 
 static void *q_kill_later(void *p)
 {
     struct q_killer *k = p;
+    struct pollfd pfd = {(int)syscall(SYS_pidfd_open, k->pid, 0), POLLIN, 0};
     test_sleep_ms(30);
     __atomic_store_n(&k->at_ns, test_now_ns(), __ATOMIC_RELEASE);
     kill(k->pid, SIGKILL);
+    if (pfd.fd >= 0 && poll(&pfd, 1, 30000) == 1)
+        __atomic_store_n(&k->exited_ns, test_now_ns(), __ATOMIC_RELEASE);
+    if (pfd.fd >= 0)
+        close(pfd.fd);
     return NULL;
 }
 
@@ -1452,7 +1461,7 @@ static void *q_kill_later(void *p)
  * Consumers asleep in an infinite wait hear of their producers' deaths
  * from the kernel: with two producers, the first death leaves them asleep
  * (the other lives), the second wakes them with MMF_EPIPE, well within the
- * old 10 ms polling slice (generous bound: the machine may be busy).
+ * old 10 ms polling slice after the kernel's own notice of the exit.
  */
 TEST(producers_killed_consumer_woken)
 {
@@ -1462,7 +1471,7 @@ TEST(producers_killed_consumer_woken)
     for (int i = 0; i < ROUNDS; i++) {
         const char *n = test_name("q");
         mmf_queue *c = q_new("q", 8, 16, MMF_ROLE_CONSUMER);
-        struct q_killer k;
+        struct q_killer k = {0, 0, 0};
         pthread_t t;
         char buf[16];
         size_t len;
@@ -1474,8 +1483,12 @@ TEST(producers_killed_consumer_woken)
         CHECK_RC(mmf_queue_recv(c, buf, sizeof buf, &len, 100), MMF_ETIMEDOUT);
         CHECK(pthread_create(&t, NULL, q_kill_later, &k) == 0);
         CHECK_RC(mmf_queue_recv(c, buf, sizeof buf, &len, INF), MMF_EPIPE);
-        lat[i] = test_now_ns() - __atomic_load_n(&k.at_ns, __ATOMIC_ACQUIRE);
-        CHECK(pthread_join(t, NULL) == 0);
+        {
+            uint64_t back = test_now_ns();
+            CHECK(pthread_join(t, NULL) == 0);
+            CHECK(k.exited_ns != 0);
+            lat[i] = back > k.exited_ns ? back - k.exited_ns : 0;
+        }
         CHECK_EQ(test_wait(k.pid), 128 + SIGKILL);
         CHECK_OK(mmf_queue_close(c));
     }
@@ -1485,12 +1498,9 @@ TEST(producers_killed_consumer_woken)
             lat[j] = lat[j - 1];
             lat[j - 1] = x;
         }
-    printf("last producer's SIGKILL to MMF_EPIPE: median %.3f ms, max %.3f ms\n",
+    printf("last producer's exit (pidfd) to MMF_EPIPE: median %.3f ms, max %.3f ms\n",
            (double)lat[ROUNDS / 2] / 1e6, (double)lat[ROUNDS - 1] / 1e6);
-#ifndef MMF_SANITIZED
-    /* (A sanitized process takes tens of milliseconds to exit.) */
-    CHECK(lat[ROUNDS / 2] < 4000000u);
-#endif
+    CHECK(lat[ROUNDS / 2] < 3000000u);
 }
 
 /* A producer asleep on a full queue hears of its last consumer's death. */
@@ -1498,7 +1508,7 @@ TEST(consumer_killed_producer_woken)
 {
     const char *n = test_name("q");
     mmf_queue *p = q_new("q", 2, 16, MMF_ROLE_PRODUCER);
-    struct q_killer k;
+    struct q_killer k = {0, 0, 0};
     pthread_t t;
 
     k.pid = q_spawn_holder(n, MMF_ROLE_CONSUMER);
