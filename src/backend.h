@@ -16,9 +16,9 @@
  * Four parts: system and store (system facts, a process lock, store
  * references, views and their damage, files behind sections, handle
  * passing); channels (futex-like waits, double mappings, endpoint claims,
- * peer death as an event);
- * synchronization objects (the backend owns their lock word and their
- * waits); inspection (looking at the store without taking references).
+ * peer death as an event); synchronization objects (the backend owns
+ * their lock word and their waits); inspection (looking at the store
+ * without taking references).
  *
  * Conventions: every int-returning function returns 0 (or a documented
  * non-negative value) or an MMF_E* code; arguments are checked by the
