@@ -64,10 +64,13 @@
  * words cannot be used at all (no futex_waitv, a glibc whose robust lists
  * sync.c does not recognise, a received handle without the companion, a
  * shrunken companion). The kernel marks the words of a dying process
- * before it closes its files, so a word found dead while its claim is
- * still held is polled for a short while (DYING_NS) before it counts as
- * silent. A forged word can therefore cost wake-ups or bring the slices
- * back; it cannot hide a death from the claims or invent one.
+ * before it frees its memory and closes its files, so a word found dead
+ * while its claim is still held is waited on for a while (DYING_NS)
+ * before it counts as silent: through a pidfd of the thread the word last
+ * named, when that thread led its process (the pidfd is signalled once
+ * the process is done, claim dropped), else by polling the claim. A
+ * forged word can therefore cost wake-ups or bring the slices back; it
+ * cannot hide a death from the claims or invent one.
  */
 #include <errno.h>
 #include <fcntl.h>
