@@ -173,8 +173,8 @@
  * the access goes on. Then:
  *   - mmf's calls on a sync object or channel that lost pages fail with
  *     MMF_ECORRUPT, in every process that touched a lost page (a call that
- *     waits notices within 10 ms on a channel, 100 ms on a sync object,
- *     MMF_INFINITE or not); none dies of SIGBUS;
+ *     waits notices within 100 ms, MMF_INFINITE or not); none dies of
+ *     SIGBUS;
  *   - in a view, each lost page reads as zeros once touched, and from
  *     then on this process's writes to it are private (other processes and
  *     the file never see them, even if the file grows again);
@@ -1080,7 +1080,10 @@ MMF_API int mmf_sync_stat(const mmf_sync *o, mmf_sync_info *info);
  * An endpoint's process is known to be alive to the other side through the
  * kernel (on Linux, a file lock that the kernel drops when the process
  * dies), so a dead peer is noticed at once by a call that would otherwise
- * wait, and within a few milliseconds by one already asleep. A consumer
+ * wait. One already asleep is woken by the kernel when the peer's process
+ * dies (on Linux through a robust futex the peer holds, 5.16 or later)
+ * and asks again, so it too notices at once; where the kernel cannot wake
+ * it, it asks every 10 ms. A consumer
  * whose producers are all gone first receives every message that was
  * committed, then gets MMF_EPIPE; a producer that would have to wait for
  * room while its consumers are gone gets MMF_EPIPE. "Gone" means a peer
@@ -1211,8 +1214,8 @@ typedef struct mmf_msg {
  *                   consumer first receives everything committed). A try
  *                   (timeout 0) may still say MMF_EAGAIN for up to a
  *                   millisecond after the peer left; a waiting call notices
- *                   at once if the peer left before, within about 10 ms
- *                   if it dies during the wait
+ *                   at once, whether the peer left before or dies during
+ *                   the wait (see PEERS)
  *   MMF_ECORRUPT    a position or record header in shared memory is
  *                   invalid (another process wrote it); nothing outside
  *                   the ring was read or written

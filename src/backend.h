@@ -15,9 +15,10 @@
  *
  * Four parts: system and store (system facts, a process lock, store
  * references, views and their damage, files behind sections, handle
- * passing); channels (futex-like waits, double mappings, endpoint claims);
- * synchronization objects (the backend owns their lock word and their
- * waits); inspection (looking at the store without taking references).
+ * passing); channels (futex-like waits, double mappings, endpoint claims,
+ * peer death as an event); synchronization objects (the backend owns
+ * their lock word and their waits); inspection (looking at the store
+ * without taking references).
  *
  * Conventions: every int-returning function returns 0 (or a documented
  * non-negative value) or an MMF_E* code; arguments are checked by the
@@ -192,6 +193,42 @@ int mmf__os_claim(mmf__obj *o, uint32_t first, uint32_t count,
                   uint32_t *slot, intptr_t *claim);
 void mmf__os_unclaim(intptr_t claim);
 int mmf__os_claimed(mmf__obj *o, uint32_t first, uint32_t count);
+
+/*
+ * Peer death as an event. A claim says for sure whether its holder lives,
+ * but nothing wakes a sleeper when it goes; these calls let a dying
+ * endpoint wake the peers that wait for it. On Linux each claimed endpoint
+ * holds a robust futex (a liveness word the kernel marks and rings when
+ * the owning thread ends) in private-entry form, so that no pointer is in
+ * shared memory (src/linux/live.c); on Windows a sleeper would wait on its
+ * peers' process handles. The answer stays the claims': a wake-up only
+ * makes the caller ask mmf__os_claimed sooner.
+ *
+ * mmf__os_live_open makes the endpoint state *live for reference o, whose
+ * claim is `slot` (MMF__LIVE_NONE for an endpoint without one: it can
+ * wait for peers but nobody waits for it), and arms it for the calling
+ * thread. On failure *live is -1 and the endpoint is found dead only by
+ * asking the claims. mmf__os_live_arm, cheap enough for every operation,
+ * arms it again for the calling thread if the thread that armed it ended.
+ * mmf__os_live_close undoes open; call it before giving up the claim.
+ *
+ * mmf__os_wait_peers sleeps while *word == val, until the absolute
+ * deadline `until`, or until an endpoint holding a claim in [first, first
+ * + count) may have died. Returns 0 (woken or something changed: the
+ * caller re-checks), 1 (a peer may be gone: ask the claims now, not at
+ * the next scheduled look), MMF_ETIMEDOUT, or MMF_ENOTSUP without
+ * sleeping when the death of some live peer in the range would not wake
+ * it (then the caller sleeps in short slices and asks the claims after
+ * each). `attached` is 1 when a peer ever attached: then finding no live
+ * claim in the range returns 1 at once (they all left since the caller
+ * last asked).
+ */
+#define MMF__LIVE_NONE UINT32_MAX
+int mmf__os_live_open(mmf__obj *o, uint32_t slot, intptr_t *live);
+void mmf__os_live_arm(intptr_t live);
+void mmf__os_live_close(intptr_t live);
+int mmf__os_wait_peers(intptr_t live, const uint32_t *word, uint32_t val, uint32_t first,
+                       uint32_t count, int attached, uint64_t until);
 
 /* Open the file at path read-write, creating it (permission bits mode,
  * 0600 if 0) if absent. Returns an fd (close-on-exec) or an MMF_E* code. */

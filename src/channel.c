@@ -45,6 +45,9 @@ int mmf__chan_damaged(const struct mmf__chan *c)
 {
     /* live is inside the header page, a mapping of its own. */
     uintptr_t page = mmf__os_page_size();
+    /* Every operation starts here: an endpoint whose arming thread ended
+     * arms its liveness word again for the thread that uses it now. */
+    mmf__os_live_arm(c->bell);
     return mmf__os_damaged(c->ctl) || mmf__os_damaged(c->area) ||
            mmf__os_damaged((const void *)((uintptr_t)c->live & ~(page - 1)));
 }
@@ -74,11 +77,20 @@ int mmf__chan_peer_gone(struct mmf__chan *c)
     return 0;
 }
 
+/* Wake-ups by peers' words in a second after which a wait stops listening
+ * to them until the second is over: a process that keeps forging them
+ * only brings back the slices. */
+#define RINGS_MAX 64u
+#define RINGS_WINDOW_NS 1000000000ull
+
 int mmf__chan_wait(struct mmf__chan *c, const uint32_t *word, uint32_t seen,
                    uint32_t *sleepers, uint64_t deadline)
 {
     int busy = (c->flags & MMF_CHANNEL_BUSY_POLL) != 0;
-    uint64_t start, now;
+    int peer = c->role == MMF_ROLE_PRODUCER ? MMF_ROLE_CONSUMER : MMF_ROLE_PRODUCER;
+    uint32_t first, count;
+    unsigned rings = 0;
+    uint64_t start, now, window = 0;
 
     if (mmf__chan_damaged(c))
         return MMF_ECORRUPT;
@@ -109,11 +121,15 @@ int mmf__chan_wait(struct mmf__chan *c, const uint32_t *word, uint32_t seen,
             break;
     }
 
-    /* Sleep in slices, so that a peer that dies while we sleep (it cannot
-     * wake us) is noticed within a slice, and so is a truncated file (a
-     * sleeper on a page that was replaced is woken by nobody). */
+    /* Sleep until the word changes or a peer's liveness word rings (a
+     * dying peer wakes us), but at most MMF__CHAN_QUIET_NS, so that a
+     * truncated file is noticed (a sleeper on a page that was replaced is
+     * woken by nobody). Where a peer could die without waking us, sleep in
+     * slices and ask the claims after each. */
+    role_range(c, peer, &first, &count);
     for (;;) {
         uint64_t until;
+        int rc = MMF_ENOTSUP;
 
         if (mmf__chan_damaged(c))
             return MMF_ECORRUPT;
@@ -122,11 +138,30 @@ int mmf__chan_wait(struct mmf__chan *c, const uint32_t *word, uint32_t seen,
         now = mmf__os_now_ns();
         if (now >= deadline)
             return MMF_ETIMEDOUT;
-        until = deadline - now > MMF__CHAN_SLICE_NS ? now + MMF__CHAN_SLICE_NS : deadline;
         mmf__fetch_add(sleepers, 1); /* a full barrier, paired with wake's */
-        if (mmf__load_acquire(word) == seen)
-            mmf__os_wait_word(word, seen, until);
+        if (mmf__load_acquire(word) == seen) {
+            if (rings != 0 && now - window >= RINGS_WINDOW_NS)
+                rings = 0;
+            if (c->bell >= 0 && rings < RINGS_MAX) {
+                until = deadline - now > MMF__CHAN_QUIET_NS ? now + MMF__CHAN_QUIET_NS
+                                                             : deadline;
+                rc = mmf__os_wait_peers(c->bell, word, seen, first, count,
+                                        count > 0 && mmf__load_acquire(
+                                                         &c->live->attached[peer - 1]) != 0,
+                                        until);
+            }
+            if (rc == MMF_ENOTSUP) {
+                until = deadline - now > MMF__CHAN_SLICE_NS ? now + MMF__CHAN_SLICE_NS
+                                                             : deadline;
+                mmf__os_wait_word(word, seen, until);
+            }
+        }
         mmf__fetch_sub(sleepers, 1);
+        if (rc == 1) {
+            if (rings++ == 0)
+                window = now;
+            c->peer_seen_ns = 0; /* ask the claims now */
+        }
         if (mmf__load_acquire(word) != seen)
             return 0;
     }
@@ -309,6 +344,7 @@ int mmf__chan_attach(struct mmf__chan *c, const struct mmf__chan_kind_info *info
     memset(c, 0, sizeof *c);
     c->info = info;
     c->claim = -1;
+    c->bell = -1;
     c->ctl_cookie = c->area_cookie = -1;
     if (opts == NULL)
         opts = &defaults;
@@ -381,6 +417,10 @@ int mmf__chan_attach(struct mmf__chan *c, const struct mmf__chan_kind_info *info
     if (count > 0 &&
         (rc = mmf__os_claim(c->obj, first, count, &c->slot, &c->claim)) < 0)
         goto fail;
+    /* Without a liveness word the endpoint's death is still seen, later:
+     * its peers ask the claims every MMF__CHAN_SLICE_NS. */
+    if (mmf__os_live_open(c->obj, count > 0 ? c->slot : MMF__LIVE_NONE, &c->bell) < 0)
+        c->bell = -1;
     mmf__fetch_add(&c->live->attached[role - 1], 1);
     return how;
 
@@ -391,6 +431,8 @@ fail:
 
 void mmf__chan_detach(struct mmf__chan *c)
 {
+    mmf__os_live_close(c->bell); /* before the slot can be someone else's */
+    c->bell = -1;
     if (c->claim >= 0)
         mmf__os_unclaim(c->claim);
     if (c->area != NULL)

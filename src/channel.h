@@ -37,6 +37,20 @@
  * keeps its control block in its file across restarts, and the endpoints
  * of an earlier run must not make a restarted one think its peer is gone
  * before the peer had a chance to come back.
+ *
+ * PEER DEATH AS AN EVENT
+ *
+ * A sleeping waiter is woken by its peer's death, not only by its
+ * publications: each claimed endpoint also holds a liveness word that the
+ * kernel rings when the endpoint's process dies, and the waiter sleeps on
+ * its word and its peers' at once (backend.h, "Peer death"; on Linux
+ * src/linux/live.c). The words are not in the channel object: the Linux
+ * backend keeps them in the channel's companion file (page 1 + claim
+ * slot), so this layout and MMF__CHAN_VERSION are unchanged, and an
+ * endpoint without a word (an older mmf) only makes its peers poll. A word
+ * is a doorbell, never the truth: a wake-up only makes the waiter ask the
+ * claims at once. No pointer is in shared memory: the robust-list entry a
+ * word needs sits in a private page mapped right after the word's page.
  */
 #ifndef MMF_CHANNEL_H
 #define MMF_CHANNEL_H
@@ -163,6 +177,7 @@ struct mmf__chan {
     uint8_t *area;               /* the area (twice over for rings) */
     intptr_t ctl_cookie, area_cookie;
     intptr_t claim;              /* -1 without a claim */
+    intptr_t bell;               /* liveness word (backend.h), or -1 */
     uint32_t slot;               /* claimed slot */
     int role;                    /* MMF_ROLE_PRODUCER or MMF_ROLE_CONSUMER */
     unsigned flags;              /* MMF_CHANNEL_* */
@@ -206,9 +221,13 @@ int mmf__chan_peer_gone(struct mmf__chan *c);
  * Wait until *word differs from `seen`: spin briefly (or until the
  * deadline with MMF_CHANNEL_BUSY_POLL), then sleep in the kernel, counting
  * this sleeper in *sleepers so that mmf__chan_wake() calls the kernel only
- * when someone sleeps. Asleep, the peer is checked every
- * MMF__CHAN_SLICE_NS. `word` must change whenever the caller's condition
- * may have become true.
+ * when someone sleeps. Asleep, it is also woken by a peer's death
+ * (mmf__os_wait_peers) and then asks the claims; where some live peer
+ * could die without waking it, the peer is checked every
+ * MMF__CHAN_SLICE_NS instead. Either way a sleep lasts at most
+ * MMF__CHAN_QUIET_NS, after which the claims and the mappings are looked
+ * at again. `word` must change whenever the caller's condition may have
+ * become true.
  *
  * Returns 0 (word changed; the caller re-checks its condition, as a
  * return may also be spurious), MMF_EAGAIN (deadline 0: no wait),
@@ -217,6 +236,7 @@ int mmf__chan_peer_gone(struct mmf__chan *c);
  * before it left).
  */
 #define MMF__CHAN_SLICE_NS 10000000ull   /* 10 ms */
+#define MMF__CHAN_QUIET_NS 100000000ull  /* 100 ms */
 int mmf__chan_wait(struct mmf__chan *c, const uint32_t *word, uint32_t seen,
                    uint32_t *sleepers, uint64_t deadline);
 

@@ -936,3 +936,93 @@ TEST(threads_readers)
     CHECK_EQ(readers[2].received + readers[2].lost, TN);
     CHECK(readers[2].lost > 0);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Peer death as an event                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* argv: name ready-fd: attach as the producer, say so, stay alive. */
+HELPER(b_hold)
+{
+    mmf_bcast *b;
+    CHECK(argc == 2);
+    test_die_with_parent();
+    CHECK_OK(mmf_bcast_open(&b, argv[0], MMF_ROLE_PRODUCER, NULL));
+    test_sync_signal(atoi(argv[1]));
+    for (;;)
+        pause();
+    return 1;
+}
+
+struct b_killer {
+    pid_t pid;
+    uint64_t at_ns;
+};
+
+static void *b_kill_later(void *p)
+{
+    struct b_killer *k = p;
+    test_sleep_ms(30);
+    __atomic_store_n(&k->at_ns, test_now_ns(), __ATOMIC_RELEASE);
+    kill(k->pid, SIGKILL);
+    return NULL;
+}
+
+struct b_sleeper {
+    mmf_bcast *b;
+    int rc;
+    uint64_t back_ns;
+};
+
+static void *b_sleep(void *p)
+{
+    struct b_sleeper *s = p;
+    char buf[16];
+    size_t len;
+    uint64_t lost;
+    s->rc = mmf_bcast_recv(s->b, buf, sizeof buf, &len, &lost, INF);
+    s->back_ns = test_now_ns();
+    return NULL;
+}
+
+/*
+ * Readers (they hold no claim, and nobody waits for them) asleep in an
+ * infinite wait all hear of the producer's SIGKILL: the kernel wakes one
+ * sleeper of the producer's liveness word, which passes the wake-up on.
+ */
+TEST(producer_killed_readers_woken)
+{
+    enum { READERS = 3 };
+    const char *n = test_name("b");
+    mmf_bcast *hold = b_new("b", 16, 16, MMF_ROLE_CONSUMER);
+    struct b_sleeper s[READERS];
+    pthread_t t[READERS], kt;
+    struct b_killer k;
+    struct test_sync sy;
+    char fd[16];
+
+    test_sync_init(&sy);
+    snprintf(fd, sizeof fd, "%d", sy.wr);
+    k.pid = test_spawn("b_hold", n, fd, NULL);
+    close(sy.wr);
+    CHECK(test_sync_wait(&sy, 30000));
+    close(sy.rd);
+    for (int i = 0; i < READERS; i++) {
+        CHECK_OK(mmf_bcast_open(&s[i].b, n, MMF_ROLE_CONSUMER, NULL));
+        CHECK(pthread_create(&t[i], NULL, b_sleep, &s[i]) == 0);
+    }
+    CHECK(pthread_create(&kt, NULL, b_kill_later, &k) == 0);
+    for (int i = 0; i < READERS; i++) {
+        uint64_t at;
+        CHECK(pthread_join(t[i], NULL) == 0);
+        CHECK_RC(s[i].rc, MMF_EPIPE);
+        at = __atomic_load_n(&k.at_ns, __ATOMIC_ACQUIRE);
+        printf("reader %d: SIGKILL to MMF_EPIPE in %.3f ms\n", i,
+               (double)(s[i].back_ns - at) / 1e6);
+        CHECK(s[i].back_ns - at < 1000000000u);
+        CHECK_OK(mmf_bcast_close(s[i].b));
+    }
+    CHECK(pthread_join(kt, NULL) == 0);
+    CHECK_EQ(test_wait(k.pid), 128 + SIGKILL);
+    CHECK_OK(mmf_bcast_close(hold));
+}

@@ -11,9 +11,11 @@
 #include "test.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "channel.h"
 #include "chanmsg.h"
@@ -1401,4 +1403,121 @@ TEST(threads_mpmc)
     for (int p = 0; p < 2; p++)
         for (int s = 0; s < TN; s++)
             CHECK_EQ(cx[0].seen[p][s] + cx[1].seen[p][s], 1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Peer death as an event                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* argv: name role ready-fd: attach, say so, stay alive without using it. */
+HELPER(q_hold)
+{
+    mmf_queue *q;
+    CHECK(argc == 3);
+    test_die_with_parent();
+    CHECK_OK(mmf_queue_open(&q, argv[0], atoi(argv[1]), NULL));
+    test_sync_signal(atoi(argv[2]));
+    pause_forever();
+    return 1;
+}
+
+static pid_t q_spawn_holder(const char *n, int role)
+{
+    struct test_sync sy;
+    char fd[16];
+    pid_t pid;
+
+    test_sync_init(&sy);
+    snprintf(fd, sizeof fd, "%d", sy.wr);
+    pid = test_spawn("q_hold", n, test_num(role), fd, NULL);
+    close(sy.wr);
+    CHECK(test_sync_wait(&sy, 30000));
+    close(sy.rd);
+    return pid;
+}
+
+/* Kill a process after 30 ms, noting when, and when the kernel says
+ * (through a pidfd) that it has exited. */
+struct q_killer {
+    pid_t pid;
+    uint64_t at_ns, exited_ns;
+};
+
+static void *q_kill_later(void *p)
+{
+    struct q_killer *k = p;
+    struct pollfd pfd = {(int)syscall(SYS_pidfd_open, k->pid, 0), POLLIN, 0};
+    test_sleep_ms(30);
+    __atomic_store_n(&k->at_ns, test_now_ns(), __ATOMIC_RELEASE);
+    kill(k->pid, SIGKILL);
+    if (pfd.fd >= 0 && poll(&pfd, 1, 30000) == 1)
+        __atomic_store_n(&k->exited_ns, test_now_ns(), __ATOMIC_RELEASE);
+    if (pfd.fd >= 0)
+        close(pfd.fd);
+    return NULL;
+}
+
+/*
+ * Consumers asleep in an infinite wait hear of their producers' deaths
+ * from the kernel: with two producers, the first death leaves them asleep
+ * (the other lives), the second wakes them with MMF_EPIPE, well within the
+ * old 10 ms polling slice after the kernel's own notice of the exit.
+ */
+TEST(producers_killed_consumer_woken)
+{
+    enum { ROUNDS = 9 };
+    uint64_t lat[ROUNDS];
+
+    for (int i = 0; i < ROUNDS; i++) {
+        const char *n = test_name("q");
+        mmf_queue *c = q_new("q", 8, 16, MMF_ROLE_CONSUMER);
+        struct q_killer k = {0, 0, 0};
+        pthread_t t;
+        char buf[16];
+        size_t len;
+        pid_t other = q_spawn_holder(n, MMF_ROLE_PRODUCER);
+
+        k.pid = q_spawn_holder(n, MMF_ROLE_PRODUCER);
+        kill(other, SIGKILL);
+        CHECK_EQ(test_wait(other), 128 + SIGKILL);
+        CHECK_RC(mmf_queue_recv(c, buf, sizeof buf, &len, 100), MMF_ETIMEDOUT);
+        CHECK(pthread_create(&t, NULL, q_kill_later, &k) == 0);
+        CHECK_RC(mmf_queue_recv(c, buf, sizeof buf, &len, INF), MMF_EPIPE);
+        {
+            uint64_t back = test_now_ns();
+            CHECK(pthread_join(t, NULL) == 0);
+            CHECK(k.exited_ns != 0);
+            lat[i] = back > k.exited_ns ? back - k.exited_ns : 0;
+        }
+        CHECK_EQ(test_wait(k.pid), 128 + SIGKILL);
+        CHECK_OK(mmf_queue_close(c));
+    }
+    for (int i = 1; i < ROUNDS; i++)
+        for (int j = i; j > 0 && lat[j - 1] > lat[j]; j--) {
+            uint64_t x = lat[j];
+            lat[j] = lat[j - 1];
+            lat[j - 1] = x;
+        }
+    printf("last producer's exit (pidfd) to MMF_EPIPE: median %.3f ms, max %.3f ms\n",
+           (double)lat[ROUNDS / 2] / 1e6, (double)lat[ROUNDS - 1] / 1e6);
+    CHECK(lat[ROUNDS / 2] < 3000000u);
+}
+
+/* A producer asleep on a full queue hears of its last consumer's death. */
+TEST(consumer_killed_producer_woken)
+{
+    const char *n = test_name("q");
+    mmf_queue *p = q_new("q", 2, 16, MMF_ROLE_PRODUCER);
+    struct q_killer k = {0, 0, 0};
+    pthread_t t;
+
+    k.pid = q_spawn_holder(n, MMF_ROLE_CONSUMER);
+    CHECK_OK(mmf_queue_send(p, "a", 1, 0));
+    CHECK_OK(mmf_queue_send(p, "b", 1, 0));
+    CHECK(pthread_create(&t, NULL, q_kill_later, &k) == 0);
+    CHECK_RC(mmf_queue_send(p, "c", 1, INF), MMF_EPIPE);
+    CHECK(test_now_ns() - __atomic_load_n(&k.at_ns, __ATOMIC_ACQUIRE) < 1000000000u);
+    CHECK(pthread_join(t, NULL) == 0);
+    CHECK_EQ(test_wait(k.pid), 128 + SIGKILL);
+    CHECK_OK(mmf_queue_close(p));
 }

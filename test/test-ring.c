@@ -18,10 +18,12 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "ring.h"
 
@@ -2461,4 +2463,308 @@ TEST(hostile_word_flipper)
     CHECK_OK(mmf_ring_release(c, 1));
     CHECK_OK(mmf_ring_close(c));
     CHECK_OK(mmf_ring_close(p));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Peer death as an event                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* argv: name role ready-fd how [go-fd]. Attach, say so, then stay alive
+ * without using the ring. how "main": attached by the main thread; how
+ * "thread": attached by a thread that then ends, after which the main
+ * thread waits for a byte on go-fd, sends one message (the endpoint's
+ * next operation) and stays. */
+struct attach_arg {
+    const char *name;
+    int role;
+    mmf_ring *r;
+};
+
+static int attach_and_end(void *p)
+{
+    struct attach_arg *a = p;
+    return mmf_ring_open(&a->r, a->name, a->role, NULL);
+}
+
+HELPER(r_hold)
+{
+    struct attach_arg a;
+    struct thread t;
+
+    CHECK(argc >= 4);
+    test_die_with_parent();
+    a.name = argv[0];
+    a.role = atoi(argv[1]);
+    if (strcmp(argv[3], "main") == 0) {
+        CHECK_OK(attach_and_end(&a));
+        test_sync_signal(atoi(argv[2]));
+        for (;;)
+            pause();
+    }
+    CHECK(argc == 5);
+    thread_start(&t, attach_and_end, &a);
+    CHECK_OK(thread_join(&t));
+    test_sync_signal(atoi(argv[2]));
+    CHECK(test_await_fd(atoi(argv[4]), 30000));
+    CHECK_OK(mmf_ring_send(a.r, "x", 1, 0));
+    for (;;)
+        pause();
+}
+
+/* Start r_hold as `role` of ring n and wait until it has attached. */
+static pid_t spawn_holder(const char *n, int role, const char *how, int go_fd)
+{
+    struct test_sync sy;
+    char fd[16];
+    pid_t pid;
+
+    test_sync_init(&sy);
+    snprintf(fd, sizeof fd, "%d", sy.wr);
+    pid = test_spawn("r_hold", n, test_num(role), fd, how,
+                     go_fd >= 0 ? test_num(go_fd) : NULL, NULL);
+    close(sy.wr);
+    CHECK(test_sync_wait(&sy, 30000));
+    close(sy.rd);
+    return pid;
+}
+
+/* Kill a process after a while, noting when, and when the kernel says
+ * (through a pidfd) that it has exited: the earliest anyone could know. */
+struct killer {
+    pid_t pid;
+    long after_ms;
+    uint64_t at_ns, exited_ns;
+};
+
+static int kill_later(void *p)
+{
+    struct killer *k = p;
+    struct pollfd pfd = {(int)syscall(SYS_pidfd_open, k->pid, 0), POLLIN, 0};
+    int rc;
+    test_sleep_ms(k->after_ms);
+    __atomic_store_n(&k->at_ns, test_now_ns(), __ATOMIC_RELEASE);
+    rc = kill(k->pid, SIGKILL);
+    if (pfd.fd >= 0 && poll(&pfd, 1, 30000) == 1)
+        __atomic_store_n(&k->exited_ns, test_now_ns(), __ATOMIC_RELEASE);
+    if (pfd.fd >= 0)
+        close(pfd.fd);
+    return rc;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * A consumer asleep in an infinite wait learns of its producer's SIGKILL
+ * from the kernel's wake-up, not at the end of a 10 ms polling slice: its
+ * wait returns MMF_EPIPE, and its delay after the kernel's own notice of
+ * the exit (a pidfd, polled by the killing thread: a busy machine delays
+ * both alike) has a median well under the slice.
+ */
+TEST(producer_killed_consumer_woken)
+{
+    enum { KILLS = 15 };
+    uint64_t lat[KILLS], after[KILLS];
+
+    for (int i = 0; i < KILLS; i++) {
+        const char *n = test_name("r");
+        struct killer k = {0, 30, 0, 0};
+        uint64_t exited;
+        struct thread t;
+        mmf_ring *c;
+        mmf_msg m;
+        uint64_t back;
+
+        CHECK_OK(mmf_ring_create(&c, n, 4096, MMF_ROLE_CONSUMER, MMF_CREATE_NEW, NULL));
+        k.pid = spawn_holder(n, MMF_ROLE_PRODUCER, "main", -1);
+        thread_start(&t, kill_later, &k);
+        CHECK_RC(mmf_ring_peek(c, &m, MMF_INFINITE), MMF_EPIPE);
+        back = test_now_ns();
+        CHECK_OK(thread_join(&t));
+        CHECK_EQ(test_wait(k.pid), 128 + SIGKILL);
+        lat[i] = back - __atomic_load_n(&k.at_ns, __ATOMIC_ACQUIRE);
+        exited = __atomic_load_n(&k.exited_ns, __ATOMIC_ACQUIRE);
+        CHECK(exited != 0);
+        after[i] = back > exited ? back - exited : 0;
+        CHECK_OK(mmf_ring_close(c));
+    }
+    qsort(lat, KILLS, sizeof lat[0], cmp_u64);
+    qsort(after, KILLS, sizeof after[0], cmp_u64);
+    printf("producer SIGKILL to consumer's MMF_EPIPE: median %.3f ms, max %.3f ms; "
+           "after the pidfd: median %.3f ms\n", (double)lat[KILLS / 2] / 1e6,
+           (double)lat[KILLS - 1] / 1e6, (double)after[KILLS / 2] / 1e6);
+    CHECK(after[KILLS / 2] < 3000000u);
+}
+
+/* The same for a producer asleep on a full ring and its consumer. */
+TEST(consumer_killed_producer_woken)
+{
+    const char *n = test_name("r");
+    struct killer k = {0, 30, 0, 0};
+    struct thread t;
+    mmf_ring *p;
+    void *buf;
+
+    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
+    fill_up(p);
+    k.pid = spawn_holder(n, MMF_ROLE_CONSUMER, "main", -1);
+    thread_start(&t, kill_later, &k);
+    CHECK_RC(mmf_ring_reserve(p, 1, &buf, MMF_INFINITE), MMF_EPIPE);
+    CHECK(test_now_ns() - __atomic_load_n(&k.at_ns, __ATOMIC_ACQUIRE) < 1000000000u);
+    CHECK_OK(thread_join(&t));
+    CHECK_EQ(test_wait(k.pid), 128 + SIGKILL);
+    CHECK_OK(mmf_ring_close(p));
+}
+
+/* argv: name ms. Wait as a consumer for ms on an empty ring whose producer
+ * lives; exit with the CPU time of the wait, in ms. */
+HELPER(r_wait_cpu)
+{
+    long long t0;
+    mmf_ring *c;
+    mmf_msg m;
+    long us;
+
+    CHECK(argc == 2);
+    test_die_with_parent();
+    CHECK_OK(mmf_ring_open(&c, argv[0], MMF_ROLE_CONSUMER, NULL));
+    t0 = test_cpu_us();
+    CHECK_RC(mmf_ring_peek(c, &m, atol(argv[1])), MMF_ETIMEDOUT);
+    us = (long)(test_cpu_us() - t0);
+    return us / 1000 > 200 ? 200 : (int)(us / 1000);
+}
+
+/* Listening for the producer's death costs no polling: a consumer asleep
+ * for 2.5 s uses well under 1% of a core. */
+TEST(blocked_consumer_cpu)
+{
+    const char *n = test_name("r");
+    mmf_ring *p;
+    int ms;
+
+    CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
+    ms = test_wait(test_spawn("r_wait_cpu", n, "2500", NULL));
+    printf("CPU time of a 2.5 s wait: %d ms\n", ms);
+    CHECK(ms < 25);
+    CHECK_OK(mmf_ring_close(p));
+}
+
+/* The companion file holding ring n's liveness words (src/linux/live.c). */
+static int companion_fd(const char *n)
+{
+    const char *dir = getenv("MMF_STORE_DIR");
+    const struct mmf__hdr *h = (const struct mmf__hdr *)(void *)map_store(n, MMF__HDR_SIZE);
+    char path[512];
+    int fd;
+
+    snprintf(path, sizeof path, "%s/mmf.u%u.+%016llx",
+             dir && dir[0] == '/' ? dir : "/dev/shm", (unsigned)geteuid(),
+             (unsigned long long)h->claims_ino);
+    munmap((void *)(uintptr_t)h, MMF__HDR_SIZE);
+    fd = open(path, O_RDWR);
+    CHECK(fd >= 0);
+    return fd;
+}
+
+/* argv: name ready-fd. Scribble on the producer's liveness word and the
+ * roster of ring n until killed: ids, marks, zeros, random values. */
+HELPER(r_bell_scribbler)
+{
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    uint32_t *word, *roster;
+    uint8_t *f;
+    int fd;
+
+    CHECK(argc == 2);
+    test_die_with_parent();
+    fd = companion_fd(argv[0]);
+    f = mmap(NULL, 2 * MMF__HDR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(f != MAP_FAILED);
+    word = (uint32_t *)(void *)(f + 2 * MMF__HDR_SIZE - 24);
+    roster = (uint32_t *)(void *)(f + 2048);
+    test_sync_signal(atoi(argv[1]));
+    for (unsigned i = 0;; i++) {
+        static const uint32_t forged[] = {0, 0x40000000u, 0xc0000000u, 0x80000001u, 1, 0x3fffffffu};
+        x = mix64(x);
+        __atomic_store_n(word, i % 2 ? (uint32_t)x : forged[(i / 2) % 6], __ATOMIC_RELAXED);
+        if (i % 64 == 0)
+            __atomic_fetch_add(roster, 1u, __ATOMIC_RELAXED);
+        if (i % 1024 == 0)
+            test_sleep_ms(1);
+    }
+}
+
+/*
+ * A process scribbling on the liveness words can make a waiter poll, never
+ * hang it nor make it see a live peer gone: the timed wait times out in
+ * time, a death is still seen, and a quiet word afterwards rings again.
+ */
+TEST(forged_liveness_word)
+{
+    const char *n = test_name("r");
+    struct test_sync sy;
+    pid_t prod, scr;
+    uint64_t t0;
+    mmf_ring *c;
+    mmf_msg m;
+    char fd[16];
+
+    CHECK_OK(mmf_ring_create(&c, n, 4096, MMF_ROLE_CONSUMER, MMF_CREATE_NEW, NULL));
+    prod = spawn_holder(n, MMF_ROLE_PRODUCER, "main", -1);
+    test_sync_init(&sy);
+    snprintf(fd, sizeof fd, "%d", sy.wr);
+    scr = test_spawn("r_bell_scribbler", n, fd, NULL);
+    close(sy.wr);
+    CHECK(test_sync_wait(&sy, 30000));
+    close(sy.rd);
+    for (int i = 0; i < 3; i++) {
+        t0 = test_now_ns();
+        CHECK_RC(mmf_ring_peek(c, &m, 500), MMF_ETIMEDOUT);
+        CHECK(elapsed_ms(t0) < 3000);
+    }
+    kill(prod, SIGKILL);
+    CHECK_EQ(test_wait(prod), 128 + SIGKILL);
+    t0 = test_now_ns();
+    CHECK_RC(mmf_ring_peek(c, &m, MMF_INFINITE), MMF_EPIPE);
+    CHECK(elapsed_ms(t0) < 3000);
+    kill(scr, SIGKILL);
+    CHECK_EQ(test_wait(scr), 128 + SIGKILL);
+    CHECK_OK(mmf_ring_close(c));
+}
+
+/*
+ * The thread that attached the producer ends while its process lives: the
+ * consumer does not take the producer for gone, hears from it when it
+ * sends from another thread, and hears of its death when it is killed.
+ */
+TEST(attaching_thread_exits)
+{
+    const char *n = test_name("r");
+    struct killer k = {0, 30, 0, 0};
+    struct thread t;
+    int go[2];
+    mmf_ring *c;
+    mmf_msg m;
+
+    CHECK(pipe(go) == 0);
+    CHECK_OK(mmf_ring_create(&c, n, 4096, MMF_ROLE_CONSUMER, MMF_CREATE_NEW, NULL));
+    k.pid = spawn_holder(n, MMF_ROLE_PRODUCER, "thread", go[0]);
+    CHECK_RC(mmf_ring_peek(c, &m, 300), MMF_ETIMEDOUT);
+    CHECK(write(go[1], "g", 1) == 1);
+    CHECK_OK(mmf_ring_peek(c, &m, 30000));
+    CHECK_EQ(m.len, 1);
+    CHECK_OK(mmf_ring_release(c, 1));
+    /* Sent by a thread that armed the word again: its death rings. */
+    thread_start(&t, kill_later, &k);
+    CHECK_RC(mmf_ring_peek(c, &m, MMF_INFINITE), MMF_EPIPE);
+    printf("after re-arming: SIGKILL to MMF_EPIPE in %.3f ms\n",
+           (double)(test_now_ns() - __atomic_load_n(&k.at_ns, __ATOMIC_ACQUIRE)) / 1e6);
+    CHECK_OK(thread_join(&t));
+    CHECK_EQ(test_wait(k.pid), 128 + SIGKILL);
+    close(go[0]);
+    close(go[1]);
+    CHECK_OK(mmf_ring_close(c));
 }

@@ -757,7 +757,7 @@ void cb_die(const char *fmt, ...)
 static void usage(void)
 {
     fprintf(stderr, "usage: chanbench [--quick] [--out DIR] [--data DIR] [--systems a,b] "
-                    "[--sizes 8,64,...] [--list]\n");
+                    "[--sizes 8,64,...] [--list] [--death-only]\n");
     exit(2);
 }
 
@@ -816,7 +816,7 @@ static void note_env(const char *name)
 int main(int argc, char **argv)
 {
     const char *sizes = NULL;
-    int list = 0;
+    int list = 0, death_only = 0;
     for (int i = 0, len = 0; i < argc; i++)
         len += snprintf(cb_opt.argv_line + len, sizeof cb_opt.argv_line - (size_t)len, "%s%s",
                         i ? " " : "", argv[i]);
@@ -837,6 +837,8 @@ int main(int argc, char **argv)
             cb_opt.quick = 1;
         else if (strcmp(argv[i], "--list") == 0)
             list = 1;
+        else if (strcmp(argv[i], "--death-only") == 0)
+            death_only = 1;
         else if (i + 1 < argc && strcmp(argv[i], "--out") == 0) {
             if (cb_opt.out == NULL)
                 cb_opt.out = argv[i + 1];
@@ -874,6 +876,12 @@ int main(int argc, char **argv)
     }
     mkdir(cb_opt.out, 0755);
     mkdir(cb_opt.data, 0755);
+
+    if (death_only) {
+        snprintf(tag, sizeof tag, "mmf-chanbench-%ld", (long)getpid());
+        cb_death_run();
+        return cb_failures > 0;
+    }
 
     /* The systems of this run, in registry order; extras only by name. */
     for (size_t i = 0; i < N_REG + N_EXTRA; i++) {
@@ -948,6 +956,7 @@ int main(int argc, char **argv)
         return 1;
     }
     run_memcpy();
+    cb_death_run();
 
     char plot_note[200];
     int plotted = cb_write_plots(plot_note, sizeof plot_note) == 0 &&

@@ -408,6 +408,7 @@ void cb_write_report(const char *plot_note, time_t started, double elapsed)
     for (int v = 0; v < 2; v++)
         write_throughput(f, v);
     write_goals(f);
+    cb_death_write(f);
 
     fprintf(f, "\n## Plots\n\n");
     if (plot_note != NULL)

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "chanbench.h"
@@ -79,6 +80,10 @@ void cb_read_line(const char *path, const char *key, char *out, size_t n);
 /* report.c: write channels.md into cb_opt.out; plot_note says why there
  * are no plots, or is NULL. */
 void cb_write_report(const char *plot_note, time_t started, double elapsed);
+
+/* death.c: the peer-death rows (measure; write their table). */
+void cb_death_run(void);
+void cb_death_write(FILE *f);
 
 /* plot.c: write latency.dat, throughput.dat and channels.gp into
  * cb_opt.data; 0, or -1 with a reason when there is nothing to plot. */

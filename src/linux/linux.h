@@ -60,6 +60,14 @@ int mmf__linux_reclaim(const char *path);
  * or an MMF_E* code. */
 int mmf__linux_companion_open(const char *path, int fd, const struct mmf__hdr *h);
 
+/* The channel's companion file, opened read-write by the reference o on
+ * first use (store.c). Returns the descriptor, owned by the reference, or
+ * an MMF_E* code. */
+int mmf__linux_claims_fd(mmf__obj *o);
+
+/* 1 if glibc keeps its robust lists as sync.c expects (checked once). */
+int mmf__linux_robust_ok(void);
+
 /* Endpoint claim i (backend.h) is a write lock on this byte + i of the channel's
  * companion file (store.c). */
 #define MMF__POSIX_CLAIM_BASE (UINT64_C(1) << 40)

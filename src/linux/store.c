@@ -1611,6 +1611,11 @@ static int claims_fd(struct ref *r)
     return fd;
 }
 
+int mmf__linux_claims_fd(mmf__obj *o)
+{
+    return claims_fd(o->r);
+}
+
 int mmf__os_claim(mmf__obj *o, uint32_t first, uint32_t count,
                   uint32_t *slot, intptr_t *claim)
 {

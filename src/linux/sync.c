@@ -297,6 +297,12 @@ static void init_once(void)
     pthread_atfork(NULL, NULL, after_fork_child);
 }
 
+int mmf__linux_robust_ok(void)
+{
+    pthread_once(&once, init_once);
+    return robust_ok;
+}
+
 static inline pid_t self_tid(void)
 {
     pid_t t = tls_tid;
