@@ -8,23 +8,36 @@
  *
  * - The area: CAP cells of 8 bytes, indexed by free-running positions mod
  *   CAP (the double mapping makes a record that wraps contiguous, so there
- *   is no padding record). A record is one header cell (its length and its
- *   check, the record's own position, stored together: the consumer reads
- *   them only after the position that publishes them) and LEN(seq) payload
+ *   is no padding record). A record is one header cell (the 8-byte header
+ *   word: the length; 0 means "nothing here yet") and LEN(seq) payload
  *   cells, each holding the message's sequence number. Records of 3 and 2
- *   cells in a ring of 4 wrap at every phase.
- * - Publication: the producer's position prod_pos (release) publishes every
- *   record below it; the consumer's cons_pos gives the room back. Each side
- *   keeps a private copy of the other's position (peer) and reads the
- *   shared one only when its copy says "empty" / "full".
+ *   cells in a ring of 4 wrap at every phase. Payload cells hold non-zero
+ *   values, so a stale payload cell where a header is expected looks like
+ *   a record: exactly what a stale lap looks like in the C.
+ * - Publication: the producer writes the payload, then a zero header
+ *   where the next record will go (the end mark), then the record's
+ *   header with release order: that store publishes the record. The
+ *   consumer polls the header at its head, and never reads the producer's
+ *   position. The producer then stores its position (for a restart and
+ *   for inspection) and changes its futex word. The producer keeps room
+ *   for the end mark: a record and its end mark fit below the consumer's
+ *   position plus the capacity, so the end mark never covers a record not
+ *   yet released. The consumer checks nothing but "non-zero" here: the
+ *   weakest check the C makes (a persistent ring's consumer does not
+ *   recompute the checksum), so the end mark alone must keep stale data
+ *   from being read as a record.
+ * - Giving back: the consumer's position cons_pos (release); the producer
+ *   keeps a private copy (peer) and reads the shared one only when its
+ *   copy says "full".
  * - Waiting (mmf__chan_wait): read the other side's futex word, look at the
  *   condition again, then sleep: count oneself in the sleepers counter (a
  *   seq_cst read-modify-write), and FUTEX_WAIT on the word with the value
  *   seen, which the kernel compares atomically with queueing the sleeper.
- *   The spin phase only returns early (word changed, peer gone), so it is
- *   the busy-poll branch here. Waking (mmf__chan_wake): change the word
- *   after the position, then (after a full fence) read the sleepers counter
- *   and FUTEX_WAKE only if it is not zero.
+ *   The consumer first spins on the header itself (the spin phase of
+ *   wait_data()); the spin phase of mmf__chan_wait() only returns early
+ *   (word changed, peer gone), so it is the busy-poll branch here. Waking
+ *   (mmf__chan_wake): change the word after publishing, then (after a full
+ *   fence) read the sleepers counter and FUTEX_WAKE only if it is not zero.
  * - Peer death: a claim flag per side that the kernel clears when the
  *   process dies (the file lock of mmf__os_claim). A sleeper wakes at the
  *   end of every 10 ms slice and asks the kernel (mmf__chan_peer_gone);
@@ -34,9 +47,12 @@
  *   wake-up is a deadlock here.
  * - Killing: Killer kills at most one side at any step (its claim drops at
  *   once), and may start a new endpoint of that role, which attaches
- *   (start()) and carries on. Ghost counters `published` and `released`,
- *   updated in the same atomic step as the store that publishes or
- *   releases, say which message a restarted side deals with next.
+ *   (start()) and carries on. A new producer starts at the shared position
+ *   and steps over records published after it (a producer killed between
+ *   publishing a header and storing its position). Ghost counters
+ *   `published` and `released`, updated in the same atomic step as the
+ *   store that publishes or releases, say which message a restarted side
+ *   deals with next.
  * - Ending: a side that is done either closes (mmf_ring_close: drop the
  *   claim, change its word, wake) or stays attached and idle. The consumer
  *   is done after N messages or on MMF_EPIPE.
@@ -50,14 +66,14 @@
  * waiting on a dead peer that never comes back ends).
  */
 /* pan: -DSAFETY -DCOLLAPSE ; run: -m200000 */
-/* broken: PUBLISH_FIRST NO_RECHECK WAKE_BEFORE_PUBLISH */
+/* broken: PUBLISH_FIRST NO_RECHECK WAKE_BEFORE_PUBLISH NO_END_MARK NO_SCAN */
 
 #define CAP 4
 #define N 4
 #define LEN(s) (1 + ((s) & 1))   /* payload cells of message s: 2, 1, 2, 1 */
 
-byte val[CAP];          /* header cell: length; payload cell: sequence */
-byte chk[CAP];          /* header cell: check (the record's position) */
+byte val[CAP];          /* header cell: length, 0 for none; payload cell:
+                           sequence */
 byte prod_pos, cons_pos;
 byte prod_word, cons_word;
 byte cons_sleepers;     /* consumers asleep on prod_word */
@@ -123,16 +139,35 @@ inline chan_wait(w, seen, sleepers, me, peer_claim, rc)
     fi
 }
 
+/* Producer: publish() - the header, with release order, after the
+ * payload and the end mark; then the position, the word and the wake. */
+inline publish(hd, nd, sq)
+{
+#ifndef BROKEN_NO_END_MARK
+    val[(hd + nd) % CAP] = 0;                   /* the end mark */
+#endif
+    d_step { val[hd % CAP] = nd - 1; published = sq }
+}
+
 proctype Producer(byte me)
 {
     byte seq, ln, need, head, peer, seen, i, rc;
     bit gone;
 
     {
-        /* attach, start() */
+        /* attach; start(): the shared positions, then step over records
+         * published after the position (ring_scan()) */
         p_claim = 1;
         head = prod_pos;
         peer = cons_pos;
+#ifndef BROKEN_NO_SCAN
+        do
+        :: val[head % CAP] != 0 && head + 1 + val[head % CAP] + 1 <= peer + CAP ->
+            head = head + 1 + val[head % CAP]
+        :: else -> break
+        od;
+#endif
+        prod_pos = head;
         prod_sleepers = 0;
         seq = published + 1;
         do
@@ -140,17 +175,18 @@ proctype Producer(byte me)
         :: else ->
             ln = LEN(seq);
             need = 1 + ln;
-            /* mmf_ring_reserve(): room(), then wait_room() */
+            /* mmf_ring_reserve(): room() keeps room for the end mark,
+             * then wait_room() */
             if
-            :: need > CAP - (head - peer) ->
+            :: need + 1 > CAP - (head - peer) ->
                 peer = cons_pos;            /* load_cons() */
                 do
-                :: need <= CAP - (head - peer) -> break
+                :: need + 1 <= CAP - (head - peer) -> break
                 :: else ->
                     seen = cons_word;
                     peer = cons_pos;        /* load_cons() */
                     if
-                    :: need <= CAP - (head - peer) -> break
+                    :: need + 1 <= CAP - (head - peer) -> break
                     :: else -> skip
                     fi;
                     chan_wait(cons_word, seen, prod_sleepers, 0, c_claim, rc);
@@ -158,7 +194,7 @@ proctype Producer(byte me)
                     :: rc == 1 ->           /* MMF_EPIPE: look once more */
                         peer = cons_pos;
                         if
-                        :: need <= CAP - (head - peer) -> break
+                        :: need + 1 <= CAP - (head - peer) -> break
                         :: else -> gone = 1; break
                         fi
                     :: else -> skip
@@ -167,14 +203,9 @@ proctype Producer(byte me)
                 if :: gone -> goto done :: else -> skip fi
             :: else -> skip
             fi;
-            /* mmf_ring_reserve(): the header */
-            val[head % CAP] = ln;
-            chk[head % CAP] = head;
 #ifdef BROKEN_PUBLISH_FIRST
-            /* publish() before the caller wrote the payload */
-            d_step { prod_pos = head + need; published = seq };
-            prod_word++;
-            chan_wake(cons_sleepers, 1);
+            /* mmf_ring_commit() before the caller wrote the payload */
+            publish(head, need, seq);
 #endif
             /* the caller writes the payload in place */
             i = 1;
@@ -182,17 +213,18 @@ proctype Producer(byte me)
             :: i <= ln -> val[(head + i) % CAP] = seq; i++
             :: else -> break
             od;
-            /* mmf_ring_commit(): publish() */
-            head = head + need;
-#ifndef BROKEN_PUBLISH_FIRST
+            /* mmf_ring_commit() */
 #ifdef BROKEN_WAKE_BEFORE_PUBLISH
             chan_wake(cons_sleepers, 1);
 #endif
-            d_step { prod_pos = head; published = seq };
+#ifndef BROKEN_PUBLISH_FIRST
+            publish(head, need, seq);
+#endif
+            head = head + need;
+            prod_pos = head;
             prod_word++;
 #ifndef BROKEN_WAKE_BEFORE_PUBLISH
             chan_wake(cons_sleepers, 1);
-#endif
 #endif
             seq++
         od;
@@ -209,50 +241,51 @@ done:
 
 proctype Consumer(byte me)
 {
-    byte expect, head, peer, seen, ln, pos, i, rc;
+    byte expect, head, seen, ln, pos, i, rc;
 
     {
         /* attach, start() */
         c_claim = 1;
         head = cons_pos;
-        peer = prod_pos;
         cons_sleepers = 0;
         expect = released + 1;
         do
         :: expect > N -> break
         :: else ->
-            /* mmf_ring_peek(): wait_data() when head == peer */
+            /* mmf_ring_peek(): the header at head (take()), or
+             * wait_data() */
             if
-            :: head == peer ->
-                peer = prod_pos;            /* load_prod() */
+            :: val[head % CAP] == 0 ->
+                if
+                :: (val[head % CAP] != 0 || !p_claim) -> skip  /* spin phase */
+                :: true -> skip                                  /* it ended */
+                fi;
                 do
-                :: peer != head -> break
+                :: val[head % CAP] != 0 -> break
                 :: else ->
                     seen = prod_word;
-                    peer = prod_pos;        /* load_prod() */
                     if
-                    :: peer != head -> break
+                    :: val[head % CAP] != 0 -> break
                     :: else -> skip
                     fi;
                     chan_wait(prod_word, seen, cons_sleepers, 1, p_claim, rc);
                     if
                     :: rc == 1 ->           /* MMF_EPIPE: look once more */
                         d_step {
-                            peer = prod_pos;
+                            ln = val[head % CAP];
                             /* Gone, and everything it committed was received
                              * (unless a new producer attached since). */
-                            assert(peer != head || p_claim || expect == published + 1)
+                            assert(ln != 0 || p_claim || expect == published + 1)
                         };
                         break
                     :: else -> skip
                     fi
                 od;
-                if :: peer == head -> goto done :: else -> skip fi
+                if :: val[head % CAP] == 0 -> goto done :: else -> skip fi
             :: else -> skip
             fi;
-            /* take(): rec_len() with the check, then the payload */
+            /* take(): the length, bounded, then the payload */
             pos = head;
-            assert(chk[pos % CAP] == pos);
             ln = val[pos % CAP];
             assert(ln == LEN(expect));
             i = 1;
