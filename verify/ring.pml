@@ -10,10 +10,11 @@
  *   CAP (the double mapping makes a record that wraps contiguous, so there
  *   is no padding record). A record is one header cell (the 8-byte header
  *   word: the length; 0 means "nothing here yet") and LEN(seq) payload
- *   cells, each holding the message's sequence number. Records of 3 and 2
- *   cells in a ring of 4 wrap at every phase. Payload cells hold non-zero
- *   values, so a stale payload cell where a header is expected looks like
- *   a record: exactly what a stale lap looks like in the C.
+ *   cells, each holding the message's sequence number. Three records of
+ *   3, 2 and 3 cells in a ring of 4 go twice around it, the second and the
+ *   third across its end. Payload cells hold non-zero values, so a stale
+ *   payload cell where a header is expected looks like a record: exactly
+ *   what a stale lap looks like in the C.
  * - Publication: the producer writes the payload, then a zero header
  *   where the next record will go (the end mark), then the record's
  *   header with release order: that store publishes the record. The
@@ -69,8 +70,8 @@
 /* broken: PUBLISH_FIRST NO_RECHECK WAKE_BEFORE_PUBLISH NO_END_MARK NO_SCAN */
 
 #define CAP 4
-#define N 4
-#define LEN(s) (1 + ((s) & 1))   /* payload cells of message s: 2, 1, 2, 1 */
+#define N 3
+#define LEN(s) (1 + ((s) & 1))   /* payload cells of message s: 2, 1, 2 */
 
 byte val[CAP];          /* header cell: length, 0 for none; payload cell:
                            sequence */
