@@ -307,6 +307,22 @@ static int wait_room(mmf_ring *r, uint64_t need, long long timeout_ms)
 /* Spin this long on the header before waiting on the futex word (which
  * mmf__chan_wait spins on a little more before it sleeps). */
 #define RING_SPIN_NS 10000u
+/* While spinning, look at the producer's position (header_lost) at most
+ * this often: it is the producer's line, which it writes with every
+ * commit. */
+#define LOST_CHECK_NS 1000000u
+
+/*
+ * Consumer: 1 if the producer's position covers a record at the head
+ * whose header reads 0. The producer stores its position after the
+ * header, so it never does that: another process zeroed the header, and
+ * waiting for it would never end while the producer goes on.
+ */
+static int header_lost(const mmf_ring *r)
+{
+    uint64_t ahead = mmf__load_acquire(&r->ctl->prod_pos) - r->head;
+    return ahead != 0 && ahead <= r->cap && hdr_load(r, r->head) == 0;
+}
 
 /*
  * Consumer: spin on the header at the head - the line the record will be
@@ -319,7 +335,7 @@ static int spin_data(mmf_ring *r, uint64_t deadline)
 {
     int busy = (r->c.flags & MMF_CHANNEL_BUSY_POLL) != 0;
     const uint64_t *w = &rec_at(r, r->head)->word;
-    uint64_t start = mmf__os_now_ns(), now;
+    uint64_t start = mmf__os_now_ns(), now, looked = start;
 
     for (;;) {
         for (int i = 0; i < 64; i++) {
@@ -337,6 +353,11 @@ static int spin_data(mmf_ring *r, uint64_t deadline)
             return MMF_ETIMEDOUT;
         if (!busy && now - start >= RING_SPIN_NS)
             return 1;
+        if (now - looked >= LOST_CHECK_NS) {
+            if (header_lost(r))
+                return MMF_ECORRUPT;
+            looked = now;
+        }
     }
 }
 
@@ -359,6 +380,8 @@ static int wait_data(mmf_ring *r, long long timeout_ms)
         uint32_t seen = mmf__load_acquire(&k->prod_word);
         if (hdr_load(r, r->head) != 0)
             return 0;
+        if (header_lost(r))
+            return MMF_ECORRUPT;
         if (woke && (rc = rewait(r, deadline, 0, &idle)) < 0)
             return rc;
         rc = mmf__chan_wait(&r->c, &k->prod_word, seen, &k->cons_sleepers, deadline);
