@@ -49,7 +49,10 @@
  * in-memory ring, its own position as check. Anything else is
  * MMF_ECORRUPT, and nothing outside the double mapping is ever addressed.
  * Loops are bounded by positions this side validated, so none runs
- * forever, and every wait has its deadline.
+ * forever, and every wait has its deadline. A header zeroed after it was
+ * published would keep a consumer waiting while the producer goes on: a
+ * waiting consumer also looks at the producer's position, which never
+ * covers a zero header honestly (header_lost).
  *
  * PERSISTENT RINGS
  *
