@@ -210,15 +210,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __atomic_store_n(pos, *pos + (d & 0x8000 ? d << 3 : d) - 0x4000, __ATOMIC_RELAXED);
             break;
         }
-        case 3: { /* forge a record header where the consumer reads next */
-            uint64_t at = (c != NULL ? c->head : k->cons_pos) & (CAP - 1);
-            uint64_t len = any_len(&in), chk = take(&in, 1) ? take(&in, 8) : k->cons_pos;
+        case 3: { /* forge a record header (one 64-bit word, ring.h) where
+                   * the consumer reads next, or where the producer writes
+                   * next (what a restarted producer steps over) */
+            int at_prod = (int)(take(&in, 1) & 1);
+            uint64_t pos = at_prod ? (p != NULL ? p->head : k->prod_pos)
+                                   : (c != NULL ? c->head : k->cons_pos);
+            uint64_t at = pos & (CAP - 1);
+            uint64_t len = any_len(&in);
+            uint64_t chk = take(&in, 1) ? take(&in, 4) : (pos >> 3) & UINT32_MAX;
+            uint64_t w = MMF__RING_HDR(len & UINT32_MAX, chk);
             /* Byte by byte, wrapping: a forged position may be odd and
              * near the end of the area. */
-            for (size_t i = 0; i < 8; i++) {
-                area[(at + i) & (CAP - 1)] = ((const uint8_t *)&len)[i];
-                area[(at + 8 + i) & (CAP - 1)] = ((const uint8_t *)&chk)[i];
-            }
+            for (size_t i = 0; i < 8; i++)
+                area[(at + i) & (CAP - 1)] = ((const uint8_t *)&w)[i];
             break;
         }
         case 4:

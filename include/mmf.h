@@ -1190,9 +1190,9 @@ typedef struct mmf_msg {
 
 /*
  * A ring carries variable-length messages, in order, from one producer to
- * one consumer. Each message is a record of a 16-byte header and the
+ * one consumer. Each message is a record of an 8-byte header and the
  * payload, padded to a multiple of 8 bytes, in a data area of `capacity`
- * bytes. The area is mapped twice back to back, so a message is always one
+ * bytes (of which 8 always stay free). The area is mapped twice back to back, so a message is always one
  * contiguous block of memory, also where it runs past the end of the area;
  * message pointers are 8-byte aligned.
  *
@@ -1230,8 +1230,8 @@ typedef struct mmf_ring mmf_ring;
  * area of `capacity` bytes and attach to it as `role`.
  *
  * `capacity` is a power of two from 4096 to 2^40 (rounded up to the page
- * size where a page is larger); the largest message is capacity - 16
- * (mmf_ring_max_message()). The memory is committed at creation, so a
+ * size where a page is larger); the largest message is capacity - 16, and
+ * at most 2^32 - 1 bytes (mmf_ring_max_message()). The memory is committed at creation, so a
  * full store fails here (MMF_ENOSPC) and never later. With
  * MMF_OPEN_OR_CREATE and an existing ring, its capacity wins. `name` is
  * required: an unnamed ring could never get its other endpoint. opts may
@@ -1256,7 +1256,11 @@ typedef struct mmf_ring mmf_ring;
  *                   made again from its file) another endpoint has been
  *                   checking the file for over 2 seconds
  *   MMF_ETYPE       the name, or the file, holds another kind of object
- *   MMF_ECORRUPT    the ring's shared state or the file is damaged
+ *   MMF_ECORRUPT    the ring's shared state or the file is damaged, or
+ *                   the ring or its file has another ring format (an
+ *                   earlier mmf wrote ring format 1, with 16-byte record
+ *                   headers): drain such a ring with the mmf that made
+ *                   it
  *   MMF_ENODEV      opts->path is not a regular file
  *   MMF_EACCES      the file or the object may not be opened read-write
  *   MMF_ENOSPC      no room in the store or on the file's device
@@ -1282,7 +1286,9 @@ MMF_API int mmf_ring_open(mmf_ring **out, const char *name, int role,
  */
 MMF_API int mmf_ring_close(mmf_ring *r);
 
-/* The largest message the ring `r` can carry: its capacity - 16. */
+/* The largest message the ring `r` can carry: its capacity - 16 (an 8-byte
+ * record header, and 8 bytes that stay free after the last record), at
+ * most 2^32 - 1. */
 MMF_API size_t mmf_ring_max_message(const mmf_ring *r);
 
 /*

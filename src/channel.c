@@ -215,7 +215,7 @@ static int desc_valid(const struct mmf__chan_kind_info *info,
                       const struct mmf__chan_desc *d)
 {
     uint64_t page = mmf__os_page_size();
-    if (d->version != MMF__CHAN_VERSION || d->ctl_size != MMF__CHAN_CTL_SIZE ||
+    if (d->version != mmf__chan_version(d->kind) || d->ctl_size != MMF__CHAN_CTL_SIZE ||
         d->area_size == 0 || d->area_size % page != 0 ||
         d->area_size > (UINT64_C(1) << 41))
         return MMF_ECORRUPT;

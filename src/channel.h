@@ -67,7 +67,10 @@ enum mmf__chan_kind {
     MMF__CHAN_BCAST = 3
 };
 
-#define MMF__CHAN_VERSION 1u
+#define MMF__CHAN_VERSION 1u      /* queue, broadcast */
+#define MMF__RING_VERSION 2u      /* ring: version 2 publishes each record
+                                     by its 8-byte header (ring.c); a
+                                     version 1 ring is refused */
 #define MMF__CHAN_MAGIC UINT64_C(0x314e4148434d4d7f) /* "\x7fMMCHAN1" */
 #define MMF__CHAN_CTL_SIZE 4096u    /* control block: one page */
 #define MMF__CHAN_CTL_OWN 128u      /* where a kind's own fields start */
@@ -81,12 +84,18 @@ enum mmf__chan_kind {
 /* Geometry, in the header's state and again in the control block. */
 struct mmf__chan_desc {
     uint32_t kind;       /* enum mmf__chan_kind */
-    uint32_t version;    /* MMF__CHAN_VERSION */
+    uint32_t version;    /* mmf__chan_version(kind) */
     uint32_t slots;      /* queue, broadcast: number of slots; ring: 0 */
     uint32_t slot_size;  /* queue, broadcast: largest message; ring: 0 */
     uint64_t ctl_size;   /* MMF__CHAN_CTL_SIZE */
     uint64_t area_size;  /* bytes of the area (a page multiple) */
 };
+
+/* The layout version of a kind's geometry. */
+static inline uint32_t mmf__chan_version(uint32_t kind)
+{
+    return kind == MMF__CHAN_RING ? MMF__RING_VERSION : MMF__CHAN_VERSION;
+}
 
 /* The start of every control block. */
 struct mmf__chan_ctl {

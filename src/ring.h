@@ -15,24 +15,40 @@
  *
  * prod_pos counts the bytes of records ever published, cons_pos the bytes
  * ever released: free-running uint64_t counters, multiples of
- * MMF__RING_ALIGN, with cons_pos <= prod_pos <= cons_pos + capacity in
- * unsigned difference (prod_pos - cons_pos <= capacity). The record at
- * position p starts at area[p & (capacity - 1)]; a record that runs past the
- * end of the area continues in the second mapping, so it is contiguous.
- * All zero is an empty ring.
+ * MMF__RING_ALIGN. The producer keeps MMF__RING_END bytes free after its
+ * last record (the end mark, below), so prod_pos - cons_pos <= capacity -
+ * MMF__RING_END in unsigned difference. prod_pos is stored after the
+ * record's header, so it may lag behind the records for a moment: a
+ * consumer may have released a record that prod_pos does not count yet
+ * (cons_pos - prod_pos <= capacity). The record at position p starts at
+ * area[p & (capacity - 1)]; a record that runs past the end of the area
+ * continues in the second mapping, so it is contiguous. All zero is an
+ * empty ring.
  *
  * RECORDS (struct mmf__ring_rec, then the payload, then padding to a
  * multiple of 8)
  *
- *   len     payload bytes, 1 .. capacity - MMF__RING_REC_HDR
- *   check   in-memory ring: the record's own position (a stale or forged
- *           header is caught); persistent ring: mmf__ring_hash() of the
- *           position, the length and the payload, so that a record whose
- *           data did not reach the file before a crash, or one left from
- *           an earlier lap, is caught when the file is checked
+ * The header is one 64-bit word, written with one store: bits 0-31 the
+ * length, 1 .. min(capacity - 16, 2^32 - 1); bits 32-63 the check:
  *
- * A record occupies MMF__RING_REC_HDR + len rounded up to 8 bytes. Fields
- * are in the machine's byte order.
+ *   in-memory ring   the record's position / 8, mod 2^32 (a stale or
+ *                    forged header is caught)
+ *   persistent ring  a 32-bit hash of the position, the length and the
+ *                    payload, so that a record whose data did not reach
+ *                    the file before a crash, or one left from an earlier
+ *                    lap, is caught when the file is checked
+ *
+ * A header word of 0 means "no record here yet": the consumer polls the
+ * header at its position, and the producer's store of a record's header
+ * (release) publishes the record. Before that store the producer writes a
+ * zero header where the next record will start (the end mark), so the
+ * word after the last record is always 0, never stale data of an earlier
+ * lap. A record occupies MMF__RING_REC_HDR + len rounded up to 8 bytes.
+ * Fields are in the machine's byte order.
+ *
+ * Version 1 (MMF__RING_VERSION) had a 16-byte header (a 64-bit length and
+ * a 64-bit check) and published records by prod_pos alone; its rings and
+ * files are refused (the geometry's version differs: MMF_ECORRUPT).
  *
  * FUTEX WORDS
  *
@@ -54,8 +70,15 @@
 
 #define MMF__RING_MIN_CAP 4096u
 #define MMF__RING_MAX_CAP (UINT64_C(1) << 40)
-#define MMF__RING_REC_HDR 16u   /* bytes of a record header */
+#define MMF__RING_REC_HDR 8u    /* bytes of a record header */
+#define MMF__RING_END 8u        /* bytes kept free for the end mark */
 #define MMF__RING_ALIGN 8u      /* records start at multiples of this */
+#define MMF__RING_MAX_LEN UINT32_MAX /* the header's length field */
+
+/* A record header word. */
+#define MMF__RING_HDR(len, check) (((uint64_t)(check) << 32) | (uint64_t)(len))
+#define MMF__RING_HDR_LEN(w) ((w) & UINT32_MAX)
+#define MMF__RING_HDR_CHECK(w) ((uint32_t)((w) >> 32))
 
 /* A claim slot (backend.h) used as a lock by persistent rings: it orders the
  * check of the file after a restart before any endpoint's first call. Past
@@ -93,10 +116,9 @@ _Static_assert(MMF__CHAN_CTL_OWN % 128 == 0, "each half on its own line pair");
 _Static_assert(MMF__CHAN_CTL_OWN + sizeof(struct mmf__ring_ctl) <= MMF__CHAN_CTL_SIZE,
                "ring ctl fits the control block");
 
-/* The header of a record. */
+/* The header of a record: MMF__RING_HDR(len, check), see RECORDS. */
 struct mmf__ring_rec {
-    uint64_t len;    /* payload bytes */
-    uint64_t check;  /* see RECORDS above */
+    uint64_t word;
 };
 
 _Static_assert(sizeof(struct mmf__ring_rec) == MMF__RING_REC_HDR, "record header");
@@ -109,14 +131,15 @@ struct mmf_ring {
     struct mmf__ring_ctl *ctl;   /* the shared positions */
     uint8_t *area;               /* the records, mapped twice */
     uint64_t cap, mask;          /* capacity (area bytes) and capacity - 1 */
-    uint64_t max_msg;            /* cap - MMF__RING_REC_HDR */
+    uint64_t max_msg;            /* min(cap - 16, MMF__RING_MAX_LEN) */
     /*
      * Producer: `head` is where the next reservation goes, `pub` what was
      * published (prod_pos), `peer` the consumer position last read.
      * Consumer: `head` is the end of what was peeked, `pub` what was
-     * released (cons_pos), `peer` the producer position last read.
-     * Always pub <= head <= peer (consumer) or peer <= pub <= head
-     * (producer), all within one capacity.
+     * released (cons_pos); `peer` is unused (the consumer reads headers,
+     * not the producer's position). Always pub <= head (consumer) or
+     * peer <= pub <= head (producer), within one capacity less the end
+     * mark.
      */
     uint64_t head, pub, peer;
     uint64_t pending;            /* records reserved / peeked, not yet

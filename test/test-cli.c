@@ -727,7 +727,7 @@ TEST(stat_shows_a_channel)
     CHECK_RC(mmf_ring_open(&cons, test_name("r"), MMF_ROLE_CONSUMER, NULL), 0);
     for (int i = 0; i < 3; i++)
         CHECK_OK(mmf_ring_send(prod, msg, sizeof msg, 0));
-    /* One message peeked and released: two records of 16 + 104 bytes stay. */
+    /* One message peeked and released: two records of 8 + 104 bytes stay. */
     CHECK_OK(mmf_ring_peek(cons, &m, 0));
     CHECK_OK(mmf_ring_release(cons, 1));
 
@@ -739,8 +739,8 @@ TEST(stat_shows_a_channel)
     CHECK_HAS(r.out, "\"handles\":1,");
     CHECK_HAS(r.out, "\"command\":\"test-cli\",\"handles\":1,");
     CHECK_HAS(r.out, "\"kind\":\"ring\",\"persistent\":false,\"corrupt\":false,"
-                     "\"capacity\":65536,\"max_message\":65520,\"produced\":360,"
-                     "\"consumed\":120,\"fill\":240,\"producers\":1,\"consumers\":1,"
+                     "\"capacity\":65536,\"max_message\":65520,\"produced\":336,"
+                     "\"consumed\":112,\"fill\":224,\"producers\":1,\"consumers\":1,"
                      "\"producers_ever\":1,\"consumers_ever\":1");
     result_free(&r);
 
@@ -749,13 +749,13 @@ TEST(stat_shows_a_channel)
     r = run("stat", local("r"));
     CHECK_EXIT(r, 0);
     CHECK_HAS(r.out, "channel     ring");
-    CHECK_HAS(r.out, "fill        240 B of 64.0 KiB");
+    CHECK_HAS(r.out, "fill        224 B of 64.0 KiB");
     CHECK_HAS(r.out, "producers   1 attached (1 ever)");
     CHECK_HAS(r.out, "consumers   0 attached (1 ever)");
     result_free(&r);
 
     r = run("stat", test_name("r"), "--json");
-    CHECK_HAS(r.out, "\"fill\":240");
+    CHECK_HAS(r.out, "\"fill\":224");
     result_free(&r);
     CHECK_OK(mmf_ring_close(prod));
 }

@@ -1040,9 +1040,9 @@ TEST(channel_stat_reports_each_kind)
     CHECK_EQ(ci.persistent, 0);
     CHECK_EQ(ci.capacity, 4096);
     CHECK_EQ(ci.max_message, 4096 - 16);
-    CHECK_EQ(ci.produced, 3 * 120);
-    CHECK_EQ(ci.consumed, 120);
-    CHECK_EQ(ci.fill, 2 * 120);
+    CHECK_EQ(ci.produced, 3 * 112);       /* records of 8 + 104 bytes */
+    CHECK_EQ(ci.consumed, 112);
+    CHECK_EQ(ci.fill, 2 * 112);
     CHECK_EQ(ci.producers, 1);
     CHECK_EQ(ci.consumers, 1);
     CHECK_EQ(ci.producers_ever, 1);
@@ -1054,7 +1054,7 @@ TEST(channel_stat_reports_each_kind)
     CHECK_OK(mmf_channel_stat(nr, &ci));
     CHECK_EQ(ci.consumers, 0);
     CHECK_EQ(ci.consumers_ever, 1);
-    CHECK_EQ(ci.fill, 2 * 120);
+    CHECK_EQ(ci.fill, 2 * 112);
     /* A second consumer: two ever, one producer ever. */
     CHECK_OK(mmf_ring_open(&rc, nr, MMF_ROLE_CONSUMER, NULL));
     CHECK_OK(mmf_channel_stat(nr, &ci));
@@ -1063,8 +1063,8 @@ TEST(channel_stat_reports_each_kind)
     CHECK_EQ(ci.producers_ever, 1);
     CHECK_OK(mmf_ring_recv(rc, buf, sizeof buf, &len, 0));
     CHECK_OK(mmf_channel_stat(nr, &ci));
-    CHECK_EQ(ci.consumed, 2 * 120);
-    CHECK_EQ(ci.fill, 120);
+    CHECK_EQ(ci.consumed, 2 * 112);
+    CHECK_EQ(ci.fill, 112);
     CHECK_OK(mmf_ring_close(rc));
 
     /* A queue of 8 slots: five sent, two taken. */
