@@ -1561,3 +1561,84 @@ TEST(forged_word_never_corrupts_robust_lists)
     CHECK_OK(mmf_mutex_unlock(m));
     CHECK_OK(mmf_sync_close(m));
 }
+
+/* ------------------------------------------------------------------------ */
+/* Many mutexes                                                              */
+/* ------------------------------------------------------------------------ */
+
+enum { MANY = 2000 };
+
+struct many {
+    mmf_sync **m;     /* the main thread's handles */
+    int from, to;     /* the thread locks [from, to) ... */
+    int keep;         /* ... gives back all but every keep-th, and ends */
+};
+
+static void *many_worker(void *arg)
+{
+    struct many *w = arg;
+    char name[300];
+    for (int i = w->from; i < w->to; i++) {
+        mmf_sync *h;
+        /* A second handle by name: found in the process's table. */
+        snprintf(name, sizeof name, "%s%d", test_name("m"), i);
+        CHECK_OK(mmf_mutex_open(&h, name));
+        CHECK_OK(mmf_mutex_lock(h, 0));
+        CHECK_OK(mmf_mutex_lock(w->m[i], 0)); /* recursion, through the other */
+        CHECK_OK(mmf_mutex_unlock(w->m[i]));
+        CHECK_OK(mmf_sync_close(h));
+    }
+    /* Give back in an order unrelated to the locking order. */
+    for (int k = 0; k < w->to - w->from; k++) {
+        int i = w->from + (int)((k * 7919L) % (w->to - w->from));
+        if ((i - w->from) % w->keep != 0)
+            CHECK_OK(mmf_mutex_unlock(w->m[i]));
+    }
+    return NULL; /* ends owning every keep-th: abandoned */
+}
+
+/* A process holding thousands of mutexes; threads lock many of them, give
+ * some back in a scrambled order and end owning the others: exactly those
+ * are abandoned, every other one is free, and nothing is left behind. */
+TEST_SLOW(many_held_mutexes)
+{
+    mmf_sync **m = calloc(MANY, sizeof *m);
+    struct many w[2];
+    pthread_t t[2];
+    char name[300];
+    CHECK(m != NULL);
+    for (int i = 0; i < MANY; i++) {
+        snprintf(name, sizeof name, "%s%d", test_name("m"), i);
+        CHECK_OK(mmf_mutex_create(&m[i], name, 0, MMF_CREATE_NEW, NULL));
+        /* Half of them have the main thread as home. */
+        if (i % 2 == 0) {
+            CHECK_OK(mmf_mutex_lock(m[i], 0));
+            CHECK_OK(mmf_mutex_unlock(m[i]));
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        w[k].m = m;
+        w[k].from = k * MANY / 2;
+        w[k].to = (k + 1) * MANY / 2;
+        w[k].keep = 3 + k;
+        CHECK(pthread_create(&t[k], NULL, many_worker, &w[k]) == 0);
+    }
+    for (int k = 0; k < 2; k++)
+        CHECK(pthread_join(t[k], NULL) == 0);
+    for (int k = 0; k < 2; k++) {
+        for (int i = w[k].from; i < w[k].to; i++) {
+            int abandoned = (i - w[k].from) % w[k].keep == 0;
+            CHECK_RC(mmf_mutex_lock(m[i], 0), abandoned ? MMF_ABANDONED : 0);
+        }
+    }
+    /* The main thread owns them all now; a second thread finds each busy. */
+    for (int i = 0; i < MANY; i++)
+        CHECK_OK(mmf_mutex_unlock(m[i]));
+    for (int i = 0; i < MANY; i++) {
+        CHECK_OK(mmf_mutex_lock(m[i], 0));
+        CHECK_OK(mmf_mutex_unlock(m[i]));
+        CHECK_OK(mmf_sync_close(m[i]));
+    }
+    free(m);
+    CHECK_EQ(test_store_count(test_name("m")), 0);
+}
