@@ -39,7 +39,22 @@
  * (which sweeps) and its second (which does not); the difference is the
  * sweep. Median over 11 processes, in microseconds.
  *
+ * Scale (--scale-only, a separate table; scale.h): ns per call while the
+ * process holds 10 objects of a kind against 10,000, goal ratio <= 1.2:
+ *   scale_section_open_close open + close of a name the process holds,
+ *                            holding 10 / 10,000 named sections.
+ *   scale_view_map_unmap     map + unmap a 4 KiB view, holding 10 / 10,000
+ *                            views.
+ *   scale_sweep_foreign      the sweep of a fresh process (as in Sweep
+ *                            below), in a private store folder on tmpfs
+ *                            holding 1,000 / 30,000 other users' entries
+ *                            (more than one sweep reads either way).
+ *   scale_sweep_foreign_from_10  the same, 10 / 30,000 entries: what
+ *                            reading a bounded part of a big folder costs
+ *                            over reading a tiny one. For information.
+ *
  * Usage: bench_section [--json] [--quick] [--iterations N] [--sweep-only]
+ *                      [--scale-only]
  *   --iterations N  operations per side for the per-operation rows
  *                   (default 5000, in batches of 100)
  *   --quick         a smoke run of a few seconds (fewer operations, and
@@ -69,6 +84,7 @@
 
 #define BENCH_NAME "bench_section"
 #include "bench.h"
+#include "scale.h"
 
 #define SMALL_SIZE ((size_t)1 << 20)
 #define TOUCH_SIZE ((size_t)256 << 20)
@@ -102,6 +118,8 @@ static struct {
     size_t raw_len;
 } g = {.raw_fd = -1, .raw_held_fd = -1};
 
+static void scale_release(void);
+
 static void cleanup(void)
 {
     if (g.holder > 0) {
@@ -133,6 +151,7 @@ static void cleanup(void)
     g.sec = g.held = NULL;
     g.raw_map = NULL;
     g.raw_fd = g.raw_held_fd = -1;
+    scale_release();
 }
 
 /* ------------------------------------------------------------------------ */
@@ -478,7 +497,7 @@ static void open_row_teardown(void)
 static void usage(void)
 {
     fprintf(stderr, "usage: bench_section [--json] [--quick] [--iterations N] "
-                    "[--sweep-only]\n");
+                    "[--sweep-only] [--scale-only]\n");
     exit(2);
 }
 
@@ -581,6 +600,178 @@ static void run_sweep(void)
         printf("%-30d %12.1f\n", sizes[k], us[k]);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Scale                                                                     */
+/* ------------------------------------------------------------------------ */
+
+#define SCALE_SWEEP_FOREIGN 30000
+
+static struct {
+    mmf_section **held;   /* sections held besides the target */
+    int nheld;
+    mmf_section *target;  /* the section opened and closed */
+    mmf_section *vsec;    /* the section views are mapped from */
+    void **views;         /* views held besides the timed one */
+    int nviews;
+    char target_name[64];
+    char dir[96];         /* private store folder of the sweep row */
+    int nforeign;         /* files made in it */
+} sc;
+
+static void scale_release(void)
+{
+    while (sc.nviews > 0)
+        mmf_view_unmap(sc.views[--sc.nviews]);
+    while (sc.nheld > 0)
+        mmf_section_close(sc.held[--sc.nheld]);
+    if (sc.vsec != NULL)
+        mmf_section_close(sc.vsec);
+    if (sc.target != NULL)
+        mmf_section_close(sc.target);
+    sc.vsec = sc.target = NULL;
+    if (sc.dir[0] != '\0') {
+        char path[160];
+        while (sc.nforeign > 0) {
+            snprintf(path, sizeof path, "%s/mmf.u%u.foreign-%d", sc.dir,
+                     (unsigned)geteuid() + 1, --sc.nforeign);
+            unlink(path);
+        }
+        rmdir(sc.dir);
+        sc.dir[0] = '\0';
+    }
+}
+
+/* Hold n sections: the target and n - 1 others. */
+static void scale_hold_sections(int n)
+{
+    while (sc.nheld < n - 1) {
+        char name[64];
+        snprintf(name, sizeof name, "mmf-bench-%ld-h%d", (long)getpid(), sc.nheld);
+        CHECK_MMF("mmf_section_create",
+                  mmf_section_create(&sc.held[sc.nheld], name, 4096, MMF_CREATE_NEW, NULL));
+        sc.nheld++;
+    }
+    while (sc.nheld > (n > 0 ? n - 1 : 0))
+        CHECK_MMF("mmf_section_close", mmf_section_close(sc.held[--sc.nheld]));
+}
+
+static void scale_open_close(void)
+{
+    mmf_section *s;
+    CHECK_MMF("mmf_section_open", mmf_section_open(&s, sc.target_name, MMF_ACCESS_READ));
+    CHECK_MMF("mmf_section_close", mmf_section_close(s));
+}
+
+/* Hold n views: the timed one while it is mapped, and n - 1 others. */
+static void scale_hold_views(int n)
+{
+    while (sc.nviews < n - 1) {
+        sc.views[sc.nviews] = NULL;
+        CHECK_MMF("mmf_view_map",
+                  mmf_view_map(sc.vsec, MMF_MAP_READ, 0, 4096, 0, &sc.views[sc.nviews]));
+        sc.nviews++;
+    }
+    while (sc.nviews > (n > 0 ? n - 1 : 0))
+        CHECK_MMF("mmf_view_unmap", mmf_view_unmap(sc.views[--sc.nviews]));
+}
+
+static void scale_map_unmap(void)
+{
+    void *v = NULL;
+    CHECK_MMF("mmf_view_map", mmf_view_map(sc.vsec, MMF_MAP_READ, 0, 4096, 0, &v));
+    CHECK_MMF("mmf_view_unmap", mmf_view_unmap(v));
+}
+
+/* Make the private store folder hold n other users' entries. */
+static void scale_foreign(int n)
+{
+    char path[160];
+    while (sc.nforeign < n) {
+        int fd;
+        snprintf(path, sizeof path, "%s/mmf.u%u.foreign-%d", sc.dir, (unsigned)geteuid() + 1,
+                 sc.nforeign);
+        fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+        CHECK_SYS("open", fd >= 0);
+        close(fd);
+        sc.nforeign++;
+    }
+}
+
+/* Median sweep cost, in ns, of a fresh process in the current store. */
+static double scale_sweep_ns(void)
+{
+    long long ns[SWEEP_PROBES];
+    char exe[512], cmd[600];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    CHECK_SYS("readlink", n > 0);
+    exe[n] = '\0';
+    snprintf(cmd, sizeof cmd, "exec '%s' --sweep-probe", exe);
+    for (int i = 0; i < SWEEP_PROBES; i++) {
+        FILE *f = popen(cmd, "r");
+        CHECK_SYS("popen", f != NULL);
+        if (fscanf(f, "%lld", &ns[i]) != 1 || pclose(f) != 0) {
+            fprintf(stderr, BENCH_NAME ": sweep probe failed\n");
+            cleanup();
+            exit(1);
+        }
+    }
+    qsort(ns, SWEEP_PROBES, sizeof ns[0], cmp_ll);
+    return (double)ns[SWEEP_PROBES / 2];
+}
+
+static void run_scale(int json, int quick)
+{
+    struct scale_row rows[] = {
+        {"scale_section_open_close", SCALE_GOAL, 0, 0, 0, 0},
+        {"scale_view_map_unmap", SCALE_GOAL, 0, 0, 0, 0},
+        {"scale_sweep_foreign", SCALE_GOAL, 0, 0, 0, 0},
+        {"scale_sweep_foreign_from_10", 0, 0, 0, 0, 0},
+    };
+    int batch = quick ? 100 : 1000, rounds = quick ? 3 : 15;
+    const char *old = getenv("MMF_STORE_DIR");
+    char *saved = old != NULL ? strdup(old) : NULL;
+
+    sc.held = calloc(SCALE_LARGE, sizeof *sc.held);
+    sc.views = calloc(SCALE_LARGE, sizeof *sc.views);
+    CHECK_SYS("calloc", sc.held != NULL && sc.views != NULL);
+    snprintf(sc.target_name, sizeof sc.target_name, "mmf-bench-%ld-target", (long)getpid());
+    CHECK_MMF("mmf_section_create",
+              mmf_section_create(&sc.target, sc.target_name, 4096, MMF_CREATE_NEW, NULL));
+    scale_run(&rows[0], scale_hold_sections, scale_open_close, batch, rounds);
+    CHECK_MMF("mmf_section_create",
+              mmf_section_create(&sc.vsec, NULL, 4096, MMF_CREATE_NEW, NULL));
+    scale_run(&rows[1], scale_hold_views, scale_map_unmap, batch, rounds);
+    scale_release();
+
+    /* The sweep, in a private folder on tmpfs. */
+    snprintf(sc.dir, sizeof sc.dir, "/dev/shm/mmf-bench-scale-%ld", (long)getpid());
+    CHECK_SYS("mkdir", mkdir(sc.dir, 0700) == 0);
+    setenv("MMF_STORE_DIR", sc.dir, 1);
+    setenv("LD_BIND_NOW", "1", 1);
+    scale_foreign(SCALE_SMALL);
+    rows[3].small = SCALE_SMALL;
+    rows[3].small_ns = scale_sweep_ns();
+    scale_foreign(1000);
+    rows[2].small = 1000;
+    rows[2].small_ns = scale_sweep_ns();
+    scale_foreign(SCALE_SWEEP_FOREIGN);
+    rows[2].large = rows[3].large = SCALE_SWEEP_FOREIGN;
+    rows[2].large_ns = rows[3].large_ns = scale_sweep_ns();
+    unsetenv("LD_BIND_NOW");
+    if (saved != NULL) {
+        setenv("MMF_STORE_DIR", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("MMF_STORE_DIR");
+    }
+    scale_release();
+    free(sc.held);
+    free(sc.views);
+    sc.held = NULL;
+    sc.views = NULL;
+    scale_print("Sections (scale)", rows, 4, json);
+}
+
 static void print_table(const struct row *rows, int n, int iterations, int batch,
                         int reps, size_t touch_size, int pinned)
 {
@@ -632,13 +823,15 @@ int main(int argc, char **argv)
     int json = 0, quick = 0, iterations = 0, batch, rounds, reps, pinned = 0;
     cpu_set_t cpus;
 
-    int sweep_only = 0;
+    int sweep_only = 0, scale_only = 0;
 
     if (argc == 2 && strcmp(argv[1], "--sweep-probe") == 0)
         return sweep_probe();
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--sweep-only") == 0) {
             sweep_only = 1;
+        } else if (strcmp(argv[i], "--scale-only") == 0) {
+            scale_only = 1;
         } else if (strcmp(argv[i], "--json") == 0) {
             json = 1;
         } else if (strcmp(argv[i], "--quick") == 0) {
@@ -670,6 +863,10 @@ int main(int argc, char **argv)
     catch_stop_signals();
     if (sweep_only) {
         run_sweep();
+        return 0;
+    }
+    if (scale_only) {
+        run_scale(json, quick);
         return 0;
     }
 
