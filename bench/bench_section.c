@@ -614,9 +614,17 @@ static struct {
     void **views;         /* views held besides the timed one */
     int nviews;
     char target_name[64];
-    char dir[96];         /* private store folder of the sweep row */
-    int nforeign;         /* files made in it */
+    char dir[96];         /* private folder of the sweep rows */
+    int nforeign[3];      /* files made in each of its store folders */
 } sc;
+
+/* The sweep rows' store folders, inside sc.dir, and what each holds. */
+static const int scale_sweep_sizes[3] = {SCALE_SMALL, 1000, SCALE_SWEEP_FOREIGN};
+
+static void scale_store_dir(int k, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/%d", sc.dir, scale_sweep_sizes[k]);
+}
 
 static void scale_release(void)
 {
@@ -630,11 +638,15 @@ static void scale_release(void)
         mmf_section_close(sc.target);
     sc.vsec = sc.target = NULL;
     if (sc.dir[0] != '\0') {
-        char path[160];
-        while (sc.nforeign > 0) {
-            snprintf(path, sizeof path, "%s/mmf.u%u.foreign-%d", sc.dir,
-                     (unsigned)geteuid() + 1, --sc.nforeign);
-            unlink(path);
+        char dir[128], path[192];
+        for (int k = 0; k < 3; k++) {
+            scale_store_dir(k, dir, sizeof dir);
+            while (sc.nforeign[k] > 0) {
+                snprintf(path, sizeof path, "%s/mmf.u%u.foreign-%d", dir,
+                         (unsigned)geteuid() + 1, --sc.nforeign[k]);
+                unlink(path);
+            }
+            rmdir(dir);
         }
         rmdir(sc.dir);
         sc.dir[0] = '\0';
@@ -682,41 +694,43 @@ static void scale_map_unmap(void)
     CHECK_MMF("mmf_view_unmap", mmf_view_unmap(v));
 }
 
-/* Make the private store folder hold n other users' entries. */
-static void scale_foreign(int n)
+/* Make store folder k hold its number of other users' entries. */
+static void scale_foreign(int k)
 {
-    char path[160];
-    while (sc.nforeign < n) {
+    char dir[128], path[192];
+    scale_store_dir(k, dir, sizeof dir);
+    CHECK_SYS("mkdir", mkdir(dir, 0700) == 0);
+    while (sc.nforeign[k] < scale_sweep_sizes[k]) {
         int fd;
-        snprintf(path, sizeof path, "%s/mmf.u%u.foreign-%d", sc.dir, (unsigned)geteuid() + 1,
-                 sc.nforeign);
+        snprintf(path, sizeof path, "%s/mmf.u%u.foreign-%d", dir, (unsigned)geteuid() + 1,
+                 sc.nforeign[k]);
         fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
         CHECK_SYS("open", fd >= 0);
         close(fd);
-        sc.nforeign++;
+        sc.nforeign[k]++;
     }
 }
 
-/* Median sweep cost, in ns, of a fresh process in the current store. */
-static double scale_sweep_ns(void)
+/* The sweep cost, in ns, of one fresh process in store folder k. */
+static double scale_sweep_ns(int k)
 {
-    long long ns[SWEEP_PROBES];
-    char exe[512], cmd[600];
+    char exe[512], cmd[600], dir[128];
+    long long ns;
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    FILE *f;
     CHECK_SYS("readlink", n > 0);
     exe[n] = '\0';
+    scale_store_dir(k, dir, sizeof dir);
+    setenv("MMF_STORE_DIR", dir, 1);
     snprintf(cmd, sizeof cmd, "exec '%s' --sweep-probe", exe);
-    for (int i = 0; i < SWEEP_PROBES; i++) {
-        FILE *f = popen(cmd, "r");
-        CHECK_SYS("popen", f != NULL);
-        if (fscanf(f, "%lld", &ns[i]) != 1 || pclose(f) != 0) {
-            fprintf(stderr, BENCH_NAME ": sweep probe failed\n");
-            cleanup();
-            exit(1);
-        }
+    f = popen(cmd, "r");
+    CHECK_SYS("popen", f != NULL);
+    if (fscanf(f, "%lld", &ns) != 1 || pclose(f) != 0) {
+        fprintf(stderr, BENCH_NAME ": sweep probe failed\n");
+        cleanup();
+        exit(1);
     }
-    qsort(ns, SWEEP_PROBES, sizeof ns[0], cmp_ll);
-    return (double)ns[SWEEP_PROBES / 2];
+    return (double)ns;
 }
 
 static void run_scale(int json, int quick)
@@ -727,7 +741,7 @@ static void run_scale(int json, int quick)
         {"scale_sweep_foreign", SCALE_GOAL, 0, 0, 0, 0},
         {"scale_sweep_foreign_from_10", 0, 0, 0, 0, 0},
     };
-    int batch = quick ? 100 : 1000, rounds = quick ? 3 : 15;
+    int batch = quick ? 100 : 500, passes = quick ? 2 : 8, rounds = quick ? 2 : 4;
     const char *old = getenv("MMF_STORE_DIR");
     char *saved = old != NULL ? strdup(old) : NULL;
 
@@ -737,26 +751,42 @@ static void run_scale(int json, int quick)
     snprintf(sc.target_name, sizeof sc.target_name, "mmf-bench-%ld-target", (long)getpid());
     CHECK_MMF("mmf_section_create",
               mmf_section_create(&sc.target, sc.target_name, 4096, MMF_CREATE_NEW, NULL));
-    scale_run(&rows[0], scale_hold_sections, scale_open_close, batch, rounds);
+    scale_run(&rows[0], scale_hold_sections, scale_open_close, batch, passes, rounds);
     CHECK_MMF("mmf_section_create",
               mmf_section_create(&sc.vsec, NULL, 4096, MMF_CREATE_NEW, NULL));
-    scale_run(&rows[1], scale_hold_views, scale_map_unmap, batch, rounds);
+    scale_run(&rows[1], scale_hold_views, scale_map_unmap, batch, passes, rounds);
     scale_release();
 
-    /* The sweep, in a private folder on tmpfs. */
+    /* The sweep, in private store folders on tmpfs, the probes of the
+     * three folders taking turns. */
     snprintf(sc.dir, sizeof sc.dir, "/dev/shm/mmf-bench-scale-%ld", (long)getpid());
     CHECK_SYS("mkdir", mkdir(sc.dir, 0700) == 0);
-    setenv("MMF_STORE_DIR", sc.dir, 1);
+    for (int k = 0; k < 3; k++)
+        scale_foreign(k);
     setenv("LD_BIND_NOW", "1", 1);
-    scale_foreign(SCALE_SMALL);
-    rows[3].small = SCALE_SMALL;
-    rows[3].small_ns = scale_sweep_ns();
-    scale_foreign(1000);
-    rows[2].small = 1000;
-    rows[2].small_ns = scale_sweep_ns();
-    scale_foreign(SCALE_SWEEP_FOREIGN);
-    rows[2].large = rows[3].large = SCALE_SWEEP_FOREIGN;
-    rows[2].large_ns = rows[3].large_ns = scale_sweep_ns();
+    {
+        int probes = quick ? 5 : 3 * SWEEP_PROBES;
+        double *ns[3];
+        for (int k = 0; k < 3; k++) {
+            ns[k] = malloc((size_t)probes * sizeof *ns[k]);
+            CHECK_SYS("malloc", ns[k] != NULL);
+        }
+        for (int i = 0; i < probes; i++) {
+            for (int j = 0; j < 3; j++) {
+                int k = (i + j) % 3; /* the folder that goes j-th this time */
+                ns[k][i] = scale_sweep_ns(k);
+            }
+            stop_if_signalled();
+        }
+        rows[3].small = scale_sweep_sizes[0];
+        rows[3].small_ns = median(ns[0], (size_t)probes);
+        rows[2].small = scale_sweep_sizes[1];
+        rows[2].small_ns = median(ns[1], (size_t)probes);
+        rows[2].large = rows[3].large = scale_sweep_sizes[2];
+        rows[2].large_ns = rows[3].large_ns = median(ns[2], (size_t)probes);
+        for (int k = 0; k < 3; k++)
+            free(ns[k]);
+    }
     unsetenv("LD_BIND_NOW");
     if (saved != NULL) {
         setenv("MMF_STORE_DIR", saved, 1);

@@ -597,7 +597,7 @@ static void run_scale(int json, int quick)
         {"scale_queue_open_close", SCALE_GOAL, 0, 0, 0, 0},
         {"scale_thread_lock_exit", SCALE_GOAL, 0, 0, 0, 0},
     };
-    int batch = quick ? 100 : 1000, rounds = quick ? 3 : 15;
+    int batch = quick ? 100 : 500, passes = quick ? 2 : 8, rounds = quick ? 2 : 4;
 
     sc.held = calloc(SCALE_LARGE, sizeof *sc.held);
     sc.ends = calloc(SCALE_LARGE, sizeof *sc.ends);
@@ -606,11 +606,12 @@ static void run_scale(int json, int quick)
     snprintf(sc.queue_name, sizeof sc.queue_name, "mmf-bench-%ld-queue", (long)getpid());
     CHECK_MMF("mmf_mutex_create",
               mmf_mutex_create(&sc.target, sc.target_name, 0, MMF_CREATE_NEW, NULL));
-    scale_run(&rows[0], scale_hold_mutexes, scale_mutex_open_close, batch, rounds);
-    scale_run(&rows[2], scale_hold_mutexes, scale_thread_lock_exit, quick ? 20 : 100, rounds);
+    scale_run(&rows[0], scale_hold_mutexes, scale_mutex_open_close, batch, passes, rounds);
+    scale_run(&rows[2], scale_hold_mutexes, scale_thread_lock_exit, quick ? 20 : 100, passes,
+              rounds);
     CHECK_MMF("mmf_queue_create", mmf_queue_create(&sc.qtarget, sc.queue_name, 2, 8,
                                                    MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
-    scale_run(&rows[1], scale_hold_endpoints, scale_queue_open_close, batch, rounds);
+    scale_run(&rows[1], scale_hold_endpoints, scale_queue_open_close, batch, passes, rounds);
     scale_release();
     free(sc.held);
     free(sc.ends);

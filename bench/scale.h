@@ -8,9 +8,9 @@
  *
  * A process holds one set of objects at a time, so the two sides cannot
  * alternate batch by batch as the other rows do; instead each row runs
- * small, large, small, large (growing and shrinking what it holds in
- * between, untimed) and reports the median per-operation time over all
- * batches of each side.
+ * small, large, small, large, ... (growing and shrinking what it holds in
+ * between, untimed), a few batches at a time, and reports the median
+ * per-operation time over all batches of each side.
  *
  * The including file includes bench.h first.
  */
@@ -42,16 +42,18 @@ static void scale_batches(void (*op)(void), int batch, int rounds, double *v)
 }
 
 /* Run row r: hold(n) makes the process hold n objects of the kind (the
- * one op uses among them), op is the timed call. Ends holding none. */
+ * one op uses among them), op is the timed call: `passes` times small then
+ * large, `rounds` batches each. Ends holding none. */
 static void scale_run(struct scale_row *r, void (*hold)(int), void (*op)(void), int batch,
-                      int rounds)
+                      int passes, int rounds)
 {
-    double *s = malloc(2 * (size_t)rounds * sizeof *s);
-    double *l = malloc(2 * (size_t)rounds * sizeof *l);
+    size_t n = (size_t)passes * (size_t)rounds;
+    double *s = malloc(n * sizeof *s);
+    double *l = malloc(n * sizeof *l);
     CHECK_SYS("malloc", s != NULL && l != NULL);
     r->small = SCALE_SMALL;
     r->large = SCALE_LARGE;
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; pass < passes; pass++) {
         hold(SCALE_SMALL);
         for (int i = 0; i < batch; i++)
             op(); /* warm up */
@@ -62,8 +64,8 @@ static void scale_run(struct scale_row *r, void (*hold)(int), void (*op)(void), 
         scale_batches(op, batch, rounds, l + pass * rounds);
     }
     hold(0);
-    r->small_ns = median(s, 2 * (size_t)rounds);
-    r->large_ns = median(l, 2 * (size_t)rounds);
+    r->small_ns = median(s, n);
+    r->large_ns = median(l, n);
     free(s);
     free(l);
 }
