@@ -112,11 +112,21 @@
  *
  * Objects whose holders were all killed are reclaimed on the next use of
  * their name, and by a sweep: at most once a second per process, the first
- * create, open or close examines up to SWEEP_BATCH entries of the caller's
- * own in the store (resuming where the last sweep stopped), notes those
- * nobody holds, and reclaims the ones the previous sweep noted that are
- * still unheld (so an object is swept once it has been stale for a sweep
- * interval, not while a tool may be looking at a fresh crash).
+ * create, open or close reads one bounded part of the store folder
+ * (SWEEP_READ bytes of entries, from the directory offset where the last
+ * sweep stopped; from the start after it reached the end), examines up to
+ * SWEEP_BATCH of the caller's own entries in it, notes those nobody holds,
+ * and reclaims the ones the previous sweep noted that are still unheld (so
+ * an object is swept once it has been stale for a sweep interval, not
+ * while a tool may be looking at a fresh crash). No sweep costs in
+ * proportion to the number of entries in the store.
+ *
+ * THE REFERENCE TABLE
+ *
+ * What this process holds is found by path in a hash table (struct ref,
+ * `table`) under a per-process random key, so that opening a name the
+ * process holds and closing a handle cost the same whatever it holds, and
+ * names chosen by others cannot make them slower.
  */
 #include <dirent.h>
 #include <stddef.h>
