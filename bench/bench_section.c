@@ -45,6 +45,10 @@
  *                            holding 10 / 10,000 named sections.
  *   scale_view_map_unmap     map + unmap a 4 KiB view, holding 10 / 10,000
  *                            views.
+ *   scale_raw_mmap_munmap    mmap + munmap of 4 KiB of a memfd, holding
+ *                            10 / 10,000 such mappings: what the kernel's
+ *                            own search among mappings adds. For
+ *                            information.
  *   scale_sweep_foreign      the sweep of a fresh process (as in Sweep
  *                            below), in a private store folder on tmpfs
  *                            holding 1,000 / 30,000 other users' entries
@@ -613,6 +617,9 @@ static struct {
     mmf_section *vsec;    /* the section views are mapped from */
     void **views;         /* views held besides the timed one */
     int nviews;
+    void **maps;          /* raw mappings held besides the timed one */
+    int nmaps;
+    int memfd;            /* what they map, or -1 */
     char target_name[64];
     char dir[96];         /* private folder of the sweep rows */
     int nforeign[3];      /* files made in each of its store folders */
@@ -630,6 +637,11 @@ static void scale_release(void)
 {
     while (sc.nviews > 0)
         mmf_view_unmap(sc.views[--sc.nviews]);
+    while (sc.nmaps > 0)
+        munmap(sc.maps[--sc.nmaps], 4096);
+    if (sc.memfd > 0)
+        close(sc.memfd);
+    sc.memfd = -1;
     while (sc.nheld > 0)
         mmf_section_close(sc.held[--sc.nheld]);
     if (sc.vsec != NULL)
@@ -694,6 +706,25 @@ static void scale_map_unmap(void)
     CHECK_MMF("mmf_view_unmap", mmf_view_unmap(v));
 }
 
+/* Hold n raw mappings: the timed one while it is mapped, and n - 1 others. */
+static void scale_hold_maps(int n)
+{
+    while (sc.nmaps < n - 1) {
+        void *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, sc.memfd, 0);
+        CHECK_SYS("mmap", p != MAP_FAILED);
+        sc.maps[sc.nmaps++] = p;
+    }
+    while (sc.nmaps > (n > 0 ? n - 1 : 0))
+        CHECK_SYS("munmap", munmap(sc.maps[--sc.nmaps], 4096) == 0);
+}
+
+static void scale_raw_map_unmap(void)
+{
+    void *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, sc.memfd, 0);
+    CHECK_SYS("mmap", p != MAP_FAILED);
+    CHECK_SYS("munmap", munmap(p, 4096) == 0);
+}
+
 /* Make store folder k hold its number of other users' entries. */
 static void scale_foreign(int k)
 {
@@ -740,6 +771,7 @@ static void run_scale(int json, int quick)
         {"scale_view_map_unmap", SCALE_GOAL, 0, 0, 0, 0},
         {"scale_sweep_foreign", SCALE_GOAL, 0, 0, 0, 0},
         {"scale_sweep_foreign_from_10", 0, 0, 0, 0, 0},
+        {"scale_raw_mmap_munmap", 0, 0, 0, 0, 0},
     };
     int batch = quick ? 100 : 500, passes = quick ? 2 : 8, rounds = quick ? 2 : 4;
     const char *old = getenv("MMF_STORE_DIR");
@@ -747,7 +779,8 @@ static void run_scale(int json, int quick)
 
     sc.held = calloc(SCALE_LARGE, sizeof *sc.held);
     sc.views = calloc(SCALE_LARGE, sizeof *sc.views);
-    CHECK_SYS("calloc", sc.held != NULL && sc.views != NULL);
+    sc.maps = calloc(SCALE_LARGE, sizeof *sc.maps);
+    CHECK_SYS("calloc", sc.held != NULL && sc.views != NULL && sc.maps != NULL);
     snprintf(sc.target_name, sizeof sc.target_name, "mmf-bench-%ld-target", (long)getpid());
     CHECK_MMF("mmf_section_create",
               mmf_section_create(&sc.target, sc.target_name, 4096, MMF_CREATE_NEW, NULL));
@@ -755,6 +788,9 @@ static void run_scale(int json, int quick)
     CHECK_MMF("mmf_section_create",
               mmf_section_create(&sc.vsec, NULL, 4096, MMF_CREATE_NEW, NULL));
     scale_run(&rows[1], scale_hold_views, scale_map_unmap, batch, passes, rounds);
+    sc.memfd = memfd_create("bench-scale", MFD_CLOEXEC);
+    CHECK_SYS("memfd_create", sc.memfd >= 0 && ftruncate(sc.memfd, 4096) == 0);
+    scale_run(&rows[4], scale_hold_maps, scale_raw_map_unmap, batch, passes, rounds);
     scale_release();
 
     /* The sweep, in private store folders on tmpfs, the probes of the
@@ -797,9 +833,11 @@ static void run_scale(int json, int quick)
     scale_release();
     free(sc.held);
     free(sc.views);
+    free(sc.maps);
     sc.held = NULL;
     sc.views = NULL;
-    scale_print("Sections (scale)", rows, 4, json);
+    sc.maps = NULL;
+    scale_print("Sections (scale)", rows, 5, json);
 }
 
 static void print_table(const struct row *rows, int n, int iterations, int batch,
