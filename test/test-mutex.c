@@ -1570,6 +1570,8 @@ enum { MANY = 2000 };
 
 struct many {
     mmf_sync **m;     /* the main thread's handles */
+    const char *prefix; /* their names, less the index (test_name() is
+                           not for threads) */
     int from, to;     /* the thread locks [from, to) ... */
     int keep;         /* ... gives back all but every keep-th, and ends */
 };
@@ -1581,7 +1583,7 @@ static void *many_worker(void *arg)
     for (int i = w->from; i < w->to; i++) {
         mmf_sync *h;
         /* A second handle by name: found in the process's table. */
-        snprintf(name, sizeof name, "%s%d", test_name("m"), i);
+        snprintf(name, sizeof name, "%s%d", w->prefix, i);
         CHECK_OK(mmf_mutex_open(&h, name));
         CHECK_OK(mmf_mutex_lock(h, 0));
         CHECK_OK(mmf_mutex_lock(w->m[i], 0)); /* recursion, through the other */
@@ -1605,8 +1607,9 @@ TEST_SLOW(many_held_mutexes)
     mmf_sync **m = calloc(MANY, sizeof *m);
     struct many w[2];
     pthread_t t[2];
-    char name[300];
+    char name[300], prefix[256];
     CHECK(m != NULL);
+    snprintf(prefix, sizeof prefix, "%s", test_name("m"));
     for (int i = 0; i < MANY; i++) {
         snprintf(name, sizeof name, "%s%d", test_name("m"), i);
         CHECK_OK(mmf_mutex_create(&m[i], name, 0, MMF_CREATE_NEW, NULL));
@@ -1618,6 +1621,7 @@ TEST_SLOW(many_held_mutexes)
     }
     for (int k = 0; k < 2; k++) {
         w[k].m = m;
+        w[k].prefix = prefix;
         w[k].from = k * MANY / 2;
         w[k].to = (k + 1) * MANY / 2;
         w[k].keep = 3 + k;
