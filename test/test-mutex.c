@@ -1646,3 +1646,54 @@ TEST_SLOW(many_held_mutexes)
     free(m);
     CHECK_EQ(test_store_count(test_name("m")), 0);
 }
+
+/* The number of mappings of this process. */
+static int count_maps(void)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    int c, n = 0;
+    CHECK(f != NULL);
+    while ((c = fgetc(f)) != EOF)
+        n += c == '\n';
+    fclose(f);
+    return n;
+}
+
+/* Lock twice (the second time uncontended, as the mutex's home), or lock
+ * once through the claim (another thread is home), close the handles while
+ * owning, and end: the exit abandons the mutexes and unmaps them. */
+static void *own_close_and_end(void *arg)
+{
+    mmf_sync **m = arg, *h;
+    CHECK_OK(mmf_mutex_create(&h, NULL, 0, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_mutex_lock(h, 0));
+    CHECK_OK(mmf_mutex_unlock(h));
+    CHECK_OK(mmf_mutex_lock(h, 0));
+    CHECK_OK(mmf_sync_close(h));
+    CHECK_OK(mmf_mutex_lock(*m, 0));
+    CHECK_OK(mmf_sync_close(*m));
+    return NULL;
+}
+
+TEST(thread_exit_unmaps_what_it_owned)
+{
+    mmf_sync *m, *d;
+    pthread_t t;
+    int before = 0;
+    CHECK_OK(mmf_mutex_create(&m, NULL, 0, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_mutex_lock(m, 0)); /* this thread is its home */
+    CHECK_OK(mmf_mutex_unlock(m));
+    /* Twice: the first run leaves glibc's cached thread stack and arena
+     * mapped; the second must leave nothing more. */
+    for (int run = 0; run < 2; run++) {
+        CHECK_OK(mmf_sync_duplicate(m, &d));
+        if (run == 1)
+            before = count_maps();
+        CHECK(pthread_create(&t, NULL, own_close_and_end, &d) == 0);
+        CHECK(pthread_join(t, NULL) == 0);
+        CHECK_RC(mmf_mutex_lock(m, 0), MMF_ABANDONED);
+        CHECK_OK(mmf_mutex_unlock(m));
+    }
+    CHECK(count_maps() <= before);
+    CHECK_OK(mmf_sync_close(m));
+}

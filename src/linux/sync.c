@@ -287,10 +287,12 @@ static __thread struct robust_list_head *tls_head __attribute__((tls_model("init
 static __thread int tls_keyed __attribute__((tls_model("initial-exec")));
 /*
  * What a thread must give up when it ends, so that its exit costs what it
- * holds and not what the process holds: the mutexes it owns (pointers: an
- * owned map is never freed; each map knows its index, so a release costs
- * the same), and the identities of the mutexes it became home of (keys: a
- * map that is not owned may be freed, and its key then finds nothing).
+ * holds and not what the process holds: the mutexes it owns through the
+ * claim (pointers: an owned map is never freed; each map knows its index,
+ * so a release costs the same), and the identities of the mutexes it
+ * became home of (keys: a map that is not owned may be freed, and its key
+ * then finds nothing), which also find the mutexes it owns as home: a
+ * home keeps its home while it owns the word that way.
  * Private to the thread, except at fork. If a note cannot be made, the
  * thread's exit looks at every map instead (tls_lost).
  */
@@ -1135,8 +1137,10 @@ static void thread_exit(void *unused)
     for (uint32_t i = 0; i < tls_nhomes; i++) {
         struct home_note *n = &tls_homes[i];
         struct mmf__syncmap *m = table_find(n->dev, n->ino, id_hash(n->dev, n->ino));
-        if (m != NULL)
+        if (m != NULL) {
             exit_map(m, tid, h);
+            collect(m); /* it may have owned it as home, handles all closed */
+        }
     }
     if (tls_lost) {
         for (size_t i = 0; i < table_size; i++) {
@@ -1360,7 +1364,10 @@ static inline int mutex_took(struct mmf__syncmap *m, int rc)
     abandoned = LD(s->abandoned);
     ST(m->depth, 1u);
     watch_thread_exit();
-    note_owned(m);
+    /* What a thread owns as home its exit finds through its home notes;
+     * so the uncontended path, which is the home's, notes nothing. */
+    if (!LD(m->by_home))
+        note_owned(m);
     ST(s->owner_pid, (uint32_t)__atomic_load_n(&cached_pid, __ATOMIC_RELAXED));
     ST(s->recursion, 1u);
     return abandoned ? MMF_ABANDONED : 0;
@@ -1465,7 +1472,8 @@ static int mutex_release(struct mmf__syncmap *m, pid_t tid)
     ST(s->owner_pid, 0u);
     if (LD(s->abandoned) != 0)
         ST(s->abandoned, 0u);
-    unnote_owned(m);
+    if (!LD(m->by_home))
+        unnote_owned(m);
     rc = owner_give(m, tid, 0);
     return rc;
 }
