@@ -51,8 +51,8 @@
  * of the process holds the word (closing neither releases nor abandons) -
  * then it stays until that is over, so that an entry linked in a robust
  * list never goes away. Each thread notes, in private memory, the mutexes
- * it owns and those it is home of (THE CLAIM), so that its exit looks at
- * those and not at every map of the process. No per-call cost grows with
+ * it is home of and those it owns through the claim (THE CLAIM), so that
+ * its exit looks at those and not at every map of the process. No per-call cost grows with
  * the number of objects the process holds.
  *
  * MUTEXES
