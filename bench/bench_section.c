@@ -39,7 +39,26 @@
  * (which sweeps) and its second (which does not); the difference is the
  * sweep. Median over 11 processes, in microseconds.
  *
+ * Scale (--scale-only, a separate table; scale.h): ns per call while the
+ * process holds 10 objects of a kind against 10,000, goal ratio <= 1.2:
+ *   scale_section_open_close open + close of a name the process holds,
+ *                            holding 10 / 10,000 named sections.
+ *   scale_view_map_unmap     map + unmap a 4 KiB view, holding 10 / 10,000
+ *                            views.
+ *   scale_raw_mmap_munmap    mmap + munmap of 4 KiB of a memfd, holding
+ *                            10 / 10,000 such mappings: what the kernel's
+ *                            own search among mappings adds. For
+ *                            information.
+ *   scale_sweep_foreign      the sweep of a fresh process (as in Sweep
+ *                            below), in a private store folder on tmpfs
+ *                            holding 1,000 / 30,000 other users' entries
+ *                            (more than one sweep reads either way).
+ *   scale_sweep_foreign_from_10  the same, 10 / 30,000 entries: what
+ *                            reading a bounded part of a big folder costs
+ *                            over reading a tiny one. For information.
+ *
  * Usage: bench_section [--json] [--quick] [--iterations N] [--sweep-only]
+ *                      [--scale-only]
  *   --iterations N  operations per side for the per-operation rows
  *                   (default 5000, in batches of 100)
  *   --quick         a smoke run of a few seconds (fewer operations, and
@@ -69,6 +88,7 @@
 
 #define BENCH_NAME "bench_section"
 #include "bench.h"
+#include "scale.h"
 
 #define SMALL_SIZE ((size_t)1 << 20)
 #define TOUCH_SIZE ((size_t)256 << 20)
@@ -102,6 +122,8 @@ static struct {
     size_t raw_len;
 } g = {.raw_fd = -1, .raw_held_fd = -1};
 
+static void scale_release(void);
+
 static void cleanup(void)
 {
     if (g.holder > 0) {
@@ -133,6 +155,7 @@ static void cleanup(void)
     g.sec = g.held = NULL;
     g.raw_map = NULL;
     g.raw_fd = g.raw_held_fd = -1;
+    scale_release();
 }
 
 /* ------------------------------------------------------------------------ */
@@ -478,7 +501,7 @@ static void open_row_teardown(void)
 static void usage(void)
 {
     fprintf(stderr, "usage: bench_section [--json] [--quick] [--iterations N] "
-                    "[--sweep-only]\n");
+                    "[--sweep-only] [--scale-only]\n");
     exit(2);
 }
 
@@ -581,6 +604,242 @@ static void run_sweep(void)
         printf("%-30d %12.1f\n", sizes[k], us[k]);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Scale                                                                     */
+/* ------------------------------------------------------------------------ */
+
+#define SCALE_SWEEP_FOREIGN 30000
+
+static struct {
+    mmf_section **held;   /* sections held besides the target */
+    int nheld;
+    mmf_section *target;  /* the section opened and closed */
+    mmf_section *vsec;    /* the section views are mapped from */
+    void **views;         /* views held besides the timed one */
+    int nviews;
+    void **maps;          /* raw mappings held besides the timed one */
+    int nmaps;
+    int memfd;            /* what they map, or -1 */
+    char target_name[64];
+    char dir[96];         /* private folder of the sweep rows */
+    int nforeign[3];      /* files made in each of its store folders */
+} sc;
+
+/* The sweep rows' store folders, inside sc.dir, and what each holds. */
+static const int scale_sweep_sizes[3] = {SCALE_SMALL, 1000, SCALE_SWEEP_FOREIGN};
+
+static void scale_store_dir(int k, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/%d", sc.dir, scale_sweep_sizes[k]);
+}
+
+static void scale_release(void)
+{
+    while (sc.nviews > 0)
+        mmf_view_unmap(sc.views[--sc.nviews]);
+    while (sc.nmaps > 0)
+        munmap(sc.maps[--sc.nmaps], 4096);
+    if (sc.memfd > 0)
+        close(sc.memfd);
+    sc.memfd = -1;
+    while (sc.nheld > 0)
+        mmf_section_close(sc.held[--sc.nheld]);
+    if (sc.vsec != NULL)
+        mmf_section_close(sc.vsec);
+    if (sc.target != NULL)
+        mmf_section_close(sc.target);
+    sc.vsec = sc.target = NULL;
+    if (sc.dir[0] != '\0') {
+        char dir[128], path[192];
+        for (int k = 0; k < 3; k++) {
+            scale_store_dir(k, dir, sizeof dir);
+            while (sc.nforeign[k] > 0) {
+                snprintf(path, sizeof path, "%s/mmf.u%u.foreign-%d", dir,
+                         (unsigned)geteuid() + 1, --sc.nforeign[k]);
+                unlink(path);
+            }
+            rmdir(dir);
+        }
+        rmdir(sc.dir);
+        sc.dir[0] = '\0';
+    }
+}
+
+/* Hold n sections: the target and n - 1 others. */
+static void scale_hold_sections(int n)
+{
+    while (sc.nheld < n - 1) {
+        char name[64];
+        snprintf(name, sizeof name, "mmf-bench-%ld-h%d", (long)getpid(), sc.nheld);
+        CHECK_MMF("mmf_section_create",
+                  mmf_section_create(&sc.held[sc.nheld], name, 4096, MMF_CREATE_NEW, NULL));
+        sc.nheld++;
+    }
+    while (sc.nheld > (n > 0 ? n - 1 : 0))
+        CHECK_MMF("mmf_section_close", mmf_section_close(sc.held[--sc.nheld]));
+}
+
+static void scale_open_close(void)
+{
+    mmf_section *s;
+    CHECK_MMF("mmf_section_open", mmf_section_open(&s, sc.target_name, MMF_ACCESS_READ));
+    CHECK_MMF("mmf_section_close", mmf_section_close(s));
+}
+
+/* Hold n views: the timed one while it is mapped, and n - 1 others. */
+static void scale_hold_views(int n)
+{
+    while (sc.nviews < n - 1) {
+        sc.views[sc.nviews] = NULL;
+        CHECK_MMF("mmf_view_map",
+                  mmf_view_map(sc.vsec, MMF_MAP_READ, 0, 4096, 0, &sc.views[sc.nviews]));
+        sc.nviews++;
+    }
+    while (sc.nviews > (n > 0 ? n - 1 : 0))
+        CHECK_MMF("mmf_view_unmap", mmf_view_unmap(sc.views[--sc.nviews]));
+}
+
+static void scale_map_unmap(void)
+{
+    void *v = NULL;
+    CHECK_MMF("mmf_view_map", mmf_view_map(sc.vsec, MMF_MAP_READ, 0, 4096, 0, &v));
+    CHECK_MMF("mmf_view_unmap", mmf_view_unmap(v));
+}
+
+/* Hold n raw mappings: the timed one while it is mapped, and n - 1 others. */
+static void scale_hold_maps(int n)
+{
+    while (sc.nmaps < n - 1) {
+        void *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, sc.memfd, 0);
+        CHECK_SYS("mmap", p != MAP_FAILED);
+        sc.maps[sc.nmaps++] = p;
+    }
+    while (sc.nmaps > (n > 0 ? n - 1 : 0))
+        CHECK_SYS("munmap", munmap(sc.maps[--sc.nmaps], 4096) == 0);
+}
+
+static void scale_raw_map_unmap(void)
+{
+    void *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, sc.memfd, 0);
+    CHECK_SYS("mmap", p != MAP_FAILED);
+    CHECK_SYS("munmap", munmap(p, 4096) == 0);
+}
+
+/* Make store folder k hold its number of other users' entries. */
+static void scale_foreign(int k)
+{
+    char dir[128], path[192];
+    scale_store_dir(k, dir, sizeof dir);
+    CHECK_SYS("mkdir", mkdir(dir, 0700) == 0);
+    while (sc.nforeign[k] < scale_sweep_sizes[k]) {
+        int fd;
+        snprintf(path, sizeof path, "%s/mmf.u%u.foreign-%d", dir, (unsigned)geteuid() + 1,
+                 sc.nforeign[k]);
+        fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+        CHECK_SYS("open", fd >= 0);
+        close(fd);
+        sc.nforeign[k]++;
+    }
+}
+
+/* The sweep cost, in ns, of one fresh process in store folder k. */
+static double scale_sweep_ns(int k)
+{
+    char exe[512], cmd[600], dir[128];
+    long long ns;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    FILE *f;
+    CHECK_SYS("readlink", n > 0);
+    exe[n] = '\0';
+    scale_store_dir(k, dir, sizeof dir);
+    setenv("MMF_STORE_DIR", dir, 1);
+    snprintf(cmd, sizeof cmd, "exec '%s' --sweep-probe", exe);
+    f = popen(cmd, "r");
+    CHECK_SYS("popen", f != NULL);
+    if (fscanf(f, "%lld", &ns) != 1 || pclose(f) != 0) {
+        fprintf(stderr, BENCH_NAME ": sweep probe failed\n");
+        cleanup();
+        exit(1);
+    }
+    return (double)ns;
+}
+
+static void run_scale(int json, int quick)
+{
+    struct scale_row rows[] = {
+        {"scale_section_open_close", SCALE_GOAL, 0, 0, 0, 0},
+        {"scale_view_map_unmap", SCALE_GOAL, 0, 0, 0, 0},
+        {"scale_sweep_foreign", SCALE_GOAL, 0, 0, 0, 0},
+        {"scale_sweep_foreign_from_10", 0, 0, 0, 0, 0},
+        {"scale_raw_mmap_munmap", 0, 0, 0, 0, 0},
+    };
+    int batch = quick ? 100 : 500, passes = quick ? 2 : 8, rounds = quick ? 2 : 4;
+    const char *old = getenv("MMF_STORE_DIR");
+    char *saved = old != NULL ? strdup(old) : NULL;
+
+    sc.held = calloc(SCALE_LARGE, sizeof *sc.held);
+    sc.views = calloc(SCALE_LARGE, sizeof *sc.views);
+    sc.maps = calloc(SCALE_LARGE, sizeof *sc.maps);
+    CHECK_SYS("calloc", sc.held != NULL && sc.views != NULL && sc.maps != NULL);
+    snprintf(sc.target_name, sizeof sc.target_name, "mmf-bench-%ld-target", (long)getpid());
+    CHECK_MMF("mmf_section_create",
+              mmf_section_create(&sc.target, sc.target_name, 4096, MMF_CREATE_NEW, NULL));
+    scale_run(&rows[0], scale_hold_sections, scale_open_close, batch, passes, rounds);
+    CHECK_MMF("mmf_section_create",
+              mmf_section_create(&sc.vsec, NULL, 4096, MMF_CREATE_NEW, NULL));
+    scale_run(&rows[1], scale_hold_views, scale_map_unmap, batch, passes, rounds);
+    sc.memfd = memfd_create("bench-scale", MFD_CLOEXEC);
+    CHECK_SYS("memfd_create", sc.memfd >= 0 && ftruncate(sc.memfd, 4096) == 0);
+    scale_run(&rows[4], scale_hold_maps, scale_raw_map_unmap, batch, passes, rounds);
+    scale_release();
+
+    /* The sweep, in private store folders on tmpfs, the probes of the
+     * three folders taking turns. */
+    snprintf(sc.dir, sizeof sc.dir, "/dev/shm/mmf-bench-scale-%ld", (long)getpid());
+    CHECK_SYS("mkdir", mkdir(sc.dir, 0700) == 0);
+    for (int k = 0; k < 3; k++)
+        scale_foreign(k);
+    setenv("LD_BIND_NOW", "1", 1);
+    {
+        int probes = quick ? 5 : 3 * SWEEP_PROBES;
+        double *ns[3];
+        for (int k = 0; k < 3; k++) {
+            ns[k] = malloc((size_t)probes * sizeof *ns[k]);
+            CHECK_SYS("malloc", ns[k] != NULL);
+        }
+        for (int i = 0; i < probes; i++) {
+            for (int j = 0; j < 3; j++) {
+                int k = (i + j) % 3; /* the folder that goes j-th this time */
+                ns[k][i] = scale_sweep_ns(k);
+            }
+            stop_if_signalled();
+        }
+        rows[3].small = scale_sweep_sizes[0];
+        rows[3].small_ns = median(ns[0], (size_t)probes);
+        rows[2].small = scale_sweep_sizes[1];
+        rows[2].small_ns = median(ns[1], (size_t)probes);
+        rows[2].large = rows[3].large = scale_sweep_sizes[2];
+        rows[2].large_ns = rows[3].large_ns = median(ns[2], (size_t)probes);
+        for (int k = 0; k < 3; k++)
+            free(ns[k]);
+    }
+    unsetenv("LD_BIND_NOW");
+    if (saved != NULL) {
+        setenv("MMF_STORE_DIR", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("MMF_STORE_DIR");
+    }
+    scale_release();
+    free(sc.held);
+    free(sc.views);
+    free(sc.maps);
+    sc.held = NULL;
+    sc.views = NULL;
+    sc.maps = NULL;
+    scale_print("Sections (scale)", rows, 5, json);
+}
+
 static void print_table(const struct row *rows, int n, int iterations, int batch,
                         int reps, size_t touch_size, int pinned)
 {
@@ -632,13 +891,15 @@ int main(int argc, char **argv)
     int json = 0, quick = 0, iterations = 0, batch, rounds, reps, pinned = 0;
     cpu_set_t cpus;
 
-    int sweep_only = 0;
+    int sweep_only = 0, scale_only = 0;
 
     if (argc == 2 && strcmp(argv[1], "--sweep-probe") == 0)
         return sweep_probe();
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--sweep-only") == 0) {
             sweep_only = 1;
+        } else if (strcmp(argv[i], "--scale-only") == 0) {
+            scale_only = 1;
         } else if (strcmp(argv[i], "--json") == 0) {
             json = 1;
         } else if (strcmp(argv[i], "--quick") == 0) {
@@ -670,6 +931,10 @@ int main(int argc, char **argv)
     catch_stop_signals();
     if (sweep_only) {
         run_sweep();
+        return 0;
+    }
+    if (scale_only) {
+        run_scale(json, quick);
         return 0;
     }
 

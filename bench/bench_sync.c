@@ -35,7 +35,20 @@
  *                            robust pthread mutex (EOWNERDEAD). Goal: the
  *                            mmf figure itself at most 1 ms.
  *
- * Usage: bench_sync [--json] [--quick] [--same-cpu]
+ * Scale (--scale-only, a separate table; scale.h): ns per call while the
+ * process holds 10 objects of a kind against 10,000, goal ratio <= 1.2:
+ *   scale_mutex_open_close   mmf_mutex_open + mmf_sync_close of a name the
+ *                            process holds, holding 10 / 10,000 mutexes.
+ *   scale_queue_open_close   mmf_queue_open + mmf_queue_close (attach and
+ *                            detach a consumer) of a queue the process
+ *                            holds, holding 10 / 10,000 queue endpoints
+ *                            (on queues of 100 endpoints each).
+ *   scale_thread_lock_exit   start a thread that locks and unlocks a
+ *                            mutex and ends, and join it, while the
+ *                            process holds 10 / 10,000 mutexes, each once
+ *                            locked by the main thread (its home).
+ *
+ * Usage: bench_sync [--json] [--quick] [--same-cpu] [--scale-only]
  *   --quick     a smoke run of a second or two
  *   --json      print only a JSON array of {name, mmf_ns, raw_ns, ratio}
  *   --same-cpu  pin both ping-pong processes to CPU 0, where spinning
@@ -69,6 +82,7 @@
 
 #define BENCH_NAME "bench_sync"
 #include "bench.h"
+#include "scale.h"
 
 #define LOCK_BATCH 100000
 #define LOCK_ROUNDS 21
@@ -109,8 +123,11 @@ static struct {
     int child_cpu;
 } g = {.cmd_wr = -1, .ack_rd = -1, .child_cpu = 1};
 
+static void scale_release(void);
+
 static void cleanup(void)
 {
+    scale_release();
     if (g.child > 0) {
         kill(g.child, SIGKILL);
         waitpid(g.child, NULL, 0);
@@ -475,8 +492,132 @@ static void run_abandon(int kills, double *mmf_ns, double *raw_ns)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: bench_sync [--json] [--quick] [--same-cpu]\n");
+    fprintf(stderr, "usage: bench_sync [--json] [--quick] [--same-cpu] [--scale-only]\n");
     exit(2);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Scale                                                                     */
+/* ------------------------------------------------------------------------ */
+
+#define QUEUE_ENDPOINTS 100 /* per held queue: 50 producers, 50 consumers */
+
+static struct {
+    mmf_sync **held;     /* mutexes held besides the target */
+    int nheld;
+    mmf_sync *target;
+    mmf_queue **ends;    /* queue endpoints held besides the target's */
+    int nends;
+    mmf_queue *qtarget;  /* keeps the timed queue alive */
+    char target_name[64], queue_name[64];
+} sc;
+
+static void scale_release(void)
+{
+    while (sc.nheld > 0)
+        mmf_sync_close(sc.held[--sc.nheld]);
+    while (sc.nends > 0)
+        mmf_queue_close(sc.ends[--sc.nends]);
+    if (sc.target != NULL)
+        mmf_sync_close(sc.target);
+    if (sc.qtarget != NULL)
+        mmf_queue_close(sc.qtarget);
+    sc.target = NULL;
+    sc.qtarget = NULL;
+}
+
+/* Hold n mutexes: the target and n - 1 others, each locked once. */
+static void scale_hold_mutexes(int n)
+{
+    while (sc.nheld < n - 1) {
+        char name[64];
+        mmf_sync *m;
+        snprintf(name, sizeof name, "mmf-bench-%ld-m%d", (long)getpid(), sc.nheld);
+        CHECK_MMF("mmf_mutex_create", mmf_mutex_create(&m, name, 0, MMF_CREATE_NEW, NULL));
+        sc.held[sc.nheld++] = m;
+        CHECK_MMF("mmf_mutex_lock", mmf_mutex_lock(m, MMF_INFINITE));
+        CHECK_MMF("mmf_mutex_unlock", mmf_mutex_unlock(m));
+    }
+    while (sc.nheld > (n > 0 ? n - 1 : 0))
+        CHECK_MMF("mmf_sync_close", mmf_sync_close(sc.held[--sc.nheld]));
+}
+
+static void scale_mutex_open_close(void)
+{
+    mmf_sync *m;
+    CHECK_MMF("mmf_mutex_open", mmf_mutex_open(&m, sc.target_name));
+    CHECK_MMF("mmf_sync_close", mmf_sync_close(m));
+}
+
+static void *lock_and_end(void *arg)
+{
+    (void)arg;
+    if (mmf_mutex_lock(sc.target, MMF_INFINITE) < 0 || mmf_mutex_unlock(sc.target) < 0)
+        return (void *)1;
+    return NULL;
+}
+
+static void scale_thread_lock_exit(void)
+{
+    pthread_t t;
+    void *rv;
+    CHECK_SYS("pthread_create", (errno = pthread_create(&t, NULL, lock_and_end, NULL)) == 0);
+    CHECK_SYS("pthread_join", (errno = pthread_join(t, &rv)) == 0);
+    if (rv != NULL)
+        fail_mmf("mmf_mutex_lock in a thread", MMF_EINVAL);
+}
+
+/* Hold n queue endpoints: the target's and n - 1 others. */
+static void scale_hold_endpoints(int n)
+{
+    while (sc.nends < n - 1) {
+        char name[64];
+        int q = sc.nends / QUEUE_ENDPOINTS, k = sc.nends % QUEUE_ENDPOINTS;
+        int role = k % 2 ? MMF_ROLE_CONSUMER : MMF_ROLE_PRODUCER;
+        snprintf(name, sizeof name, "mmf-bench-%ld-q%d", (long)getpid(), q);
+        CHECK_MMF("mmf_queue_create", mmf_queue_create(&sc.ends[sc.nends], name, 2, 8, role,
+                                                       MMF_OPEN_OR_CREATE, NULL));
+        sc.nends++;
+    }
+    while (sc.nends > (n > 0 ? n - 1 : 0))
+        CHECK_MMF("mmf_queue_close", mmf_queue_close(sc.ends[--sc.nends]));
+}
+
+static void scale_queue_open_close(void)
+{
+    mmf_queue *q;
+    CHECK_MMF("mmf_queue_open", mmf_queue_open(&q, sc.queue_name, MMF_ROLE_CONSUMER, NULL));
+    CHECK_MMF("mmf_queue_close", mmf_queue_close(q));
+}
+
+static void run_scale(int json, int quick)
+{
+    struct scale_row rows[] = {
+        {"scale_mutex_open_close", SCALE_GOAL, 0, 0, 0, 0},
+        {"scale_queue_open_close", SCALE_GOAL, 0, 0, 0, 0},
+        {"scale_thread_lock_exit", SCALE_GOAL, 0, 0, 0, 0},
+    };
+    int batch = quick ? 100 : 500, passes = quick ? 2 : 8, rounds = quick ? 2 : 4;
+
+    sc.held = calloc(SCALE_LARGE, sizeof *sc.held);
+    sc.ends = calloc(SCALE_LARGE, sizeof *sc.ends);
+    CHECK_SYS("calloc", sc.held != NULL && sc.ends != NULL);
+    snprintf(sc.target_name, sizeof sc.target_name, "mmf-bench-%ld-target", (long)getpid());
+    snprintf(sc.queue_name, sizeof sc.queue_name, "mmf-bench-%ld-queue", (long)getpid());
+    CHECK_MMF("mmf_mutex_create",
+              mmf_mutex_create(&sc.target, sc.target_name, 0, MMF_CREATE_NEW, NULL));
+    scale_run(&rows[0], scale_hold_mutexes, scale_mutex_open_close, batch, passes, rounds);
+    scale_run(&rows[2], scale_hold_mutexes, scale_thread_lock_exit, quick ? 20 : 100, passes,
+              rounds);
+    CHECK_MMF("mmf_queue_create", mmf_queue_create(&sc.qtarget, sc.queue_name, 2, 8,
+                                                   MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
+    scale_run(&rows[1], scale_hold_endpoints, scale_queue_open_close, batch, passes, rounds);
+    scale_release();
+    free(sc.held);
+    free(sc.ends);
+    sc.held = NULL;
+    sc.ends = NULL;
+    scale_print("Synchronization objects and channels (scale)", rows, 3, json);
 }
 
 static void print_table(const struct row *rows, int n, int lock_batch, int lock_rounds,
@@ -533,7 +674,7 @@ int main(int argc, char **argv)
         {"abandon_wake_p99", 0, 0, 0},
     };
     const int nrows = (int)(sizeof rows / sizeof rows[0]);
-    int json = 0, quick = 0, lock_batch, lock_rounds, ping_batch, ping_rounds, pinned;
+    int json = 0, quick = 0, scale_only = 0, lock_batch, lock_rounds, ping_batch, ping_rounds, pinned;
     double ping[P_COUNT];
     pthread_mutexattr_t a;
     void *p;
@@ -541,6 +682,8 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
             json = 1;
+        else if (strcmp(argv[i], "--scale-only") == 0)
+            scale_only = 1;
         else if (strcmp(argv[i], "--quick") == 0)
             quick = 1;
         else if (strcmp(argv[i], "--same-cpu") == 0)
@@ -558,6 +701,10 @@ int main(int argc, char **argv)
     snprintf(g.sem_a, sizeof g.sem_a, "/mmf-bench-%ld-a", (long)getpid());
     snprintf(g.sem_b, sizeof g.sem_b, "/mmf-bench-%ld-b", (long)getpid());
     catch_stop_signals();
+    if (scale_only) {
+        run_scale(json, quick);
+        return 0;
+    }
 
     /* Shared memory for the raw sides: a robust process-shared mutex and
      * the futex word. */

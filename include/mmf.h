@@ -32,17 +32,24 @@
  * is absent at once, and its memory is reclaimed by the first create, open
  * or close of that name, by `mmf gc`, or by a sweep. A process sweeps on
  * its first create, open or close (of any name), and then on the first
- * one that comes at least one second after its previous sweep: it
- * examines up to 128 of the caller's store entries (resuming where its
- * previous sweep stopped), notes those nobody holds, and reclaims the ones
- * its previous sweep noted that are still unheld. So, with fewer than 128
- * entries of that user in the store, an object whose holders all died is
- * reclaimed by the second sweep of any one process of its owner that
- * starts after the death: at the latest by that process's first create,
- * open or close at least one second after a call that swept. (A freshly
- * stale object stays visible to `mmf ls` for at least that second.) With
- * E entries it takes up to ceil(E / 128) + 1 sweeps. A sweep costs about
- * 10 us per entry examined (bench/bench_section.c --sweep-only).
+ * one that comes at least one second after its previous sweep: it reads
+ * one bounded part of the store folder (16 KiB of directory entries, some
+ * 200 to 680 entries of any user), resuming at the directory offset where
+ * its previous sweep stopped, examines up to 128 of the caller's entries
+ * in it, notes those nobody holds, and reclaims the ones its previous
+ * sweep noted that are still unheld; after the end of the folder the next
+ * sweep starts again at its beginning. So a sweep costs the same however
+ * many entries the store holds, and with fewer than 128 entries of that
+ * user in a part, an object whose holders all died is reclaimed by the
+ * second sweep of any one process of its owner that reaches its part
+ * after the death. With a store small enough to be read in one part (a
+ * few hundred entries) that is that process's second sweep after the
+ * death: at the latest its first create, open or close at least one
+ * second after a call that swept. (A freshly stale object stays visible
+ * to `mmf ls` for at least that second.) With E entries in the folder it
+ * takes up to about E / 200 + 2 sweeps, fewer with short names. A sweep
+ * costs about 10 us per entry examined, and a bounded amount for the
+ * reading (bench/bench_section.c --sweep-only, --scale-only).
  *
  * Names share one namespace with the synchronization objects (mutexes,
  * events, semaphores): a name addresses at most one object, of one type.

@@ -2,8 +2,15 @@
 /*
  * view.c - views: mapping, and the process-wide table of live views that
  * lets any address inside a view find it (UnmapViewOfFile semantics).
+ *
+ * The table is a treap (a binary search tree by base address whose nodes
+ * also form a heap by a random priority), so that mapping, unmapping and
+ * finding a view take O(log n) expected steps with n views, in any order
+ * of addresses. The priorities come from a private generator; nothing
+ * outside the process chooses them or the addresses.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -17,44 +24,106 @@ struct view {
     intptr_t cookie;  /* OS value for unmap and flush */
 };
 
-/* Sorted by base; guarded by mmf__os_lock(). */
-static struct view *views;
-static size_t nviews, capviews;
+struct vnode {
+    struct view v;
+    struct vnode *child[2]; /* lower bases, higher bases */
+    uint32_t prio;          /* no child has a higher one */
+};
 
-/* Index of the view containing addr, or -1. Call with the lock held. */
-static long find(uintptr_t addr)
+/* Guarded by mmf__os_lock(). */
+static struct vnode *root;
+static uint32_t prio_state = 0x9e3779b9u;
+
+/* xorshift32: cheap, and never 0 from a non-zero state. */
+static uint32_t next_prio(void)
 {
-    size_t lo = 0, hi = nviews;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (views[mid].base <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == 0)
-        return -1;
-    lo--;
-    return addr - views[lo].base < views[lo].len ? (long)lo : -1;
+    uint32_t x = prio_state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return prio_state = x;
 }
 
-static int insert(const struct view *v)
+/* The view containing addr, or NULL: the one with the highest base not
+ * above addr, if addr falls inside it. Call with the lock held. */
+static struct vnode *find(uintptr_t addr)
 {
-    size_t i = 0;
-    if (nviews == capviews) {
-        size_t cap = capviews ? 2 * capviews : 16;
-        struct view *nv = realloc(views, cap * sizeof *nv);
-        if (nv == NULL)
-            return MMF_ENOMEM;
-        views = nv;
-        capviews = cap;
+    struct vnode *t = root, *best = NULL;
+    while (t != NULL) {
+        if (t->v.base <= addr) {
+            best = t;
+            t = t->child[1];
+        } else {
+            t = t->child[0];
+        }
     }
-    while (i < nviews && views[i].base < v->base)
-        i++;
-    memmove(&views[i + 1], &views[i], (nviews - i) * sizeof *views);
-    views[i] = *v;
-    nviews++;
-    return 0;
+    return best != NULL && addr - best->v.base < best->v.len ? best : NULL;
+}
+
+/* The tree's order: by base, then (should a view have been unmapped behind
+ * our back and its address reused) by node address, so that no two nodes
+ * compare equal. */
+static int before(const struct vnode *a, const struct vnode *b)
+{
+    return a->v.base != b->v.base ? a->v.base < b->v.base : (uintptr_t)a < (uintptr_t)b;
+}
+
+/* Split t into the nodes before key (*lo) and the rest (*hi). */
+static void split(struct vnode *t, const struct vnode *key, struct vnode **lo,
+                  struct vnode **hi)
+{
+    while (t != NULL) {
+        if (before(t, key)) {
+            *lo = t;
+            lo = &t->child[1];
+            t = t->child[1];
+        } else {
+            *hi = t;
+            hi = &t->child[0];
+            t = t->child[0];
+        }
+    }
+    *lo = *hi = NULL;
+}
+
+/* Join a and b, every base in a being below every base in b. */
+static struct vnode *merge(struct vnode *a, struct vnode *b)
+{
+    struct vnode *top = NULL, **at = &top;
+    while (a != NULL && b != NULL) {
+        if (a->prio > b->prio) {
+            *at = a;
+            at = &a->child[1];
+            a = a->child[1];
+        } else {
+            *at = b;
+            at = &b->child[0];
+            b = b->child[0];
+        }
+    }
+    *at = a != NULL ? a : b;
+    return top;
+}
+
+/* Insert n (its view filled in). Call with the lock held. */
+static void insert(struct vnode *n)
+{
+    struct vnode **t = &root;
+    n->prio = next_prio();
+    while (*t != NULL && (*t)->prio >= n->prio)
+        t = &(*t)->child[before(*t, n)];
+    split(*t, n, &n->child[0], &n->child[1]);
+    *t = n;
+}
+
+/* Take node n out of the tree. Call with the lock held. */
+static void erase(struct vnode *n)
+{
+    struct vnode **t = &root;
+    while (*t != NULL && *t != n)
+        t = &(*t)->child[before(*t, n)];
+    if (*t == n)
+        *t = merge(n->child[0], n->child[1]);
 }
 
 /* Check `map` and return what the handle and section must allow. */
@@ -84,6 +153,7 @@ int mmf_view_map(mmf_section *s, unsigned map, uint64_t offset, size_t size,
     const struct mmf__hdr *h;
     uint64_t gran = mmf__os_granularity(), page = mmf__os_page_size();
     unsigned need_access, need_prot, prot;
+    struct vnode *n;
     struct view v;
     mmf__obj *obj;
     void *fixed;
@@ -132,11 +202,15 @@ int mmf_view_map(mmf_section *s, unsigned map, uint64_t offset, size_t size,
     if ((flags & MMF_VIEW_POPULATE) && prot != 0 &&
         (rc = mmf__os_populate(*addr, v.len, (prot & MMF_MAP_WRITE) != 0)) < 0)
         goto fail;
+    if ((n = calloc(1, sizeof *n)) == NULL) {
+        rc = MMF_ENOMEM;
+        goto fail;
+    }
+    n->v = v;
     mmf__os_lock();
-    rc = insert(&v);
+    insert(n);
     mmf__os_unlock();
-    if (rc == 0)
-        return 0;
+    return 0;
 fail:
     mmf__os_unmap(*addr, v.len, v.cookie);
     *addr = fixed;
@@ -145,37 +219,35 @@ fail:
 
 int mmf_view_unmap(void *addr)
 {
-    struct view v;
-    long i;
+    struct vnode *n;
 
     mmf__os_lock();
-    i = find((uintptr_t)addr);
-    if (i < 0) {
+    n = find((uintptr_t)addr);
+    if (n == NULL) {
         mmf__os_unlock();
         return MMF_EFAULT;
     }
-    v = views[i];
-    memmove(&views[i], &views[i + 1], (nviews - (size_t)i - 1) * sizeof *views);
-    nviews--;
+    erase(n);
     mmf__os_unlock();
-    mmf__os_unmap((void *)v.base, v.len, v.cookie);
+    mmf__os_unmap((void *)n->v.base, n->v.len, n->v.cookie);
+    free(n);
     return 0;
 }
 
 static int flush(void *addr, size_t length, int durable)
 {
     uintptr_t a = (uintptr_t)addr, page = mmf__os_page_size(), start, end;
+    const struct vnode *n;
     intptr_t cookie;
-    long i;
     int rc;
 
     mmf__os_lock();
-    i = find(a);
-    if (i < 0) {
+    n = find(a);
+    if (n == NULL) {
         mmf__os_unlock();
         return MMF_EFAULT;
     }
-    end = views[i].base + views[i].len;
+    end = n->v.base + n->v.len;
     if (length == 0)
         length = end - a;
     if (length > end - a) {
@@ -186,10 +258,10 @@ static int flush(void *addr, size_t length, int durable)
     start = a / page * page;
     /* The write-back may wait for a disk: do it outside the lock, holding
      * our own reference to the view's file. */
-    cookie = mmf__os_cookie_ref(views[i].cookie);
-    rc = views[i].cookie >= 0 && cookie < 0 ? MMF_EMFILE : 0;
+    cookie = mmf__os_cookie_ref(n->v.cookie);
+    rc = n->v.cookie >= 0 && cookie < 0 ? MMF_EMFILE : 0;
     /* Pages lost to a shrunken file are private now: nothing to flush. */
-    if (rc == 0 && mmf__os_damaged((void *)views[i].base))
+    if (rc == 0 && mmf__os_damaged((void *)n->v.base))
         rc = MMF_ECORRUPT;
     mmf__os_unlock();
     if (rc == 0)
@@ -210,17 +282,17 @@ int mmf_view_flush_durable(void *addr, size_t length)
 
 int mmf_view_stat(const void *addr, mmf_view_info *info)
 {
-    long i;
+    const struct vnode *n;
     if (info == NULL)
         return MMF_EINVAL;
     mmf__os_lock();
-    i = find((uintptr_t)addr);
-    if (i >= 0) {
-        info->base = (void *)views[i].base;
-        info->size = views[i].size;
-        info->offset = views[i].offset;
-        info->map = views[i].map;
+    n = find((uintptr_t)addr);
+    if (n != NULL) {
+        info->base = (void *)n->v.base;
+        info->size = n->v.size;
+        info->offset = n->v.offset;
+        info->map = n->v.map;
     }
     mmf__os_unlock();
-    return i < 0 ? MMF_EFAULT : 0;
+    return n == NULL ? MMF_EFAULT : 0;
 }

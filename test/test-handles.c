@@ -916,3 +916,57 @@ TEST(fork_child_opens_its_own_reference)
     CHECK_RC(mmf_section_open(&t, test_name("s"), MMF_ACCESS_READ), MMF_ENOENT);
     CHECK_EQ(test_store_count(test_name("s")), 0);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Many references                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* A process holding thousands of names: opening each again finds its own
+ * object (its data), with the access asked for; closing the second
+ * handles keeps every name, closing the first removes them all, and no
+ * descriptor or store entry is left. */
+TEST_SLOW(many_held_references)
+{
+    enum { N = 3000 };
+    mmf_section **s = calloc(N, sizeof *s), *o;
+    char name[300];
+    int fds = count_fds();
+    CHECK(s != NULL);
+    for (int i = 0; i < N; i++) {
+        uint32_t *p = NULL;
+        snprintf(name, sizeof name, "%s%d", test_name("r"), i);
+        CHECK_OK(mmf_section_create(&s[i], name, 4096, MMF_CREATE_NEW, NULL));
+        CHECK_OK(mmf_view_map(s[i], MMF_MAP_WRITE, 0, 4096, 0, (void **)&p));
+        p[0] = (uint32_t)i;
+        CHECK_OK(mmf_view_unmap(p));
+    }
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < N; i++) {
+            uint32_t *p = NULL;
+            int k = (i * 7 + round) % N;
+            snprintf(name, sizeof name, "%s%d", test_name("r"), k);
+            CHECK_OK(mmf_section_open(&o, name, round ? MMF_ACCESS_READ : MMF_ACCESS_READ | MMF_ACCESS_WRITE));
+            CHECK_OK(mmf_view_map(o, MMF_MAP_READ, 0, 4096, 0, (void **)&p));
+            CHECK_EQ(p[0], k);
+            CHECK_OK(mmf_view_unmap(p));
+            CHECK_OK(mmf_section_close(o));
+        }
+    }
+    CHECK_EQ(test_store_count(test_name("r")), N);
+    for (int i = 0; i < N; i += 2)
+        CHECK_OK(mmf_section_close(s[i]));
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "%s%d", test_name("r"), i);
+        if (i % 2 == 0) {
+            CHECK_RC(mmf_section_open(&o, name, MMF_ACCESS_READ), MMF_ENOENT);
+        } else {
+            CHECK_OK(mmf_section_open(&o, name, MMF_ACCESS_READ));
+            CHECK_OK(mmf_section_close(o));
+        }
+    }
+    for (int i = 1; i < N; i += 2)
+        CHECK_OK(mmf_section_close(s[i]));
+    free(s);
+    CHECK_EQ(test_store_count(test_name("r")), 0);
+    CHECK_EQ(count_fds(), fds);
+}

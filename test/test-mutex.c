@@ -1561,3 +1561,145 @@ TEST(forged_word_never_corrupts_robust_lists)
     CHECK_OK(mmf_mutex_unlock(m));
     CHECK_OK(mmf_sync_close(m));
 }
+
+/* ------------------------------------------------------------------------ */
+/* Many mutexes                                                              */
+/* ------------------------------------------------------------------------ */
+
+enum { MANY = 2000 };
+
+struct many {
+    mmf_sync **m;     /* the main thread's handles */
+    const char *prefix; /* their names, less the index (test_name() is
+                           not for threads) */
+    int from, to;     /* the thread locks [from, to) ... */
+    int keep;         /* ... gives back all but every keep-th, and ends */
+};
+
+static void *many_worker(void *arg)
+{
+    struct many *w = arg;
+    char name[300];
+    for (int i = w->from; i < w->to; i++) {
+        mmf_sync *h;
+        /* A second handle by name: found in the process's table. */
+        snprintf(name, sizeof name, "%s%d", w->prefix, i);
+        CHECK_OK(mmf_mutex_open(&h, name));
+        CHECK_OK(mmf_mutex_lock(h, 0));
+        CHECK_OK(mmf_mutex_lock(w->m[i], 0)); /* recursion, through the other */
+        CHECK_OK(mmf_mutex_unlock(w->m[i]));
+        CHECK_OK(mmf_sync_close(h));
+    }
+    /* Give back in an order unrelated to the locking order. */
+    for (int k = 0; k < w->to - w->from; k++) {
+        int i = w->from + (int)((k * 7919L) % (w->to - w->from));
+        if ((i - w->from) % w->keep != 0)
+            CHECK_OK(mmf_mutex_unlock(w->m[i]));
+    }
+    return NULL; /* ends owning every keep-th: abandoned */
+}
+
+/* A process holding thousands of mutexes; threads lock many of them, give
+ * some back in a scrambled order and end owning the others: exactly those
+ * are abandoned, every other one is free, and nothing is left behind. */
+TEST_SLOW(many_held_mutexes)
+{
+    mmf_sync **m = calloc(MANY, sizeof *m);
+    struct many w[2];
+    pthread_t t[2];
+    char name[300], prefix[256];
+    CHECK(m != NULL);
+    snprintf(prefix, sizeof prefix, "%s", test_name("m"));
+    for (int i = 0; i < MANY; i++) {
+        snprintf(name, sizeof name, "%s%d", test_name("m"), i);
+        CHECK_OK(mmf_mutex_create(&m[i], name, 0, MMF_CREATE_NEW, NULL));
+        /* Half of them have the main thread as home. */
+        if (i % 2 == 0) {
+            CHECK_OK(mmf_mutex_lock(m[i], 0));
+            CHECK_OK(mmf_mutex_unlock(m[i]));
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        w[k].m = m;
+        w[k].prefix = prefix;
+        w[k].from = k * MANY / 2;
+        w[k].to = (k + 1) * MANY / 2;
+        w[k].keep = 3 + k;
+        CHECK(pthread_create(&t[k], NULL, many_worker, &w[k]) == 0);
+    }
+    for (int k = 0; k < 2; k++)
+        CHECK(pthread_join(t[k], NULL) == 0);
+    for (int k = 0; k < 2; k++) {
+        for (int i = w[k].from; i < w[k].to; i++) {
+            int abandoned = (i - w[k].from) % w[k].keep == 0;
+            CHECK_RC(mmf_mutex_lock(m[i], 0), abandoned ? MMF_ABANDONED : 0);
+        }
+    }
+    /* The main thread owns them all now; a second thread finds each busy. */
+    for (int i = 0; i < MANY; i++)
+        CHECK_OK(mmf_mutex_unlock(m[i]));
+    for (int i = 0; i < MANY; i++) {
+        CHECK_OK(mmf_mutex_lock(m[i], 0));
+        CHECK_OK(mmf_mutex_unlock(m[i]));
+        CHECK_OK(mmf_sync_close(m[i]));
+    }
+    free(m);
+    CHECK_EQ(test_store_count(test_name("m")), 0);
+}
+
+/* The number of mappings of this process of files in the store (sync
+ * objects map their store file; thread stacks, malloc arenas and a
+ * sanitizer's own memory are anonymous). */
+static int count_store_maps(void)
+{
+    const char *dir = getenv("MMF_STORE_DIR");
+    char line[4096], want[600];
+    FILE *f = fopen("/proc/self/maps", "re");
+    int n = 0;
+    CHECK(f != NULL);
+    snprintf(want, sizeof want, " %s/", dir != NULL && dir[0] == '/' ? dir : "/dev/shm");
+    while (fgets(line, sizeof line, f) != NULL)
+        n += strstr(line, want) != NULL;
+    fclose(f);
+    return n;
+}
+
+/* Lock twice (the second time uncontended, as the mutex's home), or lock
+ * once through the claim (another thread is home), close the handles while
+ * owning, and end: the exit abandons the mutexes and unmaps them. */
+static void *own_close_and_end(void *arg)
+{
+    mmf_sync **m = arg, *h;
+    CHECK_OK(mmf_mutex_create(&h, NULL, 0, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_mutex_lock(h, 0));
+    CHECK_OK(mmf_mutex_unlock(h));
+    CHECK_OK(mmf_mutex_lock(h, 0));
+    CHECK_OK(mmf_sync_close(h));
+    CHECK_OK(mmf_mutex_lock(*m, 0));
+    CHECK_OK(mmf_sync_close(*m));
+    return NULL;
+}
+
+TEST(thread_exit_unmaps_what_it_owned)
+{
+    mmf_sync *m, *d;
+    pthread_t t;
+    int before = 0;
+    CHECK_OK(mmf_mutex_create(&m, NULL, 0, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_mutex_lock(m, 0)); /* this thread is its home */
+    CHECK_OK(mmf_mutex_unlock(m));
+    /* Twice: whatever a first thread leaves for later ones (glibc's cached
+     * stack and arena), the second must leave no store file mapped. */
+    for (int run = 0; run < 2; run++) {
+        CHECK_OK(mmf_sync_duplicate(m, &d));
+        if (run == 1)
+            before = count_store_maps();
+        CHECK(pthread_create(&t, NULL, own_close_and_end, &d) == 0);
+        CHECK(pthread_join(t, NULL) == 0);
+        CHECK_RC(mmf_mutex_lock(m, 0), MMF_ABANDONED);
+        CHECK_OK(mmf_mutex_unlock(m));
+    }
+    CHECK(before > 0);
+    CHECK_EQ(count_store_maps(), before);
+    CHECK_OK(mmf_sync_close(m));
+}

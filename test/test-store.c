@@ -133,3 +133,65 @@ TEST(descriptor_limit_raised)
         SKIP("cannot set the descriptor limit");
     CHECK_EQ(code, 0);
 }
+
+/* argv: name. Create a section and die holding it: a stale object. */
+HELPER(create_and_die)
+{
+    mmf_section *s;
+    CHECK_EQ(argc, 1);
+    CHECK_OK(mmf_section_create(&s, argv[0], 4096, MMF_CREATE_NEW, NULL));
+    return 0; /* _exit: the handle goes with the process, as in a crash */
+}
+
+/* The sweep reads the store folder a bounded part at a time, resuming
+ * where it stopped and starting again after the end: stale objects made
+ * after (or, depending on the file system's order, before) hundreds of
+ * other users' entries that fill several parts are still reclaimed by
+ * plain calls about other names, a second apart, within a bounded number
+ * of sweeps. */
+TEST_SLOW(sweep_reaches_every_part_of_a_big_folder)
+{
+    enum { FOREIGN = 400, MAX_SWEEPS = 16 };
+    char dir[] = "/dev/shm/mmf-test-sweep-XXXXXX", path[600], pad[201], name[2][300];
+    const char *old = getenv("MMF_STORE_DIR");
+    char *saved = old != NULL ? strdup(old) : NULL;
+    mmf_section *s;
+    int sweeps = 0;
+
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK_EQ(setenv("MMF_STORE_DIR", dir, 1), 0);
+    /* Long names: some 70 entries fill one 16 KiB part. */
+    memset(pad, 'x', sizeof pad - 1);
+    pad[sizeof pad - 1] = '\0';
+    for (int i = 0; i < FOREIGN; i++) {
+        int fd;
+        snprintf(path, sizeof path, "%s/mmf.u%u.%s-%d", dir, (unsigned)geteuid() + 1, pad, i);
+        fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+        CHECK(fd >= 0);
+        close(fd);
+    }
+    /* This process's first sweep reads the first part, now. */
+    CHECK_RC(mmf_section_open(&s, test_name("none"), MMF_ACCESS_READ), MMF_ENOENT);
+    for (int k = 0; k < 2; k++) {
+        snprintf(name[k], sizeof name[k], "%s", test_name(k ? "b" : "a"));
+        CHECK_EQ(test_wait(test_spawn("create_and_die", name[k], NULL)), 0);
+    }
+    CHECK_EQ(test_store_count(test_name("")), 2);
+    while (test_store_count(test_name("")) > 0 && sweeps < MAX_SWEEPS) {
+        test_sleep_ms(1050);
+        CHECK_RC(mmf_section_open(&s, test_name("none"), MMF_ACCESS_READ), MMF_ENOENT);
+        sweeps++;
+    }
+    CHECK_EQ(test_store_count(test_name("")), 0);
+    for (int i = 0; i < FOREIGN; i++) {
+        snprintf(path, sizeof path, "%s/mmf.u%u.%s-%d", dir, (unsigned)geteuid() + 1, pad, i);
+        CHECK_EQ(unlink(path), 0);
+    }
+    CHECK_EQ(rmdir(dir), 0);
+    if (saved != NULL) {
+        setenv("MMF_STORE_DIR", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("MMF_STORE_DIR");
+    }
+}

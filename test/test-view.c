@@ -998,3 +998,44 @@ TEST(child_copy_write_not_seen)
     CHECK_OK(mmf_view_unmap((void *)p));
     CHECK_OK(mmf_section_close(s));
 }
+
+/* Thousands of views of one process: every address inside each finds its
+ * own view (stat, flush), unmapping by an inner address in a scrambled
+ * order removes exactly that view, and the others still answer. */
+TEST_SLOW(thousands_of_views)
+{
+    enum { N = 4000, PAGES = 16 };
+    size_t g = gran();
+    mmf_section *s = make("s", (uint64_t)PAGES * g, 0, 0);
+    uint8_t **v = calloc(N, sizeof *v);
+    CHECK(v != NULL);
+    for (int i = 0; i < N; i++) {
+        v[i] = map(s, MMF_MAP_WRITE, (uint64_t)(i % PAGES) * g, 4096);
+        v[i][i % 4096] = (uint8_t)i;
+    }
+    for (int i = 0; i < N; i++) {
+        mmf_view_info vi = query(v[i] + 4095);
+        CHECK(vi.base == v[i]);
+        CHECK_EQ(vi.offset, (uint64_t)(i % PAGES) * g);
+        CHECK_EQ(vi.size, 4096);
+        CHECK_OK(mmf_view_flush(v[i] + 100, 16));
+    }
+    /* Unmap by an inner address, in an order unrelated to the addresses;
+     * after each, that view is gone and a sample of the rest remains. */
+    for (int k = 0; k < N; k++) {
+        int i = (int)((k * 7919L) % N); /* a permutation: 7919 is prime to N */
+        mmf_view_info vi;
+        CHECK(v[i] != NULL);
+        CHECK_OK(mmf_view_unmap(v[i] + 7));
+        CHECK_RC(mmf_view_stat(v[i], &vi), MMF_EFAULT);
+        v[i] = NULL;
+        if (k % 97 == 0) {
+            for (int j = 0; j < N; j += 13) {
+                if (v[j] != NULL)
+                    CHECK(query(v[j] + 1).base == v[j]);
+            }
+        }
+    }
+    free(v);
+    CHECK_OK(mmf_section_close(s));
+}

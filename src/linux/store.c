@@ -112,13 +112,24 @@
  *
  * Objects whose holders were all killed are reclaimed on the next use of
  * their name, and by a sweep: at most once a second per process, the first
- * create, open or close examines up to SWEEP_BATCH entries of the caller's
- * own in the store (resuming where the last sweep stopped), notes those
- * nobody holds, and reclaims the ones the previous sweep noted that are
- * still unheld (so an object is swept once it has been stale for a sweep
- * interval, not while a tool may be looking at a fresh crash).
+ * create, open or close reads one bounded part of the store folder
+ * (SWEEP_READ bytes of entries, from the directory offset where the last
+ * sweep stopped; from the start after it reached the end), examines up to
+ * SWEEP_BATCH of the caller's own entries in it, notes those nobody holds,
+ * and reclaims the ones the previous sweep noted that are still unheld (so
+ * an object is swept once it has been stale for a sweep interval, not
+ * while a tool may be looking at a fresh crash). No sweep costs in
+ * proportion to the number of entries in the store.
+ *
+ * THE REFERENCE TABLE
+ *
+ * What this process holds is found by path in a hash table (struct ref,
+ * `table`) under a per-process random key, so that opening a name the
+ * process holds and closing a handle cost the same whatever it holds, and
+ * names chosen by others cannot make them slower.
  */
 #include <dirent.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -133,11 +144,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "guard.h"
+#include "hash.h"
 #include "linux.h"
 
 #ifndef HUGETLBFS_MAGIC
@@ -153,7 +166,8 @@
  * the process's last are table operations, without system calls.
  */
 struct ref {
-    struct ref *next;        /* in `table` (named references) */
+    struct ref *next;        /* in its `table` bucket (named references) */
+    uint64_t hash;           /* of path (named references) */
     int fd;                  /* object file: holds the reference lock */
     int data_fd;             /* what views map: fd, or the external file */
     int claims_fd;           /* channel's companion file, or -1 (lazy) */
@@ -164,7 +178,7 @@ struct ref {
     pid_t pid;               /* process that made this reference */
     uint64_t dev, ino;       /* identity of the object file */
     struct mmf__hdr hdr;     /* validated copy */
-    char path[PATH_MAX];     /* object file path (named objects) */
+    char path[];             /* object file path (named objects), or "" */
 };
 
 /* A handle. */
@@ -174,10 +188,62 @@ struct mmf__obj {
     struct mmf__hdr *shared; /* mapped header page, or NULL */
 };
 
-/* Named references of this process, guarded by mmf__os_lock(). After a
- * fork the child's copy names its parent's references: entries whose pid
- * is not ours are ignored. */
-static struct ref *table;
+/*
+ * Named references of this process, guarded by mmf__os_lock(): a hash
+ * table keyed by path (the keyed hash of hash.h, as anyone may choose a
+ * name), chained, doubled when it holds more references than buckets, so
+ * that opening a name the process holds and closing a handle cost the same
+ * whatever it holds. After a fork the child's copy names its parent's
+ * references: entries whose pid is not ours are ignored.
+ */
+#define TABLE_MIN 64u
+static struct ref *table_first[TABLE_MIN]; /* the buckets until it grows */
+static struct ref **table = table_first;
+static size_t table_size = TABLE_MIN;     /* buckets, a power of two */
+static size_t table_count;                /* references in the table */
+
+static struct ref **table_bucket(uint64_t hash)
+{
+    return &table[hash & (table_size - 1)];
+}
+
+/* Add r (hash set). A table that cannot grow only gets longer chains. */
+static void table_add(struct ref *r)
+{
+    if (table_count >= table_size) {
+        size_t n = 2 * table_size;
+        struct ref **nt = n <= SIZE_MAX / sizeof *nt ? calloc(n, sizeof *nt) : NULL;
+        if (nt != NULL) {
+            for (size_t i = 0; i < table_size; i++) {
+                struct ref *e = table[i], *next;
+                for (; e != NULL; e = next) {
+                    next = e->next;
+                    e->next = nt[e->hash & (n - 1)];
+                    nt[e->hash & (n - 1)] = e;
+                }
+            }
+            if (table != table_first)
+                free(table);
+            table = nt;
+            table_size = n;
+        }
+    }
+    r->next = *table_bucket(r->hash);
+    *table_bucket(r->hash) = r;
+    table_count++;
+}
+
+static void table_remove(struct ref *r)
+{
+    struct ref **p;
+    for (p = table_bucket(r->hash); *p != NULL; p = &(*p)->next) {
+        if (*p == r) {
+            *p = r->next;
+            table_count--;
+            return;
+        }
+    }
+}
 
 /* getpid() is a system call; the pid is cached and reset in fork children. */
 static pid_t cached_pid;
@@ -618,7 +684,8 @@ static int finish_obj(int fd, const struct mmf__hdr *h, unsigned access,
                       int data_fd, int writable, const char *path,
                       const struct stat *known, mmf__obj **out)
 {
-    struct ref *r = calloc(1, sizeof *r);
+    size_t plen = path != NULL ? strlen(path) : 0;
+    struct ref *r = calloc(1, sizeof *r + plen + 1);
     struct stat st;
     int rc;
 
@@ -649,7 +716,8 @@ static int finish_obj(int fd, const struct mmf__hdr *h, unsigned access,
     }
     if (path != NULL) {
         r->named = 1;
-        snprintf(r->path, sizeof r->path, "%s", path);
+        memcpy(r->path, path, plen + 1);
+        r->hash = mmf__linux_hash(path, plen);
     }
     if ((rc = new_handle(r, access, out)) < 0) {
         release_ref(r);
@@ -658,8 +726,7 @@ static int finish_obj(int fd, const struct mmf__hdr *h, unsigned access,
     if (r->named) {
         pthread_once(&exit_once, watch_exit);
         mmf__os_lock();
-        r->next = table;
-        table = r;
+        table_add(r);
         mmf__os_unlock();
     }
     return 0;
@@ -675,12 +742,13 @@ static int lookup(const char *path, uint32_t type, unsigned access,
                   mmf__obj **out)
 {
     pid_t me = self_pid();
+    uint64_t hash = mmf__linux_hash(path, strlen(path));
     struct ref *r;
     int rc = MMF_ENOENT;
 
     mmf__os_lock();
-    for (r = table; r != NULL; r = r->next) {
-        if (r->pid != me || strcmp(r->path, path) != 0)
+    for (r = *table_bucket(hash); r != NULL; r = r->next) {
+        if (r->pid != me || r->hash != hash || strcmp(r->path, path) != 0)
             continue;
         if (r->hdr.type != type) {
             rc = MMF_ETYPE;
@@ -1326,13 +1394,8 @@ static void unref(struct ref *r)
 
     mmf__os_lock();
     last = --r->handles == 0;
-    if (last && r->named) {
-        struct ref **p = &table;
-        while (*p != NULL && *p != r)
-            p = &(*p)->next;
-        if (*p == r)
-            *p = r->next;
-    }
+    if (last && r->named)
+        table_remove(r);
     mmf__os_unlock();
     if (last)
         release_ref(r);
@@ -1994,11 +2057,13 @@ static void release_at_exit(void)
 {
     pid_t me = getpid();
     mmf__os_lock();
-    for (struct ref *r = table; r != NULL; r = r->next) {
-        if (r->pid != me)
-            continue; /* a fork child's copy of its parent's reference */
-        r->pid = 0;
-        leave(r->fd, r->path, r->dev, r->ino, &r->hdr, 2);
+    for (size_t i = 0; i < table_size; i++) {
+        for (struct ref *r = table[i]; r != NULL; r = r->next) {
+            if (r->pid != me)
+                continue; /* a fork child's copy of its parent's reference */
+            r->pid = 0;
+            leave(r->fd, r->path, r->dev, r->ino, &r->hdr, 2);
+        }
     }
     mmf__os_unlock();
 }
@@ -2012,14 +2077,32 @@ static void watch_exit(void)
 /* Sweep                                                                     */
 /* ------------------------------------------------------------------------ */
 
-/* Entries examined (opened) per sweep, at most; a sweep resumes where the
- * previous one of the process stopped. */
+/* Entries examined (opened) per sweep, at most, and bytes of the store
+ * folder read per sweep (one getdents64 call: 16 KiB hold some 200 to 680
+ * entries, whoever's they are). A sweep resumes where the previous one of
+ * the process stopped, by directory offset, so what one costs does not
+ * grow with the number of entries in the store. */
 #define SWEEP_BATCH 128u
+#define SWEEP_READ 16384u
 #define SWEEP_INTERVAL_NS UINT64_C(1000000000)
 
 static uint64_t sweep_last; /* mmf__os_now_ns() of the last sweep, 0: none */
-static unsigned sweep_next; /* index of the entry to start at */
 static int sweeping;        /* 1 while a thread sweeps */
+/* Where the next sweep starts: the directory offset (d_off) after the last
+ * entry examined, in the folder with this identity; 0 is the start. */
+static int64_t sweep_off;
+static uint64_t sweep_dev, sweep_ino;
+
+/* A directory entry as getdents64 returns it. */
+struct dirent64_raw {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+};
+/* The longest entry: header, a NAME_MAX name and its NUL, to 8 bytes. */
+#define DIRENT_MAX ((offsetof(struct dirent64_raw, d_name) + NAME_MAX + 1 + 7) & ~(size_t)7)
 
 /* A companion at path nobody locks whose channel is gone: remove it. */
 static void sweep_companion(const char *dir, const char *path)
@@ -2081,16 +2164,25 @@ static int unheld(const char *path, struct stat *st)
     return !held;
 }
 
-/* Sweep up to `batch` entries; returns the number examined. */
+/* Sweep up to `batch` of the caller's entries, reading at most SWEEP_READ
+ * bytes of the folder from where the previous sweep stopped; returns the
+ * number examined. */
 static int sweep(unsigned batch)
 {
     char local[32], path[PATH_MAX];
     const char *dir;
-    struct dirent *e;
-    unsigned index = 0, examined = 0, old = ncandidates;
-    unsigned start = __atomic_load_n(&sweep_next, __ATOMIC_RELAXED);
+    unsigned examined = 0, old = ncandidates;
+    size_t llen;
     uid_t me = geteuid();
-    DIR *d;
+    union {
+        struct dirent64_raw align;
+        char bytes[SWEEP_READ];
+    } *buf;
+    struct stat dst;
+    int64_t off;
+    ssize_t n;
+    long pos;
+    int dfd;
 
     if (mmf__linux_store_dir(&dir) < 0)
         return 0;
@@ -2103,26 +2195,58 @@ static int sweep(unsigned batch)
             mmf__linux_reclaim(path);
     }
     ncandidates = 0;
-    if ((d = opendir(dir)) == NULL)
+    if ((buf = malloc(sizeof *buf)) == NULL)
         return 0;
+    if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fstat(dfd, &dst) != 0) {
+        if (dfd >= 0)
+            close(dfd);
+        free(buf);
+        return 0;
+    }
+    /* An offset only means something in the folder it came from. */
+    off = sweep_off;
+    if ((uint64_t)dst.st_dev != sweep_dev || (uint64_t)dst.st_ino != sweep_ino)
+        off = 0;
+    if (off != 0 && lseek(dfd, (off_t)off, SEEK_SET) < 0)
+        off = 0;
+    n = syscall(SYS_getdents64, dfd, buf->bytes, sizeof buf->bytes);
+    if (n < 0 && off != 0 && lseek(dfd, 0, SEEK_SET) == 0) {
+        off = 0; /* an offset the folder no longer takes: start again */
+        n = syscall(SYS_getdents64, dfd, buf->bytes, sizeof buf->bytes);
+    }
     snprintf(local, sizeof local, "mmf.u%u.", (unsigned)me);
-    while ((e = readdir(d)) != NULL) {
+    llen = strlen(local);
+    /* At the end of the folder (n == 0) the next sweep starts again. */
+    if (n <= 0)
+        off = 0;
+    for (pos = 0; pos < n;) {
+        struct dirent64_raw *e = (struct dirent64_raw *)(void *)(buf->bytes + pos);
         size_t plen;
         struct stat st;
 
-        if (strncmp(e->d_name, local, strlen(local)) == 0)
-            plen = strlen(local);
+        if (e->d_reclen < offsetof(struct dirent64_raw, d_name) + 1 ||
+            e->d_reclen > (size_t)(n - pos) ||
+            memchr(e->d_name, '\0', e->d_reclen - offsetof(struct dirent64_raw, d_name)) == NULL) {
+            off = 0; /* not what the kernel writes: start again next time */
+            break;
+        }
+        if (strncmp(e->d_name, local, llen) == 0)
+            plen = llen;
         else if (strncmp(e->d_name, "mmf.g0.", 7) == 0)
             plen = 7;
         else
+            plen = 0;
+        if (plen != 0) {
+            if (examined == batch)
+                break; /* resume at this entry: off is the one before */
+            examined++;
+        }
+        off = e->d_off;
+        pos += e->d_reclen;
+        if (plen == 0)
             continue;
-        if (index++ < start)
-            continue;
-        if (examined == batch)
-            break;
-        examined++;
         if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path ||
-            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
             st.st_uid != me || !S_ISREG(st.st_mode))
             continue; /* not ours to remove; squatters are for `mmf gc` */
         if (e->d_name[plen] == '+') {
@@ -2137,8 +2261,16 @@ static int sweep(unsigned batch)
             snprintf(c->name, sizeof c->name, "%s", e->d_name);
         }
     }
-    __atomic_store_n(&sweep_next, e == NULL ? 0 : index - 1, __ATOMIC_RELAXED);
-    closedir(d);
+    /* All read, and room was left for one more entry of any length: this
+     * was the end of the folder, and the next sweep starts again (so it
+     * sees the entries made since, wherever their offsets are). */
+    if (pos >= n && (size_t)n + DIRENT_MAX <= sizeof buf->bytes)
+        off = 0;
+    sweep_off = off;
+    sweep_dev = (uint64_t)dst.st_dev;
+    sweep_ino = (uint64_t)dst.st_ino;
+    close(dfd);
+    free(buf);
     return (int)examined;
 }
 

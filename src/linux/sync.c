@@ -45,12 +45,15 @@
  *
  * ONE MAPPING PER OBJECT PER PROCESS
  *
- * A process-wide table (keyed by the object file's st_dev/st_ino, counted
- * by handles) gives every handle of the process the same mapping; it is
- * unmapped when the last handle closes, unless a thread of the process
- * holds the word (closing neither releases nor abandons) - then it stays
- * until that is over, so that an entry linked in a robust list never goes
- * away.
+ * A process-wide table (a hash table keyed by the object file's
+ * st_dev/st_ino, counted by handles) gives every handle of the process the
+ * same mapping; it is unmapped when the last handle closes, unless a thread
+ * of the process holds the word (closing neither releases nor abandons) -
+ * then it stays until that is over, so that an entry linked in a robust
+ * list never goes away. Each thread notes, in private memory, the mutexes
+ * it is home of and those it owns through the claim (THE CLAIM), so that
+ * its exit looks at those and not at every map of the process. No per-call cost grows with
+ * the number of objects the process holds.
  *
  * MUTEXES
  *
@@ -115,6 +118,7 @@
 #include "../atomic.h"
 #include "../sync.h"
 #include "guard.h"
+#include "hash.h"
 #include "linux.h"
 
 #ifndef __GLIBC__
@@ -164,8 +168,9 @@
 #define ST(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 
 struct mmf__syncmap {
-    struct mmf__syncmap *next;
+    struct mmf__syncmap *next; /* in its `table` bucket */
     uint64_t dev, ino;      /* identity of the object file */
+    uint64_t hash;          /* of dev and ino */
     uint32_t type;          /* MMF__TYPE_* */
     unsigned refs;          /* handles of this process (table lock) */
     void *page;             /* the header page, mapped shared read-write,
@@ -189,9 +194,74 @@ struct mmf__syncmap {
     uint32_t spin_waits;    /* waits that spun, for the probes */
     uint32_t long_gap;      /* waits between long probes */
     uint32_t long_next;     /* spin_waits of the next long probe */
+    uint32_t noted_at;      /* mutex: its index in the owner's notes */
+    uint32_t home_kept;     /* home notes being compacted (table lock) */
 };
 
-static struct mmf__syncmap *table; /* guarded by mmf__os_lock() */
+/*
+ * The maps of this process, guarded by mmf__os_lock(): a hash table keyed
+ * by the file's identity (hash.h), chained, doubled when it holds more
+ * maps than buckets, so that attaching, detaching and finding the map of
+ * an object cost the same whatever the process holds.
+ */
+#define TABLE_MIN 64u
+static struct mmf__syncmap *table_first[TABLE_MIN];
+static struct mmf__syncmap **table = table_first;
+static size_t table_size = TABLE_MIN; /* buckets, a power of two */
+static size_t table_count;
+
+static uint64_t id_hash(uint64_t dev, uint64_t ino)
+{
+    uint64_t id[2] = {dev, ino};
+    return mmf__linux_hash(id, sizeof id);
+}
+
+static struct mmf__syncmap *table_find(uint64_t dev, uint64_t ino, uint64_t hash)
+{
+    struct mmf__syncmap *m = table[hash & (table_size - 1)];
+    while (m != NULL && (m->dev != dev || m->ino != ino))
+        m = m->next;
+    return m;
+}
+
+/* Add m (hash set). A table that cannot grow only gets longer chains. */
+static void table_add(struct mmf__syncmap *m)
+{
+    struct mmf__syncmap **b;
+    if (table_count >= table_size) {
+        size_t n = 2 * table_size;
+        struct mmf__syncmap **nt = n <= SIZE_MAX / sizeof *nt ? calloc(n, sizeof *nt) : NULL;
+        if (nt != NULL) {
+            for (size_t i = 0; i < table_size; i++) {
+                struct mmf__syncmap *e = table[i], *next;
+                for (; e != NULL; e = next) {
+                    next = e->next;
+                    e->next = nt[e->hash & (n - 1)];
+                    nt[e->hash & (n - 1)] = e;
+                }
+            }
+            if (table != table_first)
+                free(table);
+            table = nt;
+            table_size = n;
+        }
+    }
+    b = &table[m->hash & (table_size - 1)];
+    m->next = *b;
+    *b = m;
+    table_count++;
+}
+
+static void table_remove(struct mmf__syncmap *m)
+{
+    struct mmf__syncmap **p = &table[m->hash & (table_size - 1)];
+    while (*p != NULL && *p != m)
+        p = &(*p)->next;
+    if (*p == m) {
+        *p = m->next;
+        table_count--;
+    }
+}
 
 /* Where the robust-list entry sits: the second 8 bytes of the private page
  * that follows the header page (its first 8 are the entry's `prev`). */
@@ -215,6 +285,27 @@ static inline void **entry_at(void *page)
 static __thread pid_t tls_tid __attribute__((tls_model("initial-exec")));
 static __thread struct robust_list_head *tls_head __attribute__((tls_model("initial-exec")));
 static __thread int tls_keyed __attribute__((tls_model("initial-exec")));
+/*
+ * What a thread must give up when it ends, so that its exit costs what it
+ * holds and not what the process holds: the mutexes it owns through the
+ * claim (pointers: an owned map is never freed; each map knows its index,
+ * so a release costs the same), and the identities of the mutexes it
+ * became home of (keys: a map that is not owned may be freed, and its key
+ * then finds nothing), which also find the mutexes it owns as home: a
+ * home keeps its home while it owns the word that way.
+ * Private to the thread, except at fork. If a note cannot be made, the
+ * thread's exit looks at every map instead (tls_lost).
+ */
+struct home_note {
+    uint64_t dev, ino;
+};
+static __thread struct mmf__syncmap **tls_owned __attribute__((tls_model("initial-exec")));
+static __thread uint32_t tls_nowned __attribute__((tls_model("initial-exec")));
+static __thread uint32_t tls_capowned __attribute__((tls_model("initial-exec")));
+static __thread struct home_note *tls_homes __attribute__((tls_model("initial-exec")));
+static __thread uint32_t tls_nhomes __attribute__((tls_model("initial-exec")));
+static __thread uint32_t tls_caphomes __attribute__((tls_model("initial-exec")));
+static __thread int tls_lost __attribute__((tls_model("initial-exec")));
 static pid_t cached_pid;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_key_t exit_key; /* its destructor abandons what a thread owns */
@@ -229,14 +320,19 @@ static void after_fork_child(void)
     /* The child's one thread has a new id and an empty robust list: no
      * claim made by a thread of the parent means anything here. */
     tls_tid = 0;
+    tls_nowned = 0;
+    tls_nhomes = 0;
+    tls_lost = 0;
     __atomic_store_n(&cached_pid, getpid(), __ATOMIC_RELAXED);
-    for (struct mmf__syncmap *m = table; m != NULL; m = m->next) {
-        ST(m->claim, 0);
-        ST(m->home, 0);
-        ST(m->home_busy, 0u);
-        ST(m->owner, 0);
-        ST(m->depth, 0u);
-        ST(m->by_home, 0u);
+    for (size_t i = 0; i < table_size; i++) {
+        for (struct mmf__syncmap *m = table[i]; m != NULL; m = m->next) {
+            ST(m->claim, 0);
+            ST(m->home, 0);
+            ST(m->home_busy, 0u);
+            ST(m->owner, 0);
+            ST(m->depth, 0u);
+            ST(m->by_home, 0u);
+        }
     }
 }
 
@@ -920,28 +1016,118 @@ static void unmap_object(void *base)
     munmap(base, MAP_BYTES);
 }
 
-/* Unmap what no handle uses and no thread of ours holds or is taking (its
- * entry may be linked in a robust list). Call with the lock held. */
-static void collect(void)
+/* Unmap m if no handle uses it and no thread of ours holds or is taking
+ * it (its entry may be linked in a robust list). Call with the lock held.
+ * A map with no handle can only become free again when the thread that
+ * owns it ends (or through a new handle, whose detach looks again), so
+ * looking at the map that changed is enough. */
+static void collect(struct mmf__syncmap *m)
 {
-    struct mmf__syncmap **pp = &table;
-    while (*pp != NULL) {
-        struct mmf__syncmap *m = *pp;
-        if (m->refs == 0 && __atomic_load_n(&m->claim, __ATOMIC_ACQUIRE) == 0 &&
-            __atomic_load_n(&m->home_busy, __ATOMIC_ACQUIRE) == 0 &&
-            __atomic_load_n(&m->owner, __ATOMIC_ACQUIRE) == 0) {
-            *pp = m->next;
-            unmap_object(m->page);
-            free(m);
-        } else {
-            pp = &m->next;
+    if (m->refs == 0 && __atomic_load_n(&m->claim, __ATOMIC_ACQUIRE) == 0 &&
+        __atomic_load_n(&m->home_busy, __ATOMIC_ACQUIRE) == 0 &&
+        __atomic_load_n(&m->owner, __ATOMIC_ACQUIRE) == 0) {
+        table_remove(m);
+        unmap_object(m->page);
+        free(m);
+    }
+}
+
+/* Note that the calling thread now owns mutex m (see tls_owned). */
+static void note_owned(struct mmf__syncmap *m)
+{
+    if (tls_nowned == tls_capowned) {
+        uint32_t cap = tls_capowned != 0 ? 2 * tls_capowned : 16;
+        struct mmf__syncmap **n = cap < UINT32_MAX / 2 ? realloc(tls_owned, cap * sizeof *n) : NULL;
+        if (n == NULL) {
+            tls_lost = 1;
+            ST(m->noted_at, UINT32_MAX);
+            return;
+        }
+        tls_owned = n;
+        tls_capowned = cap;
+    }
+    ST(m->noted_at, tls_nowned);
+    tls_owned[tls_nowned++] = m;
+}
+
+/* The calling thread is about to give mutex m up. */
+static void unnote_owned(struct mmf__syncmap *m)
+{
+    uint32_t i = LD(m->noted_at);
+    struct mmf__syncmap *last;
+    if (i >= tls_nowned || tls_owned[i] != m)
+        return; /* its note could not be made */
+    last = tls_owned[--tls_nowned];
+    tls_owned[i] = last;
+    ST(last->noted_at, i);
+}
+
+/* Keep the home notes of the calling thread (tid) that still name a map it
+ * is home of, once each. Returns their number. */
+static uint32_t homes_compact(pid_t tid)
+{
+    uint32_t k = 0;
+    mmf__os_lock();
+    for (uint32_t i = 0; i < tls_nhomes; i++) {
+        struct home_note *n = &tls_homes[i];
+        struct mmf__syncmap *m = table_find(n->dev, n->ino, id_hash(n->dev, n->ino));
+        if (m != NULL && LD(m->home) == tid && !m->home_kept) {
+            m->home_kept = 1;
+            tls_homes[k++] = *n;
         }
     }
+    for (uint32_t i = 0; i < k; i++) {
+        struct home_note *n = &tls_homes[i];
+        struct mmf__syncmap *m = table_find(n->dev, n->ino, id_hash(n->dev, n->ino));
+        if (m != NULL)
+            m->home_kept = 0;
+    }
+    mmf__os_unlock();
+    return tls_nhomes = k;
+}
+
+/* Note that the calling thread (tid) became home of mutex m. Notes of maps
+ * since freed are dropped when the array is full, before it grows: one
+ * note costs O(1) amortised. */
+static void note_home(struct mmf__syncmap *m, pid_t tid)
+{
+    watch_thread_exit(); /* its exit gives the home up */
+    if (tls_nhomes == tls_caphomes && (tls_caphomes == 0 || homes_compact(tid) > tls_caphomes / 2)) {
+        uint32_t cap = tls_caphomes != 0 ? 2 * tls_caphomes : 16;
+        struct home_note *n = cap < UINT32_MAX / 2 ? realloc(tls_homes, cap * sizeof *n) : NULL;
+        if (n != NULL) {
+            tls_homes = n;
+            tls_caphomes = cap;
+        }
+    }
+    if (tls_nhomes == tls_caphomes) {
+        tls_lost = 1;
+        return;
+    }
+    tls_homes[tls_nhomes].dev = m->dev;
+    tls_homes[tls_nhomes].ino = m->ino;
+    tls_nhomes++;
+}
+
+/* What thread_exit does for one map. */
+static void exit_map(struct mmf__syncmap *m, pid_t tid, struct robust_list_head *h)
+{
+    struct mmf__sync_mutex *s = m->st;
+    if (m->type != MMF__TYPE_MUTEX)
+        return;
+    if (LD(m->owner) == tid && h != NULL) {
+        ST(s->recursion, 0u);
+        ST(s->owner_pid, 0u);
+        owner_give(m, tid, 1);
+    }
+    if (LD(m->home) == tid)
+        ST(m->home, 0);
 }
 
 /* A thread ends: every mutex it owns is abandoned, as the kernel would
  * abandon it - but now, so that its arbitration goes too; and it is no
- * mutex's home any more. */
+ * mutex's home any more. It looks only at what its notes name, unless a
+ * note was lost. */
 static void thread_exit(void *unused)
 {
     pid_t tid = self_tid();
@@ -949,20 +1135,36 @@ static void thread_exit(void *unused)
     (void)unused;
 
     mmf__os_lock();
-    for (struct mmf__syncmap *m = table; m != NULL; m = m->next) {
-        struct mmf__sync_mutex *s = m->st;
-        if (m->type != MMF__TYPE_MUTEX)
-            continue;
-        if (LD(m->owner) == tid && h != NULL) {
-            ST(s->recursion, 0u);
-            ST(s->owner_pid, 0u);
-            owner_give(m, tid, 1);
-        }
-        if (LD(m->home) == tid)
-            ST(m->home, 0);
+    while (tls_nowned > 0) {
+        struct mmf__syncmap *m = tls_owned[--tls_nowned];
+        exit_map(m, tid, h);
+        collect(m);
     }
-    collect();
+    for (uint32_t i = 0; i < tls_nhomes; i++) {
+        struct home_note *n = &tls_homes[i];
+        struct mmf__syncmap *m = table_find(n->dev, n->ino, id_hash(n->dev, n->ino));
+        if (m != NULL) {
+            exit_map(m, tid, h);
+            collect(m); /* it may have owned it as home, handles all closed */
+        }
+    }
+    if (tls_lost) {
+        for (size_t i = 0; i < table_size; i++) {
+            struct mmf__syncmap *m = table[i], *next;
+            for (; m != NULL; m = next) {
+                next = m->next;
+                exit_map(m, tid, h);
+                collect(m);
+            }
+        }
+    }
     mmf__os_unlock();
+    free(tls_owned);
+    free(tls_homes);
+    tls_owned = NULL;
+    tls_homes = NULL;
+    tls_nowned = tls_capowned = tls_nhomes = tls_caphomes = 0;
+    tls_lost = 0;
 }
 
 int mmf__os_sync_attach(mmf__obj *o, uint32_t type, struct mmf__sync_params *p,
@@ -970,6 +1172,7 @@ int mmf__os_sync_attach(mmf__obj *o, uint32_t type, struct mmf__sync_params *p,
 {
     struct mmf__syncmap *m;
     struct stat st;
+    uint64_t hash;
     int fd = mmf__linux_obj_fd(o), owned = 0;
 
     pthread_once(&once, init_once);
@@ -977,11 +1180,9 @@ int mmf__os_sync_attach(mmf__obj *o, uint32_t type, struct mmf__sync_params *p,
         return MMF_ENOTSUP;
     if (fstat(fd, &st) != 0)
         return mmf__linux_err(errno);
+    hash = id_hash((uint64_t)st.st_dev, (uint64_t)st.st_ino);
     mmf__os_lock();
-    for (m = table; m != NULL; m = m->next) {
-        if (m->dev == (uint64_t)st.st_dev && m->ino == (uint64_t)st.st_ino)
-            break;
-    }
+    m = table_find((uint64_t)st.st_dev, (uint64_t)st.st_ino, hash);
     if (m != NULL) {
         /* Another handle of this process, or an owned mutex whose handles
          * were all closed. */
@@ -1011,6 +1212,7 @@ int mmf__os_sync_attach(mmf__obj *o, uint32_t type, struct mmf__sync_params *p,
     m->entry = entry_at(m->page);
     m->dev = (uint64_t)st.st_dev;
     m->ino = (uint64_t)st.st_ino;
+    m->hash = hash;
     m->type = type;
     m->refs = 1;
     m->spin_ns = SPIN_INIT_NS;
@@ -1029,9 +1231,9 @@ int mmf__os_sync_attach(mmf__obj *o, uint32_t type, struct mmf__sync_params *p,
         owner_set(m, self_tid(), 0);
         ST(m->depth, 1u);
         watch_thread_exit();
+        note_owned(m);
     }
-    m->next = table;
-    table = m;
+    table_add(m);
     mmf__os_unlock();
     *out = m;
     return 0;
@@ -1041,7 +1243,7 @@ void mmf__os_sync_detach(mmf__syncmap *m)
 {
     mmf__os_lock();
     m->refs--;
-    collect();
+    collect(m);
     mmf__os_unlock();
 }
 
@@ -1168,6 +1370,10 @@ static inline int mutex_took(struct mmf__syncmap *m, int rc)
     abandoned = LD(s->abandoned);
     ST(m->depth, 1u);
     watch_thread_exit();
+    /* What a thread owns as home its exit finds through its home notes;
+     * so the uncontended path, which is the home's, notes nothing. */
+    if (!LD(m->by_home))
+        note_owned(m);
     ST(s->owner_pid, (uint32_t)__atomic_load_n(&cached_pid, __ATOMIC_RELAXED));
     ST(s->recursion, 1u);
     return abandoned ? MMF_ABANDONED : 0;
@@ -1211,9 +1417,10 @@ __attribute__((noinline)) static int mutex_lock_slow(struct mmf__syncmap *m, pid
     if (!state_ok(m))
         return MMF_ECORRUPT;
     /* The first thread of ours to lock it becomes its home. */
-    if (LD(m->home) == 0)
+    if (LD(m->home) == 0 &&
         __atomic_compare_exchange_n(&m->home, &none, tid, 0, __ATOMIC_SEQ_CST,
-                                    __ATOMIC_RELAXED);
+                                    __ATOMIC_RELAXED))
+        note_home(m, tid);
     rc = lock_try(m, tid, 0);
     if (rc == RL_BUSY && timeout_ms != 0)
         rc = mutex_block(m, tid, deadline_of(timeout_ms));
@@ -1271,6 +1478,8 @@ static int mutex_release(struct mmf__syncmap *m, pid_t tid)
     ST(s->owner_pid, 0u);
     if (LD(s->abandoned) != 0)
         ST(s->abandoned, 0u);
+    if (!LD(m->by_home))
+        unnote_owned(m);
     rc = owner_give(m, tid, 0);
     return rc;
 }
