@@ -123,7 +123,8 @@ int mmf__chan_wait(struct mmf__chan *c, const uint32_t *word, uint32_t seen,
         if (now >= deadline)
             return MMF_ETIMEDOUT;
         until = deadline - now > MMF__CHAN_SLICE_NS ? now + MMF__CHAN_SLICE_NS : deadline;
-        mmf__fetch_add(sleepers, 1); /* a full barrier, paired with wake's */
+        mmf__fetch_add(sleepers, 1); /* paired with wake's fence */
+        mmf__fence_after_rmw(); /* the RMW alone does not order the load after it */
         if (mmf__load_acquire(word) == seen)
             mmf__os_wait_word(word, seen, until);
         mmf__fetch_sub(sleepers, 1);
