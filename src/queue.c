@@ -86,6 +86,9 @@
 /* How long an EMPTY wait (no message, or no room) lasts before a look at
  * the queue even without a wake-up (see run()). */
 #define RECHECK_NS 100000000ull
+/* Attempts of a waiting call before it counts itself as a waiter (about
+ * a few microseconds). */
+#define LOOK_TRIES 128u
 /* Rounds of a call without a wait; an honest queue needs a handful. */
 #define RETRY_MAX (1u << 20)
 
@@ -543,6 +546,7 @@ static int run(struct mmf_queue *q, size_t cap, uint32_t max, uint64_t *pos, uin
     uint32_t *waiters = consumer ? &c->data_waiters : &c->room_waiters;
     uint64_t deadline;
     int rc, counted = 0, gone = 0;
+    uint32_t tries = 0;
 
     if ((rc = mmf__chan_deadline(timeout_ms, &deadline)) < 0)
         return rc;
@@ -573,6 +577,14 @@ static int run(struct mmf_queue *q, size_t cap, uint32_t max, uint64_t *pos, uin
             }
             rc = MMF_EAGAIN;
             break;
+        }
+        if (!counted && tries < LOOK_TRIES) {
+            /* Look again a few times before counting ourselves: an answer
+             * that comes within microseconds then costs no write to the
+             * waiters' and the word's lines, on either side. */
+            tries++;
+            mmf__cpu_relax();
+            continue;
         }
         if (!counted) {
             /* Count ourselves, then look once more before sleeping. The
