@@ -1161,6 +1161,79 @@ TEST(producers_killed_among_others)
     CHECK_OK(mmf_section_close(rs));
 }
 
+/* The same with batch producers killed in the middle of a batch (between
+ * reserve_batch and commit_batch, or while it publishes), a batch
+ * consumer beside a copying one, and a batch consumer killed holding a
+ * batch: the steady producer's messages arrive at most once, and all but
+ * those the killed consumers held arrive exactly once; each killed
+ * producer's messages form a gapless prefix. */
+TEST(batch_endpoints_killed)
+{
+    const uint64_t n = 20000;
+    const uint32_t victims = 4;
+    mmf_queue *hold;
+    mmf_section *rs;
+    struct results *r;
+    struct test_sync ready;
+    pid_t steady, cons[2];
+    uint64_t missing = 0;
+
+    rng_seed();
+    r = scratch("res", results_size(3, 1 + victims, n), &rs);
+    r->consumers = 3;
+    r->producers = 1 + victims;
+    r->n = n;
+    r->words = (n + 63) / 64;
+    hold = q_new("q", 16, 128, MMF_ROLE_PRODUCER);
+    test_sync_init(&ready);
+    for (int i = 0; i < 2; i++) {
+        cons[i] = test_spawn("q_consumer", test_name("q"), test_name("res"), test_num(i),
+                             i == 0 ? "2" : "1", test_num(ready.wr), NULL);
+        CHECK(test_sync_wait(&ready, 10000));
+    }
+    steady = test_spawn("q_producer", test_name("q"), "0", test_num((long long)n), "2", NULL);
+    for (uint32_t v = 1; v <= victims; v++) {
+        pid_t pid = test_spawn("q_producer", test_name("q"), test_num(v), test_num((long long)n),
+                               "2", "200000", NULL);
+        /* A batch consumer, slowed down, killed at the same time. */
+        pid_t vc = test_spawn("q_consumer", test_name("q"), test_name("res"), "2", "2",
+                              test_num(ready.wr), "3", NULL);
+        CHECK(test_sync_wait(&ready, 10000));
+        test_sleep_ms(5 + (long)(rnd() % 40));
+        kill(pid, SIGKILL);
+        kill(vc, SIGKILL);
+        CHECK_EQ(test_wait(pid), 128 + SIGKILL);
+        CHECK_EQ(test_wait(vc), 128 + SIGKILL);
+    }
+    CHECK_EQ(test_wait(steady), 0);
+    CHECK_OK(mmf_queue_close(hold));
+    for (int i = 0; i < 2; i++)
+        CHECK_EQ(test_wait(cons[i]), 0);
+    for (uint64_t s = 0; s < n; s++) {
+        int k = times_received(r, 0, s);
+        CHECK(k <= 1);
+        missing += k == 0;
+    }
+    /* A killed consumer loses at most the batch it held (8), and what it
+     * received before it was killed is recorded but may be the last. */
+    CHECK(missing <= 8 * victims);
+    for (uint32_t v = 1; v <= victims; v++) {
+        uint64_t s = 0, gaps = 0;
+        for (; s < n; s++)
+            CHECK(times_received(r, v, s) <= 1);
+        /* Committed in order: received ones form a prefix, except what
+         * the killed consumers held. */
+        for (s = 0; s < n && times_received(r, v, s) == 1; s++)
+            ;
+        for (; s < n; s++)
+            gaps += times_received(r, v, s);
+        CHECK(gaps <= 8 * victims);
+    }
+    close(ready.rd);
+    close(ready.wr);
+    CHECK_OK(mmf_section_close(rs));
+}
+
 /* argv: queue, ready fd, then receives one message and waits to die. */
 HELPER(q_consume_one_and_hang)
 {
