@@ -1423,15 +1423,20 @@ MMF_API int mmf_ring_flush(mmf_ring *r);
  * were reserved, except that a consumer that takes a message later than
  * another may finish with it first. A message is at most slot_size bytes.
  *
- * Each endpoint holds at most one message at a time: a producer one
- * reservation (mmf_queue_reserve until mmf_queue_commit), a consumer one
- * peeked message (mmf_queue_peek until mmf_queue_release).
+ * Each endpoint holds at most one reservation or one peek at a time: a
+ * producer one message (mmf_queue_reserve until mmf_queue_commit) or one
+ * batch (mmf_queue_reserve_batch until mmf_queue_commit_batch), a
+ * consumer one message (mmf_queue_peek until mmf_queue_release) or one
+ * batch (mmf_queue_peek_batch until every message of it is released).
+ * A batch costs about as much shared-memory traffic as one message.
  *
  * Peers that die halfway (see also PEERS above):
- *  - a producer that dies between reserve and commit loses that message;
+ *  - a producer that dies between reserve and commit loses that message
+ *    (or every message of its batch not committed yet);
  *    consumers notice within a few milliseconds (at once when no
  *    producer is left) and skip its slot, exactly once;
- *  - a consumer that dies between peek and release loses that message;
+ *  - a consumer that dies between peek and release loses that message
+ *    (or every message of its batch not released yet);
  *    producers that need its slot notice within a few milliseconds and
  *    take it back;
  *  - a consumer whose producers are all gone receives every committed
@@ -1488,10 +1493,38 @@ MMF_API int mmf_queue_reserve(mmf_queue *q, void **ptr, long long timeout_ms);
 /*
  * Producer: publish the reserved slot as a message of `len` bytes (1 to
  * the slot size); the pointer from mmf_queue_reserve() is then no longer
- * the caller's. Never waits. Returns 0, or MMF_EINVAL (nothing reserved,
- * len out of range, or a consumer endpoint).
+ * the caller's. Also commits a one-message batch (with this length).
+ * Never waits. Returns 0, or MMF_EINVAL (nothing reserved, several
+ * reserved, len out of range, or a consumer endpoint).
  */
 MMF_API int mmf_queue_commit(mmf_queue *q, size_t len);
+
+/*
+ * Producer: reserve several slots at once. msgs[i].len (1 to the slot
+ * size) gives each message's length; the call waits up to the timeout for
+ * room for the first, then reserves as many of msgs[0..n) as there are
+ * free slots right behind it (at most the number of slots), in order, with
+ * one update of the shared position. On success msgs[0..k).data point at
+ * their slots (8-byte aligned, slot_size bytes each), which the caller
+ * fills and publishes with one mmf_queue_commit_batch(q, k); k >= 1 is
+ * returned. msgs[k..n) are not touched. Returns k, or MMF_EINVAL (msgs
+ * NULL, n 0, a length out of range, a reservation pending, or a consumer
+ * endpoint; nothing is reserved), or the wait errors of
+ * mmf_queue_reserve().
+ */
+MMF_API int mmf_queue_reserve_batch(mmf_queue *q, mmf_msg *msgs, size_t n,
+                                    long long timeout_ms);
+
+/*
+ * Producer: publish the first k reserved messages at once, with the
+ * lengths they were reserved with, and drop the rest of the reservation
+ * (consumers skip dropped slots; k 0 drops it all). Also commits a single
+ * mmf_queue_reserve() (k 1: the message then fills its slot; k 0 drops
+ * it). The slots' memory is no longer the caller's. Never waits. Returns
+ * 0, or MMF_EINVAL (nothing reserved, k larger than the number reserved,
+ * or a consumer endpoint).
+ */
+MMF_API int mmf_queue_commit_batch(mmf_queue *q, size_t k);
 
 /*
  * Producer: copy `len` bytes (1 to the slot size) from `data` into one
@@ -1514,9 +1547,35 @@ MMF_API int mmf_queue_send(mmf_queue *q, const void *data, size_t len,
  */
 MMF_API int mmf_queue_peek(mmf_queue *q, mmf_msg *msg, long long timeout_ms);
 
-/* Consumer: give the peeked message's slot back to the producers. Returns
- * 0, or MMF_EINVAL (nothing peeked, or a producer endpoint). */
+/*
+ * Consumer: take up to `max` messages at once (max >= 1), waiting up to
+ * the timeout for the first; the others are the committed messages right
+ * behind it, taken with the same update of the shared position. Returns
+ * how many (k >= 1) were stored in msgs[0..k): each msgs[i].data points at
+ * its message in its slot (8-byte aligned) and stays valid and unchanged
+ * until that message is released; no other consumer gets these messages.
+ * Release them, oldest first, with mmf_queue_release_batch() (or
+ * mmf_queue_release(), one at a time). Returns k, or MMF_EINVAL (msgs
+ * NULL, max 0, messages peeked and not all released, or a producer
+ * endpoint), MMF_ECORRUPT (another process changed a taken message's
+ * length: the batch is given back and lost), or the wait errors of
+ * mmf_queue_peek().
+ */
+MMF_API int mmf_queue_peek_batch(mmf_queue *q, mmf_msg *msgs, size_t max,
+                                 long long timeout_ms);
+
+/* Consumer: give the oldest peeked message's slot back to the producers
+ * (as mmf_queue_release_batch(q, 1)). Returns 0, or MMF_EINVAL (nothing
+ * peeked, or a producer endpoint). */
 MMF_API int mmf_queue_release(mmf_queue *q);
+
+/*
+ * Consumer: give the `n` oldest peeked messages back to the producers (n 0
+ * does nothing), waking them once; their memory must not be used after.
+ * Never waits. Returns 0, or MMF_EINVAL (n larger than the number peeked
+ * and not released, or a producer endpoint).
+ */
+MMF_API int mmf_queue_release_batch(mmf_queue *q, size_t n);
 
 /*
  * Consumer: copy the next message into buf (cap bytes), store its length

@@ -138,7 +138,8 @@ int mmf__chan_wait(struct mmf__chan *c, const uint32_t *word, uint32_t seen,
         now = mmf__os_now_ns();
         if (now >= deadline)
             return MMF_ETIMEDOUT;
-        mmf__fetch_add(sleepers, 1); /* a full barrier, paired with wake's */
+        mmf__fetch_add(sleepers, 1); /* paired with wake's fence */
+        mmf__fence_after_rmw(); /* the RMW alone does not order the load after it */
         if (mmf__load_acquire(word) == seen) {
             if (rings != 0 && now - window >= RINGS_WINDOW_NS)
                 rings = 0;

@@ -83,6 +83,12 @@
  * reserve and commit unless it is preempted, and then a check costs only
  * a look at a few claims. */
 #define STUCK_NS 1000000ull
+/* How long an EMPTY wait (no message, or no room) lasts before a look at
+ * the queue even without a wake-up (see run()). */
+#define RECHECK_NS 100000000ull
+/* Attempts of a waiting call before it counts itself as a waiter (about
+ * a few microseconds). */
+#define LOOK_TRIES 128u
 /* Rounds of a call without a wait; an honest queue needs a handful. */
 #define RETRY_MAX (1u << 20)
 
@@ -123,12 +129,14 @@ _Static_assert(sizeof(struct qslot) == SLOT_HDR, "qslot layout");
 
 struct mmf_queue {
     uint32_t magic;
-    int held;                /* a reservation or a peeked message */
+    uint32_t held;           /* positions reserved or peeked, from held_pos */
     uint64_t held_pos;
+    int lens_set;            /* the reservation's lengths are in its slots */
     struct mmf__chan ch;
     struct qctl *q;
     uint8_t *slots;
-    uint64_t *rec;           /* this endpoint's record */
+    uint64_t *rec;           /* this endpoint's record: first + 1, count */
+    uint64_t rec_count;      /* the count last stored there */
     uint64_t mask;
     size_t stride;
     uint32_t nslots, slot_size;
@@ -196,6 +204,21 @@ static uint64_t *record(const struct mmf_queue *q, uint32_t claim_slot)
     return (uint64_t *)(q->ch.area + (size_t)claim_slot * MMF__CHAN_LINE);
 }
 
+/* Name positions [first, first + n) in this endpoint's record, before the
+ * CAS that may give them to it. The count goes first, so that a reader
+ * who sees the new first position sees its count; a reader who sees the
+ * old first with the new count looks at positions this endpoint is done
+ * with (it names new ones only then). The count is stored only when it
+ * changes: one shared write per call on the fast path. */
+static void record_set(struct mmf_queue *q, uint64_t first, uint64_t n)
+{
+    if (q->rec_count != n) {
+        q->rec_count = n;
+        mmf__store_release(&q->rec[1], n);
+    }
+    mmf__store_release(&q->rec[0], first + 1);
+}
+
 /* After a change that a waiter may wait for: bump its word if anyone
  * waits, and wake it if it sleeps. The fence orders the change before the
  * look at *waiters (a waiter counts itself, then looks at the queue). */
@@ -208,20 +231,43 @@ static void notify(uint32_t *word, uint32_t *sleepers, const uint32_t *waiters)
     }
 }
 
-/* Publish position pos with length len (0: dropped). */
-static void publish(struct mmf_queue *q, uint64_t pos, uint32_t len)
+/* Publish positions [pos, pos + n), the first with length len (0:
+ * dropped; when len is KEEP_LEN each keeps the length in its slot,
+ * stored at reserve time), those from `keep` on dropped, then wake the
+ * consumers once. */
+#define KEEP_LEN UINT32_MAX
+static void publish_n(struct mmf_queue *q, uint64_t pos, uint32_t n, uint32_t len,
+                      uint32_t keep)
 {
-    struct qslot *s = slot_at(q, pos);
-    mmf__store_relaxed(&s->len, len);
-    seq_store(q, s, pos, pos + 1);
+    for (uint32_t i = 0; i < n; i++) {
+        struct qslot *s = slot_at(q, pos + i);
+        if (i >= keep)
+            mmf__store_relaxed(&s->len, 0);
+        else if (len != KEEP_LEN)
+            mmf__store_relaxed(&s->len, len);
+        seq_store(q, s, pos + i, pos + i + 1);
+    }
     notify(&q->q->data_word, &q->q->data_sleepers, &q->q->data_waiters);
 }
 
-/* Give the slot of taken position pos back to the producers. */
+/* Publish position pos with length len (0: dropped). */
+static void publish(struct mmf_queue *q, uint64_t pos, uint32_t len)
+{
+    publish_n(q, pos, 1, len, 1);
+}
+
+/* Give the slots of taken positions [pos, pos + n) back to the
+ * producers, then wake them once. */
+static void give_back_n(struct mmf_queue *q, uint64_t pos, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        seq_store(q, slot_at(q, pos + i), pos + i, pos + i + q->nslots);
+    notify(&q->q->room_word, &q->q->room_sleepers, &q->q->room_waiters);
+}
+
 static void give_back(struct mmf_queue *q, uint64_t pos)
 {
-    seq_store(q, slot_at(q, pos), pos, pos + q->nslots);
-    notify(&q->q->room_word, &q->q->room_sleepers, &q->q->room_waiters);
+    give_back_n(q, pos, 1);
 }
 
 /*
@@ -232,8 +278,15 @@ static void give_back(struct mmf_queue *q, uint64_t pos)
 static int holder_alive(struct mmf_queue *q, uint32_t first, uint64_t pos)
 {
     for (uint32_t i = first; i < first + MMF__CHAN_ROLE_MAX; i++) {
-        if (mmf__load_acquire(record(q, i)) == pos + 1 &&
-            mmf__os_claimed(q->ch.obj, i, 1) != 0)
+        uint64_t *r = record(q, i);
+        uint64_t start = mmf__load_acquire(&r[0]), n;
+
+        if (start == 0)
+            continue;
+        n = mmf__load_acquire(&r[1]);
+        if (n == 0 || n > q->nslots)
+            n = 1; /* not a count this code stores */
+        if (pos - (start - 1) < n && mmf__os_claimed(q->ch.obj, i, 1) != 0)
             return 1;
     }
     return 0;
@@ -270,14 +323,16 @@ static int out_of_time(uint32_t n, uint64_t deadline)
 }
 
 /*
- * Consumer: take the message at the head. `gone`: every producer looked
- * gone, so a half-done slot needs no wait before its check. Returns 0
- * (*pos is now this endpoint's, *len its length), EMPTY, STUCK,
- * MMF_EOVERFLOW (the next message is longer than cap: *len; not taken) or
- * MMF_ECORRUPT.
+ * Consumer: take the message at the head, and up to max - 1 committed ones
+ * right behind it with the same CAS (max is 1 to nslots). `gone`: every
+ * producer looked gone, so a half-done slot needs no wait before its
+ * check. Returns 0 (positions [*pos, *pos + *got) are now this endpoint's,
+ * *len the first one's length), EMPTY, STUCK, MMF_EOVERFLOW (the next
+ * message is longer than cap: *len; not taken) or MMF_ECORRUPT. The
+ * lengths after the first are the caller's to check.
  */
-static int take(struct mmf_queue *q, size_t cap, int gone, uint64_t deadline, uint64_t *pos,
-                uint32_t *len)
+static int take(struct mmf_queue *q, size_t cap, uint32_t max, int gone, uint64_t deadline,
+                uint64_t *pos, uint32_t *len, uint32_t *got)
 {
     struct qctl *c = q->q;
     uint64_t head = mmf__load_acquire(&c->head);
@@ -302,8 +357,21 @@ static int take(struct mmf_queue *q, size_t cap, int gone, uint64_t deadline, ui
                 *len = l;
                 return MMF_EOVERFLOW;
             }
-            mmf__store_release(q->rec, head + 1);
-            if (!mmf__cas(&c->head, &head, head + 1)) {
+            /* The committed messages right behind it (not dropped ones,
+             * which the single path skips). */
+            uint32_t k = 1;
+            while (k < max) {
+                struct qslot *t = slot_at(q, head + k);
+                uint32_t tl;
+                if (seq_load(q, t, head + k) != head + k + 1)
+                    break;
+                tl = mmf__load_relaxed(&t->len);
+                if (tl == 0 || tl > q->slot_size)
+                    break;
+                k++;
+            }
+            record_set(q, head, k);
+            if (!mmf__cas(&c->head, &head, head + k)) {
                 mmf__store_relaxed(q->rec, 0);
                 continue;
             }
@@ -313,12 +381,13 @@ static int take(struct mmf_queue *q, size_t cap, int gone, uint64_t deadline, ui
                 give_back(q, head);
                 return MMF_ECORRUPT;
             }
-            if (l == 0) { /* a reservation its producer dropped */
+            if (l == 0) { /* a reservation its producer dropped (k is 1) */
                 give_back(q, head++);
                 continue;
             }
             *pos = head;
             *len = l;
+            *got = k;
             return 0;
         }
         if (d > 0) {
@@ -342,7 +411,7 @@ static int take(struct mmf_queue *q, size_t cap, int gone, uint64_t deadline, ui
                 return STUCK;
             if (holder_alive(q, MMF__CHAN_PROD_FIRST, head))
                 return STUCK;
-            mmf__store_release(q->rec, head + 1);
+            record_set(q, head, 1);
             if (!mmf__cas(&c->head, &head, head + 1)) {
                 mmf__store_relaxed(q->rec, 0);
                 continue;
@@ -368,6 +437,7 @@ static int take(struct mmf_queue *q, size_t cap, int gone, uint64_t deadline, ui
                 }
                 *pos = head;
                 *len = l;
+                *got = 1;
                 return 0;
             }
             if (seq != head)
@@ -391,10 +461,13 @@ static int take(struct mmf_queue *q, size_t cap, int gone, uint64_t deadline, ui
 }
 
 /*
- * Producer: reserve the position at the tail. Returns 0 (*pos is now this
- * endpoint's), EMPTY (no room), STUCK or MMF_ECORRUPT.
+ * Producer: reserve the position at the tail, and up to max - 1 free ones
+ * right behind it with the same CAS (max is 1 to nslots). Returns 0
+ * (positions [*pos, *pos + *got) are now this endpoint's), EMPTY (no room),
+ * STUCK or MMF_ECORRUPT.
  */
-static int give(struct mmf_queue *q, int gone, uint64_t deadline, uint64_t *pos)
+static int give(struct mmf_queue *q, uint32_t max, int gone, uint64_t deadline, uint64_t *pos,
+                uint32_t *got)
 {
     struct qctl *c = q->q;
     uint64_t tail = mmf__load_acquire(&c->tail);
@@ -408,9 +481,15 @@ static int give(struct mmf_queue *q, int gone, uint64_t deadline, uint64_t *pos)
         uint64_t prev, head, turn;
 
         if (d == 0) {
-            mmf__store_release(q->rec, tail + 1);
-            if (mmf__cas(&c->tail, &tail, tail + 1)) {
+            /* Free slots stay free until tail passes them, so those seen
+             * free behind this one are still free if the CAS succeeds. */
+            uint32_t k = 1;
+            while (k < max && seq_load(q, slot_at(q, tail + k), tail + k) == tail + k)
+                k++;
+            record_set(q, tail, k);
+            if (mmf__cas(&c->tail, &tail, tail + k)) {
                 *pos = tail;
+                *got = k;
                 return 0;
             }
             mmf__store_relaxed(q->rec, 0);
@@ -454,10 +533,11 @@ static int give(struct mmf_queue *q, int gone, uint64_t deadline, uint64_t *pos)
 /*
  * Run one side's attempt until it succeeds or fails for good, waiting on
  * word as the timeout allows. A consumer (cap: the room the caller has)
- * gets *pos and *len; a producer *pos.
+ * gets *pos, *len and *n; a producer *pos and *n (at most max positions,
+ * max 1 to nslots).
  */
-static int run(struct mmf_queue *q, size_t cap, uint64_t *pos, uint32_t *len,
-               long long timeout_ms)
+static int run(struct mmf_queue *q, size_t cap, uint32_t max, uint64_t *pos, uint32_t *len,
+               uint32_t *n, long long timeout_ms)
 {
     int consumer = q->ch.role == MMF_ROLE_CONSUMER;
     struct qctl *c = q->q;
@@ -466,6 +546,7 @@ static int run(struct mmf_queue *q, size_t cap, uint64_t *pos, uint32_t *len,
     uint32_t *waiters = consumer ? &c->data_waiters : &c->room_waiters;
     uint64_t deadline;
     int rc, counted = 0, gone = 0;
+    uint32_t tries = 0;
 
     if ((rc = mmf__chan_deadline(timeout_ms, &deadline)) < 0)
         return rc;
@@ -477,7 +558,8 @@ static int run(struct mmf_queue *q, size_t cap, uint64_t *pos, uint32_t *len,
             rc = MMF_ECORRUPT;
             break;
         }
-        rc = consumer ? take(q, cap, gone, deadline, pos, len) : give(q, gone, deadline, pos);
+        rc = consumer ? take(q, cap, max, gone, deadline, pos, len, n)
+                      : give(q, max, gone, deadline, pos, n);
         if (mmf__chan_damaged(&q->ch)) {
             rc = MMF_ECORRUPT; /* the attempt met a lost page */
             break;
@@ -496,14 +578,31 @@ static int run(struct mmf_queue *q, size_t cap, uint64_t *pos, uint32_t *len,
             rc = MMF_EAGAIN;
             break;
         }
+        if (!counted && tries < LOOK_TRIES) {
+            /* Look again a few times before counting ourselves: an answer
+             * that comes within microseconds then costs no write to the
+             * waiters' and the word's lines, on either side. */
+            tries++;
+            mmf__cpu_relax();
+            continue;
+        }
         if (!counted) {
-            /* Count ourselves, then look once more before sleeping. */
+            /* Count ourselves, then look once more before sleeping. The
+             * look's loads must not be done before the count is visible
+             * (Dekker's pattern with notify()), which the RMW alone does
+             * not promise on every CPU. */
             mmf__fetch_add(waiters, 1);
+            mmf__fence_after_rmw();
             counted = 1;
             continue;
         }
-        if (rc == STUCK) {
-            uint64_t soon = mmf__os_now_ns() + STUCK_NS;
+        {
+            /* A STUCK slot is looked at again after STUCK_NS. An EMPTY
+             * queue is looked at again after RECHECK_NS even if the word
+             * stays put: an endpoint that died between publishing and
+             * bumping the word (notify()) never bumps it, and its live
+             * peers may stay idle. */
+            uint64_t soon = mmf__os_now_ns() + (rc == STUCK ? STUCK_NS : RECHECK_NS);
             if (soon < until)
                 until = soon;
         }
@@ -569,7 +668,9 @@ static int attach(mmf_queue **out, const char *name, const struct mmf__chan_desc
     q->stride = (size_t)mmf__chan_stride(q->slot_size);
     q->rec = record(q, q->ch.slot);
     /* A dead endpoint of the same claim slot may have left a position. */
-    mmf__store_release(q->rec, 0);
+    mmf__store_release(&q->rec[0], 0);
+    mmf__store_release(&q->rec[1], 0);
+    q->rec_count = 0;
     q->magic = QUEUE_MAGIC;
     *out = q;
     return rc;
@@ -601,11 +702,11 @@ int mmf_queue_close(mmf_queue *qh)
 
     if (q == NULL)
         return MMF_EBADF;
-    if (q->held) {
+    if (q->held != 0) {
         if (q->ch.role == MMF_ROLE_PRODUCER)
-            publish(q, q->held_pos, 0); /* consumers skip it */
+            publish_n(q, q->held_pos, q->held, 0, 0); /* consumers skip them */
         else
-            give_back(q, q->held_pos);
+            give_back_n(q, q->held_pos, q->held);
     }
     mmf__chan_detach(&q->ch);
     q->magic = QUEUE_DEAD;
@@ -619,6 +720,12 @@ size_t mmf_queue_slot_size(const mmf_queue *qh)
     return q != NULL ? q->slot_size : 0;
 }
 
+/* A batch's most messages: what was asked for, at most one lap. */
+static uint32_t batch_max(const struct mmf_queue *q, size_t n)
+{
+    return n < q->nslots ? (uint32_t)n : q->nslots;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Producer                                                                  */
 /* ------------------------------------------------------------------------ */
@@ -627,20 +734,54 @@ int mmf_queue_reserve(mmf_queue *qh, void **ptr, long long timeout_ms)
 {
     struct mmf_queue *q = handle(qh);
     uint64_t pos;
+    uint32_t n;
     int rc;
 
     if (q == NULL)
         return MMF_EBADF;
     if (ptr == NULL)
         return MMF_EINVAL;
-    if (q->ch.role != MMF_ROLE_PRODUCER || q->held)
+    if (q->ch.role != MMF_ROLE_PRODUCER || q->held != 0)
         return MMF_EINVAL;
-    if ((rc = run(q, 0, &pos, NULL, timeout_ms)) < 0)
+    if ((rc = run(q, 0, 1, &pos, NULL, &n, timeout_ms)) < 0)
         return rc;
     q->held = 1;
     q->held_pos = pos;
+    q->lens_set = 0;
     *ptr = data_of(slot_at(q, pos));
     return 0;
+}
+
+int mmf_queue_reserve_batch(mmf_queue *qh, mmf_msg *msgs, size_t n, long long timeout_ms)
+{
+    struct mmf_queue *q = handle(qh);
+    uint64_t pos;
+    uint32_t k;
+    int rc;
+
+    if (q == NULL)
+        return MMF_EBADF;
+    if (msgs == NULL || n == 0)
+        return MMF_EINVAL;
+    if (q->ch.role != MMF_ROLE_PRODUCER || q->held != 0)
+        return MMF_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        if (msgs[i].len == 0 || msgs[i].len > q->slot_size)
+            return MMF_EINVAL;
+    }
+    if ((rc = run(q, 0, batch_max(q, n), &pos, NULL, &k, timeout_ms)) < 0)
+        return rc;
+    /* The lengths go into the slots now: nobody reads them before the
+     * commit stores the sequence. */
+    for (uint32_t i = 0; i < k; i++) {
+        struct qslot *s = slot_at(q, pos + i);
+        mmf__store_relaxed(&s->len, (uint32_t)msgs[i].len);
+        msgs[i].data = data_of(s);
+    }
+    q->held = k;
+    q->held_pos = pos;
+    q->lens_set = 1;
+    return (int)k;
 }
 
 int mmf_queue_commit(mmf_queue *qh, size_t len)
@@ -649,9 +790,23 @@ int mmf_queue_commit(mmf_queue *qh, size_t len)
 
     if (q == NULL)
         return MMF_EBADF;
-    if (q->ch.role != MMF_ROLE_PRODUCER || !q->held || len == 0 || len > q->slot_size)
+    if (q->ch.role != MMF_ROLE_PRODUCER || q->held != 1 || len == 0 || len > q->slot_size)
         return MMF_EINVAL;
     publish(q, q->held_pos, (uint32_t)len);
+    q->held = 0;
+    return mmf__chan_damaged(&q->ch) ? MMF_ECORRUPT : 0;
+}
+
+int mmf_queue_commit_batch(mmf_queue *qh, size_t k)
+{
+    struct mmf_queue *q = handle(qh);
+
+    if (q == NULL)
+        return MMF_EBADF;
+    if (q->ch.role != MMF_ROLE_PRODUCER || q->held == 0 || k > q->held)
+        return MMF_EINVAL;
+    /* After mmf_queue_reserve() the message fills its slot. */
+    publish_n(q, q->held_pos, q->held, q->lens_set ? KEEP_LEN : q->slot_size, (uint32_t)k);
     q->held = 0;
     return mmf__chan_damaged(&q->ch) ? MMF_ECORRUPT : 0;
 }
@@ -660,15 +815,16 @@ int mmf_queue_send(mmf_queue *qh, const void *data, size_t len, long long timeou
 {
     struct mmf_queue *q = handle(qh);
     uint64_t pos;
+    uint32_t n;
     int rc;
 
     if (q == NULL)
         return MMF_EBADF;
     if (data == NULL)
         return MMF_EINVAL;
-    if (q->ch.role != MMF_ROLE_PRODUCER || q->held || len == 0 || len > q->slot_size)
+    if (q->ch.role != MMF_ROLE_PRODUCER || q->held != 0 || len == 0 || len > q->slot_size)
         return MMF_EINVAL;
-    if ((rc = run(q, 0, &pos, NULL, timeout_ms)) < 0)
+    if ((rc = run(q, 0, 1, &pos, NULL, &n, timeout_ms)) < 0)
         return rc;
     memcpy(data_of(slot_at(q, pos)), data, len);
     publish(q, pos, (uint32_t)len);
@@ -681,36 +837,61 @@ int mmf_queue_send(mmf_queue *qh, const void *data, size_t len, long long timeou
 
 int mmf_queue_peek(mmf_queue *qh, mmf_msg *msg, long long timeout_ms)
 {
+    int rc = mmf_queue_peek_batch(qh, msg, 1, timeout_ms);
+    return rc < 0 ? rc : 0;
+}
+
+int mmf_queue_peek_batch(mmf_queue *qh, mmf_msg *msgs, size_t max, long long timeout_ms)
+{
     struct mmf_queue *q = handle(qh);
     uint64_t pos;
-    uint32_t len;
+    uint32_t len, k;
     int rc;
 
     if (q == NULL)
         return MMF_EBADF;
-    if (msg == NULL)
+    if (msgs == NULL || max == 0)
         return MMF_EINVAL;
-    if (q->ch.role != MMF_ROLE_CONSUMER || q->held)
+    if (q->ch.role != MMF_ROLE_CONSUMER || q->held != 0)
         return MMF_EINVAL;
-    if ((rc = run(q, SIZE_MAX, &pos, &len, timeout_ms)) < 0)
+    if ((rc = run(q, SIZE_MAX, batch_max(q, max), &pos, &len, &k, timeout_ms)) < 0)
         return rc;
-    q->held = 1;
+    msgs[0].data = data_of(slot_at(q, pos));
+    msgs[0].len = len;
+    for (uint32_t i = 1; i < k; i++) {
+        struct qslot *s = slot_at(q, pos + i);
+        uint32_t l = mmf__load_relaxed(&s->len);
+        if (l == 0 || l > q->slot_size) {
+            /* Ours, and checked before the CAS: another's scribbling. */
+            give_back_n(q, pos, k);
+            return MMF_ECORRUPT;
+        }
+        msgs[i].data = data_of(s);
+        msgs[i].len = l;
+    }
+    q->held = k;
     q->held_pos = pos;
-    msg->data = data_of(slot_at(q, pos));
-    msg->len = len;
-    return mmf__chan_damaged(&q->ch) ? MMF_ECORRUPT : 0;
+    return mmf__chan_damaged(&q->ch) ? MMF_ECORRUPT : (int)k;
 }
 
 int mmf_queue_release(mmf_queue *qh)
+{
+    return mmf_queue_release_batch(qh, 1);
+}
+
+int mmf_queue_release_batch(mmf_queue *qh, size_t n)
 {
     struct mmf_queue *q = handle(qh);
 
     if (q == NULL)
         return MMF_EBADF;
-    if (q->ch.role != MMF_ROLE_CONSUMER || !q->held)
+    if (q->ch.role != MMF_ROLE_CONSUMER || n > q->held)
         return MMF_EINVAL;
-    q->held = 0;
-    give_back(q, q->held_pos);
+    if (n == 0)
+        return 0;
+    give_back_n(q, q->held_pos, (uint32_t)n);
+    q->held -= (uint32_t)n;
+    q->held_pos += n;
     return mmf__chan_damaged(&q->ch) ? MMF_ECORRUPT : 0;
 }
 
@@ -719,16 +900,16 @@ int mmf_queue_recv(mmf_queue *qh, void *buf, size_t cap, size_t *len,
 {
     struct mmf_queue *q = handle(qh);
     uint64_t pos;
-    uint32_t l = 0;
+    uint32_t l = 0, n;
     int rc;
 
     if (q == NULL)
         return MMF_EBADF;
     if (len == NULL || (buf == NULL && cap != 0))
         return MMF_EINVAL;
-    if (q->ch.role != MMF_ROLE_CONSUMER || q->held)
+    if (q->ch.role != MMF_ROLE_CONSUMER || q->held != 0)
         return MMF_EINVAL;
-    rc = run(q, cap, &pos, &l, timeout_ms);
+    rc = run(q, cap, 1, &pos, &l, &n, timeout_ms);
     if (rc == MMF_EOVERFLOW)
         *len = l;
     if (rc < 0)

@@ -147,6 +147,10 @@ TEST(null_channel_handles)
     CHECK_RC(mmf_queue_peek(NULL, &msg, 0), MMF_EBADF);
     CHECK_RC(mmf_queue_release(NULL), MMF_EBADF);
     CHECK_RC(mmf_queue_recv(NULL, buf, sizeof buf, &len, 0), MMF_EBADF);
+    CHECK_RC(mmf_queue_reserve_batch(NULL, &msg, 1, 0), MMF_EBADF);
+    CHECK_RC(mmf_queue_commit_batch(NULL, 1), MMF_EBADF);
+    CHECK_RC(mmf_queue_peek_batch(NULL, &msg, 1, 0), MMF_EBADF);
+    CHECK_RC(mmf_queue_release_batch(NULL, 1), MMF_EBADF);
 
     CHECK_RC(mmf_bcast_close(NULL), MMF_EBADF);
     CHECK_EQ(mmf_bcast_slot_size(NULL), 0);
@@ -189,6 +193,11 @@ TEST(null_channel_pointers)
                               MMF_CREATE_NEW, NULL));
     CHECK_RC(mmf_queue_reserve(q, NULL, 0), MMF_EINVAL);
     CHECK_RC(mmf_queue_send(q, NULL, 8, 0), MMF_EINVAL);
+    CHECK_RC(mmf_queue_reserve_batch(q, NULL, 1, 0), MMF_EINVAL);
+    CHECK_OK(mmf_queue_close(q));
+    CHECK_OK(mmf_queue_create(&q, test_name("q"), 4, 8, MMF_ROLE_CONSUMER,
+                              MMF_CREATE_NEW, NULL));
+    CHECK_RC(mmf_queue_peek_batch(q, NULL, 1, 0), MMF_EINVAL);
     CHECK_OK(mmf_queue_close(q));
 
     CHECK_OK(mmf_bcast_create(&b, test_name("b"), 4, 8, MMF_ROLE_PRODUCER,

@@ -92,10 +92,12 @@ CB_NOT_BUILT(cb_zmq, "zmq", "ZeroMQ ipc:// PAIR",
 #endif
 /* Always built: t_mmf.c finds out at run time whether libmmf implements
  * the channels yet. */
-extern const struct cb_transport cb_mmf_spsc_busy, cb_mmf_spsc_block, cb_mmf_mpmc;
+extern const struct cb_transport cb_mmf_spsc_busy, cb_mmf_spsc_block, cb_mmf_mpmc,
+    cb_mmf_mpmc_single;
 
 static const struct cb_transport *const registry[] = {
     &cb_spin,   &cb_rawmpmc, &cb_futex,   &cb_mmf_spsc_busy, &cb_mmf_spsc_block, &cb_mmf_mpmc,
+    &cb_mmf_mpmc_single,
     &cb_iceoryx, &cb_boost,  &cb_zmq,           &cb_eventfd,        &cb_uds_stream,
     &cb_pipe,   &cb_mq,
 };

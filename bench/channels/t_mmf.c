@@ -9,8 +9,10 @@
  *   ring:  mmf_ring_reserve_batch() + write in place + mmf_ring_commit_batch()
  *          (mmf_ring_reserve/commit for single messages);
  *          mmf_ring_peek_batch() + read in place + mmf_ring_release();
- *   queue: mmf_queue_reserve() + write + mmf_queue_commit();
- *          mmf_queue_peek() + read + mmf_queue_release() (no batch calls).
+ *   queue: mmf_queue_reserve_batch() + write in place +
+ *          mmf_queue_commit_batch(); mmf_queue_peek_batch() + read in place +
+ *          mmf_queue_release_batch(); the per-message row ("mmf-mpmc-1")
+ *          mmf_queue_reserve/commit and mmf_queue_peek/release only.
  * The busy-poll row opens its endpoints with MMF_CHANNEL_BUSY_POLL (waits
  * spin, never sleep); the blocking row uses the default waiting (spin
  * briefly, then sleep in the kernel, wake-ups only for a sleeper). The
@@ -198,6 +200,48 @@ static int queue_recv(struct cb_chan *c, uint64_t *vals, unsigned max)
     return 1;
 }
 
+static int queue_send_batch(struct cb_chan *c, uint64_t first, unsigned n, int last)
+{
+    mmf_queue *q = g.queue[c->side];
+    mmf_msg m[CB_MAX_BATCH];
+    int rc;
+    if (n == 1)
+        return queue_send(c, first, n, last);
+    for (unsigned done = 0; done < n;) {
+        for (unsigned i = done; i < n; i++)
+            m[i - done].len = c->size;
+        int k = mmf_queue_reserve_batch(q, m, n - done, WAIT_MS);
+        if (k < 1)
+            return mmf_err(c, "mmf_queue_reserve_batch", k < 0 ? k : MMF_EIO);
+        for (int i = 0; i < k; i++)
+            cb_put(c, m[i].data, cb_value(first, done + (unsigned)i, n, last));
+        if ((rc = mmf_queue_commit_batch(q, (size_t)k)) < 0)
+            return mmf_err(c, "mmf_queue_commit_batch", rc);
+        done += (unsigned)k;
+    }
+    return 0;
+}
+
+static int queue_recv_batch(struct cb_chan *c, uint64_t *vals, unsigned max)
+{
+    mmf_queue *q = g.queue[1 - c->side];
+    mmf_msg m[CB_MAX_BATCH];
+    int k, rc;
+    if (max == 1)
+        return queue_recv(c, vals, max);
+    k = mmf_queue_peek_batch(q, m, max, WAIT_MS);
+    if (k < 1)
+        return mmf_err(c, "mmf_queue_peek_batch", k < 0 ? k : MMF_EIO);
+    for (int i = 0; i < k; i++) {
+        if (m[i].len != c->size)
+            return cb_fail(c, "a %zu B message, expected %zu B", m[i].len, c->size);
+        vals[i] = cb_get(c, m[i].data);
+    }
+    if ((rc = mmf_queue_release_batch(q, (size_t)k)) < 0)
+        return mmf_err(c, "mmf_queue_release_batch", rc);
+    return k;
+}
+
 static void queue_detach(struct cb_chan *c)
 {
     (void)c;
@@ -249,8 +293,22 @@ const struct cb_transport cb_mmf_mpmc = {
     .name = "mmf-mpmc",
     .label = "mmf MPMC queue, busy-poll",
     .about = "mmf_queue per direction, slots of the message size (about 4 MiB, 2 to 256 "
-             "slots), MMF_CHANNEL_BUSY_POLL; reserve + write in place + commit, peek + read in "
-             "place + release, one message per call (no batch calls)",
+             "slots), MMF_CHANNEL_BUSY_POLL; reserve_batch + write in place + commit_batch, "
+             "peek_batch + read in place + release_batch",
+    .flags = CB_ZERO_COPY | CB_BATCH,
+    .setup = queue_setup,
+    .attach = queue_attach,
+    .send = queue_send_batch,
+    .recv = queue_recv_batch,
+    .detach = queue_detach,
+    .teardown = mmf_teardown,
+};
+
+const struct cb_transport cb_mmf_mpmc_single = {
+    .name = "mmf-mpmc-1",
+    .label = "mmf MPMC queue, busy-poll, one message per call",
+    .about = "as mmf-mpmc, with reserve + write in place + commit, peek + read in place + "
+             "release, one message per call",
     .flags = CB_ZERO_COPY,
     .setup = queue_setup,
     .attach = queue_attach,
