@@ -14,7 +14,11 @@
  *                            close + shm_unlink. ns per operation.
  *   create_..._reserve       the same with MMF_SECTION_RESERVE: mmf then skips
  *                            the up-front commit (fallocate) that the raw
- *                            side never does. For information.
+ *                            side never does.
+ *   create_..._close_commit  create_map_touch_close against a raw side that
+ *                            commits the same way: shm_open(O_CREAT |
+ *                            O_EXCL) + ftruncate + fallocate + mmap + write
+ *                            + munmap + close + shm_unlink.
  *   open_map_close           open an existing 1 MiB section (kept alive by
  *                            a handle this program holds), map, unmap,
  *                            close. Raw: shm_open(O_RDWR) + mmap + munmap
@@ -24,7 +28,7 @@
  *   open_..._other_process   the same, but the section is held by another
  *                            process only, so every open goes to the store
  *                            (lock, header check) and every close decides
- *                            "last handle?". For information.
+ *                            "last handle?".
  *   first_touch_per_mib      write one byte per 4 KiB page of a fresh
  *                            256 MiB view; only the touching is timed. ns
  *                            per MiB. The mmf section is committed, so
@@ -211,6 +215,33 @@ static void raw_create_map_touch_close(void)
     g.raw_live[OBJ_A] = 0;
 }
 
+/* (a) raw, committed like an mmf section: shm_open(O_CREAT | O_EXCL) +
+ * ftruncate + fallocate + mmap + touch + munmap + close + shm_unlink. */
+static void raw_create_commit_map_touch_close(void)
+{
+    void *p;
+
+    g.raw_fd = shm_open(g.raw_name[OBJ_A], O_CREAT | O_EXCL | O_RDWR, 0600);
+    CHECK_SYS("shm_open(O_CREAT|O_EXCL)", g.raw_fd >= 0);
+    g.raw_live[OBJ_A] = 1;
+    CHECK_SYS("ftruncate", ftruncate(g.raw_fd, (off_t)SMALL_SIZE) == 0);
+    CHECK_SYS("fallocate", fallocate(g.raw_fd, 0, 0, (off_t)SMALL_SIZE) == 0);
+    p = mmap(NULL, SMALL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, g.raw_fd, 0);
+    CHECK_SYS("mmap", p != MAP_FAILED);
+    g.raw_map = p;
+    g.raw_len = SMALL_SIZE;
+    touch_first_page(p);
+    g.raw_map = NULL;
+    CHECK_SYS("munmap", munmap(p, SMALL_SIZE) == 0);
+    {
+        int fd = g.raw_fd;
+        g.raw_fd = -1;
+        CHECK_SYS("close", close(fd) == 0);
+    }
+    CHECK_SYS("shm_unlink", shm_unlink(g.raw_name[OBJ_A]) == 0);
+    g.raw_live[OBJ_A] = 0;
+}
+
 /* (b) mmf: open + map + unmap + close, g.held keeping the name alive. */
 static void mmf_open_map_close(void)
 {
@@ -307,6 +338,7 @@ static uint64_t raw_first_touch(size_t size)
 enum row_kind {
     ROW_CREATE,
     ROW_CREATE_RESERVE,
+    ROW_CREATE_COMMIT,
     ROW_OPEN,
     ROW_OPEN_OTHER,
     ROW_TOUCH,
@@ -335,6 +367,12 @@ static void run_op(enum row_kind kind, int mmf_side)
             mmf_create_map_touch_close(MMF_SECTION_RESERVE);
         else
             raw_create_map_touch_close();
+        break;
+    case ROW_CREATE_COMMIT:
+        if (mmf_side)
+            mmf_create_map_touch_close(0);
+        else
+            raw_create_commit_map_touch_close();
         break;
     case ROW_OPEN:
     case ROW_OPEN_OTHER:
@@ -880,9 +918,10 @@ int main(int argc, char **argv)
 {
     struct row rows[] = {
         {"create_map_touch_close", ROW_CREATE, 1.5, 0, 0},
-        {"create_map_touch_close_reserve", ROW_CREATE_RESERVE, 0, 0, 0},
+        {"create_map_touch_close_reserve", ROW_CREATE_RESERVE, 1.3, 0, 0},
+        {"create_map_touch_close_commit", ROW_CREATE_COMMIT, 1.2, 0, 0},
         {"open_map_close", ROW_OPEN, 1.5, 0, 0},
-        {"open_map_close_other_process", ROW_OPEN_OTHER, 0, 0, 0},
+        {"open_map_close_other_process", ROW_OPEN_OTHER, 1.5, 0, 0},
         {"first_touch_per_mib", ROW_TOUCH, 1.05, 0, 0},
         {"first_touch_per_mib_reserve", ROW_TOUCH_RESERVE, 0, 0, 0},
     };

@@ -1080,3 +1080,177 @@ TEST(zombie_holder_is_gone)
     CHECK_EQ(test_store_count(test_name("z")), 0);
     CHECK_EQ(test_wait(pid), 0);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Kill storm                                                                */
+/* ------------------------------------------------------------------------ */
+
+#include <sys/stat.h>
+
+enum {
+    STORM_SIZE = 65536,
+    STORM_BAD_OPEN = 20,    /* an open failed other than with ENOENT */
+    STORM_BAD_CREATE = 21,  /* a create failed other than with EEXIST */
+    STORM_BAD_OBJECT = 22,  /* wrong size or type: a half-made object */
+    STORM_BAD_NAME = 23,    /* a handle on a file the name no longer leads to */
+    STORM_BAD_SETUP = 24,
+};
+
+static volatile sig_atomic_t storm_stop;
+
+static void storm_on_term(int sig)
+{
+    (void)sig;
+    storm_stop = 1;
+}
+
+/* The inode of the file mapped at p, from /proc/self/maps, and whether it
+ * was unlinked; 0 if not found. */
+static unsigned long long mapped_inode(const void *p, int *deleted)
+{
+    char line[512];
+    unsigned long long ino = 0;
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (f == NULL)
+        return 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        unsigned long lo, hi;
+        unsigned long long i;
+        if (sscanf(line, "%lx-%lx %*s %*s %*s %llu", &lo, &hi, &i) == 3 &&
+            (uintptr_t)p >= lo && (uintptr_t)p < hi) {
+            ino = i;
+            *deleted = strstr(line, "(deleted)") != NULL;
+            break;
+        }
+    }
+    fclose(f);
+    return ino;
+}
+
+/* While a handle is held its object must be the one the name leads to:
+ * never unlinked, never replaced by another creator's. */
+static int storm_check(mmf_section *s, const void *view, const char *path)
+{
+    mmf_section_info info;
+    struct stat st;
+    int deleted = 0;
+    unsigned long long ino;
+
+    if (mmf_section_stat(s, &info) != 0 || info.size != STORM_SIZE)
+        return STORM_BAD_OBJECT;
+    /* (A created object's mapping reads "(deleted)": the O_TMPFILE dentry
+     * it was made with; only the inode counts.) */
+    ino = mapped_inode(view, &deleted);
+    if (ino == 0 || stat(path, &st) != 0 ||
+        (unsigned long long)st.st_ino != ino) {
+        fprintf(stderr, "helper storm (pid %ld): handle on inode %llu, name %s\n",
+                (long)getpid(), ino, stat(path, &st) != 0 ? "absent" : "elsewhere");
+        return STORM_BAD_NAME;
+    }
+    return 0;
+}
+
+/*
+ * argv: name, seed, ready_wr. Until SIGTERM: create (new, or open-or-
+ * create) or open the name, map it, check the handle leads to the named
+ * object, hold it a moment, check again, unmap and close. Exits with
+ * STORM_BAD_* at the first anomaly.
+ */
+HELPER(storm)
+{
+    struct sigaction sa;
+    char path[1024];
+    const char *dir = getenv("MMF_STORE_DIR");
+    uint64_t seed;
+    int rc;
+
+    test_die_with_parent();
+    if (argc != 3)
+        return STORM_BAD_SETUP;
+    seed = strtoull(argv[1], NULL, 10) * 2 + 1;
+    snprintf(path, sizeof path, "%s/mmf.u%u.%s", dir && dir[0] == '/' ? dir : "/dev/shm",
+             (unsigned)geteuid(), argv[0]);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = storm_on_term;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGTERM, &sa, NULL) != 0)
+        return STORM_BAD_SETUP;
+    test_sync_signal(atoi(argv[2]));
+
+    while (!storm_stop) {
+        unsigned op = (unsigned)(rng_next(&seed) % 3);
+        mmf_section *s = NULL;
+        void *p = NULL;
+
+        if (op == 0) {
+            rc = mmf_section_create(&s, argv[0], STORM_SIZE, MMF_CREATE_NEW, NULL);
+            if (rc != 0 && rc != MMF_EEXIST)
+                return ch_fail(STORM_BAD_CREATE, "create-new", rc);
+        } else if (op == 1) {
+            rc = mmf_section_create(&s, argv[0], STORM_SIZE, MMF_OPEN_OR_CREATE, NULL);
+            if (rc != 0 && rc != MMF_EXISTED)
+                return ch_fail(STORM_BAD_CREATE, "open-or-create", rc);
+            rc = 0;
+        } else {
+            rc = mmf_section_open(&s, argv[0], MMF_ACCESS_READ | MMF_ACCESS_WRITE);
+            if (rc == MMF_ETYPE || rc == MMF_ECORRUPT)
+                return ch_fail(STORM_BAD_OBJECT, "open", rc);
+            if (rc != 0 && rc != MMF_ENOENT)
+                return ch_fail(STORM_BAD_OPEN, "open", rc);
+        }
+        if (rc != 0)
+            continue;
+        if ((rc = mmf_view_map(s, MMF_MAP_WRITE, 0, 0, 0, &p)) != 0)
+            return ch_fail(STORM_BAD_OBJECT, "map", rc);
+        if ((rc = storm_check(s, p, path)) != 0)
+            return rc;
+        sleep_us((long)(rng_next(&seed) % 300));
+        if ((rc = storm_check(s, p, path)) != 0)
+            return rc;
+        mmf_view_unmap(p);
+        mmf_section_close(s);
+    }
+    return 0;
+}
+
+/* At least 1,000 SIGKILLs at random moments of 6 processes creating,
+ * opening and closing one name: no handle ever leads to an unlinked or
+ * replaced object, no object is half-made, and once the survivors have
+ * closed, one more open finds nothing and the store holds nothing. */
+TEST_SLOW(kill_storm)
+{
+    enum { N = 6, KILLS = 1000 };
+    const char *name = test_name("s");
+    struct test_sync ready;
+    pid_t pids[N];
+    uint64_t seed = (uint64_t)getpid() * 2654435761u | 1;
+    mmf_section *s;
+    int kills = 0, code;
+
+    test_sync_init(&ready);
+    for (int i = 0; i < N; i++) {
+        pids[i] = test_spawn("storm", name, test_num((long long)(rng_next(&seed) >> 2)),
+                             test_num(ready.wr), NULL);
+        CHECK(test_sync_wait(&ready, 20000));
+    }
+    while (kills < KILLS) {
+        int i = (int)(rng_next(&seed) % N);
+        sleep_us((long)(rng_next(&seed) % 2000));
+        kill(pids[i], SIGKILL);
+        code = test_wait(pids[i]);
+        if (code != 128 + SIGKILL)
+            CHECK_EQ(code, 128 + SIGKILL); /* an anomaly (STORM_BAD_*) */
+        kills++;
+        pids[i] = test_spawn("storm", name, test_num((long long)(rng_next(&seed) >> 2)),
+                             test_num(ready.wr), NULL);
+        CHECK(test_sync_wait(&ready, 20000));
+    }
+    for (int i = 0; i < N; i++)
+        kill(pids[i], SIGTERM);
+    for (int i = 0; i < N; i++)
+        CHECK_EQ(test_wait(pids[i]), 0);
+    /* A holder killed last leaves its object stale: the next open
+     * reclaims it. */
+    CHECK_RC(mmf_section_open(&s, name, MMF_ACCESS_READ), MMF_ENOENT);
+    CHECK_EQ(test_store_count(name), 0);
+}

@@ -46,31 +46,61 @@
  *   I5 nothing waits on a lock: every lock request is non-blocking, and
  *      every retry loop is bounded in time.
  *
- *   open:   open the path read-write (read-only without write permission);
- *           take "present". If that fails, a closer or reclaimer holds I3
- *           for microseconds (or a writer holds it to spite us: writers may
- *           break their object): back off and start again, for at most
- *           about two seconds (MMF_EBUSY). Check the path still names the
- *           file, else start again. If another OFD is "established", take
- *           "established": open. Otherwise everyone else present is also
- *           deciding, or nobody is: try to convert to I3. Success: the
- *           object is stale; unlink it and report "absent". Failure: back
- *           off briefly and start again; after a few milliseconds of this,
- *           whoever is present (say a reader that holds byte 0 and never
- *           lets go) is taken as a holder and the open joins it, so a
- *           reader cannot stall an open.
- *   close:  try to convert "present" to I3 (non-blocking). Success: no
- *           other OFD holds byte 0 and none can join: unlink the name if it
- *           still names this file, drop the locks. Failure: drop
- *           "established"; if another OFD is established it decides later:
- *           drop "present" and go. Else every other presence is deciding
- *           too (two last closers, or a closer and an opener): step aside
- *           (drop "present"), wait a random moment, take "present" again
- *           and repeat, a bounded number of times. If the name is still
- *           there at the end, it is stale for the next opener or sweep.
+ *   open:   open the path read-write (read-only without write permission).
+ *           Fast path: look whether another OFD is established (one
+ *           F_OFD_GETLK); if so, take "present" and "established" in one
+ *           request, then fstat: if st_nlink is 0 the name was removed
+ *           meanwhile (start again); else read and check the header and
+ *           count as open. The look comes before our own lock, so the
+ *           handle seen may close before we lock: then either it removed
+ *           the name (st_nlink is 0: start again), or it saw us
+ *           established and left the name to us; an open that fails its
+ *           header checks after that closes as a handle would (the close
+ *           protocol below), so the name is not left behind. "Still
+ *           named" is st_nlink > 0 because an object file is only ever
+ *           linked once, by its creator, and only unlinked under I3,
+ *           which our "present" excludes; a writer that links it
+ *           elsewhere can only confuse opens of its own object (every
+ *           unlink still checks dev/ino of the name).
+ *           Slow path (nobody established): take "present" alone. If
+ *           that fails, a closer or reclaimer holds I3 for microseconds
+ *           (or a writer holds it to spite us: writers may break their
+ *           object): back off and start again, for at most about two
+ *           seconds (MMF_EBUSY). Check the path still names the file
+ *           (fstat, lstat), else start again. If another OFD is
+ *           established now, take "established": open. Otherwise
+ *           everyone else present is also deciding, or nobody is: try to
+ *           convert to I3. Success: the object is stale; unlink it and
+ *           report "absent". Failure: back off briefly and start again;
+ *           after a few milliseconds of this (DECIDE_LIMIT_NS), whoever
+ *           is present (say a reader that holds byte 0 and never lets
+ *           go) is taken as a holder and the open joins it, so a reader
+ *           cannot stall an open. That limit is the second place where a
+ *           bound weakens the protocol: openers that keep colliding on a
+ *           stale object for that long revive it (verify/store.pml).
+ *   close:  if the reference was made by the fast path (others were
+ *           established then, ref.others), first drop "established" and
+ *           look for another established OFD: found, it decides later,
+ *           drop "present" and go (three lock calls, no conversion).
+ *           Otherwise, or when none is found, try to convert "present"
+ *           to I3 (non-blocking). Success: no other OFD holds byte 0 and
+ *           none can join: unlink the name if it still names this file
+ *           (lstat dev/ino), and close: the locks go with the descriptor,
+ *           or, if a view keeps the description alive, stay on a file
+ *           no name leads to, in nobody's way. Failure: drop
+ *           "established"; if another OFD is established it decides
+ *           later: drop "present" and go. Else every other presence is
+ *           deciding too (two last closers, or a closer and an opener):
+ *           step aside (drop "present"), wait a random moment, take
+ *           "present" again and repeat, a bounded number of times. If
+ *           the name is still there at the end, it is stale for the next
+ *           opener or sweep.
  *   create: build the complete file unnamed (O_TMPFILE), take both locks,
  *           then link it under its name; linkat fails if the name exists,
  *           so nobody ever sees a half-made object.
+ *
+ * verify/store.pml checks this protocol with SPIN, with processes killed
+ * at any step; verify/README.md maps its steps to the functions here.
  *
  * Why the interleavings are safe:
  *   - two last closers: each fails to convert (the other is present), each
@@ -175,6 +205,7 @@ struct ref {
     int writable;            /* descriptors open read-write */
     unsigned handles;        /* this process's handles using it */
     int named;               /* 1 if linked under path */
+    int others;              /* others were established when it was made */
     pid_t pid;               /* process that made this reference */
     uint64_t dev, ino;       /* identity of the object file */
     struct mmf__hdr hdr;     /* validated copy */
@@ -445,6 +476,9 @@ static int backoff(struct backoff *b, uint64_t limit_ns)
 /* Openers and closers that find only undecided others present look again
  * for about this long. */
 #define DECIDE_LIMIT_NS UINT64_C(20000000)
+/* How often a close steps aside for other deciders before leaving a last
+ * name to the next opener or sweep. */
+#define CLOSE_ROUNDS 8
 
 /* 1 if `path` still names the file open as fd. */
 static int path_is(const char *path, int fd)
@@ -545,11 +579,15 @@ static int unlink_object(const char *path, int fd, const struct mmf__hdr *h)
 {
     struct stat st;
     int rc, e, cfd = -1;
-    if (fstat(fd, &st) != 0)
-        return unlink(path);
-    unlink_huge_data(h, &st);
-    if (h->type == MMF__TYPE_CHANNEL && (h->flags & MMF__HF_CLAIMS))
-        cfd = companion_open(path, h, st.st_uid, O_RDONLY);
+    /* The owner is only needed to follow the header to another file. */
+    if ((h->flags & MMF_SECTION_LARGE_PAGES) ||
+        (h->type == MMF__TYPE_CHANNEL && (h->flags & MMF__HF_CLAIMS))) {
+        if (fstat(fd, &st) != 0)
+            return unlink(path);
+        unlink_huge_data(h, &st);
+        if (h->type == MMF__TYPE_CHANNEL && (h->flags & MMF__HF_CLAIMS))
+            cfd = companion_open(path, h, st.st_uid, O_RDONLY);
+    }
     rc = unlink(path);
     e = errno;
     if (cfd >= 0) {
@@ -670,6 +708,9 @@ static int new_handle(struct ref *r, unsigned access, mmf__obj **out)
 
 static void release_ref(struct ref *r);
 static void unref(struct ref *r);
+static void leave(int fd, const char *path, uint64_t dev, uint64_t ino,
+                  const struct mmf__hdr *h, int rounds, int probe_first,
+                  int closing);
 static int reopen(int fd, unsigned access, int cloexec);
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 static void watch_exit(void);
@@ -826,10 +867,65 @@ static int try_remove_stale(const char *path, int fd)
     return unlink_object(path, fd, &h) == 0 || errno == ENOENT ? 0 : errno;
 }
 
+/* The user id whose scope the store path of a Local\ name is in: the one
+ * encode_name() wrote ("mmf.u<uid>."), so no geteuid() is needed. */
+static uid_t path_uid(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base != NULL ? base + 1 : path;
+    return (uid_t)strtoul(base + 5, NULL, 10);
+}
+
+/* The checks of an open object file fd (fstat st) before it is used: a
+ * regular file, not someone else's squatting in our scope. */
+static int check_file(const struct stat *st, const struct mmf__name *nm,
+                      const char *path)
+{
+    if (!S_ISREG(st->st_mode)) /* a FIFO, a device: not ours */
+        return MMF_ECORRUPT;
+    if (!nm->global && st->st_uid != path_uid(path))
+        return MMF_EACCES; /* someone else's file squats our name */
+    return 0;
+}
+
+/* Read and check the header of the object file fd for an open of `type`
+ * with `access`, and open its external data file. On failure h->flags and
+ * h->type are only trusted if the header itself was valid. */
+static int check_object(int fd, const struct stat *st, const struct mmf__name *nm,
+                        uint32_t type, unsigned access, struct mmf__hdr *h,
+                        int *data_fd)
+{
+    int rc;
+    *data_fd = -1;
+    if ((rc = load_header_st(fd, st, h)) < 0) {
+        h->flags = 0;
+        h->type = 0;
+        return rc;
+    }
+    if (strcmp(h->name, nm->full) != 0)
+        return MMF_ECORRUPT;
+    if (h->type != type)
+        return MMF_ETYPE;
+    if ((rc = check_access(h, access)) < 0)
+        return rc;
+    if (h->flags & MMF__HF_FILE) {
+        if ((*data_fd = open_external(h, st, access)) < 0) {
+            rc = *data_fd;
+            *data_fd = -1;
+            return rc;
+        }
+    }
+    return 0;
+}
+
 /*
  * Open the object file at path. Returns 0 and *out, MMF_ENOENT if there is
  * no live object (stale ones are removed on the way), STALE_STUCK for a
  * stale one the caller may not remove, or an error.
+ *
+ * The common case, others established, takes both locks in one request
+ * after one look (see "open" at the top of the file); everything else
+ * goes the careful way: "present" first, then decide.
  */
 static int open_path(const char *path, const struct mmf__name *nm,
                      uint32_t type, unsigned access, mmf__obj **out)
@@ -844,22 +940,57 @@ static int open_path(const char *path, const struct mmf__name *nm,
 
         if ((fd = open_object_fd(path, access)) < 0)
             return fd;
-        if (fstat(fd, &st) != 0) {
-            rc = mmf__linux_err(errno);
+        if ((rc = others_lock(fd, BYTE_ESTABLISHED, 1)) < 0)
             goto fail;
+        if (rc == 1) {
+            /* Others are established: join them, then check that the
+             * name still leads here. While we are present nobody can
+             * unlink it (I3), and an object file only ever has the one
+             * link, made by its creator: st_nlink > 0 says it is named. */
+            e = lock_bytes(fd, F_RDLCK, BYTE_PRESENT, 2);
+            if (e != 0 && e != EAGAIN) {
+                rc = mmf__linux_err(e);
+                goto fail;
+            }
+            if (e == 0 && fstat(fd, &st) != 0) {
+                rc = mmf__linux_err(errno);
+                goto fail;
+            }
+            if (e == 0 && (rc = check_file(&st, nm, path)) < 0)
+                goto fail;
+            if (e == EAGAIN || st.st_nlink == 0) {
+                /* Being removed (I3 held), or removed meanwhile. */
+                close(fd);
+                if ((rc = backoff(&bo, OPEN_LIMIT_NS)) < 0)
+                    return rc;
+                continue;
+            }
+            if ((rc = check_object(fd, &st, nm, type, access, &h, &data_fd)) < 0) {
+                /* Others may have left the name to us since: close as
+                 * a handle would. */
+                leave(fd, path, (uint64_t)st.st_dev, (uint64_t)st.st_ino, &h,
+                      CLOSE_ROUNDS, 1, 1);
+                goto fail;
+            }
+            rc = finish_obj(fd, &h, access, data_fd, (access & MMF_ACCESS_WRITE) != 0,
+                            path, &st, out);
+            if (rc == 0)
+                (*out)->r->others = 1;
+            return rc;
         }
-        if (!S_ISREG(st.st_mode)) { /* a FIFO, a device: not ours */
-            rc = MMF_ECORRUPT;
-            goto fail;
-        }
-        if (!nm->global && st.st_uid != geteuid()) {
-            rc = MMF_EACCES; /* someone else's file squats our name */
-            goto fail;
-        }
+        /* Nobody established: stale, or others are deciding too. */
         e = lock_bytes(fd, F_RDLCK, BYTE_PRESENT, 1);
         if (e != 0 && e != EAGAIN) {
             rc = mmf__linux_err(e);
             goto fail;
+        }
+        if (e == 0) {
+            if (fstat(fd, &st) != 0) {
+                rc = mmf__linux_err(errno);
+                goto fail;
+            }
+            if ((rc = check_file(&st, nm, path)) < 0)
+                goto fail;
         }
         if (e == EAGAIN || !still_named(path, fd, &st)) {
             /* Being removed (I3 held), or removed meanwhile. */
@@ -894,24 +1025,8 @@ static int open_path(const char *path, const struct mmf__name *nm,
                 continue;
             }
         }
-        if ((rc = load_header_st(fd, &st, &h)) < 0)
+        if ((rc = check_object(fd, &st, nm, type, access, &h, &data_fd)) < 0)
             goto fail;
-        if (strcmp(h.name, nm->full) != 0) {
-            rc = MMF_ECORRUPT;
-            goto fail;
-        }
-        if (h.type != type) {
-            rc = MMF_ETYPE;
-            goto fail;
-        }
-        if ((rc = check_access(&h, access)) < 0)
-            goto fail;
-        if (h.flags & MMF__HF_FILE) {
-            if ((data_fd = open_external(&h, &st, access)) < 0) {
-                rc = data_fd;
-                goto fail;
-            }
-        }
         if ((rc = ref_lock(fd, F_RDLCK)) < 0) {
             if (data_fd >= 0)
                 close(data_fd);
@@ -1119,7 +1234,8 @@ static int build_companion(const char *dir, const char *file, unsigned mode,
  * reference lock) and sets *data_fd (and *claims_fd for a named channel),
  * or < 0. */
 static int build_object(const struct mmf__name *nm, const struct mmf__spec *sp,
-                        struct mmf__hdr *h, int *data_fd, int *claims_fd)
+                        struct mmf__hdr *h, int *data_fd, int *claims_fd,
+                        struct stat *st)
 {
     uint64_t page = mmf__os_page_size();
     unsigned mode = sp->mode ? sp->mode : 0600;
@@ -1134,7 +1250,7 @@ static int build_object(const struct mmf__name *nm, const struct mmf__spec *sp,
     h->flags = sp->flags & (unsigned)(MMF_SECTION_RESERVE | MMF_SECTION_LARGE_PAGES);
     h->prot = sp->prot;
     h->size = sp->size;
-    h->creator_pid = (uint32_t)getpid();
+    h->creator_pid = (uint32_t)self_pid();
     {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -1188,9 +1304,15 @@ static int build_object(const struct mmf__name *nm, const struct mmf__spec *sp,
         goto fail;
     }
     /* The mode is applied exactly: a umask must not widen or narrow what
-     * the caller asked for. */
-    if (fchmod(fd, mode) != 0 ||
-        ftruncate(fd, (off_t)(h->hdr_size + h->data_size)) != 0) {
+     * the caller asked for (the fstat also gives the reference its
+     * identity). A committed section's fallocate sets the size too. */
+    if (fstat(fd, st) != 0) {
+        rc = mmf__linux_err(errno);
+        goto fail_fd;
+    }
+    if (((st->st_mode & 07777) != mode && fchmod(fd, mode) != 0) ||
+        (((sp->flags & MMF_SECTION_RESERVE) || h->data_size == 0) &&
+         ftruncate(fd, (off_t)(h->hdr_size + h->data_size)) != 0)) {
         rc = errno == EFBIG || errno == EINVAL ? MMF_EFBIG : mmf__linux_err(errno);
         goto fail_fd;
     }
@@ -1227,14 +1349,15 @@ int mmf__os_obj_create(const struct mmf__name *nm, const struct mmf__spec *sp,
 {
     char path[PATH_MAX], cpath[PATH_MAX], proc[64];
     struct mmf__hdr *h;
+    struct stat st;
     int rc, fd, data_fd, claims_fd;
 
     h = malloc(sizeof *h);
     if (h == NULL)
         return MMF_ENOMEM;
     if (nm == NULL) {
-        fd = build_object(NULL, sp, h, &data_fd, &claims_fd);
-        rc = fd < 0 ? fd : finish_obj(fd, h, access, data_fd, 1, NULL, NULL, out);
+        fd = build_object(NULL, sp, h, &data_fd, &claims_fd, &st);
+        rc = fd < 0 ? fd : finish_obj(fd, h, access, data_fd, 1, NULL, &st, out);
         free(h);
         return rc;
     }
@@ -1252,7 +1375,7 @@ int mmf__os_obj_create(const struct mmf__name *nm, const struct mmf__spec *sp,
             if (rc != MMF_ENOENT)
                 goto out;
         }
-        fd = build_object(nm, sp, h, &data_fd, &claims_fd);
+        fd = build_object(nm, sp, h, &data_fd, &claims_fd, &st);
         if (fd < 0) {
             rc = fd;
             goto out;
@@ -1274,7 +1397,7 @@ int mmf__os_obj_create(const struct mmf__name *nm, const struct mmf__spec *sp,
         }
         snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
         if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0) {
-            rc = finish_obj(fd, h, access, data_fd, 1, path, NULL, out);
+            rc = finish_obj(fd, h, access, data_fd, 1, path, &st, out);
             if (rc == 0)
                 (*out)->r->claims_fd = claims_fd;
             else if (claims_fd >= 0)
@@ -1328,24 +1451,51 @@ out:
  * The close protocol (see the top of the file) for the reference lock held
  * by fd on the object named path (dev/ino): remove the name if this is the
  * last reference in the system, and drop the locks. `rounds` bounds the
- * times it steps aside for others that are deciding too.
+ * times it steps aside for others that are deciding too. `probe_first`
+ * (others were established when the reference was made) looks for other
+ * established handles before trying the conversion, which is then usually
+ * not needed; either order is safe. With `closing`, the caller closes fd
+ * at once, so once the name is gone the locks are left for close() to
+ * drop: a view that keeps the description alive keeps them on a file that
+ * no name leads to, where they stand in nobody's way.
  */
 static void leave(int fd, const char *path, uint64_t dev, uint64_t ino,
-                  const struct mmf__hdr *h, int rounds)
+                  const struct mmf__hdr *h, int rounds, int probe_first,
+                  int closing)
 {
-    for (int i = 0;; i++) {
+    int e = probe_first ? EAGAIN : lock_bytes(fd, F_WRLCK, BYTE_PRESENT, 1);
+    int tried = !probe_first, dropped = 0;
+
+    for (int i = 0;;) {
         struct stat st;
-        int e = lock_bytes(fd, F_WRLCK, BYTE_PRESENT, 1);
         if (e == 0) {
             /* Alone, and nobody can join (I3). */
-            if (lstat(path, &st) == 0 && (uint64_t)st.st_dev == dev &&
-                (uint64_t)st.st_ino == ino)
-                unlink_object(path, fd, h);
+            int gone;
+            if (lstat(path, &st) != 0)
+                gone = errno == ENOENT;
+            else if ((uint64_t)st.st_dev != dev || (uint64_t)st.st_ino != ino)
+                gone = 1;
+            else
+                gone = unlink_object(path, fd, h) == 0 || errno == ENOENT;
+            if (gone && closing)
+                return;
             break;
         }
-        lock_bytes(fd, F_UNLCK, BYTE_ESTABLISHED, 1);
         /* EBADF: a read-only reference cannot remove the name. */
-        if (e != EAGAIN || i >= rounds || others_lock(fd, BYTE_ESTABLISHED, 1) != 0)
+        if (e != EAGAIN)
+            break;
+        if (!dropped) {
+            lock_bytes(fd, F_UNLCK, BYTE_ESTABLISHED, 1);
+            dropped = 1;
+        }
+        if (others_lock(fd, BYTE_ESTABLISHED, 1) != 0)
+            break; /* another handle decides later */
+        if (!tried) {
+            tried = 1;
+            e = lock_bytes(fd, F_WRLCK, BYTE_PRESENT, 1);
+            continue;
+        }
+        if (i++ >= rounds)
             break;
         /* Everyone else present is deciding too: step aside, look again. */
         lock_bytes(fd, F_UNLCK, BYTE_PRESENT, 1);
@@ -1355,13 +1505,11 @@ static void leave(int fd, const char *path, uint64_t dev, uint64_t ino,
         if (lstat(path, &st) != 0 || (uint64_t)st.st_dev != dev ||
             (uint64_t)st.st_ino != ino)
             break; /* removed already */
+        e = lock_bytes(fd, F_WRLCK, BYTE_PRESENT, 1);
     }
     lock_bytes(fd, F_UNLCK, BYTE_PRESENT, 2);
 }
 
-/* How often a close steps aside for other deciders before leaving a last
- * name to the next opener or sweep. */
-#define CLOSE_ROUNDS 8
 
 /* Drop this process's reference r: the last reference in the system
  * removes the name. */
@@ -1374,7 +1522,7 @@ static void release_ref(struct ref *r)
     int named = r->named;
 
     if (named && owner)
-        leave(r->fd, r->path, r->dev, r->ino, &r->hdr, CLOSE_ROUNDS);
+        leave(r->fd, r->path, r->dev, r->ino, &r->hdr, CLOSE_ROUNDS, r->others, 1);
     else if (owner)
         ref_lock(r->fd, F_UNLCK);
     if (r->data_fd != r->fd && r->data_fd >= 0)
@@ -2062,7 +2210,7 @@ static void release_at_exit(void)
             if (r->pid != me)
                 continue; /* a fork child's copy of its parent's reference */
             r->pid = 0;
-            leave(r->fd, r->path, r->dev, r->ino, &r->hdr, 2);
+            leave(r->fd, r->path, r->dev, r->ino, &r->hdr, 2, r->others, 0);
         }
     }
     mmf__os_unlock();
