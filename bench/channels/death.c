@@ -238,4 +238,6 @@ void cb_death_write(FILE *f)
         fprintf(f, "| %s | %u | %.3f ms | %.3f ms | %.3f ms | %.3f ms |\n", kind_name[kind],
                 r->kills, r->p50, r->p90, r->p99, r->max);
     }
+    fprintf(f, "\nGoal: p99 at most 1 ms for every channel. A p99 above the floor's is "
+               "mmf's; up to the floor's, it is the kernel's time to end the process.\n");
 }
