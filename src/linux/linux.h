@@ -68,6 +68,16 @@ int mmf__linux_claims_fd(mmf__obj *o);
 /* 1 if glibc keeps its robust lists as sync.c expects (checked once). */
 int mmf__linux_robust_ok(void);
 
+/* The calling thread's robust-list head (glibc's), or NULL (sync.c). */
+struct robust_list_head;
+struct robust_list_head *mmf__linux_robust_head(void);
+/* Link entry e at the front of the calling thread's list h, as glibc
+ * links a robust mutex, or take it out of the list it is in. Private
+ * memory only: e points at an entry's next word, its prev word just
+ * before it, as in glibc's mutexes (sync.c). */
+void mmf__linux_robust_link(struct robust_list_head *h, void **e);
+void mmf__linux_robust_unlink(void **e);
+
 /* Endpoint claim i (backend.h) is a write lock on this byte + i of the channel's
  * companion file (store.c). */
 #define MMF__POSIX_CLAIM_BASE (UINT64_C(1) << 40)

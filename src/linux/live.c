@@ -181,35 +181,6 @@ static void futex_wake(uint32_t *w, int n)
     syscall(SYS_futex, w, FUTEX_WAKE, n, NULL, NULL, 0);
 }
 
-static struct robust_list_head *robust_head(void)
-{
-    struct robust_list_head *h;
-    size_t len;
-    if (syscall(SYS_get_robust_list, 0, &h, &len) != 0 || h == NULL || len != sizeof *h)
-        return NULL;
-    return h;
-}
-
-/* Link e at the front of the calling thread's list h, as glibc does. */
-static void list_link(struct robust_list_head *h, void **e)
-{
-    void *first = h->list.next;
-    void **first_entry = (void **)((uintptr_t)first & ~(uintptr_t)1);
-    first_entry[-1] = e;
-    e[0] = first;
-    e[-1] = h;
-    BARRIER(); /* the kernel may walk the list from here on */
-    h->list.next = (struct robust_list *)(void *)e;
-}
-
-static void list_unlink(void **e)
-{
-    void **next = (void **)((uintptr_t)e[0] & ~(uintptr_t)1);
-    void **prev = (void **)((uintptr_t)e[-1] & ~(uintptr_t)1);
-    next[-1] = e[-1];
-    prev[0] = e[0];
-}
-
 /* Bump the roster and wake its sleepers: they look at the words again. */
 static void roster_ring(struct live *l)
 {
@@ -224,7 +195,7 @@ static void roster_ring(struct live *l)
  * l->tid for it. */
 static void arm(struct live *l, pid_t tid)
 {
-    struct robust_list_head *h = robust_head();
+    struct robust_list_head *h = mmf__linux_robust_head();
 
     if (h == NULL || mmf__linux_guard_damaged(l->own)) {
         /* Not now, nor at every later operation: its peers poll. */
@@ -242,7 +213,7 @@ static void arm(struct live *l, pid_t tid)
     BARRIER();
     __atomic_store_n(l->word, (uint32_t)tid, __ATOMIC_SEQ_CST);
     BARRIER();
-    list_link(h, l->entry);
+    mmf__linux_robust_link(h, l->entry);
     BARRIER();
     h->list_op_pending = NULL;
     futex_wake(l->word, INT_MAX); /* sleepers on what it held */
@@ -253,14 +224,14 @@ static void arm(struct live *l, pid_t tid)
  * gives the word back (0) if it still names tid, waking its sleepers. */
 static void disarm(struct live *l, pid_t tid, int clear)
 {
-    struct robust_list_head *h = robust_head();
+    struct robust_list_head *h = mmf__linux_robust_head();
     uint32_t w;
 
     if (h != NULL) {
         h->list_op_pending = (struct robust_list *)(void *)l->entry;
         BARRIER();
     }
-    list_unlink(l->entry);
+    mmf__linux_robust_unlink(l->entry);
     BARRIER();
     w = __atomic_load_n(l->word, __ATOMIC_RELAXED);
     while (clear && (w & FUTEX_TID_MASK) == (uint32_t)tid && !(w & FUTEX_OWNER_DIED)) {

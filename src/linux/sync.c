@@ -336,7 +336,7 @@ static void after_fork_child(void)
     }
 }
 
-static struct robust_list_head *robust_head(void)
+struct robust_list_head *mmf__linux_robust_head(void)
 {
     struct robust_list_head *h = tls_head;
     size_t len;
@@ -357,7 +357,7 @@ static struct robust_list_head *robust_head(void)
  */
 static int robust_list_as_expected(void)
 {
-    struct robust_list_head *h = robust_head();
+    struct robust_list_head *h = mmf__linux_robust_head();
     pthread_mutexattr_t a;
     pthread_mutex_t mx;
     void **e, **after;
@@ -585,7 +585,7 @@ static int word_names(uint32_t w, pid_t tid)
 /* Link entry e at the front of the calling thread's robust list h, as
  * glibc links a robust mutex (its pointers may carry bit 0, glibc's mark
  * of a priority-inheritance mutex). Private memory only. */
-static void list_link(struct robust_list_head *h, void **e)
+void mmf__linux_robust_link(struct robust_list_head *h, void **e)
 {
     void *first = h->list.next;
     void **first_entry = (void **)((uintptr_t)first & ~(uintptr_t)1);
@@ -596,7 +596,7 @@ static void list_link(struct robust_list_head *h, void **e)
     h->list.next = (struct robust_list *)(void *)e;
 }
 
-static void list_unlink(void **e)
+void mmf__linux_robust_unlink(void **e)
 {
     void **next = (void **)((uintptr_t)e[0] & ~(uintptr_t)1);
     void **prev = (void **)((uintptr_t)e[-1] & ~(uintptr_t)1);
@@ -660,7 +660,7 @@ static int word_give(uint32_t *word, void **e, struct robust_list_head *h, pid_t
 
     h->list_op_pending = (struct robust_list *)(void *)e;
     BARRIER();
-    list_unlink(e);
+    mmf__linux_robust_unlink(e);
     BARRIER();
     w = __atomic_load_n(word, __ATOMIC_RELAXED);
     for (;;) {
@@ -793,7 +793,7 @@ static int owner_gone(struct mmf__syncmap *m, pid_t tid)
  */
 static int lock_try(struct mmf__syncmap *m, pid_t tid, uint32_t waiters)
 {
-    struct robust_list_head *h = robust_head();
+    struct robust_list_head *h = mmf__linux_robust_head();
     uint32_t old, nw;
     pid_t hm;
     int rc;
@@ -815,7 +815,7 @@ static int lock_try(struct mmf__syncmap *m, pid_t tid, uint32_t waiters)
             rc = RL_BUSY;
         } else {
             BARRIER();
-            list_link(h, m->entry);
+            mmf__linux_robust_link(h, m->entry);
         }
     }
     BARRIER();
@@ -1299,7 +1299,7 @@ int mmf__os_sync_init(struct mmf__hdr *live, intptr_t file, void *arg)
         /* Owned from birth: take it before it has a name, through the
          * mapping attach will use. Nobody else can reach the unnamed file,
          * so the word is ours to take. */
-        struct robust_list_head *h = robust_head();
+        struct robust_list_head *h = mmf__linux_robust_head();
         struct mmf__sync_mutex *mx;
         void *base;
 
@@ -1312,7 +1312,7 @@ int mmf__os_sync_init(struct mmf__hdr *live, intptr_t file, void *arg)
             uint32_t old, nw;
             int rc = word_cas(word_at(base), entry_at(base), h, self_tid(), 0, &old, &nw);
             if (rc == RL_TAKEN)
-                list_link(h, entry_at(base));
+                mmf__linux_robust_link(h, entry_at(base));
             BARRIER();
             h->list_op_pending = NULL;
             if (rc != RL_TAKEN) {
@@ -1454,7 +1454,7 @@ int mmf__os_mutex_lock(mmf__syncmap *m, long long timeout_ms)
                          1)) {
         mmf__fence_after_rmw();
         if (__builtin_expect(__atomic_load_n(&m->claim, __ATOMIC_SEQ_CST) == 0, 1)) {
-            list_link(h, m->entry);
+            mmf__linux_robust_link(h, m->entry);
             BARRIER();
             h->list_op_pending = NULL;
             owner_set(m, tid, 1);
