@@ -4,6 +4,7 @@
  * Python's hash tables use) under a per-process random key (see hash.h).
  */
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/random.h>
@@ -82,4 +83,43 @@ uint64_t mmf__linux_hash(const void *p, size_t n)
 {
     pthread_once(&once, make_key);
     return siphash13(key, p, n);
+}
+
+void mmf__linux_htable_add(struct mmf__linux_htable *t, struct mmf__linux_hnode *n)
+{
+    struct mmf__linux_hnode **b;
+    if (t->count >= t->size) {
+        size_t size = 2 * t->size;
+        struct mmf__linux_hnode **nb =
+            size <= SIZE_MAX / sizeof *nb ? calloc(size, sizeof *nb) : NULL;
+        if (nb != NULL) {
+            for (size_t i = 0; i < t->size; i++) {
+                struct mmf__linux_hnode *e = t->bucket[i], *next;
+                for (; e != NULL; e = next) {
+                    next = e->next;
+                    e->next = nb[e->hash & (size - 1)];
+                    nb[e->hash & (size - 1)] = e;
+                }
+            }
+            if (t->bucket != t->first)
+                free(t->bucket);
+            t->bucket = nb;
+            t->size = size;
+        }
+    }
+    b = &t->bucket[n->hash & (t->size - 1)];
+    n->next = *b;
+    *b = n;
+    t->count++;
+}
+
+void mmf__linux_htable_remove(struct mmf__linux_htable *t, struct mmf__linux_hnode *n)
+{
+    struct mmf__linux_hnode **p = &t->bucket[n->hash & (t->size - 1)];
+    while (*p != NULL && *p != n)
+        p = &(*p)->next;
+    if (*p == n) {
+        *p = n->next;
+        t->count--;
+    }
 }

@@ -196,8 +196,7 @@
  * the process's last are table operations, without system calls.
  */
 struct ref {
-    struct ref *next;        /* in its `table` bucket (named references) */
-    uint64_t hash;           /* of path (named references) */
+    struct mmf__linux_hnode node; /* first: in `table`, hash of path (named) */
     int fd;                  /* object file: holds the reference lock */
     int data_fd;             /* what views map: fd, or the external file */
     int claims_fd;           /* channel's companion file, or -1 (lazy) */
@@ -227,54 +226,7 @@ struct mmf__obj {
  * whatever it holds. After a fork the child's copy names its parent's
  * references: entries whose pid is not ours are ignored.
  */
-#define TABLE_MIN 64u
-static struct ref *table_first[TABLE_MIN]; /* the buckets until it grows */
-static struct ref **table = table_first;
-static size_t table_size = TABLE_MIN;     /* buckets, a power of two */
-static size_t table_count;                /* references in the table */
-
-static struct ref **table_bucket(uint64_t hash)
-{
-    return &table[hash & (table_size - 1)];
-}
-
-/* Add r (hash set). A table that cannot grow only gets longer chains. */
-static void table_add(struct ref *r)
-{
-    if (table_count >= table_size) {
-        size_t n = 2 * table_size;
-        struct ref **nt = n <= SIZE_MAX / sizeof *nt ? calloc(n, sizeof *nt) : NULL;
-        if (nt != NULL) {
-            for (size_t i = 0; i < table_size; i++) {
-                struct ref *e = table[i], *next;
-                for (; e != NULL; e = next) {
-                    next = e->next;
-                    e->next = nt[e->hash & (n - 1)];
-                    nt[e->hash & (n - 1)] = e;
-                }
-            }
-            if (table != table_first)
-                free(table);
-            table = nt;
-            table_size = n;
-        }
-    }
-    r->next = *table_bucket(r->hash);
-    *table_bucket(r->hash) = r;
-    table_count++;
-}
-
-static void table_remove(struct ref *r)
-{
-    struct ref **p;
-    for (p = table_bucket(r->hash); *p != NULL; p = &(*p)->next) {
-        if (*p == r) {
-            *p = r->next;
-            table_count--;
-            return;
-        }
-    }
-}
+static struct mmf__linux_htable table = MMF__LINUX_HTABLE_INIT(table);
 
 /* getpid() is a system call; the pid is cached and reset in fork children. */
 static pid_t cached_pid;
@@ -758,7 +710,7 @@ static int finish_obj(int fd, const struct mmf__hdr *h, unsigned access,
     if (path != NULL) {
         r->named = 1;
         memcpy(r->path, path, plen + 1);
-        r->hash = mmf__linux_hash(path, plen);
+        r->node.hash = mmf__linux_hash(path, plen);
     }
     if ((rc = new_handle(r, access, out)) < 0) {
         release_ref(r);
@@ -767,7 +719,7 @@ static int finish_obj(int fd, const struct mmf__hdr *h, unsigned access,
     if (r->named) {
         pthread_once(&exit_once, watch_exit);
         mmf__os_lock();
-        table_add(r);
+        mmf__linux_htable_add(&table, &r->node);
         mmf__os_unlock();
     }
     return 0;
@@ -784,12 +736,14 @@ static int lookup(const char *path, uint32_t type, unsigned access,
 {
     pid_t me = self_pid();
     uint64_t hash = mmf__linux_hash(path, strlen(path));
-    struct ref *r;
+    struct ref *r = NULL;
     int rc = MMF_ENOENT;
 
     mmf__os_lock();
-    for (r = *table_bucket(hash); r != NULL; r = r->next) {
-        if (r->pid != me || r->hash != hash || strcmp(r->path, path) != 0)
+    for (struct mmf__linux_hnode *n = mmf__linux_htable_chain(&table, hash); n != NULL;
+         n = n->next) {
+        r = (struct ref *)(void *)n;
+        if (r->pid != me || n->hash != hash || strcmp(r->path, path) != 0)
             continue;
         if (r->hdr.type != type) {
             rc = MMF_ETYPE;
@@ -1543,7 +1497,7 @@ static void unref(struct ref *r)
     mmf__os_lock();
     last = --r->handles == 0;
     if (last && r->named)
-        table_remove(r);
+        mmf__linux_htable_remove(&table, &r->node);
     mmf__os_unlock();
     if (last)
         release_ref(r);
@@ -2205,8 +2159,9 @@ static void release_at_exit(void)
 {
     pid_t me = getpid();
     mmf__os_lock();
-    for (size_t i = 0; i < table_size; i++) {
-        for (struct ref *r = table[i]; r != NULL; r = r->next) {
+    for (size_t i = 0; i < table.size; i++) {
+        for (struct mmf__linux_hnode *n = table.bucket[i]; n != NULL; n = n->next) {
+            struct ref *r = (struct ref *)(void *)n;
             if (r->pid != me)
                 continue; /* a fork child's copy of its parent's reference */
             r->pid = 0;

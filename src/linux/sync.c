@@ -168,9 +168,8 @@
 #define ST(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 
 struct mmf__syncmap {
-    struct mmf__syncmap *next; /* in its `table` bucket */
+    struct mmf__linux_hnode node; /* first: in `table`, hash of dev and ino */
     uint64_t dev, ino;      /* identity of the object file */
-    uint64_t hash;          /* of dev and ino */
     uint32_t type;          /* MMF__TYPE_* */
     unsigned refs;          /* handles of this process (table lock) */
     void *page;             /* the header page, mapped shared read-write,
@@ -204,11 +203,7 @@ struct mmf__syncmap {
  * maps than buckets, so that attaching, detaching and finding the map of
  * an object cost the same whatever the process holds.
  */
-#define TABLE_MIN 64u
-static struct mmf__syncmap *table_first[TABLE_MIN];
-static struct mmf__syncmap **table = table_first;
-static size_t table_size = TABLE_MIN; /* buckets, a power of two */
-static size_t table_count;
+static struct mmf__linux_htable table = MMF__LINUX_HTABLE_INIT(table);
 
 static uint64_t id_hash(uint64_t dev, uint64_t ino)
 {
@@ -218,49 +213,13 @@ static uint64_t id_hash(uint64_t dev, uint64_t ino)
 
 static struct mmf__syncmap *table_find(uint64_t dev, uint64_t ino, uint64_t hash)
 {
-    struct mmf__syncmap *m = table[hash & (table_size - 1)];
-    while (m != NULL && (m->dev != dev || m->ino != ino))
-        m = m->next;
-    return m;
-}
-
-/* Add m (hash set). A table that cannot grow only gets longer chains. */
-static void table_add(struct mmf__syncmap *m)
-{
-    struct mmf__syncmap **b;
-    if (table_count >= table_size) {
-        size_t n = 2 * table_size;
-        struct mmf__syncmap **nt = n <= SIZE_MAX / sizeof *nt ? calloc(n, sizeof *nt) : NULL;
-        if (nt != NULL) {
-            for (size_t i = 0; i < table_size; i++) {
-                struct mmf__syncmap *e = table[i], *next;
-                for (; e != NULL; e = next) {
-                    next = e->next;
-                    e->next = nt[e->hash & (n - 1)];
-                    nt[e->hash & (n - 1)] = e;
-                }
-            }
-            if (table != table_first)
-                free(table);
-            table = nt;
-            table_size = n;
-        }
+    for (struct mmf__linux_hnode *n = mmf__linux_htable_chain(&table, hash); n != NULL;
+         n = n->next) {
+        struct mmf__syncmap *m = (struct mmf__syncmap *)(void *)n;
+        if (m->dev == dev && m->ino == ino)
+            return m;
     }
-    b = &table[m->hash & (table_size - 1)];
-    m->next = *b;
-    *b = m;
-    table_count++;
-}
-
-static void table_remove(struct mmf__syncmap *m)
-{
-    struct mmf__syncmap **p = &table[m->hash & (table_size - 1)];
-    while (*p != NULL && *p != m)
-        p = &(*p)->next;
-    if (*p == m) {
-        *p = m->next;
-        table_count--;
-    }
+    return NULL;
 }
 
 /* Where the robust-list entry sits: the second 8 bytes of the private page
@@ -324,8 +283,9 @@ static void after_fork_child(void)
     tls_nhomes = 0;
     tls_lost = 0;
     __atomic_store_n(&cached_pid, getpid(), __ATOMIC_RELAXED);
-    for (size_t i = 0; i < table_size; i++) {
-        for (struct mmf__syncmap *m = table[i]; m != NULL; m = m->next) {
+    for (size_t i = 0; i < table.size; i++) {
+        for (struct mmf__linux_hnode *n = table.bucket[i]; n != NULL; n = n->next) {
+            struct mmf__syncmap *m = (struct mmf__syncmap *)(void *)n;
             ST(m->claim, 0);
             ST(m->home, 0);
             ST(m->home_busy, 0u);
@@ -1026,7 +986,7 @@ static void collect(struct mmf__syncmap *m)
     if (m->refs == 0 && __atomic_load_n(&m->claim, __ATOMIC_ACQUIRE) == 0 &&
         __atomic_load_n(&m->home_busy, __ATOMIC_ACQUIRE) == 0 &&
         __atomic_load_n(&m->owner, __ATOMIC_ACQUIRE) == 0) {
-        table_remove(m);
+        mmf__linux_htable_remove(&table, &m->node);
         unmap_object(m->page);
         free(m);
     }
@@ -1149,10 +1109,11 @@ static void thread_exit(void *unused)
         }
     }
     if (tls_lost) {
-        for (size_t i = 0; i < table_size; i++) {
-            struct mmf__syncmap *m = table[i], *next;
-            for (; m != NULL; m = next) {
-                next = m->next;
+        for (size_t i = 0; i < table.size; i++) {
+            struct mmf__linux_hnode *n = table.bucket[i], *next;
+            for (; n != NULL; n = next) {
+                struct mmf__syncmap *m = (struct mmf__syncmap *)(void *)n;
+                next = n->next;
                 exit_map(m, tid, h);
                 collect(m);
             }
@@ -1212,7 +1173,7 @@ int mmf__os_sync_attach(mmf__obj *o, uint32_t type, struct mmf__sync_params *p,
     m->entry = entry_at(m->page);
     m->dev = (uint64_t)st.st_dev;
     m->ino = (uint64_t)st.st_ino;
-    m->hash = hash;
+    m->node.hash = hash;
     m->type = type;
     m->refs = 1;
     m->spin_ns = SPIN_INIT_NS;
@@ -1233,7 +1194,7 @@ int mmf__os_sync_attach(mmf__obj *o, uint32_t type, struct mmf__sync_params *p,
         watch_thread_exit();
         note_owned(m);
     }
-    table_add(m);
+    mmf__linux_htable_add(&table, &m->node);
     mmf__os_unlock();
     *out = m;
     return 0;
