@@ -252,18 +252,21 @@ static __thread int tls_keyed __attribute__((tls_model("initial-exec")));
  * became home of (keys: a map that is not owned may be freed, and its key
  * then finds nothing), which also find the mutexes it owns as home: a
  * home keeps its home while it owns the word that way.
- * Private to the thread, except at fork. If a note cannot be made, the
- * thread's exit looks at every map instead (tls_lost).
+ * Private to the thread, except at fork. If a note cannot be made (more
+ * than NOTES_MAX at once), the thread's exit looks at every map instead
+ * (tls_lost).
  */
 struct home_note {
     uint64_t dev, ino;
 };
-static __thread struct mmf__syncmap **tls_owned __attribute__((tls_model("initial-exec")));
+/* Fixed arrays, not heap: a thread that ends by a raw exit (no destructor)
+ * leaves nothing allocated behind. Default TLS model: they are touched on
+ * slow paths only, and a library loaded late has little static TLS. */
+#define NOTES_MAX 64u
+static __thread struct mmf__syncmap *tls_owned[NOTES_MAX];
 static __thread uint32_t tls_nowned __attribute__((tls_model("initial-exec")));
-static __thread uint32_t tls_capowned __attribute__((tls_model("initial-exec")));
-static __thread struct home_note *tls_homes __attribute__((tls_model("initial-exec")));
+static __thread struct home_note tls_homes[NOTES_MAX];
 static __thread uint32_t tls_nhomes __attribute__((tls_model("initial-exec")));
-static __thread uint32_t tls_caphomes __attribute__((tls_model("initial-exec")));
 static __thread int tls_lost __attribute__((tls_model("initial-exec")));
 static pid_t cached_pid;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -995,16 +998,10 @@ static void collect(struct mmf__syncmap *m)
 /* Note that the calling thread now owns mutex m (see tls_owned). */
 static void note_owned(struct mmf__syncmap *m)
 {
-    if (tls_nowned == tls_capowned) {
-        uint32_t cap = tls_capowned != 0 ? 2 * tls_capowned : 16;
-        struct mmf__syncmap **n = cap < UINT32_MAX / 2 ? realloc(tls_owned, cap * sizeof *n) : NULL;
-        if (n == NULL) {
-            tls_lost = 1;
-            ST(m->noted_at, UINT32_MAX);
-            return;
-        }
-        tls_owned = n;
-        tls_capowned = cap;
+    if (tls_nowned == NOTES_MAX) {
+        tls_lost = 1;
+        ST(m->noted_at, UINT32_MAX);
+        return;
     }
     ST(m->noted_at, tls_nowned);
     tls_owned[tls_nowned++] = m;
@@ -1047,20 +1044,14 @@ static uint32_t homes_compact(pid_t tid)
 }
 
 /* Note that the calling thread (tid) became home of mutex m. Notes of maps
- * since freed are dropped when the array is full, before it grows: one
- * note costs O(1) amortised. */
+ * since freed are dropped when the array is full: one note costs O(1)
+ * amortised. */
 static void note_home(struct mmf__syncmap *m, pid_t tid)
 {
     watch_thread_exit(); /* its exit gives the home up */
-    if (tls_nhomes == tls_caphomes && (tls_caphomes == 0 || homes_compact(tid) > tls_caphomes / 2)) {
-        uint32_t cap = tls_caphomes != 0 ? 2 * tls_caphomes : 16;
-        struct home_note *n = cap < UINT32_MAX / 2 ? realloc(tls_homes, cap * sizeof *n) : NULL;
-        if (n != NULL) {
-            tls_homes = n;
-            tls_caphomes = cap;
-        }
-    }
-    if (tls_nhomes == tls_caphomes) {
+    if (tls_nhomes == NOTES_MAX)
+        homes_compact(tid);
+    if (tls_nhomes == NOTES_MAX) {
         tls_lost = 1;
         return;
     }
@@ -1120,11 +1111,7 @@ static void thread_exit(void *unused)
         }
     }
     mmf__os_unlock();
-    free(tls_owned);
-    free(tls_homes);
-    tls_owned = NULL;
-    tls_homes = NULL;
-    tls_nowned = tls_capowned = tls_nhomes = tls_caphomes = 0;
+    tls_nowned = tls_nhomes = 0;
     tls_lost = 0;
 }
 
