@@ -376,8 +376,8 @@ static int describe(const char *dir, const char *file, int global,
 /* ------------------------------------------------------------------------ */
 
 /* Count the OFD locks (handles) on each target's object file. */
-static void count_locks(struct target *t, size_t n, const struct key *keys,
-                        size_t nkeys)
+static void read_locks(struct target *t, size_t n, const struct key *keys,
+                       size_t nkeys)
 {
     FILE *f = fopen("/proc/locks", "re");
     char *line = NULL;
@@ -422,6 +422,29 @@ static void count_locks(struct target *t, size_t n, const struct key *keys,
     }
     free(line);
     fclose(f);
+}
+
+/* /proc/locks is made a page per read(), and other processes take and drop
+ * locks between the reads: a line can be shown twice or not at all, so one
+ * reading of a busy system can miscount. Read until two readings agree for
+ * every target (a few times at most), and keep the last. */
+#define LOCK_READINGS 5
+static void count_locks(struct target *t, size_t n, const struct key *keys,
+                        size_t nkeys)
+{
+    uint64_t *prev = malloc(n * sizeof *prev);
+    read_locks(t, n, keys, nkeys);
+    for (int r = 1; prev != NULL && r < LOCK_READINGS; r++) {
+        int same = 1;
+        for (size_t i = 0; i < n; i++)
+            prev[i] = t[i].locks;
+        read_locks(t, n, keys, nkeys);
+        for (size_t i = 0; i < n && same; i++)
+            same = prev[i] == t[i].locks;
+        if (same)
+            break;
+    }
+    free(prev);
 }
 
 /* ------------------------------------------------------------------------ */
