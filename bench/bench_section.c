@@ -190,8 +190,9 @@ static void mmf_create_map_touch_close(unsigned flags)
 }
 
 /* (a) raw: shm_open(O_CREAT | O_EXCL) + ftruncate + mmap + touch + munmap
- * + close + shm_unlink. */
-static void raw_create_map_touch_close(void)
+ * + close + shm_unlink; with commit, fallocate after ftruncate, as an mmf
+ * section commits. */
+static void raw_create_map_touch_close(int commit)
 {
     void *p;
 
@@ -199,33 +200,8 @@ static void raw_create_map_touch_close(void)
     CHECK_SYS("shm_open(O_CREAT|O_EXCL)", g.raw_fd >= 0);
     g.raw_live[OBJ_A] = 1;
     CHECK_SYS("ftruncate", ftruncate(g.raw_fd, (off_t)SMALL_SIZE) == 0);
-    p = mmap(NULL, SMALL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, g.raw_fd, 0);
-    CHECK_SYS("mmap", p != MAP_FAILED);
-    g.raw_map = p;
-    g.raw_len = SMALL_SIZE;
-    touch_first_page(p);
-    g.raw_map = NULL;
-    CHECK_SYS("munmap", munmap(p, SMALL_SIZE) == 0);
-    {
-        int fd = g.raw_fd;
-        g.raw_fd = -1;
-        CHECK_SYS("close", close(fd) == 0);
-    }
-    CHECK_SYS("shm_unlink", shm_unlink(g.raw_name[OBJ_A]) == 0);
-    g.raw_live[OBJ_A] = 0;
-}
-
-/* (a) raw, committed like an mmf section: shm_open(O_CREAT | O_EXCL) +
- * ftruncate + fallocate + mmap + touch + munmap + close + shm_unlink. */
-static void raw_create_commit_map_touch_close(void)
-{
-    void *p;
-
-    g.raw_fd = shm_open(g.raw_name[OBJ_A], O_CREAT | O_EXCL | O_RDWR, 0600);
-    CHECK_SYS("shm_open(O_CREAT|O_EXCL)", g.raw_fd >= 0);
-    g.raw_live[OBJ_A] = 1;
-    CHECK_SYS("ftruncate", ftruncate(g.raw_fd, (off_t)SMALL_SIZE) == 0);
-    CHECK_SYS("fallocate", fallocate(g.raw_fd, 0, 0, (off_t)SMALL_SIZE) == 0);
+    if (commit)
+        CHECK_SYS("fallocate", fallocate(g.raw_fd, 0, 0, (off_t)SMALL_SIZE) == 0);
     p = mmap(NULL, SMALL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, g.raw_fd, 0);
     CHECK_SYS("mmap", p != MAP_FAILED);
     g.raw_map = p;
@@ -360,19 +336,19 @@ static void run_op(enum row_kind kind, int mmf_side)
         if (mmf_side)
             mmf_create_map_touch_close(0);
         else
-            raw_create_map_touch_close();
+            raw_create_map_touch_close(0);
         break;
     case ROW_CREATE_RESERVE:
         if (mmf_side)
             mmf_create_map_touch_close(MMF_SECTION_RESERVE);
         else
-            raw_create_map_touch_close();
+            raw_create_map_touch_close(0);
         break;
     case ROW_CREATE_COMMIT:
         if (mmf_side)
             mmf_create_map_touch_close(0);
         else
-            raw_create_commit_map_touch_close();
+            raw_create_map_touch_close(1);
         break;
     case ROW_OPEN:
     case ROW_OPEN_OTHER:
