@@ -1,0 +1,248 @@
+# SPDX-License-Identifier: MIT
+"""Named mutexes, events and semaphores, and waits on several of them."""
+import ctypes
+import dataclasses
+
+from . import _lib as L
+from ._common import Handle, check, check_mode, wait as _wait
+from ._errors import ETIMEDOUT, AbandonedMutexError
+
+lib = L.lib
+
+_TYPES = {2: "mutex", 3: "event", 4: "semaphore"}
+
+
+@dataclasses.dataclass(frozen=True)
+class SyncInfo:
+    """What Mutex.stat(), Event.stat() and Semaphore.stat() report: a
+    snapshot other threads and processes may change at once."""
+    type: str
+    name: str
+    owner_pid: int
+    owner_tid: int
+    recursion: int
+    abandoned: bool
+    manual_reset: bool
+    signaled: bool
+    count: int
+    maximum: int
+    waiters: int
+
+
+def _opts(mode, global_):
+    return L.SyncOpts(L.GLOBAL if global_ else 0, check_mode(mode))
+
+
+class _Sync(Handle):
+    _close_fn = lib.mmf_sync_close
+    existed = False
+
+    def __init__(self, _handle=None, _existed=False):
+        if _handle is None:
+            raise TypeError(f"use {type(self).__name__}.create() or .open()")
+        self._set(_handle)
+        self.existed = bool(_existed)
+
+    @classmethod
+    def _make(cls, fn, name, *args):
+        h = ctypes.c_void_p()
+        rc = check(fn(ctypes.byref(h), L.encode_name(name), *args), name)
+        return cls(h.value, rc == L.EXISTED)
+
+    def stat(self):
+        i = L.SyncInfo()
+        check(lib.mmf_sync_stat(self._handle(), ctypes.byref(i)))
+        return SyncInfo(_TYPES.get(i.type, "unknown"), L.decode(i.name), i.owner_pid,
+                        i.owner_tid, i.recursion, bool(i.abandoned),
+                        bool(i.manual_reset), bool(i.signaled), i.count,
+                        i.maximum, i.waiters)
+
+    @property
+    def name(self):
+        return self.stat().name
+
+    def duplicate(self):
+        """A second handle to the same object."""
+        h = ctypes.c_void_p()
+        check(lib.mmf_sync_duplicate(self._handle(), ctypes.byref(h)))
+        return type(self)(h.value)
+
+    def _wait_one(self, timeout):
+        """Wait on this object: True when taken, False on timeout."""
+        h = self._handle()
+        rc = _wait(lambda ms: lib.mmf_sync_wait(h, ms), timeout)
+        if rc == ETIMEDOUT:
+            return False
+        if rc == L.ABANDONED:
+            raise AbandonedMutexError(self)
+        check(rc)
+        return True
+
+    def __repr__(self):
+        if self.closed:
+            return f"<mmf.{type(self).__name__} closed>"
+        return f"<mmf.{type(self).__name__} {self.name or '(unnamed)'!r}>"
+
+
+class Mutex(_Sync):
+    """A named, recursive, thread-owned mutex that survives its owner's
+    death: the next owner is told with AbandonedMutexError, raised after it
+    acquired the mutex.
+
+        with mutex:          # waits as long as needed
+            ...
+    """
+
+    @classmethod
+    def create(cls, name=None, *, initially_owned=False, exist_ok=False,
+               mode=0o600, global_=False):
+        """Create the mutex `name` (None: unnamed); exist_ok=True opens an
+        existing one (then initially_owned is ignored)."""
+        return cls._make(lib.mmf_mutex_create, name, 1 if initially_owned else 0,
+                         L.OPEN_OR_CREATE if exist_ok else L.CREATE_NEW,
+                         ctypes.byref(_opts(mode, global_)))
+
+    @classmethod
+    def open(cls, name):
+        return cls._make(lib.mmf_mutex_open, name)
+
+    def acquire(self, timeout=None):
+        """Acquire the mutex for the calling thread, waiting up to
+        `timeout` seconds (None: no limit). Returns True, or False when the
+        timeout passed. Raises AbandonedMutexError when its previous owner
+        died holding it: the thread owns the mutex then, and must release
+        it after repairing what it protects."""
+        h = self._handle()
+        rc = _wait(lambda ms: lib.mmf_mutex_lock(h, ms), timeout)
+        if rc == ETIMEDOUT:
+            return False
+        if rc == L.ABANDONED:
+            raise AbandonedMutexError(self)
+        check(rc)
+        return True
+
+    def release(self):
+        """Release one acquisition (NotOwnerError if this thread does not
+        own it)."""
+        check(lib.mmf_mutex_unlock(self._handle()))
+
+    def __enter__(self):
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+class Event(_Sync):
+    """A named manual- or auto-reset event."""
+
+    @classmethod
+    def create(cls, name=None, *, manual_reset=False, initial_state=False,
+               exist_ok=False, mode=0o600, global_=False):
+        return cls._make(lib.mmf_event_create, name, 1 if manual_reset else 0,
+                         1 if initial_state else 0,
+                         L.OPEN_OR_CREATE if exist_ok else L.CREATE_NEW,
+                         ctypes.byref(_opts(mode, global_)))
+
+    @classmethod
+    def open(cls, name):
+        return cls._make(lib.mmf_event_open, name)
+
+    def set(self):
+        """Signal the event. Returns its previous state (True: signaled)."""
+        return bool(check(lib.mmf_event_set(self._handle())))
+
+    def reset(self):
+        """Make it nonsignaled. Returns its previous state."""
+        return bool(check(lib.mmf_event_reset(self._handle())))
+
+    def pulse(self):
+        """Release the threads waiting now, then leave it nonsignaled.
+        Returns its previous state. A waiter between two slices of a long
+        wait (see wait()) may miss a pulse: prefer set and reset."""
+        return bool(check(lib.mmf_event_pulse(self._handle())))
+
+    def wait(self, timeout=None):
+        """Wait until signaled, up to `timeout` seconds (None: no limit);
+        an auto-reset event is reset by the wait that takes it. Returns
+        True, or False when the timeout passed."""
+        return self._wait_one(timeout)
+
+    def is_set(self):
+        return self.stat().signaled
+
+
+class Semaphore(_Sync):
+    """A named counting semaphore with a maximum."""
+
+    @classmethod
+    def create(cls, name=None, initial=0, maximum=1, *, exist_ok=False,
+               mode=0o600, global_=False):
+        return cls._make(lib.mmf_semaphore_create, name, int(initial), int(maximum),
+                         L.OPEN_OR_CREATE if exist_ok else L.CREATE_NEW,
+                         ctypes.byref(_opts(mode, global_)))
+
+    @classmethod
+    def open(cls, name):
+        return cls._make(lib.mmf_semaphore_open, name)
+
+    def acquire(self, timeout=None):
+        """Take one from the count, waiting up to `timeout` seconds for it
+        to be above 0. Returns True, or False when the timeout passed."""
+        return self._wait_one(timeout)
+
+    def release(self, count=1):
+        """Add `count`. Returns the count before. CountOverflowError if it
+        would exceed the maximum (nothing changes)."""
+        prev = ctypes.c_long()
+        check(lib.mmf_semaphore_release(self._handle(), int(count), ctypes.byref(prev)))
+        return prev.value
+
+    def __enter__(self):
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+def _array(objects):
+    objects = list(objects)
+    arr = (ctypes.c_void_p * max(1, len(objects)))(*[o._handle() for o in objects])
+    return arr, len(objects)
+
+
+def wait_any(objects, timeout=None):
+    """Wait until one of `objects` (mutexes, events, semaphores; at most
+    64) is signaled and take the one with the lowest index. Returns its
+    index, or None when the timeout passed. An abandoned mutex raises
+    AbandonedMutexError with .index (the thread owns it)."""
+    objs = list(objects)
+    arr, n = _array(objs)
+    rc = _wait(lambda ms: lib.mmf_sync_wait_any(arr, n, ms), timeout)
+    if rc == ETIMEDOUT:
+        return None
+    check(rc)
+    if rc >= L.ABANDONED:
+        raise AbandonedMutexError(objs[rc - L.ABANDONED], rc - L.ABANDONED)
+    return rc
+
+
+def wait_all(objects, timeout=None):
+    """Wait until all `objects` are signaled at once and take them all.
+    Returns True, or False when the timeout passed. An abandoned mutex
+    among them raises AbandonedMutexError with the lowest such .index (the
+    thread owns every object)."""
+    objs = list(objects)
+    arr, n = _array(objs)
+    rc = _wait(lambda ms: lib.mmf_sync_wait_all(arr, n, ms), timeout)
+    if rc == ETIMEDOUT:
+        return False
+    check(rc)
+    if rc >= L.ABANDONED:
+        raise AbandonedMutexError(objs[rc - L.ABANDONED], rc - L.ABANDONED)
+    return True
+
+
+__all__ = ["Mutex", "Event", "Semaphore", "SyncInfo", "wait_any", "wait_all"]
