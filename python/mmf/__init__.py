@@ -20,7 +20,6 @@ from ._channel import Ring, Queue, Broadcast  # noqa: F401
 from ._inspect import (  # noqa: F401
     ObjectInfo, ChannelInfo, Holder, GcResult, list_objects, stat, gc,
     channel_stat, holders, read, remove)
-from ._lib import lib as _lib
 
 __version__ = "1.0.0"
 WAIT_MAX = 64

@@ -19,12 +19,13 @@ class Error(Exception):
         if message:
             text = f"{message}: {text}"
         errnum = -code if 0 < -code < 4000 else None
+        full = f"{text} ({self.name})"
         if isinstance(self, OSError) and errnum is not None:
             # OSError(errno, strerror) fills .errno and .strerror.
-            OSError.__init__(self, errnum, f"{text} ({self.name})")
+            OSError.__init__(self, errnum, full)
         else:
-            Exception.__init__(self, f"{text} ({self.name})")
-        self.strerror = text
+            Exception.__init__(self, full)
+            self.strerror = full
 
 
 def _make(name, base, doc):
