@@ -151,7 +151,7 @@ class Section(Handle):
     def export(self, access=None):
         """An inheritable reference, as a token string for a child process
         (which calls Section.import_token()). The child must inherit the
-        descriptors: pass_fds or close_fds=False with subprocess. Release
+        descriptors: close_fds=False with subprocess. Release
         this process's copy with Section.export_close(token) once the
         child has started."""
         a = self.stat().access if access is None else parse_access(access, ACCESS, "access")

@@ -25,9 +25,12 @@ print('import mmf from', mmf.__file__, 'with', mmf._lib.lib._name)
 "
 
 # pip install --no-build-isolation ./python into a virtual environment,
-# with no network; the library is found through MMF_LIBRARY there.
-if "$python" -m venv "$prefix/venv" >/dev/null 2>&1 &&
-   "$prefix/venv/bin/python" -c "import setuptools" >/dev/null 2>&1; then
+# with no network: the build uses the system's setuptools and wheel
+# (Debian's python3-setuptools and python3-wheel), which the environment
+# sees with --system-site-packages. The library is found through
+# MMF_LIBRARY there.
+if "$python" -m venv --system-site-packages "$prefix/venv" >/dev/null 2>&1 &&
+   "$prefix/venv/bin/python" -c "import setuptools, wheel" >/dev/null 2>&1; then
     cp -r "$src/python" "$prefix/pysrc"
     "$prefix/venv/bin/python" -m pip install -q --no-index --no-build-isolation \
         "$prefix/pysrc"
@@ -39,5 +42,5 @@ m.close()
 print('pip-installed mmf', mmf.__version__)
 "
 else
-    echo "no venv with setuptools: the pip install is not checked"
+    echo "no venv, setuptools or wheel: the pip install is not checked"
 fi
