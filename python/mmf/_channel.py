@@ -5,10 +5,14 @@ import ctypes
 
 from . import _lib as L
 from ._buffer import Exporter
-from ._common import ROLES, Handle, check, check_mode, parse_access, wait as _wait
-from ._errors import EOVERFLOW, check as _check
+from ._common import ROLES, SLICE_MS, Handle, check, check_mode, parse_access, wait as _wait
+from ._errors import EOVERFLOW, ETIMEDOUT, check as _check
 
 lib = L.lib
+
+# The copying Ring.recv() receives into a buffer of this size; a longer
+# message is copied from its place in the ring instead.
+_RING_RECV_BUF = 65536
 
 
 def _opts(busy_poll, mode, global_, path=None):
@@ -61,7 +65,6 @@ class _Zero:
         for b in self._bufs:
             if not b._close_exports():  # an array still uses it
                 self._ep._kept.append(b)
-        self._ep._busy = False
         if exc_type is None:
             self._finish(self)
         else:
@@ -79,8 +82,8 @@ class _Endpoint(Handle):
         self.existed = bool(_existed)
         self.role = _role
         self._kept = []  # message buffers still exported after their block
-        self._busy = False
         self._msg = L.Msg()
+        self._rbuf = None  # the receive buffer of the copying recv
 
     @classmethod
     def _attach(cls, fn, name, role, args):
@@ -102,10 +105,8 @@ class _Endpoint(Handle):
         if not [b for b in self._kept if b._exports]:
             super().__del__()
 
-    def _zero(self, bufs, finish, abort, batch=False):
-        self._busy = True
-        z = _Zero(self, bufs, finish, abort)
-        return z
+    def _zero(self, bufs, finish, abort):
+        return _Zero(self, bufs, finish, abort)
 
     def _recv_copy(self, peek, release, timeout):
         h = self._handle()
@@ -114,6 +115,45 @@ class _Endpoint(Handle):
         data = ctypes.string_at(m.data, m.len)
         release(h)
         return data
+
+    # The copying calls, with the common case (no timeout, no wait
+    # needed) in one library call: the slices of _wait start only when the
+    # first slice times out.
+    def _send_fast(self, fn, data, timeout):
+        h = self._h or self._handle()
+        if type(data) is bytes:
+            src, n = data, len(data)
+        else:
+            src, n, keep = _source(data)  # noqa: F841 (keeps src alive)
+        if timeout is None:
+            rc = fn(h, src, n, SLICE_MS)
+            if rc == ETIMEDOUT:
+                rc = _wait(lambda ms: fn(h, src, n, ms), None)
+        else:
+            rc = _wait(lambda ms: fn(h, src, n, ms), timeout)
+        if rc:
+            check(rc)
+
+    def _recv_fast(self, fn, cap, timeout):
+        """fn(h, buf, cap, &len, ms) into a buffer of this endpoint; None
+        when the message is longer than cap (MMF_EOVERFLOW)."""
+        h = self._h or self._handle()
+        if self._rbuf is None:
+            self._rbuf = ctypes.create_string_buffer(cap)
+            self._rlen = ctypes.c_size_t()
+            self._rref = ctypes.byref(self._rlen)
+        buf, ref = self._rbuf, self._rref
+        if timeout is None:
+            rc = fn(h, buf, cap, ref, SLICE_MS)
+            if rc == ETIMEDOUT:
+                rc = _wait(lambda ms: fn(h, buf, cap, ref, ms), None)
+        else:
+            rc = _wait(lambda ms: fn(h, buf, cap, ref, ms), timeout)
+        if rc == 0:
+            return ctypes.string_at(buf, self._rlen.value)
+        if rc == EOVERFLOW:
+            return None
+        check(rc)
 
     def __repr__(self):
         state = "closed" if self.closed else self.role
@@ -150,15 +190,16 @@ class Ring(_Endpoint):
 
     def send(self, data, timeout=None):
         """Copy a bytes-like message into the ring, waiting for room."""
-        h = self._handle()
-        addr, n, keep = _source(data)
-        check(_wait(lambda ms: lib.mmf_ring_send(h, addr, n, ms), timeout))
+        self._send_fast(lib.mmf_ring_send, data, timeout)
 
     def recv(self, timeout=None):
         """The next message, as bytes. PeerGoneError (a BrokenPipeError)
         once the producer is gone and every message was received."""
-        return self._recv_copy(lib.mmf_ring_peek,
-                               lambda h: _check(lib.mmf_ring_release(h, 1)), timeout)
+        data = self._recv_fast(lib.mmf_ring_recv, _RING_RECV_BUF, timeout)
+        if data is None:  # longer than the buffer: copy it from its place
+            data = self._recv_copy(lib.mmf_ring_peek,
+                                   lambda h: _check(lib.mmf_ring_release(h, 1)), timeout)
+        return data
 
     def reserve(self, size, timeout=None):
         """``with ring.reserve(n) as buf:`` a writable memoryview of n
@@ -244,13 +285,13 @@ class Queue(_Endpoint):
         return lib.mmf_queue_slot_size(self._handle())
 
     def send(self, data, timeout=None):
-        h = self._handle()
-        addr, n, keep = _source(data)
-        check(_wait(lambda ms: lib.mmf_queue_send(h, addr, n, ms), timeout))
+        """Copy a bytes-like message (1 to slot_size bytes) into a slot,
+        waiting for room."""
+        self._send_fast(lib.mmf_queue_send, data, timeout)
 
     def recv(self, timeout=None):
-        return self._recv_copy(lib.mmf_queue_peek,
-                               lambda h: _check(lib.mmf_queue_release(h)), timeout)
+        """The next message, as bytes (each goes to one consumer)."""
+        return self._recv_fast(lib.mmf_queue_recv, self.slot_size, timeout)
 
     def reserve(self, timeout=None):
         """``with queue.reserve() as buf:`` a writable memoryview of one

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
 """What the object kinds share: timeouts, option parsing, handle guards."""
+import ctypes
 import math
 import time
 
@@ -80,7 +81,8 @@ class Handle:
     _close_fn = None
 
     def _set(self, handle):
-        self._h = handle
+        # A c_void_p passes to the library without a conversion per call.
+        self._h = ctypes.c_void_p(handle)
 
     @property
     def closed(self):

@@ -113,7 +113,14 @@ class Mutex(_Sync):
         died holding it: the thread owns the mutex then, and must release
         it after repairing what it protects."""
         h = self._handle()
-        rc = _wait(lambda ms: lib.mmf_mutex_lock(h, ms), timeout)
+        return self._after_try(h, _lock(h, 0), timeout)
+
+    def _after_try(self, h, rc, timeout):
+        """The rest of an acquisition whose first try returned rc."""
+        if rc == ETIMEDOUT and timeout != 0:
+            rc = _wait(lambda ms: _lock(h, ms), timeout)
+        if rc == 0:
+            return True
         if rc == ETIMEDOUT:
             return False
         if rc == L.ABANDONED:
@@ -124,14 +131,26 @@ class Mutex(_Sync):
     def release(self):
         """Release one acquisition (NotOwnerError if this thread does not
         own it)."""
-        check(lib.mmf_mutex_unlock(self._handle()))
+        rc = _unlock(self._handle())
+        if rc:
+            check(rc)
 
+    # The uncontended case costs one library call each way.
     def __enter__(self):
-        self.acquire()
+        h = self._h or self._handle()
+        rc = _lock(h, 0)
+        if rc:
+            self._after_try(h, rc, None)
         return self
 
     def __exit__(self, *exc):
-        self.release()
+        rc = _unlock(self._h or self._handle())
+        if rc:
+            check(rc)
+
+
+_lock = lib.mmf_mutex_lock
+_unlock = lib.mmf_mutex_unlock
 
 
 class Event(_Sync):
