@@ -226,20 +226,12 @@ class Semaphore(_Sync):
         self.release()
 
 
-def _array(objects):
-    objects = list(objects)
-    arr = (ctypes.c_void_p * max(1, len(objects)))(*[o._handle() for o in objects])
-    return arr, len(objects)
-
-
-def wait_any(objects, timeout=None):
-    """Wait until one of `objects` (mutexes, events, semaphores; at most
-    64) is signaled and take the one with the lowest index. Returns its
-    index, or None when the timeout passed. An abandoned mutex raises
-    AbandonedMutexError with .index (the thread owns it)."""
+def _wait_many(fn, objects, timeout):
+    """fn(array, n, ms) on the handles of `objects`: its result, or None
+    when the timeout passed; an abandoned mutex raises."""
     objs = list(objects)
-    arr, n = _array(objs)
-    rc = _wait(lambda ms: lib.mmf_sync_wait_any(arr, n, ms), timeout)
+    arr = (ctypes.c_void_p * max(1, len(objs)))(*[o._handle() for o in objs])
+    rc = _wait(lambda ms: fn(arr, len(objs), ms), timeout)
     if rc == ETIMEDOUT:
         return None
     check(rc)
@@ -248,20 +240,20 @@ def wait_any(objects, timeout=None):
     return rc
 
 
+def wait_any(objects, timeout=None):
+    """Wait until one of `objects` (mutexes, events, semaphores; at most
+    64) is signaled and take the one with the lowest index. Returns its
+    index, or None when the timeout passed. An abandoned mutex raises
+    AbandonedMutexError with .index (the thread owns it)."""
+    return _wait_many(lib.mmf_sync_wait_any, objects, timeout)
+
+
 def wait_all(objects, timeout=None):
     """Wait until all `objects` are signaled at once and take them all.
     Returns True, or False when the timeout passed. An abandoned mutex
     among them raises AbandonedMutexError with the lowest such .index (the
     thread owns every object)."""
-    objs = list(objects)
-    arr, n = _array(objs)
-    rc = _wait(lambda ms: lib.mmf_sync_wait_all(arr, n, ms), timeout)
-    if rc == ETIMEDOUT:
-        return False
-    check(rc)
-    if rc >= L.ABANDONED:
-        raise AbandonedMutexError(objs[rc - L.ABANDONED], rc - L.ABANDONED)
-    return True
+    return _wait_many(lib.mmf_sync_wait_all, objects, timeout) is not None
 
 
 __all__ = ["Mutex", "Event", "Semaphore", "SyncInfo", "wait_any", "wait_all"]

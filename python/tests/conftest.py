@@ -42,6 +42,21 @@ def run_python(code, *args, timeout=120, check=True, **kw):
                           text=True, **kw)
 
 
+def start_python(code, *args, session=False):
+    """A Python child that prints "ready" once set up; its stdin stays
+    open for the test to write to."""
+    p = subprocess.Popen([sys.executable, "-c", code, *args], env=child_env(),
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True,
+                         start_new_session=session)
+    line = p.stdout.readline()
+    if line.strip() != "ready":
+        p.kill()
+        out, err = p.communicate()
+        pytest.fail(f"child did not start: {line}{out}{err}")
+    return p
+
+
 def helper(name):
     """The path of a C helper built by CMake (python/CMakeLists.txt), or
     skip when run outside the build."""

@@ -10,7 +10,6 @@ import time
 import pytest
 
 import mmf
-from conftest import unique
 
 
 # ---- errors -------------------------------------------------------------

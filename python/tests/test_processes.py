@@ -7,26 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 import mmf
 import workers
-from conftest import STORE, child_env, run_python, unique
-
-
-def start_python(code, *args):
-    """A Python child that prints "ready" once set up."""
-    p = subprocess.Popen([sys.executable, "-c", code, *args], env=child_env(),
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    line = p.stdout.readline()
-    if line.strip() != "ready":
-        p.kill()
-        out, err = p.communicate()
-        pytest.fail(f"child did not start: {line}{out}{err}")
-    return p
+from conftest import STORE, child_env, run_python, start_python
 
 
 def kill9(p):

@@ -18,31 +18,17 @@ what these tests set) and are skipped on others.
 """
 import os
 import signal
-import subprocess
 import sys
 import time
 
 import pytest
 
 import mmf
-from conftest import STORE, child_env, run_python
+from conftest import STORE, run_python, start_python as start
 
 HAS_82300 = sys.version_info < (3, 13)
 SHM = ("from multiprocessing import shared_memory as sm\n"
        "import sys, time\n")
-
-
-def start(code, *args, session=False):
-    p = subprocess.Popen([sys.executable, "-c", code, *args], env=child_env(),
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True,
-                         start_new_session=session)
-    line = p.stdout.readline()
-    if line.strip() != "ready":
-        p.kill()
-        out, err = p.communicate()
-        pytest.fail(f"child did not start: {line}{out}{err}")
-    return p
 
 
 def finish(p):
