@@ -886,8 +886,13 @@ static int run_send(struct chan *c, const struct args *a)
         }
         if (now_ms() - cnt.last_ns >= (uint64_t)interval_ms)
             report(&s.c, source_lag(&s), 0);
-        if (wait > 0)
+        if (wait > 0) {
+            /* Wake for an ACK, and for room in ZeroMQ's queue when a
+             * send waits for it. */
+            if (s.sent < s.n)
+                items[0].events = (short)(ZMQ_POLLIN | ZMQ_POLLOUT);
             zmq_poll(items, 2, wait);
+        }
     }
 out:
     report(&s.c, s.n, 1);
