@@ -270,22 +270,32 @@ static uint64_t check_msg(const unsigned char *buf, size_t len)
 
 /* ---- channel helpers (run in their store) ----------------------------------- */
 
-/* ring-producer STORE NAME COUNT SECONDS: COUNT messages, paced over
- * SECONDS at least. */
+/* Ring capacity for messages up to maxlen bytes. */
+static uint64_t ring_for(size_t maxlen)
+{
+    return maxlen <= 256 ? 1 << 20 : 8 << 20;
+}
+
+/* ring-producer STORE NAME COUNT SECONDS [MAXLEN]: COUNT messages of up to
+ * MAXLEN bytes (default 256), paced over SECONDS at least. */
 HELPER(ring_producer)
 {
-    unsigned char buf[256];
+    static unsigned char buf[1 << 20];
     mmf_ring *r;
     uint64_t n, secs, t0;
-    CHECK(argc == 4);
+    size_t maxlen = 256;
+    CHECK(argc == 4 || argc == 5);
     test_die_with_parent();
     setenv("MMF_STORE_DIR", argv[0], 1);
     n = strtoull(argv[2], NULL, 10);
     secs = strtoull(argv[3], NULL, 10);
-    CHECK(mmf_ring_create(&r, argv[1], 1 << 20, MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, NULL) >= 0);
+    if (argc == 5)
+        maxlen = strtoull(argv[4], NULL, 10);
+    CHECK(maxlen >= 16 && maxlen <= sizeof buf);
+    CHECK(mmf_ring_create(&r, argv[1], ring_for(maxlen), MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, NULL) >= 0);
     t0 = test_now_ns();
     for (uint64_t i = 0; i < n; i++) {
-        size_t len = make_msg(i, buf, sizeof buf);
+        size_t len = make_msg(i, buf, maxlen);
         int rc;
         /* The bridge is this ring's consumer: while it restarts, a full
          * ring says MMF_EPIPE. */
@@ -303,17 +313,18 @@ HELPER(ring_producer)
     return 0;
 }
 
-/* ring-consumer STORE NAME COUNT: every id 0..COUNT-1 once, in order,
- * intact; then nothing more for half a second. */
+/* ring-consumer STORE NAME COUNT [MAXLEN]: every id 0..COUNT-1 once, in
+ * order, intact; then nothing more for half a second. */
 HELPER(ring_consumer)
 {
     mmf_ring *r;
     uint64_t n;
-    CHECK(argc == 3);
+    CHECK(argc == 3 || argc == 4);
     test_die_with_parent();
     setenv("MMF_STORE_DIR", argv[0], 1);
     n = strtoull(argv[2], NULL, 10);
-    CHECK(mmf_ring_create(&r, argv[1], 1 << 20, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, NULL) >= 0);
+    CHECK(mmf_ring_create(&r, argv[1], ring_for(argc == 4 ? strtoull(argv[3], NULL, 10) : 256),
+                          MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, NULL) >= 0);
     for (uint64_t i = 0; i < n; i++) {
         mmf_msg m;
         uint64_t id;
@@ -625,6 +636,64 @@ TEST_SLOW(ring_exactly_once_under_kills)
         }
     }
     printf("%d kills, %d cuts\n", kills, cuts);
+    rc = finish(cons);
+    if (rc != 0)
+        fprintf(stderr, "sender log:\n%s\nreceiver log:\n%s\n", slurp("send", "err"),
+                slurp("recv", "err"));
+    CHECK_EQ(rc, 0);
+    CHECK_EQ(stop(send, SIGTERM), 0);
+    CHECK_EQ(stop(recv, SIGTERM), 0);
+    stop(relay, SIGKILL);
+    stop(prod, SIGKILL);
+}
+
+/* Large messages (up to 600 KiB: those of 64 KiB and more leave the
+ * sending bridge without a copy, straight from the ring) under kills and
+ * cuts: every one once, in order, intact. */
+TEST_SLOW(ring_large_messages_under_kills)
+{
+    const char *name = test_name("big");
+    char chan[128];
+    int port = free_port(), rport;
+    pid_t prod, cons, recv, send, relay;
+    int kills = 0, cuts = 0, rc;
+    const char *count = "3000", *maxlen = "600000";
+
+    need_zmq();
+    setup();
+    rport = free_port();
+    while (rport == port)
+        rport = free_port();
+    snprintf(chan, sizeof chan, "ring:%s", name);
+    cons = test_spawn("ring_consumer", store_b, name, count, maxlen, NULL);
+    track(cons);
+    prod = test_spawn("ring_producer", store_a, name, count, "8", maxlen, NULL);
+    track(prod);
+    recv = bridge_recv("recv", port, chan, "--size", "8M");
+    relay = test_spawn("relay", test_num(rport), test_num(port), NULL);
+    track(relay);
+    send = bridge_send("send", rport, chan, "--size", "8M");
+    rnd_state ^= (uint64_t)getpid() * 0x9E3779B97F4A7C15u;
+    while (kills < 12 || cuts < 6) {
+        int st;
+        uint64_t what = rnd() % 3;
+        test_sleep_ms(100 + (long)(rnd() % 200));
+        CHECK(waitpid(cons, &st, WNOHANG) == 0);
+        if (what == 0) {
+            stop(send, SIGKILL);
+            send = bridge_send("send", rport, chan, "--size", "8M");
+            kills++;
+        } else if (what == 1) {
+            stop(recv, SIGKILL);
+            recv = bridge_recv("recv", port, chan, "--size", "8M");
+            kills++;
+        } else {
+            stop(relay, SIGKILL);
+            relay = test_spawn("relay", test_num(rport), test_num(port), NULL);
+            track(relay);
+            cuts++;
+        }
+    }
     rc = finish(cons);
     if (rc != 0)
         fprintf(stderr, "sender log:\n%s\nreceiver log:\n%s\n", slurp("send", "err"),

@@ -27,6 +27,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -474,6 +475,27 @@ static void install_signals(void)
 /* send                                                                       */
 /* ========================================================================== */
 
+/*
+ * A ring or queue message of ZC_BYTES or more goes to ZeroMQ without a
+ * copy, straight from the channel's memory, as the second part of its
+ * frame. The channel must not reuse that memory while ZeroMQ may still
+ * read it (a frame can outlive its ACK in the queue of a dead
+ * connection), so such a message is released only after ZeroMQ called
+ * zc_done for it.
+ */
+#define ZC_BYTES (64u * 1024u)
+struct zc {
+    uint64_t seq;
+    atomic_int done;
+    struct zc *next;
+};
+
+static void zc_done(void *data, void *hint)
+{
+    (void)data;
+    atomic_store(&((struct zc *)hint)->done, 1);
+}
+
 struct flight {
     const void *data; /* in the channel (ring, queue) or `own` (broadcast) */
     uint32_t len;
@@ -496,7 +518,27 @@ struct sender {
     uint64_t lost_pending;/* broadcast: losses not sent yet */
     uint64_t lost_total;  /* broadcast: losses sent, since this sender started */
     unsigned char *bbuf;  /* broadcast: copies of the messages read */
+    struct zc *zc;        /* messages ZeroMQ may still read in place */
 };
+
+/* The lowest sequence number ZeroMQ may still read in place (NONE if
+ * none), after forgetting the messages it is done with. */
+static uint64_t zc_floor(struct sender *s)
+{
+    uint64_t lo = NONE;
+    for (struct zc **z = &s->zc; *z != NULL;) {
+        if (atomic_load(&(*z)->done)) {
+            struct zc *d = *z;
+            *z = d->next;
+            free(d);
+            continue;
+        }
+        if ((*z)->seq < lo)
+            lo = (*z)->seq;
+        z = &(*z)->next;
+    }
+    return lo;
+}
 
 static uint64_t source_lag(struct sender *s)
 {
@@ -530,6 +572,9 @@ static int release_below(struct sender *s, uint64_t next)
 {
     size_t k = 0;
     int rc = 0;
+    uint64_t floor = zc_floor(s);
+    if (floor < next)
+        next = floor; /* the rest on a later call */
     while (k < s->n && s->f[k].seq < next)
         k++;
     if (k == 0)
@@ -610,7 +655,38 @@ static void send_data(struct sender *s)
         size_t i = s->sent, end = i, bytes = HDR_BYTES;
         zmq_msg_t m;
         unsigned char *p;
-        while (end < s->n && (end == i || bytes + REC_BYTES + s->f[end].len <= FRAME_BYTES)) {
+        if (s->c.kind != K_BCAST && s->f[i].len >= ZC_BYTES) {
+            /* One large message: its header, then the message in place. */
+            unsigned char h[HDR_BYTES + REC_BYTES];
+            struct zc *z = malloc(sizeof *z);
+            if (z == NULL)
+                return;
+            put_hdr(h, T_DATA, 0, s->session, 0);
+            put64(h + HDR_BYTES, s->f[i].seq);
+            put32(h + HDR_BYTES + 8, s->f[i].len);
+            put32(h + HDR_BYTES + 12, 0);
+            if (zmq_send(s->sock, h, sizeof h, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+                free(z);
+                return;
+            }
+            z->seq = s->f[i].seq;
+            atomic_init(&z->done, 0);
+            z->next = s->zc;
+            s->zc = z;
+            if (zmq_msg_init_data(&m, (void *)s->f[i].data, s->f[i].len, zc_done, z) != 0) {
+                atomic_store(&z->done, 1);
+                return;
+            }
+            /* The first part went: ZeroMQ takes the rest of the message. */
+            if (zmq_msg_send(&m, s->sock, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(&m); /* calls zc_done */
+                return;
+            }
+            s->sent = i + 1;
+            continue;
+        }
+        while (end < s->n && (end == i || bytes + REC_BYTES + s->f[end].len <= FRAME_BYTES) &&
+               (s->c.kind == K_BCAST || s->f[end].len < ZC_BYTES)) {
             bytes += REC_BYTES + s->f[end].len;
             end++;
         }
@@ -896,10 +972,12 @@ static int run_send(struct chan *c, const struct args *a)
     }
 out:
     report(&s.c, s.n, 1);
-    chan_close(&s.c); /* unacknowledged messages stay in a ring */
+    /* ZeroMQ first: it may still read messages in the channel's memory. */
     zmq_close(s.mon);
     zmq_close(s.sock);
     zmq_ctx_term(s.ctx);
+    zc_floor(&s);
+    chan_close(&s.c); /* unacknowledged messages stay in a ring */
     free(s.f);
     free(s.bbuf);
     if (note_section)
@@ -1185,8 +1263,11 @@ static int commit_records(struct receiver *r, struct rec *recs, size_t n)
     return 0;
 }
 
+/* A DATA frame: records in `p`, or (body not NULL) one record header in
+ * `p` whose payload is the second part, `body`. */
 static int on_data(struct receiver *r, const void *peer, size_t peer_len,
-                   const unsigned char *p, size_t len, struct rec *recs)
+                   const unsigned char *p, size_t len, const unsigned char *body,
+                   size_t body_len, struct rec *recs)
 {
     uint64_t session = get64(p + 8), lost = get64(p + 16), expect;
     size_t off = HDR_BYTES, n = 0;
@@ -1197,10 +1278,16 @@ static int on_data(struct receiver *r, const void *peer, size_t peer_len,
         cnt.dropped_frames++;
         return 0; /* an older session's, or someone else's */
     }
+    if (body != NULL && (len != HDR_BYTES + REC_BYTES || get32(p + HDR_BYTES + 8) != body_len)) {
+        blog_limited(&r->c, 6, "dropped a malformed frame (a message part of the wrong size)");
+        cnt.dropped_frames++;
+        return 0;
+    }
     expect = r->next;
     while (off < len) {
         uint64_t seq;
         uint32_t l;
+        const unsigned char *data;
         if (len - off < REC_BYTES) {
             blog_limited(&r->c, 6, "dropped a malformed frame (a record header cut short)");
             cnt.dropped_frames++;
@@ -1208,7 +1295,8 @@ static int on_data(struct receiver *r, const void *peer, size_t peer_len,
         }
         seq = get64(p + off);
         l = get32(p + off + 8);
-        if (l == 0 || l > r->c.max_msg || l > len - off - REC_BYTES) {
+        data = body != NULL ? body : p + off + REC_BYTES;
+        if (l == 0 || l > r->c.max_msg || (body == NULL && l > len - off - REC_BYTES)) {
             blog_limited(&r->c, 6, "dropped a malformed frame (a record of %" PRIu32
                          " bytes)", l);
             cnt.dropped_frames++;
@@ -1223,7 +1311,7 @@ static int on_data(struct receiver *r, const void *peer, size_t peer_len,
             if (expect == NONE || seq >= expect) {
                 if (expect != NONE)
                     cnt.lost += seq - expect;
-                recs[n++] = (struct rec){p + off + REC_BYTES, l, seq};
+                recs[n++] = (struct rec){data, l, seq};
                 expect = seq + 1;
             } else {
                 cnt.dups++;
@@ -1231,13 +1319,13 @@ static int on_data(struct receiver *r, const void *peer, size_t peer_len,
         } else if (seq < expect) {
             cnt.dups++;
         } else if (seq == expect) {
-            recs[n++] = (struct rec){p + off + REC_BYTES, l, seq};
+            recs[n++] = (struct rec){data, l, seq};
             expect += r->c.kind == K_RING ? ring_step(l) : 1;
         } else {
             gap = 1;
             break;
         }
-        off += REC_BYTES + l;
+        off += REC_BYTES + (body != NULL ? 0 : l);
     }
     /* The source's losses come as a running total, so that a frame lost
      * with a connection does not take its count with it. */
@@ -1391,6 +1479,7 @@ static int run_recv(struct chan *c, const struct args *a, const char *state_path
             size_t ml = sizeof more;
             const unsigned char *p;
             size_t len;
+            int two_part;
 
             zmq_msg_init(&id);
             if (zmq_msg_recv(&id, r.sock, ZMQ_DONTWAIT) < 0) {
@@ -1411,7 +1500,24 @@ static int run_recv(struct chan *c, const struct args *a, const char *state_path
             zmq_getsockopt(r.sock, ZMQ_RCVMORE, &more, &ml);
             p = zmq_msg_data(&m);
             len = zmq_msg_size(&m);
-            if (more) { /* frames of several parts are not this protocol */
+            two_part = 0;
+            if (more && len == HDR_BYTES + REC_BYTES && get32(p) == PROTO_MAGIC &&
+                get16(p + 4) == PROTO_VERSION && get16(p + 6) == T_DATA) {
+                /* A large message: its header, then the message itself. */
+                zmq_msg_t body;
+                zmq_msg_init(&body);
+                if (zmq_msg_recv(&body, r.sock, 0) >= 0) {
+                    zmq_getsockopt(r.sock, ZMQ_RCVMORE, &more, &ml);
+                    two_part = !more;
+                    if (two_part)
+                        code = on_data(&r, zmq_msg_data(&id), zmq_msg_size(&id), p, len,
+                                       zmq_msg_data(&body), zmq_msg_size(&body), recs);
+                }
+                zmq_msg_close(&body);
+            }
+            if (two_part) {
+                /* done above */
+            } else if (more) { /* frames of more parts are not this protocol */
                 while (more) {
                     zmq_msg_t x;
                     zmq_msg_init(&x);
@@ -1436,7 +1542,8 @@ static int run_recv(struct chan *c, const struct args *a, const char *state_path
                              get16(p + 4) & ~REWIND_FLAG);
                 cnt.dropped_frames++;
             } else if (get16(p + 6) == T_DATA) {
-                code = on_data(&r, zmq_msg_data(&id), zmq_msg_size(&id), p, len, recs);
+                code = on_data(&r, zmq_msg_data(&id), zmq_msg_size(&id), p, len, NULL, 0,
+                               recs);
             } else {
                 blog_limited(&r.c, 4, "dropped a frame of type %u", get16(p + 6));
                 cnt.dropped_frames++;
