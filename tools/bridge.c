@@ -104,7 +104,9 @@ enum { R_VERSION = 1, R_KIND = 2, R_SIZE = 3, R_MALFORMED = 4, R_BUSY = 5 };
 /* ZeroMQ high-water marks, in frames, on both sockets. */
 #define HWM_FRAMES 32
 /* Messages a sender keeps in flight (peeked, not acknowledged) at most. */
-#define WINDOW 4096u
+#define WINDOW 65536u
+/* Records a receiver takes from one frame at most (a frame holds fewer). */
+#define FRAME_RECORDS (FRAME_BYTES / REC_BYTES + 1)
 /* Messages taken from the channel with one call. */
 #define BATCH 1024u
 /* With messages in flight and no ACK for this long, handshake again. */
@@ -510,7 +512,9 @@ struct sender {
     uint64_t hello_ivl;   /* back-off between HELLOs without an answer */
     uint64_t last_heard;  /* the last WELCOME or ACK of this session */
     int connected;
-    struct flight *f;     /* in flight: f[0..n), sent up to `sent` */
+    struct flight *f;     /* in flight: f[0..n), sent up to `sent`; f moves
+                             forward in fbase[0..2 * WINDOW) as they go */
+    struct flight *fbase;
     size_t n, sent;
     uint64_t next_seq;    /* the sequence number of the next message taken */
     uint64_t acked;       /* the receiver's next (NONE before a WELCOME) */
@@ -587,7 +591,7 @@ static int release_below(struct sender *s, uint64_t next)
         rc = mmf_ring_release(s->c.r, k);
     else if (s->c.kind == K_QUEUE)
         rc = mmf_queue_release_batch(s->c.q, k);
-    memmove(s->f, s->f + k, (s->n - k) * sizeof *s->f);
+    s->f += k;
     s->n -= k;
     s->sent = s->sent > k ? s->sent - k : 0;
     return rc;
@@ -599,6 +603,11 @@ static int take(struct sender *s, long long timeout)
     mmf_msg m[BATCH];
     size_t room = WINDOW - s->n;
     int k;
+
+    if ((size_t)(s->f - s->fbase) + s->n + BATCH > 2 * WINDOW) {
+        memmove(s->fbase, s->f, s->n * sizeof *s->f);
+        s->f = s->fbase;
+    }
 
     if (s->c.kind == K_BCAST) {
         /* Copy out: a broadcast message may be overwritten at any time. */
@@ -716,9 +725,10 @@ static void send_data(struct sender *s)
             s->lost_pending = 0;
         }
     }
-    if (s->c.kind == K_BCAST) { /* at most once: nothing waits for an ACK */
+    if (s->c.kind == K_BCAST && s->sent == s->n) { /* at most once: no ACK */
         s->n = 0;
         s->sent = 0;
+        s->f = s->fbase;
     }
 }
 
@@ -817,7 +827,7 @@ static int run_send(struct chan *c, const struct args *a)
     s.c = *c;
     s.acked = NONE;
     s.hello_ivl = 500;
-    s.f = calloc(WINDOW, sizeof *s.f);
+    s.fbase = s.f = calloc(2 * (size_t)WINDOW, sizeof *s.f);
     if (s.f == NULL)
         fail(c->name, MMF_ENOMEM);
     rc = chan_attach(&s.c, MMF_ROLE_CONSUMER, a);
@@ -978,7 +988,7 @@ out:
     zmq_ctx_term(s.ctx);
     zc_floor(&s);
     chan_close(&s.c); /* unacknowledged messages stay in a ring */
-    free(s.f);
+    free(s.fbase);
     free(s.bbuf);
     if (note_section)
         mmf_section_close(note_section);
@@ -1006,6 +1016,17 @@ static uint64_t state_sum(const struct state_rec *r)
     return h;
 }
 
+/* The frames a receiver keeps open until their records are committed,
+ * and the records, at most (see flush). */
+#define HELD_MAX 64
+#define RECS_MAX (4 * FRAME_RECORDS)
+
+struct rec {
+    const unsigned char *data;
+    uint32_t len;
+    uint64_t seq;
+};
+
 struct receiver {
     struct chan c;
     void *ctx, *sock, *mon, *zap;
@@ -1017,6 +1038,13 @@ struct receiver {
     uint64_t pos;         /* the destination's position (ring: bytes, queue: claims) */
     uint64_t rewound_at;  /* the `next` a rewind was asked for, NONE if none */
     uint64_t src_lost;    /* broadcast: the source's losses counted so far */
+    uint64_t acked;       /* the last `next` acknowledged */
+    struct rec *recs;     /* records taken, not committed yet */
+    size_t nrec;
+    uint64_t pexpect;     /* the sequence number expected after them */
+    int gap;              /* a frame skipped ahead: ask for a rewind */
+    zmq_msg_t held[HELD_MAX]; /* the frames they are in */
+    int nheld;
     int state_fd;
     uint64_t counter;
     char curve_peer[41];
@@ -1088,6 +1116,7 @@ static void send_ack(struct receiver *r, unsigned flags)
         return;
     put_hdr(b, T_ACK, flags, r->session, r->next);
     reply(r, r->peer, r->peer_len, b, sizeof b);
+    r->acked = r->next;
 }
 
 static void refuse(struct receiver *r, const void *peer, size_t peer_len, uint64_t session,
@@ -1172,6 +1201,8 @@ static void on_hello(struct receiver *r, const void *peer, size_t peer_len,
     r->peer_len = peer_len;
     r->session = session;
     r->rewound_at = NONE;
+    r->pexpect = r->next;
+    r->acked = NONE;
     cnt.sessions++;
     put_hdr(b, T_WELCOME, 0, session, r->next);
     reply(r, peer, peer_len, b, sizeof b);
@@ -1180,11 +1211,6 @@ static void on_hello(struct receiver *r, const void *peer, size_t peer_len,
 
 /* Reserve, copy, record, commit: records [0, n) of `recs`. 0, or an exit
  * code. */
-struct rec {
-    const unsigned char *data;
-    uint32_t len;
-    uint64_t seq;
-};
 
 static int commit_records(struct receiver *r, struct rec *recs, size_t n)
 {
@@ -1263,15 +1289,23 @@ static int commit_records(struct receiver *r, struct rec *recs, size_t n)
     return 0;
 }
 
-/* A DATA frame: records in `p`, or (body not NULL) one record header in
- * `p` whose payload is the second part, `body`. */
+/*
+ * Frames are taken in groups: the records of up to HELD_MAX frames in a
+ * row are committed with one state record and acknowledged with one ACK
+ * (flush), so that small frames cost one commit for many. The frames
+ * stay open (r->held) until then, since the records point into them.
+ */
+
+/* Parse a DATA frame: records in `p`, or (body not NULL) one record
+ * header in `p` whose payload is the second part, `body`. Records that
+ * come at the expected sequence number are added to r->recs. Returns 1
+ * if any were (the caller keeps the frame until flush), else 0. */
 static int on_data(struct receiver *r, const void *peer, size_t peer_len,
                    const unsigned char *p, size_t len, const unsigned char *body,
-                   size_t body_len, struct rec *recs)
+                   size_t body_len)
 {
     uint64_t session = get64(p + 8), lost = get64(p + 16), expect;
-    size_t off = HDR_BYTES, n = 0;
-    int gap = 0;
+    size_t off = HDR_BYTES, n0 = r->nrec, n = r->nrec;
 
     if (session == 0 || session != r->session || peer_len != r->peer_len ||
         memcmp(peer, r->peer, peer_len) != 0) {
@@ -1283,7 +1317,7 @@ static int on_data(struct receiver *r, const void *peer, size_t peer_len,
         cnt.dropped_frames++;
         return 0;
     }
-    expect = r->next;
+    expect = r->pexpect;
     while (off < len) {
         uint64_t seq;
         uint32_t l;
@@ -1302,7 +1336,7 @@ static int on_data(struct receiver *r, const void *peer, size_t peer_len,
             cnt.dropped_frames++;
             return 0;
         }
-        if (n >= WINDOW) {
+        if (n - n0 >= FRAME_RECORDS) {
             blog_limited(&r->c, 6, "dropped a frame of too many records");
             cnt.dropped_frames++;
             return 0;
@@ -1311,7 +1345,7 @@ static int on_data(struct receiver *r, const void *peer, size_t peer_len,
             if (expect == NONE || seq >= expect) {
                 if (expect != NONE)
                     cnt.lost += seq - expect;
-                recs[n++] = (struct rec){data, l, seq};
+                r->recs[n++] = (struct rec){data, l, seq};
                 expect = seq + 1;
             } else {
                 cnt.dups++;
@@ -1319,10 +1353,10 @@ static int on_data(struct receiver *r, const void *peer, size_t peer_len,
         } else if (seq < expect) {
             cnt.dups++;
         } else if (seq == expect) {
-            recs[n++] = (struct rec){data, l, seq};
+            r->recs[n++] = (struct rec){data, l, seq};
             expect += r->c.kind == K_RING ? ring_step(l) : 1;
         } else {
-            gap = 1;
+            r->gap = 1;
             break;
         }
         off += REC_BYTES + (body != NULL ? 0 : l);
@@ -1333,17 +1367,32 @@ static int on_data(struct receiver *r, const void *peer, size_t peer_len,
         cnt.lost += lost - r->src_lost;
         r->src_lost = lost;
     }
-    if (n > 0) {
-        int code = commit_records(r, recs, n);
-        if (code != 0)
-            return code;
-    }
-    if (gap && r->rewound_at != r->next) {
+    r->nrec = n;
+    r->pexpect = expect;
+    return n > n0;
+}
+
+/* Commit the records taken, close their frames, acknowledge. 0, or an
+ * exit code. */
+static int flush(struct receiver *r)
+{
+    int code = 0;
+    if (r->nrec > 0)
+        code = commit_records(r, r->recs, r->nrec);
+    r->nrec = 0;
+    for (int i = 0; i < r->nheld; i++)
+        zmq_msg_close(&r->held[i]);
+    r->nheld = 0;
+    r->pexpect = r->next;
+    if (code != 0)
+        return code;
+    if (r->gap && r->rewound_at != r->next) {
         r->rewound_at = r->next;
         send_ack(r, REWIND_FLAG);
-    } else if (r->c.kind != K_BCAST) {
+    } else if (r->c.kind != K_BCAST && r->acked != r->next) {
         send_ack(r, 0);
     }
+    r->gap = 0;
     return 0;
 }
 
@@ -1394,16 +1443,17 @@ static void on_zap(struct receiver *r)
 static int run_recv(struct chan *c, const struct args *a, const char *state_path)
 {
     struct receiver r;
-    struct rec *recs;
     int rc, code = EX_OK;
     char sec[41];
 
     memset(&r, 0, sizeof r);
     r.c = *c;
     r.next = NONE;
+    r.pexpect = NONE;
+    r.acked = NONE;
     r.rewound_at = NONE;
-    recs = calloc(WINDOW, sizeof *recs);
-    if (recs == NULL)
+    r.recs = calloc(RECS_MAX, sizeof *r.recs);
+    if (r.recs == NULL)
         fail(c->name, MMF_ENOMEM);
     rc = chan_attach(&r.c, MMF_ROLE_PRODUCER, a);
     if (rc < 0)
@@ -1501,6 +1551,13 @@ static int run_recv(struct chan *c, const struct args *a, const char *state_path
             p = zmq_msg_data(&m);
             len = zmq_msg_size(&m);
             two_part = 0;
+            /* Room for this frame's records and for the frame itself. */
+            if ((r.nheld == HELD_MAX || r.nrec + FRAME_RECORDS > RECS_MAX) &&
+                (code = flush(&r)) != EX_OK) {
+                zmq_msg_close(&m);
+                zmq_msg_close(&id);
+                goto out;
+            }
             if (more && len == HDR_BYTES + REC_BYTES && get32(p) == PROTO_MAGIC &&
                 get16(p + 4) == PROTO_VERSION && get16(p + 6) == T_DATA) {
                 /* A large message: its header, then the message itself. */
@@ -1509,9 +1566,11 @@ static int run_recv(struct chan *c, const struct args *a, const char *state_path
                 if (zmq_msg_recv(&body, r.sock, 0) >= 0) {
                     zmq_getsockopt(r.sock, ZMQ_RCVMORE, &more, &ml);
                     two_part = !more;
-                    if (two_part)
-                        code = on_data(&r, zmq_msg_data(&id), zmq_msg_size(&id), p, len,
-                                       zmq_msg_data(&body), zmq_msg_size(&body), recs);
+                    if (two_part && on_data(&r, zmq_msg_data(&id), zmq_msg_size(&id), p, len,
+                                            zmq_msg_data(&body), zmq_msg_size(&body))) {
+                        zmq_msg_init(&r.held[r.nheld]);
+                        zmq_msg_move(&r.held[r.nheld++], &body);
+                    }
                 }
                 zmq_msg_close(&body);
             }
@@ -1536,14 +1595,18 @@ static int run_recv(struct chan *c, const struct args *a, const char *state_path
                              "protocol", len);
                 cnt.dropped_frames++;
             } else if (get16(p + 6) == T_HELLO) {
+                /* What the current session sent so far is good: commit it. */
+                code = flush(&r);
                 on_hello(&r, zmq_msg_data(&id), zmq_msg_size(&id), p, len);
             } else if ((get16(p + 4) & ~REWIND_FLAG) != PROTO_VERSION) {
                 blog_limited(&r.c, 4, "dropped a frame of protocol version %u",
                              get16(p + 4) & ~REWIND_FLAG);
                 cnt.dropped_frames++;
             } else if (get16(p + 6) == T_DATA) {
-                code = on_data(&r, zmq_msg_data(&id), zmq_msg_size(&id), p, len, NULL, 0,
-                               recs);
+                if (on_data(&r, zmq_msg_data(&id), zmq_msg_size(&id), p, len, NULL, 0)) {
+                    zmq_msg_init(&r.held[r.nheld]);
+                    zmq_msg_move(&r.held[r.nheld++], &m);
+                }
             } else {
                 blog_limited(&r.c, 4, "dropped a frame of type %u", get16(p + 6));
                 cnt.dropped_frames++;
@@ -1553,6 +1616,9 @@ static int run_recv(struct chan *c, const struct args *a, const char *state_path
             if (code != EX_OK)
                 goto out;
         }
+        code = flush(&r);
+        if (code != EX_OK)
+            goto out;
         {
             mmf_channel_info ci;
             uint64_t lag = MMF_UNKNOWN;
@@ -1568,6 +1634,8 @@ static int run_recv(struct chan *c, const struct args *a, const char *state_path
         send_ack(&r, 0);
     }
 out:
+    for (int i = 0; i < r.nheld; i++)
+        zmq_msg_close(&r.held[i]);
     report(&r.c, MMF_UNKNOWN, 1);
     chan_close(&r.c);
     zmq_close(r.mon);
@@ -1577,7 +1645,7 @@ out:
     zmq_ctx_term(r.ctx);
     if (r.state_fd > 0)
         close(r.state_fd);
-    free(recs);
+    free(r.recs);
     if (note_section)
         mmf_section_close(note_section);
     return code;
