@@ -587,46 +587,49 @@ static uint64_t json_field(const char *text, const char *line_key, const char *k
     return q ? strtoull(q + strlen(k), NULL, 10) : UINT64_MAX;
 }
 
-/* 1 M numbered, checksummed messages A -> B through rings; either bridge
- * SIGKILLed at random 50+ times, the connection cut 20+ times: every
- * message arrives once, in order, intact. */
-TEST_SLOW(ring_exactly_once_under_kills)
+/*
+ * A ring carried A -> B while its bridges are SIGKILLed and restarted and
+ * the connection is cut at random, `kills` and `cuts` times at least,
+ * every `gap_ms` to twice that: COUNT messages of up to MAXLEN bytes,
+ * produced over `secs` seconds, must arrive once each, in order, intact.
+ * The disruptions must all fall before the last message arrives.
+ */
+static void ring_under_kills(const char *count, const char *maxlen, const char *secs,
+                             const char *size, int kills_min, int cuts_min, long gap_ms)
 {
     const char *name = test_name("ring");
     char chan[128];
     int port = free_port(), rport;
     pid_t prod, cons, recv, send, relay;
     int kills = 0, cuts = 0, rc;
-    const uint64_t total = 1000000;
 
-    need_zmq();
     setup();
     rport = free_port();
     while (rport == port)
         rport = free_port();
     snprintf(chan, sizeof chan, "ring:%s", name);
-    cons = test_spawn("ring_consumer", store_b, name, test_num((long long)total), NULL);
+    cons = test_spawn("ring_consumer", store_b, name, count, maxlen, NULL);
     track(cons);
-    prod = test_spawn("ring_producer", store_a, name, test_num((long long)total), "20", NULL);
+    prod = test_spawn("ring_producer", store_a, name, count, secs, maxlen, NULL);
     track(prod);
-    recv = bridge_recv("recv", port, chan, NULL, NULL);
+    recv = bridge_recv("recv", port, chan, "--size", size);
     relay = test_spawn("relay", test_num(rport), test_num(port), NULL);
     track(relay);
-    send = bridge_send("send", rport, chan, NULL, NULL);
+    send = bridge_send("send", rport, chan, "--size", size);
 
     rnd_state ^= (uint64_t)getpid() * 0x9E3779B97F4A7C15u;
-    while (kills < 50 || cuts < 20) {
+    while (kills < kills_min || cuts < cuts_min) {
         int st;
         uint64_t what = rnd() % 10;
-        test_sleep_ms(60 + (long)(rnd() % 120));
+        test_sleep_ms(gap_ms + (long)(rnd() % (uint64_t)gap_ms));
         CHECK(waitpid(cons, &st, WNOHANG) == 0); /* not done before the disruptions are */
         if (what < 4) {
             CHECK_EQ(stop(send, SIGKILL), 128 + SIGKILL);
-            send = bridge_send("send", rport, chan, NULL, NULL);
+            send = bridge_send("send", rport, chan, "--size", size);
             kills++;
         } else if (what < 8) {
             CHECK_EQ(stop(recv, SIGKILL), 128 + SIGKILL);
-            recv = bridge_recv("recv", port, chan, NULL, NULL);
+            recv = bridge_recv("recv", port, chan, "--size", size);
             kills++;
         } else {
             stop(relay, SIGKILL);
@@ -647,62 +650,22 @@ TEST_SLOW(ring_exactly_once_under_kills)
     stop(prod, SIGKILL);
 }
 
+/* 1 M numbered, checksummed messages A -> B through rings; either bridge
+ * SIGKILLed at random 50+ times, the connection cut 20+ times: every
+ * message arrives once, in order, intact. */
+TEST_SLOW(ring_exactly_once_under_kills)
+{
+    need_zmq();
+    ring_under_kills("1000000", "256", "20", "1M", 50, 20, 60);
+}
+
 /* Large messages (up to 600 KiB: those of 64 KiB and more leave the
  * sending bridge without a copy, straight from the ring) under kills and
  * cuts: every one once, in order, intact. */
 TEST_SLOW(ring_large_messages_under_kills)
 {
-    const char *name = test_name("big");
-    char chan[128];
-    int port = free_port(), rport;
-    pid_t prod, cons, recv, send, relay;
-    int kills = 0, cuts = 0, rc;
-    const char *count = "3000", *maxlen = "600000";
-
     need_zmq();
-    setup();
-    rport = free_port();
-    while (rport == port)
-        rport = free_port();
-    snprintf(chan, sizeof chan, "ring:%s", name);
-    cons = test_spawn("ring_consumer", store_b, name, count, maxlen, NULL);
-    track(cons);
-    prod = test_spawn("ring_producer", store_a, name, count, "8", maxlen, NULL);
-    track(prod);
-    recv = bridge_recv("recv", port, chan, "--size", "8M");
-    relay = test_spawn("relay", test_num(rport), test_num(port), NULL);
-    track(relay);
-    send = bridge_send("send", rport, chan, "--size", "8M");
-    rnd_state ^= (uint64_t)getpid() * 0x9E3779B97F4A7C15u;
-    while (kills < 12 || cuts < 6) {
-        int st;
-        uint64_t what = rnd() % 3;
-        test_sleep_ms(100 + (long)(rnd() % 200));
-        CHECK(waitpid(cons, &st, WNOHANG) == 0);
-        if (what == 0) {
-            stop(send, SIGKILL);
-            send = bridge_send("send", rport, chan, "--size", "8M");
-            kills++;
-        } else if (what == 1) {
-            stop(recv, SIGKILL);
-            recv = bridge_recv("recv", port, chan, "--size", "8M");
-            kills++;
-        } else {
-            stop(relay, SIGKILL);
-            relay = test_spawn("relay", test_num(rport), test_num(port), NULL);
-            track(relay);
-            cuts++;
-        }
-    }
-    rc = finish(cons);
-    if (rc != 0)
-        fprintf(stderr, "sender log:\n%s\nreceiver log:\n%s\n", slurp("send", "err"),
-                slurp("recv", "err"));
-    CHECK_EQ(rc, 0);
-    CHECK_EQ(stop(send, SIGTERM), 0);
-    CHECK_EQ(stop(recv, SIGTERM), 0);
-    stop(relay, SIGKILL);
-    stop(prod, SIGKILL);
+    ring_under_kills("3000", "600000", "8", "8M", 12, 6, 100);
 }
 
 /* 2 producers on A, 2 consumers on B, through queues: every message

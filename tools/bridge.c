@@ -67,17 +67,28 @@ static void help_bridge(void)
          "another kind.");
 }
 
+/* The options, in this order; both builds parse them, so that a usage
+ * error reads the same with or without ZeroMQ. */
+enum { O_SIZE, O_SLOTS, O_SLOT_SIZE, O_STATE, O_CURVE_KEY, O_CURVE_PEER, O_INTERVAL, O_JSON,
+       O_COUNT };
+
+static int parse_bridge(int argc, char **argv, struct opt opts[O_COUNT + 1], char **pos)
+{
+    static const struct opt all[O_COUNT + 1] = {
+        {"--size", 1, NULL},      {"--slots", 1, NULL},      {"--slot-size", 1, NULL},
+        {"--state", 1, NULL},     {"--curve-key", 1, NULL},  {"--curve-peer", 1, NULL},
+        {"--interval", 1, NULL},  {"--json", 0, NULL},       {NULL, 0, NULL}};
+    memcpy(opts, all, sizeof all);
+    return parse_opts(argc, argv, opts, pos, 3, help_bridge, NULL);
+}
+
 #ifndef MMF_HAVE_ZMQ
 
 int cmd_bridge(int argc, char **argv)
 {
     char *pos[3];
-    struct opt opts[] = {{"--size", 1, NULL},       {"--slots", 1, NULL},
-                         {"--slot-size", 1, NULL},  {"--state", 1, NULL},
-                         {"--curve-key", 1, NULL},  {"--curve-peer", 1, NULL},
-                         {"--interval", 1, NULL},   {"--json", 0, NULL},
-                         {NULL, 0, NULL}};
-    parse_opts(argc, argv, opts, pos, 3, help_bridge, NULL);
+    struct opt opts[O_COUNT + 1];
+    parse_bridge(argc, argv, opts, pos);
     die(EX_ERROR, NULL, "this mmf was built without ZeroMQ: install libzmq "
         "(Debian: libzmq3-dev) and build again");
 }
@@ -1718,12 +1729,8 @@ static int keygen(const char *path)
 int cmd_bridge(int argc, char **argv)
 {
     char *pos[3];
-    struct opt opts[] = {{"--size", 1, NULL},       {"--slots", 1, NULL},
-                         {"--slot-size", 1, NULL},  {"--state", 1, NULL},
-                         {"--curve-key", 1, NULL},  {"--curve-peer", 1, NULL},
-                         {"--interval", 1, NULL},   {"--json", 0, NULL},
-                         {NULL, 0, NULL}};
-    int npos = parse_opts(argc, argv, opts, pos, 3, help_bridge, NULL);
+    struct opt opts[O_COUNT + 1];
+    int npos = parse_bridge(argc, argv, opts, pos);
     struct args a = {1u << 20, 1024, 4096, NULL, NULL, NULL};
     struct chan c;
     const char *mode;
@@ -1750,21 +1757,21 @@ int cmd_bridge(int argc, char **argv)
     }
     check_endpoint(endpoint);
     role_word = mode;
-    if (opts[0].value) a.size = size_opt(&opts[0], "ring size");
-    if (opts[1].value) a.slots = size_opt(&opts[1], "slot count");
-    if (opts[2].value) a.slot_size = size_opt(&opts[2], "slot size");
+    if (opts[O_SIZE].value) a.size = size_opt(&opts[O_SIZE], "ring size");
+    if (opts[O_SLOTS].value) a.slots = size_opt(&opts[O_SLOTS], "slot count");
+    if (opts[O_SLOT_SIZE].value) a.slot_size = size_opt(&opts[O_SLOT_SIZE], "slot size");
     if (a.slots > UINT32_MAX || a.slot_size > UINT32_MAX)
         usage_error("--slots and --slot-size are at most 2^24");
-    a.state = opts[3].value;
-    a.curve_key = opts[4].value;
-    a.curve_peer = opts[5].value;
-    if (opts[6].value) {
+    a.state = opts[O_STATE].value;
+    a.curve_key = opts[O_CURVE_KEY].value;
+    a.curve_peer = opts[O_CURVE_PEER].value;
+    if (opts[O_INTERVAL].value) {
         uint64_t v;
-        if (parse_size(opts[6].value, &v) != 0 || v == 0 || v > 3600000)
+        if (parse_size(opts[O_INTERVAL].value, &v) != 0 || v == 0 || v > 3600000)
             usage_error("--interval takes 1 to 3600000 milliseconds");
         interval_ms = (long)v;
     }
-    json_out = opts[7].value != NULL;
+    json_out = opts[O_JSON].value != NULL;
     progress_tty = !json_out && isatty(STDERR_FILENO);
     if (a.curve_peer && !a.curve_key)
         usage_error("--curve-peer needs --curve-key");
