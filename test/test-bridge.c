@@ -176,6 +176,25 @@ static int stop(pid_t pid, int sig)
     return finish(pid);
 }
 
+static const char *slurp(const char *tag, const char *ext);
+
+/* SIGTERM a bridge, which must exit with 0 within 20 s (it drains for at
+ * most 5): a hang fails the case with the bridge's log, not the timeout. */
+static int term(pid_t pid, const char *tag)
+{
+    int st;
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 2000; i++) {
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            untrack(pid);
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        }
+        test_sleep_ms(10);
+    }
+    fprintf(stderr, "%s did not stop on SIGTERM; its log:\n%s\n", tag, slurp(tag, "err"));
+    return -1;
+}
+
 /* The whole of a file written by a tool (static buffer, NUL-ended). */
 static const char *slurp(const char *tag, const char *ext)
 {
@@ -192,6 +211,23 @@ static const char *slurp(const char *tag, const char *ext)
     close(fd);
     buf[n > 0 ? n : 0] = '\0';
     return buf;
+}
+
+/* Wait until `needle` shows `n` times in a tool's stderr (or timeout). */
+static int await_count(const char *tag, const char *needle, int n, long ms)
+{
+    for (long t = 0; t < ms; t += 20) {
+        const char *p = slurp(tag, "err");
+        int k = 0;
+        while ((p = strstr(p, needle)) != NULL) {
+            k++;
+            p++;
+        }
+        if (k >= n)
+            return 1;
+        test_sleep_ms(20);
+    }
+    return 0;
 }
 
 /* Wait until `needle` shows in a tool's stderr (or timeout). */
@@ -644,8 +680,8 @@ static void ring_under_kills(const char *count, const char *maxlen, const char *
         fprintf(stderr, "sender log:\n%s\nreceiver log:\n%s\n", slurp("send", "err"),
                 slurp("recv", "err"));
     CHECK_EQ(rc, 0);
-    CHECK_EQ(stop(send, SIGTERM), 0);
-    CHECK_EQ(stop(recv, SIGTERM), 0);
+        CHECK_EQ(term(send, "send"), 0);
+    CHECK_EQ(term(recv, "recv"), 0);
     stop(relay, SIGKILL);
     stop(prod, SIGKILL);
 }
@@ -679,7 +715,7 @@ TEST_SLOW(queue_exactly_once_two_by_two)
     pid_t p1, p2, c1, c2, recv, send, relay;
     const uint64_t per = 100000, total = 2 * per;
     struct tally *t;
-    int restarts = 0, cuts = 0;
+    int restarts = 0, cuts = 0, sends = 1, recvs = 1;
     uint64_t t0;
 
     need_zmq();
@@ -711,14 +747,20 @@ TEST_SLOW(queue_exactly_once_two_by_two)
         test_sleep_ms(100 + (long)(rnd() % 200));
         if (restarts + cuts >= 30)
             continue;
+        /* A bridge stops cleanly only once it has set up its handlers:
+         * wait for its first log line. */
         if (what == 0) {
-            CHECK_EQ(stop(send, SIGTERM), 0);
+            CHECK(await_count("send", "sending to", sends, 20000));
+            CHECK_EQ(term(send, "send"), 0);
             send = bridge_send("send", rport, chan, "--slot-size", "256");
+            sends++;
             restarts++;
         } else if (what == 1) {
             /* SIGTERM: docs/bridge.md, "Queues", says what SIGKILL costs. */
-            CHECK_EQ(stop(recv, SIGTERM), 0);
+            CHECK(await_count("recv", "listening on", recvs, 20000));
+            CHECK_EQ(term(recv, "recv"), 0);
             recv = bridge_recv("recv", port, chan, "--slot-size", "256");
+            recvs++;
             restarts++;
         } else {
             stop(relay, SIGKILL);
@@ -730,6 +772,8 @@ TEST_SLOW(queue_exactly_once_two_by_two)
     test_sleep_ms(500); /* a duplicate would come now */
     printf("%d restarts, %d cuts\n", restarts, cuts);
     CHECK(restarts >= 10 && cuts >= 10);
+    CHECK(await_count("send", "sending to", sends, 20000));
+    CHECK(await_count("recv", "listening on", recvs, 20000));
     CHECK_EQ(atomic_load(&t->got), total);
     for (uint64_t i = 0; i < total; i++)
         if (atomic_load(&t->seen[i]) != 1) {
@@ -737,8 +781,8 @@ TEST_SLOW(queue_exactly_once_two_by_two)
                     (unsigned)atomic_load(&t->seen[i]));
             CHECK(0);
         }
-    CHECK_EQ(stop(send, SIGTERM), 0);
-    CHECK_EQ(stop(recv, SIGTERM), 0);
+    CHECK_EQ(term(send, "send"), 0);
+    CHECK_EQ(term(recv, "recv"), 0);
     stop(relay, SIGKILL);
     stop(c1, SIGKILL);
     stop(c2, SIGKILL);
