@@ -3,6 +3,7 @@
 #   make demo   build and run the main demo (examples/writer + reader)
 #   make test   build and run every test with ctest
 # Also: make verify (the protocol models, with SPIN), make bench, make bench-channels, make bench-win32,
+# make bench-bridge,
 # make install [PREFIX=dir], make sanitize, make clean.
 
 BUILD   ?= build
@@ -10,7 +11,7 @@ PREFIX  ?= /usr/local
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all configure build demo test verify bench bench-channels bench-win32 install sanitize asan tsan clean
+.PHONY: all configure build demo test verify bench bench-channels bench-bridge bench-win32 install sanitize asan tsan clean
 
 all: build
 
@@ -53,6 +54,14 @@ bench-channels:
 	@$(MAKE) --no-print-directory build
 	@MMF_BENCH_COMMAND="make bench-channels" $(BUILD)/bench/channels/chanbench \
 	    --out $(CHANBENCH_OUT) --data $(BUILD)/bench/channels
+
+# mmf bridge (ring -> loopback TCP -> ring) against raw ZeroMQ PUSH/PULL at
+# 64 B, 4 KiB and 1 MiB, medians of 5 runs (BRIDGE_BENCH_FLAGS=--quick: 3
+# short runs). Needs libzmq3-dev.
+bench-bridge: build
+	@test -x $(BUILD)/bench/bridge/bench_bridge || \
+	    { echo "make bench-bridge: needs ZeroMQ (apt-get install libzmq3-dev)"; exit 1; }
+	@$(BUILD)/bench/bridge/bench_bridge $(BUILD)/tools/mmf $(BRIDGE_BENCH_FLAGS)
 
 # What is installed: the libraries, the tool and the manual pages, nothing
 # else is built.

@@ -57,6 +57,8 @@ static void usage(void)
          "Channels:\n"
          "  bench                    a quick latency and throughput benchmark  [--quick]\n"
          "                           [--json]\n"
+         "  bridge send|recv ...     carry a channel to another host over ZeroMQ\n"
+         "                           (mmf bridge --help)\n"
          "\n"
          "Options:\n"
          "  -h, --help               this overview (mmf help COMMAND: a command's help)\n"
@@ -82,7 +84,7 @@ static const struct {
     {"rm", cmd_rm},         {"gc", cmd_gc},         {"cat", cmd_cat},
     {"dump", cmd_dump},     {"write", cmd_write},   {"watch", cmd_watch},
     {"signal", cmd_signal}, {"wait", cmd_wait},     {"lock", cmd_lock},
-    {"post", cmd_post},     {"bench", cmd_bench},
+    {"post", cmd_post},     {"bench", cmd_bench},   {"bridge", cmd_bridge},
 };
 
 int main(int argc, char **argv)

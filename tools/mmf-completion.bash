@@ -22,10 +22,11 @@ _mmf_options()
     wait | lock) echo "--timeout" ;;
     post) echo "--count" ;;
     bench) echo "--quick --json" ;;
+    bridge) echo "--size --slots --slot-size --state --curve-key --curve-peer --interval --json" ;;
     esac
 }
 
-_mmf_commands="ls stat cat dump watch create write rm gc signal wait lock post bench"
+_mmf_commands="ls stat cat dump watch create write rm gc signal wait lock post bench bridge"
 
 # Object names that start with the word being completed, quoted for the
 # command line. A Local\ name is offered without its prefix (the default),
@@ -75,11 +76,11 @@ _mmf()
 
     # The value of an option that takes one.
     case $prev in
-    --file)
+    --file | --state | --curve-key | --curve-peer)
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         return
         ;;
-    --size | --offset | --length | --interval | --timeout | --count | --mode)
+    --size | --offset | --length | --interval | --timeout | --count | --mode | --slots | --slot-size)
         return
         ;;
     esac
@@ -92,12 +93,18 @@ _mmf()
     # The object name: the one positional argument of most commands.
     for ((i = 2; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-        --file | --size | --offset | --length | --interval | --timeout | --count | --mode)
+        --file | --size | --offset | --length | --interval | --timeout | --count | --mode | \
+            --slots | --slot-size | --state | --curve-key | --curve-peer)
             ((i++)) ;;
         -*) ;;
         *) ((npos++)) ;;
         esac
     done
+    # mmf bridge: the mode first.
+    if [[ $cmd == bridge ]]; then
+        ((npos == 0)) && mapfile -t COMPREPLY < <(compgen -W "send recv keygen" -- "$cur")
+        return
+    fi
     case $cmd in
     stat | cat | dump | watch | write | rm | signal | wait | lock | post)
         ((npos == 0)) && _mmf_names "$tool" "$cur"

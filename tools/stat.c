@@ -6,6 +6,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "tool.h"
 
@@ -39,7 +40,30 @@ struct stat_view {
     mmf_sync_info si;
     int chan_rc;        /* 0: ci is the channel's state */
     mmf_channel_info ci;
+    int bridged;        /* 1: a live `mmf bridge` serves the channel (note) */
+    struct bridge_note note;
 };
+
+/* The note a running `mmf bridge` keeps for its channel (tool.h), read
+ * without a handle; only a live one counts. */
+static void find_bridge(const char *channel, struct stat_view *v)
+{
+    char name[MMF_NAME_BYTES + 16];
+    mmf_object_info ni;
+    size_t done = 0;
+
+    v->bridged = 0;
+    snprintf(name, sizeof name, "%s" BRIDGE_NOTE_SUFFIX, channel);
+    if (mmf_object_stat(name, 0, &ni) != 0 || ni.stale || ni.corrupt ||
+        ni.type != MMF_TYPE_SECTION ||
+        mmf_object_read(name, 0, &v->note, sizeof v->note, &done) != 0 ||
+        done != sizeof v->note || memcmp(v->note.magic, BRIDGE_NOTE_MAGIC, 8) != 0)
+        return;
+    /* Written by another process: terminate its strings before use. */
+    v->note.role[sizeof v->note.role - 1] = '\0';
+    v->note.endpoint[sizeof v->note.endpoint - 1] = '\0';
+    v->bridged = 1;
+}
 
 static void gather(const char *name, struct stat_view *v)
 {
@@ -59,6 +83,8 @@ static void gather(const char *name, struct stat_view *v)
     v->sync_rc = v->is_sync ? sync_state(info, &v->si) : MMF_ETYPE;
     v->chan_rc = info->type == MMF_TYPE_CHANNEL && info->readable && !info->corrupt
                      ? mmf_channel_stat(info->name, &v->ci) : MMF_ETYPE;
+    if (v->chan_rc == 0)
+        find_bridge(info->name, v);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -113,6 +139,15 @@ static void json_channel(struct json *j, const struct stat_view *v)
     json_num(j, "producers_ever", ci->producers_ever);
     json_num(j, "consumers_ever", ci->consumers_ever);
     json_string(j, "file", ci->file);
+    if (v->bridged) {
+        json_object(j, "bridge");
+        json_string(j, "role", v->note.role);
+        json_string(j, "endpoint", v->note.endpoint);
+        json_uint(j, "pid", (uint64_t)v->note.pid);
+        json_end(j);
+    } else {
+        json_null(j, "bridge");
+    }
     json_end(j);
 }
 
@@ -376,6 +411,10 @@ static void stat_text(const struct stat_view *v)
         printf("  channel     unknown (%s)\n", mmf_strerror(v->chan_rc));
     else if (info->type == MMF_TYPE_CHANNEL)
         print_channel(&v->ci);
+    if (v->bridged)
+        printf("  bridge      %s %s (mmf bridge, pid %" PRId64 ")\n",
+               strcmp(v->note.role, "send") == 0 ? "sends to" : "receives on",
+               show(v->note.endpoint), v->note.pid);
     print_holders(v);
 }
 

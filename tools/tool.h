@@ -15,6 +15,7 @@
  *   create.c, remove.c           making, holding and removing names
  *   sync.c                       mutexes, events and semaphores
  *   bench.c                      the quick channel benchmark
+ *   bridge.c                     a channel between hosts, over ZeroMQ
  */
 #ifndef MMF_TOOL_H
 #define MMF_TOOL_H
@@ -182,5 +183,20 @@ int cmd_wait(int argc, char **argv);
 int cmd_lock(int argc, char **argv);
 int cmd_post(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_bridge(int argc, char **argv);
+
+/* ---- bridge.c and stat.c ------------------------------------------------- */
+
+/* What a running bridge tells `mmf stat` about the channel NAME it
+ * serves: a section "NAME@bridge" that the bridge holds while it runs,
+ * holding this struct. */
+#define BRIDGE_NOTE_SUFFIX "@bridge"
+#define BRIDGE_NOTE_MAGIC "MMFBNOTE"
+struct bridge_note {
+    char magic[8];
+    int64_t pid;
+    char role[8];       /* "send" or "recv" */
+    char endpoint[240]; /* as given on the command line */
+};
 
 #endif
