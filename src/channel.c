@@ -226,7 +226,7 @@ static int desc_valid(const struct mmf__chan_kind_info *info,
 /* Read a persistent ring's file: the geometry it holds (*have 1), or none
  * for a new or empty file (*have 0). A file holding something else is not
  * ours to overwrite. */
-static int file_desc(const struct mmf__chan_kind_info *info, int fd,
+static int file_desc(const struct mmf__chan_kind_info *info, mmf__file fd,
                      const struct mmf__chan_desc *want,
                      struct mmf__chan_desc *d, int *have)
 {
@@ -266,7 +266,8 @@ static int get_object(struct mmf__chan *c, const struct mmf__name *nm,
     const unsigned access = MMF_ACCESS_READ | MMF_ACCESS_WRITE;
     struct mmf__chan_desc d;
     struct mmf__spec spec;
-    int fd = -1, rc;
+    mmf__file fd = MMF__NO_FILE;
+    int rc;
 
     if (want == NULL)
         return mmf__os_obj_open(nm, MMF__TYPE_CHANNEL, access, &c->obj);
@@ -276,29 +277,28 @@ static int get_object(struct mmf__chan *c, const struct mmf__name *nm,
     spec.type = MMF__TYPE_CHANNEL;
     spec.prot = MMF_PROT_READ | MMF_PROT_WRITE;
     spec.mode = opts->mode;
-    spec.file_fd = -1;
+    spec.file = MMF__NO_FILE;
     if (opts->path != NULL) {
         int have;
         uint64_t size;
 
         if (opts->path[0] == '\0')
             return MMF_EINVAL;
-        fd = mmf__os_file_create(opts->path, opts->mode);
-        if (fd < 0)
-            return fd;
+        if ((rc = mmf__os_file_create(opts->path, opts->mode, &fd)) < 0)
+            return rc;
         if ((rc = file_desc(c->info, fd, want, &d, &have)) < 0)
             goto out;
         size = d.ctl_size + d.area_size;
         if ((rc = mmf__os_file_prepare(fd, spec.prot, &size)) < 0)
             goto out;
-        spec.file_fd = fd;
+        spec.file = fd;
     }
     spec.size = d.ctl_size + d.area_size;
     spec.state = &d;
     spec.state_len = sizeof d;
     rc = mmf__os_obj_create(nm, &spec, disposition, access, &c->obj);
 out:
-    if (fd >= 0)
+    if (fd != MMF__NO_FILE)
         mmf__os_file_close(fd);
     return rc;
 }

@@ -123,10 +123,10 @@ void mmf__os_cookie_unref(intptr_t cookie)
         close((int)cookie);
 }
 
-int mmf__os_file_prepare(int fd, unsigned prot, uint64_t *size)
+int mmf__os_file_prepare(mmf__file f, unsigned prot, uint64_t *size)
 {
     struct stat st;
-    int fl = fcntl(fd, F_GETFL);
+    int fd = (int)f, fl = fcntl(fd, F_GETFL);
 
     if (fl < 0)
         return MMF_EBADF;
@@ -172,7 +172,15 @@ static int user_path_err(int e)
     return mmf__linux_err(e);
 }
 
-int mmf__os_file_open(const char *path, unsigned prot)
+int mmf__os_file_from_fd(int fd, mmf__file *out)
+{
+    if (fd < 0)
+        return MMF_EBADF;
+    *out = fd;
+    return 0;
+}
+
+int mmf__os_file_open(const char *path, unsigned prot, mmf__file *out)
 {
     /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
      * refused as not a regular file). */
@@ -180,12 +188,13 @@ int mmf__os_file_open(const char *path, unsigned prot)
                             O_NONBLOCK);
     if (fd < 0)
         return user_path_err(errno);
-    return fd;
+    *out = fd;
+    return 0;
 }
 
-void mmf__os_file_close(int fd)
+void mmf__os_file_close(mmf__file f)
 {
-    close(fd);
+    close((int)f);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -221,17 +230,19 @@ void mmf__os_wake_word(const uint32_t *word, int n)
     syscall(SYS_futex, word, FUTEX_WAKE, n, NULL, NULL, 0);
 }
 
-int mmf__os_file_create(const char *path, unsigned mode)
+int mmf__os_file_create(const char *path, unsigned mode, mmf__file *out)
 {
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK,
                   (mode_t)(mode ? mode : 0600));
     if (fd < 0)
         return user_path_err(errno);
-    return fd;
+    *out = fd;
+    return 0;
 }
 
-long mmf__os_file_read(int fd, uint64_t off, void *buf, size_t len)
+long mmf__os_file_read(mmf__file f, uint64_t off, void *buf, size_t len)
 {
+    int fd = (int)f;
     size_t got = 0;
     while (got < len) {
         ssize_t n = pread(fd, (char *)buf + got, len - got, (off_t)(off + got));
