@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * win.h - private header of the Windows backend (src/win/).
+ *
+ * On Windows every mmf object is a real kernel object under the caller's
+ * exact name, so that lifetime ("the name goes with the last handle"),
+ * robustness (WAIT_ABANDONED) and interop with plain Win32 programs come
+ * from the kernel:
+ *
+ *   section     a Section (CreateFileMappingW), data at offset 0
+ *   mutex       a Mutant (CreateMutexW)
+ *   event       an Event (CreateEventW)
+ *   semaphore   a Semaphore (CreateSemaphoreW)
+ *   channel     a Section whose first MMF__WIN_CHAN_HDR bytes are the
+ *               channel's header region (struct mmf__hdr, then struct
+ *               mmf__win_chan_extra); the channel's data (control block
+ *               and area) follows at that offset
+ *
+ * "Local\key" and "Global\key" are the kernel's own namespaces; names are
+ * UTF-8 in the API and UTF-16 to the kernel. There is no store protocol:
+ * CloseHandle is the whole of a close.
+ *
+ * Files: os.c (system facts, errors, names, security descriptors, files),
+ * store.c (objects, views, handle passing), sync.c (mutexes, events,
+ * semaphores), chan.c (channel waits, claims, peer liveness, double
+ * mappings), inspect.c (the namespace seen without references).
+ */
+#ifndef MMF_WIN_H
+#define MMF_WIN_H
+
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#include <winternl.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../backend.h"
+#include "../sync.h"
+
+/* ---- Constants MinGW-w64 10 lacks --------------------------------------- */
+
+#ifndef MEM_RESERVE_PLACEHOLDER
+#define MEM_RESERVE_PLACEHOLDER 0x00040000
+#endif
+#ifndef MEM_REPLACE_PLACEHOLDER
+#define MEM_REPLACE_PLACEHOLDER 0x00004000
+#endif
+#ifndef MEM_PRESERVE_PLACEHOLDER
+#define MEM_PRESERVE_PLACEHOLDER 0x00000002
+#endif
+
+/* ---- Objects ----------------------------------------------------------- */
+
+/* A channel's header region: struct mmf__hdr at 0, struct
+ * mmf__win_chan_extra at MMF__HDR_SIZE, data at MMF__WIN_CHAN_HDR (a
+ * multiple of the 64 KiB allocation granularity, so that every data
+ * offset a view needs stays mappable). */
+#define MMF__WIN_CHAN_HDR 65536u
+
+/* What a channel keeps beside its header: the random id its derived
+ * objects (wake semaphores, claim mutexes) are named by, written by the
+ * creator before anybody can see the channel's magic. */
+#define MMF__WIN_CHAN_ID_BYTES 16u
+struct mmf__win_chan_extra {
+    uint8_t id[MMF__WIN_CHAN_ID_BYTES];
+    /* Hint of which claim slots may be taken (slot i in bit i % 64 of
+     * word i / 64): a checker looks only at set bits. Only a hint: any
+     * process may write it. */
+    uint64_t claim_hint[MMF__CLAIM_SLOTS / 64];
+};
+
+struct mmf__win_chan; /* chan.c's per-reference state of a channel */
+
+/* One reference to an object (mmf__obj of backend.h). */
+struct mmf__obj {
+    HANDLE h;             /* the kernel object; never NULL */
+    uint32_t type;        /* enum mmf__type */
+    unsigned access;      /* MMF_ACCESS_* of this reference */
+    unsigned prot;        /* MMF_PROT_* the section allows, as far as known */
+    HANDLE file;          /* file behind a file-backed section, or NULL */
+    struct mmf__hdr hdr;  /* synthesised header (a channel's: validated copy) */
+    struct mmf__win_chan *chan; /* chan.c's state, made at first use, or NULL */
+};
+
+/* ---- os.c: errors, names, security, files ------------------------------- */
+
+/* The MMF_E* code of a Win32 error (GetLastError) or an NTSTATUS. */
+int mmf__win_err(DWORD e);
+int mmf__win_status(LONG status);
+
+/* The kernel name of a parsed name: "Local\key" or "Global\key" in UTF-16,
+ * NUL-terminated, in out (cap wide characters). `suffix` (ASCII, or NULL)
+ * is appended: derived objects use it. Returns 0, MMF_EBADNAME (not valid
+ * UTF-8) or MMF_ENAMETOOLONG. */
+int mmf__win_name(const struct mmf__name *nm, const char *suffix, WCHAR *out,
+                  size_t cap);
+#define MMF__WIN_NAME_CAP (MMF__NAME_BYTES + 64)
+
+/* UTF-8 path to a malloc'ed UTF-16 string, or NULL (errno-free: the
+ * caller reports MMF_ENOMEM or MMF_EBADNAME as *err says). */
+WCHAR *mmf__win_path(const char *path, int *err);
+
+/* Object kinds for the access rights a permission bit grants. */
+enum mmf__win_kind {
+    MMF__WIN_KIND_SECTION = 1,
+    MMF__WIN_KIND_SYNC = 2,    /* mutex, event, semaphore */
+    MMF__WIN_KIND_FILE = 3
+};
+
+/* A security descriptor from permission bits `mode` (owner bits to the
+ * process's user SID, group bits to its primary group, other bits to
+ * Everyone), for an object of `kind`. On success *sa points into *sd_out,
+ * which the caller frees with mmf__win_sd_free. mode 0 means the
+ * backend's default (0600). */
+struct mmf__win_sd {
+    SECURITY_ATTRIBUTES sa;
+    void *mem;
+};
+int mmf__win_sd_make(unsigned mode, enum mmf__win_kind kind,
+                     struct mmf__win_sd *sd);
+void mmf__win_sd_free(struct mmf__win_sd *sd);
+
+/* ---- store.c ----------------------------------------------------------- */
+
+/* A new reference object for an open kernel handle (taken over). */
+int mmf__win_obj_new(HANDLE h, uint32_t type, unsigned access, mmf__obj **out);
+
+/* ---- sync.c ------------------------------------------------------------ */
+
+/*
+ * Create the kernel object of a mutex, event or semaphore named `name`
+ * (NULL: unnamed) from `p`, with security attributes `sa` (NULL:
+ * default). Returns 0 (new: *h), MMF_EXISTED (an object of that type
+ * existed and was opened: *h; with MMF_CREATE_NEW this is MMF_EEXIST and
+ * nothing is kept), MMF_ETYPE (the name is another kind of object) or an
+ * MMF_E* code.
+ */
+int mmf__win_sync_create(const WCHAR *name, const struct mmf__sync_params *p,
+                         int disposition, SECURITY_ATTRIBUTES *sa, HANDLE *h);
+
+/* Open the kernel object of `type` named `name`. Returns 0, MMF_ENOENT,
+ * MMF_ETYPE, MMF_EACCES or an MMF_E* code. */
+int mmf__win_sync_open(const WCHAR *name, uint32_t type, HANDLE *h);
+
+/* ---- chan.c ------------------------------------------------------------ */
+
+/* Free chan.c's state of a channel reference (store.c calls it on close). */
+void mmf__win_chan_free(struct mmf__win_chan *c);
+
+#endif
