@@ -43,8 +43,8 @@ mkdir -p "$prefix"
 case $mode in
 init)
     # The first start of a prefix builds it (about 15 s); wineboot waits
-    # until it is done.
-    if ! "$wine" wineboot -u >"$prefix/init.log" 2>&1; then
+    # until it is done. A prefix that is there is kept.
+    if [ ! -f "$prefix/system.reg" ] && ! "$wine" wineboot -u >"$prefix/init.log" 2>&1; then
         cat "$prefix/init.log"
         echo "wine could not create the prefix $prefix"
         exit 1
