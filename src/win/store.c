@@ -947,6 +947,28 @@ int mmf__os_import(const char *token, mmf__obj **out)
     return adopt_handle(h, access, out);
 }
 
+int mmf__os_duplicate_to(mmf__obj *o, void *process, unsigned access, uint64_t *value)
+{
+    HANDLE h;
+
+    if (!DuplicateHandle(GetCurrentProcess(), o->h, (HANDLE)process, &h,
+                         section_rights(access), FALSE, 0)) {
+        DWORD e = GetLastError();
+        return e == ERROR_INVALID_HANDLE ? MMF_EBADF : mmf__win_err(e);
+    }
+    *value = (uint64_t)(uintptr_t)h;
+    return 0;
+}
+
+int mmf__os_adopt(uint64_t value, mmf__obj **out)
+{
+    /* Handle values are multiples of 4 below 2^24 or so; anything that
+     * does not fit a 32-bit value is not one this process could hold. */
+    if (value == 0 || value > UINT32_MAX || value % 4 != 0)
+        return MMF_EINVAL;
+    return adopt_handle((HANDLE)(uintptr_t)value, MMF_ACCESS_ALL, out);
+}
+
 /* Windows sockets carry no handles (mmf.h, KNOWN LIMITS ON WINDOWS). */
 int mmf__os_send(int sock, mmf__obj *o, unsigned access)
 {
