@@ -141,8 +141,8 @@ static int query_section(HANDLE h, uint64_t *size, ULONG *attr)
 /* Fill a section reference's header from the kernel's answer. */
 static int describe_section(mmf__obj *o, const struct mmf__name *nm)
 {
-    uint64_t size;
-    ULONG attr;
+    uint64_t size = 0;
+    ULONG attr = 0;
     int rc = query_section(o->h, &size, &attr);
 
     if (rc < 0)
@@ -269,8 +269,8 @@ static int adopt_channel(mmf__obj *o)
 {
     struct ref *r = ref_of(o);
     struct mmf__hdr *live;
-    uint64_t size, magic = 0;
-    ULONG attr;
+    uint64_t size = 0, magic = 0;
+    ULONG attr = 0;
     int rc;
 
     if ((rc = query_section(o->h, &size, &attr)) < 0)
@@ -423,7 +423,7 @@ static int create_section(const struct mmf__name *nm, const struct mmf__spec *sp
     DWORD prot, err;
     HANDLE file = INVALID_HANDLE_VALUE, h;
     mmf__obj *o;
-    int rc;
+    int rc, tries = 0, have_sd = 0;
 
     if (nm != NULL) {
         if ((wname = malloc(MMF__WIN_NAME_CAP * sizeof *wname)) == NULL)
@@ -457,10 +457,11 @@ static int create_section(const struct mmf__name *nm, const struct mmf__spec *sp
     }
     if (rc < 0)
         goto out;
+    have_sd = 1;
+again:
     SetLastError(0);
     h = CreateFileMappingW(file, &sd.sa, prot, (DWORD)(size >> 32), (DWORD)size, wname);
     err = GetLastError();
-    mmf__win_sd_free(&sd);
     if (h == NULL) {
         /* A size the system cannot hold or commit. */
         rc = err == ERROR_INVALID_PARAMETER && size > UINT32_MAX ? MMF_EFBIG
@@ -473,7 +474,10 @@ static int create_section(const struct mmf__name *nm, const struct mmf__spec *sp
          * (a section and a channel are both Sections: the magic tells);
          * with MMF_OPEN_OR_CREATE open it again as an open would, so that
          * its permissions decide the access. */
-        int is_chan = peek_magic(h, MMF_ACCESS_READ, MMF__WIN_CHAN_HDR) == 1;
+        int seen = peek_magic(h, MMF_ACCESS_READ, MMF__WIN_CHAN_HDR);
+        /* A header not written yet may be a channel's in its creation
+         * window: a channel create lets the open below wait for it. */
+        int is_chan = seen == 1 || (chan && seen == 2);
         CloseHandle(h);
         if (is_chan != chan) {
             rc = MMF_ETYPE;
@@ -486,6 +490,8 @@ static int create_section(const struct mmf__name *nm, const struct mmf__spec *sp
         rc = open_section(nm, spec->type, access, out);
         if (rc == 0)
             rc = MMF_EXISTED;
+        else if (rc == MMF_ENOENT && ++tries < 100)
+            goto again; /* its last holder closed it meanwhile */
         goto out;
     }
     if ((rc = mmf__win_obj_new(h, spec->type, access, &o)) < 0)
@@ -515,6 +521,8 @@ static int create_section(const struct mmf__name *nm, const struct mmf__spec *sp
     *out = o;
     rc = 0;
 out:
+    if (have_sd)
+        mmf__win_sd_free(&sd);
     free(wname);
     return rc;
 }
@@ -620,7 +628,7 @@ int mmf__os_obj_open(const struct mmf__name *name, uint32_t type, unsigned acces
 {
     WCHAR *wname;
     mmf__obj *o;
-    HANDLE h;
+    HANDLE h = NULL;
     int rc;
 
     if (type == MMF__TYPE_SECTION || type == MMF__TYPE_CHANNEL)
@@ -766,7 +774,7 @@ int mmf__os_map(mmf__obj *o, uint64_t offset, size_t len, unsigned prot, int cop
     uint64_t at = data_base(o) + offset, base = at / GRANULE * GRANULE;
     size_t delta = (size_t)(at - base), maplen = len;
     DWORD how;
-    HANDLE h, tmp;
+    HANDLE h = NULL, tmp = NULL;
     uint8_t *p;
     int rc;
 
