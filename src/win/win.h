@@ -150,4 +150,57 @@ int mmf__win_sync_open(const WCHAR *name, uint32_t type, HANDLE *h);
 /* Free chan.c's state of a channel reference (store.c calls it on close). */
 void mmf__win_chan_free(struct mmf__win_chan *c);
 
+/* ---- inspect.c: the ntdll calls and layouts MinGW-w64 10 lacks ---------- */
+
+/* NtQueryDirectoryObject's entry (single-entry mode: Wine 8 implements
+ * no other). The strings point into the caller's buffer. */
+struct mmf__win_dir_entry {
+    UNICODE_STRING name;
+    UNICODE_STRING type;
+};
+
+/* NtQuerySection(SectionBasicInformation = 0). */
+struct mmf__win_section_basic {
+    PVOID base;
+    ULONG attributes;     /* SEC_* */
+    LARGE_INTEGER size;
+};
+
+/* NtQueryMutant(MutantBasicInformation = 0). */
+struct mmf__win_mutant_basic {
+    LONG current_count;   /* <= 0 while owned */
+    BOOLEAN owned_by_caller;
+    BOOLEAN abandoned;
+};
+
+/* One row of NtQuerySystemInformation(SystemExtendedHandleInformation =
+ * 64). `object` is NULL under Wine and may be withheld on Windows, so
+ * identity comes from duplicating the handle. */
+struct mmf__win_handle_entry {
+    PVOID object;
+    ULONG_PTR pid;
+    ULONG_PTR handle;
+    ULONG granted_access;
+    USHORT creator_back_trace_index;
+    USHORT type_index;
+    ULONG attributes;
+    ULONG reserved;
+};
+struct mmf__win_handle_table {
+    ULONG_PTR count;
+    ULONG_PTR reserved;
+    struct mmf__win_handle_entry entries[1];
+};
+
+NTSTATUS NTAPI NtOpenDirectoryObject(PHANDLE dir, ACCESS_MASK access,
+                                     POBJECT_ATTRIBUTES attr);
+NTSTATUS NTAPI NtQueryDirectoryObject(HANDLE dir, PVOID buf, ULONG len,
+                                      BOOLEAN single, BOOLEAN restart,
+                                      PULONG context, PULONG ret);
+NTSTATUS NTAPI NtQuerySection(HANDLE section, ULONG cls, PVOID buf,
+                              SIZE_T len, PSIZE_T ret);
+NTSTATUS NTAPI NtQueryMutant(HANDLE mutant, ULONG cls, PVOID buf, ULONG len,
+                             PULONG ret);
+
+
 #endif
