@@ -9,6 +9,7 @@
 #include <spawn.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -251,6 +252,50 @@ int test_drop_privileges(void)
     if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
         test_fail(__FILE__, __LINE__, "cannot drop privileges: %s", strerror(errno));
     return 0;
+}
+
+void test_kill(pid_t pid)
+{
+    kill(pid, SIGKILL);
+}
+
+int test_under_wine(void)
+{
+    return 0;
+}
+
+void *test_reserve_range(size_t len)
+{
+    void *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void test_release_range(void *p, size_t len)
+{
+    munmap(p, len);
+}
+
+int test_addr_prot(const void *p)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    uintptr_t a = (uintptr_t)p;
+    char line[512];
+    int prot = -1;
+    if (f == NULL)
+        return -1;
+    while (fgets(line, sizeof line, f) != NULL) {
+        unsigned long lo, hi;
+        char perms[8];
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && a >= lo && a < hi) {
+            prot = (perms[0] == 'r' ? TEST_PROT_READ : 0) |
+                   (perms[1] == 'w' ? TEST_PROT_WRITE : 0) |
+                   (perms[2] == 'x' ? TEST_PROT_EXEC : 0) |
+                   (perms[3] == 'p' && perms[1] == 'w' ? TEST_PROT_COPY : 0);
+            break;
+        }
+    }
+    fclose(f);
+    return prot;
 }
 
 int main(int argc, char **argv)
