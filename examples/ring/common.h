@@ -82,6 +82,11 @@ static void on_stop(int sig)
 
 static inline void catch_stop_signals(void)
 {
+#ifdef _WIN32
+    /* Windows has signal() only (Ctrl-C arrives as SIGINT), and no SIGHUP. */
+    signal(SIGINT, on_stop);
+    signal(SIGTERM, on_stop);
+#else
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop;
@@ -89,6 +94,7 @@ static inline void catch_stop_signals(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+#endif
 }
 
 /* After closing the ring: end as the signal would have ended us, so the
