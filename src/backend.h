@@ -179,14 +179,35 @@ uint64_t mmf__os_now_ns(void);
 #define MMF__NO_DEADLINE UINT64_MAX
 
 /*
- * Sleep while *word == val (a word in shared memory), until the absolute
- * mmf__os_now_ns() deadline. Returns 0 (woken, the value differed, or a
- * signal: callers re-check) or MMF_ETIMEDOUT.
+ * Futex-like waits on a word of a channel's control block. `o` is the
+ * channel and `key` the word's byte offset in its control block (the same
+ * in every process), so that a backend whose kernel cannot wait on an
+ * address across processes can find a wake object of its own per word
+ * (Windows: a named semaphore); Linux waits on the address itself.
+ *
+ * mmf__os_wait_word sleeps while *word == val, until the absolute
+ * mmf__os_now_ns() deadline. Returns 0 (woken, the value differed, a
+ * signal, or a wake-up meant for an earlier sleeper: callers re-check) or
+ * MMF_ETIMEDOUT.
+ *
+ * mmf__os_wake_word wakes up to n sleepers on the word (n > 0; INT32_MAX:
+ * all). Callers pass no more than the sleepers they know of: a backend may
+ * keep wake-ups nobody took for the next sleeper, who then re-checks.
  */
-int mmf__os_wait_word(const uint32_t *word, uint32_t val, uint64_t deadline);
+int mmf__os_wait_word(mmf__obj *o, uint32_t key, const uint32_t *word, uint32_t val,
+                      uint64_t deadline);
+void mmf__os_wake_word(mmf__obj *o, uint32_t key, const uint32_t *word, int n);
 
-/* Wake up to n sleepers on word (INT32_MAX: all). */
-void mmf__os_wake_word(const uint32_t *word, int n);
+/* Sleep about ns nanoseconds (at least a little: 0 yields). No wake-up. */
+void mmf__os_nap(uint64_t ns);
+
+/*
+ * A channel's layout unit: the control block is this size, and a ring's
+ * capacity at least this and a multiple of it, so that both start at
+ * offsets the OS can map (and map twice). mmf__os_granularity() on every
+ * system: 4096 on Linux, 65536 on Windows.
+ */
+size_t mmf__os_chan_granule(void);
 
 /*
  * Map [offset, offset + len) of the object's data read-write twice, back
@@ -223,8 +244,9 @@ int mmf__os_claimed(mmf__obj *o, uint32_t first, uint32_t count);
  * endpoint wake the peers that wait for it. On Linux each claimed endpoint
  * holds a robust futex (a liveness word the kernel marks and rings when
  * the owning thread ends) in private-entry form, so that no pointer is in
- * shared memory (src/linux/live.c); on Windows a sleeper would wait on its
- * peers' process handles. The answer stays the claims': a wake-up only
+ * shared memory (src/linux/live.c); on Windows a sleeper waits on its
+ * peers' claim mutexes, which the kernel abandons with their holder
+ * (src/win/chan.c). The answer stays the claims': a wake-up only
  * makes the caller ask mmf__os_claimed sooner.
  *
  * mmf__os_live_open makes the endpoint state *live for reference o, whose
@@ -235,7 +257,8 @@ int mmf__os_claimed(mmf__obj *o, uint32_t first, uint32_t count);
  * arms it again for the calling thread if the thread that armed it ended.
  * mmf__os_live_close undoes open; call it before giving up the claim.
  *
- * mmf__os_wait_peers sleeps while *word == val, until the absolute
+ * mmf__os_wait_peers sleeps while *word == val (o and key as for
+ * mmf__os_wait_word), until the absolute
  * deadline `until`, or until an endpoint holding a claim in [first, first
  * + count) may have died. Returns 0 (woken or something changed: the
  * caller re-checks), 1 (a peer may be gone: ask the claims now, not at
@@ -250,8 +273,9 @@ int mmf__os_claimed(mmf__obj *o, uint32_t first, uint32_t count);
 int mmf__os_live_open(mmf__obj *o, uint32_t slot, intptr_t *live);
 void mmf__os_live_arm(intptr_t live);
 void mmf__os_live_close(intptr_t live);
-int mmf__os_wait_peers(intptr_t live, const uint32_t *word, uint32_t val, uint32_t first,
-                       uint32_t count, int attached, uint64_t until);
+int mmf__os_wait_peers(mmf__obj *o, intptr_t live, uint32_t key, const uint32_t *word,
+                       uint32_t val, uint32_t first, uint32_t count, int attached,
+                       uint64_t until);
 
 /* Open the file at path (UTF-8) read-write, creating it (permission bits
  * mode, 0600 if 0) if absent, not inherited by child processes. Returns 0

@@ -187,9 +187,99 @@ int mmf__win_sync_create(const WCHAR *name, const struct mmf__sync_params *p,
  * MMF_ETYPE, MMF_EACCES or an MMF_E* code. */
 int mmf__win_sync_open(const WCHAR *name, uint32_t type, HANDLE *h);
 
+/* The access rights every mmf handle to a sync object of `type` has:
+ * wait, query and change the state (a mutex needs no right to be
+ * released). 0 for another type. */
+DWORD mmf__win_sync_access(uint32_t type);
+
+/* What mmf_sync_info reports where Windows cannot tell: the owner of a
+ * mutex owned by a thread of another process when the kernel has no owner
+ * query (Wine), and the waiters of events and semaphores (never). */
+#define MMF__WIN_UNKNOWN_ID ((int64_t)-1)
+#define MMF__WIN_UNKNOWN_WAITERS ((unsigned long)-1)
+
+/* The ntdll calls and structures of sync.c that MinGW-w64 10 does not
+ * declare (their layouts are those of the Windows DDK). */
+#ifndef ERROR_MUTANT_LIMIT_EXCEEDED
+#define ERROR_MUTANT_LIMIT_EXCEEDED 587L
+#endif
+#ifndef SEMAPHORE_QUERY_STATE
+#define SEMAPHORE_QUERY_STATE 0x0001
+#endif
+#ifndef EVENT_QUERY_STATE
+#define EVENT_QUERY_STATE 0x0001
+#endif
+#define MMF__WIN_MUTANT_BASIC 0u  /* MutantBasicInformation */
+#define MMF__WIN_MUTANT_OWNER 1u  /* MutantOwnerInformation */
+#define MMF__WIN_EVENT_BASIC 0u   /* EventBasicInformation */
+#define MMF__WIN_SEM_BASIC 0u     /* SemaphoreBasicInformation */
+struct mmf__win_mutant_basic {
+    LONG CurrentCount;     /* 1 free; 1 - recursion while owned */
+    BOOLEAN OwnedByCaller;
+    BOOLEAN AbandonedState;
+};
+struct mmf__win_mutant_owner {
+    CLIENT_ID ClientId;
+};
+struct mmf__win_event_basic {
+    LONG EventType;        /* 0 NotificationEvent (manual), 1 SynchronizationEvent */
+    LONG EventState;
+};
+struct mmf__win_sem_basic {
+    LONG CurrentCount;
+    LONG MaximumCount;
+};
+NTSTATUS NTAPI NtQueryMutant(HANDLE h, ULONG cls, PVOID info, ULONG len, PULONG ret);
+NTSTATUS NTAPI NtQueryEvent(HANDLE h, ULONG cls, PVOID info, ULONG len, PULONG ret);
+NTSTATUS NTAPI NtQuerySemaphore(HANDLE h, ULONG cls, PVOID info, ULONG len, PULONG ret);
+NTSTATUS NTAPI NtSetEvent(HANDLE h, PLONG prev);
+NTSTATUS NTAPI NtResetEvent(HANDLE h, PLONG prev);
+NTSTATUS NTAPI NtPulseEvent(HANDLE h, PLONG prev);
+
 /* ---- chan.c ------------------------------------------------------------ */
 
 /* Free chan.c's state of a channel reference (store.c calls it on close). */
 void mmf__win_chan_free(struct mmf__win_chan *c);
+
+/* The cookie of a double mapping (mmf__os_map_twice) is odd, every other
+ * view's even: mmf__os_unmap and mmf__os_flush hand an odd cookie to
+ * these, which undo or flush both halves. */
+#define MMF__WIN_TWICE_TAG 1
+void mmf__win_twice_unmap(void *addr, size_t len, intptr_t cookie);
+int mmf__win_twice_flush(void *addr, size_t len, intptr_t cookie, int durable);
+
+/* ---- inspect.c: the ntdll calls and layouts MinGW-w64 10 lacks ---------- */
+
+/* NtQueryDirectoryObject's entry (single-entry mode: Wine 8 implements
+ * no other). The strings point into the caller's buffer. */
+struct mmf__win_dir_entry {
+    UNICODE_STRING name;
+    UNICODE_STRING type;
+};
+
+/* One row of NtQuerySystemInformation(SystemExtendedHandleInformation =
+ * 64). `object` is NULL under Wine and may be withheld on Windows, so
+ * identity comes from duplicating the handle. */
+struct mmf__win_handle_entry {
+    PVOID object;
+    ULONG_PTR pid;
+    ULONG_PTR handle;
+    ULONG granted_access;
+    USHORT creator_back_trace_index;
+    USHORT type_index;
+    ULONG attributes;
+    ULONG reserved;
+};
+struct mmf__win_handle_table {
+    ULONG_PTR count;
+    ULONG_PTR reserved;
+    struct mmf__win_handle_entry entries[1];
+};
+
+NTSTATUS NTAPI NtOpenDirectoryObject(PHANDLE dir, ACCESS_MASK access,
+                                     POBJECT_ATTRIBUTES attr);
+NTSTATUS NTAPI NtQueryDirectoryObject(HANDLE dir, PVOID buf, ULONG len,
+                                      BOOLEAN single, BOOLEAN restart,
+                                      PULONG context, PULONG ret);
 
 #endif
