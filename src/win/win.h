@@ -123,10 +123,52 @@ int mmf__win_sd_make(unsigned mode, enum mmf__win_kind kind,
                      struct mmf__win_sd *sd);
 void mmf__win_sd_free(struct mmf__win_sd *sd);
 
+/*
+ * A view's cookie (the intptr_t of mmf__os_map, mmf__os_map_twice and
+ * mmf__os_unmap/_flush): -1 for a plain view whose base is the address the
+ * caller got and that has no file to flush, else a pointer to this
+ * reference-counted struct. `base` is what MapViewOfFileEx returned, which
+ * differs from the caller's address for a view whose offset was not a
+ * multiple of 64 KiB (an interior pointer); `base2` is the second mapping
+ * of a double mapping, or NULL; `file` a duplicate of the file behind a
+ * file-backed view (for FlushFileBuffers), or NULL. mmf__os_unmap unmaps
+ * base and base2 and drops one reference.
+ */
+struct mmf__win_view {
+    LONG refs;
+    void *base;
+    void *base2;
+    HANDLE file;
+};
+
+/* A cookie for the views at base (and base2, or NULL), keeping a duplicate
+ * of `file` (NULL: none). Returns 0 and *cookie, or MMF_ENOMEM /
+ * MMF_EMFILE; nothing is unmapped on failure. */
+int mmf__win_cookie_new(void *base, void *base2, HANDLE file, intptr_t *cookie);
+
 /* ---- store.c ----------------------------------------------------------- */
 
 /* A new reference object for an open kernel handle (taken over). */
 int mmf__win_obj_new(HANDLE h, uint32_t type, unsigned access, mmf__obj **out);
+
+/* The channel id of channel reference o, copied from its header region
+ * when the reference was made (a later scribble cannot change it). */
+void mmf__win_chan_id(const mmf__obj *o, uint8_t id[MMF__WIN_CHAN_ID_BYTES]);
+
+/* The live struct mmf__win_chan_extra of channel reference o (its shared
+ * header region, mapped read-write on first use), or NULL. Untrusted:
+ * any process that may write the channel may write it. */
+struct mmf__win_chan_extra *mmf__win_chan_extra(mmf__obj *o);
+
+/* ntdll's section query, which MinGW-w64 does not declare. */
+typedef struct mmf__win_section_basic {
+    PVOID BaseAddress;
+    ULONG AllocationAttributes; /* SEC_* */
+    LARGE_INTEGER MaximumSize;
+} mmf__win_section_basic;
+NTSTATUS NTAPI NtQuerySection(HANDLE section, int info_class, PVOID info,
+                              SIZE_T len, PSIZE_T ret_len);
+#define MMF__WIN_SECTION_BASIC 0 /* SectionBasicInformation */
 
 /* ---- sync.c ------------------------------------------------------------ */
 
@@ -199,5 +241,46 @@ NTSTATUS NTAPI NtPulseEvent(HANDLE h, PLONG prev);
 
 /* Free chan.c's state of a channel reference (store.c calls it on close). */
 void mmf__win_chan_free(struct mmf__win_chan *c);
+
+/* The cookie of a double mapping (mmf__os_map_twice) is odd, every other
+ * view's even: mmf__os_unmap and mmf__os_flush hand an odd cookie to
+ * these, which undo or flush both halves. */
+#define MMF__WIN_TWICE_TAG 1
+void mmf__win_twice_unmap(void *addr, size_t len, intptr_t cookie);
+int mmf__win_twice_flush(void *addr, size_t len, intptr_t cookie, int durable);
+
+/* ---- inspect.c: the ntdll calls and layouts MinGW-w64 10 lacks ---------- */
+
+/* NtQueryDirectoryObject's entry (single-entry mode: Wine 8 implements
+ * no other). The strings point into the caller's buffer. */
+struct mmf__win_dir_entry {
+    UNICODE_STRING name;
+    UNICODE_STRING type;
+};
+
+/* One row of NtQuerySystemInformation(SystemExtendedHandleInformation =
+ * 64). `object` is NULL under Wine and may be withheld on Windows, so
+ * identity comes from duplicating the handle. */
+struct mmf__win_handle_entry {
+    PVOID object;
+    ULONG_PTR pid;
+    ULONG_PTR handle;
+    ULONG granted_access;
+    USHORT creator_back_trace_index;
+    USHORT type_index;
+    ULONG attributes;
+    ULONG reserved;
+};
+struct mmf__win_handle_table {
+    ULONG_PTR count;
+    ULONG_PTR reserved;
+    struct mmf__win_handle_entry entries[1];
+};
+
+NTSTATUS NTAPI NtOpenDirectoryObject(PHANDLE dir, ACCESS_MASK access,
+                                     POBJECT_ATTRIBUTES attr);
+NTSTATUS NTAPI NtQueryDirectoryObject(HANDLE dir, PVOID buf, ULONG len,
+                                      BOOLEAN single, BOOLEAN restart,
+                                      PULONG context, PULONG ret);
 
 #endif
