@@ -152,6 +152,24 @@ int mmf__os_import(const char *token, mmf__obj **out);
 int mmf__os_send(int sock, mmf__obj *o, unsigned access);
 int mmf__os_recv(int sock, mmf__obj **out);
 
+#ifdef _WIN32
+/*
+ * Windows only (mmf_section_duplicate_to and mmf_section_adopt). Make a
+ * handle to section o with `access` (a subset, already checked) in the
+ * process whose HANDLE is `process`, storing its value there in *value;
+ * returns 0, MMF_EBADF (not a process handle), MMF_EACCES (it lacks
+ * PROCESS_DUP_HANDLE) or an MMF_E* code. Take over handle `value` of this
+ * process as a section reference with the access it was granted: returns
+ * 0 (and `value` is closed), MMF_EINVAL, MMF_EBADF (not an open handle),
+ * MMF_ECORRUPT (not a section), MMF_EACCES (no mapping right) or an
+ * MMF_E* code, leaving `value` open on failure. A channel's section is
+ * adopted with header type MMF__TYPE_CHANNEL, for the core to refuse.
+ */
+int mmf__os_duplicate_to(mmf__obj *o, void *process, unsigned access,
+                         uint64_t *value);
+int mmf__os_adopt(uint64_t value, mmf__obj **out);
+#endif
+
 /* ---- Channels ---------------------------------------------------------- */
 
 /* Monotonic clock, in nanoseconds. */
