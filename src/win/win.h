@@ -242,13 +242,6 @@ NTSTATUS NTAPI NtPulseEvent(HANDLE h, PLONG prev);
 /* Free chan.c's state of a channel reference (store.c calls it on close). */
 void mmf__win_chan_free(struct mmf__win_chan *c);
 
-/* The cookie of a double mapping (mmf__os_map_twice) is odd, every other
- * view's even: mmf__os_unmap and mmf__os_flush hand an odd cookie to
- * these, which undo or flush both halves. */
-#define MMF__WIN_TWICE_TAG 1
-void mmf__win_twice_unmap(void *addr, size_t len, intptr_t cookie);
-int mmf__win_twice_flush(void *addr, size_t len, intptr_t cookie, int durable);
-
 /* ---- inspect.c: the ntdll calls and layouts MinGW-w64 10 lacks ---------- */
 
 /* NtQueryDirectoryObject's entry (single-entry mode: Wine 8 implements
