@@ -152,6 +152,24 @@ int mmf__os_import(const char *token, mmf__obj **out);
 int mmf__os_send(int sock, mmf__obj *o, unsigned access);
 int mmf__os_recv(int sock, mmf__obj **out);
 
+#ifdef _WIN32
+/*
+ * Windows only (mmf_section_duplicate_to and mmf_section_adopt). Make a
+ * handle to section o with `access` (a subset, already checked) in the
+ * process whose HANDLE is `process`, storing its value there in *value;
+ * returns 0, MMF_EBADF (not a process handle), MMF_EACCES (it lacks
+ * PROCESS_DUP_HANDLE) or an MMF_E* code. Take over handle `value` of this
+ * process as a section reference with the access it was granted: returns
+ * 0 (and `value` is closed), MMF_EINVAL, MMF_EBADF (not an open handle),
+ * MMF_ECORRUPT (not a section), MMF_EACCES (no mapping right) or an
+ * MMF_E* code, leaving `value` open on failure. A channel's section is
+ * adopted with header type MMF__TYPE_CHANNEL, for the core to refuse.
+ */
+int mmf__os_duplicate_to(mmf__obj *o, void *process, unsigned access,
+                         uint64_t *value);
+int mmf__os_adopt(uint64_t value, mmf__obj **out);
+#endif
+
 /* ---- Channels ---------------------------------------------------------- */
 
 /* Monotonic clock, in nanoseconds. */
@@ -161,14 +179,35 @@ uint64_t mmf__os_now_ns(void);
 #define MMF__NO_DEADLINE UINT64_MAX
 
 /*
- * Sleep while *word == val (a word in shared memory), until the absolute
- * mmf__os_now_ns() deadline. Returns 0 (woken, the value differed, or a
- * signal: callers re-check) or MMF_ETIMEDOUT.
+ * Futex-like waits on a word of a channel's control block. `o` is the
+ * channel and `key` the word's byte offset in its control block (the same
+ * in every process), so that a backend whose kernel cannot wait on an
+ * address across processes can find a wake object of its own per word
+ * (Windows: a named semaphore); Linux waits on the address itself.
+ *
+ * mmf__os_wait_word sleeps while *word == val, until the absolute
+ * mmf__os_now_ns() deadline. Returns 0 (woken, the value differed, a
+ * signal, or a wake-up meant for an earlier sleeper: callers re-check) or
+ * MMF_ETIMEDOUT.
+ *
+ * mmf__os_wake_word wakes up to n sleepers on the word (n > 0; INT32_MAX:
+ * all). Callers pass no more than the sleepers they know of: a backend may
+ * keep wake-ups nobody took for the next sleeper, who then re-checks.
  */
-int mmf__os_wait_word(const uint32_t *word, uint32_t val, uint64_t deadline);
+int mmf__os_wait_word(mmf__obj *o, uint32_t key, const uint32_t *word, uint32_t val,
+                      uint64_t deadline);
+void mmf__os_wake_word(mmf__obj *o, uint32_t key, const uint32_t *word, int n);
 
-/* Wake up to n sleepers on word (INT32_MAX: all). */
-void mmf__os_wake_word(const uint32_t *word, int n);
+/* Sleep about ns nanoseconds (at least a little: 0 yields). No wake-up. */
+void mmf__os_nap(uint64_t ns);
+
+/*
+ * A channel's layout unit: the control block is this size, and a ring's
+ * capacity at least this and a multiple of it, so that both start at
+ * offsets the OS can map (and map twice). mmf__os_granularity() on every
+ * system: 4096 on Linux, 65536 on Windows.
+ */
+size_t mmf__os_chan_granule(void);
 
 /*
  * Map [offset, offset + len) of the object's data read-write twice, back
@@ -205,8 +244,9 @@ int mmf__os_claimed(mmf__obj *o, uint32_t first, uint32_t count);
  * endpoint wake the peers that wait for it. On Linux each claimed endpoint
  * holds a robust futex (a liveness word the kernel marks and rings when
  * the owning thread ends) in private-entry form, so that no pointer is in
- * shared memory (src/linux/live.c); on Windows a sleeper would wait on its
- * peers' process handles. The answer stays the claims': a wake-up only
+ * shared memory (src/linux/live.c); on Windows a sleeper waits on its
+ * peers' claim mutexes, which the kernel abandons with their holder
+ * (src/win/chan.c). The answer stays the claims': a wake-up only
  * makes the caller ask mmf__os_claimed sooner.
  *
  * mmf__os_live_open makes the endpoint state *live for reference o, whose
@@ -217,7 +257,8 @@ int mmf__os_claimed(mmf__obj *o, uint32_t first, uint32_t count);
  * arms it again for the calling thread if the thread that armed it ended.
  * mmf__os_live_close undoes open; call it before giving up the claim.
  *
- * mmf__os_wait_peers sleeps while *word == val, until the absolute
+ * mmf__os_wait_peers sleeps while *word == val (o and key as for
+ * mmf__os_wait_word), until the absolute
  * deadline `until`, or until an endpoint holding a claim in [first, first
  * + count) may have died. Returns 0 (woken or something changed: the
  * caller re-checks), 1 (a peer may be gone: ask the claims now, not at
@@ -232,8 +273,9 @@ int mmf__os_claimed(mmf__obj *o, uint32_t first, uint32_t count);
 int mmf__os_live_open(mmf__obj *o, uint32_t slot, intptr_t *live);
 void mmf__os_live_arm(intptr_t live);
 void mmf__os_live_close(intptr_t live);
-int mmf__os_wait_peers(intptr_t live, const uint32_t *word, uint32_t val, uint32_t first,
-                       uint32_t count, int attached, uint64_t until);
+int mmf__os_wait_peers(mmf__obj *o, intptr_t live, uint32_t key, const uint32_t *word,
+                       uint32_t val, uint32_t first, uint32_t count, int attached,
+                       uint64_t until);
 
 /* Open the file at path (UTF-8) read-write, creating it (permission bits
  * mode, 0600 if 0) if absent, not inherited by child processes. Returns 0

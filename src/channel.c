@@ -146,7 +146,8 @@ int mmf__chan_wait(struct mmf__chan *c, const uint32_t *word, uint32_t seen,
             if (c->bell >= 0 && rings < RINGS_MAX) {
                 until = deadline - now > MMF__CHAN_QUIET_NS ? now + MMF__CHAN_QUIET_NS
                                                              : deadline;
-                rc = mmf__os_wait_peers(c->bell, word, seen, first, count,
+                rc = mmf__os_wait_peers(c->obj, c->bell, mmf__chan_key(c, word), word,
+                                        seen, first, count,
                                         count > 0 && mmf__load_acquire(
                                                          &c->live->attached[peer - 1]) != 0,
                                         until);
@@ -154,7 +155,7 @@ int mmf__chan_wait(struct mmf__chan *c, const uint32_t *word, uint32_t seen,
             if (rc == MMF_ENOTSUP) {
                 until = deadline - now > MMF__CHAN_SLICE_NS ? now + MMF__CHAN_SLICE_NS
                                                              : deadline;
-                mmf__os_wait_word(word, seen, until);
+                mmf__os_wait_word(c->obj, mmf__chan_key(c, word), word, seen, until);
             }
         }
         mmf__fetch_sub(sleepers, 1);
@@ -192,7 +193,7 @@ int mmf__chan_slotted(uint32_t kind, uint32_t slots, uint32_t slot_size,
     d->version = MMF__CHAN_VERSION;
     d->slots = slots;
     d->slot_size = slot_size;
-    d->ctl_size = MMF__CHAN_CTL_SIZE;
+    d->ctl_size = mmf__chan_ctl_size();
     d->area_size = (n + page - 1) / page * page;
     return 0;
 }
@@ -211,12 +212,15 @@ int mmf__chan_slotted_valid(const struct mmf__chan_desc *d, uint64_t prefix)
 /* Attach and detach                                                         */
 /* ------------------------------------------------------------------------ */
 
-/* The common checks of a geometry; then the kind's own. */
+/* The common checks of a geometry; then the kind's own. A control block
+ * of either system's size is fine (channel.h): whether it can be mapped
+ * here is the mapping's answer. */
 static int desc_valid(const struct mmf__chan_kind_info *info,
                       const struct mmf__chan_desc *d)
 {
     uint64_t page = mmf__os_page_size();
-    if (d->version != mmf__chan_version(d->kind) || d->ctl_size != MMF__CHAN_CTL_SIZE ||
+    if (d->version != mmf__chan_version(d->kind) ||
+        (d->ctl_size != MMF__CHAN_CTL_SIZE && d->ctl_size != mmf__chan_ctl_size()) ||
         d->area_size == 0 || d->area_size % page != 0 ||
         d->area_size > (UINT64_C(1) << 41))
         return MMF_ECORRUPT;

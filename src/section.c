@@ -339,3 +339,38 @@ int mmf_section_recv(int sock, mmf_section **out)
     *out = NULL;
     return wrap_received(obj, mmf__os_recv(sock, &obj), out);
 }
+
+#ifdef _WIN32
+/* The Windows-only calls (mmf.h): sections over Win32 file handles, and
+ * handles pushed into another process. */
+
+int mmf_section_create_handle(mmf_section **out, const char *name, void *file,
+                              uint64_t size, int disposition,
+                              const mmf_section_opts *opts)
+{
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
+    if (file == NULL || (intptr_t)file == -1) /* INVALID_HANDLE_VALUE */
+        return MMF_EBADF;
+    return create_file(out, name, (mmf__file)(intptr_t)file, size, disposition, opts);
+}
+
+int mmf_section_duplicate_to(mmf_section *s, void *process, unsigned access,
+                             uint64_t *value)
+{
+    int rc = check_subset(s, access);
+    if (rc == 0 && (process == NULL || value == NULL))
+        rc = MMF_EINVAL;
+    return rc < 0 ? rc : mmf__os_duplicate_to(s->obj, process, access, value);
+}
+
+int mmf_section_adopt(uint64_t value, mmf_section **out)
+{
+    mmf__obj *obj = NULL;
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
+    return wrap_received(obj, mmf__os_adopt(value, &obj), out);
+}
+#endif

@@ -208,11 +208,21 @@ uint64_t mmf__os_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int mmf__os_wait_word(const uint32_t *word, uint32_t val, uint64_t deadline)
+size_t mmf__os_chan_granule(void)
+{
+    return mmf__os_granularity();
+}
+
+/* The futex calls wait on the word's address itself: shared futexes find
+ * the word in every process that maps it, so o and key are not needed. */
+int mmf__os_wait_word(mmf__obj *o, uint32_t key, const uint32_t *word, uint32_t val,
+                      uint64_t deadline)
 {
     struct timespec ts;
     long r;
 
+    (void)o;
+    (void)key;
     if (deadline != MMF__NO_DEADLINE) {
         ts.tv_sec = (time_t)(deadline / 1000000000ull);
         ts.tv_nsec = (long)(deadline % 1000000000ull);
@@ -225,9 +235,21 @@ int mmf__os_wait_word(const uint32_t *word, uint32_t val, uint64_t deadline)
     return r != 0 && errno == ETIMEDOUT ? MMF_ETIMEDOUT : 0;
 }
 
-void mmf__os_wake_word(const uint32_t *word, int n)
+void mmf__os_wake_word(mmf__obj *o, uint32_t key, const uint32_t *word, int n)
 {
+    (void)o;
+    (void)key;
     syscall(SYS_futex, word, FUTEX_WAKE, n, NULL, NULL, 0);
+}
+
+void mmf__os_nap(uint64_t ns)
+{
+    struct timespec ts;
+
+    ts.tv_sec = (time_t)(ns / 1000000000ull);
+    ts.tv_nsec = (long)(ns % 1000000000ull);
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
 }
 
 int mmf__os_file_create(const char *path, unsigned mode, mmf__file *out)

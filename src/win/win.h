@@ -123,10 +123,52 @@ int mmf__win_sd_make(unsigned mode, enum mmf__win_kind kind,
                      struct mmf__win_sd *sd);
 void mmf__win_sd_free(struct mmf__win_sd *sd);
 
+/*
+ * A view's cookie (the intptr_t of mmf__os_map, mmf__os_map_twice and
+ * mmf__os_unmap/_flush): -1 for a plain view whose base is the address the
+ * caller got and that has no file to flush, else a pointer to this
+ * reference-counted struct. `base` is what MapViewOfFileEx returned, which
+ * differs from the caller's address for a view whose offset was not a
+ * multiple of 64 KiB (an interior pointer); `base2` is the second mapping
+ * of a double mapping, or NULL; `file` a duplicate of the file behind a
+ * file-backed view (for FlushFileBuffers), or NULL. mmf__os_unmap unmaps
+ * base and base2 and drops one reference.
+ */
+struct mmf__win_view {
+    LONG refs;
+    void *base;
+    void *base2;
+    HANDLE file;
+};
+
+/* A cookie for the views at base (and base2, or NULL), keeping a duplicate
+ * of `file` (NULL: none). Returns 0 and *cookie, or MMF_ENOMEM /
+ * MMF_EMFILE; nothing is unmapped on failure. */
+int mmf__win_cookie_new(void *base, void *base2, HANDLE file, intptr_t *cookie);
+
 /* ---- store.c ----------------------------------------------------------- */
 
 /* A new reference object for an open kernel handle (taken over). */
 int mmf__win_obj_new(HANDLE h, uint32_t type, unsigned access, mmf__obj **out);
+
+/* The channel id of channel reference o, copied from its header region
+ * when the reference was made (a later scribble cannot change it). */
+void mmf__win_chan_id(const mmf__obj *o, uint8_t id[MMF__WIN_CHAN_ID_BYTES]);
+
+/* The live struct mmf__win_chan_extra of channel reference o (its shared
+ * header region, mapped read-write on first use), or NULL. Untrusted:
+ * any process that may write the channel may write it. */
+struct mmf__win_chan_extra *mmf__win_chan_extra(mmf__obj *o);
+
+/* ntdll's section query, which MinGW-w64 does not declare. */
+typedef struct mmf__win_section_basic {
+    PVOID BaseAddress;
+    ULONG AllocationAttributes; /* SEC_* */
+    LARGE_INTEGER MaximumSize;
+} mmf__win_section_basic;
+NTSTATUS NTAPI NtQuerySection(HANDLE section, int info_class, PVOID info,
+                              SIZE_T len, PSIZE_T ret_len);
+#define MMF__WIN_SECTION_BASIC 0 /* SectionBasicInformation */
 
 /* ---- sync.c ------------------------------------------------------------ */
 
@@ -145,9 +187,93 @@ int mmf__win_sync_create(const WCHAR *name, const struct mmf__sync_params *p,
  * MMF_ETYPE, MMF_EACCES or an MMF_E* code. */
 int mmf__win_sync_open(const WCHAR *name, uint32_t type, HANDLE *h);
 
+/* The access rights every mmf handle to a sync object of `type` has:
+ * wait, query and change the state (a mutex needs no right to be
+ * released). 0 for another type. */
+DWORD mmf__win_sync_access(uint32_t type);
+
+/* What mmf_sync_info reports where Windows cannot tell: the owner (pid
+ * and thread id) of a mutex owned by another thread when the kernel has
+ * no owner query (Wine 8), and the waiters of events and semaphores
+ * (never known): MMF_UNKNOWN as each field's type holds it. */
+#define MMF__WIN_UNKNOWN_ID ((int64_t)-1)
+#define MMF__WIN_UNKNOWN_WAITERS ((unsigned long)MMF_UNKNOWN)
+
+/* The ntdll calls and structures of sync.c that MinGW-w64 10 does not
+ * declare (their layouts are those of the Windows DDK). */
+#ifndef ERROR_MUTANT_LIMIT_EXCEEDED
+#define ERROR_MUTANT_LIMIT_EXCEEDED 587L
+#endif
+#ifndef SEMAPHORE_QUERY_STATE
+#define SEMAPHORE_QUERY_STATE 0x0001
+#endif
+#ifndef EVENT_QUERY_STATE
+#define EVENT_QUERY_STATE 0x0001
+#endif
+#define MMF__WIN_MUTANT_BASIC 0u  /* MutantBasicInformation */
+#define MMF__WIN_MUTANT_OWNER 1u  /* MutantOwnerInformation */
+#define MMF__WIN_EVENT_BASIC 0u   /* EventBasicInformation */
+#define MMF__WIN_SEM_BASIC 0u     /* SemaphoreBasicInformation */
+struct mmf__win_mutant_basic {
+    LONG CurrentCount;     /* 1 free; 1 - recursion while owned */
+    BOOLEAN OwnedByCaller;
+    BOOLEAN AbandonedState;
+};
+struct mmf__win_mutant_owner {
+    CLIENT_ID ClientId;
+};
+struct mmf__win_event_basic {
+    LONG EventType;        /* 0 NotificationEvent (manual), 1 SynchronizationEvent */
+    LONG EventState;
+};
+struct mmf__win_sem_basic {
+    LONG CurrentCount;
+    LONG MaximumCount;
+};
+NTSTATUS NTAPI NtQueryMutant(HANDLE h, ULONG cls, PVOID info, ULONG len, PULONG ret);
+NTSTATUS NTAPI NtQueryEvent(HANDLE h, ULONG cls, PVOID info, ULONG len, PULONG ret);
+NTSTATUS NTAPI NtQuerySemaphore(HANDLE h, ULONG cls, PVOID info, ULONG len, PULONG ret);
+NTSTATUS NTAPI NtSetEvent(HANDLE h, PLONG prev);
+NTSTATUS NTAPI NtResetEvent(HANDLE h, PLONG prev);
+NTSTATUS NTAPI NtPulseEvent(HANDLE h, PLONG prev);
+
 /* ---- chan.c ------------------------------------------------------------ */
 
 /* Free chan.c's state of a channel reference (store.c calls it on close). */
 void mmf__win_chan_free(struct mmf__win_chan *c);
+
+/* ---- inspect.c: the ntdll calls and layouts MinGW-w64 10 lacks ---------- */
+
+/* NtQueryDirectoryObject's entry (single-entry mode: Wine 8 implements
+ * no other). The strings point into the caller's buffer. */
+struct mmf__win_dir_entry {
+    UNICODE_STRING name;
+    UNICODE_STRING type;
+};
+
+/* One row of NtQuerySystemInformation(SystemExtendedHandleInformation =
+ * 64). `object` is NULL under Wine and may be withheld on Windows, so
+ * identity comes from duplicating the handle. */
+struct mmf__win_handle_entry {
+    PVOID object;
+    ULONG_PTR pid;
+    ULONG_PTR handle;
+    ULONG granted_access;
+    USHORT creator_back_trace_index;
+    USHORT type_index;
+    ULONG attributes;
+    ULONG reserved;
+};
+struct mmf__win_handle_table {
+    ULONG_PTR count;
+    ULONG_PTR reserved;
+    struct mmf__win_handle_entry entries[1];
+};
+
+NTSTATUS NTAPI NtOpenDirectoryObject(PHANDLE dir, ACCESS_MASK access,
+                                     POBJECT_ATTRIBUTES attr);
+NTSTATUS NTAPI NtQueryDirectoryObject(HANDLE dir, PVOID buf, ULONG len,
+                                      BOOLEAN single, BOOLEAN restart,
+                                      PULONG context, PULONG ret);
 
 #endif
