@@ -530,6 +530,13 @@ long long test_pwrite(int fd, const void *buf, size_t n, long long off)
     return _write(fd, buf, (unsigned)n);
 }
 
+int test_open_handles(void)
+{
+    DWORD n = 0;
+    GetProcessHandleCount(GetCurrentProcess(), &n);
+    return (int)n;
+}
+
 const char *test_tmp_parent(void)
 {
     static char dir[MAX_PATH + 1];

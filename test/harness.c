@@ -340,6 +340,19 @@ long test_resident(const void *addr, size_t len)
     return count;
 }
 
+int test_open_handles(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    int n = 0;
+    if (d == NULL)
+        return -1;
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n - 1; /* the directory's own descriptor */
+}
+
 const char *test_tmp_parent(void)
 {
     return "/tmp";

@@ -63,6 +63,13 @@ static unsigned long waiters(mmf_sync *e)
 static void await_waiters(mmf_sync *e, unsigned long n)
 {
     uint64_t t0 = test_now_ns();
+#ifdef _WIN32
+    /* Windows has no call that counts an object's waiters (mmf reports
+     * them as unknown): give the waiters time to block instead. */
+    (void)e, (void)n, (void)t0;
+    test_sleep_ms(300);
+    return;
+#endif
     while (waiters(e) != n) {
         CHECK(test_now_ns() - t0 < 10000000000u);
         test_sleep_ms(1);

@@ -56,6 +56,8 @@ void test_anon_unmap(void *p, size_t len);
 long test_resident(const void *addr, size_t len);
 /* The folder for the tests' scratch folders: /tmp, or Windows' TEMP. */
 const char *test_tmp_parent(void);
+/* Open handles of this process (Windows: GetProcessHandleCount). */
+int test_open_handles(void);
 
 #ifdef _WIN32
 #define TEST_ON_WINDOWS 1
