@@ -56,29 +56,10 @@ static mmf_view_info query(const void *p)
 
 /* Pages of [addr, addr + len) resident in memory, or -1 if the range is
  * not (entirely) mapped. */
-#ifdef _WIN32
 static long resident(const void *addr, size_t len)
 {
     return test_resident(addr, len);
 }
-#else
-static long resident(const void *addr, size_t len)
-{
-    size_t n = (len + page() - 1) / page();
-    unsigned char *vec = malloc(n);
-    long count = 0;
-    CHECK(vec != NULL);
-    if (mincore((void *)addr, len, vec) != 0) {
-        CHECK(errno == ENOMEM);
-        free(vec);
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++)
-        count += vec[i] & 1;
-    free(vec);
-    return count;
-}
-#endif
 
 /* 1 if no byte of [addr, addr + len) is mapped in this process. */
 #ifdef _WIN32
