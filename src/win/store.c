@@ -11,11 +11,11 @@
  * The header the core asks for (struct mmf__hdr) is therefore made up for
  * sections and synchronization objects, from what the caller asked for at
  * creation, or from NtQuerySection (size and SEC_* attributes) when
- * opening. The kernel does not report a section's page protection, so an
- * opened section's prot is what its handle was granted; the security
- * descriptor mmf gives a section grants no write or execute right the
- * section's protection lacks, so that for mmf's own sections the open
- * already refuses what the protection forbids.
+ * opening. The kernel does not report a section's page protection; the
+ * security descriptor mmf gives a section grants no write or execute right
+ * the protection lacks, so for mmf's own sections the open refuses what the
+ * protection forbids, and the protection of an opened section is read from
+ * the rights its descriptor grants (probe_prot).
  *
  * A channel is a Section too, whose first MMF__WIN_CHAN_HDR bytes are its
  * header region: struct mmf__hdr (with the channel's state), then struct
@@ -527,11 +527,39 @@ out:
     return rc;
 }
 
+/*
+ * The protection bits beyond `access` that section `wname` allows, as far
+ * as its descriptor tells: the rights a handle asking for all it may have
+ * (MAXIMUM_ALLOWED) is granted. mmf's own sections grant no right their
+ * protection lacks (section_mode), so for them this is the protection.
+ */
+static unsigned probe_prot(const WCHAR *wname, unsigned access)
+{
+    PUBLIC_OBJECT_BASIC_INFORMATION bi;
+    unsigned prot = 0;
+    ULONG n;
+    HANDLE t;
+
+    if ((access & MMF_ACCESS_WRITE) && (access & MMF_ACCESS_EXEC))
+        return 0;
+    if ((t = OpenFileMappingW(MAXIMUM_ALLOWED, FALSE, wname)) == NULL)
+        return 0;
+    if (NtQueryObject(t, ObjectBasicInformation, &bi, sizeof bi, &n) >= 0) {
+        if (bi.GrantedAccess & SECTION_MAP_WRITE)
+            prot |= MMF_PROT_WRITE;
+        if (bi.GrantedAccess & SECTION_MAP_EXECUTE)
+            prot |= MMF_PROT_EXEC;
+    }
+    CloseHandle(t);
+    return prot;
+}
+
 /* Open the section or channel called nm. */
 static int open_section(const struct mmf__name *nm, uint32_t type, unsigned access,
                         mmf__obj **out)
 {
     WCHAR *wname = malloc(MMF__WIN_NAME_CAP * sizeof *wname);
+    unsigned extra = 0;
     mmf__obj *o;
     HANDLE h;
     int rc;
@@ -543,17 +571,24 @@ static int open_section(const struct mmf__name *nm, uint32_t type, unsigned acce
         return rc;
     }
     h = OpenFileMappingW(section_rights(access), FALSE, wname);
-    free(wname);
-    if (h == NULL)
+    if (h == NULL) {
+        free(wname);
         return mmf__win_err(GetLastError());
-    if ((rc = mmf__win_obj_new(h, type, access, &o)) < 0)
+    }
+    if ((rc = mmf__win_obj_new(h, type, access, &o)) < 0) {
+        free(wname);
         return rc;
+    }
+    if (type == MMF__TYPE_SECTION)
+        extra = probe_prot(wname, access);
+    free(wname);
     if (type == MMF__TYPE_CHANNEL) {
         rc = adopt_channel(o);
         if (rc == 0)
             o->prot = MMF_PROT_READ | MMF_PROT_WRITE;
     } else {
         rc = describe_section(o, nm);
+        o->prot = o->hdr.prot |= extra;
         if (rc == 0 && !(o->hdr.flags & MMF__HF_FILE) &&
             peek_magic(h, access, o->hdr.size) == 1)
             rc = MMF_ETYPE; /* a channel's section */
