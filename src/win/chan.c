@@ -53,13 +53,12 @@
  * range. Where the system lacks them or refuses them (Wine 8 refuses
  * MEM_RESERVE_PLACEHOLDER), an address range of twice the length is
  * reserved and released, and the two views are mapped there, again at
- * another range if another thread took it meanwhile. Either way the
- * offset and length must be multiples of the 64 KiB allocation
+ * another range if another thread took it meanwhile. That needs an
+ * offset and a length that are multiples of the 64 KiB allocation
  * granularity, which the channel granule makes so for every channel
  * created on Windows; a ring file made on Linux (4 KiB control block) is
- * refused with MMF_ENOTSUP. A double mapping's cookie is odd (a tagged
- * pointer), which is how mmf__os_unmap and mmf__os_flush know to hand it
- * to mmf__win_twice_unmap and mmf__win_twice_flush.
+ * refused with MMF_ENOTSUP where placeholders are missing. The cookie is
+ * the store's (win.h, struct mmf__win_view), with both views in it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +70,7 @@
 #define WAKE_MAX 1024         /* permits at once, and a semaphore's maximum */
 #define WAKE_KEYS 8u          /* words waited on per channel (kinds use 1 or 2) */
 #define PREFIX_CAP 64u        /* "Global\mmf#" + 32 hex + "#" */
-#define MUTANT_QUERY_STATE_ 0x0001u
+#define QUERY_STATE 0x0001u
 #define CLAIM_BUSY_MS 20u     /* how long a claimer waits for a held slot */
 #define KEY_END 65536u        /* a waited word lies in the control block */
 
@@ -136,8 +135,8 @@ static BOOL CALLBACK procs_load(PINIT_ONCE once, PVOID param, PVOID *ctx)
     (void)once;
     (void)param;
     (void)ctx;
-    /* Through void * so that the conversion to a function pointer type is
-     * the documented GetProcAddress idiom, without a cast warning. */
+    /* memcpy: a FARPROC converts to another function pointer type only
+     * through a cast the warnings refuse. */
     if (nt != NULL) {
         FARPROC p = GetProcAddress(nt, "NtQueryMutant");
         memcpy(&query_mutant, &p, sizeof p);
@@ -158,7 +157,8 @@ static void procs(void)
     InitOnceExecuteOnce(&procs_once, procs_load, NULL, NULL);
 }
 
-/* The mutex's count: 1 free, 0 or less held. 1 if it cannot say. */
+/* 1 if mutex h is held (by anyone: *by_caller says if by this thread),
+ * 0 if free, -1 if the kernel cannot say. */
 static int mutant_held(HANDLE h, int *by_caller)
 {
     struct mutant_basic mb;
@@ -181,50 +181,27 @@ struct mmf__win_chan {
     WCHAR prefix[PREFIX_CAP]; /* "<ns>\mmf#<id hex>#" */
     size_t prefix_len;
     uint64_t *hint;           /* claim_hint in the header region, or NULL */
-    void *own_map;            /* our own view of the header region, or NULL */
     unsigned nsems;
     uint32_t keys[WAKE_KEYS];
     HANDLE sems[WAKE_KEYS];
     HANDLE slots[MMF__CLAIM_SLOTS]; /* query handles of claim mutexes */
 };
 
-/* The header region's extra part, mapped for as long as the reference:
- * the store's shared header mapping when it reaches that far, else a view
- * of our own. */
-static struct mmf__win_chan_extra *extra_of(mmf__obj *o, struct mmf__win_chan *c)
-{
-    const size_t end = MMF__HDR_SIZE + sizeof(struct mmf__win_chan_extra);
-    struct mmf__hdr *h = mmf__os_obj_shared_hdr(o);
-    MEMORY_BASIC_INFORMATION mi;
-
-    if (h != NULL &&
-        VirtualQuery((const uint8_t *)h + end - 1, &mi, sizeof mi) == sizeof mi &&
-        mi.State == MEM_COMMIT && mi.AllocationBase != NULL &&
-        (uintptr_t)mi.AllocationBase <= (uintptr_t)h &&
-        (mi.Protect & (PAGE_READWRITE | PAGE_WRITECOPY)) != 0)
-        return (struct mmf__win_chan_extra *)(void *)((uint8_t *)h + MMF__HDR_SIZE);
-    c->own_map = MapViewOfFile(o->h, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, end);
-    if (c->own_map == NULL)
-        return NULL;
-    return (struct mmf__win_chan_extra *)(void *)((uint8_t *)c->own_map + MMF__HDR_SIZE);
-}
-
-/* Read the channel's id (once: a later scribble changes nothing here) and
- * make the names' prefix. */
+/* Make the names' prefix from the channel's id (the store's copy, taken
+ * when the reference was made: a later scribble changes nothing here). */
 static int chan_init(mmf__obj *o, struct mmf__win_chan *c)
 {
     static const char hex[] = "0123456789abcdef";
     const char *ns = (o->hdr.flags & MMF__HF_GLOBAL) ? "Global\\mmf#" : "Local\\mmf#";
-    volatile const uint8_t *idp;
     struct mmf__win_chan_extra *x;
     uint8_t id[MMF__WIN_CHAN_ID_BYTES], any = 0;
     size_t n = 0;
 
-    if (o->type != MMF__TYPE_CHANNEL || (x = extra_of(o, c)) == NULL)
+    if (o->type != MMF__TYPE_CHANNEL || (x = mmf__win_chan_extra(o)) == NULL)
         return MMF_ENOTSUP;
-    idp = x->id;
+    mmf__win_chan_id(o, id);
     for (unsigned i = 0; i < sizeof id; i++)
-        any |= id[i] = idp[i];
+        any |= id[i];
     if (any == 0)
         return MMF_ECORRUPT; /* the creator writes it before the magic */
     c->hint = x->claim_hint;
@@ -270,8 +247,6 @@ void mmf__win_chan_free(struct mmf__win_chan *c)
     for (unsigned i = 0; i < MMF__CLAIM_SLOTS; i++)
         if (c->slots[i] != NULL)
             CloseHandle(c->slots[i]);
-    if (c->own_map != NULL)
-        UnmapViewOfFile(c->own_map);
     free(c);
 }
 
@@ -607,7 +582,7 @@ static HANDLE slot_handle(struct mmf__win_chan *c, uint32_t s, int *err)
     if (h != NULL)
         return h;
     derived_name(c, 'c', s, 0, name);
-    h = OpenMutexW(SYNCHRONIZE | MUTANT_QUERY_STATE_, FALSE, name);
+    h = OpenMutexW(SYNCHRONIZE | QUERY_STATE, FALSE, name);
     if (h == NULL) {
         DWORD e = GetLastError();
         if (e != ERROR_FILE_NOT_FOUND)
@@ -736,23 +711,7 @@ int mmf__os_wait_peers(mmf__obj *o, intptr_t live, uint32_t key, const uint32_t 
 
 /* ---- Double mappings ---------------------------------------------------- */
 
-enum twice_kind { TWICE_PLACEHOLDER = 1, TWICE_VIEWS = 2, TWICE_STORE = 3 };
-
-struct twice {
-    enum twice_kind kind;
-    uint8_t *base;
-    size_t len;
-    intptr_t cookie[2];  /* TWICE_STORE: the store's cookies of the halves */
-};
-
-/* The area's section and its offset there, for a channel in memory (the
- * header region, then the data, in o->h). */
-static int in_memory(const mmf__obj *o)
-{
-    return o->file == NULL;
-}
-
-static int twice_placeholder(mmf__obj *o, uint64_t off, size_t len, uint8_t **out)
+static int twice_placeholder(HANDLE h, uint64_t off, size_t len, uint8_t **out)
 {
     HANDLE self = GetCurrentProcess();
     uint8_t *base;
@@ -769,15 +728,14 @@ static int twice_placeholder(mmf__obj *o, uint64_t off, size_t len, uint8_t **ou
         VirtualFree(base, 0, MEM_RELEASE);
         return MMF_ENOTSUP;
     }
-    a = map_view3(o->h, self, base, off, len, MEM_REPLACE_PLACEHOLDER, PAGE_READWRITE,
-                  NULL, 0);
+    a = map_view3(h, self, base, off, len, MEM_REPLACE_PLACEHOLDER, PAGE_READWRITE, NULL, 0);
     if (a == NULL) {
         DWORD e = GetLastError();
         VirtualFree(base, 0, MEM_RELEASE);
         VirtualFree(base + len, 0, MEM_RELEASE);
         return mmf__win_err(e);
     }
-    b = map_view3(o->h, self, base + len, off, len, MEM_REPLACE_PLACEHOLDER, PAGE_READWRITE,
+    b = map_view3(h, self, base + len, off, len, MEM_REPLACE_PLACEHOLDER, PAGE_READWRITE,
                   NULL, 0);
     if (b == NULL) {
         DWORD e = GetLastError();
@@ -793,7 +751,7 @@ static int twice_placeholder(mmf__obj *o, uint64_t off, size_t len, uint8_t **ou
  * found free. */
 #define TWICE_TRIES 16
 
-static int twice_views(mmf__obj *o, uint64_t off, size_t len, uint8_t **out)
+static int twice_views(HANDLE h, uint64_t off, size_t len, uint8_t **out)
 {
     DWORD hi = (DWORD)(off >> 32), lo = (DWORD)off;
 
@@ -804,14 +762,14 @@ static int twice_views(mmf__obj *o, uint64_t off, size_t len, uint8_t **out)
         if (p == NULL)
             return MMF_ENOMEM;
         VirtualFree(p, 0, MEM_RELEASE);
-        a = MapViewOfFileEx(o->h, FILE_MAP_READ | FILE_MAP_WRITE, hi, lo, len, p);
+        a = MapViewOfFileEx(h, FILE_MAP_READ | FILE_MAP_WRITE, hi, lo, len, p);
         if (a == NULL) {
             DWORD e = GetLastError();
             if (e == ERROR_INVALID_ADDRESS)
                 continue;
             return mmf__win_err(e);
         }
-        b = MapViewOfFileEx(o->h, FILE_MAP_READ | FILE_MAP_WRITE, hi, lo, len, p + len);
+        b = MapViewOfFileEx(h, FILE_MAP_READ | FILE_MAP_WRITE, hi, lo, len, p + len);
         if (b == NULL) {
             DWORD e = GetLastError();
             UnmapViewOfFile(a);
@@ -825,117 +783,43 @@ static int twice_views(mmf__obj *o, uint64_t off, size_t len, uint8_t **out)
     return MMF_ENOMEM;
 }
 
-/* A channel whose data the store keeps elsewhere (a persistent ring's
- * file): the two halves through mmf__os_map at fixed addresses. */
-static int twice_store(mmf__obj *o, uint64_t offset, size_t len, struct twice *t)
-{
-    for (int k = 0; k < TWICE_TRIES; k++) {
-        uint8_t *p = VirtualAlloc(NULL, 2 * len, MEM_RESERVE, PAGE_NOACCESS);
-        void *a, *b;
-        int rc;
-
-        if (p == NULL)
-            return MMF_ENOMEM;
-        VirtualFree(p, 0, MEM_RELEASE);
-        rc = mmf__os_map(o, offset, len, MMF_MAP_READ | MMF_MAP_WRITE, 0, p, 0, &a,
-                         &t->cookie[0]);
-        if (rc == MMF_EFAULT)
-            continue;
-        if (rc < 0)
-            return rc;
-        rc = mmf__os_map(o, offset, len, MMF_MAP_READ | MMF_MAP_WRITE, 0, p + len, 0, &b,
-                         &t->cookie[1]);
-        if (rc < 0) {
-            mmf__os_unmap(a, len, t->cookie[0]);
-            if (rc == MMF_EFAULT)
-                continue;
-            return rc;
-        }
-        t->base = p;
-        return 0;
-    }
-    return MMF_ENOMEM;
-}
-
 int mmf__os_map_twice(mmf__obj *o, uint64_t offset, size_t len, void **addr,
                       intptr_t *cookie)
 {
-    uint64_t gran = mmf__os_granularity();
-    struct twice *t;
+    uint64_t gran = mmf__os_granularity(), off = offset;
+    HANDLE h = o->h, tmp = NULL;
+    uint8_t *base = NULL;
     int rc;
 
     *addr = NULL;
     *cookie = -1;
-    if (len == 0 || len > SIZE_MAX / 2)
+    if (len == 0 || len > SIZE_MAX / 2 || o->type != MMF__TYPE_CHANNEL)
         return MMF_EINVAL;
-    /* Two views back to back need both to start at the granularity. (With
-     * placeholders Windows could map a 4 KiB layout too; this backend
-     * makes no such channel, and refuses such a ring file.) */
-    if (offset % gran != 0 || len % gran != 0)
-        return MMF_ENOTSUP;
-    t = calloc(1, sizeof *t);
-    if (t == NULL)
-        return MMF_ENOMEM;
-    t->len = len;
-    if (in_memory(o)) {
-        uint64_t off = MMF__WIN_CHAN_HDR + offset;
-        t->kind = TWICE_PLACEHOLDER;
-        rc = twice_placeholder(o, off, len, &t->base);
-        if (rc == MMF_ENOTSUP) {
-            t->kind = TWICE_VIEWS;
-            rc = twice_views(o, off, len, &t->base);
-        }
+    /* A channel in memory has its data after the header region in o->h; a
+     * persistent ring's is its file, mapped through a section of its own
+     * (the views keep it alive). */
+    if (o->file == NULL) {
+        off += MMF__WIN_CHAN_HDR;
     } else {
-        t->kind = TWICE_STORE;
-        rc = twice_store(o, offset, len, t);
+        tmp = CreateFileMappingW(o->file, NULL, PAGE_READWRITE, 0, 0, NULL);
+        if (tmp == NULL)
+            return mmf__win_err(GetLastError());
+        h = tmp;
     }
-    if (rc < 0) {
-        free(t);
+    rc = twice_placeholder(h, off, len, &base);
+    /* Without placeholders two views back to back need both to start at
+     * the granularity: every channel made here does; a ring file made on
+     * Linux (a 4 KiB control block) does not, and is refused. */
+    if (rc == MMF_ENOTSUP && off % gran == 0 && len % gran == 0)
+        rc = twice_views(h, off, len, &base);
+    if (rc == 0 && (rc = mmf__win_cookie_new(base, base + len, o->file, cookie)) < 0) {
+        UnmapViewOfFile(base);
+        UnmapViewOfFile(base + len);
+    }
+    if (tmp != NULL)
+        CloseHandle(tmp);
+    if (rc < 0)
         return rc;
-    }
-    *addr = t->base;
-    *cookie = (intptr_t)t | MMF__WIN_TWICE_TAG;
+    *addr = base;
     return 0;
-}
-
-static struct twice *twice_of(intptr_t cookie)
-{
-    return (struct twice *)(cookie & ~(intptr_t)MMF__WIN_TWICE_TAG);
-}
-
-void mmf__win_twice_unmap(void *addr, size_t len, intptr_t cookie)
-{
-    struct twice *t = twice_of(cookie);
-
-    (void)addr;
-    (void)len;
-    if (t->kind == TWICE_STORE) {
-        mmf__os_unmap(t->base, t->len, t->cookie[0]);
-        mmf__os_unmap(t->base + t->len, t->len, t->cookie[1]);
-    } else {
-        UnmapViewOfFile(t->base);
-        UnmapViewOfFile(t->base + t->len);
-    }
-    free(t);
-}
-
-int mmf__win_twice_flush(void *addr, size_t len, intptr_t cookie, int durable)
-{
-    struct twice *t = twice_of(cookie);
-    uint8_t *p = addr, *end = p + len;
-    int rc = 0;
-
-    /* Each half's part on its own: a range may run across the seam. */
-    for (int half = 0; half < 2 && rc == 0; half++) {
-        uint8_t *lo = t->base + (size_t)half * t->len, *hi = lo + t->len;
-        uint8_t *a = p > lo ? p : lo, *b = end < hi ? end : hi;
-
-        if (a >= b)
-            continue;
-        if (t->kind == TWICE_STORE)
-            rc = mmf__os_flush(a, (size_t)(b - a), t->cookie[half], durable);
-        else if (!FlushViewOfFile(a, (size_t)(b - a)))
-            rc = MMF_EIO;
-    }
-    return rc;
 }
