@@ -508,7 +508,7 @@ again:
         }
         /* What the creator asked for is known exactly. */
         o->prot = o->hdr.prot = spec->prot;
-        o->hdr.size = spec->size;
+        o->hdr.size = size; /* large pages: rounded up */
         o->hdr.creator_pid = (uint32_t)GetCurrentProcessId();
         o->hdr.create_ns = now_realtime_ns();
         if (file != INVALID_HANDLE_VALUE) {
