@@ -940,6 +940,52 @@ static int is_section(HANDLE h)
 }
 
 /*
+ * The mmf name of kernel object h, from its object name: a name in a
+ * session's BaseNamedObjects is Local\, one in the global directory is
+ * Global\. Returns 0 and fills *nm, or < 0 for an unnamed object or a
+ * name mmf could not have made.
+ */
+static int kernel_name(HANDLE h, struct mmf__name *nm)
+{
+    static const WCHAR dir[] = L"\\BaseNamedObjects\\";
+    const size_t dlen = sizeof dir / sizeof dir[0] - 1;
+    ULONG cap = 4096, n;
+    UNICODE_STRING *us = malloc(cap);
+    char *utf8 = NULL;
+    int rc = MMF_ENOENT, len, global = 0;
+    size_t units, at;
+
+    if (us == NULL)
+        return MMF_ENOMEM;
+    if (NtQueryObject(h, (OBJECT_INFORMATION_CLASS)1 /* ObjectNameInformation */, us, cap,
+                      &n) < 0 || us->Buffer == NULL || us->Length == 0)
+        goto out;
+    units = us->Length / sizeof(WCHAR);
+    /* "\BaseNamedObjects\key" or "\Sessions\N\BaseNamedObjects\key". */
+    for (at = 0; at + dlen <= units; at++)
+        if (memcmp(us->Buffer + at, dir, dlen * sizeof(WCHAR)) == 0)
+            break;
+    if (at + dlen > units)
+        goto out;
+    global = at == 0;
+    at += dlen;
+    len = WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, us->Buffer + at,
+                              (int)(units - at), NULL, 0, NULL, NULL);
+    if (len <= 0 || (utf8 = malloc((size_t)len + 8)) == NULL)
+        goto out;
+    memcpy(utf8, global ? "Global\\" : "Local\\", global ? 7 : 6);
+    if (WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, us->Buffer + at, (int)(units - at),
+                            utf8 + (global ? 7 : 6), len, NULL, NULL) != len)
+        goto out;
+    utf8[(global ? 7 : 6) + len] = '\0';
+    rc = mmf__name_parse(utf8, 0, nm);
+out:
+    free(utf8);
+    free(us);
+    return rc;
+}
+
+/*
  * Make a section reference of handle h, which this process received from
  * another one (inherited or pushed into it): check what it is, limit
  * `access` to what it was granted, and take it over. Returns 0, MMF_EBADF
@@ -968,7 +1014,14 @@ static int adopt_handle(HANDLE h, unsigned access, mmf__obj **out)
         return mmf__win_err(GetLastError());
     if ((rc = mmf__win_obj_new(own, MMF__TYPE_SECTION, access, &o)) < 0)
         return rc;
-    if ((rc = describe_section(o, NULL)) < 0) {
+    {
+        /* A named section received keeps its name (it has no other). */
+        struct mmf__name *nm = malloc(sizeof *nm);
+        int named = nm != NULL && kernel_name(own, nm) == 0;
+        rc = describe_section(o, named ? nm : NULL);
+        free(nm);
+    }
+    if (rc < 0) {
         mmf__os_obj_close(o);
         return rc == MMF_EACCES ? MMF_ECORRUPT : rc;
     }
