@@ -179,12 +179,12 @@
  *     another runtime has other descriptors, and must pass the file's
  *     HANDLE to mmf_section_create_handle() instead.
  *   - The kernel does not report a section's protection. A section opened
- *     by name reports (mmf_section_stat) the protection its handle's access
- *     allows, and a view its protection forbids is refused when it is
- *     mapped (MMF_EACCES from mmf_view_map), not when it is opened. For
- *     sections mmf created the open refuses it as on Linux: their security
- *     descriptor grants no write or execute right that the protection
- *     lacks.
+ *     by name reports (mmf_section_stat) the rights its security
+ *     descriptor lets the caller map with, and a view its protection
+ *     forbids is refused when it is mapped (MMF_EACCES from mmf_view_map),
+ *     not when it is opened. For sections mmf created both are exact, as on
+ *     Linux: their descriptor grants no write or execute right that the
+ *     protection lacks, so the open itself is refused.
  *   - A named file-backed section opened by name is the creator's kernel
  *     section: it does not reopen the file's path, so it survives a rename
  *     or deletion of the file and needs no permission on the file. A

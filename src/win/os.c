@@ -491,14 +491,15 @@ static ACCESS_MASK rights_of(unsigned bits, enum mmf__win_kind kind)
             r |= SECTION_MAP_EXECUTE;
         break;
     case MMF__WIN_KIND_SYNC:
-        /* Waiting and querying is reading; signalling (setting an event,
-         * releasing a semaphore) is writing. 0x0001 is the query right of
-         * all three types, 0x0002 the modify right of events and
-         * semaphores. */
+        /* Querying is reading; waiting (which takes a mutex or a
+         * semaphore's count) and signalling are writing, so that every
+         * handle needs both, as a sync object's store file does on Linux.
+         * 0x0001 is the query right of all three types, 0x0002 the modify
+         * right of events and semaphores. */
         if (bits & 4)
-            r |= SYNCHRONIZE | 0x0001;
+            r |= 0x0001;
         if (bits & 2)
-            r |= SYNCHRONIZE | 0x0001 | 0x0002;
+            r |= SYNCHRONIZE | 0x0002;
         break;
     case MMF__WIN_KIND_FILE:
         if (bits & 4)

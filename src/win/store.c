@@ -11,11 +11,11 @@
  * The header the core asks for (struct mmf__hdr) is therefore made up for
  * sections and synchronization objects, from what the caller asked for at
  * creation, or from NtQuerySection (size and SEC_* attributes) when
- * opening. The kernel does not report a section's page protection, so an
- * opened section's prot is what its handle was granted; the security
- * descriptor mmf gives a section grants no write or execute right the
- * section's protection lacks, so that for mmf's own sections the open
- * already refuses what the protection forbids.
+ * opening. The kernel does not report a section's page protection; the
+ * security descriptor mmf gives a section grants no write or execute right
+ * the protection lacks, so for mmf's own sections the open refuses what the
+ * protection forbids, and the protection of an opened section is read from
+ * the rights its descriptor grants (probe_prot).
  *
  * A channel is a Section too, whose first MMF__WIN_CHAN_HDR bytes are its
  * header region: struct mmf__hdr (with the channel's state), then struct
@@ -508,7 +508,7 @@ again:
         }
         /* What the creator asked for is known exactly. */
         o->prot = o->hdr.prot = spec->prot;
-        o->hdr.size = spec->size;
+        o->hdr.size = size; /* large pages: rounded up */
         o->hdr.creator_pid = (uint32_t)GetCurrentProcessId();
         o->hdr.create_ns = now_realtime_ns();
         if (file != INVALID_HANDLE_VALUE) {
@@ -527,11 +527,39 @@ out:
     return rc;
 }
 
+/*
+ * The protection bits beyond `access` that section `wname` allows, as far
+ * as its descriptor tells: the rights a handle asking for all it may have
+ * (MAXIMUM_ALLOWED) is granted. mmf's own sections grant no right their
+ * protection lacks (section_mode), so for them this is the protection.
+ */
+static unsigned probe_prot(const WCHAR *wname, unsigned access)
+{
+    PUBLIC_OBJECT_BASIC_INFORMATION bi;
+    unsigned prot = 0;
+    ULONG n;
+    HANDLE t;
+
+    if ((access & MMF_ACCESS_WRITE) && (access & MMF_ACCESS_EXEC))
+        return 0;
+    if ((t = OpenFileMappingW(MAXIMUM_ALLOWED, FALSE, wname)) == NULL)
+        return 0;
+    if (NtQueryObject(t, ObjectBasicInformation, &bi, sizeof bi, &n) >= 0) {
+        if (bi.GrantedAccess & SECTION_MAP_WRITE)
+            prot |= MMF_PROT_WRITE;
+        if (bi.GrantedAccess & SECTION_MAP_EXECUTE)
+            prot |= MMF_PROT_EXEC;
+    }
+    CloseHandle(t);
+    return prot;
+}
+
 /* Open the section or channel called nm. */
 static int open_section(const struct mmf__name *nm, uint32_t type, unsigned access,
                         mmf__obj **out)
 {
     WCHAR *wname = malloc(MMF__WIN_NAME_CAP * sizeof *wname);
+    unsigned extra = 0;
     mmf__obj *o;
     HANDLE h;
     int rc;
@@ -543,17 +571,24 @@ static int open_section(const struct mmf__name *nm, uint32_t type, unsigned acce
         return rc;
     }
     h = OpenFileMappingW(section_rights(access), FALSE, wname);
-    free(wname);
-    if (h == NULL)
+    if (h == NULL) {
+        free(wname);
         return mmf__win_err(GetLastError());
-    if ((rc = mmf__win_obj_new(h, type, access, &o)) < 0)
+    }
+    if ((rc = mmf__win_obj_new(h, type, access, &o)) < 0) {
+        free(wname);
         return rc;
+    }
+    if (type == MMF__TYPE_SECTION)
+        extra = probe_prot(wname, access);
+    free(wname);
     if (type == MMF__TYPE_CHANNEL) {
         rc = adopt_channel(o);
         if (rc == 0)
             o->prot = MMF_PROT_READ | MMF_PROT_WRITE;
     } else {
         rc = describe_section(o, nm);
+        o->prot = o->hdr.prot |= extra;
         if (rc == 0 && !(o->hdr.flags & MMF__HF_FILE) &&
             peek_magic(h, access, o->hdr.size) == 1)
             rc = MMF_ETYPE; /* a channel's section */
@@ -905,6 +940,52 @@ static int is_section(HANDLE h)
 }
 
 /*
+ * The mmf name of kernel object h, from its object name: a name in a
+ * session's BaseNamedObjects is Local\, one in the global directory is
+ * Global\. Returns 0 and fills *nm, or < 0 for an unnamed object or a
+ * name mmf could not have made.
+ */
+static int kernel_name(HANDLE h, struct mmf__name *nm)
+{
+    static const WCHAR dir[] = L"\\BaseNamedObjects\\";
+    const size_t dlen = sizeof dir / sizeof dir[0] - 1;
+    ULONG cap = 4096, n;
+    UNICODE_STRING *us = malloc(cap);
+    char *utf8 = NULL;
+    int rc = MMF_ENOENT, len, global = 0;
+    size_t units, at;
+
+    if (us == NULL)
+        return MMF_ENOMEM;
+    if (NtQueryObject(h, (OBJECT_INFORMATION_CLASS)1 /* ObjectNameInformation */, us, cap,
+                      &n) < 0 || us->Buffer == NULL || us->Length == 0)
+        goto out;
+    units = us->Length / sizeof(WCHAR);
+    /* "\BaseNamedObjects\key" or "\Sessions\N\BaseNamedObjects\key". */
+    for (at = 0; at + dlen <= units; at++)
+        if (memcmp(us->Buffer + at, dir, dlen * sizeof(WCHAR)) == 0)
+            break;
+    if (at + dlen > units)
+        goto out;
+    global = at == 0;
+    at += dlen;
+    len = WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, us->Buffer + at,
+                              (int)(units - at), NULL, 0, NULL, NULL);
+    if (len <= 0 || (utf8 = malloc((size_t)len + 8)) == NULL)
+        goto out;
+    memcpy(utf8, global ? "Global\\" : "Local\\", global ? 7 : 6);
+    if (WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, us->Buffer + at, (int)(units - at),
+                            utf8 + (global ? 7 : 6), len, NULL, NULL) != len)
+        goto out;
+    utf8[(global ? 7 : 6) + len] = '\0';
+    rc = mmf__name_parse(utf8, 0, nm);
+out:
+    free(utf8);
+    free(us);
+    return rc;
+}
+
+/*
  * Make a section reference of handle h, which this process received from
  * another one (inherited or pushed into it): check what it is, limit
  * `access` to what it was granted, and take it over. Returns 0, MMF_EBADF
@@ -933,7 +1014,14 @@ static int adopt_handle(HANDLE h, unsigned access, mmf__obj **out)
         return mmf__win_err(GetLastError());
     if ((rc = mmf__win_obj_new(own, MMF__TYPE_SECTION, access, &o)) < 0)
         return rc;
-    if ((rc = describe_section(o, NULL)) < 0) {
+    {
+        /* A named section received keeps its name (it has no other). */
+        struct mmf__name *nm = malloc(sizeof *nm);
+        int named = nm != NULL && kernel_name(own, nm) == 0;
+        rc = describe_section(o, named ? nm : NULL);
+        free(nm);
+    }
+    if (rc < 0) {
         mmf__os_obj_close(o);
         return rc == MMF_EACCES ? MMF_ECORRUPT : rc;
     }
