@@ -646,6 +646,11 @@ MMF_API int mmf_section_send(int sock, mmf_section *s, unsigned access);
 MMF_API int mmf_section_recv(int sock, mmf_section **out);
 
 #ifdef _WIN32
+/* The Windows-only calls below are exported as every MMF_API function is;
+ * the macro of their own marks them as absent from the Linux library, its
+ * symbol version and its manual pages. */
+#define MMF_WIN_API MMF_API
+
 /*
  * Windows only. Create a section backed by the open file `file` (a Win32
  * file HANDLE; the caller keeps it, mmf keeps its own reference), as
@@ -656,10 +661,10 @@ MMF_API int mmf_section_recv(int sock, mmf_section **out);
  * INVALID_HANDLE_VALUE or a closed handle, MMF_ENODEV for a handle that
  * is not a disk file (a pipe, a console, a directory).
  */
-MMF_API int mmf_section_create_handle(mmf_section **out, const char *name,
-                                      void *file, uint64_t size,
-                                      int disposition,
-                                      const mmf_section_opts *opts);
+MMF_WIN_API int mmf_section_create_handle(mmf_section **out, const char *name,
+                                          void *file, uint64_t size,
+                                          int disposition,
+                                          const mmf_section_opts *opts);
 
 /*
  * Windows only. Make a new handle to the section in another process, with
@@ -676,8 +681,8 @@ MMF_API int mmf_section_create_handle(mmf_section **out, const char *name,
  * unknown bits), MMF_EBADF (s is not an open section, or `process` is not
  * a process handle), MMF_EMFILE / MMF_ENOMEM (no room for the handle).
  */
-MMF_API int mmf_section_duplicate_to(mmf_section *s, void *process,
-                                     unsigned access, uint64_t *value);
+MMF_WIN_API int mmf_section_duplicate_to(mmf_section *s, void *process,
+                                         unsigned access, uint64_t *value);
 
 /*
  * Windows only. Take over the section handle `value` that another process
@@ -691,7 +696,7 @@ MMF_API int mmf_section_duplicate_to(mmf_section *s, void *process,
  * MMF_ECORRUPT (it is not a section), MMF_ETYPE (it is a channel's
  * section), MMF_EACCES (it grants no right to map).
  */
-MMF_API int mmf_section_adopt(uint64_t value, mmf_section **out);
+MMF_WIN_API int mmf_section_adopt(uint64_t value, mmf_section **out);
 #endif
 
 /* ------------------------------------------------------------------------ */

@@ -21,6 +21,8 @@
  */
 #include "test.h"
 
+#include <fcntl.h>
+#include <io.h>
 #include <stdarg.h>
 #include <windows.h>
 #include <winternl.h>
@@ -207,6 +209,12 @@ int test_kill_sig(pid_t pid, int sig)
     if (own)
         CloseHandle(h);
     return 0;
+}
+
+int test_await_exit(pid_t pid, long ms)
+{
+    HANDLE h = child_handle(pid, 0);
+    return h != NULL && WaitForSingleObject(h, (DWORD)ms) == WAIT_OBJECT_0;
 }
 
 void test_kill(pid_t pid)
@@ -455,10 +463,109 @@ int test_addr_prot(const void *p)
     return -1;
 }
 
+void *test_anon_map(size_t len)
+{
+    return VirtualAlloc(NULL, len, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+}
+
+void test_anon_unmap(void *p, size_t len)
+{
+    (void)len;
+    VirtualFree(p, 0, MEM_RELEASE);
+}
+
+/* PSAPI's working-set query, exported by kernel32 since Windows 7. */
+typedef union {
+    ULONG_PTR Flags;
+    struct { ULONG_PTR Valid : 1; ULONG_PTR rest : 63; } s;
+} test_ws_block;
+typedef struct {
+    PVOID VirtualAddress;
+    test_ws_block VirtualAttributes;
+} test_ws_info;
+BOOL WINAPI K32QueryWorkingSetEx(HANDLE, PVOID, DWORD);
+
+long test_resident(const void *addr, size_t len)
+{
+    SYSTEM_INFO si;
+    size_t n;
+    test_ws_info *ws;
+    long count = 0;
+
+    GetSystemInfo(&si);
+    n = (len + si.dwPageSize - 1) / si.dwPageSize;
+    for (size_t i = 0; i < n; i++) {
+        if (test_addr_prot((const char *)addr + i * si.dwPageSize) < 0) {
+            MEMORY_BASIC_INFORMATION mi;
+            /* Reserved but not committed (SEC_RESERVE) is mapped, not in
+             * memory; free is not mapped. */
+            if (VirtualQuery((const char *)addr + i * si.dwPageSize, &mi, sizeof mi) != sizeof mi ||
+                mi.State == MEM_FREE)
+                return -1;
+        }
+    }
+    if ((ws = calloc(n, sizeof *ws)) == NULL)
+        test_fail(__FILE__, __LINE__, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        ws[i].VirtualAddress = (char *)addr + i * si.dwPageSize;
+    if (!K32QueryWorkingSetEx(GetCurrentProcess(), ws, (DWORD)(n * sizeof *ws)))
+        test_fail(__FILE__, __LINE__, "QueryWorkingSetEx: %lu", GetLastError());
+    for (size_t i = 0; i < n; i++)
+        count += (long)ws[i].VirtualAttributes.s.Valid;
+    free(ws);
+    return count;
+}
+
+long long test_pread(int fd, void *buf, size_t n, long long off)
+{
+    if (_lseeki64(fd, off, SEEK_SET) < 0)
+        return -1;
+    return _read(fd, buf, (unsigned)n);
+}
+
+long long test_pwrite(int fd, const void *buf, size_t n, long long off)
+{
+    if (_lseeki64(fd, off, SEEK_SET) < 0)
+        return -1;
+    return _write(fd, buf, (unsigned)n);
+}
+
+const char *test_tmp_parent(void)
+{
+    static char dir[MAX_PATH + 1];
+    if (dir[0] == '\0') {
+        DWORD n = GetTempPathA(sizeof dir, dir);
+        if (n == 0 || n >= sizeof dir)
+            test_fail(__FILE__, __LINE__, "GetTempPath: %lu", GetLastError());
+        if (dir[n - 1] == '\\')
+            dir[n - 1] = '\0'; /* no trailing separator, as "/tmp" */
+    }
+    return dir;
+}
+
+void test_commit_space(unsigned long long *total, unsigned long long *avail)
+{
+    MEMORYSTATUSEX ms;
+    ms.dwLength = sizeof ms;
+    GlobalMemoryStatusEx(&ms);
+    *total = ms.ullTotalPageFile;
+    *avail = ms.ullAvailPageFile;
+}
+
+long test_sysconf(int name)
+{
+    SYSTEM_INFO si;
+    (void)name;
+    GetSystemInfo(&si);
+    return (long)si.dwPageSize;
+}
+
 int main(int argc, char **argv)
 {
     /* No dialog boxes for a crash or a missing drive: fail instead. */
     SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX);
+    /* Files the tests open() hold bytes, not text. */
+    _fmode = _O_BINARY;
     owner_pid = (long)GetCurrentProcessId();
     if (argc >= 5 && strcmp(argv[1], "--helper") == 0) {
         /* argv: exe --helper NAME CASE OWNER-PID args... */

@@ -259,6 +259,20 @@ void test_kill(pid_t pid)
     kill(pid, SIGKILL);
 }
 
+int test_await_exit(pid_t pid, long ms)
+{
+    siginfo_t si;
+    uint64_t end = test_now_ns() + (uint64_t)ms * 1000000u;
+    for (;;) {
+        memset(&si, 0, sizeof si);
+        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
+            return 1;
+        if (test_now_ns() >= end)
+            return 0;
+        test_sleep_ms(1);
+    }
+}
+
 int test_under_wine(void)
 {
     return 0;
@@ -296,6 +310,39 @@ int test_addr_prot(const void *p)
     }
     fclose(f);
     return prot;
+}
+
+void *test_anon_map(size_t len)
+{
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void test_anon_unmap(void *p, size_t len)
+{
+    munmap(p, len);
+}
+
+long test_resident(const void *addr, size_t len)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), n = (len + page - 1) / page;
+    unsigned char *vec = malloc(n);
+    long count = 0;
+    if (vec == NULL)
+        test_fail(__FILE__, __LINE__, "out of memory");
+    if (mincore((void *)addr, len, vec) != 0) {
+        free(vec);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        count += vec[i] & 1;
+    free(vec);
+    return count;
+}
+
+const char *test_tmp_parent(void)
+{
+    return "/tmp";
 }
 
 int main(int argc, char **argv)

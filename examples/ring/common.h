@@ -100,7 +100,7 @@ static void on_stop(int sig)
 static inline void catch_stop_signals(void)
 {
 #ifdef _WIN32
-    /* Windows has neither sigaction nor SIGHUP; Ctrl-C arrives as SIGINT. */
+    /* Windows has signal() only (Ctrl-C arrives as SIGINT), and no SIGHUP. */
     signal(SIGINT, on_stop);
     signal(SIGTERM, on_stop);
 #else

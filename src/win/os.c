@@ -1,8 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * os.c - Windows: system facts, the process lock, the clock, errors,
- * kernel names, security descriptors from permission bits, and the files
- * behind sections.
+ * kernel names, views' cookies, the files behind sections, and security
+ * descriptors from permission bits.
+ *
+ * A view's cookie carries what unmapping and flushing need beyond the
+ * address the caller holds: the base MapViewOfFileEx returned (Windows
+ * maps at 64 KiB offsets only, so a view at another offset is an interior
+ * pointer into a larger mapping), the second half of a double mapping, and
+ * a duplicate of the file behind a file-backed view, so that a durable
+ * flush can wait for the disk after the section's handles are closed. It
+ * is reference-counted because a flush runs outside the view table's lock
+ * while another thread may unmap.
+ *
+ * Files are HANDLEs opened so that others may read, write, rename and
+ * delete them meanwhile, as on Linux, and never inherited. Permission bits
+ * become a DACL naming the caller's user SID (not OWNER RIGHTS, which Wine
+ * does not honour), its primary group and Everyone, with the rights each
+ * bit means for the object's kind; the owner always keeps READ_CONTROL and
+ * WRITE_DAC, so that it can inspect and change its objects.
  */
 #include <io.h>
 #include <stdlib.h>

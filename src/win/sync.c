@@ -258,12 +258,21 @@ static struct mmf__syncmap *map_find(HANDLE h, const char *name)
         }
         return NULL;
     }
-    /* A handle without a name to go by: it may still be a named object
-     * (imported), so every map is a candidate. */
-    for (size_t b = 0; b < NBUCKETS; b++) {
-        for (struct mmf__syncmap *m = table[b]; m != NULL; m = m->next) {
-            if (same_object(m->h, h))
+    /* A handle without a name to go by: most likely a duplicate of an
+     * unnamed object (those share one chain), but it may be a named
+     * object reached by its handle, so every map is a candidate. */
+    {
+        size_t first = bucket_of("");
+        struct mmf__syncmap *m;
+        for (m = table[first]; m != NULL; m = m->next) {
+            if (m->name[0] == '\0' && same_object(m->h, h))
                 return m;
+        }
+        for (size_t b = 0; b < NBUCKETS; b++) {
+            for (m = table[b]; m != NULL; m = m->next) {
+                if ((b != first || m->name[0] != '\0') && same_object(m->h, h))
+                    return m;
+            }
         }
     }
     return NULL;
@@ -283,7 +292,8 @@ int mmf__os_sync_attach(mmf__obj *o, uint32_t type, struct mmf__sync_params *p,
         name = hdr->name;
     len = strnlen(name, MMF__NAME_BYTES - 1);
     mmf__os_lock();
-    m = map_find(o->h, name);
+    /* An object this call created (p is given then) has no map yet. */
+    m = p == NULL ? map_find(o->h, name) : NULL;
     if (m != NULL) {
         if (m->type != type) {
             rc = MMF_ECORRUPT;

@@ -192,11 +192,12 @@ int mmf__win_sync_open(const WCHAR *name, uint32_t type, HANDLE *h);
  * released). 0 for another type. */
 DWORD mmf__win_sync_access(uint32_t type);
 
-/* What mmf_sync_info reports where Windows cannot tell: the owner of a
- * mutex owned by a thread of another process when the kernel has no owner
- * query (Wine), and the waiters of events and semaphores (never). */
+/* What mmf_sync_info reports where Windows cannot tell: the owner (pid
+ * and thread id) of a mutex owned by another thread when the kernel has
+ * no owner query (Wine 8), and the waiters of events and semaphores
+ * (never known): MMF_UNKNOWN as each field's type holds it. */
 #define MMF__WIN_UNKNOWN_ID ((int64_t)-1)
-#define MMF__WIN_UNKNOWN_WAITERS ((unsigned long)-1)
+#define MMF__WIN_UNKNOWN_WAITERS ((unsigned long)MMF_UNKNOWN)
 
 /* The ntdll calls and structures of sync.c that MinGW-w64 10 does not
  * declare (their layouts are those of the Windows DDK). */
