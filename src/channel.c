@@ -220,7 +220,8 @@ static int desc_valid(const struct mmf__chan_kind_info *info,
 {
     uint64_t page = mmf__os_page_size();
     if (d->version != mmf__chan_version(d->kind) ||
-        (d->ctl_size != MMF__CHAN_CTL_SIZE && d->ctl_size != mmf__chan_ctl_size()) ||
+        (d->ctl_size != MMF__CHAN_CTL_SIZE && d->ctl_size != MMF__CHAN_CTL_MAX &&
+         d->ctl_size != mmf__chan_ctl_size()) ||
         d->area_size == 0 || d->area_size % page != 0 ||
         d->area_size > (UINT64_C(1) << 41))
         return MMF_ECORRUPT;

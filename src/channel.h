@@ -21,9 +21,10 @@
  * when that is larger than MMF__CHAN_CTL_SIZE, so that the area starts at
  * an offset the OS can map, and a ring's capacity is a multiple of it so
  * that the area can be mapped twice: 4096 on Linux (the format every
- * Linux channel and persistent ring file has), 65536 on Windows. Every
- * system accepts both sizes in a geometry it reads (a persistent ring file
- * made on the other system), as far as it can map them.
+ * Linux channel and persistent ring file has), 65536 on Windows
+ * (MMF__CHAN_CTL_MAX). Every system accepts both sizes in a geometry it
+ * reads (a persistent ring file made on the other system), as far as it
+ * can map them.
  *
  * All-zero memory is a valid, empty channel of every kind, so a new
  * channel needs no initialisation that another process could see half
@@ -82,6 +83,7 @@ enum mmf__chan_kind {
                                      version 1 ring is refused */
 #define MMF__CHAN_MAGIC UINT64_C(0x314e4148434d4d7f) /* "\x7fMMCHAN1" */
 #define MMF__CHAN_CTL_SIZE 4096u    /* control block's fields; its least size */
+#define MMF__CHAN_CTL_MAX 65536u    /* the largest control block: Windows' */
 #define MMF__CHAN_CTL_OWN 128u      /* where a kind's own fields start */
 #define MMF__CHAN_LINE 64u          /* cache line */
 
