@@ -36,6 +36,14 @@
  *     (VirtualQueryEx, GetMappedFileNameW); a view of a pagefile section
  *     in another process cannot be attributed to its section, so mappers
  *     is MMF_UNKNOWN for those.
+ *
+ * Everything a channel's header region holds is untrusted: it is copied
+ * out of the view before it is looked at and validated like a header read
+ * from a file, and the path of a persistent ring read from it is opened
+ * only if it is a disk file (a pipe could make the caller wait). Views are
+ * copied with ReadProcessMemory on our own process, which fails instead of
+ * faulting on a page that cannot be read (uncommitted, or a file page
+ * whose I/O failed): such pages read as zeros.
  */
 #include <stdio.h>
 #include <stdlib.h>
