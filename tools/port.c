@@ -108,6 +108,16 @@ static int quote_arg(const char *s, char **p, size_t *left)
     char *o = *p;
     if (need >= *left)
         return -1;
+    /* Plain words go as they are: some programs (cmd.exe) parse their
+     * command line themselves and take quotes literally. */
+    if (s[0] != '\0' && strpbrk(s, " \t\n\v\"") == NULL) {
+        size_t n = strlen(s);
+        memcpy(o, s, n);
+        o[n] = ' ';
+        *left -= n + 1;
+        *p = o + n + 1;
+        return 0;
+    }
     *o++ = '"';
     for (;;) {
         size_t slashes = 0;

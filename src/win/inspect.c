@@ -36,6 +36,14 @@
  *     (VirtualQueryEx, GetMappedFileNameW); a view of a pagefile section
  *     in another process cannot be attributed to its section, so mappers
  *     is MMF_UNKNOWN for those.
+ *
+ * Everything a channel's header region holds is untrusted: it is copied
+ * out of the view before it is looked at and validated like a header read
+ * from a file, and the path of a persistent ring read from it is opened
+ * only if it is a disk file (a pipe could make the caller wait). Views are
+ * copied with ReadProcessMemory on our own process, which fails instead of
+ * faulting on a page that cannot be read (uncommitted, or a file page
+ * whose I/O failed): such pages read as zeros.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,11 +347,22 @@ static void *map_ro(HANDLE h, uint64_t off, size_t len)
     return MapViewOfFile(h, FILE_MAP_READ, (DWORD)(off >> 32), (DWORD)off, len);
 }
 
-/* Copy len bytes of the view at v to out, zeros for pages that are not
- * committed (reading those would fault). */
+/* Copy n bytes at v into out without a fault: ReadProcessMemory on our
+ * own process fails where a read would raise (an uncommitted page, an
+ * I/O error of a file-backed view). 1 if it copied, 0 if not. */
+static int copy_safe(const char *v, size_t n, char *out)
+{
+    SIZE_T got = 0;
+    return ReadProcessMemory(GetCurrentProcess(), v, out, n, &got) && got == n;
+}
+
+/* Copy len bytes of the view at v to out, zeros for pages that cannot be
+ * read: on Windows those a SEC_RESERVE section has not committed (Wine
+ * reports them reserved but keeps what was written there: those are
+ * copied), or a file page that failed to load. */
 static void copy_committed(const char *v, size_t len, char *out)
 {
-    size_t done = 0;
+    size_t page = mmf__os_page_size(), done = 0;
     while (done < len) {
         MEMORY_BASIC_INFORMATION mbi;
         size_t run;
@@ -354,10 +373,20 @@ static void copy_committed(const char *v, size_t len, char *out)
         run = (size_t)((const char *)mbi.BaseAddress + mbi.RegionSize - (v + done));
         if (run > len - done)
             run = len - done;
-        if (mbi.State == MEM_COMMIT && !(mbi.Protect & (PAGE_NOACCESS | PAGE_GUARD)))
-            memcpy(out + done, v + done, run);
-        else
-            memset(out + done, 0, run);
+        if (mbi.State == MEM_FREE || (mbi.Protect & PAGE_GUARD) ||
+            !copy_safe(v + done, run, out + done)) {
+            /* A reserved run is unreadable as a whole; a committed one
+             * may fail in places only. */
+            int whole = mbi.State != MEM_COMMIT || (mbi.Protect & PAGE_GUARD);
+            for (size_t at = 0; at < run;) {
+                size_t k = page - (size_t)((uintptr_t)(v + done + at) % page);
+                if (k > run - at)
+                    k = run - at;
+                if (whole || !copy_safe(v + done + at, k, out + done + at))
+                    memset(out + done + at, 0, k);
+                at += k;
+            }
+        }
         done += run;
     }
 }
