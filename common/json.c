@@ -116,7 +116,9 @@ void json_int(struct json *j, const char *key, int64_t v)
 void json_real(struct json *j, const char *key, double v, int decimals)
 {
     next(j, key);
-    if (isfinite(v))
+    /* v - v is 0 for a finite v and NaN otherwise: isfinite() is a
+     * macro that MinGW-w64 implements with a narrowing conversion. */
+    if (v - v == 0.0)
         fprintf(j->out, "%.*f", decimals, v);
     else
         fputs("null", j->out);

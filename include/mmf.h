@@ -158,6 +158,69 @@
  * absolute path (MMF_EINVAL from every store call otherwise) of an
  * existing folder (MMF_ENOENT otherwise).
  *
+ * KNOWN LIMITS ON WINDOWS
+ *
+ * On Windows every object is a kernel object under its own name: a section
+ * is a Section made by CreateFileMappingW("Local\\name"), a mutex a
+ * Mutant, an event an Event, a semaphore a Semaphore. A section's data
+ * starts at offset 0, so plain Win32 programs see the same bytes under the
+ * same name. The kernel keeps the lifetime: the name goes with the last
+ * handle, at once, even when its holder was killed; there is no store
+ * folder, no sweep and nothing stale, so mmf_store_gc() has nothing to do
+ * and $MMF_STORE_DIR means nothing. What differs from the rest of this
+ * header:
+ *   - mmf_section_send() and mmf_section_recv() return MMF_ENOTSUP:
+ *     Windows sockets carry no handles. Pass a section to a child with
+ *     mmf_section_export() (an inheritable handle: start the child with
+ *     handle inheritance) or to any process with mmf_section_duplicate_to()
+ *     and mmf_section_adopt().
+ *   - mmf_section_create_fd() takes a descriptor of the C runtime libmmf
+ *     was built with (msvcrt for MinGW-w64 builds); a program that uses
+ *     another runtime has other descriptors, and must pass the file's
+ *     HANDLE to mmf_section_create_handle() instead.
+ *   - The kernel does not report a section's protection. A section opened
+ *     by name reports (mmf_section_stat) the rights its security
+ *     descriptor lets the caller map with, and a view its protection
+ *     forbids is refused when it is mapped (MMF_EACCES from mmf_view_map),
+ *     not when it is opened. For sections mmf created both are exact, as on
+ *     Linux: their descriptor grants no write or execute right that the
+ *     protection lacks, so the open itself is refused.
+ *   - A named file-backed section opened by name is the creator's kernel
+ *     section: it does not reopen the file's path, so it survives a rename
+ *     or deletion of the file and needs no permission on the file. A
+ *     durable flush through such a handle starts the write-back
+ *     (FlushViewOfFile) but cannot wait for the disk, having no handle to
+ *     the file.
+ *   - A Global\ section needs SeCreateGlobalPrivilege (services and
+ *     administrators have it); other callers get MMF_EACCES. The
+ *     Global\ mutexes, events and semaphores need no privilege.
+ *   - MMF_SECTION_LARGE_PAGES needs SeLockMemoryPrivilege in the caller's
+ *     token (mmf enables it when the token holds it; MMF_EACCES otherwise);
+ *     the size is rounded up to GetLargePageMinimum() and view offsets must
+ *     be multiples of it (MMF_EALIGN).
+ *   - Permission bits become a discretionary ACL: the owner bits an entry
+ *     for the caller's user SID, the group bits for its primary group, the
+ *     other bits for Everyone. Reading grants mapping for reading (a sync
+ *     object: waiting), writing grants mapping for writing (a sync object:
+ *     signalling); a section's execute right follows its read bits when it
+ *     has MMF_PROT_EXEC. The owner always keeps the right to read and
+ *     change the ACL. A uid mmf reports is the last part (RID) of a SID.
+ *   - The creator's pid and the creation time of an object opened by name
+ *     are unknown (0), except for channels, whose header records them.
+ *   - The number of threads waiting on a sync object is unknown
+ *     (mmf_sync_info reports MMF_UNKNOWN), and a mutex's "abandoned" state
+ *     is cleared by its next acquisition.
+ *   - Inspection (mmf_object_stat() and its family) opens a short-lived
+ *     handle, which keeps the name alive for that moment.
+ *   - A channel's name exists a moment before its header is written: an
+ *     open that finds it unwritten waits for it up to one second, so a
+ *     channel open of a plain section whose first bytes are zero returns
+ *     MMF_ETYPE after that second.
+ *   - A ring's capacity is at least 64 KiB where the system cannot map
+ *     placeholders (before Windows 10 version 1803, and under Wine).
+ *   - FILES THAT SHRINK below does not apply: Windows refuses to shrink a
+ *     file while a section of it exists, and no page of a view is lost.
+ *
  * FILES THAT SHRINK
  *
  * Windows never lets a section shrink; Linux lets anyone who may write a
@@ -581,6 +644,60 @@ MMF_API int mmf_section_send(int sock, mmf_section *s, unsigned access);
  * a closed one).
  */
 MMF_API int mmf_section_recv(int sock, mmf_section **out);
+
+#ifdef _WIN32
+/* The Windows-only calls below are exported as every MMF_API function is;
+ * the macro of their own marks them as absent from the Linux library, its
+ * symbol version and its manual pages. */
+#define MMF_WIN_API MMF_API
+
+/*
+ * Windows only. Create a section backed by the open file `file` (a Win32
+ * file HANDLE; the caller keeps it, mmf keeps its own reference), as
+ * mmf_section_create_fd() does with a descriptor, whatever C runtime the
+ * caller uses. The handle must allow reading (FILE_READ_DATA), and writing
+ * (FILE_WRITE_DATA) for MMF_PROT_WRITE.
+ * Returns as mmf_section_create_fd(); MMF_EBADF for NULL,
+ * INVALID_HANDLE_VALUE or a closed handle, MMF_ENODEV for a handle that
+ * is not a disk file (a pipe, a console, a directory).
+ */
+MMF_WIN_API int mmf_section_create_handle(mmf_section **out, const char *name,
+                                          void *file, uint64_t size,
+                                          int disposition,
+                                          const mmf_section_opts *opts);
+
+/*
+ * Windows only. Make a new handle to the section in another process, with
+ * `access` (a subset of s's access, else MMF_EACCES), as DuplicateHandle
+ * does: `process` is a HANDLE of that process opened with
+ * PROCESS_DUP_HANDLE. On success *value is the handle's value in that
+ * process, which the caller passes there by any means (a pipe, shared
+ * memory); the other process takes it over with mmf_section_adopt().
+ * The handle belongs to that process from now on and keeps the name alive
+ * until it is adopted and closed or the process exits: a value that never
+ * reaches it stays open there until it exits.
+ * Returns 0, or MMF_EACCES (access not a subset, or `process` lacks
+ * PROCESS_DUP_HANDLE), MMF_EINVAL (process or value NULL, access 0 or
+ * unknown bits), MMF_EBADF (s is not an open section, or `process` is not
+ * a process handle), MMF_EMFILE / MMF_ENOMEM (no room for the handle).
+ */
+MMF_WIN_API int mmf_section_duplicate_to(mmf_section *s, void *process,
+                                         unsigned access, uint64_t *value);
+
+/*
+ * Windows only. Take over the section handle `value` that another process
+ * made in this one with mmf_section_duplicate_to() (or with
+ * DuplicateHandle, or by inheritance). On success *out is a handle the
+ * caller owns, with the access the kernel granted, and `value` is no
+ * longer open: mmf closed it after taking its own copy. On failure the
+ * handle is left as it was.
+ * Returns 0, or MMF_EINVAL (out NULL, or a value that cannot be a
+ * handle), MMF_EBADF (value is not an open handle of this process),
+ * MMF_ECORRUPT (it is not a section), MMF_ETYPE (it is a channel's
+ * section), MMF_EACCES (it grants no right to map).
+ */
+MMF_WIN_API int mmf_section_adopt(uint64_t value, mmf_section **out);
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Views                                                                     */

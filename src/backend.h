@@ -33,6 +33,12 @@
 #include "mmf.h"
 #include "object.h"
 
+struct mmf__sync_params;
+
+/* An open file of the OS: a descriptor on Linux, a HANDLE on Windows. */
+typedef intptr_t mmf__file;
+#define MMF__NO_FILE ((mmf__file)-1)
+
 
 /* ---- System and store -------------------------------------------------- */
 
@@ -54,18 +60,13 @@ struct mmf__spec {
     unsigned prot;        /* MMF_PROT_* */
     unsigned flags;       /* MMF_SECTION_* */
     unsigned mode;        /* permission bits of a named object */
-    int file_fd;          /* external file for file-backed sections, or -1 */
+    mmf__file file;       /* external file of a file-backed object, or MMF__NO_FILE */
     const void *state;    /* initial type-specific state, or NULL */
     size_t state_len;     /* at most MMF__STATE_BYTES */
-    /* Optional hook run while creating, before the object has a name (so
-     * nobody sees it uninitialised): it initialises the type-specific state
-     * in place in `live`, the new object's header page mapped shared
-     * read-write, which the store unmaps afterwards. `file` is the new
-     * object's OS handle (on Linux its descriptor), for a hook that maps
-     * the object itself. Returns 0 or an MMF_E* code that fails the
-     * creation. */
-    int (*init)(struct mmf__hdr *live, intptr_t file, void *arg);
-    void *init_arg;
+    /* A synchronization object's parameters (what it starts as), or NULL
+     * for every other type. The backend creates the object in that state
+     * before it has a name, so nobody sees it uninitialised. */
+    struct mmf__sync_params *sync;
 };
 
 /*
@@ -128,17 +129,21 @@ intptr_t mmf__os_cookie_ref(intptr_t cookie);
 void mmf__os_cookie_unref(intptr_t cookie);
 
 /*
- * Prepare the caller's open file `fd` to back a section with protection
+ * Prepare the caller's open file `f` to back a section with protection
  * `prot`: check it is a regular file whose open mode allows prot, resolve
  * *size 0 to the file's size, and grow the file to *size when it is
  * smaller (which needs MMF_PROT_WRITE). Returns 0 or an MMF_E* code.
  */
-int mmf__os_file_prepare(int fd, unsigned prot, uint64_t *size);
+int mmf__os_file_prepare(mmf__file f, unsigned prot, uint64_t *size);
 
-/* Open the file at path for a section with protection prot. Returns an fd
- * (close-on-exec) or an MMF_E* code. */
-int mmf__os_file_open(const char *path, unsigned prot);
-void mmf__os_file_close(int fd);
+/* The OS file behind the caller's C library descriptor fd (the caller
+ * keeps owning it). Returns 0 or MMF_EBADF. */
+int mmf__os_file_from_fd(int fd, mmf__file *out);
+
+/* Open the file at path (UTF-8) for a section with protection prot,
+ * not inherited by child processes. Returns 0 or an MMF_E* code. */
+int mmf__os_file_open(const char *path, unsigned prot, mmf__file *out);
+void mmf__os_file_close(mmf__file f);
 
 /* Handle passing. */
 int mmf__os_export(mmf__obj *o, unsigned access, char *token, size_t cap);
@@ -146,6 +151,24 @@ int mmf__os_export_close(const char *token);
 int mmf__os_import(const char *token, mmf__obj **out);
 int mmf__os_send(int sock, mmf__obj *o, unsigned access);
 int mmf__os_recv(int sock, mmf__obj **out);
+
+#ifdef _WIN32
+/*
+ * Windows only (mmf_section_duplicate_to and mmf_section_adopt). Make a
+ * handle to section o with `access` (a subset, already checked) in the
+ * process whose HANDLE is `process`, storing its value there in *value;
+ * returns 0, MMF_EBADF (not a process handle), MMF_EACCES (it lacks
+ * PROCESS_DUP_HANDLE) or an MMF_E* code. Take over handle `value` of this
+ * process as a section reference with the access it was granted: returns
+ * 0 (and `value` is closed), MMF_EINVAL, MMF_EBADF (not an open handle),
+ * MMF_ECORRUPT (not a section), MMF_EACCES (no mapping right) or an
+ * MMF_E* code, leaving `value` open on failure. A channel's section is
+ * adopted with header type MMF__TYPE_CHANNEL, for the core to refuse.
+ */
+int mmf__os_duplicate_to(mmf__obj *o, void *process, unsigned access,
+                         uint64_t *value);
+int mmf__os_adopt(uint64_t value, mmf__obj **out);
+#endif
 
 /* ---- Channels ---------------------------------------------------------- */
 
@@ -156,14 +179,35 @@ uint64_t mmf__os_now_ns(void);
 #define MMF__NO_DEADLINE UINT64_MAX
 
 /*
- * Sleep while *word == val (a word in shared memory), until the absolute
- * mmf__os_now_ns() deadline. Returns 0 (woken, the value differed, or a
- * signal: callers re-check) or MMF_ETIMEDOUT.
+ * Futex-like waits on a word of a channel's control block. `o` is the
+ * channel and `key` the word's byte offset in its control block (the same
+ * in every process), so that a backend whose kernel cannot wait on an
+ * address across processes can find a wake object of its own per word
+ * (Windows: a named semaphore); Linux waits on the address itself.
+ *
+ * mmf__os_wait_word sleeps while *word == val, until the absolute
+ * mmf__os_now_ns() deadline. Returns 0 (woken, the value differed, a
+ * signal, or a wake-up meant for an earlier sleeper: callers re-check) or
+ * MMF_ETIMEDOUT.
+ *
+ * mmf__os_wake_word wakes up to n sleepers on the word (n > 0; INT32_MAX:
+ * all). Callers pass no more than the sleepers they know of: a backend may
+ * keep wake-ups nobody took for the next sleeper, who then re-checks.
  */
-int mmf__os_wait_word(const uint32_t *word, uint32_t val, uint64_t deadline);
+int mmf__os_wait_word(mmf__obj *o, uint32_t key, const uint32_t *word, uint32_t val,
+                      uint64_t deadline);
+void mmf__os_wake_word(mmf__obj *o, uint32_t key, const uint32_t *word, int n);
 
-/* Wake up to n sleepers on word (INT32_MAX: all). */
-void mmf__os_wake_word(const uint32_t *word, int n);
+/* Sleep about ns nanoseconds (at least a little: 0 yields). No wake-up. */
+void mmf__os_nap(uint64_t ns);
+
+/*
+ * A channel's layout unit: the control block is this size, and a ring's
+ * capacity at least this and a multiple of it, so that both start at
+ * offsets the OS can map (and map twice). mmf__os_granularity() on every
+ * system: 4096 on Linux, 65536 on Windows.
+ */
+size_t mmf__os_chan_granule(void);
 
 /*
  * Map [offset, offset + len) of the object's data read-write twice, back
@@ -200,8 +244,9 @@ int mmf__os_claimed(mmf__obj *o, uint32_t first, uint32_t count);
  * endpoint wake the peers that wait for it. On Linux each claimed endpoint
  * holds a robust futex (a liveness word the kernel marks and rings when
  * the owning thread ends) in private-entry form, so that no pointer is in
- * shared memory (src/linux/live.c); on Windows a sleeper would wait on its
- * peers' process handles. The answer stays the claims': a wake-up only
+ * shared memory (src/linux/live.c); on Windows a sleeper waits on its
+ * peers' claim mutexes, which the kernel abandons with their holder
+ * (src/win/chan.c). The answer stays the claims': a wake-up only
  * makes the caller ask mmf__os_claimed sooner.
  *
  * mmf__os_live_open makes the endpoint state *live for reference o, whose
@@ -212,7 +257,8 @@ int mmf__os_claimed(mmf__obj *o, uint32_t first, uint32_t count);
  * arms it again for the calling thread if the thread that armed it ended.
  * mmf__os_live_close undoes open; call it before giving up the claim.
  *
- * mmf__os_wait_peers sleeps while *word == val, until the absolute
+ * mmf__os_wait_peers sleeps while *word == val (o and key as for
+ * mmf__os_wait_word), until the absolute
  * deadline `until`, or until an endpoint holding a claim in [first, first
  * + count) may have died. Returns 0 (woken or something changed: the
  * caller re-checks), 1 (a peer may be gone: ask the claims now, not at
@@ -227,16 +273,18 @@ int mmf__os_claimed(mmf__obj *o, uint32_t first, uint32_t count);
 int mmf__os_live_open(mmf__obj *o, uint32_t slot, intptr_t *live);
 void mmf__os_live_arm(intptr_t live);
 void mmf__os_live_close(intptr_t live);
-int mmf__os_wait_peers(intptr_t live, const uint32_t *word, uint32_t val, uint32_t first,
-                       uint32_t count, int attached, uint64_t until);
+int mmf__os_wait_peers(mmf__obj *o, intptr_t live, uint32_t key, const uint32_t *word,
+                       uint32_t val, uint32_t first, uint32_t count, int attached,
+                       uint64_t until);
 
-/* Open the file at path read-write, creating it (permission bits mode,
- * 0600 if 0) if absent. Returns an fd (close-on-exec) or an MMF_E* code. */
-int mmf__os_file_create(const char *path, unsigned mode);
+/* Open the file at path (UTF-8) read-write, creating it (permission bits
+ * mode, 0600 if 0) if absent, not inherited by child processes. Returns 0
+ * or an MMF_E* code. */
+int mmf__os_file_create(const char *path, unsigned mode, mmf__file *out);
 
-/* Read up to len bytes at offset off of the file fd. Returns the number
+/* Read up to len bytes at offset off of the file f. Returns the number
  * read (less than len at the end of the file) or an MMF_E* code. */
-long mmf__os_file_read(int fd, uint64_t off, void *buf, size_t len);
+long mmf__os_file_read(mmf__file f, uint64_t off, void *buf, size_t len);
 
 /* ---- Synchronization objects ------------------------------------------- */
 
@@ -245,7 +293,7 @@ long mmf__os_file_read(int fd, uint64_t off, void *buf, size_t len);
  * have the same mmf__syncmap, which is how duplicates are recognised). */
 typedef struct mmf__syncmap mmf__syncmap;
 
-/* What a new object starts as; the store passes it to mmf__os_sync_init. */
+/* What a new synchronization object starts as (struct mmf__spec.sync). */
 struct mmf__sync_params {
     uint32_t type;      /* MMF__TYPE_MUTEX, _EVENT or _SEMAPHORE */
     int own;            /* mutex: the creating thread owns it */
@@ -259,13 +307,7 @@ struct mmf__sync_params {
 /* Events operations for mmf__os_event_op. */
 enum mmf__event_op { MMF__EV_SET = 1, MMF__EV_RESET = 2, MMF__EV_PULSE = 3 };
 
-/* The store's init hook (struct mmf__spec.init): initialise the state in
- * place in the new object's header page. `arg` is a mmf__sync_params; for
- * a mutex owned from birth the hook maps the object (`file`) itself, takes
- * it, and keeps that mapping in p->kept. */
-int mmf__os_sync_init(struct mmf__hdr *live, intptr_t file, void *arg);
-
-/* Give back what mmf__os_sync_init kept for an object that was not
+/* Give back what the backend kept while creating an object that was not
  * created after all (the name existed, or creation failed later): an owned
  * mutex is released and its mapping removed. Does nothing otherwise. */
 void mmf__os_sync_discard(struct mmf__sync_params *p);

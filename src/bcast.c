@@ -272,7 +272,7 @@ int mmf_bcast_send(mmf_bcast *bh, const void *data, size_t len)
     mmf__store_release(&b->b->head, m + 1);
     mmf__store_release(&b->b->word, (uint32_t)(m + 1));
     b->pos = m + 1;
-    mmf__chan_wake(&b->b->word, &b->b->sleepers);
+    mmf__chan_wake(&b->ch, &b->b->word, &b->b->sleepers);
     return mmf__chan_damaged(&b->ch) ? MMF_ECORRUPT : 0;
 }
 

@@ -146,7 +146,8 @@ int mmf__chan_wait(struct mmf__chan *c, const uint32_t *word, uint32_t seen,
             if (c->bell >= 0 && rings < RINGS_MAX) {
                 until = deadline - now > MMF__CHAN_QUIET_NS ? now + MMF__CHAN_QUIET_NS
                                                              : deadline;
-                rc = mmf__os_wait_peers(c->bell, word, seen, first, count,
+                rc = mmf__os_wait_peers(c->obj, c->bell, mmf__chan_key(c, word), word,
+                                        seen, first, count,
                                         count > 0 && mmf__load_acquire(
                                                          &c->live->attached[peer - 1]) != 0,
                                         until);
@@ -154,7 +155,7 @@ int mmf__chan_wait(struct mmf__chan *c, const uint32_t *word, uint32_t seen,
             if (rc == MMF_ENOTSUP) {
                 until = deadline - now > MMF__CHAN_SLICE_NS ? now + MMF__CHAN_SLICE_NS
                                                              : deadline;
-                mmf__os_wait_word(word, seen, until);
+                mmf__os_wait_word(c->obj, mmf__chan_key(c, word), word, seen, until);
             }
         }
         mmf__fetch_sub(sleepers, 1);
@@ -192,7 +193,7 @@ int mmf__chan_slotted(uint32_t kind, uint32_t slots, uint32_t slot_size,
     d->version = MMF__CHAN_VERSION;
     d->slots = slots;
     d->slot_size = slot_size;
-    d->ctl_size = MMF__CHAN_CTL_SIZE;
+    d->ctl_size = mmf__chan_ctl_size();
     d->area_size = (n + page - 1) / page * page;
     return 0;
 }
@@ -211,12 +212,16 @@ int mmf__chan_slotted_valid(const struct mmf__chan_desc *d, uint64_t prefix)
 /* Attach and detach                                                         */
 /* ------------------------------------------------------------------------ */
 
-/* The common checks of a geometry; then the kind's own. */
+/* The common checks of a geometry; then the kind's own. A control block
+ * of either system's size is fine (channel.h): whether it can be mapped
+ * here is the mapping's answer. */
 static int desc_valid(const struct mmf__chan_kind_info *info,
                       const struct mmf__chan_desc *d)
 {
     uint64_t page = mmf__os_page_size();
-    if (d->version != mmf__chan_version(d->kind) || d->ctl_size != MMF__CHAN_CTL_SIZE ||
+    if (d->version != mmf__chan_version(d->kind) ||
+        (d->ctl_size != MMF__CHAN_CTL_SIZE && d->ctl_size != MMF__CHAN_CTL_MAX &&
+         d->ctl_size != mmf__chan_ctl_size()) ||
         d->area_size == 0 || d->area_size % page != 0 ||
         d->area_size > (UINT64_C(1) << 41))
         return MMF_ECORRUPT;
@@ -226,7 +231,7 @@ static int desc_valid(const struct mmf__chan_kind_info *info,
 /* Read a persistent ring's file: the geometry it holds (*have 1), or none
  * for a new or empty file (*have 0). A file holding something else is not
  * ours to overwrite. */
-static int file_desc(const struct mmf__chan_kind_info *info, int fd,
+static int file_desc(const struct mmf__chan_kind_info *info, mmf__file fd,
                      const struct mmf__chan_desc *want,
                      struct mmf__chan_desc *d, int *have)
 {
@@ -266,7 +271,8 @@ static int get_object(struct mmf__chan *c, const struct mmf__name *nm,
     const unsigned access = MMF_ACCESS_READ | MMF_ACCESS_WRITE;
     struct mmf__chan_desc d;
     struct mmf__spec spec;
-    int fd = -1, rc;
+    mmf__file fd = MMF__NO_FILE;
+    int rc;
 
     if (want == NULL)
         return mmf__os_obj_open(nm, MMF__TYPE_CHANNEL, access, &c->obj);
@@ -276,29 +282,28 @@ static int get_object(struct mmf__chan *c, const struct mmf__name *nm,
     spec.type = MMF__TYPE_CHANNEL;
     spec.prot = MMF_PROT_READ | MMF_PROT_WRITE;
     spec.mode = opts->mode;
-    spec.file_fd = -1;
+    spec.file = MMF__NO_FILE;
     if (opts->path != NULL) {
         int have;
         uint64_t size;
 
         if (opts->path[0] == '\0')
             return MMF_EINVAL;
-        fd = mmf__os_file_create(opts->path, opts->mode);
-        if (fd < 0)
-            return fd;
+        if ((rc = mmf__os_file_create(opts->path, opts->mode, &fd)) < 0)
+            return rc;
         if ((rc = file_desc(c->info, fd, want, &d, &have)) < 0)
             goto out;
         size = d.ctl_size + d.area_size;
         if ((rc = mmf__os_file_prepare(fd, spec.prot, &size)) < 0)
             goto out;
-        spec.file_fd = fd;
+        spec.file = fd;
     }
     spec.size = d.ctl_size + d.area_size;
     spec.state = &d;
     spec.state_len = sizeof d;
     rc = mmf__os_obj_create(nm, &spec, disposition, access, &c->obj);
 out:
-    if (fd >= 0)
+    if (fd != MMF__NO_FILE)
         mmf__os_file_close(fd);
     return rc;
 }

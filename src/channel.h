@@ -13,8 +13,18 @@
  *   data offset 0           the control block, ctl_size bytes:
  *                           struct mmf__chan_ctl, then from offset
  *                           MMF__CHAN_CTL_OWN the kind's own positions and
- *                           counters (each side's on its own cache line)
+ *                           counters (each side's on its own cache line),
+ *                           all within the first MMF__CHAN_CTL_SIZE bytes
  *   data offset ctl_size    the area, area_size bytes: ring data or slots
+ *
+ * ctl_size is the OS's channel granule (backend.h, mmf__os_chan_granule)
+ * when that is larger than MMF__CHAN_CTL_SIZE, so that the area starts at
+ * an offset the OS can map, and a ring's capacity is a multiple of it so
+ * that the area can be mapped twice: 4096 on Linux (the format every
+ * Linux channel and persistent ring file has), 65536 on Windows
+ * (MMF__CHAN_CTL_MAX). Every system accepts both sizes in a geometry it
+ * reads (a persistent ring file made on the other system), as far as it
+ * can map them.
  *
  * All-zero memory is a valid, empty channel of every kind, so a new
  * channel needs no initialisation that another process could see half
@@ -72,7 +82,8 @@ enum mmf__chan_kind {
                                      by its 8-byte header (ring.c); a
                                      version 1 ring is refused */
 #define MMF__CHAN_MAGIC UINT64_C(0x314e4148434d4d7f) /* "\x7fMMCHAN1" */
-#define MMF__CHAN_CTL_SIZE 4096u    /* control block: one page */
+#define MMF__CHAN_CTL_SIZE 4096u    /* control block's fields; its least size */
+#define MMF__CHAN_CTL_MAX 65536u    /* the largest control block: Windows' */
 #define MMF__CHAN_CTL_OWN 128u      /* where a kind's own fields start */
 #define MMF__CHAN_LINE 64u          /* cache line */
 
@@ -87,9 +98,16 @@ struct mmf__chan_desc {
     uint32_t version;    /* mmf__chan_version(kind) */
     uint32_t slots;      /* queue, broadcast: number of slots; ring: 0 */
     uint32_t slot_size;  /* queue, broadcast: largest message; ring: 0 */
-    uint64_t ctl_size;   /* MMF__CHAN_CTL_SIZE */
+    uint64_t ctl_size;   /* mmf__chan_ctl_size() of the creating system */
     uint64_t area_size;  /* bytes of the area (a page multiple) */
 };
+
+/* The control block size of a new channel on this system. */
+static inline uint64_t mmf__chan_ctl_size(void)
+{
+    uint64_t g = mmf__os_chan_granule();
+    return g > MMF__CHAN_CTL_SIZE ? g : MMF__CHAN_CTL_SIZE;
+}
 
 /* The layout version of a kind's geometry. */
 static inline uint32_t mmf__chan_version(uint32_t kind)
@@ -249,14 +267,29 @@ int mmf__chan_peer_gone(struct mmf__chan *c);
 int mmf__chan_wait(struct mmf__chan *c, const uint32_t *word, uint32_t seen,
                    uint32_t *sleepers, uint64_t deadline);
 
-/* After changing *word: wake its sleepers if there are any. The full
- * fence pairs with the sleeper's increment of *sleepers, so that either
- * the sleeper sees the new word or the waker sees the sleeper. */
-static inline void mmf__chan_wake(const uint32_t *word, uint32_t *sleepers)
+/* The key of a word of c's control block for the backend's waits
+ * (backend.h, mmf__os_wait_word): its offset there. */
+static inline uint32_t mmf__chan_key(const struct mmf__chan *c, const uint32_t *word)
 {
+    return (uint32_t)((const uint8_t *)word - (const uint8_t *)c->ctl);
+}
+
+/* After changing *word, a word of c's control block: wake its sleepers if
+ * there are any. The full fence pairs with the sleeper's increment of
+ * *sleepers, so that either the sleeper sees the new word or the waker
+ * sees the sleeper; every sleeper counts itself before it sleeps, so
+ * waking as many as the counter says wakes them all (a forged counter
+ * only costs wake-ups, or delays them to the sleeper's next look). */
+static inline void mmf__chan_wake(const struct mmf__chan *c, const uint32_t *word,
+                                  uint32_t *sleepers)
+{
+    uint32_t n;
+
     mmf__fence();
-    if (mmf__load_relaxed(sleepers) != 0)
-        mmf__os_wake_word(word, INT32_MAX);
+    n = mmf__load_relaxed(sleepers);
+    if (n != 0)
+        mmf__os_wake_word(c->obj, mmf__chan_key(c, word), word,
+                          n > INT32_MAX ? INT32_MAX : (int)n);
 }
 
 /* Write [addr, addr + len) of the channel's mappings (control block or

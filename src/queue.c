@@ -222,12 +222,13 @@ static void record_set(struct mmf_queue *q, uint64_t first, uint64_t n)
 /* After a change that a waiter may wait for: bump its word if anyone
  * waits, and wake it if it sleeps. The fence orders the change before the
  * look at *waiters (a waiter counts itself, then looks at the queue). */
-static void notify(uint32_t *word, uint32_t *sleepers, const uint32_t *waiters)
+static void notify(const struct mmf__chan *ch, uint32_t *word, uint32_t *sleepers,
+                   const uint32_t *waiters)
 {
     mmf__fence();
     if (mmf__load_relaxed(waiters) != 0) {
         mmf__fetch_add(word, 1);
-        mmf__chan_wake(word, sleepers);
+        mmf__chan_wake(ch, word, sleepers);
     }
 }
 
@@ -247,7 +248,7 @@ static void publish_n(struct mmf_queue *q, uint64_t pos, uint32_t n, uint32_t le
             mmf__store_relaxed(&s->len, len);
         seq_store(q, s, pos + i, pos + i + 1);
     }
-    notify(&q->q->data_word, &q->q->data_sleepers, &q->q->data_waiters);
+    notify(&q->ch, &q->q->data_word, &q->q->data_sleepers, &q->q->data_waiters);
 }
 
 /* Publish position pos with length len (0: dropped). */
@@ -262,7 +263,7 @@ static void give_back_n(struct mmf_queue *q, uint64_t pos, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++)
         seq_store(q, slot_at(q, pos + i), pos + i, pos + i + q->nslots);
-    notify(&q->q->room_word, &q->q->room_sleepers, &q->q->room_waiters);
+    notify(&q->ch, &q->q->room_word, &q->q->room_sleepers, &q->q->room_waiters);
 }
 
 static void give_back(struct mmf_queue *q, uint64_t pos)
@@ -521,7 +522,7 @@ static int give(struct mmf_queue *q, uint32_t max, int gone, uint64_t deadline, 
             return STUCK;
         turn = seq - (tail & q->mask);
         if (mmf__cas(&s->turn, &turn, tail - (tail & q->mask)))
-            notify(&c->room_word, &c->room_sleepers, &c->room_waiters);
+            notify(&q->ch, &c->room_word, &c->room_sleepers, &c->room_waiters);
     }
     return MMF_ECORRUPT;
 }
@@ -611,7 +612,12 @@ static int run(struct mmf_queue *q, size_t cap, uint32_t max, uint64_t *pos, uin
              * (a peer that just attached, or a claim the kernel could not
              * tell about): mmf__chan_wait would return at once, so sleep
              * here until the next look. */
-            mmf__os_wait_word(word, seen, until);
+            mmf__fetch_add(sleepers, 1); /* so that a wake-up counts us */
+            mmf__fence_after_rmw();
+            if (mmf__load_acquire(word) == seen)
+                mmf__os_wait_word(q->ch.obj, mmf__chan_key(&q->ch, word), word, seen,
+                                  until);
+            mmf__fetch_sub(sleepers, 1);
             if (until == deadline && mmf__os_now_ns() >= deadline) {
                 rc = MMF_ETIMEDOUT;
                 break;

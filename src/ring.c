@@ -263,11 +263,8 @@ static int rewait(mmf_ring *r, uint64_t deadline, int progress, unsigned *idle)
         return 0;
     }
     r->c.peer_seen_ns = 0;
-    if (++*idle >= 64) {
-        uint32_t word = 0;
-        uint64_t until = deadline - now > 1000000u ? now + 1000000u : deadline;
-        mmf__os_wait_word(&word, 0, until); /* a private word: a nap */
-    }
+    if (++*idle >= 64)
+        mmf__os_nap(deadline - now > 1000000u ? 1000000u : deadline - now);
     return 0;
 }
 
@@ -412,7 +409,7 @@ static inline void publish(mmf_ring *r, uint64_t first, uint64_t end, uint64_t w
     r->pub = end;
     mmf__store_release(&k->prod_pos, end);
     mmf__store_release(&k->prod_word, ++r->word);
-    mmf__chan_wake(&k->prod_word, &k->cons_sleepers);
+    mmf__chan_wake(&r->c, &k->prod_word, &k->cons_sleepers);
 }
 
 /* Consumer: give back everything up to pos. */
@@ -422,7 +419,7 @@ static inline void give_back(mmf_ring *r, uint64_t pos)
     r->pub = pos;
     mmf__store_release(&k->cons_pos, pos);
     mmf__store_release(&k->cons_word, ++r->word);
-    mmf__chan_wake(&k->cons_word, &k->prod_sleepers);
+    mmf__chan_wake(&r->c, &k->cons_word, &k->prod_sleepers);
 }
 
 /*
@@ -510,12 +507,10 @@ const struct mmf__chan_kind_info mmf__ring_kind = {
     MMF__CHAN_RING, 1, 1, 1, ring_desc_valid, ring_describe
 };
 
-/* Sleep about a millisecond (there is nothing to wake us: the word is
- * private). */
+/* Sleep about a millisecond. */
 static void nap(void)
 {
-    uint32_t word = 0;
-    mmf__os_wait_word(&word, 0, mmf__os_now_ns() + 1000000u);
+    mmf__os_nap(1000000u);
 }
 
 /*
@@ -681,7 +676,7 @@ int mmf_ring_create(mmf_ring **out, const char *name, uint64_t capacity, int rol
                     int disposition, const mmf_channel_opts *opts)
 {
     struct mmf__chan_desc want;
-    uint64_t page = mmf__os_page_size();
+    uint64_t granule = mmf__chan_ctl_size();
 
     if (out == NULL)
         return MMF_EINVAL;
@@ -689,13 +684,14 @@ int mmf_ring_create(mmf_ring **out, const char *name, uint64_t capacity, int rol
     if (capacity < MMF__RING_MIN_CAP || capacity > MMF__RING_MAX_CAP ||
         (capacity & (capacity - 1)) != 0)
         return MMF_EINVAL;
-    /* The area is mapped twice back to back, so it is whole pages. */
-    if (capacity < page)
-        capacity = page;
+    /* The area is mapped twice back to back, so it is whole granules (a
+     * power of two: so stays the capacity). */
+    if (capacity < granule)
+        capacity = granule;
     memset(&want, 0, sizeof want);
     want.kind = MMF__CHAN_RING;
     want.version = MMF__RING_VERSION;
-    want.ctl_size = MMF__CHAN_CTL_SIZE;
+    want.ctl_size = granule;
     want.area_size = capacity;
     return attach(out, name, &want, role, disposition, opts);
 }
@@ -728,10 +724,10 @@ int mmf_ring_close(mmf_ring *r)
     }
     if (r->role == MMF_ROLE_PRODUCER) {
         mmf__store_release(&k->prod_word, ++r->word);
-        mmf__chan_wake(&k->prod_word, &k->cons_sleepers);
+        mmf__chan_wake(&r->c, &k->prod_word, &k->cons_sleepers);
     } else {
         mmf__store_release(&k->cons_word, ++r->word);
-        mmf__chan_wake(&k->cons_word, &k->prod_sleepers);
+        mmf__chan_wake(&r->c, &k->cons_word, &k->prod_sleepers);
     }
     mmf__chan_detach(&r->c);
     free(r);

@@ -86,7 +86,7 @@ static int check_create(const char *name, int disposition,
     spec->prot = (opts->prot ? opts->prot : MMF_PROT_WRITE) | MMF_PROT_READ;
     spec->flags = opts->flags & ~(unsigned)MMF_GLOBAL;
     spec->mode = opts->mode;
-    spec->file_fd = -1;
+    spec->file = MMF__NO_FILE;
     *named = name != NULL && name[0] != '\0';
     if (*named &&
         (rc = mmf__name_parse(name, (opts->flags & MMF_GLOBAL) != 0, nm)) < 0)
@@ -124,20 +124,16 @@ int mmf_section_create(mmf_section **out, const char *name, uint64_t size,
     return wrap(obj, rc, out);
 }
 
-int mmf_section_create_fd(mmf_section **out, const char *name, int fd,
-                          uint64_t size, int disposition,
-                          const mmf_section_opts *opts)
+/* A section over the caller's open file f (which the caller keeps). */
+static int create_file(mmf_section **out, const char *name, mmf__file f,
+                       uint64_t size, int disposition,
+                       const mmf_section_opts *opts)
 {
     struct mmf__spec spec;
     struct mmf__name *nm;
     mmf__obj *obj = NULL;
     int rc, named;
 
-    if (out == NULL)
-        return MMF_EINVAL;
-    *out = NULL;
-    if (fd < 0)
-        return MMF_EBADF;
     nm = malloc(sizeof *nm);
     if (nm == NULL)
         return MMF_ENOMEM;
@@ -145,10 +141,10 @@ int mmf_section_create_fd(mmf_section **out, const char *name, int fd,
     if (rc == 0 && (spec.flags & (MMF_SECTION_RESERVE | MMF_SECTION_LARGE_PAGES)))
         rc = MMF_EINVAL; /* these apply to pagefile-backed sections only */
     if (rc == 0)
-        rc = mmf__os_file_prepare(fd, spec.prot, &size);
+        rc = mmf__os_file_prepare(f, spec.prot, &size);
     if (rc == 0) {
         spec.size = size; /* exact, not rounded (D06) */
-        spec.file_fd = fd;
+        spec.file = f;
         rc = mmf__os_obj_create(named ? nm : NULL, &spec, disposition,
                                 access_for_prot(spec.prot), &obj);
     }
@@ -156,20 +152,38 @@ int mmf_section_create_fd(mmf_section **out, const char *name, int fd,
     return wrap(obj, rc, out);
 }
 
+int mmf_section_create_fd(mmf_section **out, const char *name, int fd,
+                          uint64_t size, int disposition,
+                          const mmf_section_opts *opts)
+{
+    mmf__file f;
+    int rc;
+
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
+    if ((rc = mmf__os_file_from_fd(fd, &f)) < 0)
+        return rc;
+    return create_file(out, name, f, size, disposition, opts);
+}
+
 int mmf_section_create_path(mmf_section **out, const char *name,
                             const char *path, uint64_t size, int disposition,
                             const mmf_section_opts *opts)
 {
     unsigned prot = opts != NULL && opts->prot ? opts->prot : MMF_PROT_WRITE;
-    int fd, rc;
+    mmf__file f;
+    int rc;
 
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
     if (path == NULL || path[0] == '\0')
         return MMF_EINVAL;
-    fd = mmf__os_file_open(path, prot);
-    if (fd < 0)
-        return fd;
-    rc = mmf_section_create_fd(out, name, fd, size, disposition, opts);
-    mmf__os_file_close(fd);
+    if ((rc = mmf__os_file_open(path, prot, &f)) < 0)
+        return rc;
+    rc = create_file(out, name, f, size, disposition, opts);
+    mmf__os_file_close(f);
     return rc;
 }
 
@@ -325,3 +339,38 @@ int mmf_section_recv(int sock, mmf_section **out)
     *out = NULL;
     return wrap_received(obj, mmf__os_recv(sock, &obj), out);
 }
+
+#ifdef _WIN32
+/* The Windows-only calls (mmf.h): sections over Win32 file handles, and
+ * handles pushed into another process. */
+
+int mmf_section_create_handle(mmf_section **out, const char *name, void *file,
+                              uint64_t size, int disposition,
+                              const mmf_section_opts *opts)
+{
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
+    if (file == NULL || (intptr_t)file == -1) /* INVALID_HANDLE_VALUE */
+        return MMF_EBADF;
+    return create_file(out, name, (mmf__file)(intptr_t)file, size, disposition, opts);
+}
+
+int mmf_section_duplicate_to(mmf_section *s, void *process, unsigned access,
+                             uint64_t *value)
+{
+    int rc = check_subset(s, access);
+    if (rc == 0 && (process == NULL || value == NULL))
+        rc = MMF_EINVAL;
+    return rc < 0 ? rc : mmf__os_duplicate_to(s->obj, process, access, value);
+}
+
+int mmf_section_adopt(uint64_t value, mmf_section **out)
+{
+    mmf__obj *obj = NULL;
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
+    return wrap_received(obj, mmf__os_adopt(value, &obj), out);
+}
+#endif

@@ -152,9 +152,8 @@ static int sync_create(mmf_sync **out, const char *name, int disposition,
     spec.type = p->type;
     spec.prot = MMF_PROT_READ | MMF_PROT_WRITE;
     spec.mode = opts->mode;
-    spec.file_fd = -1;
-    spec.init = mmf__os_sync_init;
-    spec.init_arg = p;
+    spec.file = MMF__NO_FILE;
+    spec.sync = p;
     /* There is no read-only mutex: every handle reads and writes. */
     rc = mmf__os_obj_create(nm, &spec, disposition,
                             MMF_ACCESS_READ | MMF_ACCESS_WRITE, &obj);

@@ -9,6 +9,7 @@
 #include <spawn.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -251,6 +252,110 @@ int test_drop_privileges(void)
     if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
         test_fail(__FILE__, __LINE__, "cannot drop privileges: %s", strerror(errno));
     return 0;
+}
+
+void test_kill(pid_t pid)
+{
+    kill(pid, SIGKILL);
+}
+
+int test_await_exit(pid_t pid, long ms)
+{
+    siginfo_t si;
+    uint64_t end = test_now_ns() + (uint64_t)ms * 1000000u;
+    for (;;) {
+        memset(&si, 0, sizeof si);
+        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
+            return 1;
+        if (test_now_ns() >= end)
+            return 0;
+        test_sleep_ms(1);
+    }
+}
+
+int test_under_wine(void)
+{
+    return 0;
+}
+
+void *test_reserve_range(size_t len)
+{
+    void *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void test_release_range(void *p, size_t len)
+{
+    munmap(p, len);
+}
+
+int test_addr_prot(const void *p)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    uintptr_t a = (uintptr_t)p;
+    char line[512];
+    int prot = -1;
+    if (f == NULL)
+        return -1;
+    while (fgets(line, sizeof line, f) != NULL) {
+        unsigned long lo, hi;
+        char perms[8];
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && a >= lo && a < hi) {
+            prot = (perms[0] == 'r' ? TEST_PROT_READ : 0) |
+                   (perms[1] == 'w' ? TEST_PROT_WRITE : 0) |
+                   (perms[2] == 'x' ? TEST_PROT_EXEC : 0) |
+                   (perms[3] == 'p' && perms[1] == 'w' ? TEST_PROT_COPY : 0);
+            break;
+        }
+    }
+    fclose(f);
+    return prot;
+}
+
+void *test_anon_map(size_t len)
+{
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void test_anon_unmap(void *p, size_t len)
+{
+    munmap(p, len);
+}
+
+long test_resident(const void *addr, size_t len)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), n = (len + page - 1) / page;
+    unsigned char *vec = malloc(n);
+    long count = 0;
+    if (vec == NULL)
+        test_fail(__FILE__, __LINE__, "out of memory");
+    if (mincore((void *)addr, len, vec) != 0) {
+        free(vec);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        count += vec[i] & 1;
+    free(vec);
+    return count;
+}
+
+int test_open_handles(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    int n = 0;
+    if (d == NULL)
+        return -1;
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n - 1; /* the directory's own descriptor */
+}
+
+const char *test_tmp_parent(void)
+{
+    return "/tmp";
 }
 
 int main(int argc, char **argv)

@@ -13,7 +13,9 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#ifndef _WIN32
 #include <sys/mman.h>
+#endif
 
 #include "channel.h"
 #include "chanmsg.h"
@@ -78,6 +80,7 @@ static void expect_msg(mmf_bcast *b, uint32_t prod, uint64_t seq, uint64_t lost,
     CHECK_EQ(l, lost);
 }
 
+#ifndef _WIN32
 static int store_file(const char *name)
 {
     const char *dir = getenv("MMF_STORE_DIR");
@@ -89,6 +92,7 @@ static int store_file(const char *name)
     CHECK(fd >= 0);
     return fd;
 }
+#endif
 
 static void *scratch(const char *tag, size_t size, mmf_section **s)
 {
@@ -653,6 +657,7 @@ struct raw {
     size_t size;
 };
 
+#ifndef _WIN32
 static void raw_map(struct raw *r, const char *name, size_t size)
 {
     r->fd = store_file(name);
@@ -661,13 +666,17 @@ static void raw_map(struct raw *r, const char *name, size_t size)
     CHECK(r->base != MAP_FAILED);
     r->base += MMF__HDR_SIZE;
 }
+#endif
 
+#ifndef _WIN32
 static void raw_unmap(struct raw *r)
 {
     munmap(r->base - MMF__HDR_SIZE, MMF__HDR_SIZE + r->size);
     close(r->fd);
 }
+#endif
 
+#ifndef _WIN32
 static uint64_t garbage(uint64_t near)
 {
     switch (rnd() % 6) {
@@ -679,8 +688,10 @@ static uint64_t garbage(uint64_t near)
     default: return near * 2 + rnd() % 3;
     }
 }
+#endif
 
 /* Scribble on head, the wait words and slot headers. */
+#ifndef _WIN32
 static void scribble(struct raw *r, uint32_t slots, size_t stride, int words)
 {
     uint64_t *own = (uint64_t *)(r->base + MMF__CHAN_CTL_OWN);
@@ -699,8 +710,10 @@ static void scribble(struct raw *r, uint32_t slots, size_t stride, int words)
         __atomic_store_n(w, garbage(near), __ATOMIC_RELAXED);
     }
 }
+#endif
 
 /* Returns how many calls found the channel corrupt. */
+#ifndef _WIN32
 static int hostile_ops(mmf_bcast *p, mmf_bcast *r, int rounds)
 {
     int corrupt = 0;
@@ -726,7 +739,9 @@ static int hostile_ops(mmf_bcast *p, mmf_bcast *r, int rounds)
     }
     return corrupt;
 }
+#endif
 
+#ifndef _WIN32
 TEST(hostile_garbage)
 {
     const uint32_t slots = 8, size = 64;
@@ -764,9 +779,13 @@ TEST(hostile_garbage)
     CHECK_OK(mmf_bcast_close(r));
     CHECK_OK(mmf_bcast_close(hold));
 }
+#else
+LINUX_ONLY_TEST(hostile_garbage, "scribbles on the channel through its Linux store file")
+#endif
 
 /* Specific lies: the count going back past a reader, an impossible
  * sequence, a length beyond the slot. */
+#ifndef _WIN32
 TEST(hostile_specific)
 {
     const uint32_t slots = 4, size = 32;
@@ -823,8 +842,12 @@ TEST(hostile_specific)
     CHECK_OK(mmf_bcast_close(p));
     CHECK_OK(mmf_bcast_close(r));
 }
+#else
+LINUX_ONLY_TEST(hostile_specific, "scribbles on the channel through its Linux store file")
+#endif
 
 /* argv: name, data size, slots, stride, milliseconds. */
+#ifndef _WIN32
 HELPER(b_scribbler)
 {
     struct raw r;
@@ -839,7 +862,9 @@ HELPER(b_scribbler)
     raw_unmap(&r);
     return 0;
 }
+#endif
 
+#ifndef _WIN32
 TEST(hostile_concurrent)
 {
     const uint32_t slots = 16, size = 32;
@@ -857,6 +882,9 @@ TEST(hostile_concurrent)
     CHECK_OK(mmf_bcast_close(p));
     CHECK_OK(mmf_bcast_close(r));
 }
+#else
+LINUX_ONLY_TEST(hostile_concurrent, "scribbles on the channel through its Linux store file")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Threads in one process (ThreadSanitizer runs these)                       */

@@ -6,14 +6,19 @@
  * (R05, ...) are those of docs/win32-behaviour.md.
  */
 #include "test.h"
+#ifndef _WIN32
 #include "robust.h"
+#endif
 
 #include <fcntl.h>
 #include <pthread.h>
+#ifndef _WIN32
 #include <sys/mman.h>
 #include <sys/resource.h>
+#endif
 
 #include "sync.h"
+#ifndef _WIN32
 
 static int store_file(const char *name)
 {
@@ -46,6 +51,7 @@ static void peek(const char *name, void *state)
 #define poke_word(name, w) test_poke_lock_word(store_file(name), (w))
 #define peek_word(name) test_peek_lock_word(store_file(name))
 
+#endif
 static unsigned long waiters(mmf_sync *e)
 {
     mmf_sync_info info;
@@ -57,6 +63,13 @@ static unsigned long waiters(mmf_sync *e)
 static void await_waiters(mmf_sync *e, unsigned long n)
 {
     uint64_t t0 = test_now_ns();
+#ifdef _WIN32
+    /* Windows has no call that counts an object's waiters (mmf reports
+     * them as unknown): give the waiters time to block instead. */
+    (void)e, (void)n, (void)t0;
+    test_sleep_ms(300);
+    return;
+#endif
     while (waiters(e) != n) {
         CHECK(test_now_ns() - t0 < 10000000000u);
         test_sleep_ms(1);
@@ -501,6 +514,7 @@ TEST(blocked_waiter_cpu)
     CHECK_OK(mmf_sync_close(e));
 }
 
+#ifndef _WIN32
 /* ------------------------------------------------------------------------ */
 /* A hostile process writes the shared state                                */
 /* ------------------------------------------------------------------------ */
@@ -624,3 +638,7 @@ TEST(internal_lock_holder_killed)
     CHECK(test_now_ns() - t0 < 1000000000u);
     CHECK_OK(mmf_sync_close(e));
 }
+#else
+LINUX_ONLY_TEST(corrupt_state, "forges the shared state in the Linux store file (Windows keeps event state in the kernel)")
+LINUX_ONLY_TEST(internal_lock_holder_killed, "forges the shared state in the Linux store file (Windows keeps event state in the kernel)")
+#endif

@@ -9,14 +9,20 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#ifndef _WIN32
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/statfs.h>
+#endif
 #include <sys/stat.h>
+#ifndef _WIN32
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#endif
 
+#ifndef _WIN32
 #include <linux/magic.h>
+#endif
 
 #define KiB ((uint64_t)1024)
 #define MiB (KiB * 1024)
@@ -29,9 +35,9 @@ static char tmp_dir[256];
 
 static void tmp_begin(void)
 {
-    test_sweep_dead_dirs("/tmp", "mmf-test-file-");
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/mmf-test-file-%ld-%s", (long)getpid(),
-             test_case());
+    test_sweep_dead_dirs(test_tmp_parent(), "mmf-test-file-");
+    snprintf(tmp_dir, sizeof tmp_dir, "%s/mmf-test-file-%ld-%s", test_tmp_parent(),
+             (long)getpid(), test_case());
     CHECK(mkdir(tmp_dir, 0700) == 0);
 }
 
@@ -168,6 +174,21 @@ static const mmf_section_opts ro_opts = {.prot = MMF_PROT_READ};
  * the view, so it shows the data with or without a flush; this does not.
  * Returns -1 if no mapping contains addr.
  */
+#ifdef _WIN32
+/* Windows does not tell a view's dirty pages, nor which file systems
+ * write back: the checks that need them run on Linux only. */
+static long view_dirty_kb(const void *addr)
+{
+    (void)addr;
+    return -1;
+}
+
+static int has_writeback(const char *dir)
+{
+    (void)dir;
+    return 0;
+}
+#else
 static long view_dirty_kb(const void *addr)
 {
     FILE *f = fopen("/proc/self/smaps", "re");
@@ -196,17 +217,20 @@ static long view_dirty_kb(const void *addr)
 /* Wait until the file at `path` has no page being written back (so that a
  * page written next is dirty again, not skipped as busy by the next
  * flush's write-back). It only waits: it starts no write-back of its own. */
+#ifndef _WIN32
 static void writeback_done(const char *path)
 {
     int fd = open_file(path, O_RDONLY);
     CHECK(sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE) == 0);
     close(fd);
 }
+#endif
 
 /* Bytes of the file at `path` (of `size`) that are dirty or being written
  * back, from cachestat(2) (Linux 6.5; the C library may not declare it:
  * new system calls have one number on every architecture); -1 where the
  * system does not tell. */
+#ifndef _WIN32
 static long long file_unwritten(const char *path, uint64_t size)
 {
     struct { uint64_t off, len; } range = {0, size};
@@ -218,6 +242,7 @@ static long long file_unwritten(const char *path, uint64_t size)
         return -1;
     return (long long)(cs.dirty + cs.writeback) * (long long)mmf_page_size();
 }
+#endif
 
 /* 1 if dirty pages of files in `dir` are written back (tmpfs keeps them in
  * memory, dirty, whatever a flush asks). */
@@ -227,6 +252,7 @@ static int has_writeback(const char *dir)
     CHECK(statfs(dir, &sf) == 0);
     return sf.f_type != TMPFS_MAGIC && sf.f_type != RAMFS_MAGIC;
 }
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Sizes                                                                     */
@@ -413,6 +439,7 @@ TEST(readonly_section_larger_than_file_erange)
 
 /* D04: a file that cannot grow (here: past the process's file size limit)
  * gives a clear error, and the file keeps its size. Absurd sizes too. */
+#ifndef _WIN32
 HELPER(grow_limited)
 {
     struct rlimit rl = {64 * 1024, 64 * 1024};
@@ -430,7 +457,9 @@ HELPER(grow_limited)
     }
     return 0;
 }
+#endif
 
+#ifndef _WIN32
 TEST(file_cannot_grow)
 {
     mmf_section *s = NULL;
@@ -452,6 +481,9 @@ TEST(file_cannot_grow)
     CHECK_EQ(test_store_count(test_name("")), 0);
     tmp_end();
 }
+#else
+LINUX_ONLY_TEST(file_cannot_grow, "limits the file size with setrlimit(RLIMIT_FSIZE) and SIGXFSZ")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Open modes and unmappable files                                           */
@@ -500,6 +532,7 @@ TEST(wronly_fd_eacces)
 }
 
 /* Directories, devices, pipes and sockets are not regular files. */
+#ifndef _WIN32
 TEST(not_regular_file_enodev)
 {
     mmf_section *s = NULL;
@@ -536,6 +569,9 @@ TEST(not_regular_file_enodev)
     CHECK_EQ(test_store_count(test_name("")), 0);
     tmp_end();
 }
+#else
+LINUX_ONLY_TEST(not_regular_file_enodev, "opens folders, /dev/null and pipes as POSIX descriptors")
+#endif
 
 /* A FIFO given by path is not a regular file either; opening it must not
  * wait for a writer. Run in a child so a hang is seen as a failure. */
@@ -557,6 +593,7 @@ HELPER(fifo_path)
     return 0;
 }
 
+#ifndef _WIN32
 TEST(fifo_path_enodev)
 {
     pid_t pid;
@@ -583,6 +620,9 @@ TEST(fifo_path_enodev)
         test_fail(__FILE__, __LINE__, "mmf_section_create_path on a FIFO hung");
     CHECK_EQ(rc, 0);
 }
+#else
+LINUX_ONLY_TEST(fifo_path_enodev, "makes a FIFO")
+#endif
 
 /* A descriptor that is not open. */
 TEST(bad_fd_ebadf)
@@ -622,6 +662,7 @@ HELPER(unprivileged_create_path)
     return 0;
 }
 
+#ifndef _WIN32
 TEST(create_path_errors)
 {
     mmf_section *s = NULL;
@@ -653,6 +694,9 @@ TEST(create_path_errors)
     CHECK_EQ(test_store_count(test_name("")), 0);
     tmp_end();
 }
+#else
+LINUX_ONLY_TEST(create_path_errors, "checks POSIX path errors and root-only file modes")
+#endif
 
 /* C13: large pages and file-backed sections do not mix. */
 TEST(large_pages_on_file_einval)
@@ -677,6 +721,7 @@ TEST(large_pages_on_file_einval)
  * write-back: the view's dirty pages are clean right after it (M01), and
  * after a durable one the file has no page dirty or under write-back
  * either (M02), where the system reports it (cachestat, Linux 6.5). */
+#ifndef _WIN32
 TEST(write_reaches_file)
 {
     mmf_section *s;
@@ -722,6 +767,9 @@ TEST(write_reaches_file)
         SKIP("the data reached the file, but /tmp is kept in memory (tmpfs): "
              "there is no write-back that a flush could be seen to start");
 }
+#else
+LINUX_ONLY_TEST(write_reaches_file, "counts the view's dirty pages in /proc/self/smaps")
+#endif
 
 /* N01, N09: a view outlives its handle, and what it writes reaches the
  * file, also when flushed after the handle is closed. (That the flush
@@ -820,6 +868,7 @@ TEST(readonly_file_copy_views)
 
 /* D16: the caller keeps its descriptor: the section works after the caller
  * closes it, and closing the section leaves the caller's open. */
+#ifndef _WIN32
 TEST(caller_keeps_fd)
 {
     mmf_section *s;
@@ -846,6 +895,9 @@ TEST(caller_keeps_fd)
     close(fd);
     tmp_end();
 }
+#else
+LINUX_ONLY_TEST(caller_keeps_fd, "checks the caller's descriptor with fcntl(F_GETFD)")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Named file-backed sections                                                */

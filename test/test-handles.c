@@ -8,11 +8,15 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#ifndef _WIN32
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#endif
 #include <sys/stat.h>
+#ifndef _WIN32
 #include <sys/wait.h>
+#endif
 
 /* Where a receiver writes its reply in the section. */
 #define REPLY_OFF 2048
@@ -22,6 +26,13 @@
 /* ------------------------------------------------------------------------ */
 
 /* The number of open descriptors of this process. */
+#ifdef _WIN32
+/* Windows: the process's open handles. */
+static int count_fds(void)
+{
+    return test_open_handles();
+}
+#else
 static int count_fds(void)
 {
     DIR *d = opendir("/proc/self/fd");
@@ -35,14 +46,17 @@ static int count_fds(void)
     closedir(d);
     return n - 1; /* the directory's own descriptor */
 }
+#endif
 
 /* A descriptor number that is not open (searching upwards from `from`). */
+#ifndef _WIN32
 static int closed_fd(int from)
 {
     while (fcntl(from, F_GETFD) >= 0)
         from++;
     return from;
 }
+#endif
 
 static char *map_rw(mmf_section *s)
 {
@@ -202,6 +216,7 @@ TEST(duplicate_keeps_name_alive)
  * access allows it (else check that writing is refused), tell the parent,
  * and hold the handle until "go".
  */
+#ifndef _WIN32
 HELPER(receiver)
 {
     mmf_section_info info;
@@ -242,6 +257,7 @@ HELPER(receiver)
     CHECK_OK(mmf_section_close(s));
     return 0;
 }
+#endif
 
 struct peer {
     struct test_sync ready, go;
@@ -393,6 +409,7 @@ TEST(export_widening_refused)
 
 /* Malformed tokens are MMF_EINVAL for import and export_close, and
  * export_close of a malformed token closes nothing. */
+#ifndef _WIN32
 TEST(import_malformed_token)
 {
     static const char *bad[] = {"", "garbage", "mmf1:abc", "mmf1:-5:-1:1",
@@ -423,8 +440,12 @@ TEST(import_malformed_token)
     close(fds[0]);
     close(fds[1]);
 }
+#else
+LINUX_ONLY_TEST(import_malformed_token, "forges Linux export tokens from pipe descriptors")
+#endif
 
 /* A well-formed token naming descriptors that are not open: MMF_EBADF. */
+#ifndef _WIN32
 TEST(import_closed_descriptors)
 {
     char token[MMF_TOKEN_BYTES], made[MMF_TOKEN_BYTES];
@@ -447,9 +468,13 @@ TEST(import_closed_descriptors)
     CHECK_OK(mmf_section_close(s));
     CHECK_EQ(test_store_count(test_name("s")), 0);
 }
+#else
+LINUX_ONLY_TEST(import_closed_descriptors, "forges Linux export tokens from closed descriptors")
+#endif
 
 /* A token naming an open descriptor that is not an mmf object: import
  * refuses it (MMF_ECORRUPT) instead of using it. */
+#ifndef _WIN32
 TEST(import_not_a_section)
 {
     char token[MMF_TOKEN_BYTES], path[64];
@@ -473,22 +498,28 @@ TEST(import_not_a_section)
     snprintf(token, sizeof token, "mmf1:%d:-1:3", fd);
     CHECK_RC(mmf_section_import(token, &s), MMF_ECORRUPT);
 }
+#else
+LINUX_ONLY_TEST(import_not_a_section, "forges Linux export tokens from pipe descriptors")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Send / recv                                                               */
 /* ------------------------------------------------------------------------ */
 
 /* A connected pair; both ends inheritable (no SOCK_CLOEXEC). */
+#ifndef _WIN32
 static void pair(int type, int sv[2])
 {
     CHECK_EQ(socketpair(AF_UNIX, type, 0, sv), 0);
 }
+#endif
 
 /* Send s with `access` to a receiver process over a stream socket and let
  * it check (see HELPER(receiver)). Returns 0, the receiver's exit code,
  * 200 if it never got ready, or 300 if sending failed. `during` runs while
  * the receiver holds its handle; with close_after_send the sender closes s
  * right after sending. */
+#ifndef _WIN32
 static int send_to_child(mmf_section *s, unsigned access, const char *text,
                          const char *reply, const char *full_name, int file_backed,
                          int close_after_send, void (*during)(void))
@@ -515,9 +546,11 @@ static int send_to_child(mmf_section *s, unsigned access, const char *text,
     }
     return ok ? 0 : 200;
 }
+#endif
 
 /* O04: a section sent over a socket reaches another process as a working
  * handle to the same memory. */
+#ifndef _WIN32
 TEST(send_recv_named)
 {
     mmf_section *s;
@@ -533,9 +566,13 @@ TEST(send_recv_named)
     CHECK_OK(mmf_section_close(s));
     CHECK_EQ(test_store_count(test_name("s")), 0);
 }
+#else
+LINUX_ONLY_TEST(send_recv_named, "passes descriptors over Unix sockets (SCM_RIGHTS); send/recv are MMF_ENOTSUP on Windows")
+#endif
 
 /* O05: a section sent with read access only cannot be written by the
  * receiver. */
+#ifndef _WIN32
 TEST(send_recv_read_only)
 {
     mmf_section *s;
@@ -550,9 +587,13 @@ TEST(send_recv_read_only)
     CHECK_OK(mmf_view_unmap(p));
     CHECK_OK(mmf_section_close(s));
 }
+#else
+LINUX_ONLY_TEST(send_recv_read_only, "passes descriptors over Unix sockets (SCM_RIGHTS); send/recv are MMF_ENOTSUP on Windows")
+#endif
 
 /* An unnamed section can be sent; the sender may close its handle right
  * after sending and still sees the receiver's writes in its view. */
+#ifndef _WIN32
 TEST(send_recv_unnamed)
 {
     mmf_section *s;
@@ -566,9 +607,15 @@ TEST(send_recv_unnamed)
     CHECK(strcmp(p + REPLY_OFF, "answered") == 0);
     CHECK_OK(mmf_view_unmap(p));
 }
+#else
+LINUX_ONLY_TEST(send_recv_unnamed, "passes descriptors over Unix sockets (SCM_RIGHTS); send/recv are MMF_ENOTSUP on Windows")
+#endif
 
+#ifndef _WIN32
 static int alive_while_received;
+#endif
 
+#ifndef _WIN32
 static void check_name_alive(void)
 {
     mmf_section *t;
@@ -576,10 +623,12 @@ static void check_name_alive(void)
     if (alive_while_received)
         mmf_section_close(t);
 }
+#endif
 
 /* N08: after the sender closes its handle, the reference in flight and
  * then the receiver's handle keep the name alive; the receiver's close
  * removes it. */
+#ifndef _WIN32
 TEST(send_receiver_keeps_name_alive)
 {
     mmf_section *s, *t;
@@ -614,9 +663,13 @@ TEST(send_receiver_keeps_name_alive)
     CHECK_RC(mmf_section_open(&t, test_name("s"), MMF_ACCESS_READ), MMF_ENOENT);
     CHECK_EQ(test_store_count(test_name("s")), 0);
 }
+#else
+LINUX_ONLY_TEST(send_receiver_keeps_name_alive, "passes descriptors over Unix sockets (SCM_RIGHTS); send/recv are MMF_ENOTSUP on Windows")
+#endif
 
 /* A reference that is never received is released when the socket is
  * closed: the name goes with it. */
+#ifndef _WIN32
 TEST(send_unreceived_released_on_close)
 {
     mmf_section *s, *t;
@@ -633,8 +686,12 @@ TEST(send_unreceived_released_on_close)
     CHECK_RC(mmf_section_open(&t, test_name("s"), MMF_ACCESS_READ), MMF_ENOENT);
     CHECK_EQ(test_store_count(test_name("s")), 0);
 }
+#else
+LINUX_ONLY_TEST(send_unreceived_released_on_close, "passes descriptors over Unix sockets (SCM_RIGHTS); send/recv are MMF_ENOTSUP on Windows")
+#endif
 
 /* O05: send cannot widen the handle's access, and sends nothing then. */
+#ifndef _WIN32
 TEST(send_widening_refused)
 {
     mmf_section *s, *r, *t;
@@ -652,8 +709,12 @@ TEST(send_widening_refused)
     CHECK_OK(mmf_section_close(r));
     CHECK_OK(mmf_section_close(s));
 }
+#else
+LINUX_ONLY_TEST(send_widening_refused, "passes descriptors over Unix sockets (SCM_RIGHTS); send/recv are MMF_ENOTSUP on Windows")
+#endif
 
 /* Send one message of `len` bytes from buf with the descriptors fds[0..n). */
+#ifndef _WIN32
 static void send_raw(int sock, const void *buf, size_t len, const int *fds, int n)
 {
     union {
@@ -679,10 +740,12 @@ static void send_raw(int sock, const void *buf, size_t len, const int *fds, int 
     }
     CHECK_EQ(sendmsg(sock, &msg, 0), (ssize_t)len);
 }
+#endif
 
 /* A message that is not a section is MMF_EINVAL (or MMF_ECORRUPT for a
  * descriptor that is not an mmf object); descriptors that came with it are
  * closed, and the socket still works afterwards. */
+#ifndef _WIN32
 TEST(recv_not_a_section)
 {
     struct { char magic[4]; uint32_t access; } wire = {{'M', 'M', 'F', 'S'}, 3};
@@ -737,8 +800,12 @@ TEST(recv_not_a_section)
     close(p[0]);
     close(p[1]);
 }
+#else
+LINUX_ONLY_TEST(recv_not_a_section, "passes descriptors over Unix sockets (SCM_RIGHTS); send/recv are MMF_ENOTSUP on Windows")
+#endif
 
 /* A closed peer is MMF_EIO; an empty non-blocking socket MMF_EAGAIN. */
+#ifndef _WIN32
 TEST(recv_closed_peer)
 {
     mmf_section *t;
@@ -756,9 +823,13 @@ TEST(recv_closed_peer)
     CHECK_RC(mmf_section_recv(sv[1], &t), MMF_EIO);
     close(sv[1]);
 }
+#else
+LINUX_ONLY_TEST(recv_closed_peer, "passes descriptors over Unix sockets (SCM_RIGHTS); send/recv are MMF_ENOTSUP on Windows")
+#endif
 
 /* N04-style: a file-backed section (two descriptors: object and file) can
  * be sent; the receiver writes through to the same file. */
+#ifndef _WIN32
 TEST(send_recv_file_backed)
 {
     char path[64], buf[32];
@@ -789,8 +860,12 @@ TEST(send_recv_file_backed)
     CHECK_EQ(code, 0);
     CHECK(memcmp(buf, "into the file", 14) == 0);
 }
+#else
+LINUX_ONLY_TEST(send_recv_file_backed, "passes descriptors over Unix sockets (SCM_RIGHTS); send/recv are MMF_ENOTSUP on Windows")
+#endif
 
 /* An unnamed file-backed section can be sent, read-only, too. */
+#ifndef _WIN32
 TEST(send_recv_file_backed_unnamed)
 {
     char path[64];
@@ -807,6 +882,9 @@ TEST(send_recv_file_backed_unnamed)
     code = send_to_child(s, MMF_ACCESS_READ, "unnamed file", "-", "", 1, 1, NULL);
     CHECK_EQ(code, 0);
 }
+#else
+LINUX_ONLY_TEST(send_recv_file_backed_unnamed, "passes descriptors over Unix sockets (SCM_RIGHTS); send/recv are MMF_ENOTSUP on Windows")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* The per-process handle table                                              */
@@ -877,6 +955,7 @@ TEST(read_only_then_read_write_reference)
 /* After fork() the child's table names its parent's references, which it
  * must not use as its own: its open makes a reference of its own, which
  * keeps the name alive after the parent closes. */
+#ifndef _WIN32
 TEST(fork_child_opens_its_own_reference)
 {
     mmf_section *s, *t;
@@ -916,6 +995,9 @@ TEST(fork_child_opens_its_own_reference)
     CHECK_RC(mmf_section_open(&t, test_name("s"), MMF_ACCESS_READ), MMF_ENOENT);
     CHECK_EQ(test_store_count(test_name("s")), 0);
 }
+#else
+LINUX_ONLY_TEST(fork_child_opens_its_own_reference, "fork() has no Windows counterpart")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Many references                                                           */

@@ -20,9 +20,11 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#ifndef _WIN32
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#endif
 #include <sys/stat.h>
 #include <time.h>
 
@@ -59,16 +61,19 @@ static void private_store(void)
     CHECK_EQ(setenv("MMF_STORE_DIR", store_dir, 1), 0);
 }
 
+#ifndef _WIN32
 static void need_root(void)
 {
     if (geteuid() != 0)
         SKIP("cross-user cases need root (they switch to uid %d)", NOBODY);
 }
+#endif
 
 /* Drop to NOBODY at the start of a helper. Changing credentials makes the
  * process undumpable, which would hide its own /proc/<pid>/fd and maps
  * from itself; the inspection calls need them, as any program run by that
  * user has them. */
+#ifndef _WIN32
 static void become_nobody(void)
 {
     CHECK_EQ(test_drop_privileges(), 0);
@@ -76,6 +81,7 @@ static void become_nobody(void)
     CHECK_EQ(prctl(PR_SET_DUMPABLE, 1), 0);
     test_die_with_parent();
 }
+#endif
 
 /* "Local\<name>" or "Global\<name>" (rotating static buffers). */
 static const char *local_of(const char *name)
@@ -97,6 +103,7 @@ static const char *global_of(const char *name)
 }
 
 /* The entry of `full` in a list, or NULL. */
+#ifndef _WIN32
 static const mmf_object_info *find_in(const mmf_object_info *list, size_t n,
                                       const char *full)
 {
@@ -106,7 +113,9 @@ static const mmf_object_info *find_in(const mmf_object_info *list, size_t n,
     }
     return NULL;
 }
+#endif
 
+#ifndef _WIN32
 static const mmf_holder *holder_of(const mmf_holder *list, size_t n, pid_t pid)
 {
     for (size_t i = 0; i < n; i++) {
@@ -115,6 +124,7 @@ static const mmf_holder *holder_of(const mmf_holder *list, size_t n, pid_t pid)
     }
     return NULL;
 }
+#endif
 
 static mmf_section *make_section(const char *name, uint64_t size, unsigned flags,
                                  unsigned mode)
@@ -140,6 +150,7 @@ static void write_at(mmf_section *s, uint64_t offset, const char *text)
 }
 
 /* The store file of a live or stale object (from its description). */
+#ifndef _WIN32
 static const char *store_file_of(const char *name)
 {
     static char path[MMF_PATH_BYTES];
@@ -148,9 +159,11 @@ static const char *store_file_of(const char *name)
     snprintf(path, sizeof path, "%s", info.store_file);
     return path;
 }
+#endif
 
 /* Overwrite the first bytes of an object's store file: its header's magic
  * number. */
+#ifndef _WIN32
 static void damage_header(const char *name)
 {
     const char *path = store_file_of(name);
@@ -159,9 +172,11 @@ static void damage_header(const char *name)
     CHECK(pwrite(fd, "garbage!", 8, 0) == 8);
     close(fd);
 }
+#endif
 
 /* A file under the store name of the Local object `name` that is not an
  * object: a corrupt entry nobody holds. */
+#ifndef _WIN32
 static void plant_garbage(const char *name)
 {
     char path[PATH_MAX + 64], junk[8192];
@@ -173,6 +188,7 @@ static void plant_garbage(const char *name)
     CHECK(write(fd, junk, sizeof junk) == (ssize_t)sizeof junk);
     close(fd);
 }
+#endif
 
 static void kill_and_reap(pid_t pid)
 {
@@ -181,6 +197,7 @@ static void kill_and_reap(pid_t pid)
 }
 
 /* The first line of /proc/<pid>/comm. */
+#ifndef _WIN32
 static const char *comm_of(pid_t pid)
 {
     static char buf[64];
@@ -195,7 +212,9 @@ static const char *comm_of(pid_t pid)
     }
     return buf;
 }
+#endif
 
+#ifndef _WIN32
 static pid_t parent_of(int64_t pid)
 {
     char path[64], line[256];
@@ -211,6 +230,7 @@ static pid_t parent_of(int64_t pid)
     fclose(f);
     return (pid_t)ppid;
 }
+#endif
 
 /* Names that every name-taking call refuses, with the code it must give. */
 struct bad_name {
@@ -329,6 +349,7 @@ TEST(type_and_kind_names)
 
 /* Every object of the caller's view, sorted by name, with what `what`
  * asks for and MMF_UNKNOWN for what it does not. */
+#ifndef _WIN32
 TEST(store_list_reports_every_object)
 {
     const char *ns = test_name("b-section"), *nm = test_name("a-mutex"),
@@ -445,6 +466,9 @@ TEST(store_list_reports_every_object)
     CHECK_OK(mmf_ring_close(r));
     CHECK_OK(mmf_section_close(g));
 }
+#else
+LINUX_ONLY_TEST(store_list_reports_every_object, "lists objects of a second uid")
+#endif
 
 /* The store folder: missing (MMF_ENOENT, not an empty list), not an
  * absolute path (MMF_EINVAL). mmf_store_gc gives the same errors. (MMF_EIO,
@@ -469,6 +493,7 @@ TEST(store_list_store_folder_errors)
 }
 
 /* argv: store folder. As nobody: a store folder it may not read. */
+#ifndef _WIN32
 HELPER(list_unreadable_store)
 {
     mmf_object_info *list = NULL;
@@ -480,7 +505,10 @@ HELPER(list_unreadable_store)
     CHECK_RC(mmf_store_gc(&list, &n), MMF_EACCES);
     return 0;
 }
+#endif
 
+#ifndef _WIN32
+#ifndef _WIN32
 TEST(store_list_unreadable_store_eacces)
 {
     char dir[PATH_MAX];
@@ -491,6 +519,10 @@ TEST(store_list_unreadable_store_eacces)
     CHECK_EQ(rmdir(dir), 0);
     CHECK_EQ(code, 0);
 }
+#endif
+#else
+LINUX_ONLY_TEST(store_list_unreadable_store_eacces, "needs root to switch uid")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* mmf_object_stat                                                           */
@@ -498,6 +530,7 @@ TEST(store_list_unreadable_store_eacces)
 
 /* Each type, as mmf_store_list() reports it; a sparse section's allocated
  * bytes; a file-backed section's file, residency and dirty bytes. */
+#ifndef _WIN32
 TEST(object_stat_describes_each_type)
 {
     const char *ns = test_name("sparse"), *nm = test_name("mutex"), *nf = test_name("file");
@@ -573,6 +606,9 @@ TEST(object_stat_describes_each_type)
     CHECK_OK(mmf_sync_close(m));
     CHECK_RC(mmf_object_stat(nm, MMF_INFO_ALL, &info), MMF_ENOENT);
 }
+#else
+LINUX_ONLY_TEST(object_stat_describes_each_type, "checks Linux store file modes and owners")
+#endif
 
 TEST(object_stat_errors)
 {
@@ -592,6 +628,7 @@ TEST(object_stat_errors)
 }
 
 /* A corrupt entry is described, not refused. */
+#ifndef _WIN32
 TEST(object_stat_reports_corrupt_entries)
 {
     const char *name = test_name("junk");
@@ -604,6 +641,9 @@ TEST(object_stat_reports_corrupt_entries)
     CHECK_OK(mmf_object_remove(name));
     CHECK_RC(mmf_object_stat(name, 0, &info), MMF_ENOENT);
 }
+#else
+LINUX_ONLY_TEST(object_stat_reports_corrupt_entries, "plants garbage files in the Linux store")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Stale objects: their holder killed                                        */
@@ -706,6 +746,7 @@ HELPER(two_handles_two_views)
 
 /* argv: name, ready fd, go fd. One handle, then a fork: the child holds
  * the inherited handle too, until told to go. */
+#ifndef _WIN32
 HELPER(forked_holder)
 {
     mmf_section *s;
@@ -726,10 +767,12 @@ HELPER(forked_holder)
     CHECK_OK(mmf_section_close(s));
     return 0;
 }
+#endif
 
 /* Holders by pid, with their handle counts and views; an inherited
  * handle shows in the child as in its parent; the totals agree with
  * mmf_object_stat(). */
+#ifndef _WIN32
 TEST(object_holders_by_pid)
 {
     const char *name = test_name("s");
@@ -843,6 +886,9 @@ TEST(object_holders_by_pid)
     close(go.rd);
     close(go.wr);
 }
+#else
+LINUX_ONLY_TEST(object_holders_by_pid, "fork() has no Windows counterpart")
+#endif
 
 TEST(object_holders_errors)
 {
@@ -927,6 +973,7 @@ TEST(object_read_copies_without_a_handle)
 
 /* A file-backed section is read from its file; a file that is gone is
  * MMF_ENOENT. */
+#ifndef _WIN32
 TEST(object_read_file_backed)
 {
     const char *name = test_name("f");
@@ -952,7 +999,11 @@ TEST(object_read_file_backed)
     CHECK_RC(mmf_object_read(name, 4096, buf, sizeof buf, &done), MMF_ENOENT);
     CHECK_OK(mmf_section_close(s));
 }
+#else
+LINUX_ONLY_TEST(object_read_file_backed, "reads a file-backed section through POSIX descriptors")
+#endif
 
+#ifndef _WIN32
 TEST(object_read_errors)
 {
     const struct bad_name *bad = bad_names();
@@ -983,6 +1034,9 @@ TEST(object_read_errors)
     if (test_store_count(ns) > 0)
         CHECK_OK(mmf_object_remove(ns));
 }
+#else
+LINUX_ONLY_TEST(object_read_errors, "damages the Linux store file header")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* mmf_channel_stat                                                          */
@@ -1124,6 +1178,7 @@ TEST(channel_stat_reports_each_kind)
     close(ready.wr);
 }
 
+#ifndef _WIN32
 TEST(channel_stat_errors)
 {
     const struct bad_name *bad = bad_names();
@@ -1169,6 +1224,9 @@ TEST(channel_stat_errors)
     CHECK_OK(mmf_section_close(s));
     CHECK_OK(mmf_sync_close(m));
 }
+#else
+LINUX_ONLY_TEST(channel_stat_errors, "damages Linux store files")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* mmf_object_remove and mmf_store_gc                                        */
@@ -1209,6 +1267,7 @@ TEST(object_remove_refuses_live_objects)
  * holds, an empty folder under an object's name; listed as they were,
  * sorted. Kept: a live object. Counted as not removable: a folder that is
  * not empty. */
+#ifndef _WIN32
 TEST(store_gc_reclaims_what_nobody_holds)
 {
     const char *s1 = test_name("a-stale"), *s2 = test_name("b-stale"),
@@ -1270,6 +1329,9 @@ TEST(store_gc_reclaims_what_nobody_holds)
     CHECK(removed == NULL);
     CHECK_OK(mmf_section_close(l));
 }
+#else
+LINUX_ONLY_TEST(store_gc_reclaims_what_nobody_holds, "plants stale Linux store files (Windows has nothing stale to reclaim)")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Another user                                                              */
@@ -1278,6 +1340,7 @@ TEST(store_gc_reclaims_what_nobody_holds)
 /* argv: ready fd, go fd, then root's Global section (0600), Global ring
  * (0600), Local section, Global file-backed section (0644, its file
  * 0600), and nobody's own Local and Global (0644) section names. */
+#ifndef _WIN32
 HELPER(nobody_looks)
 {
     const char *rg = argv[2], *rring = argv[3], *rl = argv[4], *rf = argv[5],
@@ -1348,7 +1411,10 @@ HELPER(nobody_looks)
     CHECK_OK(mmf_section_close(own_g));
     return 0;
 }
+#endif
 
+#ifndef _WIN32
+#ifndef _WIN32
 TEST(another_users_objects)
 {
     const char *rg = test_name("root-global"), *rring = test_name("root-ring"),
@@ -1410,9 +1476,14 @@ TEST(another_users_objects)
     close(go.wr);
     CHECK_EQ(code, 0);
 }
+#endif
+#else
+LINUX_ONLY_TEST(another_users_objects, "needs root to switch uid")
+#endif
 
 /* argv: name of root's stale Global section. As nobody: neither removing
  * nor collecting may touch another user's entry. */
+#ifndef _WIN32
 HELPER(nobody_removes)
 {
     mmf_object_info *removed = (mmf_object_info *)1;
@@ -1430,7 +1501,10 @@ HELPER(nobody_removes)
     CHECK(removed == NULL);
     return 0;
 }
+#endif
 
+#ifndef _WIN32
+#ifndef _WIN32
 TEST(another_users_stale_entry_stays)
 {
     const char *name = test_name("g");
@@ -1449,6 +1523,10 @@ TEST(another_users_stale_entry_stays)
     CHECK_RC(mmf_object_stat(global_of(name), 0, &info), MMF_ENOENT);
     CHECK_EQ(code, 0);
 }
+#endif
+#else
+LINUX_ONLY_TEST(another_users_stale_entry_stays, "needs root to switch uid")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Out of memory                                                             */
@@ -1456,16 +1534,19 @@ TEST(another_users_stale_entry_stays)
 
 /* Touch `bytes` of stack, so that later calls need no new stack pages
  * (which an address-space limit would refuse with a SIGSEGV). */
+#ifndef _WIN32
 static __attribute__((noinline)) void grow_stack(size_t bytes)
 {
     volatile char buf[512 * 1024];
     for (size_t i = 0; i < bytes && i < sizeof buf; i += 1024)
         buf[i] = (char)i;
 }
+#endif
 
 /* argv: a section's name. With the address space limited to what the
  * process maps now and the heap used up, the calls that document
  * MMF_ENOMEM give it. */
+#ifndef _WIN32
 HELPER(out_of_memory)
 {
     static mmf_object_info info;
@@ -1516,7 +1597,9 @@ HELPER(out_of_memory)
     CHECK_RC(rc_gc, MMF_ENOMEM);
     return 0;
 }
+#endif
 
+#ifndef _WIN32
 TEST(out_of_memory_enomem)
 {
     mmf_section *s;
@@ -1532,8 +1615,12 @@ TEST(out_of_memory_enomem)
     CHECK_OK(mmf_section_close(s));
     CHECK_EQ(code, 0);
 }
+#else
+LINUX_ONLY_TEST(out_of_memory_enomem, "limits address space with setrlimit(RLIMIT_AS)")
+#endif
 
 /* argv: name of root's file-backed Global section. */
+#ifndef _WIN32
 HELPER(nobody_reads_file)
 {
     char buf[16];
@@ -1543,11 +1630,14 @@ HELPER(nobody_reads_file)
     CHECK_RC(mmf_object_read(argv[0], 0, buf, sizeof buf, &done), MMF_EACCES);
     return 0;
 }
+#endif
 
 /* mmf_object_read() needs read permission on the object and on the
  * backing file of a file-backed section: an object readable by all whose
  * file only its owner may read is MMF_EACCES to others (not MMF_ENOENT,
  * which says the file is gone). */
+#ifndef _WIN32
+#ifndef _WIN32
 TEST(object_read_unreadable_backing_file_eacces)
 {
     const char *name = test_name("f");
@@ -1569,3 +1659,7 @@ TEST(object_read_unreadable_backing_file_eacces)
     CHECK_EQ(unlink(path), 0);
     CHECK_EQ(code, 0);
 }
+#endif
+#else
+LINUX_ONLY_TEST(object_read_unreadable_backing_file_eacces, "needs root to switch uid")
+#endif

@@ -20,11 +20,27 @@ static char *written(void (*write)(struct json *))
 
     free(buf);
     buf = NULL;
+#ifdef _WIN32
+    /* No open_memstream: a temporary file, read back. */
+    f = tmpfile();
+    CHECK(f != NULL);
+    json_start(&j, f);
+    write(&j);
+    CHECK(fflush(f) == 0);
+    len = (size_t)ftell(f);
+    buf = malloc(len + 1);
+    CHECK(buf != NULL);
+    rewind(f);
+    CHECK(fread(buf, 1, len, f) == len);
+    buf[len] = '\0';
+    CHECK(fclose(f) == 0);
+#else
     f = open_memstream(&buf, &len);
     CHECK(f != NULL);
     json_start(&j, f);
     write(&j);
     CHECK(fclose(f) == 0);
+#endif
     return buf;
 }
 

@@ -8,11 +8,15 @@
 #include "test.h"
 
 #include <fcntl.h>
+#ifndef _WIN32
 #include <poll.h>
+#endif
 #include <pthread.h>
+#ifndef _WIN32
 #include <sys/prctl.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
+#endif
 #include <time.h>
 
 /* ------------------------------------------------------------------------ */
@@ -30,30 +34,24 @@ static void sleep_us(long us)
  * code (128 + signal if killed by one), or -1 on timeout. */
 static int wait_timeout(pid_t pid, long ms)
 {
-    uint64_t end = test_now_ns() + (uint64_t)ms * 1000000u;
-    for (;;) {
-        int st;
-        pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid)
-            return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
-        if (r < 0 && errno != EINTR)
-            test_fail(__FILE__, __LINE__, "waitpid: %s", strerror(errno));
-        if (test_now_ns() > end) {
-            kill(pid, SIGKILL);
-            test_wait(pid);
-            return -1;
-        }
-        sleep_us(500);
+    if (!test_await_exit(pid, ms)) {
+        kill(pid, SIGKILL);
+        test_wait(pid);
+        return -1;
     }
+    return test_wait(pid);
 }
 
+#ifndef _WIN32
 static uint64_t thread_cpu_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+#endif
 
+#ifndef _WIN32
 static void sort3(double *v)
 {
     for (int i = 1; i < 3; i++)
@@ -63,6 +61,7 @@ static void sort3(double *v)
             v[j - 1] = x;
         }
 }
+#endif
 
 /*
  * How slowly the machine runs us now, for time limits that must hold on a
@@ -73,6 +72,7 @@ static void sort3(double *v)
  *     (other runnable processes take the rest): its inverse.
  * The larger, between 1 and 9.
  */
+#ifndef _WIN32
 static double load_factor(void)
 {
     double late[3], share[3], f;
@@ -93,7 +93,9 @@ static double load_factor(void)
         f = late[1];
     return f < 1 ? 1 : f > 9 ? 9 : f;
 }
+#endif
 
+#ifndef _WIN32
 static uint64_t rng_next(uint64_t *s)
 {
     /* xorshift64* */
@@ -104,6 +106,7 @@ static uint64_t rng_next(uint64_t *s)
     *s = x;
     return x * UINT64_C(2685821657736338717);
 }
+#endif
 
 static int all_bytes(const void *p, int c, size_t n)
 {
@@ -449,6 +452,7 @@ TEST(all_holders_killed_open_or_create)
 
 /* N08: a fork() child shares the parent's handle in memory; its close (or
  * its exit) must not remove the parent's name or release its reference. */
+#ifndef _WIN32
 TEST(fork_child_close_keeps_name)
 {
     mmf_section *a, *b;
@@ -511,6 +515,9 @@ TEST(fork_child_close_keeps_name)
     CHECK(strcmp(p, "parent") == 0);
     CHECK_OK(mmf_view_unmap(p));
 }
+#else
+LINUX_ONLY_TEST(fork_child_close_keeps_name, "fork() has no Windows counterpart")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Concurrency: churn under SIGKILL, and create/close races                  */
@@ -601,17 +608,20 @@ static int ch_fail(int code, const char *what, int rc)
 
 static volatile sig_atomic_t ch_stop;
 
+#ifndef _WIN32
 static void ch_on_term(int sig)
 {
     (void)sig;
     ch_stop = 1;
 }
+#endif
 
 /*
  * argv: name, index, seed, ready_wr. Until SIGTERM: create, open, map,
  * write, unmap and close the name at random, checking every view after
  * every step. On SIGTERM, check, unmap and close everything and exit 0.
  */
+#ifndef _WIN32
 HELPER(churn)
 {
     enum { MAXH = 3, MAXV = 3 };
@@ -703,6 +713,7 @@ HELPER(churn)
         mmf_section_close(h[i]);
     return 0;
 }
+#endif
 
 /*
  * N08, N10: hundreds of rounds in which 2-4 processes churn one name while
@@ -711,6 +722,7 @@ HELPER(churn)
  * round nobody holds the name: open gives MMF_ENOENT, the store has no file
  * for it, and no child ever saw inconsistent memory.
  */
+#ifndef _WIN32
 TEST_SLOW(kill_stress)
 {
     enum { MAXC = 4, ROUNDS = 400 };
@@ -793,6 +805,9 @@ TEST_SLOW(kill_stress)
     CHECK(kills > 0 && all_killed > 0 && stale > 0);
     CHECK_EQ(test_store_count(name), 0);
 }
+#else
+LINUX_ONLY_TEST(kill_stress, "stops its helpers with SIGTERM, which Windows cannot send to another process (test-windows.c terminate_storm is the Windows twin)")
+#endif
 
 /*
  * argv: name, index, duration_ms, ready_wr, go_rd. Open-or-create the name,
@@ -980,6 +995,7 @@ HELPER(create_touch_wait)
         pause();
 }
 
+#ifndef _WIN32
 static uint64_t store_free_bytes(void)
 {
     const char *dir = getenv("MMF_STORE_DIR");
@@ -987,12 +1003,14 @@ static uint64_t store_free_bytes(void)
     CHECK_EQ(statfs(dir != NULL && dir[0] == '/' ? dir : "/dev/shm", &sf), 0);
     return (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize;
 }
+#endif
 
 /* Killed holders' memory is reclaimed by the sweep: 8 processes each
  * create and touch a 16 MiB section and are killed; ordinary calls of
  * another process about other names, a second apart, note them as stale
  * and then remove the 8 files and give the 128 MiB back, before any gc or
  * look-up of those names. */
+#ifndef _WIN32
 TEST_SERIAL(killed_holders_memory_swept)
 {
     enum { N = 8 };
@@ -1035,6 +1053,9 @@ TEST_SERIAL(killed_holders_memory_swept)
     /* Other processes use the store too: allow them 16 MiB of slack. */
     CHECK(after + (UINT64_C(16) << 20) >= before + N * size);
 }
+#else
+LINUX_ONLY_TEST(killed_holders_memory_swept, "counts the Linux store files a killed holder leaves")
+#endif
 
 /* argv: name, ready_wr. Create a section and exit at once without closing
  * it and without exit handlers (as a crash would). */
@@ -1051,6 +1072,7 @@ HELPER(create_and_vanish)
  * the kernel releases a process's file locks as it exits, before it is
  * reaped. So the name is stale at once: an open gives MMF_ENOENT and
  * removes the file while the zombie still exists. */
+#ifndef _WIN32
 TEST(zombie_holder_is_gone)
 {
     struct test_sync ready;
@@ -1080,6 +1102,9 @@ TEST(zombie_holder_is_gone)
     CHECK_EQ(test_store_count(test_name("z")), 0);
     CHECK_EQ(test_wait(pid), 0);
 }
+#else
+LINUX_ONLY_TEST(zombie_holder_is_gone, "a zombie (exited, not reaped) holder is a Linux process state")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Kill storm                                                                */
@@ -1098,14 +1123,17 @@ enum {
 
 static volatile sig_atomic_t storm_stop;
 
+#ifndef _WIN32
 static void storm_on_term(int sig)
 {
     (void)sig;
     storm_stop = 1;
 }
+#endif
 
 /* The inode of the file mapped at p, from /proc/self/maps, and whether it
  * was unlinked; 0 if not found. */
+#ifndef _WIN32
 static unsigned long long mapped_inode(const void *p, int *deleted)
 {
     char line[512];
@@ -1126,9 +1154,11 @@ static unsigned long long mapped_inode(const void *p, int *deleted)
     fclose(f);
     return ino;
 }
+#endif
 
 /* While a handle is held its object must be the one the name leads to:
  * never unlinked, never replaced by another creator's. */
+#ifndef _WIN32
 static int storm_check(mmf_section *s, const void *view, const char *path)
 {
     mmf_section_info info;
@@ -1149,6 +1179,7 @@ static int storm_check(mmf_section *s, const void *view, const char *path)
     }
     return 0;
 }
+#endif
 
 /*
  * argv: name, seed, ready_wr. Until SIGTERM: create (new, or open-or-
@@ -1156,6 +1187,7 @@ static int storm_check(mmf_section *s, const void *view, const char *path)
  * object, hold it a moment, check again, unmap and close. Exits with
  * STORM_BAD_* at the first anomaly.
  */
+#ifndef _WIN32
 HELPER(storm)
 {
     struct sigaction sa;
@@ -1212,11 +1244,13 @@ HELPER(storm)
     }
     return 0;
 }
+#endif
 
 /* At least 1,000 SIGKILLs at random moments of 6 processes creating,
  * opening and closing one name: no handle ever leads to an unlinked or
  * replaced object, no object is half-made, and once the survivors have
  * closed, one more open finds nothing and the store holds nothing. */
+#ifndef _WIN32
 TEST_SLOW(kill_storm)
 {
     enum { N = 6, KILLS = 1000 };
@@ -1254,3 +1288,6 @@ TEST_SLOW(kill_storm)
     CHECK_RC(mmf_section_open(&s, name, MMF_ACCESS_READ), MMF_ENOENT);
     CHECK_EQ(test_store_count(name), 0);
 }
+#else
+LINUX_ONLY_TEST(kill_storm, "stops its helpers with SIGTERM and reads their Linux store file (test-windows.c terminate_storm is the Windows twin)")
+#endif

@@ -10,22 +10,36 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#ifndef _WIN32
 #include <poll.h>
+#endif
 #include <pthread.h>
 #include <sched.h>
+#ifndef _WIN32
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#endif
 
 #include "sync.h"
+#ifndef _WIN32
 #include "robust.h"
+#endif
 
+#ifdef _WIN32
+unsigned long __stdcall GetCurrentThreadId(void);
+static long self_tid(void)
+{
+    return (long)GetCurrentThreadId();
+}
+#else
 static long self_tid(void)
 {
     return (long)syscall(SYS_gettid);
 }
+#endif
 
 static long elapsed_ms(uint64_t since_ns)
 {
@@ -33,6 +47,7 @@ static long elapsed_ms(uint64_t since_ns)
 }
 
 /* Open the store file of object `name` as a hostile process would. */
+#ifndef _WIN32
 static int store_file(const char *name)
 {
     const char *dir = getenv("MMF_STORE_DIR");
@@ -44,7 +59,9 @@ static int store_file(const char *name)
     CHECK(fd >= 0);
     return fd;
 }
+#endif
 
+#ifndef _WIN32
 static void poke(const char *name, size_t off, const void *bytes, size_t len)
 {
     int fd = store_file(name);
@@ -52,7 +69,9 @@ static void poke(const char *name, size_t off, const void *bytes, size_t len)
           (ssize_t)len);
     close(fd);
 }
+#endif
 
+#ifndef _WIN32
 static void peek(const char *name, size_t off, void *bytes, size_t len)
 {
     int fd = store_file(name);
@@ -60,6 +79,7 @@ static void peek(const char *name, size_t off, void *bytes, size_t len)
           (ssize_t)len);
     close(fd);
 }
+#endif
 
 #define poke_word(name, w) test_poke_lock_word(store_file(name), (w))
 #define peek_word(name) test_peek_lock_word(store_file(name))
@@ -95,6 +115,7 @@ static int try_lock(void *m)
     return rc;
 }
 
+#ifndef _WIN32
 static int lock_100ms(void *m)
 {
     int rc = mmf_mutex_lock(m, 100);
@@ -102,6 +123,7 @@ static int lock_100ms(void *m)
         CHECK_OK(mmf_mutex_unlock(m));
     return rc;
 }
+#endif
 
 static int unlock_it(void *m)
 {
@@ -609,6 +631,13 @@ struct waiter {
 
 /* How long thread tid of this process has waited on a run queue, runnable
  * but not running, in ns (/proc's schedstat); 0 if unknown. */
+#ifdef _WIN32
+static uint64_t run_queue_ns(pid_t tid)
+{
+    (void)tid;
+    return 0; /* Windows does not say */
+}
+#else
 static uint64_t run_queue_ns(pid_t tid)
 {
     char path[64];
@@ -622,11 +651,12 @@ static uint64_t run_queue_ns(pid_t tid)
     fclose(f);
     return queued;
 }
+#endif
 
 static void *wait_lock(void *p)
 {
     struct waiter *w = p;
-    w->tid = (pid_t)syscall(SYS_gettid);
+    w->tid = (pid_t)self_tid();
     __atomic_store_n(&w->started, 1, __ATOMIC_SEQ_CST);
     w->rc = mmf_mutex_lock(w->m, 30000);
     w->done_ns = test_now_ns();
@@ -860,6 +890,7 @@ TEST(lifetime_processes)
 
 /* The state a mutex starts with, then forged in several ways: each gives
  * MMF_ECORRUPT, or a wait that ends with its timeout; never a crash. */
+#ifndef _WIN32
 TEST(corrupt_state)
 {
     const char *name = test_name("m");
@@ -943,8 +974,12 @@ TEST(corrupt_state)
     }
     CHECK_OK(mmf_sync_close(m));
 }
+#else
+LINUX_ONLY_TEST(corrupt_state, "forges the shared state in the Linux store file (Windows keeps mutex state in the kernel)")
+#endif
 
 /* Random bytes over the state, again and again: every call returns. */
+#ifndef _WIN32
 TEST(corrupt_state_fuzz)
 {
     const char *name = test_name("m");
@@ -970,6 +1005,9 @@ TEST(corrupt_state_fuzz)
     }
     CHECK_OK(mmf_sync_close(m));
 }
+#else
+LINUX_ONLY_TEST(corrupt_state_fuzz, "forges the shared state in the Linux store file (Windows keeps mutex state in the kernel)")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Load                                                                      */
@@ -1112,11 +1150,13 @@ HELPER(abandon_victim)
     }
 }
 
+#ifndef _WIN32
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
 }
+#endif
 
 #define ABANDON_KILLS 1000
 #define ABANDON_LOOP_KILLS 300
@@ -1124,6 +1164,7 @@ static int cmp_u64(const void *a, const void *b)
 /* How late this machine runs a thread right now: the worst overshoot of
  * 20 sleeps of 1 ms, in ns. On an idle machine tens of microseconds; on a
  * loaded one, scheduler slices. */
+#ifndef _WIN32
 static uint64_t scheduling_delay_ns(void)
 {
     uint64_t worst = 0;
@@ -1135,6 +1176,7 @@ static uint64_t scheduling_delay_ns(void)
     }
     return worst;
 }
+#endif
 
 /*
  * Kill the owner with SIGKILL at random moments, 1,000 times, while a
@@ -1146,6 +1188,7 @@ static uint64_t scheduling_delay_ns(void)
  * lock is MMF_ABANDONED or 0, and the two counters it protects differ
  * only when it is MMF_ABANDONED.
  */
+#ifndef _WIN32
 TEST_SLOW(abandonment_stress)
 {
     static uint64_t lat[ABANDON_KILLS];
@@ -1256,6 +1299,9 @@ TEST_SLOW(abandonment_stress)
     CHECK_OK(mmf_section_close(s));
     CHECK_OK(mmf_sync_close(m));
 }
+#else
+LINUX_ONLY_TEST(abandonment_stress, "measures wake-up latency against Linux scheduler statistics (/proc schedstat, pidfd)")
+#endif
 
 HELPER(mutex_wait_cpu)
 {
@@ -1293,14 +1339,17 @@ TEST(blocked_waiter_cpu)
 
 /* What an address of a 64-bit Linux process looks like: 8-byte aligned,
  * between 2^40 and 2^47 (lock words with counts stay below 2^40). */
+#ifndef _WIN32
 static int looks_like_pointer(uint64_t v)
 {
     return (v & 7) == 0 && v >= (UINT64_C(1) << 40) && v < (UINT64_C(1) << 47);
 }
+#endif
 
 /* 1 if v is an address inside one of this process's mappings (not
  * counting reservations of over 64 GiB: a sanitizer's shadow memory
  * covers ranges that small numbers fall in). */
+#ifndef _WIN32
 static int points_into_self(uint64_t v)
 {
     FILE *f = fopen("/proc/self/maps", "re");
@@ -1316,8 +1365,10 @@ static int points_into_self(uint64_t v)
     fclose(f);
     return hit;
 }
+#endif
 
 /* The store file of a Global\ object, opened as a hostile process would. */
+#ifndef _WIN32
 static int global_store_file(const char *key, int flags)
 {
     const char *dir = getenv("MMF_STORE_DIR");
@@ -1325,10 +1376,12 @@ static int global_store_file(const char *key, int flags)
     snprintf(path, sizeof path, "%s/mmf.g0.%s", dir && dir[0] == '/' ? dir : "/dev/shm", key);
     return open(path, flags);
 }
+#endif
 
 /* Every header page of a held mutex, an event and a semaphore, read as
  * any reader of the file can: no 8 bytes of it are an address of the
  * owner's (the robust-list pointers of a pthread mutex would be). */
+#ifndef _WIN32
 TEST(state_holds_no_pointers)
 {
     const char *names[3] = {test_name("m"), test_name("e"), test_name("s")};
@@ -1354,7 +1407,11 @@ TEST(state_holds_no_pointers)
     for (int i = 0; i < 3; i++)
         CHECK_OK(mmf_sync_close(o[i]));
 }
+#else
+LINUX_ONLY_TEST(state_holds_no_pointers, "reads the shared state in the Linux store files")
+#endif
 
+#ifndef _WIN32
 HELPER(steer_unlock)
 {
     /* argv: key target mode. As uid 65534 when we are root: rewrite the
@@ -1384,6 +1441,7 @@ HELPER(steer_unlock)
     close(fd);
     return changed > 255 ? 255 : changed;
 }
+#endif
 
 static volatile uint64_t canary[4] = {0x1111, 0x2222, 0x3333, 0x4444};
 
@@ -1394,6 +1452,7 @@ static volatile uint64_t canary[4] = {0x1111, 0x2222, 0x3333, 0x4444};
  * lives on. With glibc's robust mutex in the page, the "pointers" attack
  * made the unlock write the canary.
  */
+#ifndef _WIN32
 TEST(writer_cannot_steer_owner_unlock)
 {
     static const char *modes[] = {"pointers", "blind"};
@@ -1423,17 +1482,23 @@ TEST(writer_cannot_steer_owner_unlock)
         CHECK_OK(mmf_sync_close(m));
     }
 }
+#else
+LINUX_ONLY_TEST(writer_cannot_steer_owner_unlock, "writes the shared state through the Linux store file")
+#endif
 
+#ifndef _WIN32
 static void *raw_exit_owner(void *p)
 {
     CHECK_OK(mmf_mutex_lock(p, 0));
     syscall(SYS_exit, 0); /* no destructors, no cleanup: only the kernel knows */
     return NULL;
 }
+#endif
 
 /* A thread that vanishes owning the mutex without running its exit
  * destructors (a raw exit): the kernel marks the word through our entry,
  * and another thread of the same process takes it, abandoned. */
+#ifndef _WIN32
 TEST(abandoned_by_raw_thread_exit)
 {
     mmf_sync *m;
@@ -1450,7 +1515,11 @@ TEST(abandoned_by_raw_thread_exit)
     CHECK_OK(mmf_mutex_unlock(m));
     CHECK_OK(mmf_sync_close(m));
 }
+#else
+LINUX_ONLY_TEST(abandoned_by_raw_thread_exit, "ends a thread with the raw exit system call, past glibc")
+#endif
 
+#ifndef _WIN32
 HELPER(word_resetter)
 {
     /* argv: name ms. Write 0 over the mutex's lock word, again and again,
@@ -1468,6 +1537,7 @@ HELPER(word_resetter)
     close(fd);
     return n > 1000 ? 0 : 11;
 }
+#endif
 
 struct forge_worker {
     mmf_sync *m;
@@ -1476,6 +1546,7 @@ struct forge_worker {
     int rc;
 };
 
+#ifndef _WIN32
 static void *forge_main(void *p)
 {
     struct forge_worker *w = p;
@@ -1514,6 +1585,7 @@ static void *forge_main(void *p)
     pthread_mutex_destroy(&own);
     return NULL;
 }
+#endif
 
 /*
  * Four threads of one process lock and unlock a mutex while another
@@ -1522,6 +1594,8 @@ static void *forge_main(void *p)
  * (a writer may break its object), but never more: no crash, every call
  * returns, and each thread's robust list ends empty and intact.
  */
+#ifndef _WIN32
+#ifndef _WIN32
 TEST(forged_word_never_corrupts_robust_lists)
 {
     struct forge_worker w[4];
@@ -1561,6 +1635,10 @@ TEST(forged_word_never_corrupts_robust_lists)
     CHECK_OK(mmf_mutex_unlock(m));
     CHECK_OK(mmf_sync_close(m));
 }
+#endif
+#else
+LINUX_ONLY_TEST(forged_word_never_corrupts_robust_lists, "forges robust futex words (Linux robust lists)")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Many mutexes                                                              */

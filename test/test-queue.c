@@ -11,11 +11,17 @@
 #include "test.h"
 
 #include <fcntl.h>
+#ifndef _WIN32
 #include <poll.h>
+#endif
 #include <pthread.h>
+#ifndef _WIN32
 #include <sys/mman.h>
+#endif
 #include <sys/stat.h>
+#ifndef _WIN32
 #include <sys/syscall.h>
+#endif
 
 #include "channel.h"
 #include "chanmsg.h"
@@ -79,6 +85,7 @@ static void expect_msg(mmf_queue *q, uint32_t prod, uint64_t seq, long long time
 }
 
 /* The store file of object `name`, as a hostile process would open it. */
+#ifndef _WIN32
 static int store_file(const char *name)
 {
     const char *dir = getenv("MMF_STORE_DIR");
@@ -90,6 +97,7 @@ static int store_file(const char *name)
     CHECK(fd >= 0);
     return fd;
 }
+#endif
 
 /* A shared scratch section for results, mapped. */
 static void *scratch(const char *tag, size_t size, mmf_section **s)
@@ -1313,6 +1321,7 @@ struct raw {
     size_t size;
 };
 
+#ifndef _WIN32
 static void raw_map(struct raw *r, const char *name, size_t size)
 {
     r->fd = store_file(name);
@@ -1321,14 +1330,18 @@ static void raw_map(struct raw *r, const char *name, size_t size)
     CHECK(r->base != MAP_FAILED);
     r->base += MMF__HDR_SIZE;
 }
+#endif
 
+#ifndef _WIN32
 static void raw_unmap(struct raw *r)
 {
     munmap(r->base - MMF__HDR_SIZE, MMF__HDR_SIZE + r->size);
     close(r->fd);
 }
+#endif
 
 /* A value a scribbler might write: random, or near a plausible one. */
+#ifndef _WIN32
 static uint64_t garbage(uint64_t near)
 {
     switch (rnd() % 6) {
@@ -1340,9 +1353,11 @@ static uint64_t garbage(uint64_t near)
     default: return near + (rnd() % 3) * 8 + 1;
     }
 }
+#endif
 
 /* Scribble on the queue's own control fields, its records and its slot
  * headers (never on the common header the attach checks). */
+#ifndef _WIN32
 static void scribble(struct raw *r, uint32_t slots, size_t stride, int words)
 {
     uint64_t *own = (uint64_t *)(r->base + MMF__CHAN_CTL_OWN);
@@ -1364,10 +1379,12 @@ static void scribble(struct raw *r, uint32_t slots, size_t stride, int words)
         __atomic_store_n(w, garbage(near), __ATOMIC_RELAXED);
     }
 }
+#endif
 
 /* Every call returns a documented code in bounded time, and a message it
  * hands out is within the slot. */
 /* Returns how many calls found the queue corrupt. */
+#ifndef _WIN32
 static int hostile_ops(mmf_queue *p, mmf_queue *c, int rounds)
 {
     int corrupt = 0;
@@ -1412,7 +1429,9 @@ static int hostile_ops(mmf_queue *p, mmf_queue *c, int rounds)
     }
     return corrupt;
 }
+#endif
 
+#ifndef _WIN32
 TEST(hostile_garbage)
 {
     const uint32_t slots = 8, size = 64;
@@ -1444,9 +1463,13 @@ TEST(hostile_garbage)
     CHECK_OK(mmf_queue_close(p));
     CHECK_OK(mmf_queue_close(c));
 }
+#else
+LINUX_ONLY_TEST(hostile_garbage, "scribbles on the channel through its Linux store file")
+#endif
 
 /* argv: queue name, data size, slots, stride, milliseconds. Scribbles
  * without pause. */
+#ifndef _WIN32
 HELPER(q_scribbler)
 {
     (void)argc;
@@ -1461,8 +1484,10 @@ HELPER(q_scribbler)
     raw_unmap(&r);
     return 0;
 }
+#endif
 
 /* A process scribbling while both sides run: no crash, no hang. */
+#ifndef _WIN32
 TEST(hostile_concurrent)
 {
     const uint32_t slots = 16, size = 32;
@@ -1481,12 +1506,16 @@ TEST(hostile_concurrent)
     CHECK_OK(mmf_queue_close(p));
     CHECK_OK(mmf_queue_close(c));
 }
+#else
+LINUX_ONLY_TEST(hostile_concurrent, "scribbles on the channel through its Linux store file")
+#endif
 
 /* A producer that dies after publishing a message and before bumping the
  * data word leaves the word alone; a consumer asleep with MMF_INFINITE
  * while another producer stays idle must still find the message (it looks
  * again after a bounded time). The dead producer's writes are made here by
  * hand: reserve position 0, fill it, commit, and no bump. */
+#ifndef _WIN32
 TEST(wake_lost_with_dead_producer)
 {
     mmf_queue *idle = q_new("q", 8, 64, MMF_ROLE_PRODUCER);
@@ -1517,8 +1546,12 @@ TEST(wake_lost_with_dead_producer)
     CHECK_OK(mmf_queue_close(idle));
     CHECK_OK(mmf_queue_close(c));
 }
+#else
+LINUX_ONLY_TEST(wake_lost_with_dead_producer, "scribbles on the channel through its Linux store file")
+#endif
 
 /* The geometry in the control block must match the header's. */
+#ifndef _WIN32
 TEST(hostile_geometry)
 {
     mmf_queue *p = q_new("q", 8, 64, MMF_ROLE_PRODUCER);
@@ -1537,6 +1570,9 @@ TEST(hostile_geometry)
     raw_unmap(&r);
     CHECK_OK(mmf_queue_close(p));
 }
+#else
+LINUX_ONLY_TEST(hostile_geometry, "scribbles on the channel through its Linux store file")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Threads in one process (ThreadSanitizer runs these)                       */
@@ -1678,7 +1714,7 @@ static pid_t q_spawn_holder(const char *n, int role)
 }
 
 /* Kill a process after 30 ms, noting when, and when the kernel says
- * (through a pidfd) that it has exited. */
+ * (test_await_exit) that it has exited. */
 struct q_killer {
     pid_t pid;
     uint64_t at_ns, exited_ns;
@@ -1687,14 +1723,11 @@ struct q_killer {
 static void *q_kill_later(void *p)
 {
     struct q_killer *k = p;
-    struct pollfd pfd = {(int)syscall(SYS_pidfd_open, k->pid, 0), POLLIN, 0};
     test_sleep_ms(30);
     __atomic_store_n(&k->at_ns, test_now_ns(), __ATOMIC_RELEASE);
     kill(k->pid, SIGKILL);
-    if (pfd.fd >= 0 && poll(&pfd, 1, 30000) == 1)
+    if (test_await_exit(k->pid, 30000))
         __atomic_store_n(&k->exited_ns, test_now_ns(), __ATOMIC_RELEASE);
-    if (pfd.fd >= 0)
-        close(pfd.fd);
     return NULL;
 }
 

@@ -18,12 +18,18 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#ifndef _WIN32
 #include <poll.h>
+#endif
 #include <pthread.h>
 #include <stddef.h>
+#ifndef _WIN32
 #include <sys/mman.h>
+#endif
 #include <sys/stat.h>
+#ifndef _WIN32
 #include <sys/syscall.h>
+#endif
 
 #include "ring.h"
 
@@ -629,12 +635,14 @@ struct thread {
     int (*fn)(void *);
     void *arg;
     int rc;
+    int done; /* set when fn has returned */
 };
 
 static void *thread_main(void *p)
 {
     struct thread *t = p;
     t->rc = t->fn(t->arg);
+    __atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 
@@ -643,6 +651,7 @@ static void thread_start(struct thread *t, int (*fn)(void *), void *arg)
     t->fn = fn;
     t->arg = arg;
     t->rc = -1000;
+    t->done = 0;
     CHECK(pthread_create(&t->t, NULL, thread_main, t) == 0);
 }
 
@@ -1366,9 +1375,9 @@ static char tmp_dir[256];
 
 static void tmp_begin(void)
 {
-    test_sweep_dead_dirs("/tmp", "mmf-test-ring-");
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/mmf-test-ring-%ld-%s", (long)getpid(),
-             test_case());
+    test_sweep_dead_dirs(test_tmp_parent(), "mmf-test-ring-");
+    snprintf(tmp_dir, sizeof tmp_dir, "%s/mmf-test-ring-%ld-%s", test_tmp_parent(),
+             (long)getpid(), test_case());
     CHECK(mkdir(tmp_dir, 0700) == 0);
 }
 
@@ -1781,6 +1790,7 @@ TEST_SLOW(persistent_kill_both)
 
 /* Map the whole store file of channel `name` (header page, control block,
  * area), as a hostile process can. */
+#ifndef _WIN32
 static uint8_t *map_store(const char *name, size_t len)
 {
     const char *dir = getenv("MMF_STORE_DIR");
@@ -1797,6 +1807,7 @@ static uint8_t *map_store(const char *name, size_t len)
     close(fd);
     return p;
 }
+#endif
 
 #define STORE_CTL MMF__HDR_SIZE
 #define STORE_AREA (MMF__HDR_SIZE + MMF__CHAN_CTL_SIZE)
@@ -1804,6 +1815,7 @@ static uint8_t *map_store(const char *name, size_t len)
 /* Every check on what the other side wrote, one at a time: each forged
  * value gives MMF_ECORRUPT (never a wrong message or a wild access), and
  * once the value is put back the ring works on. */
+#ifndef _WIN32
 TEST(hostile_forged_values)
 {
     const size_t len = STORE_AREA + 4096;
@@ -1978,6 +1990,9 @@ TEST(hostile_forged_values)
     CHECK_OK(munmap(st, len));
     CHECK_OK(mmf_ring_close(p));
 }
+#else
+LINUX_ONLY_TEST(hostile_forged_values, "scribbles on the channel through its Linux store file")
+#endif
 
 /* argv: name: open the ring as a consumer; exit 0 on success, 3 for
  * MMF_ECORRUPT, 4 for MMF_ETYPE, 5 otherwise. */
@@ -1994,6 +2009,7 @@ HELPER(open_consumer)
 
 /* The geometry in the object's header, as a process that opens the ring
  * reads it. */
+#ifndef _WIN32
 TEST(hostile_header)
 {
     const char *n = test_name("r");
@@ -2029,10 +2045,14 @@ TEST(hostile_header)
     CHECK_OK(munmap(st, MMF__HDR_SIZE));
     CHECK_OK(mmf_ring_close(p));
 }
+#else
+LINUX_ONLY_TEST(hostile_header, "scribbles on the channel through its Linux store file")
+#endif
 
 /* argv: name store-bytes ready-fd: write garbage all over the ring's
  * control block and records, until killed. Often plausible garbage:
  * positions a little off, lengths near the limits. */
+#ifndef _WIN32
 HELPER(scribbler)
 {
     size_t len = (size_t)atol(argv[1]);
@@ -2069,6 +2089,7 @@ HELPER(scribbler)
         test_sleep_ms(r2 % 16 == 0 ? 20 : 1);
     }
 }
+#endif
 
 struct hostile {
     const char *name;
@@ -2082,14 +2103,17 @@ struct hostile {
     const char *doing[2];  /* atomic */
 };
 
+#ifndef _WIN32
 static void now_holding(struct hostile *h, int me)
 {
     pthread_mutex_lock(&h->lock);
     h->holding[me] = 1;
     pthread_mutex_unlock(&h->lock);
 }
+#endif
 
 /* Close r if the other side holds an endpoint; 1 if closed. */
+#ifndef _WIN32
 static int close_if_held(struct hostile *h, int me, mmf_ring *r)
 {
     int ok;
@@ -2102,13 +2126,16 @@ static int close_if_held(struct hostile *h, int me, mmf_ring *r)
     pthread_mutex_unlock(&h->lock);
     return ok;
 }
+#endif
 
 /* A forged length may exceed a recv buffer: MMF_EOVERFLOW is right. */
+#ifndef _WIN32
 static int rc_allowed(int rc)
 {
     return rc >= 0 || rc == MMF_ECORRUPT || rc == MMF_EAGAIN || rc == MMF_ETIMEDOUT ||
            rc == MMF_EPIPE || rc == MMF_EOVERFLOW;
 }
+#endif
 
 /* A call must return within its timeout and a little more. */
 #define TIMED(call, timeout_ms)                                                \
@@ -2121,13 +2148,16 @@ static int rc_allowed(int rc)
         rc_;                                                                   \
     })
 
+#ifndef _WIN32
 static void check_inside(const mmf_ring *r, const void *data, size_t len)
 {
     const uint8_t *d = data;
     CHECK(len >= 1 && len <= r->max_msg);
     CHECK(d >= r->area + MMF__RING_REC_HDR && d + len <= r->area + 2 * r->cap);
 }
+#endif
 
+#ifndef _WIN32
 static int hostile_producer(void *arg)
 {
     struct hostile *h = arg;
@@ -2195,7 +2225,9 @@ static int hostile_producer(void *arg)
     pthread_mutex_unlock(&h->lock);
     return 0;
 }
+#endif
 
+#ifndef _WIN32
 static int hostile_consumer(void *arg)
 {
     struct hostile *h = arg;
@@ -2261,6 +2293,7 @@ static int hostile_consumer(void *arg)
     (void)sum;
     return 0;
 }
+#endif
 
 /*
  * A process scribbles garbage over the control block and the records
@@ -2268,6 +2301,7 @@ static int hostile_consumer(void *arg)
  * timeout with a valid message, MMF_ECORRUPT or a wait status; nothing
  * crashes, hangs, or hands out memory outside the ring.
  */
+#ifndef _WIN32
 TEST(hostile_scribbler)
 {
     struct hostile h = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -2304,11 +2338,22 @@ TEST(hostile_scribbler)
     test_sleep_ms(4000);
     __atomic_store_n(&h.stop, 1, __ATOMIC_RELEASE);
     {
+#ifdef _WIN32
+        /* No pthread_timedjoin_np: wait for both to say they are done. */
+        uint64_t until = test_now_ns() + 20000000000u;
+        while ((!__atomic_load_n(&tp.done, __ATOMIC_ACQUIRE) ||
+                !__atomic_load_n(&tc.done, __ATOMIC_ACQUIRE)) && test_now_ns() < until)
+            test_sleep_ms(10);
+        if (!__atomic_load_n(&tp.done, __ATOMIC_ACQUIRE) ||
+            !__atomic_load_n(&tc.done, __ATOMIC_ACQUIRE) || pthread_join(tp.t, NULL) != 0 ||
+            pthread_join(tc.t, NULL) != 0)
+#else
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += 20;
         if (pthread_timedjoin_np(tp.t, NULL, &until) != 0 ||
             pthread_timedjoin_np(tc.t, NULL, &until) != 0)
+#endif
             test_fail(__FILE__, __LINE__, "stalled: producer in %s, consumer in %s",
                       __atomic_load_n(&h.doing[0], __ATOMIC_RELAXED),
                       __atomic_load_n(&h.doing[1], __ATOMIC_RELAXED));
@@ -2322,6 +2367,9 @@ TEST(hostile_scribbler)
            (unsigned long long)h.corrupt);
     CHECK(h.corrupt > 0);
 }
+#else
+LINUX_ONLY_TEST(hostile_scribbler, "scribbles on the channel through its Linux store file")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Sleepers                                                                  */
@@ -2348,6 +2396,7 @@ HELPER(sleeper)
     return 1;
 }
 
+#ifndef _WIN32
 static void await_u32(const uint32_t *w, uint32_t v)
 {
     uint64_t t0 = test_now_ns();
@@ -2356,12 +2405,14 @@ static void await_u32(const uint32_t *w, uint32_t v)
         test_sleep_ms(1);
     }
 }
+#endif
 
 /*
  * A process killed while asleep in a wait leaves its side's sleepers
  * counter raised (the other side would then make a wake-up call with every
  * message); the next endpoint of that role resets it when it attaches.
  */
+#ifndef _WIN32
 TEST(killed_sleeper_counter_reset)
 {
     const char *n = test_name("r");
@@ -2411,6 +2462,9 @@ TEST(killed_sleeper_counter_reset)
         CHECK_OK(mmf_ring_close(c));
     }
 }
+#else
+LINUX_ONLY_TEST(killed_sleeper_counter_reset, "scribbles on the channel through its Linux store file")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Two threads of one process (the ThreadSanitizer build runs these)         */
@@ -2477,6 +2531,7 @@ TEST_SLOW(threads_large_messages)
 }
 
 /* argv: name ready-fd: change both futex words as fast as it can. */
+#ifndef _WIN32
 HELPER(word_flipper)
 {
     uint8_t *st;
@@ -2493,12 +2548,14 @@ HELPER(word_flipper)
         __atomic_store_n(&k->cons_word, i, __ATOMIC_RELEASE);
     }
 }
+#endif
 
 struct cpu_peek {
     mmf_ring *c;
     long long cpu_us, wall_us;
 };
 
+#ifndef _WIN32
 static int peek_measured(void *arg)
 {
     struct cpu_peek *cp = arg;
@@ -2513,12 +2570,14 @@ static int peek_measured(void *arg)
     cp->wall_us = (long long)((test_now_ns() - t0) / 1000);
     return rc;
 }
+#endif
 
 /*
  * A process that changes the futex words without stop wakes the waiters
  * again and again: a timed wait still ends at its timeout, a try at once,
  * and a blocking wait naps instead of spinning.
  */
+#ifndef _WIN32
 TEST(hostile_word_flipper)
 {
     const char *n = test_name("r");
@@ -2568,6 +2627,9 @@ TEST(hostile_word_flipper)
     CHECK_OK(mmf_ring_close(c));
     CHECK_OK(mmf_ring_close(p));
 }
+#else
+LINUX_ONLY_TEST(hostile_word_flipper, "scribbles on the channel through its Linux store file")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Peer death as an event                                                    */
@@ -2633,7 +2695,7 @@ static pid_t spawn_holder(const char *n, int role, const char *how, int go_fd)
 }
 
 /* Kill a process after a while, noting when, and when the kernel says
- * (through a pidfd) that it has exited: the earliest anyone could know. */
+ * (test_await_exit) that it has exited: the earliest anyone could know. */
 struct killer {
     pid_t pid;
     long after_ms;
@@ -2643,15 +2705,12 @@ struct killer {
 static int kill_later(void *p)
 {
     struct killer *k = p;
-    struct pollfd pfd = {(int)syscall(SYS_pidfd_open, k->pid, 0), POLLIN, 0};
     int rc;
     test_sleep_ms(k->after_ms);
     __atomic_store_n(&k->at_ns, test_now_ns(), __ATOMIC_RELEASE);
     rc = kill(k->pid, SIGKILL);
-    if (pfd.fd >= 0 && poll(&pfd, 1, 30000) == 1)
+    if (test_await_exit(k->pid, 30000))
         __atomic_store_n(&k->exited_ns, test_now_ns(), __ATOMIC_RELEASE);
-    if (pfd.fd >= 0)
-        close(pfd.fd);
     return rc;
 }
 
@@ -2757,6 +2816,7 @@ TEST(blocked_consumer_cpu)
 }
 
 /* The companion file holding ring n's liveness words (src/linux/live.c). */
+#ifndef _WIN32
 static int companion_fd(const char *n)
 {
     const char *dir = getenv("MMF_STORE_DIR");
@@ -2772,9 +2832,11 @@ static int companion_fd(const char *n)
     CHECK(fd >= 0);
     return fd;
 }
+#endif
 
 /* argv: name ready-fd. Scribble on the producer's liveness word and the
  * roster of ring n until killed: ids, marks, zeros, random values. */
+#ifndef _WIN32
 HELPER(r_bell_scribbler)
 {
     uint64_t x = 0x9e3779b97f4a7c15u;
@@ -2800,12 +2862,14 @@ HELPER(r_bell_scribbler)
             test_sleep_ms(1);
     }
 }
+#endif
 
 /*
  * A process scribbling on the liveness words can make a waiter poll, never
  * hang it nor make it see a live peer gone: the timed wait times out in
  * time, a death is still seen, and a quiet word afterwards rings again.
  */
+#ifndef _WIN32
 TEST(forged_liveness_word)
 {
     const char *n = test_name("r");
@@ -2838,6 +2902,9 @@ TEST(forged_liveness_word)
     CHECK_EQ(test_wait(scr), 128 + SIGKILL);
     CHECK_OK(mmf_ring_close(c));
 }
+#else
+LINUX_ONLY_TEST(forged_liveness_word, "scribbles on the channel through its Linux store file")
+#endif
 
 /*
  * The thread that attached the producer ends while its process lives: the
@@ -2849,15 +2916,15 @@ TEST(attaching_thread_exits)
     const char *n = test_name("r");
     struct killer k = {0, 30, 0, 0};
     struct thread t;
-    int go[2];
+    struct test_sync go;
     mmf_ring *c;
     mmf_msg m;
 
-    CHECK(pipe(go) == 0);
+    test_sync_init(&go);
     CHECK_OK(mmf_ring_create(&c, n, 4096, MMF_ROLE_CONSUMER, MMF_CREATE_NEW, NULL));
-    k.pid = spawn_holder(n, MMF_ROLE_PRODUCER, "thread", go[0]);
+    k.pid = spawn_holder(n, MMF_ROLE_PRODUCER, "thread", go.rd);
     CHECK_RC(mmf_ring_peek(c, &m, 300), MMF_ETIMEDOUT);
-    CHECK(write(go[1], "g", 1) == 1);
+    test_sync_signal(go.wr);
     CHECK_OK(mmf_ring_peek(c, &m, 30000));
     CHECK_EQ(m.len, 1);
     CHECK_OK(mmf_ring_release(c, 1));
@@ -2868,7 +2935,7 @@ TEST(attaching_thread_exits)
            (double)(test_now_ns() - __atomic_load_n(&k.at_ns, __ATOMIC_ACQUIRE)) / 1e6);
     CHECK_OK(thread_join(&t));
     CHECK_EQ(test_wait(k.pid), 128 + SIGKILL);
-    close(go[0]);
-    close(go[1]);
+    close(go.rd);
+    close(go.wr);
     CHECK_OK(mmf_ring_close(c));
 }

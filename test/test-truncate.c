@@ -16,9 +16,11 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#ifndef _WIN32
 #include <setjmp.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#endif
 #include <sys/stat.h>
 #include <time.h>
 
@@ -48,13 +50,16 @@
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------ */
 
+#ifndef _WIN32
 static void need_root(void)
 {
     if (geteuid() != 0)
         SKIP("another user truncates: needs root to switch to uid 65534");
 }
+#endif
 
 /* "Global\<key>" for the test's key `tag`; the key in *key. */
+#ifndef _WIN32
 static const char *global_name(const char *tag, const char **key)
 {
     static char bufs[4][300];
@@ -64,6 +69,7 @@ static const char *global_name(const char *tag, const char **key)
     snprintf(b, sizeof bufs[0], "Global\\%s", *key);
     return b;
 }
+#endif
 
 /* The store file "mmf.<scope>.<key>" of key (test keys need no escaping). */
 static void store_path(const char *key, char *path, size_t cap)
@@ -87,6 +93,7 @@ static void store_path(const char *key, char *path, size_t cap)
 }
 
 /* argv: path, size, "nobody" or "same". Truncate (or extend) the file. */
+#ifndef _WIN32
 HELPER(truncate_file)
 {
     int fd;
@@ -103,6 +110,7 @@ HELPER(truncate_file)
     close(fd);
     return 0;
 }
+#endif
 
 /* Have another process (as uid 65534 if nobody) resize the file. */
 static void resize_file(const char *path, long long size, int nobody)
@@ -113,13 +121,16 @@ static void resize_file(const char *path, long long size, int nobody)
 }
 
 /* Have uid 65534 resize the store file of key. */
+#ifndef _WIN32
 static void resize_object(const char *key, long long size)
 {
     char path[1024];
     store_path(key, path, sizeof path);
     resize_file(path, size, 1);
 }
+#endif
 
+#ifndef _WIN32
 static int all_bytes(const unsigned char *p, int v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -128,6 +139,7 @@ static int all_bytes(const unsigned char *p, int v, size_t n)
     }
     return 1;
 }
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Views                                                                     */
@@ -136,6 +148,7 @@ static int all_bytes(const unsigned char *p, int v, size_t n)
 /* Another user empties a 0666 Global\ section under root's view: root
  * lives, the view reads as zeros, writes to it stay in this process, and
  * flushing the view reports the damage. */
+#ifndef _WIN32
 TEST(view_truncated_to_zero)
 {
     mmf_section_opts o = {.mode = 0666};
@@ -156,10 +169,14 @@ TEST(view_truncated_to_zero)
     CHECK_OK(mmf_view_unmap(p));
     CHECK_OK(mmf_section_close(s));
 }
+#else
+LINUX_ONLY_TEST(view_truncated_to_zero, "truncates the Linux store file under a live view (SIGBUS); Windows cannot shrink a mapped section")
+#endif
 
 /* Truncated inside the data: the pages before the new end are intact and
  * still shared; those after it read as zeros and, once touched, are this
  * process's own even if the file grows back. */
+#ifndef _WIN32
 TEST(view_truncated_inside_data)
 {
     mmf_section_opts o = {.mode = 0666};
@@ -192,6 +209,9 @@ TEST(view_truncated_inside_data)
     CHECK_OK(mmf_view_unmap(p));
     CHECK_OK(mmf_section_close(s));
 }
+#else
+LINUX_ONLY_TEST(view_truncated_inside_data, "truncates the Linux store file under a live view (SIGBUS); Windows cannot shrink a mapped section")
+#endif
 
 static void *sum_view(void *arg)
 {
@@ -213,6 +233,8 @@ TEST(view_truncated_small_stack_thread)
     pthread_attr_t attr;
     pthread_t t;
     void *sum = NULL;
+
+    LINUX_ONLY("truncates the Linux store file under a live view (SIGBUS); Windows cannot shrink a mapped section");
 
 #ifdef UNDER_ASAN
     /* mmf's handler runs on the alternate stack where there is one. */
@@ -238,6 +260,7 @@ TEST(view_truncated_small_stack_thread)
 /* Sync objects (their state is in the header page mmf maps itself)          */
 /* ------------------------------------------------------------------------ */
 
+#ifndef _WIN32
 TEST(event_truncated)
 {
     mmf_sync_opts o = {.mode = 0666};
@@ -254,7 +277,11 @@ TEST(event_truncated)
     CHECK_RC(mmf_sync_wait(e, MMF_INFINITE), MMF_ECORRUPT);
     CHECK_OK(mmf_sync_close(e));
 }
+#else
+LINUX_ONLY_TEST(event_truncated, "truncates the Linux store file under a live view (SIGBUS); Windows cannot shrink a mapped section")
+#endif
 
+#ifndef _WIN32
 TEST(semaphore_truncated)
 {
     mmf_sync_opts o = {.mode = 0666};
@@ -270,7 +297,11 @@ TEST(semaphore_truncated)
     CHECK_RC(mmf_sync_wait(sem, MMF_INFINITE), MMF_ECORRUPT);
     CHECK_OK(mmf_sync_close(sem));
 }
+#else
+LINUX_ONLY_TEST(semaphore_truncated, "truncates the Linux store file under a live view (SIGBUS); Windows cannot shrink a mapped section")
+#endif
 
+#ifndef _WIN32
 TEST(mutex_truncated)
 {
     mmf_sync_opts o = {.mode = 0666};
@@ -290,11 +321,15 @@ TEST(mutex_truncated)
     CHECK_OK(mmf_sync_close(m));
     CHECK_OK(mmf_sync_close(n));
 }
+#else
+LINUX_ONLY_TEST(mutex_truncated, "truncates the Linux store file under a live view (SIGBUS); Windows cannot shrink a mapped section")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Channels (this process holds no view: only mmf's own mappings)            */
 /* ------------------------------------------------------------------------ */
 
+#ifndef _WIN32
 static void ring_case(long long size)
 {
     mmf_channel_opts o = {0, 0666, NULL};
@@ -318,18 +353,28 @@ static void ring_case(long long size)
     CHECK_OK(mmf_ring_close(c));
     CHECK_OK(mmf_ring_close(p));
 }
+#endif
 
+#ifndef _WIN32
 TEST(ring_truncated_to_zero)
 {
     ring_case(0);
 }
+#else
+LINUX_ONLY_TEST(ring_truncated_to_zero, "truncates the Linux store file under a live view (SIGBUS); Windows cannot shrink a mapped section")
+#endif
 
 /* The header page and control block stay; the data area goes. */
+#ifndef _WIN32
 TEST(ring_truncated_inside_data)
 {
     ring_case(MMF__HDR_SIZE + MMF__CHAN_CTL_SIZE);
 }
+#else
+LINUX_ONLY_TEST(ring_truncated_inside_data, "truncates the Linux store file under a live view (SIGBUS); Windows cannot shrink a mapped section")
+#endif
 
+#ifndef _WIN32
 static void queue_case(long long size)
 {
     mmf_channel_opts o = {0, 0666, NULL};
@@ -353,17 +398,27 @@ static void queue_case(long long size)
     CHECK_OK(mmf_queue_close(c));
     CHECK_OK(mmf_queue_close(p));
 }
+#endif
 
+#ifndef _WIN32
 TEST(queue_truncated_to_zero)
 {
     queue_case(0);
 }
+#else
+LINUX_ONLY_TEST(queue_truncated_to_zero, "truncates the Linux store file under a live view (SIGBUS); Windows cannot shrink a mapped section")
+#endif
 
+#ifndef _WIN32
 TEST(queue_truncated_inside_data)
 {
     queue_case(MMF__HDR_SIZE + MMF__CHAN_CTL_SIZE);
 }
+#else
+LINUX_ONLY_TEST(queue_truncated_inside_data, "truncates the Linux store file under a live view (SIGBUS); Windows cannot shrink a mapped section")
+#endif
 
+#ifndef _WIN32
 static void bcast_case(long long size)
 {
     mmf_channel_opts o = {0, 0666, NULL};
@@ -384,22 +439,32 @@ static void bcast_case(long long size)
     CHECK_OK(mmf_bcast_close(c));
     CHECK_OK(mmf_bcast_close(p));
 }
+#endif
 
+#ifndef _WIN32
 TEST(bcast_truncated_to_zero)
 {
     bcast_case(0);
 }
+#else
+LINUX_ONLY_TEST(bcast_truncated_to_zero, "truncates the Linux store file under a live view (SIGBUS); Windows cannot shrink a mapped section")
+#endif
 
+#ifndef _WIN32
 TEST(bcast_truncated_inside_data)
 {
     bcast_case(MMF__HDR_SIZE + MMF__CHAN_CTL_SIZE);
 }
+#else
+LINUX_ONLY_TEST(bcast_truncated_inside_data, "truncates the Linux store file under a live view (SIGBUS); Windows cannot shrink a mapped section")
+#endif
 
 struct waiter {
     mmf_ring *c;
     int rc;
 };
 
+#ifndef _WIN32
 static void *ring_waiter(void *arg)
 {
     struct waiter *w = arg;
@@ -408,9 +473,11 @@ static void *ring_waiter(void *arg)
     w->rc = mmf_ring_recv(w->c, buf, sizeof buf, &len, MMF_INFINITE);
     return NULL;
 }
+#endif
 
 /* A consumer asleep on a futex word of a page that is then truncated is
  * woken by nobody; its wait slices end it with MMF_ECORRUPT. */
+#ifndef _WIN32
 TEST(ring_sleeper_ends_after_truncate)
 {
     mmf_ring *p, *c;
@@ -434,9 +501,13 @@ TEST(ring_sleeper_ends_after_truncate)
     CHECK_OK(mmf_ring_close(c));
     CHECK_OK(mmf_ring_close(p));
 }
+#else
+LINUX_ONLY_TEST(ring_sleeper_ends_after_truncate, "truncates the Linux store file under a live view (SIGBUS); Windows cannot shrink a mapped section")
+#endif
 
 /* A persistent ring's own file is truncated (by a process of the same
  * user: the file's permissions decide who can). */
+#ifndef _WIN32
 TEST(persistent_ring_file_truncated)
 {
     char dir[256], path[300];
@@ -464,6 +535,9 @@ TEST(persistent_ring_file_truncated)
     CHECK(unlink(path) == 0);
     CHECK(rmdir(dir) == 0);
 }
+#else
+LINUX_ONLY_TEST(persistent_ring_file_truncated, "truncates the Linux store file under a live view (SIGBUS); Windows cannot shrink a mapped section")
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Other SIGBUS: not mmf's to handle                                         */
@@ -471,6 +545,7 @@ TEST(persistent_ring_file_truncated)
 
 /* A shared mapping of a page of a file of our own, already truncated:
  * touching it raises SIGBUS outside every mmf mapping. */
+#ifndef _WIN32
 static volatile unsigned char *foreign_lost_page(void)
 {
     int fd = memfd_create("mmf-test-foreign", MFD_CLOEXEC);
@@ -483,15 +558,19 @@ static volatile unsigned char *foreign_lost_page(void)
     close(fd);
     return a;
 }
+#endif
 
 /* A guarded view of a new section (name NULL: unnamed), so that mmf's
  * handler is installed. */
+#ifndef _WIN32
 static void map_something(const char *name, mmf_section **s, unsigned char **p)
 {
     CHECK_OK(mmf_section_create(s, name, SECTION_SIZE, MMF_CREATE_NEW, NULL));
     CHECK_OK(mmf_view_map(*s, MMF_MAP_WRITE, 0, 0, 0, (void **)p));
 }
+#endif
 
+#ifndef _WIN32
 static sigjmp_buf own_jump;
 static volatile sig_atomic_t own_calls, own_code;
 
@@ -503,9 +582,11 @@ static void own_handler(int sig, siginfo_t *si, void *ctx)
     own_code = si->si_code;
     siglongjmp(own_jump, 1);
 }
+#endif
 
 /* The application's SIGBUS handler, installed before mmf's, still gets
  * the faults that are not in mmf's mappings, and not those that are. */
+#ifndef _WIN32
 TEST(sigbus_elsewhere_reaches_own_handler)
 {
     struct sigaction sa, old;
@@ -536,10 +617,14 @@ TEST(sigbus_elsewhere_reaches_own_handler)
     CHECK_OK(mmf_section_close(s));
     munmap((void *)lost, 4096);
 }
+#else
+LINUX_ONLY_TEST(sigbus_elsewhere_reaches_own_handler, "truncates the Linux store file under a live view (SIGBUS); Windows cannot shrink a mapped section")
+#endif
 
 /* argv: "fault" or "kill". With mmf's handler installed and none of the
  * application's, a SIGBUS that is not mmf's kills the process as it would
  * have without mmf. */
+#ifndef _WIN32
 HELPER(foreign_sigbus)
 {
     struct rlimit no_core = {0, 0};
@@ -556,7 +641,9 @@ HELPER(foreign_sigbus)
     test_sleep_ms(1000);
     return 0; /* survived: the case fails; exit closes s */
 }
+#endif
 
+#ifndef _WIN32
 static void check_killed(int code)
 {
     /* A sanitizer installs its SIGBUS handler before main, so that is the
@@ -566,9 +653,14 @@ static void check_killed(int code)
     else
         CHECK_EQ(code, 128 + SIGBUS);
 }
+#endif
 
+#ifndef _WIN32
 TEST(sigbus_elsewhere_keeps_default_action)
 {
     check_killed(test_wait(test_spawn("foreign_sigbus", "fault", NULL)));
     check_killed(test_wait(test_spawn("foreign_sigbus", "kill", NULL)));
 }
+#else
+LINUX_ONLY_TEST(sigbus_elsewhere_keeps_default_action, "truncates the Linux store file under a live view (SIGBUS); Windows cannot shrink a mapped section")
+#endif

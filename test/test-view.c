@@ -6,9 +6,13 @@
 #include "test.h"
 
 #include <fcntl.h>
+#ifndef _WIN32
 #include <sys/mman.h>
+#endif
 #include <sys/stat.h>
+#ifndef _WIN32
 #include <sys/statvfs.h>
+#endif
 
 #define MiB ((size_t)1 << 20)
 
@@ -54,22 +58,20 @@ static mmf_view_info query(const void *p)
  * not (entirely) mapped. */
 static long resident(const void *addr, size_t len)
 {
-    size_t n = (len + page() - 1) / page();
-    unsigned char *vec = malloc(n);
-    long count = 0;
-    CHECK(vec != NULL);
-    if (mincore((void *)addr, len, vec) != 0) {
-        CHECK(errno == ENOMEM);
-        free(vec);
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++)
-        count += vec[i] & 1;
-    free(vec);
-    return count;
+    return test_resident(addr, len);
 }
 
 /* 1 if no byte of [addr, addr + len) is mapped in this process. */
+#ifdef _WIN32
+static int unmapped(const void *addr, size_t len)
+{
+    for (size_t off = 0; off < len; off += page()) {
+        if (test_addr_prot((const char *)addr + off) != -1)
+            return 0;
+    }
+    return 1;
+}
+#else
 static int unmapped(const void *addr, size_t len)
 {
     for (size_t off = 0; off < len; off += page()) {
@@ -79,9 +81,26 @@ static int unmapped(const void *addr, size_t len)
     }
     return 1;
 }
+#endif
 
 /* The permissions of the mapping that starts at base, as in /proc/self/maps
  * ("r-xs"), or "" if none starts there. */
+#ifdef _WIN32
+/* Windows: the protection of the page at base, spelled the same way ("s"
+ * shared, "p" copy-on-write). */
+static void perms_at(const void *base, char perms[5])
+{
+    int prot = test_addr_prot(base);
+    perms[0] = '\0';
+    if (prot < 0)
+        return;
+    perms[0] = prot & TEST_PROT_READ ? 'r' : '-';
+    perms[1] = prot & TEST_PROT_WRITE ? 'w' : '-';
+    perms[2] = prot & TEST_PROT_EXEC ? 'x' : '-';
+    perms[3] = prot & TEST_PROT_COPY ? 'p' : 's';
+    perms[4] = '\0';
+}
+#else
 static void perms_at(const void *base, char perms[5])
 {
     FILE *f = fopen("/proc/self/maps", "r");
@@ -100,6 +119,7 @@ static void perms_at(const void *base, char perms[5])
     }
     fclose(f);
 }
+#endif
 
 static void check_perms(const void *base, const char *want)
 {
@@ -114,15 +134,21 @@ static void check_perms(const void *base, const char *want)
 static void *free_range(size_t len)
 {
     size_t g = gran();
-    char *p = mmap(NULL, len + g, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *p = test_reserve_range(len + g);
     uintptr_t a;
-    CHECK(p != MAP_FAILED);
+    CHECK(p != NULL);
     a = ((uintptr_t)p + g - 1) / g * g;
-    CHECK(munmap(p, len + g) == 0);
+    test_release_range(p, len + g);
     return (void *)a;
 }
 
 /* 1 if the store's file system forbids execution. */
+#ifdef _WIN32
+static int store_noexec(void)
+{
+    return 0; /* no store file system: any section may be executable */
+}
+#else
 static int store_noexec(void)
 {
     const char *d = getenv("MMF_STORE_DIR");
@@ -130,6 +156,7 @@ static int store_noexec(void)
     CHECK(statvfs(d != NULL && d[0] == '/' ? d : "/dev/shm", &sv) == 0);
     return (sv.f_flag & ST_NOEXEC) != 0;
 }
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Offsets and sizes                                                         */
@@ -301,6 +328,7 @@ TEST(fixed_address_works)
 
 /* G04, G13: a requested address already in use, wholly or in part, is
  * refused with MMF_EFAULT, and what was there is left alone. */
+#ifndef _WIN32
 TEST(fixed_address_in_use_efault)
 {
     mmf_section *s = make("s", 2 * gran(), 0, 0);
@@ -337,9 +365,21 @@ TEST(fixed_address_in_use_efault)
     CHECK_OK(mmf_view_unmap(a));
     CHECK_OK(mmf_section_close(s));
 }
+#else
+LINUX_ONLY_TEST(fixed_address_in_use_efault, "frees one granule inside an anonymous mapping (munmap), which VirtualFree cannot")
+#endif
 
 /* 1 if an inaccessible private mapping ("---p") ends where [base, +len)
  * starts or starts where it ends: the left-over of a larger reservation. */
+#ifdef _WIN32
+static int noaccess_next_to(const void *base, size_t len)
+{
+    /* Windows places every view at a 64 KiB boundary itself: no larger
+     * reservation is carved, so nothing can be left over. */
+    (void)base, (void)len;
+    return 0;
+}
+#else
 static int noaccess_next_to(const void *base, size_t len)
 {
     FILE *f = fopen("/proc/self/maps", "r");
@@ -357,6 +397,7 @@ static int noaccess_next_to(const void *base, size_t len)
     fclose(f);
     return found;
 }
+#endif
 
 #ifdef MMF_SANITIZED
 #define UNDER_SANITIZER 1
@@ -375,8 +416,8 @@ TEST(align_flag_64k_bases)
     for (int i = 0; i < 32; i++) {
         /* A one-page mapping between views, so that the next address the
          * system would choose is not 64 KiB-aligned. */
-        pads[i] = mmap(NULL, page(), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        CHECK(pads[i] != MAP_FAILED);
+        pads[i] = test_anon_map(page());
+        CHECK(pads[i] != NULL);
         views[i] = NULL;
         CHECK_OK(mmf_view_map(s, MMF_MAP_WRITE, 0, 0, MMF_VIEW_ALIGN, &views[i]));
         CHECK_EQ((uintptr_t)views[i] % MMF_VIEW_ALIGNMENT, 0);
@@ -393,7 +434,7 @@ TEST(align_flag_64k_bases)
     for (int i = 0; i < 32; i++) {
         CHECK_OK(mmf_view_unmap(views[i]));
         CHECK(unmapped(views[i], 3 * page()));
-        munmap(pads[i], page());
+        test_anon_unmap(pads[i], page());
     }
     CHECK_OK(mmf_section_close(s));
 }
@@ -754,10 +795,9 @@ TEST(unmap_bogus_efault)
     char *view = map(s, MMF_MAP_WRITE, 0, 0);
     char *heap = malloc(100);
     int on_stack = 0;
-    char *anon = mmap(NULL, 4 * gran(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                      -1, 0);
+    char *anon = test_anon_map(4 * gran());
 
-    CHECK(heap != NULL && anon != MAP_FAILED);
+    CHECK(heap != NULL && anon != NULL);
     strcpy(view, "still here");
     CHECK_RC(mmf_view_unmap((void *)(uintptr_t)0xdeadbeef), MMF_EFAULT);
     CHECK_RC(mmf_view_unmap(NULL), MMF_EFAULT);
@@ -773,7 +813,7 @@ TEST(unmap_bogus_efault)
     strcpy(heap, "heap");
     CHECK(strcmp(view, "still here") == 0);
     CHECK(query(view).base == view);
-    munmap(anon, 4 * gran());
+    test_anon_unmap(anon, 4 * gran());
     free(heap);
     CHECK_OK(mmf_view_unmap(view));
     CHECK_OK(mmf_section_close(s));

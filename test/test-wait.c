@@ -11,7 +11,9 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
+#ifndef _WIN32
 #include <sys/resource.h>
+#endif
 
 static long count_of(mmf_sync *s)
 {

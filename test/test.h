@@ -13,7 +13,8 @@
  * (exit 1; the checks work with NDEBUG too) and is skipped with SKIP()
  * (exit 77). Multi-process tests start this same executable as a child with
  * test_spawn("helper-name", args...), which runs HELPER(helper-name) in a
- * real, separate process (posix_spawn of /proc/self/exe). A helper's return
+ * real, separate process (posix_spawn of /proc/self/exe on Linux, harness.c;
+ * CreateProcess of the same .exe on Windows, harness-win.c). A helper's return
  * value is its exit code; it ends with _exit, so handles it still holds are
  * released by the process exit, as after a crash.
  *
@@ -155,5 +156,9 @@ int test_claims_count(const char *needle);
 /* Drop to an unprivileged uid/gid (nobody) in the calling process;
  * returns 0, or -1 if not root. */
 int test_drop_privileges(void);
+
+/* The system layer: kills, Wine, address space, Linux-only and Wine-limited
+ * skips. */
+#include "testos.h"
 
 #endif

@@ -11,7 +11,23 @@
  * It is a summary for operators, not the benchmark of record: that one is
  * `make bench-channels`, which also runs the peer libraries
  * (docs/performance.md).
+ *
+ * It forks its peer and pins both sides with sched_setaffinity(), which
+ * Windows has no counterpart of: there the command says it is not
+ * supported.
  */
+#ifdef _WIN32
+#include "port.h"
+#include "tool.h"
+
+int cmd_bench(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    tool_unsupported(NULL, "mmf bench",
+                     "each row runs against a fork()ed peer pinned to a CPU");
+}
+#else
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <sched.h>
@@ -538,3 +554,4 @@ int cmd_bench(int argc, char **argv)
     parse_opts(argc, argv, opts, NULL, 0, help_bench, NULL);
     return run_bench(opts[1].value != NULL, opts[0].value != NULL);
 }
+#endif

@@ -7,7 +7,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,10 +14,18 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#ifndef _WIN32
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#endif
 
+#include "port.h"
 #include "tool.h"
+
+#ifndef PATH_MAX
+#define PATH_MAX 4096
+#endif
 
 static void help_create(void)
 {
@@ -45,26 +52,6 @@ static void help_create(void)
          "                  (only the pid on stdout; what was created on stderr)\n"
          "\n"
          "Fails with exit 7 if the name exists (any type).");
-}
-
-/* The signals that stop a holder, blocked (so none is lost before the
- * holder waits for them) or awaited. */
-static void stop_signals(sigset_t *set)
-{
-    sigemptyset(set);
-    sigaddset(set, SIGINT);
-    sigaddset(set, SIGTERM);
-    sigaddset(set, SIGHUP);
-    sigprocmask(SIG_BLOCK, set, NULL);
-}
-
-static void wait_for_stop(void)
-{
-    sigset_t set;
-    int sig;
-    stop_signals(&set);
-    while (sigwait(&set, &sig) != 0)
-        ;
 }
 
 /* Why `path` could not be found: its folder is missing (or is not a
@@ -149,6 +136,7 @@ static void parse_create(int argc, char **argv, struct create_args *a)
         usage_error("--hold and --detach exclude each other");
 }
 
+#ifndef _WIN32
 /*
  * The parent of a detached holder: wait for the child to say whether it
  * made the section, then print its pid alone on stdout (for
@@ -187,6 +175,7 @@ static int report_holder(const char *name, pid_t child, int from_child)
             show(full), human(oi.size, b, sizeof b), (long)child, (long)child);
     return EX_OK;
 }
+#endif
 
 /* Create the section; on failure say why (naming the backing file when it
  * is the cause) and return the exit code. */
@@ -209,6 +198,7 @@ static int create_section(const struct create_args *a, mmf_section **s)
     return exit_code(rc);
 }
 
+#ifndef _WIN32
 /* The detached holder, once the section is made: tell the parent, let go
  * of the terminal and of the working folder, and hold until stopped. */
 static void __attribute__((noreturn)) hold_detached(mmf_section *s, int to_parent)
@@ -228,10 +218,11 @@ static void __attribute__((noreturn)) hold_detached(mmf_section *s, int to_paren
     /* Pin no folder (a mount could not be unmounted). */
     if (chdir("/") != 0)
         _exit(EX_ERROR);
-    wait_for_stop();
+    stop_wait(-1);
     mmf_section_close(s);
     _exit(EX_OK);
 }
+#endif
 
 /* Hold in the foreground until a stop signal. */
 static int hold_foreground(mmf_section *s, const char *file)
@@ -240,12 +231,14 @@ static int hold_foreground(mmf_section *s, const char *file)
     char b[32];
 
     mmf_section_stat(s, &si);
+#ifdef SIGPIPE
     signal(SIGPIPE, SIG_IGN); /* a closed stdout must not skip the close */
+#endif
     printf("created %s (%s%s%s); holding it until interrupted (Ctrl-C)\n", show(si.name),
            human(si.size, b, sizeof b), si.file_backed ? ", file " : "",
            si.file_backed ? show(file) : "");
     fflush(stdout);
-    wait_for_stop();
+    stop_wait(-1);
     mmf_section_close(s);
     printf("closed %s\n", show(si.name));
     return EX_OK;
@@ -256,9 +249,14 @@ int cmd_create(int argc, char **argv)
     struct create_args a;
     mmf_section *s;
     int code, pipefd[2] = {-1, -1};
-    sigset_t stopset;
 
     parse_create(argc, argv, &a);
+#ifdef _WIN32
+    if (a.detach)
+        tool_unsupported(a.name, "--detach",
+                         "a detached holder is a fork()ed process; run `mmf create` "
+                         "in a console of its own instead (`start mmf create ...`)");
+#else
     if (a.detach) {
         /* The holder is the child, which makes the section itself: a handle
          * made here and inherited would not be closed properly by it. */
@@ -276,19 +274,26 @@ int cmd_create(int argc, char **argv)
         close(pipefd[0]);
         setsid();
     }
+#endif
 
-    /* From here a stop signal must close the handle, not kill us. */
-    stop_signals(&stopset);
+    /* From here a stop request must close the handle, not kill us. */
+    stop_hold();
     code = create_section(&a, &s);
     if (code != EX_OK) {
+#ifndef _WIN32
         if (a.detach) {
             ssize_t w = write(pipefd[1], &code, sizeof code);
             (void)w; /* the parent reports a failure either way */
             _exit(code);
         }
+#endif
         return code;
     }
+#ifndef _WIN32
     if (a.detach)
         hold_detached(s, pipefd[1]);
+#else
+    (void)pipefd;
+#endif
     return hold_foreground(s, a.file);
 }

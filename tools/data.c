@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "port.h"
 #include "tool.h"
 
 /* ------------------------------------------------------------------------ */
@@ -184,6 +184,8 @@ static int cat_or_dump(int argc, char **argv, int dump)
     if (parse_opts(argc, argv, opts, pos, 1, dump ? help_dump : help_cat, NULL) != 1)
         usage_error("give one section name");
     find_range(pos[0], &opts[0], &opts[1], &info, &off, &len);
+    if (!dump)
+        binary_stream(1);
     if ((buf = malloc(CHUNK)) == NULL)
         die(EX_ERROR, pos[0], "out of memory");
     for (uint64_t done = 0; done < len;) {
@@ -238,7 +240,7 @@ static unsigned char *read_stdin(const char *name, uint64_t room, size_t *n)
     if (buf == NULL)
         die(EX_ERROR, name, "out of memory");
     for (;;) {
-        ssize_t r;
+        long r;
         if (*n == cap) {
             if ((uint64_t)cap > room)
                 break;
@@ -246,7 +248,7 @@ static unsigned char *read_stdin(const char *name, uint64_t room, size_t *n)
             if ((buf = realloc(buf, cap)) == NULL)
                 die(EX_ERROR, name, "out of memory");
         }
-        r = read(STDIN_FILENO, buf + *n, cap - *n);
+        r = read_stdin_some(buf + *n, cap - *n);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
@@ -279,6 +281,7 @@ int cmd_write(int argc, char **argv)
         usage_error("offset %" PRIu64 " is past the end of the section (%" PRIu64
                     " bytes)", off, info.size);
     room = info.size - off;
+    binary_stream(0);
     buf = read_stdin(pos[0], room, &n);
     if ((uint64_t)n > room)
         usage_error("the input is longer than the %" PRIu64 " bytes from offset %" PRIu64

@@ -5,32 +5,24 @@
  * handle counts; the same fields as JSON members for --json; and the
  * lookup that every command naming an object starts with.
  */
-#define _GNU_SOURCE
-#include <grp.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "port.h"
 #include "tool.h"
 
 const char *user_name(uint32_t uid, char *buf, size_t cap)
 {
-    struct passwd *pw = getpwuid((uid_t)uid);
-    if (pw != NULL)
-        snprintf(buf, cap, "%s", pw->pw_name);
-    else
+    if (!account_name(uid, 0, buf, cap))
         snprintf(buf, cap, "%" PRIu32, uid);
     return buf;
 }
 
 const char *group_name(uint32_t gid, char *buf, size_t cap)
 {
-    struct group *gr = getgrgid((gid_t)gid);
-    if (gr != NULL)
-        snprintf(buf, cap, "%s", gr->gr_name);
-    else
+    if (!account_name(gid, 1, buf, cap))
         snprintf(buf, cap, "%" PRIu32, gid);
     return buf;
 }
@@ -84,12 +76,12 @@ const char *time_string(uint64_t ns, int iso, char *buf, size_t cap)
         return buf;
     }
     if (iso) {
-        gmtime_r(&t, &tm);
+        utc_tm(t, &tm);
         strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
         snprintf(buf + strlen(buf), cap - strlen(buf), ".%03uZ",
                  (unsigned)(ns / 1000000u % 1000u));
     } else {
-        localtime_r(&t, &tm);
+        local_tm(t, &tm);
         strftime(buf, cap, "%Y-%m-%d %H:%M:%S %Z", &tm);
     }
     return buf;

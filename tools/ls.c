@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "port.h"
 #include "tool.h"
 
 static void help_ls(void)
@@ -39,12 +40,12 @@ static void ls_names(const mmf_object_info *list, size_t n)
 /* {"store": DIR, "objects": [...]} */
 static void ls_json(const mmf_object_info *list, size_t n)
 {
-    const char *dir = getenv("MMF_STORE_DIR");
+    char where[1024];
     struct json j;
 
     json_start(&j, stdout);
     json_object(&j, NULL);
-    json_string(&j, "store", dir != NULL && dir[0] == '/' ? dir : "/dev/shm");
+    json_string(&j, "store", store_location(where, sizeof where));
     json_array(&j, "objects");
     for (size_t i = 0; i < n; i++) {
         json_object(&j, NULL);

@@ -21,8 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "port.h"
 #include "tool.h"
 
 static void usage(void)
@@ -91,7 +91,7 @@ int main(int argc, char **argv)
 {
     const char *nc = getenv("NO_COLOR");
 
-    tool_colour = isatty(STDOUT_FILENO) && (nc == NULL || nc[0] == '\0');
+    tool_colour = is_terminal(1) && (nc == NULL || nc[0] == '\0');
     atexit(close_stdout);
     if (argc < 2)
         usage_error("give a command");

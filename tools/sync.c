@@ -4,17 +4,12 @@
  * event), `mmf wait` (any of them), `mmf lock` (run a command holding a
  * mutex), `mmf post` (a semaphore), and the state `mmf stat` shows.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "port.h"
 #include "tool.h"
 
 /* Open NAME as the synchronization object it is; `want` is the type the
@@ -176,69 +171,6 @@ static void help_lock(void)
          "COMMAND starts are its own to stop.");
 }
 
-/* The command `mmf lock` runs, once started. */
-static volatile sig_atomic_t lock_child;
-
-/* A stop signal sent to mmf alone (kill PID) goes on to the command, and
- * mmf stays to release the mutex when it ends. One the terminal sent
- * (Ctrl-C: si_code SI_KERNEL) reached the command's process group too,
- * so it is not sent twice. */
-static void forward_signal(int sig, siginfo_t *si, void *ctx)
-{
-    (void)ctx;
-    if (lock_child > 0 && si->si_code != SI_KERNEL)
-        kill((pid_t)lock_child, sig);
-}
-
-static const int stops[] = {SIGTERM, SIGINT, SIGHUP};
-#define NSTOPS (sizeof stops / sizeof stops[0])
-
-/*
- * Start argv[0] with the mutex held, as system() does: the terminal's
- * Ctrl-C goes to the command and we stay to release. The stop signals are
- * held back until the command's pid is known, so none is lost.
- */
-static pid_t start_command(char **argv, const char *name)
-{
-    struct sigaction fwd = {0}, ign = {0}, dfl = {0}, old_quit;
-    sigset_t set, old_mask;
-    pid_t pid, parent = getpid();
-
-    sigemptyset(&set);
-    for (size_t i = 0; i < NSTOPS; i++)
-        sigaddset(&set, stops[i]);
-    sigprocmask(SIG_BLOCK, &set, &old_mask);
-    fwd.sa_sigaction = forward_signal;
-    /* No SA_RESTART: the wait for the command returns EINTR and goes on,
-     * and a runtime that runs handlers only between calls
-     * (ThreadSanitizer's) gets to run ours. */
-    fwd.sa_flags = SA_SIGINFO;
-    for (size_t i = 0; i < NSTOPS; i++)
-        sigaction(stops[i], &fwd, NULL);
-    ign.sa_handler = SIG_IGN;
-    sigaction(SIGQUIT, &ign, &old_quit);
-    pid = fork();
-    if (pid == 0) {
-        dfl.sa_handler = SIG_DFL;
-        for (size_t i = 0; i < NSTOPS; i++)
-            sigaction(stops[i], &dfl, NULL);
-        sigaction(SIGQUIT, &old_quit, NULL);
-        sigprocmask(SIG_SETMASK, &old_mask, NULL);
-        /* The command must not outlive the lock: if mmf dies, even by
-         * SIGKILL, leaving the mutex abandoned, the command is killed too.
-         * A parent that died before prctl() is caught by getppid(). */
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-            _exit(128 + SIGKILL);
-        execvp(argv[0], argv);
-        warn(name, "cannot run %s: %s", show(argv[0]), strerror(errno));
-        _exit(127);
-    }
-    if (pid > 0)
-        lock_child = pid;
-    sigprocmask(SIG_SETMASK, &old_mask, NULL);
-    return pid;
-}
-
 int cmd_lock(int argc, char **argv)
 {
     struct opt opts[] = {{"--timeout", 1, NULL}, {NULL, 0, NULL}};
@@ -247,7 +179,6 @@ int cmd_lock(int argc, char **argv)
     mmf_sync *m;
     char *pos[1];
     int rc, dd, st;
-    pid_t pid;
 
     if (parse_opts(argc, argv, opts, pos, 1, help_lock, &dd) != 1)
         usage_error("give one mutex name, then -- and the command to run");
@@ -264,19 +195,16 @@ int cmd_lock(int argc, char **argv)
         warn(pos[0], "the mutex was abandoned (its owner died holding it); running "
                      "the command anyway");
     fflush(NULL);
-    pid = start_command(argv + dd, pos[0]);
-    if (pid < 0) {
+    if (run_command(argv + dd, pos[0], &st) != 0) {
         int e = errno;
         mmf_mutex_unlock(m);
-        die(EX_ERROR, pos[0], "fork: %s", strerror(e));
+        die(EX_ERROR, pos[0], "cannot start the command: %s", strerror(e));
     }
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
     rc = mmf_mutex_unlock(m);
     mmf_sync_close(m);
     if (rc < 0)
         warn(pos[0], "cannot release: %s", mmf_strerror(rc));
-    return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+    return st;
 }
 
 static void help_post(void)

@@ -6,12 +6,12 @@
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "port.h"
 #include "tool.h"
 
 static void help_watch(void)
@@ -32,15 +32,16 @@ static void help_watch(void)
 /* One changed run of bytes: time, offset, length, at most 16 bytes. */
 static void print_change(uint64_t at, const unsigned char *p, size_t n)
 {
-    struct timespec ts;
+    time_t sec;
+    long nsec;
     struct tm tm;
     char when[32];
     size_t shown = n < 16 ? n : 16;
 
-    clock_gettime(CLOCK_REALTIME, &ts);
-    localtime_r(&ts.tv_sec, &tm);
+    now_utc(&sec, &nsec);
+    local_tm(sec, &tm);
     strftime(when, sizeof when, "%H:%M:%S", &tm);
-    printf("%s.%03ld  0x%08" PRIx64 "  %5zu byte%s ", when, ts.tv_nsec / 1000000, at, n,
+    printf("%s.%03ld  0x%08" PRIx64 "  %5zu byte%s ", when, nsec / 1000000, at, n,
            n == 1 ? " " : "s");
     for (size_t i = 0; i < shown; i++)
         printf(" %02x", p[i]);
@@ -88,8 +89,6 @@ int cmd_watch(int argc, char **argv)
     uint64_t off, len, interval = 100;
     unsigned char *cur, *copy;
     char *pos[1];
-    sigset_t set;
-    struct timespec ts;
 
     if (parse_opts(argc, argv, opts, pos, 1, help_watch, NULL) != 1)
         usage_error("give one section name");
@@ -107,19 +106,13 @@ int cmd_watch(int argc, char **argv)
         die(EX_ERROR, pos[0], "out of memory");
     read_range(pos[0], &info, off, copy, (size_t)len);
 
-    /* The stop signals are waited for between looks, not handled. */
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    sigprocmask(SIG_BLOCK, &set, NULL);
+    /* The stop requests are waited for between looks, not handled. */
+    stop_hold();
     fprintf(stderr, "watching %s [0x%" PRIx64 ", 0x%" PRIx64 ") every %" PRIu64
                     " ms; Ctrl-C to stop\n", show(info.name), off, off + len, interval);
-    ts.tv_sec = (time_t)(interval / 1000);
-    ts.tv_nsec = (long)(interval % 1000) * 1000000L;
     for (;;) {
         size_t done = 0;
-        if (sigtimedwait(&set, NULL, &ts) > 0)
+        if (stop_wait((long long)interval))
             break;
         if (gone(pos[0], &info)) {
             fprintf(stderr, "%s is gone: its last handle closed\n", show(info.name));

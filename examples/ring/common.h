@@ -15,6 +15,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#ifdef _WIN32
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+#endif
+
 #include <mmf.h>
 
 #define DEFAULT_NAME "mmf-example-ring"
@@ -23,16 +28,28 @@
 /* One message: a sequence number, when it was sent, and some text. */
 struct tick {
     uint64_t seq;
-    uint64_t sent_ns;   /* CLOCK_MONOTONIC: the same clock in both processes */
+    uint64_t sent_ns;   /* now_ns(): the same clock in both processes */
     char text[48];
 };
 
+#ifdef _WIN32
+/* Windows: the performance counter, the same in every process. */
+static inline uint64_t now_ns(void)
+{
+    LARGE_INTEGER f, t;
+    QueryPerformanceFrequency(&f);
+    QueryPerformanceCounter(&t);
+    return (uint64_t)t.QuadPart / (uint64_t)f.QuadPart * 1000000000u +
+           (uint64_t)t.QuadPart % (uint64_t)f.QuadPart * 1000000000u / (uint64_t)f.QuadPart;
+}
+#else
 static inline uint64_t now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+#endif
 
 /* Options: -n NAME, -c COUNT (producer), -f FILE (a persistent ring),
  * -b (busy-poll: never sleep while waiting). */
@@ -82,6 +99,11 @@ static void on_stop(int sig)
 
 static inline void catch_stop_signals(void)
 {
+#ifdef _WIN32
+    /* Windows has signal() only (Ctrl-C arrives as SIGINT), and no SIGHUP. */
+    signal(SIGINT, on_stop);
+    signal(SIGTERM, on_stop);
+#else
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop;
@@ -89,6 +111,7 @@ static inline void catch_stop_signals(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+#endif
 }
 
 /* After closing the ring: end as the signal would have ended us, so the

@@ -65,6 +65,14 @@ int mmf__linux_companion_open(const char *path, int fd, const struct mmf__hdr *h
  * an MMF_E* code. */
 int mmf__linux_claims_fd(mmf__obj *o);
 
+/* Initialise a new synchronization object's state in place in `live`,
+ * its header page mapped shared read-write, from `p`, before the object
+ * has a name (the store calls it while creating). For a mutex owned from
+ * birth it maps the object (`file`) itself, takes the mutex, and keeps
+ * that mapping in p->kept. Returns 0 or an MMF_E* code. */
+struct mmf__sync_params;
+int mmf__linux_sync_init(struct mmf__hdr *live, int file, struct mmf__sync_params *p);
+
 /* 1 if glibc keeps its robust lists as sync.c expects (checked once). */
 int mmf__linux_robust_ok(void);
 

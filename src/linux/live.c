@@ -465,8 +465,9 @@ static int pidfd_wait(pid_t pid, uint64_t until)
     return r == 1 ? 0 : -1;
 }
 
-int mmf__os_wait_peers(intptr_t live, const uint32_t *word, uint32_t val, uint32_t first,
-                       uint32_t count, int attached, uint64_t until)
+int mmf__os_wait_peers(mmf__obj *o, intptr_t live, uint32_t key, const uint32_t *word,
+                       uint32_t val, uint32_t first, uint32_t count, int attached,
+                       uint64_t until)
 {
     struct live *l = (struct live *)live;
     struct waitv v[WAITV_MAX];
@@ -478,6 +479,8 @@ int mmf__os_wait_peers(intptr_t live, const uint32_t *word, uint32_t val, uint32
     uint64_t now;
     long r, s;
 
+    (void)o;   /* the futexes wait on the word's address */
+    (void)key;
     if (live <= 0 || __atomic_load_n(&no_waitv, __ATOMIC_RELAXED) ||
         mmf__linux_guard_damaged(l->all) || first > LIVE_SLOTS || count > LIVE_SLOTS - first)
         return MMF_ENOTSUP;

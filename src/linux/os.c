@@ -123,10 +123,10 @@ void mmf__os_cookie_unref(intptr_t cookie)
         close((int)cookie);
 }
 
-int mmf__os_file_prepare(int fd, unsigned prot, uint64_t *size)
+int mmf__os_file_prepare(mmf__file f, unsigned prot, uint64_t *size)
 {
     struct stat st;
-    int fl = fcntl(fd, F_GETFL);
+    int fd = (int)f, fl = fcntl(fd, F_GETFL);
 
     if (fl < 0)
         return MMF_EBADF;
@@ -172,7 +172,15 @@ static int user_path_err(int e)
     return mmf__linux_err(e);
 }
 
-int mmf__os_file_open(const char *path, unsigned prot)
+int mmf__os_file_from_fd(int fd, mmf__file *out)
+{
+    if (fd < 0)
+        return MMF_EBADF;
+    *out = fd;
+    return 0;
+}
+
+int mmf__os_file_open(const char *path, unsigned prot, mmf__file *out)
 {
     /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
      * refused as not a regular file). */
@@ -180,12 +188,13 @@ int mmf__os_file_open(const char *path, unsigned prot)
                             O_NONBLOCK);
     if (fd < 0)
         return user_path_err(errno);
-    return fd;
+    *out = fd;
+    return 0;
 }
 
-void mmf__os_file_close(int fd)
+void mmf__os_file_close(mmf__file f)
 {
-    close(fd);
+    close((int)f);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -199,11 +208,21 @@ uint64_t mmf__os_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int mmf__os_wait_word(const uint32_t *word, uint32_t val, uint64_t deadline)
+size_t mmf__os_chan_granule(void)
+{
+    return mmf__os_granularity();
+}
+
+/* The futex calls wait on the word's address itself: shared futexes find
+ * the word in every process that maps it, so o and key are not needed. */
+int mmf__os_wait_word(mmf__obj *o, uint32_t key, const uint32_t *word, uint32_t val,
+                      uint64_t deadline)
 {
     struct timespec ts;
     long r;
 
+    (void)o;
+    (void)key;
     if (deadline != MMF__NO_DEADLINE) {
         ts.tv_sec = (time_t)(deadline / 1000000000ull);
         ts.tv_nsec = (long)(deadline % 1000000000ull);
@@ -216,22 +235,36 @@ int mmf__os_wait_word(const uint32_t *word, uint32_t val, uint64_t deadline)
     return r != 0 && errno == ETIMEDOUT ? MMF_ETIMEDOUT : 0;
 }
 
-void mmf__os_wake_word(const uint32_t *word, int n)
+void mmf__os_wake_word(mmf__obj *o, uint32_t key, const uint32_t *word, int n)
 {
+    (void)o;
+    (void)key;
     syscall(SYS_futex, word, FUTEX_WAKE, n, NULL, NULL, 0);
 }
 
-int mmf__os_file_create(const char *path, unsigned mode)
+void mmf__os_nap(uint64_t ns)
+{
+    struct timespec ts;
+
+    ts.tv_sec = (time_t)(ns / 1000000000ull);
+    ts.tv_nsec = (long)(ns % 1000000000ull);
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+int mmf__os_file_create(const char *path, unsigned mode, mmf__file *out)
 {
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK,
                   (mode_t)(mode ? mode : 0600));
     if (fd < 0)
         return user_path_err(errno);
-    return fd;
+    *out = fd;
+    return 0;
 }
 
-long mmf__os_file_read(int fd, uint64_t off, void *buf, size_t len)
+long mmf__os_file_read(mmf__file f, uint64_t off, void *buf, size_t len)
 {
+    int fd = (int)f;
     size_t got = 0;
     while (got < len) {
         ssize_t n = pread(fd, (char *)buf + got, len - got, (off_t)(off + got));

@@ -1142,8 +1142,8 @@ static int describe_file(int fd, struct mmf__hdr *h)
     return 0;
 }
 
-/* Run the type's init hook on the header page of the unnamed object file
- * fd, mapped shared: state such as process-shared locks must be
+/* Initialise a synchronization object's state on the header page of the
+ * unnamed object file fd, mapped shared: process-shared locks must be
  * initialised in place, not copied. */
 static int run_init(int fd, const struct mmf__spec *sp)
 {
@@ -1151,7 +1151,7 @@ static int run_init(int fd, const struct mmf__spec *sp)
     int rc;
     if (p == MAP_FAILED)
         return mmf__linux_err(errno);
-    rc = sp->init((struct mmf__hdr *)p, fd, sp->init_arg);
+    rc = mmf__linux_sync_init((struct mmf__hdr *)p, fd, sp->sync);
     munmap(p, MMF__HDR_SIZE);
     return rc;
 }
@@ -1231,11 +1231,11 @@ static int build_object(const struct mmf__name *nm, const struct mmf__spec *sp,
             return *claims_fd;
         h->flags |= MMF__HF_CLAIMS;
     }
-    if (sp->file_fd >= 0) {
+    if (sp->file != MMF__NO_FILE) {
         h->flags |= MMF__HF_FILE;
-        if ((rc = describe_file(sp->file_fd, h)) < 0)
+        if ((rc = describe_file((int)sp->file, h)) < 0)
             return rc;
-        *data_fd = fcntl(sp->file_fd, F_DUPFD_CLOEXEC, 0);
+        *data_fd = fcntl((int)sp->file, F_DUPFD_CLOEXEC, 0);
         if (*data_fd < 0)
             return mmf__linux_err(errno);
     } else if (sp->flags & MMF_SECTION_LARGE_PAGES) {
@@ -1277,7 +1277,7 @@ static int build_object(const struct mmf__name *nm, const struct mmf__spec *sp,
         rc = errno ? mmf__linux_err(errno) : MMF_ENOSPC;
         goto fail_fd;
     }
-    if (sp->init != NULL && (rc = run_init(fd, sp)) < 0)
+    if (sp->sync != NULL && (rc = run_init(fd, sp)) < 0)
         goto fail_fd;
     if ((rc = ref_lock(fd, F_RDLCK)) < 0)
         goto fail_fd;

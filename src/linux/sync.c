@@ -1208,9 +1208,8 @@ void mmf__os_sync_discard(struct mmf__sync_params *p)
     p->kept = NULL;
 }
 
-int mmf__os_sync_init(struct mmf__hdr *live, intptr_t file, void *arg)
+int mmf__linux_sync_init(struct mmf__hdr *live, int file, struct mmf__sync_params *p)
 {
-    struct mmf__sync_params *p = arg;
     void *st = live->state;
     struct mmf__sync_common *c = st;
     uint32_t magic;
@@ -1254,7 +1253,7 @@ int mmf__os_sync_init(struct mmf__hdr *live, intptr_t file, void *arg)
         mmf__os_sync_discard(p); /* an earlier attempt that lost the name */
         if (h == NULL)
             return MMF_ENOTSUP;
-        if ((base = map_object((int)file)) == NULL)
+        if ((base = map_object(file)) == NULL)
             return mmf__linux_err(errno);
         {
             uint32_t old, nw;

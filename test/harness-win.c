@@ -1,0 +1,617 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * harness-win.c - the Windows process layer of the test harness: runs one
+ * TEST() case, or a HELPER() in a child process, as harness.c does on
+ * Linux, with the same argv contract and the same exit codes.
+ *
+ *   helpers     CreateProcess of GetModuleFileName(NULL) with the command
+ *               line "EXE --helper NAME CASE OWNER args", handles
+ *               inherited (test_sync pipes and mmf export tokens travel
+ *               that way); every child goes into one job object with
+ *               KILL_ON_JOB_CLOSE, so it dies with the test (PDEATHSIG
+ *               on Linux)
+ *   kills       TerminateProcess(h, 128 + sig), so a killed child reads
+ *               137 as after SIGKILL on Linux
+ *   test_sync   an inheritable anonymous pipe; its handle values are the
+ *               ints the tests pass to helpers
+ *   the store   the session's BaseNamedObjects directory (Local\) and the
+ *               global one (Global\), read with NtQueryDirectoryObject one
+ *               entry at a time (Wine 8 implements only that mode)
+ *   a 2nd user  none: test_drop_privileges returns -1 and callers skip
+ */
+#include "test.h"
+
+#include <fcntl.h>
+#include <io.h>
+#include <stdarg.h>
+#include <windows.h>
+#include <winternl.h>
+
+#define MAX_ENTRIES 256
+#define MAX_CHILDREN 512
+
+static struct { const char *name; test_fn fn; } tests[MAX_ENTRIES];
+static struct { const char *name; helper_fn fn; } helpers[MAX_ENTRIES];
+static int ntests, nhelpers;
+static const char *current = "none";
+static long owner_pid;
+
+/* The children started by test_spawn, by pid, until test_wait. */
+static struct { DWORD pid; HANDLE h; } children[MAX_CHILDREN];
+static HANDLE job;
+
+/* The pipe handles made by test_sync_init, so that close() of one of them
+ * (as the tests do on Linux) closes the handle. */
+static intptr_t sync_handles[MAX_CHILDREN];
+
+void test_register(const char *name, test_fn fn)
+{
+    if (ntests < MAX_ENTRIES)
+        tests[ntests++].name = name, tests[ntests - 1].fn = fn;
+}
+
+void helper_register(const char *name, helper_fn fn)
+{
+    if (nhelpers < MAX_ENTRIES)
+        helpers[nhelpers++].name = name, helpers[nhelpers - 1].fn = fn;
+}
+
+void test_fail(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "FAIL %s (pid %lu) %s:%d: ", current,
+            (unsigned long)GetCurrentProcessId(), file, line);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n");
+    fflush(stderr);
+    fflush(stdout);
+    _exit(1);
+}
+
+const char *test_case(void)
+{
+    return current;
+}
+
+const char *test_name(const char *tag)
+{
+    static char bufs[8][256];
+    static int next;
+    char *b = bufs[next++ % 8];
+    snprintf(b, sizeof bufs[0], "mmf-test-%ld-%s-%s", owner_pid, current, tag);
+    return b;
+}
+
+/* Append one argument to a command line, quoted as CommandLineToArgvW and
+ * the C runtime read it back: backslashes before a quote are doubled. */
+static void append_arg(char *cmd, size_t cap, const char *arg)
+{
+    size_t n = strlen(cmd);
+    if (n + 2 >= cap)
+        test_fail(__FILE__, __LINE__, "command line too long");
+    cmd[n++] = ' ';
+    cmd[n++] = '"';
+    for (const char *p = arg;; p++) {
+        size_t slashes = 0;
+        while (*p == '\\')
+            p++, slashes++;
+        if (*p == '\0')
+            slashes *= 2;
+        else if (*p == '"')
+            slashes = slashes * 2 + 1;
+        if (n + slashes + 3 >= cap)
+            test_fail(__FILE__, __LINE__, "command line too long");
+        while (slashes-- > 0)
+            cmd[n++] = '\\';
+        if (*p == '\0')
+            break;
+        cmd[n++] = *p;
+    }
+    cmd[n++] = '"';
+    cmd[n] = '\0';
+}
+
+static HANDLE child_handle(pid_t pid, int take)
+{
+    for (int i = 0; i < MAX_CHILDREN; i++) {
+        if (children[i].h != NULL && children[i].pid == (DWORD)pid) {
+            HANDLE h = children[i].h;
+            if (take)
+                children[i].h = NULL;
+            return h;
+        }
+    }
+    return NULL;
+}
+
+pid_t test_spawn(const char *helper, ...)
+{
+    static char cmd[32768];
+    char exe[MAX_PATH], pidbuf[32];
+    STARTUPINFOA si;
+    PROCESS_INFORMATION pi;
+    va_list ap;
+    int slot;
+
+    if (GetModuleFileNameA(NULL, exe, sizeof exe) == 0)
+        test_fail(__FILE__, __LINE__, "GetModuleFileName: %lu", GetLastError());
+    if (job == NULL) {
+        JOBOBJECT_EXTENDED_LIMIT_INFORMATION li;
+        memset(&li, 0, sizeof li);
+        li.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+        job = CreateJobObjectA(NULL, NULL);
+        if (job != NULL)
+            SetInformationJobObject(job, JobObjectExtendedLimitInformation, &li, sizeof li);
+    }
+    snprintf(pidbuf, sizeof pidbuf, "%ld", owner_pid);
+    cmd[0] = '\0';
+    append_arg(cmd, sizeof cmd, exe);
+    memmove(cmd, cmd + 1, strlen(cmd)); /* no leading blank */
+    append_arg(cmd, sizeof cmd, "--helper");
+    append_arg(cmd, sizeof cmd, helper);
+    append_arg(cmd, sizeof cmd, current);
+    append_arg(cmd, sizeof cmd, pidbuf);
+    va_start(ap, helper);
+    for (const char *a; (a = va_arg(ap, const char *)) != NULL;)
+        append_arg(cmd, sizeof cmd, a);
+    va_end(ap);
+
+    memset(&si, 0, sizeof si);
+    si.cb = sizeof si;
+    fflush(NULL);
+    if (!CreateProcessA(exe, cmd, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL, NULL, &si, &pi))
+        test_fail(__FILE__, __LINE__, "CreateProcess: %lu", GetLastError());
+    /* A child that cannot join (an older system without nested jobs) still
+     * runs; it just does not die with us. */
+    if (job != NULL)
+        AssignProcessToJobObject(job, pi.hProcess);
+    ResumeThread(pi.hThread);
+    CloseHandle(pi.hThread);
+    for (slot = 0; slot < MAX_CHILDREN && children[slot].h != NULL; slot++)
+        ;
+    if (slot == MAX_CHILDREN)
+        test_fail(__FILE__, __LINE__, "more than %d children", MAX_CHILDREN);
+    children[slot].pid = pi.dwProcessId;
+    children[slot].h = pi.hProcess;
+    return (pid_t)pi.dwProcessId;
+}
+
+int test_wait(pid_t pid)
+{
+    HANDLE h = child_handle(pid, 1);
+    DWORD code = 0;
+    if (h == NULL)
+        test_fail(__FILE__, __LINE__, "test_wait: %ld is not a child", (long)pid);
+    if (WaitForSingleObject(h, INFINITE) != WAIT_OBJECT_0 || !GetExitCodeProcess(h, &code))
+        test_fail(__FILE__, __LINE__, "test_wait: %lu", GetLastError());
+    CloseHandle(h);
+    return (int)code;
+}
+
+int test_kill_sig(pid_t pid, int sig)
+{
+    HANDLE h = child_handle(pid, 0);
+    int own = 0;
+    if (h == NULL) {
+        h = OpenProcess(PROCESS_TERMINATE, FALSE, (DWORD)pid);
+        own = 1;
+    }
+    if (h == NULL)
+        return -1;
+    if (sig != 0 && !TerminateProcess(h, (UINT)(128 + sig)) &&
+        WaitForSingleObject(h, 0) != WAIT_OBJECT_0) {
+        if (own)
+            CloseHandle(h);
+        return -1;
+    }
+    if (own)
+        CloseHandle(h);
+    return 0;
+}
+
+int test_await_exit(pid_t pid, long ms)
+{
+    HANDLE h = child_handle(pid, 0);
+    return h != NULL && WaitForSingleObject(h, (DWORD)ms) == WAIT_OBJECT_0;
+}
+
+void test_kill(pid_t pid)
+{
+    test_kill_sig(pid, 9);
+}
+
+void test_sleep_ms(long ms)
+{
+    Sleep((DWORD)ms);
+}
+
+long long test_cpu_us(void)
+{
+    FILETIME c, e, k, u;
+    ULARGE_INTEGER kk, uu;
+    GetProcessTimes(GetCurrentProcess(), &c, &e, &k, &u);
+    kk.LowPart = k.dwLowDateTime, kk.HighPart = k.dwHighDateTime;
+    uu.LowPart = u.dwLowDateTime, uu.HighPart = u.dwHighDateTime;
+    return (long long)((kk.QuadPart + uu.QuadPart) / 10);
+}
+
+uint64_t test_now_ns(void)
+{
+    static LARGE_INTEGER freq;
+    LARGE_INTEGER now;
+    if (freq.QuadPart == 0)
+        QueryPerformanceFrequency(&freq);
+    QueryPerformanceCounter(&now);
+    /* Split so that the multiplication cannot overflow. */
+    return (uint64_t)(now.QuadPart / freq.QuadPart) * 1000000000u +
+           (uint64_t)(now.QuadPart % freq.QuadPart) * 1000000000u / (uint64_t)freq.QuadPart;
+}
+
+void test_sync_init(struct test_sync *s)
+{
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    HANDLE rd, wr;
+    if (!CreatePipe(&rd, &wr, &sa, 0))
+        test_fail(__FILE__, __LINE__, "CreatePipe: %lu", GetLastError());
+    /* Handle values are small multiples of 4: they fit an int. */
+    s->rd = (int)(intptr_t)rd;
+    s->wr = (int)(intptr_t)wr;
+    for (int i = 0, k = 0; i < MAX_CHILDREN && k < 2; i++) {
+        if (sync_handles[i] == 0)
+            sync_handles[i] = k++ == 0 ? (intptr_t)rd : (intptr_t)wr;
+    }
+}
+
+void test_sync_signal(int wr_fd)
+{
+    char c = 1;
+    DWORD n = 0;
+    if (!WriteFile((HANDLE)(intptr_t)wr_fd, &c, 1, &n, NULL) || n != 1)
+        test_fail(__FILE__, __LINE__, "sync write: %lu", GetLastError());
+}
+
+int test_sync_wait(struct test_sync *s, long timeout_ms)
+{
+    HANDLE rd = (HANDLE)(intptr_t)s->rd;
+    uint64_t end = test_now_ns() + (uint64_t)timeout_ms * 1000000u;
+    for (;;) {
+        DWORD avail = 0, n = 0;
+        char c;
+        /* An anonymous pipe cannot be waited on: poll it (a closed write
+         * end reads as EOF, as with poll on Linux). */
+        if (!PeekNamedPipe(rd, NULL, 0, NULL, &avail, NULL))
+            return 0;
+        if (avail > 0)
+            return ReadFile(rd, &c, 1, &n, NULL) && n == 1;
+        if (timeout_ms >= 0 && test_now_ns() >= end)
+            return 0;
+        Sleep(1);
+    }
+}
+
+int test_await_fd(int fd, long ms)
+{
+    struct test_sync s = {fd, -1};
+    return test_sync_wait(&s, ms);
+}
+
+int test_close(int fd)
+{
+    for (int i = 0; i < MAX_CHILDREN; i++) {
+        if (fd != 0 && sync_handles[i] == (intptr_t)fd) {
+            sync_handles[i] = 0;
+            return CloseHandle((HANDLE)(intptr_t)fd) ? 0 : -1;
+        }
+    }
+    return _close(fd);
+}
+
+const char *test_num(long long v)
+{
+    static char bufs[16][32];
+    static int next;
+    char *b = bufs[next++ % 16];
+    snprintf(b, sizeof bufs[0], "%lld", v);
+    return b;
+}
+
+void test_die_with_parent(void)
+{
+    /* The job object of test_spawn does it. */
+}
+
+void test_sweep_dead_dirs(const char *parent, const char *prefix)
+{
+    char pattern[600];
+    WIN32_FIND_DATAA e;
+    HANDLE d;
+    size_t plen = strlen(prefix);
+
+    snprintf(pattern, sizeof pattern, "%s\\%s*", parent, prefix);
+    if ((d = FindFirstFileA(pattern, &e)) == INVALID_HANDLE_VALUE)
+        return;
+    do {
+        char dir[900], files[1000], *end;
+        WIN32_FIND_DATAA f;
+        HANDLE sub, proc;
+        long pid = strtol(e.cFileName + plen, &end, 10);
+
+        if (end == e.cFileName + plen || *end != '-' || pid <= 0)
+            continue;
+        if ((proc = OpenProcess(SYNCHRONIZE, FALSE, (DWORD)pid)) != NULL) {
+            int alive = WaitForSingleObject(proc, 0) == WAIT_TIMEOUT;
+            CloseHandle(proc);
+            if (alive)
+                continue;
+        }
+        snprintf(dir, sizeof dir, "%s\\%s", parent, e.cFileName);
+        snprintf(files, sizeof files, "%s\\*", dir);
+        if ((sub = FindFirstFileA(files, &f)) != INVALID_HANDLE_VALUE) {
+            do {
+                char path[1300];
+                snprintf(path, sizeof path, "%s\\%s", dir, f.cFileName);
+                if (strcmp(f.cFileName, ".") != 0 && strcmp(f.cFileName, "..") != 0 &&
+                    !DeleteFileA(path))
+                    RemoveDirectoryA(path);
+            } while (FindNextFileA(sub, &f));
+            FindClose(sub);
+        }
+        RemoveDirectoryA(dir);
+    } while (FindNextFileA(d, &e));
+    FindClose(d);
+}
+
+/* ntdll's object directory calls, which MinGW-w64 does not declare. */
+typedef struct {
+    UNICODE_STRING Name;
+    UNICODE_STRING TypeName;
+} test_dir_entry;
+NTSTATUS NTAPI NtOpenDirectoryObject(PHANDLE, ACCESS_MASK, POBJECT_ATTRIBUTES);
+NTSTATUS NTAPI NtQueryDirectoryObject(HANDLE, PVOID, ULONG, BOOLEAN, BOOLEAN, PULONG, PULONG);
+#define TEST_DIRECTORY_QUERY 0x0001
+
+/* The names in one object directory that contain `needle`. */
+static int count_directory(const wchar_t *path, const char *needle)
+{
+    UNICODE_STRING us;
+    OBJECT_ATTRIBUTES oa;
+    HANDLE dir;
+    ULONG ctx = 0, len;
+    union { test_dir_entry e; char raw[4096]; } buf;
+    int n = 0;
+
+    us.Buffer = (PWSTR)path;
+    us.Length = (USHORT)(wcslen(path) * sizeof(wchar_t));
+    us.MaximumLength = us.Length;
+    InitializeObjectAttributes(&oa, &us, 0, NULL, NULL);
+    if (NtOpenDirectoryObject(&dir, TEST_DIRECTORY_QUERY, &oa) < 0)
+        return 0;
+    /* One entry per call: the multi-entry mode is not implemented in
+     * Wine 8 (STATUS_NOT_IMPLEMENTED). */
+    while (NtQueryDirectoryObject(dir, &buf, sizeof buf, TRUE, ctx == 0, &ctx, &len) >= 0) {
+        char name[1024];
+        int k = WideCharToMultiByte(CP_UTF8, 0, buf.e.Name.Buffer,
+                                    buf.e.Name.Length / (int)sizeof(wchar_t), name,
+                                    (int)sizeof name - 1, NULL, NULL);
+        name[k > 0 ? k : 0] = '\0';
+        n += strstr(name, needle) != NULL;
+    }
+    CloseHandle(dir);
+    return n;
+}
+
+int test_store_count(const char *needle)
+{
+    wchar_t local[64];
+    DWORD session = 0;
+    ProcessIdToSessionId(GetCurrentProcessId(), &session);
+    swprintf(local, 64, L"\\Sessions\\%lu\\BaseNamedObjects", (unsigned long)session);
+    return count_directory(local, needle) + count_directory(L"\\BaseNamedObjects", needle);
+}
+
+int test_claims_count(const char *needle)
+{
+    /* A channel's claims are mutexes named after its random id, not after
+     * the channel, and they go with the channel's last handle: the
+     * channel's own name is what test_store_count finds. */
+    (void)needle;
+    return 0;
+}
+
+int test_drop_privileges(void)
+{
+    return -1; /* no second account to switch to */
+}
+
+int test_under_wine(void)
+{
+    HMODULE nt = GetModuleHandleA("ntdll.dll");
+    return nt != NULL && GetProcAddress(nt, "wine_get_version") != NULL;
+}
+
+void *test_reserve_range(size_t len)
+{
+    return VirtualAlloc(NULL, len, MEM_RESERVE, PAGE_NOACCESS);
+}
+
+void test_release_range(void *p, size_t len)
+{
+    (void)len;
+    VirtualFree(p, 0, MEM_RELEASE);
+}
+
+int test_addr_prot(const void *p)
+{
+    MEMORY_BASIC_INFORMATION mi;
+    DWORD pr;
+    if (VirtualQuery(p, &mi, sizeof mi) != sizeof mi || mi.State != MEM_COMMIT)
+        return -1;
+    pr = mi.Protect & 0xff;
+    switch (pr) {
+    case PAGE_NOACCESS: return 0;
+    case PAGE_READONLY: return TEST_PROT_READ;
+    case PAGE_READWRITE: return TEST_PROT_READ | TEST_PROT_WRITE;
+    case PAGE_WRITECOPY: return TEST_PROT_READ | TEST_PROT_WRITE | TEST_PROT_COPY;
+    case PAGE_EXECUTE: return TEST_PROT_EXEC;
+    case PAGE_EXECUTE_READ: return TEST_PROT_READ | TEST_PROT_EXEC;
+    case PAGE_EXECUTE_READWRITE: return TEST_PROT_READ | TEST_PROT_WRITE | TEST_PROT_EXEC;
+    case PAGE_EXECUTE_WRITECOPY:
+        return TEST_PROT_READ | TEST_PROT_WRITE | TEST_PROT_EXEC | TEST_PROT_COPY;
+    }
+    return -1;
+}
+
+void *test_anon_map(size_t len)
+{
+    return VirtualAlloc(NULL, len, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+}
+
+void test_anon_unmap(void *p, size_t len)
+{
+    (void)len;
+    VirtualFree(p, 0, MEM_RELEASE);
+}
+
+/* PSAPI's working-set query, exported by kernel32 since Windows 7. */
+typedef union {
+    ULONG_PTR Flags;
+    struct { ULONG_PTR Valid : 1; ULONG_PTR rest : 63; } s;
+} test_ws_block;
+typedef struct {
+    PVOID VirtualAddress;
+    test_ws_block VirtualAttributes;
+} test_ws_info;
+BOOL WINAPI K32QueryWorkingSetEx(HANDLE, PVOID, DWORD);
+
+long test_resident(const void *addr, size_t len)
+{
+    SYSTEM_INFO si;
+    size_t n;
+    test_ws_info *ws;
+    long count = 0;
+
+    GetSystemInfo(&si);
+    n = (len + si.dwPageSize - 1) / si.dwPageSize;
+    for (size_t i = 0; i < n; i++) {
+        if (test_addr_prot((const char *)addr + i * si.dwPageSize) < 0) {
+            MEMORY_BASIC_INFORMATION mi;
+            /* Reserved but not committed (SEC_RESERVE) is mapped, not in
+             * memory; free is not mapped. */
+            if (VirtualQuery((const char *)addr + i * si.dwPageSize, &mi, sizeof mi) != sizeof mi ||
+                mi.State == MEM_FREE)
+                return -1;
+        }
+    }
+    if ((ws = calloc(n, sizeof *ws)) == NULL)
+        test_fail(__FILE__, __LINE__, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        ws[i].VirtualAddress = (char *)addr + i * si.dwPageSize;
+    if (!K32QueryWorkingSetEx(GetCurrentProcess(), ws, (DWORD)(n * sizeof *ws)))
+        test_fail(__FILE__, __LINE__, "QueryWorkingSetEx: %lu", GetLastError());
+    for (size_t i = 0; i < n; i++)
+        count += (long)ws[i].VirtualAttributes.s.Valid;
+    free(ws);
+    return count;
+}
+
+long long test_pread(int fd, void *buf, size_t n, long long off)
+{
+    if (_lseeki64(fd, off, SEEK_SET) < 0)
+        return -1;
+    return _read(fd, buf, (unsigned)n);
+}
+
+long long test_pwrite(int fd, const void *buf, size_t n, long long off)
+{
+    if (_lseeki64(fd, off, SEEK_SET) < 0)
+        return -1;
+    return _write(fd, buf, (unsigned)n);
+}
+
+int test_open_handles(void)
+{
+    DWORD n = 0;
+    GetProcessHandleCount(GetCurrentProcess(), &n);
+    return (int)n;
+}
+
+const char *test_tmp_parent(void)
+{
+    static char dir[MAX_PATH + 1];
+    if (dir[0] == '\0') {
+        DWORD n = GetTempPathA(sizeof dir, dir);
+        if (n == 0 || n >= sizeof dir)
+            test_fail(__FILE__, __LINE__, "GetTempPath: %lu", GetLastError());
+        if (dir[n - 1] == '\\')
+            dir[n - 1] = '\0'; /* no trailing separator, as "/tmp" */
+    }
+    return dir;
+}
+
+void test_commit_space(unsigned long long *total, unsigned long long *avail)
+{
+    MEMORYSTATUSEX ms;
+    ms.dwLength = sizeof ms;
+    GlobalMemoryStatusEx(&ms);
+    *total = ms.ullTotalPageFile;
+    *avail = ms.ullAvailPageFile;
+}
+
+long test_sysconf(int name)
+{
+    SYSTEM_INFO si;
+    (void)name;
+    GetSystemInfo(&si);
+    return (long)si.dwPageSize;
+}
+
+int main(int argc, char **argv)
+{
+    /* No dialog boxes for a crash or a missing drive: fail instead. */
+    SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX);
+    /* Files the tests open() hold bytes, not text. */
+    _fmode = _O_BINARY;
+    owner_pid = (long)GetCurrentProcessId();
+    if (argc >= 5 && strcmp(argv[1], "--helper") == 0) {
+        /* argv: exe --helper NAME CASE OWNER-PID args... */
+        current = argv[3];
+        owner_pid = atol(argv[4]);
+        for (int i = 0; i < nhelpers; i++) {
+            if (strcmp(helpers[i].name, argv[2]) == 0) {
+                int rc = helpers[i].fn(argc - 5, argv + 5);
+                fflush(NULL);
+                _exit(rc);
+            }
+        }
+        fprintf(stderr, "no helper %s\n", argv[2]);
+        return 2;
+    }
+    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+        for (int i = 0; i < ntests; i++)
+            printf("%s\n", tests[i].name);
+        return 0;
+    }
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s CASE | --list\n", argv[0]);
+        return 2;
+    }
+    for (int i = 0; i < ntests; i++) {
+        if (strcmp(tests[i].name, argv[1]) == 0) {
+            char prefix[128];
+            int left;
+            current = tests[i].name;
+            tests[i].fn();
+            snprintf(prefix, sizeof prefix, "mmf-test-%ld-%s-", owner_pid, current);
+            left = test_store_count(prefix) + test_claims_count(prefix);
+            if (left != 0)
+                test_fail(__FILE__, __LINE__, "%d object(s) left in the namespace", left);
+            printf("PASS %s\n", current);
+            fflush(stdout);
+            return 0;
+        }
+    }
+    fprintf(stderr, "no test case %s\n", argv[1]);
+    return 2;
+}
