@@ -89,8 +89,12 @@ int cmd_bridge(int argc, char **argv)
     char *pos[3];
     struct opt opts[O_COUNT + 1];
     parse_bridge(argc, argv, opts, pos);
+#ifdef _WIN32
+    die(EX_ERROR, NULL, "mmf bridge is not available on Windows yet");
+#else
     die(EX_ERROR, NULL, "this mmf was built without ZeroMQ: install libzmq "
         "(Debian: libzmq3-dev) and build again");
+#endif
 }
 
 #else
