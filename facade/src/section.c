@@ -189,9 +189,9 @@ HANDLE WINAPI CreateFileMappingA(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttribute
                                  DWORD flProtect, DWORD dwMaximumSizeHigh,
                                  DWORD dwMaximumSizeLow, LPCSTR lpName)
 {
-    (void)lpAttributes; /* security descriptors are not supported */
-    return create_mapping(hFile, flProtect, dwMaximumSizeHigh, dwMaximumSizeLow,
-                          lpName != NULL ? lpName : "");
+    return mmf__w32_inherit_sa(create_mapping(hFile, flProtect, dwMaximumSizeHigh,
+                                              dwMaximumSizeLow, lpName != NULL ? lpName : ""),
+                               lpAttributes);
 }
 
 HANDLE WINAPI CreateFileMappingW(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttributes,
@@ -201,13 +201,13 @@ HANDLE WINAPI CreateFileMappingW(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttribute
     char name[W32_NAME_BYTES];
     DWORD err = mmf__w32_to_utf8(lpName, name, sizeof name);
 
-    (void)lpAttributes;
     if (err != 0) {
         mmf__w32_set_error(err);
         return NULL;
     }
-    return create_mapping(hFile, flProtect, dwMaximumSizeHigh, dwMaximumSizeLow,
-                          name);
+    return mmf__w32_inherit_sa(create_mapping(hFile, flProtect, dwMaximumSizeHigh,
+                                              dwMaximumSizeLow, name),
+                               lpAttributes);
 }
 
 /*
@@ -269,8 +269,7 @@ static HANDLE open_mapping(DWORD access, const char *name)
 HANDLE WINAPI OpenFileMappingA(DWORD dwDesiredAccess, BOOL bInheritHandle,
                                LPCSTR lpName)
 {
-    (void)bInheritHandle;
-    return open_mapping(dwDesiredAccess, lpName);
+    return mmf__w32_inherit(open_mapping(dwDesiredAccess, lpName), bInheritHandle);
 }
 
 HANDLE WINAPI OpenFileMappingW(DWORD dwDesiredAccess, BOOL bInheritHandle,
@@ -279,7 +278,6 @@ HANDLE WINAPI OpenFileMappingW(DWORD dwDesiredAccess, BOOL bInheritHandle,
     char name[W32_NAME_BYTES];
     DWORD err;
 
-    (void)bInheritHandle;
     if (lpName == NULL) {
         mmf__w32_set_error(ERROR_INVALID_PARAMETER);
         return NULL;
@@ -288,7 +286,7 @@ HANDLE WINAPI OpenFileMappingW(DWORD dwDesiredAccess, BOOL bInheritHandle,
         mmf__w32_set_error(err);
         return NULL;
     }
-    return open_mapping(dwDesiredAccess, name);
+    return mmf__w32_inherit(open_mapping(dwDesiredAccess, name), bInheritHandle);
 }
 
 int mmf__w32_section_dup(mmf_section *s, DWORD src_access, DWORD access,

@@ -141,28 +141,24 @@ HANDLE WINAPI CreateMutexA(LPSECURITY_ATTRIBUTES lpMutexAttributes,
                            BOOL bInitialOwner, LPCSTR lpName)
 {
     struct create_args a = {W32_MUTEX, bInitialOwner != 0, 0, 0, 0};
-    (void)lpMutexAttributes;
-    return create_sync(&a, lpName);
+    return mmf__w32_inherit_sa(create_sync(&a, lpName), lpMutexAttributes);
 }
 
 HANDLE WINAPI CreateMutexW(LPSECURITY_ATTRIBUTES lpMutexAttributes,
                            BOOL bInitialOwner, LPCWSTR lpName)
 {
     struct create_args a = {W32_MUTEX, bInitialOwner != 0, 0, 0, 0};
-    (void)lpMutexAttributes;
-    return create_sync_w(&a, lpName);
+    return mmf__w32_inherit_sa(create_sync_w(&a, lpName), lpMutexAttributes);
 }
 
 HANDLE WINAPI OpenMutexA(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCSTR lpName)
 {
-    (void)bInheritHandle;
-    return open_sync(W32_MUTEX, dwDesiredAccess, lpName);
+    return mmf__w32_inherit(open_sync(W32_MUTEX, dwDesiredAccess, lpName), bInheritHandle);
 }
 
 HANDLE WINAPI OpenMutexW(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCWSTR lpName)
 {
-    (void)bInheritHandle;
-    return open_sync_w(W32_MUTEX, dwDesiredAccess, lpName);
+    return mmf__w32_inherit(open_sync_w(W32_MUTEX, dwDesiredAccess, lpName), bInheritHandle);
 }
 
 BOOL WINAPI ReleaseMutex(HANDLE hMutex)
@@ -193,28 +189,24 @@ HANDLE WINAPI CreateEventA(LPSECURITY_ATTRIBUTES lpEventAttributes,
                            BOOL bManualReset, BOOL bInitialState, LPCSTR lpName)
 {
     struct create_args a = {W32_EVENT, bManualReset != 0, bInitialState != 0, 0, 0};
-    (void)lpEventAttributes;
-    return create_sync(&a, lpName);
+    return mmf__w32_inherit_sa(create_sync(&a, lpName), lpEventAttributes);
 }
 
 HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES lpEventAttributes,
                            BOOL bManualReset, BOOL bInitialState, LPCWSTR lpName)
 {
     struct create_args a = {W32_EVENT, bManualReset != 0, bInitialState != 0, 0, 0};
-    (void)lpEventAttributes;
-    return create_sync_w(&a, lpName);
+    return mmf__w32_inherit_sa(create_sync_w(&a, lpName), lpEventAttributes);
 }
 
 HANDLE WINAPI OpenEventA(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCSTR lpName)
 {
-    (void)bInheritHandle;
-    return open_sync(W32_EVENT, dwDesiredAccess, lpName);
+    return mmf__w32_inherit(open_sync(W32_EVENT, dwDesiredAccess, lpName), bInheritHandle);
 }
 
 HANDLE WINAPI OpenEventW(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCWSTR lpName)
 {
-    (void)bInheritHandle;
-    return open_sync_w(W32_EVENT, dwDesiredAccess, lpName);
+    return mmf__w32_inherit(open_sync_w(W32_EVENT, dwDesiredAccess, lpName), bInheritHandle);
 }
 
 static BOOL event_op(HANDLE h, int (*op)(mmf_sync *))
@@ -265,8 +257,7 @@ HANDLE WINAPI CreateSemaphoreA(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
                                LPCSTR lpName)
 {
     struct create_args a = {W32_SEMAPHORE, 0, 0, lInitialCount, lMaximumCount};
-    (void)lpSemaphoreAttributes;
-    return create_sync(&a, lpName);
+    return mmf__w32_inherit_sa(create_sync(&a, lpName), lpSemaphoreAttributes);
 }
 
 HANDLE WINAPI CreateSemaphoreW(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
@@ -274,22 +265,19 @@ HANDLE WINAPI CreateSemaphoreW(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
                                LPCWSTR lpName)
 {
     struct create_args a = {W32_SEMAPHORE, 0, 0, lInitialCount, lMaximumCount};
-    (void)lpSemaphoreAttributes;
-    return create_sync_w(&a, lpName);
+    return mmf__w32_inherit_sa(create_sync_w(&a, lpName), lpSemaphoreAttributes);
 }
 
 HANDLE WINAPI OpenSemaphoreA(DWORD dwDesiredAccess, BOOL bInheritHandle,
                              LPCSTR lpName)
 {
-    (void)bInheritHandle;
-    return open_sync(W32_SEMAPHORE, dwDesiredAccess, lpName);
+    return mmf__w32_inherit(open_sync(W32_SEMAPHORE, dwDesiredAccess, lpName), bInheritHandle);
 }
 
 HANDLE WINAPI OpenSemaphoreW(DWORD dwDesiredAccess, BOOL bInheritHandle,
                              LPCWSTR lpName)
 {
-    (void)bInheritHandle;
-    return open_sync_w(W32_SEMAPHORE, dwDesiredAccess, lpName);
+    return mmf__w32_inherit(open_sync_w(W32_SEMAPHORE, dwDesiredAccess, lpName), bInheritHandle);
 }
 
 BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount,
@@ -329,7 +317,16 @@ BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount,
 /* The native object a wait on entry e waits for. */
 static mmf_sync *waitable(const struct w32_entry *e)
 {
-    return e->kind == W32_THREAD ? mmf__w32_thread_event(e->u.thread) : e->u.sync;
+    switch (e->kind) {
+    case W32_THREAD:
+        return mmf__w32_thread_event(e->u.thread);
+    case W32_PROCESS:
+        return mmf__w32_process_event(e->u.process);
+    case W32_FILE:
+        return mmf__w32_signaled(); /* a file handle is always signaled */
+    default:
+        return e->u.sync;
+    }
 }
 
 /* Check that e may be waited on: 0, or the Win32 error. */
@@ -340,7 +337,9 @@ static DWORD check_wait(const struct w32_entry *e)
     if (!(e->access & SYNCHRONIZE))
         return ERROR_ACCESS_DENIED;
     if (!(W32_WAITABLE & W32_K(e->kind)))
-        return ERROR_INVALID_HANDLE; /* files are not waitable here */
+        return ERROR_INVALID_HANDLE;
+    if (e->kind == W32_FILE && mmf__w32_signaled() == NULL)
+        return ERROR_NOT_ENOUGH_MEMORY;
     return 0;
 }
 

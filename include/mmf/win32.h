@@ -260,6 +260,47 @@ typedef struct _SYSTEM_INFO {
     WORD wProcessorRevision;
 } SYSTEM_INFO, *LPSYSTEM_INFO;
 
+/* CreateProcess: what the façade reads of STARTUPINFO is cb, dwFlags and,
+ * with STARTF_USESTDHANDLES, the three standard handles; the other fields
+ * (console and window placement) are accepted and ignored. */
+typedef struct _STARTUPINFOA {
+    DWORD cb;
+    LPSTR lpReserved;
+    LPSTR lpDesktop;
+    LPSTR lpTitle;
+    DWORD dwX, dwY, dwXSize, dwYSize, dwXCountChars, dwYCountChars;
+    DWORD dwFillAttribute;
+    DWORD dwFlags;
+    WORD wShowWindow;
+    WORD cbReserved2;
+    LPBYTE lpReserved2;
+    HANDLE hStdInput;
+    HANDLE hStdOutput;
+    HANDLE hStdError;
+} STARTUPINFOA, *LPSTARTUPINFOA;
+typedef struct _STARTUPINFOW {
+    DWORD cb;
+    LPWSTR lpReserved;
+    LPWSTR lpDesktop;
+    LPWSTR lpTitle;
+    DWORD dwX, dwY, dwXSize, dwYSize, dwXCountChars, dwYCountChars;
+    DWORD dwFillAttribute;
+    DWORD dwFlags;
+    WORD wShowWindow;
+    WORD cbReserved2;
+    LPBYTE lpReserved2;
+    HANDLE hStdInput;
+    HANDLE hStdOutput;
+    HANDLE hStdError;
+} STARTUPINFOW, *LPSTARTUPINFOW;
+
+typedef struct _PROCESS_INFORMATION {
+    HANDLE hProcess;
+    HANDLE hThread;
+    DWORD dwProcessId;
+    DWORD dwThreadId;
+} PROCESS_INFORMATION, *PPROCESS_INFORMATION, *LPPROCESS_INFORMATION;
+
 typedef DWORD(WINAPI *PTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
 typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
 
@@ -398,6 +439,18 @@ typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
 #define THREAD_QUERY_INFORMATION 0x0040
 #define THREAD_QUERY_LIMITED_INFORMATION 0x0800
 #define THREAD_ALL_ACCESS 0x001FFFFF
+#define PROCESS_TERMINATE 0x0001
+#define PROCESS_CREATE_THREAD 0x0002
+#define PROCESS_VM_OPERATION 0x0008
+#define PROCESS_VM_READ 0x0010
+#define PROCESS_VM_WRITE 0x0020
+#define PROCESS_DUP_HANDLE 0x0040
+#define PROCESS_CREATE_PROCESS 0x0080
+#define PROCESS_SET_QUOTA 0x0100
+#define PROCESS_SET_INFORMATION 0x0200
+#define PROCESS_QUERY_INFORMATION 0x0400
+#define PROCESS_SUSPEND_RESUME 0x0800
+#define PROCESS_QUERY_LIMITED_INFORMATION 0x1000
 #define PROCESS_ALL_ACCESS 0x001FFFFF
 
 /* File access rights, sharing, creation and flags. */
@@ -442,6 +495,30 @@ typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
 /* DuplicateHandle options. */
 #define DUPLICATE_CLOSE_SOURCE 0x00000001
 #define DUPLICATE_SAME_ACCESS 0x00000002
+
+/* SetHandleInformation / GetHandleInformation. */
+#define HANDLE_FLAG_INHERIT 0x00000001
+#define HANDLE_FLAG_PROTECT_FROM_CLOSE 0x00000002
+
+/* CreateProcess flags and STARTUPINFO.dwFlags. */
+#define DEBUG_PROCESS 0x00000001
+#define DEBUG_ONLY_THIS_PROCESS 0x00000002
+#define DETACHED_PROCESS 0x00000008
+#define CREATE_NEW_CONSOLE 0x00000010
+#define NORMAL_PRIORITY_CLASS 0x00000020
+#define IDLE_PRIORITY_CLASS 0x00000040
+#define HIGH_PRIORITY_CLASS 0x00000080
+#define REALTIME_PRIORITY_CLASS 0x00000100
+#define CREATE_NEW_PROCESS_GROUP 0x00000200
+#define CREATE_UNICODE_ENVIRONMENT 0x00000400
+#define BELOW_NORMAL_PRIORITY_CLASS 0x00004000
+#define ABOVE_NORMAL_PRIORITY_CLASS 0x00008000
+#define EXTENDED_STARTUPINFO_PRESENT 0x00080000
+#define CREATE_BREAKAWAY_FROM_JOB 0x01000000
+#define CREATE_DEFAULT_ERROR_MODE 0x04000000
+#define CREATE_NO_WINDOW 0x08000000
+#define STARTF_USESHOWWINDOW 0x00000001
+#define STARTF_USESTDHANDLES 0x00000100
 
 /* CreateThread flags. */
 #define CREATE_SUSPENDED 0x00000004
@@ -658,6 +735,17 @@ MMF_WIN32_API BOOL WINAPI DuplicateHandle(HANDLE hSourceProcessHandle,
                                           DWORD dwDesiredAccess,
                                           BOOL bInheritHandle,
                                           DWORD dwOptions);
+
+/*
+ * A handle's flags: HANDLE_FLAG_INHERIT (given to children by
+ * CreateProcess with bInheritHandles TRUE) and
+ * HANDLE_FLAG_PROTECT_FROM_CLOSE (CloseHandle then fails with
+ * ERROR_INVALID_HANDLE). SetHandleInformation changes the flags of dwMask
+ * to those of dwFlags. TRUE, or FALSE with ERROR_INVALID_HANDLE.
+ */
+MMF_WIN32_API BOOL WINAPI GetHandleInformation(HANDLE hObject, LPDWORD lpdwFlags);
+MMF_WIN32_API BOOL WINAPI SetHandleInformation(HANDLE hObject, DWORD dwMask,
+                                               DWORD dwFlags);
 
 /* ------------------------------------------------------------------------ */
 /* Files                                                                     */
@@ -945,6 +1033,116 @@ MMF_WIN32_API BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode);
 /* The id of the thread of hThread, or 0 with ERROR_INVALID_HANDLE. */
 MMF_WIN32_API DWORD WINAPI GetThreadId(HANDLE Thread);
 
+/*
+ * Start a program. lpApplicationName, if not NULL, is the file to run, used
+ * as given; otherwise the first item of lpCommandLine is, looked for (as
+ * Windows looks) in the folder of the calling program, the current folder
+ * and PATH, unless it has a slash. A name "x.exe" that does not exist runs
+ * "x", the usual name of the Linux build of the same program. The child's
+ * argv is lpCommandLine split as the Microsoft C runtime splits it
+ * (quotes, and backslashes before quotes; F07); with lpCommandLine NULL it
+ * is lpApplicationName.
+ *
+ * bInheritHandles TRUE gives the child every handle of the caller marked
+ * inheritable (SECURITY_ATTRIBUTES.bInheritHandle, the bInheritHandle of
+ * the Open* functions and DuplicateHandle, SetHandleInformation), for
+ * sections, files, mutexes, events and semaphores, at the SAME handle
+ * values, with the same access (F02): the parent may pass a value on the
+ * command line. The child must use this library (the handles are put in
+ * its table when it loads). Thread and process handles are not inherited.
+ *
+ * dwCreationFlags: CREATE_NEW_CONSOLE, CREATE_NO_WINDOW, DETACHED_PROCESS,
+ * the priority classes, CREATE_DEFAULT_ERROR_MODE and
+ * CREATE_BREAKAWAY_FROM_JOB are accepted and do nothing;
+ * CREATE_NEW_PROCESS_GROUP puts the child in a new process group;
+ * CREATE_UNICODE_ENVIRONMENT says lpEnvironment is wide. lpEnvironment
+ * (NULL: the caller's) is a block of "name=value" strings ending with an
+ * empty one; lpCurrentDirectory (NULL: the caller's) the child's folder.
+ * Of lpStartupInfo, STARTF_USESTDHANDLES with file handles from CreateFile
+ * sets the child's standard input, output and error.
+ *
+ * *lpProcessInformation gets a process handle (PROCESS_ALL_ACCESS), a
+ * handle to its main thread, and their ids (the thread id is the process
+ * id, as Linux numbers a main thread). Close both handles. The process
+ * handle is signaled when the process ends (F03) and gives its exit code
+ * to GetExitCodeProcess; the thread handle, the same.
+ *
+ * Returns TRUE, or FALSE with GetLastError():
+ *   ERROR_FILE_NOT_FOUND     no such program (F05)
+ *   ERROR_ACCESS_DENIED      not executable, or not a regular file
+ *   ERROR_BAD_EXE_FORMAT     not a program Linux can run
+ *   ERROR_DIRECTORY          lpCurrentDirectory is not a folder
+ *   ERROR_INVALID_PARAMETER  both names NULL, lpStartupInfo or
+ *                            lpProcessInformation NULL, unknown flags, or
+ *                            arguments too long
+ *   ERROR_NOT_SUPPORTED      CREATE_SUSPENDED, DEBUG_PROCESS,
+ *                            DEBUG_ONLY_THIS_PROCESS,
+ *                            EXTENDED_STARTUPINFO_PRESENT (a façade error:
+ *                            Windows supports them)
+ *   ERROR_INVALID_HANDLE     a standard handle that is not a file
+ *   ERROR_NOT_ENOUGH_MEMORY, ERROR_TOO_MANY_OPEN_FILES
+ */
+MMF_WIN32_API BOOL WINAPI CreateProcessA(LPCSTR lpApplicationName, LPSTR lpCommandLine,
+                                         LPSECURITY_ATTRIBUTES lpProcessAttributes,
+                                         LPSECURITY_ATTRIBUTES lpThreadAttributes,
+                                         BOOL bInheritHandles, DWORD dwCreationFlags,
+                                         LPVOID lpEnvironment, LPCSTR lpCurrentDirectory,
+                                         LPSTARTUPINFOA lpStartupInfo,
+                                         LPPROCESS_INFORMATION lpProcessInformation);
+MMF_WIN32_API BOOL WINAPI CreateProcessW(LPCWSTR lpApplicationName, LPWSTR lpCommandLine,
+                                         LPSECURITY_ATTRIBUTES lpProcessAttributes,
+                                         LPSECURITY_ATTRIBUTES lpThreadAttributes,
+                                         BOOL bInheritHandles, DWORD dwCreationFlags,
+                                         LPVOID lpEnvironment, LPCWSTR lpCurrentDirectory,
+                                         LPSTARTUPINFOW lpStartupInfo,
+                                         LPPROCESS_INFORMATION lpProcessInformation);
+
+/*
+ * A handle to the process dwProcessId with dwDesiredAccess (PROCESS_*,
+ * SYNCHRONIZE, standard and generic rights). A handle to a child started
+ * by CreateProcess shares its exit code. Returns NULL on failure, with
+ * GetLastError() ERROR_INVALID_PARAMETER (no such process, or id 0; F06),
+ * ERROR_ACCESS_DENIED (another user's process, or dwDesiredAccess 0 or
+ * undefined rights), ERROR_NOT_ENOUGH_MEMORY.
+ */
+MMF_WIN32_API HANDLE WINAPI OpenProcess(DWORD dwDesiredAccess, BOOL bInheritHandle,
+                                        DWORD dwProcessId);
+
+/*
+ * The exit code of the process, or STILL_ACTIVE while it runs (F03). Linux
+ * keeps 8 bits of an exit status: a child that calls ExitProcess(1000)
+ * gives 1000 & 255. A child killed by TerminateProcess gives the code
+ * TerminateProcess was given (F04); one killed by a signal gives
+ * 0xC0000005 for SIGSEGV and SIGBUS, 0xC000001D for SIGILL, 0xC0000094 for
+ * SIGFPE, 3 for SIGABRT, else 128 + the signal number. TRUE, or FALSE with
+ * ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED (no PROCESS_QUERY_INFORMATION
+ * or PROCESS_QUERY_LIMITED_INFORMATION), ERROR_NOT_SUPPORTED (a process
+ * that has ended and was not started by this one: Linux tells only the
+ * parent; a façade error).
+ */
+MMF_WIN32_API BOOL WINAPI GetExitCodeProcess(HANDLE hProcess, LPDWORD lpExitCode);
+
+/*
+ * End the process at once (SIGKILL): it runs no more code, its mutexes
+ * are abandoned (a waiter gets WAIT_ABANDONED; F04), its handles close,
+ * and its exit code becomes uExitCode. GetCurrentProcess() ends the
+ * caller. TRUE, or FALSE with ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED
+ * (no PROCESS_TERMINATE, the process has already ended, or another user's
+ * process).
+ */
+MMF_WIN32_API BOOL WINAPI TerminateProcess(HANDLE hProcess, UINT uExitCode);
+
+/* The id of the process of hProcess, or 0 with ERROR_INVALID_HANDLE. */
+MMF_WIN32_API DWORD WINAPI GetProcessId(HANDLE Process);
+
+/* End the calling process with exit code uExitCode (exit(): atexit
+ * handlers run and stdio is flushed). */
+MMF_WIN32_API void WINAPI ExitProcess(UINT uExitCode)
+#if defined(__GNUC__)
+    __attribute__((noreturn))
+#endif
+    ;
+
 /* ------------------------------------------------------------------------ */
 /* Time                                                                      */
 /* ------------------------------------------------------------------------ */
@@ -1079,6 +1277,9 @@ FORCEINLINE void YieldProcessor(void)
 #define OpenEvent OpenEventW
 #define CreateSemaphore CreateSemaphoreW
 #define OpenSemaphore OpenSemaphoreW
+#define CreateProcess CreateProcessW
+#define STARTUPINFO STARTUPINFOW
+#define LPSTARTUPINFO LPSTARTUPINFOW
 #else
 #define CreateFileMapping CreateFileMappingA
 #define OpenFileMapping OpenFileMappingA
@@ -1090,6 +1291,9 @@ FORCEINLINE void YieldProcessor(void)
 #define OpenEvent OpenEventA
 #define CreateSemaphore CreateSemaphoreA
 #define OpenSemaphore OpenSemaphoreA
+#define CreateProcess CreateProcessA
+#define STARTUPINFO STARTUPINFOA
+#define LPSTARTUPINFO LPSTARTUPINFOA
 #endif
 
 #ifdef __cplusplus
