@@ -61,7 +61,9 @@
  * as Windows checks it (a wait needs SYNCHRONIZE, SetEvent needs
  * EVENT_MODIFY_STATE, a view needs the SECTION_MAP_* right its protection
  * asks for). GetCurrentProcess() and GetCurrentThread() are pseudo-handles.
- * Handles are never inherited (there is no CreateProcess here).
+ * Handles marked inheritable reach a child started by CreateProcess with
+ * bInheritHandles TRUE at the same values (F02); DuplicateHandle into
+ * another process is refused (F09).
  *
  * THREADS AND PROCESSES
  *
@@ -86,7 +88,12 @@
  *   - Overlapped (asynchronous) I/O is not supported: an OVERLAPPED
  *     argument only gives the file position, as it does for a handle
  *     opened without FILE_FLAG_OVERLAPPED.
- *   - File handles are not waitable (WAIT_FAILED, ERROR_INVALID_HANDLE).
+ *   - DuplicateHandle into or out of another process fails with
+ *     ERROR_ACCESS_DENIED: nothing can write into another process's
+ *     handle table on Linux (F09). Children inherit handles instead.
+ *   - Exit codes of processes keep 8 bits (Linux's exit status), and the
+ *     exit code of a process that is not a child of the caller cannot be
+ *     read once it has ended (GetExitCodeProcess).
  *   - CreateThread does not support CREATE_SUSPENDED (ERROR_INVALID_PARAMETER).
  *   - A pulse of an auto-reset event can release one more waiter than on
  *     Windows when a waiting process was killed (see mmf_event_pulse()).
@@ -714,19 +721,21 @@ MMF_WIN32_API BOOL WINAPI CloseHandle(HANDLE hObject);
 
 /*
  * Make a second handle to the object of hSourceHandle, within the current
- * process: both process handles must be GetCurrentProcess(). The new handle
+ * process: both process handles must name the calling process
+ * (GetCurrentProcess(), or a real handle to it). The new handle
  * gets dwDesiredAccess, or the source's access with DUPLICATE_SAME_ACCESS;
  * a file mapping's access cannot be widened beyond the source's
  * (ERROR_ACCESS_DENIED, O05). DUPLICATE_CLOSE_SOURCE closes the source,
  * even if the call fails (O03). Duplicating GetCurrentThread() gives a real
- * handle to the calling thread, waitable until it exits.
- * lpTargetHandle NULL makes no duplicate (the call then only checks, and
+ * handle to the calling thread, waitable until it exits; GetCurrentProcess()
+ * a real handle to the calling process (F10). bInheritHandle makes the new
+ * handle inheritable. lpTargetHandle NULL makes no duplicate (the call then only checks, and
  * closes the source with DUPLICATE_CLOSE_SOURCE).
- * Returns TRUE, or FALSE with ERROR_INVALID_HANDLE (a bad handle, or a
- * process handle that is not the current process), ERROR_INVALID_PARAMETER
- * (unknown options), ERROR_ACCESS_DENIED (undefined rights, or widening a
- * mapping's rights), ERROR_NOT_SUPPORTED (GetCurrentProcess() as the
- * source: there are no process objects), ERROR_NOT_ENOUGH_MEMORY.
+ * Returns TRUE, or FALSE with ERROR_INVALID_HANDLE (a bad handle or
+ * process handle), ERROR_INVALID_PARAMETER (unknown options),
+ * ERROR_ACCESS_DENIED (undefined rights, widening a mapping's rights, or
+ * a process handle to another process: see F09; DUPLICATE_CLOSE_SOURCE
+ * then closes nothing), ERROR_NOT_ENOUGH_MEMORY.
  */
 MMF_WIN32_API BOOL WINAPI DuplicateHandle(HANDLE hSourceProcessHandle,
                                           HANDLE hSourceHandle,
@@ -954,12 +963,13 @@ MMF_WIN32_API BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore,
 
 /*
  * Wait up to dwMilliseconds (INFINITE: forever; 0: just test) for a mutex,
- * event, semaphore or thread to be signaled, and take it (T08): a mutex is
+ * event, semaphore, thread or process to be signaled (a file handle always
+ * is, F11), and take it (T08): a mutex is
  * acquired, a semaphore's count drops by one, an auto-reset event resets.
  * Returns WAIT_OBJECT_0, WAIT_ABANDONED (a mutex whose owner died: the
  * caller owns it now; T07), WAIT_TIMEOUT (T02), all with GetLastError()
- * untouched, or WAIT_FAILED with ERROR_INVALID_HANDLE (bad handle, T03; a
- * file mapping or file), ERROR_ACCESS_DENIED (no SYNCHRONIZE, T06),
+ * untouched, or WAIT_FAILED with ERROR_INVALID_HANDLE (bad handle, T03),
+ * ERROR_ACCESS_DENIED (no SYNCHRONIZE, T06),
  * ERROR_MUTANT_LIMIT_EXCEEDED (recursion count at its limit). The
  * pseudo-handles GetCurrentProcess() and GetCurrentThread() are never
  * signaled while the caller runs: the wait times out (T05).

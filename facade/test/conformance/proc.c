@@ -24,8 +24,7 @@
 static HANDLE procs[MAX_PROCS];
 static int live[MAX_PROCS];
 
-/* This executable's path. */
-static void self_path(char *exe, size_t cap)
+void w32t_self_path(char *exe, size_t cap)
 {
 #ifdef _WIN32
     if (GetModuleFileNameA(NULL, exe, (DWORD)cap) == 0)
@@ -37,6 +36,17 @@ static void self_path(char *exe, size_t cap)
         w32t_fail(__FILE__, __LINE__, "readlink /proc/self/exe failed");
     exe[n] = '\0';
 #endif
+}
+
+const char *w32t_child_cmd(const char *name, const char *args)
+{
+    static char cmd[4096];
+    char exe[1024];
+
+    w32t_self_path(exe, sizeof exe);
+    snprintf(cmd, sizeof cmd, "\"%s\" --child %s %s %lu %s", exe, name, w32t_id(),
+             w32t_owner_pid(), args);
+    return cmd;
 }
 
 static int spawn(const char *name, int inherit, va_list ap)
@@ -60,7 +70,7 @@ static int spawn(const char *name, int inherit, va_list ap)
         PROCESS_INFORMATION pi;
         int len;
 
-        self_path(exe, sizeof exe);
+        w32t_self_path(exe, sizeof exe);
         len = snprintf(cmd, sizeof cmd, "\"%s\" --child %s %s %lu", exe, name,
                        w32t_id(), w32t_owner_pid());
         for (int i = 0; i < nargs && len > 0 && (size_t)len < sizeof cmd; i++)
