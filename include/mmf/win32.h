@@ -993,6 +993,28 @@ MMF_WIN32_API DWORD WINAPI WaitForMultipleObjects(DWORD nCount,
                                                   BOOL bWaitAll,
                                                   DWORD dwMilliseconds);
 
+/*
+ * Signal hObjectToSignal (release a mutex the caller owns, add one to a
+ * semaphore, set an event) and then wait for hObjectToWaitOn as
+ * WaitForSingleObject does (R17). The two steps are not atomic, as on
+ * Windows. Both handles are checked before anything is signaled. Returns
+ * what WaitForSingleObject returns, or WAIT_FAILED with GetLastError():
+ *   ERROR_NOT_OWNER       hObjectToSignal is a mutex the caller does not
+ *                         own (Q25)
+ *   ERROR_TOO_MANY_POSTS  a semaphore already at its maximum (S12)
+ *   ERROR_INVALID_HANDLE  a bad handle, or hObjectToSignal is not a mutex,
+ *                         semaphore or event (T12)
+ *   ERROR_ACCESS_DENIED   no EVENT_MODIFY_STATE / SEMAPHORE_MODIFY_STATE on
+ *                         hObjectToSignal, or no SYNCHRONIZE on
+ *                         hObjectToWaitOn
+ * bAlertable has no effect (there are no asynchronous procedure calls, so
+ * WAIT_IO_COMPLETION is never returned).
+ */
+MMF_WIN32_API DWORD WINAPI SignalObjectAndWait(HANDLE hObjectToSignal,
+                                               HANDLE hObjectToWaitOn,
+                                               DWORD dwMilliseconds,
+                                               BOOL bAlertable);
+
 /* Sleep dwMilliseconds (INFINITE: forever; 0: yield the processor). */
 MMF_WIN32_API void WINAPI Sleep(DWORD dwMilliseconds);
 /* Yield the processor. Returns TRUE. */

@@ -356,3 +356,22 @@ W32T(R16)
     CLOSE(other);
     CLOSE(e);
 }
+
+W32T(R17)
+{
+    HANDLE e0 = event(FALSE, FALSE), e1 = event(TRUE, TRUE);
+
+    /* Signal the auto-reset e0, wait for the signaled e1. */
+    CHECK_WAIT(SignalObjectAndWait(e0, e1, 0, FALSE), WAIT_OBJECT_0);
+    CHECK_WAIT(WaitForSingleObject(e0, 0), WAIT_OBJECT_0);
+    /* The same event: it is signaled, then the wait consumes it. */
+    for (int i = 0; i < 10000; i++)
+        CHECK_WAIT(SignalObjectAndWait(e0, e0, 0, FALSE), WAIT_OBJECT_0);
+    CHECK_WAIT(WaitForSingleObject(e0, 0), WAIT_TIMEOUT);
+    CHECK_TRUE(ResetEvent(e1));
+    CHECK_WAIT(SignalObjectAndWait(e0, e1, 0, FALSE), WAIT_TIMEOUT);
+    /* The signal happened although the wait timed out. */
+    CHECK_WAIT(WaitForSingleObject(e0, 0), WAIT_OBJECT_0);
+    CLOSE(e1);
+    CLOSE(e0);
+}
