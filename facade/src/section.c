@@ -372,6 +372,16 @@ static LPVOID map_view(HANDLE h, DWORD access, DWORD high, DWORD low,
             break;
         }
     }
+    if (err == 0) {
+        mmf_section_info *info = malloc(sizeof *info);
+        mmf_view_info vi;
+        if (info != NULL && mmf_view_stat(addr, &vi) == 0) {
+            mmf_section_stat(e->u.section, info);
+            mmf__w32_view_note(addr, vi.size, mmf__w32_view_protect(vi.map),
+                               (info->flags & MMF_SECTION_RESERVE) != 0);
+        }
+        free(info);
+    }
     mmf__w32_put(e);
     if (err != 0) {
         mmf__w32_set_error(err);
@@ -398,7 +408,12 @@ LPVOID WINAPI MapViewOfFileEx(HANDLE hFileMappingObject, DWORD dwDesiredAccess,
 
 BOOL WINAPI UnmapViewOfFile(LPCVOID lpBaseAddress)
 {
-    int rc = mmf_view_unmap((void *)(uintptr_t)lpBaseAddress);
+    mmf_view_info vi;
+    int rc;
+
+    if (mmf_view_stat(lpBaseAddress, &vi) == 0)
+        mmf__w32_view_forget(vi.base);
+    rc = mmf_view_unmap((void *)(uintptr_t)lpBaseAddress);
     if (rc < 0) {
         mmf__w32_set_error(mmf__w32_error(rc)); /* not in a view: L03-L07 */
         return FALSE;

@@ -196,6 +196,18 @@ int mmf__w32_section_dup(mmf_section *s, DWORD src_access, DWORD access,
                          mmf_section **out);
 
 /* ------------------------------------------------------------------------ */
+/* Virtual memory (virtual.c)                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Record a view made by MapViewOfFile (its base, size, the PAGE_* value
+ * of its mapping, and whether its section is SEC_RESERVE) for the
+ * Virtual* functions, and forget it when it is unmapped. */
+void mmf__w32_view_note(void *base, size_t size, DWORD protect, int reserve);
+void mmf__w32_view_forget(void *base);
+/* The PAGE_* value of a view mapped with MMF_MAP_* `map`. */
+DWORD mmf__w32_view_protect(unsigned map);
+
+/* ------------------------------------------------------------------------ */
 /* Threads (thread.c)                                                        */
 /* ------------------------------------------------------------------------ */
 

@@ -308,6 +308,18 @@ typedef struct _PROCESS_INFORMATION {
     DWORD dwThreadId;
 } PROCESS_INFORMATION, *PPROCESS_INFORMATION, *LPPROCESS_INFORMATION;
 
+/* What VirtualQuery reports of a range of pages. */
+typedef struct _MEMORY_BASIC_INFORMATION {
+    PVOID BaseAddress;
+    PVOID AllocationBase;
+    DWORD AllocationProtect;
+    WORD PartitionId;
+    SIZE_T RegionSize;
+    DWORD State;
+    DWORD Protect;
+    DWORD Type;
+} MEMORY_BASIC_INFORMATION, *PMEMORY_BASIC_INFORMATION;
+
 typedef DWORD(WINAPI *PTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
 typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
 
@@ -339,6 +351,7 @@ typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
 #define ERROR_INVALID_HANDLE 6
 #define ERROR_NOT_ENOUGH_MEMORY 8
 #define ERROR_INVALID_DATA 13
+#define ERROR_BAD_LENGTH 24
 #define ERROR_OUTOFMEMORY 14
 #define ERROR_WRITE_PROTECT 19
 #define ERROR_GEN_FAILURE 31
@@ -388,6 +401,22 @@ typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
 #define PAGE_GUARD 0x100
 #define PAGE_NOCACHE 0x200
 #define PAGE_WRITECOMBINE 0x400
+
+/* VirtualAlloc, VirtualFree and VirtualQuery. */
+#define MEM_COMMIT 0x00001000
+#define MEM_RESERVE 0x00002000
+#define MEM_DECOMMIT 0x00004000
+#define MEM_RELEASE 0x00008000
+#define MEM_FREE 0x00010000
+#define MEM_PRIVATE 0x00020000
+#define MEM_MAPPED 0x00040000
+#define MEM_RESET 0x00080000
+#define MEM_TOP_DOWN 0x00100000
+#define MEM_WRITE_WATCH 0x00200000
+#define MEM_PHYSICAL 0x00400000
+#define MEM_RESET_UNDO 0x01000000
+#define MEM_LARGE_PAGES 0x20000000
+#define MEM_IMAGE 0x01000000
 
 /* Section attributes (CreateFileMapping flProtect, high bits). */
 #define SEC_FILE 0x800000
@@ -704,6 +733,81 @@ MMF_WIN32_API BOOL WINAPI UnmapViewOfFile(LPCVOID lpBaseAddress);
  */
 MMF_WIN32_API BOOL WINAPI FlushViewOfFile(LPCVOID lpBaseAddress,
                                           SIZE_T dwNumberOfBytesToFlush);
+
+/* ------------------------------------------------------------------------ */
+/* Virtual memory: views and private memory                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Describe the pages from lpAddress (rounded down to a page) that share
+ * one state, protection and allocation (J01, J02): BaseAddress,
+ * AllocationBase (the view's base, or VirtualAlloc's), AllocationProtect
+ * (the view's mapping or VirtualAlloc's protection), RegionSize, State
+ * (MEM_COMMIT, MEM_RESERVE, MEM_FREE), Protect (the current PAGE_* value;
+ * 0 for reserved pages) and Type (MEM_MAPPED for a view, MEM_PRIVATE,
+ * MEM_IMAGE for a file the system mapped). Returns the size of *lpBuffer,
+ * or 0 with ERROR_BAD_LENGTH (dwLength too small) or
+ * ERROR_INVALID_PARAMETER (an address above the highest one a program
+ * can use). A page of a SEC_RESERVE view that the system has swapped out
+ * is reported MEM_RESERVE: Linux tells only which pages are in memory.
+ */
+MMF_WIN32_API SIZE_T WINAPI VirtualQuery(LPCVOID lpAddress,
+                                         PMEMORY_BASIC_INFORMATION lpBuffer,
+                                         SIZE_T dwLength);
+
+/*
+ * Private memory: MEM_RESERVE (with or without MEM_COMMIT) makes a new
+ * allocation of dwSize bytes (rounded up to pages) at a 64 KiB boundary,
+ * at lpAddress (rounded down to 64 KiB) if it is not NULL; MEM_COMMIT
+ * alone with lpAddress NULL does the same with every page committed. Pages
+ * are zero when first committed. MEM_COMMIT inside an allocation commits
+ * its pages with flProtect (PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE,
+ * PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE).
+ *
+ * Views: MEM_COMMIT on a view of a SEC_RESERVE section commits the pages in
+ * the section, so every view in every process sees them committed (J03);
+ * on any view it gives the view's pages flProtect, which must be within
+ * what the view was mapped with (PAGE_WRITECOPY for a copy-on-write one).
+ * MEM_RESET says the contents are no longer needed: private pages may be
+ * dropped (they then read as zero or as before), a view's are kept (J04).
+ *
+ * Returns the base of the pages, or NULL with GetLastError():
+ *   ERROR_INVALID_PARAMETER  dwSize 0, unknown or conflicting flags, a bad
+ *                            flProtect, more than a view allows
+ *   ERROR_INVALID_ADDRESS    lpAddress in use (MEM_RESERVE), or not inside
+ *                            one allocation or view (MEM_COMMIT, MEM_RESET)
+ *   ERROR_PRIVILEGE_NOT_HELD MEM_LARGE_PAGES (no one holds the lock-pages
+ *                            privilege here)
+ *   ERROR_NOT_SUPPORTED      MEM_WRITE_WATCH, MEM_PHYSICAL, MEM_RESET_UNDO
+ *                            (a façade error)
+ *   ERROR_NOT_ENOUGH_MEMORY, ERROR_COMMITMENT_LIMIT
+ */
+MMF_WIN32_API LPVOID WINAPI VirtualAlloc(LPVOID lpAddress, SIZE_T dwSize,
+                                         DWORD flAllocationType, DWORD flProtect);
+
+/*
+ * MEM_DECOMMIT: decommit [lpAddress, +dwSize) of a private allocation
+ * (dwSize 0 with the allocation's base: all of it); its contents are lost.
+ * MEM_RELEASE (dwSize must be 0, lpAddress the allocation's base): give the
+ * allocation back. Views cannot be decommitted or released (J04): use
+ * UnmapViewOfFile. TRUE, or FALSE with ERROR_INVALID_PARAMETER (another
+ * dwFreeType, MEM_RELEASE with a size, a view), ERROR_INVALID_ADDRESS (not
+ * an allocation, or not its base for MEM_RELEASE).
+ */
+MMF_WIN32_API BOOL WINAPI VirtualFree(LPVOID lpAddress, SIZE_T dwSize,
+                                      DWORD dwFreeType);
+
+/*
+ * Give the committed pages of [lpAddress, +dwSize) flNewProtect;
+ * *lpflOldProtect gets the first page's protection before (J05). In a view,
+ * flNewProtect must be within what the view was mapped with: read-write
+ * in a read-only view, or PAGE_READWRITE in a copy-on-write view, fails
+ * with ERROR_INVALID_PARAMETER. TRUE, or FALSE with ERROR_INVALID_ADDRESS
+ * (a page not committed, or the range not in one allocation),
+ * ERROR_INVALID_PARAMETER, ERROR_NOACCESS (lpflOldProtect NULL).
+ */
+MMF_WIN32_API BOOL WINAPI VirtualProtect(LPVOID lpAddress, SIZE_T dwSize,
+                                         DWORD flNewProtect, PDWORD lpflOldProtect);
 
 /* ------------------------------------------------------------------------ */
 /* Handles                                                                   */
