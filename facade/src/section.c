@@ -115,7 +115,7 @@ static DWORD create_error(int rc, const char *name, int file)
 }
 
 static HANDLE create_mapping(HANDLE hFile, DWORD flProtect, DWORD high,
-                             DWORD low, const char *name)
+                             DWORD low, const char *name, const SECURITY_ATTRIBUTES *sa)
 {
     const struct prot_info *pi = NULL;
     uint64_t size = ((uint64_t)high << 32) | low;
@@ -137,6 +137,10 @@ static HANDLE create_mapping(HANDLE hFile, DWORD flProtect, DWORD high,
     }
     memset(&opts, 0, sizeof opts);
     opts.prot = pi->prot;
+    if ((err = mmf__w32_sd_mode(W32_SECTION, sa, &opts.mode)) != 0) {
+        mmf__w32_set_error(err);
+        return NULL;
+    }
     if ((err = check_sec_flags(flProtect & 0xFFFF0000u, file, &opts.flags)) != 0) {
         mmf__w32_set_error(err);
         return NULL;
@@ -190,7 +194,8 @@ HANDLE WINAPI CreateFileMappingA(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttribute
                                  DWORD dwMaximumSizeLow, LPCSTR lpName)
 {
     return mmf__w32_inherit_sa(create_mapping(hFile, flProtect, dwMaximumSizeHigh,
-                                              dwMaximumSizeLow, lpName != NULL ? lpName : ""),
+                                              dwMaximumSizeLow, lpName != NULL ? lpName : "",
+                                              lpAttributes),
                                lpAttributes);
 }
 
@@ -206,7 +211,7 @@ HANDLE WINAPI CreateFileMappingW(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttribute
         return NULL;
     }
     return mmf__w32_inherit_sa(create_mapping(hFile, flProtect, dwMaximumSizeHigh,
-                                              dwMaximumSizeLow, name),
+                                              dwMaximumSizeLow, name, lpAttributes),
                                lpAttributes);
 }
 

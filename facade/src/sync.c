@@ -44,24 +44,31 @@ struct create_args {
     int flag_b;   /* event: initial state */
     LONG initial; /* semaphore */
     LONG maximum;
+    const SECURITY_ATTRIBUTES *sa;
 };
 
 static HANDLE create_sync(const struct create_args *a, const char *name)
 {
+    mmf_sync_opts opts = {0, 0};
     mmf_sync *o = NULL;
+    DWORD err;
     int rc;
 
+    if ((err = mmf__w32_sd_mode(a->kind, a->sa, &opts.mode)) != 0) {
+        mmf__w32_set_error(err);
+        return NULL;
+    }
     switch (a->kind) {
     case W32_MUTEX:
-        rc = mmf_mutex_create(&o, name, a->flag_a, MMF_OPEN_OR_CREATE, NULL);
+        rc = mmf_mutex_create(&o, name, a->flag_a, MMF_OPEN_OR_CREATE, &opts);
         break;
     case W32_EVENT:
         rc = mmf_event_create(&o, name, a->flag_a, a->flag_b, MMF_OPEN_OR_CREATE,
-                              NULL);
+                              &opts);
         break;
     default:
         rc = mmf_semaphore_create(&o, name, a->initial, a->maximum,
-                                  MMF_OPEN_OR_CREATE, NULL);
+                                  MMF_OPEN_OR_CREATE, &opts);
         break;
     }
     if (rc < 0) {
@@ -140,14 +147,14 @@ static HANDLE open_sync_w(enum w32_kind kind, DWORD access, LPCWSTR wname)
 HANDLE WINAPI CreateMutexA(LPSECURITY_ATTRIBUTES lpMutexAttributes,
                            BOOL bInitialOwner, LPCSTR lpName)
 {
-    struct create_args a = {W32_MUTEX, bInitialOwner != 0, 0, 0, 0};
+    struct create_args a = {W32_MUTEX, bInitialOwner != 0, 0, 0, 0, lpMutexAttributes};
     return mmf__w32_inherit_sa(create_sync(&a, lpName), lpMutexAttributes);
 }
 
 HANDLE WINAPI CreateMutexW(LPSECURITY_ATTRIBUTES lpMutexAttributes,
                            BOOL bInitialOwner, LPCWSTR lpName)
 {
-    struct create_args a = {W32_MUTEX, bInitialOwner != 0, 0, 0, 0};
+    struct create_args a = {W32_MUTEX, bInitialOwner != 0, 0, 0, 0, lpMutexAttributes};
     return mmf__w32_inherit_sa(create_sync_w(&a, lpName), lpMutexAttributes);
 }
 
@@ -188,14 +195,16 @@ BOOL WINAPI ReleaseMutex(HANDLE hMutex)
 HANDLE WINAPI CreateEventA(LPSECURITY_ATTRIBUTES lpEventAttributes,
                            BOOL bManualReset, BOOL bInitialState, LPCSTR lpName)
 {
-    struct create_args a = {W32_EVENT, bManualReset != 0, bInitialState != 0, 0, 0};
+    struct create_args a = {W32_EVENT, bManualReset != 0, bInitialState != 0, 0, 0,
+                          lpEventAttributes};
     return mmf__w32_inherit_sa(create_sync(&a, lpName), lpEventAttributes);
 }
 
 HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES lpEventAttributes,
                            BOOL bManualReset, BOOL bInitialState, LPCWSTR lpName)
 {
-    struct create_args a = {W32_EVENT, bManualReset != 0, bInitialState != 0, 0, 0};
+    struct create_args a = {W32_EVENT, bManualReset != 0, bInitialState != 0, 0, 0,
+                          lpEventAttributes};
     return mmf__w32_inherit_sa(create_sync_w(&a, lpName), lpEventAttributes);
 }
 
@@ -256,7 +265,8 @@ HANDLE WINAPI CreateSemaphoreA(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
                                LONG lInitialCount, LONG lMaximumCount,
                                LPCSTR lpName)
 {
-    struct create_args a = {W32_SEMAPHORE, 0, 0, lInitialCount, lMaximumCount};
+    struct create_args a = {W32_SEMAPHORE, 0, 0, lInitialCount, lMaximumCount,
+                          lpSemaphoreAttributes};
     return mmf__w32_inherit_sa(create_sync(&a, lpName), lpSemaphoreAttributes);
 }
 
@@ -264,7 +274,8 @@ HANDLE WINAPI CreateSemaphoreW(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
                                LONG lInitialCount, LONG lMaximumCount,
                                LPCWSTR lpName)
 {
-    struct create_args a = {W32_SEMAPHORE, 0, 0, lInitialCount, lMaximumCount};
+    struct create_args a = {W32_SEMAPHORE, 0, 0, lInitialCount, lMaximumCount,
+                          lpSemaphoreAttributes};
     return mmf__w32_inherit_sa(create_sync_w(&a, lpName), lpSemaphoreAttributes);
 }
 

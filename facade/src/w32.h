@@ -196,6 +196,17 @@ int mmf__w32_section_dup(mmf_section *s, DWORD src_access, DWORD access,
                          mmf_section **out);
 
 /* ------------------------------------------------------------------------ */
+/* Security descriptors (security.c)                                         */
+/* ------------------------------------------------------------------------ */
+
+/* The native mode (mmf_section_opts.mode, mmf_sync_opts.mode) for an
+ * object of `kind` created with `sa`: 0 (the default, owner-only) or the
+ * mode its descriptor asks for. Returns 0, or
+ * ERROR_INVALID_SECURITY_DESCR when the descriptor is malformed or says
+ * what the native permissions cannot. */
+DWORD mmf__w32_sd_mode(enum w32_kind kind, const SECURITY_ATTRIBUTES *sa, unsigned *mode);
+
+/* ------------------------------------------------------------------------ */
 /* Virtual memory (virtual.c)                                                */
 /* ------------------------------------------------------------------------ */
 

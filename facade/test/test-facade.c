@@ -592,3 +592,151 @@ TEST(inherit_table_untrusted)
     close(fd);
     unlink(path);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Security descriptors, against another user                                */
+/* ------------------------------------------------------------------------ */
+
+/* The Global\ name of this case's object `tag`. */
+static const char *global_name(const char *tag)
+{
+    static char buf[4][300];
+    static int i;
+    char *p = buf[i++ % 4];
+    snprintf(p, 300, "Global\\%s", test_name(tag));
+    return p;
+}
+
+/* argv: name, kind ("event" or "section"), expected: "denied", "all",
+ * or "read" (a section readable and not writable). As uid 65534. */
+HELPER(other_user_opens)
+{
+    const char *name = argv[0], *want = argv[2];
+
+    CHECK_EQ(argc, 3);
+    CHECK_EQ(test_drop_privileges(), 0);
+    if (strcmp(argv[1], "event") == 0) {
+        HANDLE e;
+        SetLastError(0);
+        e = OpenEventA(SYNCHRONIZE | EVENT_MODIFY_STATE, FALSE, name);
+        if (strcmp(want, "denied") == 0) {
+            CHECK(e == NULL);
+            CHECK_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+            return 0;
+        }
+        CHECK(e != NULL);
+        CHECK(SetEvent(e));
+        CHECK_EQ(WaitForSingleObject(e, 0), WAIT_OBJECT_0);
+        CHECK(CloseHandle(e));
+    } else {
+        HANDLE h;
+        char *p;
+        SetLastError(0);
+        h = OpenFileMappingA(FILE_MAP_ALL_ACCESS, FALSE, name);
+        if (strcmp(want, "denied") == 0) {
+            CHECK(h == NULL);
+            CHECK_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+            return 0;
+        }
+        CHECK(h != NULL);
+        p = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0);
+        CHECK(p != NULL);
+        CHECK(strcmp(p, "secured") == 0);
+        CHECK(UnmapViewOfFile(p));
+        SetLastError(0);
+        p = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+        if (strcmp(want, "read") == 0) {
+            CHECK(p == NULL);
+            CHECK_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+        } else {
+            CHECK(p != NULL);
+            CHECK(UnmapViewOfFile(p));
+        }
+        CHECK(CloseHandle(h));
+    }
+    return 0;
+}
+
+/* Create an event and a section under `sa` and check what uid 65534 may do
+ * with each. */
+static void check_other_user(const char *tag, SECURITY_ATTRIBUTES *sa, const char *event_want,
+                             const char *section_want)
+{
+    HANDLE e = CreateEventA(sa, TRUE, FALSE, global_name(tag));
+    HANDLE s = CreateFileMappingA(INVALID_HANDLE_VALUE, sa, PAGE_READWRITE, 0, 4096,
+                                  global_name(tag[0] == 'x' ? "xs" : "s"));
+    char *p;
+
+    CHECK(e != NULL && s != NULL);
+    p = MapViewOfFile(s, FILE_MAP_WRITE, 0, 0, 0);
+    CHECK(p != NULL);
+    strcpy(p, "secured");
+    CHECK_EQ(test_wait(test_spawn("other_user_opens", global_name(tag), "event", event_want,
+                                  NULL)),
+             0);
+    CHECK_EQ(test_wait(test_spawn("other_user_opens", global_name(tag[0] == 'x' ? "xs" : "s"),
+                                  "section", section_want, NULL)),
+             0);
+    CHECK(UnmapViewOfFile(p));
+    CHECK(CloseHandle(s));
+    CHECK(CloseHandle(e));
+}
+
+/* K01, K02, K03: no descriptor keeps another user out; a NULL DACL and
+ * Everyone:GA let it in; Everyone:GR opens a section for reading only;
+ * Administrators only and an empty DACL keep it out. */
+TEST(security_other_user)
+{
+    SECURITY_DESCRIPTOR sd;
+    SECURITY_ATTRIBUTES sa = {sizeof sa, &sd, FALSE};
+    PSECURITY_DESCRIPTOR conv = NULL;
+    ACL acl;
+
+    if (geteuid() != 0)
+        SKIP("cross-user cases need root (they switch to uid 65534)");
+    check_other_user("default", NULL, "denied", "denied");
+    CHECK(InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION));
+    CHECK(SetSecurityDescriptorDacl(&sd, TRUE, NULL, FALSE));
+    check_other_user("nulldacl", &sa, "all", "all");
+    CHECK(InitializeAcl(&acl, sizeof acl, ACL_REVISION));
+    CHECK(SetSecurityDescriptorDacl(&sd, TRUE, &acl, FALSE));
+    check_other_user("emptydacl", &sa, "denied", "denied");
+    CHECK(ConvertStringSecurityDescriptorToSecurityDescriptorA("D:(A;;GA;;;WD)", SDDL_REVISION_1,
+                                                               &conv, NULL));
+    sa.lpSecurityDescriptor = conv;
+    check_other_user("everyone", &sa, "all", "all");
+    CHECK(LocalFree(conv) == NULL);
+    CHECK(ConvertStringSecurityDescriptorToSecurityDescriptorA(
+        "O:BAG:BAD:P(A;;GA;;;OW)(A;;GR;;;AU)(D;;GA;;;AN)S:(ML;;NW;;;LW)", SDDL_REVISION_1, &conv,
+        NULL));
+    sa.lpSecurityDescriptor = conv;
+    check_other_user("readers", &sa, "denied", "read");
+    CHECK(LocalFree(conv) == NULL);
+    CHECK(ConvertStringSecurityDescriptorToSecurityDescriptorW(L"D:(A;;GA;;;BA)(A;;GA;;;SY)",
+                                                               SDDL_REVISION_1, &conv, NULL));
+    sa.lpSecurityDescriptor = conv;
+    check_other_user("admins", &sa, "denied", "denied");
+    CHECK(LocalFree(conv) == NULL);
+}
+
+/* K04: what the permissions cannot say fails the create, named or not,
+ * instead of being widened: another SID, a deny for Administrators. */
+TEST(security_unexpressible_refused)
+{
+    static const char *const sddl[] = {"D:(A;;GA;;;S-1-5-21-1-2-3-1000)", "D:(D;;GA;;;BA)"};
+    PSECURITY_DESCRIPTOR conv;
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, FALSE};
+
+    for (size_t i = 0; i < sizeof sddl / sizeof sddl[0]; i++) {
+        CHECK(ConvertStringSecurityDescriptorToSecurityDescriptorA(sddl[i], SDDL_REVISION_1,
+                                                                   &conv, NULL));
+        sa.lpSecurityDescriptor = conv;
+        SetLastError(0);
+        CHECK(CreateEventA(&sa, TRUE, FALSE, global_name("e")) == NULL);
+        CHECK_EQ(GetLastError(), ERROR_INVALID_SECURITY_DESCR);
+        CHECK(CreateFileMappingA(INVALID_HANDLE_VALUE, &sa, PAGE_READWRITE, 0, 4096, NULL) ==
+              NULL);
+        CHECK_EQ(GetLastError(), ERROR_INVALID_SECURITY_DESCR);
+        LocalFree(conv);
+    }
+}

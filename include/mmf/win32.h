@@ -76,9 +76,9 @@
  *
  * KNOWN DIFFERENCES FROM WINDOWS
  *
- *   - Security descriptors are ignored: named objects are owner-only (mode
- *     0600) as in the native API; lpSecurityAttributes is accepted and its
- *     bInheritHandle has no effect.
+ *   - Security descriptors map onto Linux permissions (owner, everyone,
+ *     root as administrator; see "Security descriptors" below); what they
+ *     cannot express fails with ERROR_INVALID_SECURITY_DESCR.
  *   - File sharing modes are not enforced (Linux has no mandatory sharing
  *     locks); DeleteFile of an open file succeeds as unlink() does, and
  *     SetEndOfFile may shrink a file that a view maps instead of failing
@@ -183,6 +183,7 @@ typedef DWORD *PDWORD;
 typedef DWORD *LPDWORD;
 typedef LONG *PLONG;
 typedef LONG *LPLONG;
+typedef ULONG *PULONG;
 typedef BOOL *PBOOL;
 typedef BOOL *LPBOOL;
 typedef BYTE *PBYTE;
@@ -226,6 +227,38 @@ typedef union _LARGE_INTEGER {
     } u;
     LONGLONG QuadPart;
 } LARGE_INTEGER, *PLARGE_INTEGER;
+
+typedef void *PSID;
+typedef void *HLOCAL;
+
+/* An access-control list: this header, then AceCount ACEs. */
+typedef struct _ACL {
+    BYTE AclRevision;
+    BYTE Sbz1;
+    WORD AclSize;
+    WORD AceCount;
+    WORD Sbz2;
+} ACL, *PACL;
+
+/* The start of each ACE; an allow or deny ACE goes on with its access mask
+ * and its trustee's SID. */
+typedef struct _ACE_HEADER {
+    BYTE AceType;
+    BYTE AceFlags;
+    WORD AceSize;
+} ACE_HEADER, *PACE_HEADER;
+
+/* A security descriptor in absolute form (Windows' layout and size). */
+typedef struct _SECURITY_DESCRIPTOR {
+    BYTE Revision;
+    BYTE Sbz1;
+    WORD Control;
+    PSID Owner;
+    PSID Group;
+    PACL Sacl;
+    PACL Dacl;
+} SECURITY_DESCRIPTOR, *PISECURITY_DESCRIPTOR;
+typedef void *PSECURITY_DESCRIPTOR;
 
 typedef struct _SECURITY_ATTRIBUTES {
     DWORD nLength;
@@ -383,6 +416,8 @@ typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
 #define ERROR_MAPPED_ALIGNMENT 1132
 #define ERROR_USER_MAPPED_FILE 1224
 #define ERROR_NOT_ALL_ASSIGNED 1300
+#define ERROR_UNKNOWN_REVISION 1305
+#define ERROR_INVALID_SECURITY_DESCR 1338
 #define ERROR_PRIVILEGE_NOT_HELD 1314
 #define ERROR_FILE_CORRUPT 1392
 #define ERROR_NO_SYSTEM_RESOURCES 1450
@@ -527,6 +562,18 @@ typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
 #define FILE_END 2
 #define INVALID_SET_FILE_POINTER ((DWORD)-1)
 #define INVALID_FILE_SIZE ((DWORD)0xFFFFFFFF)
+
+/* Security descriptors. */
+#define SECURITY_DESCRIPTOR_REVISION 1
+#define SECURITY_DESCRIPTOR_MIN_LENGTH (sizeof(SECURITY_DESCRIPTOR))
+#define SE_DACL_PRESENT 0x0004
+#define SE_DACL_DEFAULTED 0x0008
+#define SE_SELF_RELATIVE 0x8000
+#define ACL_REVISION 2
+#define ACL_REVISION_DS 4
+#define ACCESS_ALLOWED_ACE_TYPE 0x0
+#define ACCESS_DENIED_ACE_TYPE 0x1
+#define SDDL_REVISION_1 1
 
 /* DuplicateHandle options. */
 #define DUPLICATE_CLOSE_SOURCE 0x00000001
@@ -967,6 +1014,74 @@ MMF_WIN32_API BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer,
  * too (see KNOWN DIFFERENCES). */
 MMF_WIN32_API BOOL WINAPI DeleteFileA(LPCSTR lpFileName);
 MMF_WIN32_API BOOL WINAPI DeleteFileW(LPCWSTR lpFileName);
+
+/* ------------------------------------------------------------------------ */
+/* Security descriptors                                                      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The lpSecurityDescriptor of the SECURITY_ATTRIBUTES that
+ * CreateFileMapping, CreateMutex, CreateEvent and CreateSemaphore take
+ * decides who else may open a new named object (K01-K04); opening an
+ * existing name ignores it, as on Windows. Linux's model is the object
+ * file's permissions: the owner (the creating user) and every other user.
+ *   - NULL attributes, a NULL descriptor, or one without a DACL: the
+ *     default, the owner only.
+ *   - A NULL DACL (SetSecurityDescriptorDacl(sd, TRUE, NULL, FALSE)):
+ *     every user.
+ *   - A DACL: allow ACEs for Everyone (WD), Authenticated Users (AU),
+ *     Builtin Users (BU) and Interactive (IU) grant every user, and the
+ *     owner, their rights; ACEs for the owner (OW, CO) grant the owner;
+ *     Administrators (BA) and Local System (SY) are root, whom Linux never
+ *     refuses; Guests (BG) and Anonymous (AN) match nobody. Deny ACEs take
+ *     rights away. A section's rights are read (SECTION_MAP_READ, and the
+ *     generic rights that include it) and write; a mutex, event or
+ *     semaphore is usable with SYNCHRONIZE (a lesser grant gives nothing).
+ *     An empty DACL lets no one but root open the object.
+ * A descriptor that says what cannot be expressed (another SID, a deny
+ * for BA or SY, another ACE type) makes the Create call fail with
+ * ERROR_INVALID_SECURITY_DESCR instead of being widened or ignored (a
+ * façade error: Windows would create the object).
+ */
+
+/* A blank descriptor (no DACL). TRUE, or FALSE with
+ * ERROR_UNKNOWN_REVISION (dwRevision is not SECURITY_DESCRIPTOR_REVISION). */
+MMF_WIN32_API BOOL WINAPI InitializeSecurityDescriptor(PSECURITY_DESCRIPTOR pSecurityDescriptor,
+                                                       DWORD dwRevision);
+/* Set the DACL: absent (bDaclPresent FALSE), NULL (everyone), or pDacl,
+ * which the caller keeps alive while the descriptor is used. TRUE, or
+ * FALSE with ERROR_UNKNOWN_REVISION (not initialized). */
+MMF_WIN32_API BOOL WINAPI SetSecurityDescriptorDacl(PSECURITY_DESCRIPTOR pSecurityDescriptor,
+                                                    BOOL bDaclPresent, PACL pDacl,
+                                                    BOOL bDaclDefaulted);
+/* An empty ACL of nAclLength bytes. TRUE, or FALSE with
+ * ERROR_INSUFFICIENT_BUFFER (smaller than an ACL) or
+ * ERROR_INVALID_PARAMETER (bad revision or length). */
+MMF_WIN32_API BOOL WINAPI InitializeAcl(PACL pAcl, DWORD nAclLength, DWORD dwAclRevision);
+
+/*
+ * Convert an SDDL string ("D:(A;;GA;;;WD)") into a new descriptor, freed
+ * with LocalFree(). Parts O: and G: (owner, group) and S: (audit and label
+ * ACEs) are checked and not kept: on Linux the owner is the creator and
+ * there are no audit or integrity labels. D: takes the flags P, AI, AR,
+ * NO_ACCESS_CONTROL (a NULL DACL) and allow (A) and deny (D) ACEs with
+ * the rights GA, GR, GW, GX, RC, SD, WD, WO, FA, FR, FW, FX, KA, KR, KW,
+ * KX, the directory-service rights, or a hex mask ("0x1f0003"), for the
+ * trustees WD, AU, BU, IU, OW, CO, BA, SY, BG, AN or an "S-1-..." SID.
+ * *SecurityDescriptorSize (if not NULL) gets its size. TRUE, or FALSE with
+ * ERROR_INVALID_PARAMETER (bad SDDL, or an object ACE), ERROR_UNKNOWN_REVISION
+ * (StringSDRevision is not SDDL_REVISION_1), ERROR_NOT_ENOUGH_MEMORY.
+ */
+MMF_WIN32_API BOOL WINAPI ConvertStringSecurityDescriptorToSecurityDescriptorA(
+    LPCSTR StringSecurityDescriptor, DWORD StringSDRevision,
+    PSECURITY_DESCRIPTOR *SecurityDescriptor, PULONG SecurityDescriptorSize);
+MMF_WIN32_API BOOL WINAPI ConvertStringSecurityDescriptorToSecurityDescriptorW(
+    LPCWSTR StringSecurityDescriptor, DWORD StringSDRevision,
+    PSECURITY_DESCRIPTOR *SecurityDescriptor, PULONG SecurityDescriptorSize);
+
+/* Free what ConvertStringSecurityDescriptorToSecurityDescriptor returned
+ * (or NULL). Returns NULL. */
+MMF_WIN32_API HLOCAL WINAPI LocalFree(HLOCAL hMem);
 
 /* ------------------------------------------------------------------------ */
 /* Mutexes, events, semaphores                                               */
@@ -1414,6 +1529,8 @@ FORCEINLINE void YieldProcessor(void)
 #define CreateSemaphore CreateSemaphoreW
 #define OpenSemaphore OpenSemaphoreW
 #define CreateProcess CreateProcessW
+#define ConvertStringSecurityDescriptorToSecurityDescriptor \
+    ConvertStringSecurityDescriptorToSecurityDescriptorW
 #define STARTUPINFO STARTUPINFOW
 #define LPSTARTUPINFO LPSTARTUPINFOW
 #else
@@ -1428,6 +1545,8 @@ FORCEINLINE void YieldProcessor(void)
 #define CreateSemaphore CreateSemaphoreA
 #define OpenSemaphore OpenSemaphoreA
 #define CreateProcess CreateProcessA
+#define ConvertStringSecurityDescriptorToSecurityDescriptor \
+    ConvertStringSecurityDescriptorToSecurityDescriptorA
 #define STARTUPINFO STARTUPINFOA
 #define LPSTARTUPINFO LPSTARTUPINFOA
 #endif

@@ -130,17 +130,11 @@ W32T(R03)
 W32T(R04)
 {
     SECURITY_ATTRIBUTES sa;
-    HANDLE e;
-#ifdef _WIN32
     SECURITY_DESCRIPTOR sd;
     ACL acl;
-    CHECK_TRUE(InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION));
-#else
-    /* The façade ignores security descriptors (a documented difference):
-     * any descriptor is accepted, so a blank one stands for all three. */
-    static unsigned char sd[64];
-#endif
+    HANDLE e;
 
+    CHECK_TRUE(InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION));
     sa.nLength = sizeof sa;
     sa.lpSecurityDescriptor = &sd;
     sa.bInheritHandle = FALSE;
@@ -148,18 +142,14 @@ W32T(R04)
     e = CreateEventA(&sa, FALSE, FALSE, w32t_name("blank"));
     CHECK(e != NULL);
     CLOSE(e);
-#ifdef _WIN32
     /* ...a NULL DACL... */
     CHECK_TRUE(SetSecurityDescriptorDacl(&sd, TRUE, NULL, FALSE));
-#endif
     e = CreateEventA(&sa, FALSE, FALSE, w32t_name("null-dacl"));
     CHECK(e != NULL);
     CLOSE(e);
-#ifdef _WIN32
     /* ...and an empty DACL. */
     CHECK_TRUE(InitializeAcl(&acl, sizeof acl, ACL_REVISION));
     CHECK_TRUE(SetSecurityDescriptorDacl(&sd, TRUE, &acl, FALSE));
-#endif
     e = CreateEventA(&sa, FALSE, FALSE, w32t_name("empty-dacl"));
     CHECK(e != NULL);
     CLOSE(e);
