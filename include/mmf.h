@@ -1133,6 +1133,37 @@ MMF_API int mmf_sync_close(mmf_sync *o);
  */
 MMF_API int mmf_sync_duplicate(mmf_sync *o, mmf_sync **out);
 
+/*
+ * Pass a synchronization object to a child process, as mmf_section_export()
+ * passes a section: make a new, inheritable reference to the object of `o`
+ * (named or unnamed) and describe it in `token`. The child takes it with
+ * mmf_sync_import(); the parent releases its copy of the reference with
+ * mmf_sync_export_close(token) once the child has started. Until then every
+ * child the parent starts inherits the reference and keeps the object alive
+ * while it lives.
+ * Returns 0, or MMF_EBADF (invalid handle), MMF_EINVAL (token NULL),
+ * MMF_EMFILE.
+ */
+MMF_API int mmf_sync_export(mmf_sync *o, char token[MMF_TOKEN_BYTES]);
+
+/* Release this process's copy of a reference made by mmf_sync_export().
+ * Returns 0, or MMF_EINVAL for a malformed token. */
+MMF_API int mmf_sync_export_close(const char *token);
+
+/*
+ * Take ownership of an inherited reference described by `token` (from
+ * mmf_sync_export() in the parent). On success *out is a handle to the
+ * mutex, event or semaphore, and the inherited descriptors become that
+ * handle's own (close-on-exec from then on): do not close them. The token
+ * and the object's shared state are untrusted and checked like any object
+ * opened by name.
+ * Returns 0, or MMF_EINVAL (malformed token, out NULL), MMF_EBADF (the
+ * descriptors are not open in this process), MMF_ECORRUPT (they are not an
+ * mmf object, or its state is damaged), MMF_ETYPE (the object is not a
+ * mutex, event or semaphore), MMF_ENOMEM.
+ */
+MMF_API int mmf_sync_import(const char *token, mmf_sync **out);
+
 /* What mmf_sync_stat() reports: a snapshot that other threads and
  * processes may change at once. */
 typedef struct mmf_sync_info {

@@ -224,6 +224,45 @@ int mmf_sync_duplicate(mmf_sync *o, mmf_sync **out)
     return wrap(obj, o->type, NULL, 0, out);
 }
 
+int mmf_sync_export(mmf_sync *o, char token[MMF_TOKEN_BYTES])
+{
+    mmf__syncmap *map;
+    int rc = handle_get(o, 0, &map);
+
+    if (rc < 0)
+        return rc;
+    if (token == NULL)
+        return MMF_EINVAL;
+    return mmf__os_export(o->obj, MMF_ACCESS_READ | MMF_ACCESS_WRITE, token,
+                          MMF_TOKEN_BYTES);
+}
+
+int mmf_sync_export_close(const char *token)
+{
+    return mmf__os_export_close(token);
+}
+
+int mmf_sync_import(const char *token, mmf_sync **out)
+{
+    mmf__obj *obj = NULL;
+    uint32_t type;
+    int rc;
+
+    if (out == NULL)
+        return MMF_EINVAL;
+    *out = NULL;
+    if ((rc = mmf__os_import(token, &obj)) < 0)
+        return rc;
+    type = mmf__os_obj_hdr(obj)->type;
+    if (type != MMF__TYPE_MUTEX && type != MMF__TYPE_EVENT &&
+        type != MMF__TYPE_SEMAPHORE) {
+        mmf__os_obj_close(obj);
+        return MMF_ETYPE;
+    }
+    /* Attaching checks the shared state as an open by name does. */
+    return wrap(obj, type, NULL, 0, out);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Mutexes                                                                   */
 /* ------------------------------------------------------------------------ */

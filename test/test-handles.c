@@ -1052,3 +1052,70 @@ TEST_SLOW(many_held_references)
     CHECK_EQ(test_store_count(test_name("r")), 0);
     CHECK_EQ(count_fds(), fds);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Synchronization objects across exec                                      */
+/* ------------------------------------------------------------------------ */
+
+/* argv: event token, semaphore token. Signal the unnamed event and
+ * release the semaphore through the inherited references. */
+HELPER(sync_importer)
+{
+    mmf_sync *e, *s;
+    mmf_sync_info info;
+
+    test_die_with_parent();
+    CHECK_EQ(argc, 2);
+    CHECK_OK(mmf_sync_import(argv[0], &e));
+    CHECK_OK(mmf_sync_import(argv[1], &s));
+    CHECK_OK(mmf_sync_stat(e, &info));
+    CHECK_EQ(info.type, MMF_TYPE_EVENT);
+    CHECK_OK(mmf_sync_stat(s, &info));
+    CHECK_EQ(info.type, MMF_TYPE_SEMAPHORE);
+    CHECK_OK(mmf_event_set(e));
+    CHECK_OK(mmf_semaphore_release(s, 1, NULL));
+    CHECK_OK(mmf_sync_close(e));
+    CHECK_OK(mmf_sync_close(s));
+    return 0;
+}
+
+/* An unnamed event and a named semaphore cross fork + exec as tokens:
+ * the child's signal and release are seen by the parent's handles. */
+TEST(sync_export_import)
+{
+    char te[MMF_TOKEN_BYTES], ts[MMF_TOKEN_BYTES];
+    mmf_sync *e, *s;
+    pid_t pid;
+
+    CHECK_RC(mmf_event_create(&e, NULL, 1, 0, MMF_CREATE_NEW, NULL), 0);
+    CHECK_RC(mmf_semaphore_create(&s, test_name("sem"), 0, 1, MMF_CREATE_NEW, NULL), 0);
+    CHECK_OK(mmf_sync_export(e, te));
+    CHECK_OK(mmf_sync_export(s, ts));
+    pid = test_spawn("sync_importer", te, ts, NULL);
+    CHECK_OK(mmf_sync_export_close(te));
+    CHECK_OK(mmf_sync_export_close(ts));
+    CHECK_OK(mmf_sync_wait(e, 10000));
+    CHECK_OK(mmf_sync_wait(s, 10000));
+    CHECK_EQ(test_wait(pid), 0);
+    CHECK_OK(mmf_sync_close(e));
+    CHECK_OK(mmf_sync_close(s));
+}
+
+/* A token of something that is not a sync object, or a malformed one, is
+ * refused without a handle. */
+TEST(sync_import_refuses_bad_tokens)
+{
+    char token[MMF_TOKEN_BYTES];
+    mmf_section *sec;
+    mmf_sync *o = (mmf_sync *)1;
+
+    CHECK_RC(mmf_sync_import("mmf1:garbage", &o), MMF_EINVAL);
+    CHECK(o == NULL);
+    CHECK_RC(mmf_sync_import(NULL, &o), MMF_EINVAL);
+    CHECK_RC(mmf_section_create(&sec, NULL, 65536, MMF_CREATE_NEW, NULL), 0);
+    CHECK_OK(mmf_section_export(sec, MMF_ACCESS_READ | MMF_ACCESS_WRITE, token));
+    CHECK_RC(mmf_sync_import(token, &o), MMF_ETYPE);
+    CHECK(o == NULL);
+    CHECK_OK(mmf_section_close(sec));
+    CHECK_RC(mmf_sync_export(NULL, token), MMF_EBADF);
+}

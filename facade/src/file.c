@@ -153,10 +153,10 @@ HANDLE WINAPI CreateFileA(LPCSTR lpFileName, DWORD dwDesiredAccess,
                           HANDLE hTemplateFile)
 {
     (void)dwShareMode; /* Linux has no mandatory sharing modes */
-    (void)lpSecurityAttributes;
     (void)hTemplateFile;
-    return create_file(lpFileName, dwDesiredAccess, dwCreationDisposition,
-                       dwFlagsAndAttributes);
+    return mmf__w32_inherit_sa(create_file(lpFileName, dwDesiredAccess,
+                                           dwCreationDisposition, dwFlagsAndAttributes),
+                               lpSecurityAttributes);
 }
 
 HANDLE WINAPI CreateFileW(LPCWSTR lpFileName, DWORD dwDesiredAccess,
@@ -169,7 +169,6 @@ HANDLE WINAPI CreateFileW(LPCWSTR lpFileName, DWORD dwDesiredAccess,
     HANDLE h;
 
     (void)dwShareMode;
-    (void)lpSecurityAttributes;
     (void)hTemplateFile;
     if (path == NULL) {
         mmf__w32_set_error(err);
@@ -177,6 +176,7 @@ HANDLE WINAPI CreateFileW(LPCWSTR lpFileName, DWORD dwDesiredAccess,
     }
     h = create_file(path, dwDesiredAccess, dwCreationDisposition, dwFlagsAndAttributes);
     free(path);
+    mmf__w32_inherit_sa(h, lpSecurityAttributes);
     return h;
 }
 

@@ -60,6 +60,7 @@ static void push_free(uint32_t idx)
     struct w32_entry *e = entry_at(idx);
     e->kind = W32_FREE;
     e->closing = 0;
+    e->flags = 0;
     e->users = 0;
     e->access = 0;
     e->next_free = NONE;
@@ -96,11 +97,110 @@ HANDLE mmf__w32_new(enum w32_kind kind, DWORD access, union w32_payload u)
         free_tail = NONE;
     e->kind = (uint8_t)kind;
     e->closing = 0;
+    e->flags = 0;
     e->users = 0;
     e->access = access;
     e->u = u;
     pthread_mutex_unlock(&table_lock);
     return value_of(idx);
+}
+
+/* Grow the table until it has the index idx. Call with the lock held.
+ * Returns 0, or -1 when idx is past the largest table or out of memory. */
+static int grow_to(uint32_t idx)
+{
+    while ((idx >> CHUNK_SHIFT) >= nchunks) {
+        struct w32_entry *c;
+        if (nchunks == MAX_CHUNKS || (c = calloc(CHUNK_SIZE, sizeof *c)) == NULL)
+            return -1;
+        chunks[nchunks++] = c;
+        for (uint32_t i = 0; i < CHUNK_SIZE; i++) {
+            c[i].index = (nchunks - 1) * CHUNK_SIZE + i;
+            push_free(c[i].index);
+        }
+    }
+    return 0;
+}
+
+int mmf__w32_place(uintptr_t value, enum w32_kind kind, DWORD access,
+                   union w32_payload u)
+{
+    struct w32_entry *e;
+    uintptr_t v = value >> 2;
+    int rc = -1;
+
+    /* A value the parent made: a nonzero multiple of 4 inside the table's
+     * largest size. */
+    if ((value & 3) != 0 || v == 0 || v > (uintptr_t)MAX_CHUNKS * CHUNK_SIZE)
+        return -1;
+    pthread_mutex_lock(&table_lock);
+    if (grow_to((uint32_t)(v - 1)) == 0) {
+        e = entry_at((uint32_t)(v - 1));
+        if (e->kind == W32_FREE) {
+            e->kind = (uint8_t)kind;
+            e->closing = 0;
+            e->flags = HANDLE_FLAG_INHERIT; /* inherited handles stay so */
+            e->users = 0;
+            e->access = access;
+            e->u = u;
+            rc = 0;
+        }
+    }
+    pthread_mutex_unlock(&table_lock);
+    return rc;
+}
+
+void mmf__w32_place_done(void)
+{
+    /* The free list still holds the placed entries: make it anew from the
+     * free ones, lowest value first. */
+    pthread_mutex_lock(&table_lock);
+    free_head = free_tail = NONE;
+    for (uint32_t i = 0; i < nchunks * CHUNK_SIZE; i++) {
+        struct w32_entry *e = entry_at(i);
+        if (e->kind == W32_FREE)
+            push_free(i);
+    }
+    pthread_mutex_unlock(&table_lock);
+}
+
+int mmf__w32_each_inheritable(int (*fn)(HANDLE, const struct w32_entry *, void *),
+                              void *arg)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&table_lock);
+    for (uint32_t i = 0; i < nchunks * CHUNK_SIZE && rc == 0; i++) {
+        struct w32_entry *e = entry_at(i);
+        if (e->kind != W32_FREE && !e->closing && (e->flags & HANDLE_FLAG_INHERIT))
+            rc = fn(value_of(i), e, arg);
+    }
+    pthread_mutex_unlock(&table_lock);
+    return rc;
+}
+
+HANDLE mmf__w32_inherit(HANDLE h, BOOL inherit)
+{
+    struct w32_entry *e;
+
+    if (h == NULL || !inherit)
+        return h;
+    pthread_mutex_lock(&table_lock);
+    if ((e = lookup(h, NULL)) != NULL && e->kind != W32_FREE)
+        e->flags |= HANDLE_FLAG_INHERIT;
+    pthread_mutex_unlock(&table_lock);
+    return h;
+}
+
+HANDLE mmf__w32_inherit_sa(HANDLE h, const SECURITY_ATTRIBUTES *sa)
+{
+    return mmf__w32_inherit(h, sa != NULL && sa->bInheritHandle);
+}
+
+/* The handles a parent passed are read before main() runs. */
+__attribute__((constructor)) static void load_inherited(void)
+{
+    mmf__w32_inherit_load();
 }
 
 struct w32_entry *mmf__w32_get(HANDLE h, unsigned kinds, DWORD *err)
@@ -171,6 +271,9 @@ void mmf__w32_payload_release(enum w32_kind kind, union w32_payload u)
     case W32_THREAD:
         mmf__w32_thread_unref(u.thread);
         break;
+    case W32_PROCESS:
+        mmf__w32_process_unref(u.process);
+        break;
     default:
         break;
     }
@@ -192,7 +295,8 @@ static DWORD close_handle(HANDLE h)
 
     pthread_mutex_lock(&table_lock);
     e = lookup(h, &idx);
-    if (e == NULL || e->kind == W32_FREE || e->closing) {
+    if (e == NULL || e->kind == W32_FREE || e->closing ||
+        (e->flags & HANDLE_FLAG_PROTECT_FROM_CLOSE)) {
         pthread_mutex_unlock(&table_lock);
         return ERROR_INVALID_HANDLE;
     }
@@ -258,6 +362,11 @@ static const struct generic_map maps[W32_KINDS] = {
                     STANDARD_RIGHTS_WRITE | 0x0032,
                     STANDARD_RIGHTS_EXECUTE | SYNCHRONIZE | THREAD_QUERY_LIMITED_INFORMATION,
                     THREAD_ALL_ACCESS},
+    [W32_PROCESS] = {STANDARD_RIGHTS_READ | PROCESS_VM_READ | PROCESS_QUERY_INFORMATION,
+                     STANDARD_RIGHTS_WRITE | 0x0BEA,
+                     STANDARD_RIGHTS_EXECUTE | SYNCHRONIZE |
+                         PROCESS_QUERY_LIMITED_INFORMATION | PROCESS_TERMINATE,
+                     PROCESS_ALL_ACCESS},
 };
 
 DWORD mmf__w32_map_access(enum w32_kind kind, DWORD access)
@@ -322,6 +431,10 @@ static DWORD dup_payload(const struct w32_entry *e, DWORD access,
         mmf__w32_thread_ref(e->u.thread);
         out->thread = e->u.thread;
         return 0;
+    case W32_PROCESS:
+        mmf__w32_process_ref(e->u.process);
+        out->process = e->u.process;
+        return 0;
     default:
         return ERROR_INVALID_HANDLE;
     }
@@ -384,29 +497,88 @@ static DWORD dup_self_thread(LPHANDLE target, DWORD access, DWORD options)
     return 0;
 }
 
+/* A real handle to the calling process (from GetCurrentProcess()). */
+static DWORD dup_self_process(LPHANDLE target, DWORD access, DWORD options)
+{
+    union w32_payload u;
+
+    if (options & DUPLICATE_SAME_ACCESS)
+        access = PROCESS_ALL_ACCESS;
+    else
+        access = mmf__w32_map_access(W32_PROCESS, access);
+    if (target == NULL)
+        return 0;
+    if ((u.process = mmf__w32_process_self()) == NULL)
+        return ERROR_NOT_ENOUGH_MEMORY;
+    if ((*target = mmf__w32_new(W32_PROCESS, access, u)) == NULL) {
+        mmf__w32_process_unref(u.process);
+        return ERROR_NOT_ENOUGH_MEMORY;
+    }
+    return 0;
+}
+
+/*
+ * Which process a process handle of DuplicateHandle names: 0 this one
+ * (the pseudo-handle, or a real handle to this process), 1 another one,
+ * or a Win32 error through *err (not a process handle).
+ */
+static int other_process(HANDLE h, DWORD *err)
+{
+    struct w32_entry *e;
+    int other;
+
+    *err = 0;
+    if (h == W32_PSEUDO_PROCESS)
+        return 0;
+    if ((e = mmf__w32_get(h, W32_K(W32_PROCESS), err)) == NULL)
+        return 0;
+    other = mmf__w32_process_pid(e->u.process) != (DWORD)getpid();
+    mmf__w32_put(e);
+    return other;
+}
+
+/*
+ * NOTE: a handle is an entry in the table of the process that uses it,
+ * which lives in that process's memory. Windows' kernel writes into the
+ * target's table; on Linux nothing can write into another process's memory
+ * without its cooperation (or a debugger's rights), and no façade process
+ * runs a thread that waits for handles to arrive. So duplicating from or
+ * into another process fails as it does on Windows for a process handle
+ * without PROCESS_DUP_HANDLE: ERROR_ACCESS_DENIED. Handles reach a child
+ * by inheritance (CreateProcess with bInheritHandles), at the same values.
+ */
 BOOL WINAPI DuplicateHandle(HANDLE hSourceProcessHandle, HANDLE hSourceHandle,
                             HANDLE hTargetProcessHandle, LPHANDLE lpTargetHandle,
                             DWORD dwDesiredAccess, BOOL bInheritHandle,
                             DWORD dwOptions)
 {
-    DWORD err;
+    DWORD err = 0, perr;
+    int src_other, dst_other;
 
-    (void)bInheritHandle; /* nothing here starts processes */
-    if (hSourceProcessHandle != W32_PSEUDO_PROCESS) {
-        err = ERROR_INVALID_HANDLE; /* only this process has handles here */
+    src_other = other_process(hSourceProcessHandle, &perr);
+    if (perr == 0)
+        dst_other = other_process(hTargetProcessHandle, &err);
+    else
+        dst_other = 0;
+    if (perr != 0) {
+        err = perr; /* the source process handle is bad */
     } else if (dwOptions & ~(DWORD)(DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS)) {
         err = ERROR_INVALID_PARAMETER;
-    } else if (hTargetProcessHandle != W32_PSEUDO_PROCESS) {
-        err = ERROR_INVALID_HANDLE;
+    } else if (err != 0) {
+        /* a bad target process handle */
+    } else if (src_other || dst_other) {
+        err = ERROR_ACCESS_DENIED; /* see the note above */
     } else if (hSourceHandle == W32_PSEUDO_THREAD) {
         err = dup_self_thread(lpTargetHandle, dwDesiredAccess, dwOptions);
     } else if (hSourceHandle == W32_PSEUDO_PROCESS) {
-        err = ERROR_NOT_SUPPORTED; /* there are no process objects here */
+        err = dup_self_process(lpTargetHandle, dwDesiredAccess, dwOptions);
     } else {
         err = dup_handle(hSourceHandle, lpTargetHandle, dwDesiredAccess, dwOptions);
     }
+    if (err == 0 && lpTargetHandle != NULL)
+        mmf__w32_inherit(*lpTargetHandle, bInheritHandle);
     /* The source is closed even when the duplication failed (O03). */
-    if ((dwOptions & DUPLICATE_CLOSE_SOURCE) && hSourceProcessHandle == W32_PSEUDO_PROCESS &&
+    if ((dwOptions & DUPLICATE_CLOSE_SOURCE) && perr == 0 && !src_other &&
         !is_pseudo(hSourceHandle)) {
         DWORD cerr = close_handle(hSourceHandle);
         if (err == 0)
@@ -416,5 +588,36 @@ BOOL WINAPI DuplicateHandle(HANDLE hSourceProcessHandle, HANDLE hSourceHandle,
         mmf__w32_set_error(err);
         return FALSE;
     }
+    return TRUE;
+}
+
+BOOL WINAPI GetHandleInformation(HANDLE hObject, LPDWORD lpdwFlags)
+{
+    struct w32_entry *e;
+    DWORD err;
+
+    if ((e = mmf__w32_get(hObject, W32_ANY_KIND, &err)) == NULL) {
+        mmf__w32_set_error(err);
+        return FALSE;
+    }
+    *lpdwFlags = e->flags;
+    mmf__w32_put(e);
+    return TRUE;
+}
+
+BOOL WINAPI SetHandleInformation(HANDLE hObject, DWORD dwMask, DWORD dwFlags)
+{
+    const DWORD known = HANDLE_FLAG_INHERIT | HANDLE_FLAG_PROTECT_FROM_CLOSE;
+    struct w32_entry *e;
+
+    pthread_mutex_lock(&table_lock);
+    e = lookup(hObject, NULL);
+    if (e == NULL || e->kind == W32_FREE || e->closing) {
+        pthread_mutex_unlock(&table_lock);
+        mmf__w32_set_error(ERROR_INVALID_HANDLE);
+        return FALSE;
+    }
+    e->flags = (uint8_t)((e->flags & ~(dwMask & known)) | (dwFlags & dwMask & known));
+    pthread_mutex_unlock(&table_lock);
     return TRUE;
 }

@@ -115,7 +115,7 @@ static DWORD create_error(int rc, const char *name, int file)
 }
 
 static HANDLE create_mapping(HANDLE hFile, DWORD flProtect, DWORD high,
-                             DWORD low, const char *name)
+                             DWORD low, const char *name, const SECURITY_ATTRIBUTES *sa)
 {
     const struct prot_info *pi = NULL;
     uint64_t size = ((uint64_t)high << 32) | low;
@@ -137,6 +137,10 @@ static HANDLE create_mapping(HANDLE hFile, DWORD flProtect, DWORD high,
     }
     memset(&opts, 0, sizeof opts);
     opts.prot = pi->prot;
+    if ((err = mmf__w32_sd_mode(W32_SECTION, sa, &opts.mode)) != 0) {
+        mmf__w32_set_error(err);
+        return NULL;
+    }
     if ((err = check_sec_flags(flProtect & 0xFFFF0000u, file, &opts.flags)) != 0) {
         mmf__w32_set_error(err);
         return NULL;
@@ -189,9 +193,10 @@ HANDLE WINAPI CreateFileMappingA(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttribute
                                  DWORD flProtect, DWORD dwMaximumSizeHigh,
                                  DWORD dwMaximumSizeLow, LPCSTR lpName)
 {
-    (void)lpAttributes; /* security descriptors are not supported */
-    return create_mapping(hFile, flProtect, dwMaximumSizeHigh, dwMaximumSizeLow,
-                          lpName != NULL ? lpName : "");
+    return mmf__w32_inherit_sa(create_mapping(hFile, flProtect, dwMaximumSizeHigh,
+                                              dwMaximumSizeLow, lpName != NULL ? lpName : "",
+                                              lpAttributes),
+                               lpAttributes);
 }
 
 HANDLE WINAPI CreateFileMappingW(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttributes,
@@ -201,13 +206,13 @@ HANDLE WINAPI CreateFileMappingW(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttribute
     char name[W32_NAME_BYTES];
     DWORD err = mmf__w32_to_utf8(lpName, name, sizeof name);
 
-    (void)lpAttributes;
     if (err != 0) {
         mmf__w32_set_error(err);
         return NULL;
     }
-    return create_mapping(hFile, flProtect, dwMaximumSizeHigh, dwMaximumSizeLow,
-                          name);
+    return mmf__w32_inherit_sa(create_mapping(hFile, flProtect, dwMaximumSizeHigh,
+                                              dwMaximumSizeLow, name, lpAttributes),
+                               lpAttributes);
 }
 
 /*
@@ -269,8 +274,7 @@ static HANDLE open_mapping(DWORD access, const char *name)
 HANDLE WINAPI OpenFileMappingA(DWORD dwDesiredAccess, BOOL bInheritHandle,
                                LPCSTR lpName)
 {
-    (void)bInheritHandle;
-    return open_mapping(dwDesiredAccess, lpName);
+    return mmf__w32_inherit(open_mapping(dwDesiredAccess, lpName), bInheritHandle);
 }
 
 HANDLE WINAPI OpenFileMappingW(DWORD dwDesiredAccess, BOOL bInheritHandle,
@@ -279,7 +283,6 @@ HANDLE WINAPI OpenFileMappingW(DWORD dwDesiredAccess, BOOL bInheritHandle,
     char name[W32_NAME_BYTES];
     DWORD err;
 
-    (void)bInheritHandle;
     if (lpName == NULL) {
         mmf__w32_set_error(ERROR_INVALID_PARAMETER);
         return NULL;
@@ -288,7 +291,7 @@ HANDLE WINAPI OpenFileMappingW(DWORD dwDesiredAccess, BOOL bInheritHandle,
         mmf__w32_set_error(err);
         return NULL;
     }
-    return open_mapping(dwDesiredAccess, name);
+    return mmf__w32_inherit(open_mapping(dwDesiredAccess, name), bInheritHandle);
 }
 
 int mmf__w32_section_dup(mmf_section *s, DWORD src_access, DWORD access,
@@ -374,6 +377,16 @@ static LPVOID map_view(HANDLE h, DWORD access, DWORD high, DWORD low,
             break;
         }
     }
+    if (err == 0) {
+        mmf_section_info *info = malloc(sizeof *info);
+        mmf_view_info vi;
+        if (info != NULL && mmf_view_stat(addr, &vi) == 0) {
+            mmf_section_stat(e->u.section, info);
+            mmf__w32_view_note(addr, vi.size, mmf__w32_view_protect(vi.map),
+                               (info->flags & MMF_SECTION_RESERVE) != 0);
+        }
+        free(info);
+    }
     mmf__w32_put(e);
     if (err != 0) {
         mmf__w32_set_error(err);
@@ -400,7 +413,12 @@ LPVOID WINAPI MapViewOfFileEx(HANDLE hFileMappingObject, DWORD dwDesiredAccess,
 
 BOOL WINAPI UnmapViewOfFile(LPCVOID lpBaseAddress)
 {
-    int rc = mmf_view_unmap((void *)(uintptr_t)lpBaseAddress);
+    mmf_view_info vi;
+    int rc;
+
+    if (mmf_view_stat(lpBaseAddress, &vi) == 0)
+        mmf__w32_view_forget(vi.base);
+    rc = mmf_view_unmap((void *)(uintptr_t)lpBaseAddress);
     if (rc < 0) {
         mmf__w32_set_error(mmf__w32_error(rc)); /* not in a view: L03-L07 */
         return FALSE;

@@ -44,24 +44,31 @@ struct create_args {
     int flag_b;   /* event: initial state */
     LONG initial; /* semaphore */
     LONG maximum;
+    const SECURITY_ATTRIBUTES *sa;
 };
 
 static HANDLE create_sync(const struct create_args *a, const char *name)
 {
+    mmf_sync_opts opts = {0, 0};
     mmf_sync *o = NULL;
+    DWORD err;
     int rc;
 
+    if ((err = mmf__w32_sd_mode(a->kind, a->sa, &opts.mode)) != 0) {
+        mmf__w32_set_error(err);
+        return NULL;
+    }
     switch (a->kind) {
     case W32_MUTEX:
-        rc = mmf_mutex_create(&o, name, a->flag_a, MMF_OPEN_OR_CREATE, NULL);
+        rc = mmf_mutex_create(&o, name, a->flag_a, MMF_OPEN_OR_CREATE, &opts);
         break;
     case W32_EVENT:
         rc = mmf_event_create(&o, name, a->flag_a, a->flag_b, MMF_OPEN_OR_CREATE,
-                              NULL);
+                              &opts);
         break;
     default:
         rc = mmf_semaphore_create(&o, name, a->initial, a->maximum,
-                                  MMF_OPEN_OR_CREATE, NULL);
+                                  MMF_OPEN_OR_CREATE, &opts);
         break;
     }
     if (rc < 0) {
@@ -140,29 +147,25 @@ static HANDLE open_sync_w(enum w32_kind kind, DWORD access, LPCWSTR wname)
 HANDLE WINAPI CreateMutexA(LPSECURITY_ATTRIBUTES lpMutexAttributes,
                            BOOL bInitialOwner, LPCSTR lpName)
 {
-    struct create_args a = {W32_MUTEX, bInitialOwner != 0, 0, 0, 0};
-    (void)lpMutexAttributes;
-    return create_sync(&a, lpName);
+    struct create_args a = {W32_MUTEX, bInitialOwner != 0, 0, 0, 0, lpMutexAttributes};
+    return mmf__w32_inherit_sa(create_sync(&a, lpName), lpMutexAttributes);
 }
 
 HANDLE WINAPI CreateMutexW(LPSECURITY_ATTRIBUTES lpMutexAttributes,
                            BOOL bInitialOwner, LPCWSTR lpName)
 {
-    struct create_args a = {W32_MUTEX, bInitialOwner != 0, 0, 0, 0};
-    (void)lpMutexAttributes;
-    return create_sync_w(&a, lpName);
+    struct create_args a = {W32_MUTEX, bInitialOwner != 0, 0, 0, 0, lpMutexAttributes};
+    return mmf__w32_inherit_sa(create_sync_w(&a, lpName), lpMutexAttributes);
 }
 
 HANDLE WINAPI OpenMutexA(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCSTR lpName)
 {
-    (void)bInheritHandle;
-    return open_sync(W32_MUTEX, dwDesiredAccess, lpName);
+    return mmf__w32_inherit(open_sync(W32_MUTEX, dwDesiredAccess, lpName), bInheritHandle);
 }
 
 HANDLE WINAPI OpenMutexW(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCWSTR lpName)
 {
-    (void)bInheritHandle;
-    return open_sync_w(W32_MUTEX, dwDesiredAccess, lpName);
+    return mmf__w32_inherit(open_sync_w(W32_MUTEX, dwDesiredAccess, lpName), bInheritHandle);
 }
 
 BOOL WINAPI ReleaseMutex(HANDLE hMutex)
@@ -192,29 +195,27 @@ BOOL WINAPI ReleaseMutex(HANDLE hMutex)
 HANDLE WINAPI CreateEventA(LPSECURITY_ATTRIBUTES lpEventAttributes,
                            BOOL bManualReset, BOOL bInitialState, LPCSTR lpName)
 {
-    struct create_args a = {W32_EVENT, bManualReset != 0, bInitialState != 0, 0, 0};
-    (void)lpEventAttributes;
-    return create_sync(&a, lpName);
+    struct create_args a = {W32_EVENT, bManualReset != 0, bInitialState != 0, 0, 0,
+                          lpEventAttributes};
+    return mmf__w32_inherit_sa(create_sync(&a, lpName), lpEventAttributes);
 }
 
 HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES lpEventAttributes,
                            BOOL bManualReset, BOOL bInitialState, LPCWSTR lpName)
 {
-    struct create_args a = {W32_EVENT, bManualReset != 0, bInitialState != 0, 0, 0};
-    (void)lpEventAttributes;
-    return create_sync_w(&a, lpName);
+    struct create_args a = {W32_EVENT, bManualReset != 0, bInitialState != 0, 0, 0,
+                          lpEventAttributes};
+    return mmf__w32_inherit_sa(create_sync_w(&a, lpName), lpEventAttributes);
 }
 
 HANDLE WINAPI OpenEventA(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCSTR lpName)
 {
-    (void)bInheritHandle;
-    return open_sync(W32_EVENT, dwDesiredAccess, lpName);
+    return mmf__w32_inherit(open_sync(W32_EVENT, dwDesiredAccess, lpName), bInheritHandle);
 }
 
 HANDLE WINAPI OpenEventW(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCWSTR lpName)
 {
-    (void)bInheritHandle;
-    return open_sync_w(W32_EVENT, dwDesiredAccess, lpName);
+    return mmf__w32_inherit(open_sync_w(W32_EVENT, dwDesiredAccess, lpName), bInheritHandle);
 }
 
 static BOOL event_op(HANDLE h, int (*op)(mmf_sync *))
@@ -264,32 +265,30 @@ HANDLE WINAPI CreateSemaphoreA(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
                                LONG lInitialCount, LONG lMaximumCount,
                                LPCSTR lpName)
 {
-    struct create_args a = {W32_SEMAPHORE, 0, 0, lInitialCount, lMaximumCount};
-    (void)lpSemaphoreAttributes;
-    return create_sync(&a, lpName);
+    struct create_args a = {W32_SEMAPHORE, 0, 0, lInitialCount, lMaximumCount,
+                          lpSemaphoreAttributes};
+    return mmf__w32_inherit_sa(create_sync(&a, lpName), lpSemaphoreAttributes);
 }
 
 HANDLE WINAPI CreateSemaphoreW(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
                                LONG lInitialCount, LONG lMaximumCount,
                                LPCWSTR lpName)
 {
-    struct create_args a = {W32_SEMAPHORE, 0, 0, lInitialCount, lMaximumCount};
-    (void)lpSemaphoreAttributes;
-    return create_sync_w(&a, lpName);
+    struct create_args a = {W32_SEMAPHORE, 0, 0, lInitialCount, lMaximumCount,
+                          lpSemaphoreAttributes};
+    return mmf__w32_inherit_sa(create_sync_w(&a, lpName), lpSemaphoreAttributes);
 }
 
 HANDLE WINAPI OpenSemaphoreA(DWORD dwDesiredAccess, BOOL bInheritHandle,
                              LPCSTR lpName)
 {
-    (void)bInheritHandle;
-    return open_sync(W32_SEMAPHORE, dwDesiredAccess, lpName);
+    return mmf__w32_inherit(open_sync(W32_SEMAPHORE, dwDesiredAccess, lpName), bInheritHandle);
 }
 
 HANDLE WINAPI OpenSemaphoreW(DWORD dwDesiredAccess, BOOL bInheritHandle,
                              LPCWSTR lpName)
 {
-    (void)bInheritHandle;
-    return open_sync_w(W32_SEMAPHORE, dwDesiredAccess, lpName);
+    return mmf__w32_inherit(open_sync_w(W32_SEMAPHORE, dwDesiredAccess, lpName), bInheritHandle);
 }
 
 BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount,
@@ -329,7 +328,16 @@ BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount,
 /* The native object a wait on entry e waits for. */
 static mmf_sync *waitable(const struct w32_entry *e)
 {
-    return e->kind == W32_THREAD ? mmf__w32_thread_event(e->u.thread) : e->u.sync;
+    switch (e->kind) {
+    case W32_THREAD:
+        return mmf__w32_thread_event(e->u.thread);
+    case W32_PROCESS:
+        return mmf__w32_process_event(e->u.process);
+    case W32_FILE:
+        return mmf__w32_signaled(); /* a file handle is always signaled */
+    default:
+        return e->u.sync;
+    }
 }
 
 /* Check that e may be waited on: 0, or the Win32 error. */
@@ -340,7 +348,9 @@ static DWORD check_wait(const struct w32_entry *e)
     if (!(e->access & SYNCHRONIZE))
         return ERROR_ACCESS_DENIED;
     if (!(W32_WAITABLE & W32_K(e->kind)))
-        return ERROR_INVALID_HANDLE; /* files are not waitable here */
+        return ERROR_INVALID_HANDLE;
+    if (e->kind == W32_FILE && mmf__w32_signaled() == NULL)
+        return ERROR_NOT_ENOUGH_MEMORY;
     return 0;
 }
 
@@ -430,4 +440,68 @@ DWORD WINAPI WaitForMultipleObjects(DWORD nCount, const HANDLE *lpHandles,
             mmf__w32_put(entries[i]);
     }
     return result;
+}
+
+/*
+ * SignalObjectAndWait: both handles are checked first, as NT references
+ * both objects before it signals (a bad wait handle signals nothing); then
+ * the signal, whose failure ends the call (ERROR_NOT_OWNER,
+ * ERROR_TOO_MANY_POSTS); then the wait. The two steps are not one atomic
+ * operation, which Microsoft does not promise either (the signal and the
+ * wait "are not guaranteed to be performed as an atomic operation").
+ * bAlertable has no effect: there are no asynchronous procedure calls.
+ */
+DWORD WINAPI SignalObjectAndWait(HANDLE hObjectToSignal, HANDLE hObjectToWaitOn,
+                                 DWORD dwMilliseconds, BOOL bAlertable)
+{
+    struct w32_entry *s, *w;
+    DWORD err;
+    int rc;
+
+    (void)bAlertable;
+    if ((s = mmf__w32_get(hObjectToSignal, W32_SYNC_KINDS, &err)) == NULL) {
+        mmf__w32_set_error(err); /* T12 */
+        return WAIT_FAILED;
+    }
+    if ((w = mmf__w32_get(hObjectToWaitOn, W32_ANY_KIND, &err)) == NULL) {
+        mmf__w32_put(s);
+        mmf__w32_set_error(err);
+        return WAIT_FAILED;
+    }
+    if ((err = check_wait(w)) == 0) {
+        /* The right the signal needs (a mutex needs none: Q08). */
+        if ((s->kind == W32_EVENT && !(s->access & EVENT_MODIFY_STATE)) ||
+            (s->kind == W32_SEMAPHORE && !(s->access & SEMAPHORE_MODIFY_STATE)))
+            err = ERROR_ACCESS_DENIED;
+    }
+    if (err == 0) {
+        switch (s->kind) {
+        case W32_MUTEX:
+            rc = mmf_mutex_unlock(s->u.sync); /* ERROR_NOT_OWNER: Q25 */
+            break;
+        case W32_EVENT:
+            rc = mmf_event_set(s->u.sync);
+            break;
+        default:
+            rc = mmf_semaphore_release(s->u.sync, 1, NULL); /* S12 */
+            break;
+        }
+        if (rc < 0)
+            err = mmf__w32_error(rc);
+    }
+    mmf__w32_put(s);
+    if (err != 0) {
+        mmf__w32_put(w);
+        mmf__w32_set_error(err);
+        return WAIT_FAILED;
+    }
+    rc = mmf_sync_wait(waitable(w), timeout_of(dwMilliseconds));
+    mmf__w32_put(w);
+    if (rc == 0)
+        return WAIT_OBJECT_0;
+    if (rc == MMF_ABANDONED)
+        return WAIT_ABANDONED;
+    if (rc == MMF_ETIMEDOUT)
+        return WAIT_TIMEOUT;
+    return wait_failed(rc);
 }

@@ -308,9 +308,20 @@ BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode)
         *lpExitCode = STILL_ACTIVE; /* the caller is running */
         return TRUE;
     }
-    if ((e = mmf__w32_get(hThread, W32_K(W32_THREAD), &err)) == NULL) {
+    if ((e = mmf__w32_get(hThread, W32_K(W32_THREAD) | W32_K(W32_PROCESS), &err)) == NULL) {
         mmf__w32_set_error(err);
         return FALSE;
+    }
+    if (e->kind == W32_PROCESS) {
+        /* The main thread of a child (PROCESS_INFORMATION.hThread) ends
+         * with its process, with the process's exit code. */
+        err = mmf__w32_process_exit_code(e->u.process, lpExitCode);
+        mmf__w32_put(e);
+        if (err != 0) {
+            mmf__w32_set_error(err);
+            return FALSE;
+        }
+        return TRUE;
     }
     *lpExitCode = __atomic_load_n(&e->u.thread->ended, __ATOMIC_ACQUIRE)
                       ? e->u.thread->exit_code
@@ -326,11 +337,11 @@ DWORD WINAPI GetThreadId(HANDLE Thread)
 
     if (Thread == W32_PSEUDO_THREAD)
         return GetCurrentThreadId();
-    if ((e = mmf__w32_get(Thread, W32_K(W32_THREAD), &err)) == NULL) {
+    if ((e = mmf__w32_get(Thread, W32_K(W32_THREAD) | W32_K(W32_PROCESS), &err)) == NULL) {
         mmf__w32_set_error(err);
         return 0;
     }
-    id = e->u.thread->id;
+    id = e->kind == W32_PROCESS ? mmf__w32_process_pid(e->u.process) : e->u.thread->id;
     mmf__w32_put(e);
     return id;
 }

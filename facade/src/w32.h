@@ -35,12 +35,13 @@ enum w32_kind {
     W32_EVENT,
     W32_SEMAPHORE,
     W32_THREAD,
+    W32_PROCESS,
     W32_KINDS
 };
 
 #define W32_K(kind) (1u << (kind))
 #define W32_SYNC_KINDS (W32_K(W32_MUTEX) | W32_K(W32_EVENT) | W32_K(W32_SEMAPHORE))
-#define W32_WAITABLE (W32_SYNC_KINDS | W32_K(W32_THREAD))
+#define W32_WAITABLE (W32_SYNC_KINDS | W32_K(W32_THREAD) | W32_K(W32_PROCESS) | W32_K(W32_FILE))
 #define W32_ANY_KIND 0xFFFFu
 
 /* The pseudo-handles of the current process and thread. */
@@ -59,12 +60,17 @@ struct w32_file {
  * handle of GetCurrentThread()); see thread.c. */
 struct w32_thread;
 
+/* A process started by CreateProcess or opened by OpenProcess; see
+ * process.c. */
+struct w32_process;
+
 /* What a handle refers to. */
 union w32_payload {
     mmf_section *section;
     mmf_sync *sync;
     struct w32_file *file;
     struct w32_thread *thread;
+    struct w32_process *process;
 };
 
 /* One table entry. Entries live in chunks that never move or go away, so a
@@ -72,6 +78,7 @@ union w32_payload {
 struct w32_entry {
     uint8_t kind;           /* enum w32_kind */
     uint8_t closing;        /* CloseHandle called; destroyed at users == 0 */
+    uint8_t flags;          /* HANDLE_FLAG_INHERIT, HANDLE_FLAG_PROTECT_FROM_CLOSE */
     uint32_t users;         /* mmf__w32_get() calls not yet mmf__w32_put() */
     DWORD access;           /* the handle's access mask (generic rights
                                mapped) */
@@ -94,6 +101,33 @@ void mmf__w32_put(struct w32_entry *e);
 
 /* Release what a payload holds (the native handle, fd, thread reference). */
 void mmf__w32_payload_release(enum w32_kind kind, union w32_payload u);
+
+/* Mark h (which may be NULL: then nothing happens) inheritable if `sa` is
+ * not NULL and asks for it, or if `inherit` is TRUE; returns h. */
+HANDLE mmf__w32_inherit_sa(HANDLE h, const SECURITY_ATTRIBUTES *sa);
+HANDLE mmf__w32_inherit(HANDLE h, BOOL inherit);
+
+/*
+ * Visit every open handle whose flags include HANDLE_FLAG_INHERIT, under
+ * the table lock: fn(value, entry, arg). The visitor must not call into the
+ * table. Returns the first nonzero value fn returns, else 0.
+ */
+int mmf__w32_each_inheritable(int (*fn)(HANDLE, const struct w32_entry *, void *),
+                              void *arg);
+
+/*
+ * Put u at the handle value `value` in a table that no other thread uses
+ * yet (at load, for inherited handles). Returns 0, or -1 if the value
+ * cannot be a handle or is taken (the caller then releases u).
+ * mmf__w32_place_done() must follow the last placement.
+ */
+int mmf__w32_place(uintptr_t value, enum w32_kind kind, DWORD access,
+                   union w32_payload u);
+void mmf__w32_place_done(void);
+
+/* Read the handles a parent passed with CreateProcess (process.c); called
+ * once, when the library is loaded. */
+void mmf__w32_inherit_load(void);
 
 /* ------------------------------------------------------------------------ */
 /* Access masks (handle.c)                                                   */
@@ -162,6 +196,29 @@ int mmf__w32_section_dup(mmf_section *s, DWORD src_access, DWORD access,
                          mmf_section **out);
 
 /* ------------------------------------------------------------------------ */
+/* Security descriptors (security.c)                                         */
+/* ------------------------------------------------------------------------ */
+
+/* The native mode (mmf_section_opts.mode, mmf_sync_opts.mode) for an
+ * object of `kind` created with `sa`: 0 (the default, owner-only) or the
+ * mode its descriptor asks for. Returns 0, or
+ * ERROR_INVALID_SECURITY_DESCR when the descriptor is malformed or says
+ * what the native permissions cannot. */
+DWORD mmf__w32_sd_mode(enum w32_kind kind, const SECURITY_ATTRIBUTES *sa, unsigned *mode);
+
+/* ------------------------------------------------------------------------ */
+/* Virtual memory (virtual.c)                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Record a view made by MapViewOfFile (its base, size, the PAGE_* value
+ * of its mapping, and whether its section is SEC_RESERVE) for the
+ * Virtual* functions, and forget it when it is unmapped. */
+void mmf__w32_view_note(void *base, size_t size, DWORD protect, int reserve);
+void mmf__w32_view_forget(void *base);
+/* The PAGE_* value of a view mapped with MMF_MAP_* `map`. */
+DWORD mmf__w32_view_protect(unsigned map);
+
+/* ------------------------------------------------------------------------ */
 /* Threads (thread.c)                                                        */
 /* ------------------------------------------------------------------------ */
 
@@ -174,5 +231,25 @@ void mmf__w32_thread_unref(struct w32_thread *t);
  * CreateThread did not start), with a new reference; NULL if out of
  * memory. */
 struct w32_thread *mmf__w32_thread_self(void);
+
+/* ------------------------------------------------------------------------ */
+/* Processes (process.c)                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* The native event a process object signals when the process has ended. */
+mmf_sync *mmf__w32_process_event(struct w32_process *p);
+void mmf__w32_process_ref(struct w32_process *p);
+void mmf__w32_process_unref(struct w32_process *p);
+/* Its exit code: STILL_ACTIVE while it runs. Returns 0, or the Win32
+ * error when it cannot be known. */
+DWORD mmf__w32_process_exit_code(struct w32_process *p, DWORD *code);
+/* Its process id. */
+DWORD mmf__w32_process_pid(const struct w32_process *p);
+/* The calling process's object, with a new reference; NULL if out of
+ * memory. */
+struct w32_process *mmf__w32_process_self(void);
+/* An event that is always signaled: what a wait on a file handle waits
+ * for. NULL if it could not be made. */
+mmf_sync *mmf__w32_signaled(void);
 
 #endif

@@ -478,3 +478,265 @@ TEST(crt_violation_aborts)
     for (size_t i = 0; i < 3; i++)
         CHECK_EQ(test_wait(test_spawn("crt_violation", cases[i], NULL)), 128 + SIGABRT);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Processes and inheritance                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* F09: DuplicateHandle into or out of another process fails with
+ * ERROR_ACCESS_DENIED, whatever the rights of the process handle. */
+TEST(duplicate_other_process_refused)
+{
+    char cmd[] = "sleep 30";
+    STARTUPINFOA si;
+    PROCESS_INFORMATION pi;
+    HANDLE e = CreateEventA(NULL, TRUE, FALSE, NULL), t = NULL;
+
+    memset(&si, 0, sizeof si);
+    si.cb = sizeof si;
+    CHECK(e != NULL);
+    CHECK(CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
+    SetLastError(0);
+    CHECK(!DuplicateHandle(GetCurrentProcess(), e, pi.hProcess, &t, 0, FALSE,
+                           DUPLICATE_SAME_ACCESS));
+    CHECK_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+    CHECK(t == NULL);
+    SetLastError(0);
+    CHECK(!DuplicateHandle(pi.hProcess, e, GetCurrentProcess(), &t, 0, FALSE,
+                           DUPLICATE_SAME_ACCESS));
+    CHECK_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+    /* A source handle in another process is not closed here either. */
+    CHECK(!DuplicateHandle(pi.hProcess, e, GetCurrentProcess(), &t, 0, FALSE,
+                           DUPLICATE_CLOSE_SOURCE));
+    CHECK_EQ(WaitForSingleObject(e, 0), WAIT_TIMEOUT);
+    CHECK(TerminateProcess(pi.hProcess, 1));
+    CHECK_EQ(WaitForSingleObject(pi.hProcess, 10000), WAIT_OBJECT_0);
+    CHECK(CloseHandle(pi.hThread));
+    CHECK(CloseHandle(pi.hProcess));
+    CHECK(CloseHandle(e));
+}
+
+/* "x.exe" runs x from PATH; a child killed by SIGSEGV reports
+ * STATUS_ACCESS_VIOLATION; ExitProcess's code crosses modulo 256. */
+TEST(process_names_and_exit_codes)
+{
+    char c1[] = "true.exe", c2[] = "sh -c \"kill -SEGV $$\"", c3[] = "sh -c \"exit 300\"";
+    char *cmds[] = {c1, c2, c3};
+    const DWORD want[] = {0, 0xC0000005, 300 & 255};
+    STARTUPINFOA si;
+    PROCESS_INFORMATION pi;
+    DWORD code;
+
+    memset(&si, 0, sizeof si);
+    si.cb = sizeof si;
+    for (int i = 0; i < 3; i++) {
+        CHECK(CreateProcessA(NULL, cmds[i], NULL, NULL, FALSE, CREATE_NEW_CONSOLE, NULL, NULL,
+                             &si, &pi));
+        CHECK_EQ(WaitForSingleObject(pi.hProcess, 10000), WAIT_OBJECT_0);
+        CHECK(GetExitCodeProcess(pi.hProcess, &code));
+        CHECK_EQ(code, want[i]);
+        CHECK(CloseHandle(pi.hThread));
+        CHECK(CloseHandle(pi.hProcess));
+    }
+    SetLastError(0);
+    CHECK(!CreateProcessA(NULL, c1, NULL, NULL, FALSE, CREATE_SUSPENDED, NULL, NULL, &si, &pi));
+    CHECK_EQ(GetLastError(), ERROR_NOT_SUPPORTED);
+    CHECK(!CreateProcessA(NULL, c1, NULL, NULL, FALSE, 0x20000000, NULL, NULL, &si, &pi));
+    CHECK_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+}
+
+/* argv[0]: the descriptor of the one good record. */
+HELPER(inherit_garbage)
+{
+    const uintptr_t bad[] = {0x8, 0xc, 0x10, 0x14, 0x18, 0x1c, 0x20};
+    DWORD size = 0, flags = 0;
+
+    CHECK_EQ(argc, 1);
+    /* The variable is read once and removed. */
+    CHECK(getenv("MMF_WIN32_HANDLES") == NULL);
+    CHECK_EQ(GetFileSize((HANDLE)4, &size), 5);
+    CHECK(GetHandleInformation((HANDLE)4, &flags));
+    CHECK_EQ(flags, HANDLE_FLAG_INHERIT);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        SetLastError(0);
+        CHECK(!GetHandleInformation((HANDLE)bad[i], &flags));
+        CHECK_EQ(GetLastError(), ERROR_INVALID_HANDLE);
+    }
+    /* The descriptor now belongs to handle 4 alone, closed on exec. */
+    CHECK(fcntl(atoi(argv[0]), F_GETFD) & FD_CLOEXEC);
+    CHECK(CloseHandle((HANDLE)4));
+    CHECK(fcntl(atoi(argv[0]), F_GETFD) < 0);
+    return 0;
+}
+
+/* The inheritance variable is untrusted: of its records only the one that
+ * is right becomes a handle; a second record for the same descriptor, a
+ * standard stream, unknown kinds, rights past the kind's, values the table
+ * cannot hold or that are not multiples of 4, and bad tokens are dropped. */
+TEST(inherit_table_untrusted)
+{
+    const char *path = scratch("f");
+    char var[1024];
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+    CHECK(fd > 2);
+    CHECK_EQ(write(fd, "hello", 5), 5);
+    snprintf(var, sizeof var,
+             "1;4:2:120089:fd%d;8:2:120089:fd%d;c:2:120089:fd0;10:99:0:fd%d;"
+             "14:2:ffffffff:fd%d;18:5:1f0003:mmf1:999:-1:3;1c:4:1f0001:junk;"
+             "ffffffffffff0:2:120089:fd%d;21:2:120089:fd%d;20:2:120089:fd%d",
+             fd, fd, fd, fd, fd, fd, 1000);
+    CHECK_EQ(setenv("MMF_WIN32_HANDLES", var, 1), 0);
+    CHECK_EQ(test_wait(test_spawn("inherit_garbage", test_num(fd), NULL)), 0);
+    unsetenv("MMF_WIN32_HANDLES");
+    close(fd);
+    unlink(path);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Security descriptors, against another user                                */
+/* ------------------------------------------------------------------------ */
+
+/* The Global\ name of this case's object `tag`. */
+static const char *global_name(const char *tag)
+{
+    static char buf[4][300];
+    static int i;
+    char *p = buf[i++ % 4];
+    snprintf(p, 300, "Global\\%s", test_name(tag));
+    return p;
+}
+
+/* argv: name, kind ("event" or "section"), expected: "denied", "all",
+ * or "read" (a section readable and not writable). As uid 65534. */
+HELPER(other_user_opens)
+{
+    const char *name = argv[0], *want = argv[2];
+
+    CHECK_EQ(argc, 3);
+    CHECK_EQ(test_drop_privileges(), 0);
+    if (strcmp(argv[1], "event") == 0) {
+        HANDLE e;
+        SetLastError(0);
+        e = OpenEventA(SYNCHRONIZE | EVENT_MODIFY_STATE, FALSE, name);
+        if (strcmp(want, "denied") == 0) {
+            CHECK(e == NULL);
+            CHECK_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+            return 0;
+        }
+        CHECK(e != NULL);
+        CHECK(SetEvent(e));
+        CHECK_EQ(WaitForSingleObject(e, 0), WAIT_OBJECT_0);
+        CHECK(CloseHandle(e));
+    } else {
+        HANDLE h;
+        char *p;
+        SetLastError(0);
+        h = OpenFileMappingA(FILE_MAP_ALL_ACCESS, FALSE, name);
+        if (strcmp(want, "denied") == 0) {
+            CHECK(h == NULL);
+            CHECK_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+            return 0;
+        }
+        CHECK(h != NULL);
+        p = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0);
+        CHECK(p != NULL);
+        CHECK(strcmp(p, "secured") == 0);
+        CHECK(UnmapViewOfFile(p));
+        SetLastError(0);
+        p = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+        if (strcmp(want, "read") == 0) {
+            CHECK(p == NULL);
+            CHECK_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+        } else {
+            CHECK(p != NULL);
+            CHECK(UnmapViewOfFile(p));
+        }
+        CHECK(CloseHandle(h));
+    }
+    return 0;
+}
+
+/* Create an event and a section under `sa` and check what uid 65534 may do
+ * with each. */
+static void check_other_user(const char *tag, SECURITY_ATTRIBUTES *sa, const char *event_want,
+                             const char *section_want)
+{
+    HANDLE e = CreateEventA(sa, TRUE, FALSE, global_name(tag));
+    HANDLE s = CreateFileMappingA(INVALID_HANDLE_VALUE, sa, PAGE_READWRITE, 0, 4096,
+                                  global_name(tag[0] == 'x' ? "xs" : "s"));
+    char *p;
+
+    CHECK(e != NULL && s != NULL);
+    p = MapViewOfFile(s, FILE_MAP_WRITE, 0, 0, 0);
+    CHECK(p != NULL);
+    strcpy(p, "secured");
+    CHECK_EQ(test_wait(test_spawn("other_user_opens", global_name(tag), "event", event_want,
+                                  NULL)),
+             0);
+    CHECK_EQ(test_wait(test_spawn("other_user_opens", global_name(tag[0] == 'x' ? "xs" : "s"),
+                                  "section", section_want, NULL)),
+             0);
+    CHECK(UnmapViewOfFile(p));
+    CHECK(CloseHandle(s));
+    CHECK(CloseHandle(e));
+}
+
+/* K01, K02, K03: no descriptor keeps another user out; a NULL DACL and
+ * Everyone:GA let it in; Everyone:GR opens a section for reading only;
+ * Administrators only and an empty DACL keep it out. */
+TEST(security_other_user)
+{
+    SECURITY_DESCRIPTOR sd;
+    SECURITY_ATTRIBUTES sa = {sizeof sa, &sd, FALSE};
+    PSECURITY_DESCRIPTOR conv = NULL;
+    ACL acl;
+
+    if (geteuid() != 0)
+        SKIP("cross-user cases need root (they switch to uid 65534)");
+    check_other_user("default", NULL, "denied", "denied");
+    CHECK(InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION));
+    CHECK(SetSecurityDescriptorDacl(&sd, TRUE, NULL, FALSE));
+    check_other_user("nulldacl", &sa, "all", "all");
+    CHECK(InitializeAcl(&acl, sizeof acl, ACL_REVISION));
+    CHECK(SetSecurityDescriptorDacl(&sd, TRUE, &acl, FALSE));
+    check_other_user("emptydacl", &sa, "denied", "denied");
+    CHECK(ConvertStringSecurityDescriptorToSecurityDescriptorA("D:(A;;GA;;;WD)", SDDL_REVISION_1,
+                                                               &conv, NULL));
+    sa.lpSecurityDescriptor = conv;
+    check_other_user("everyone", &sa, "all", "all");
+    CHECK(LocalFree(conv) == NULL);
+    CHECK(ConvertStringSecurityDescriptorToSecurityDescriptorA(
+        "O:BAG:BAD:P(A;;GA;;;OW)(A;;GR;;;AU)(D;;GA;;;AN)S:(ML;;NW;;;LW)", SDDL_REVISION_1, &conv,
+        NULL));
+    sa.lpSecurityDescriptor = conv;
+    check_other_user("readers", &sa, "denied", "read");
+    CHECK(LocalFree(conv) == NULL);
+    CHECK(ConvertStringSecurityDescriptorToSecurityDescriptorW(L"D:(A;;GA;;;BA)(A;;GA;;;SY)",
+                                                               SDDL_REVISION_1, &conv, NULL));
+    sa.lpSecurityDescriptor = conv;
+    check_other_user("admins", &sa, "denied", "denied");
+    CHECK(LocalFree(conv) == NULL);
+}
+
+/* K04: what the permissions cannot say fails the create, named or not,
+ * instead of being widened: another SID, a deny for Administrators. */
+TEST(security_unexpressible_refused)
+{
+    static const char *const sddl[] = {"D:(A;;GA;;;S-1-5-21-1-2-3-1000)", "D:(D;;GA;;;BA)"};
+    PSECURITY_DESCRIPTOR conv;
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, FALSE};
+
+    for (size_t i = 0; i < sizeof sddl / sizeof sddl[0]; i++) {
+        CHECK(ConvertStringSecurityDescriptorToSecurityDescriptorA(sddl[i], SDDL_REVISION_1,
+                                                                   &conv, NULL));
+        sa.lpSecurityDescriptor = conv;
+        SetLastError(0);
+        CHECK(CreateEventA(&sa, TRUE, FALSE, global_name("e")) == NULL);
+        CHECK_EQ(GetLastError(), ERROR_INVALID_SECURITY_DESCR);
+        CHECK(CreateFileMappingA(INVALID_HANDLE_VALUE, &sa, PAGE_READWRITE, 0, 4096, NULL) ==
+              NULL);
+        CHECK_EQ(GetLastError(), ERROR_INVALID_SECURITY_DESCR);
+        LocalFree(conv);
+    }
+}

@@ -61,7 +61,9 @@
  * as Windows checks it (a wait needs SYNCHRONIZE, SetEvent needs
  * EVENT_MODIFY_STATE, a view needs the SECTION_MAP_* right its protection
  * asks for). GetCurrentProcess() and GetCurrentThread() are pseudo-handles.
- * Handles are never inherited (there is no CreateProcess here).
+ * Handles marked inheritable reach a child started by CreateProcess with
+ * bInheritHandles TRUE at the same values (F02); DuplicateHandle into
+ * another process is refused (F09).
  *
  * THREADS AND PROCESSES
  *
@@ -74,9 +76,9 @@
  *
  * KNOWN DIFFERENCES FROM WINDOWS
  *
- *   - Security descriptors are ignored: named objects are owner-only (mode
- *     0600) as in the native API; lpSecurityAttributes is accepted and its
- *     bInheritHandle has no effect.
+ *   - Security descriptors map onto Linux permissions (owner, everyone,
+ *     root as administrator; see "Security descriptors" below); what they
+ *     cannot express fails with ERROR_INVALID_SECURITY_DESCR.
  *   - File sharing modes are not enforced (Linux has no mandatory sharing
  *     locks); DeleteFile of an open file succeeds as unlink() does, and
  *     SetEndOfFile may shrink a file that a view maps instead of failing
@@ -86,7 +88,12 @@
  *   - Overlapped (asynchronous) I/O is not supported: an OVERLAPPED
  *     argument only gives the file position, as it does for a handle
  *     opened without FILE_FLAG_OVERLAPPED.
- *   - File handles are not waitable (WAIT_FAILED, ERROR_INVALID_HANDLE).
+ *   - DuplicateHandle into or out of another process fails with
+ *     ERROR_ACCESS_DENIED: nothing can write into another process's
+ *     handle table on Linux (F09). Children inherit handles instead.
+ *   - Exit codes of processes keep 8 bits (Linux's exit status), and the
+ *     exit code of a process that is not a child of the caller cannot be
+ *     read once it has ended (GetExitCodeProcess).
  *   - CreateThread does not support CREATE_SUSPENDED (ERROR_INVALID_PARAMETER).
  *   - A pulse of an auto-reset event can release one more waiter than on
  *     Windows when a waiting process was killed (see mmf_event_pulse()).
@@ -176,6 +183,7 @@ typedef DWORD *PDWORD;
 typedef DWORD *LPDWORD;
 typedef LONG *PLONG;
 typedef LONG *LPLONG;
+typedef ULONG *PULONG;
 typedef BOOL *PBOOL;
 typedef BOOL *LPBOOL;
 typedef BYTE *PBYTE;
@@ -220,6 +228,38 @@ typedef union _LARGE_INTEGER {
     LONGLONG QuadPart;
 } LARGE_INTEGER, *PLARGE_INTEGER;
 
+typedef void *PSID;
+typedef void *HLOCAL;
+
+/* An access-control list: this header, then AceCount ACEs. */
+typedef struct _ACL {
+    BYTE AclRevision;
+    BYTE Sbz1;
+    WORD AclSize;
+    WORD AceCount;
+    WORD Sbz2;
+} ACL, *PACL;
+
+/* The start of each ACE; an allow or deny ACE goes on with its access mask
+ * and its trustee's SID. */
+typedef struct _ACE_HEADER {
+    BYTE AceType;
+    BYTE AceFlags;
+    WORD AceSize;
+} ACE_HEADER, *PACE_HEADER;
+
+/* A security descriptor in absolute form (Windows' layout and size). */
+typedef struct _SECURITY_DESCRIPTOR {
+    BYTE Revision;
+    BYTE Sbz1;
+    WORD Control;
+    PSID Owner;
+    PSID Group;
+    PACL Sacl;
+    PACL Dacl;
+} SECURITY_DESCRIPTOR, *PISECURITY_DESCRIPTOR;
+typedef void *PSECURITY_DESCRIPTOR;
+
 typedef struct _SECURITY_ATTRIBUTES {
     DWORD nLength;
     LPVOID lpSecurityDescriptor;
@@ -260,6 +300,59 @@ typedef struct _SYSTEM_INFO {
     WORD wProcessorRevision;
 } SYSTEM_INFO, *LPSYSTEM_INFO;
 
+/* CreateProcess: what the façade reads of STARTUPINFO is cb, dwFlags and,
+ * with STARTF_USESTDHANDLES, the three standard handles; the other fields
+ * (console and window placement) are accepted and ignored. */
+typedef struct _STARTUPINFOA {
+    DWORD cb;
+    LPSTR lpReserved;
+    LPSTR lpDesktop;
+    LPSTR lpTitle;
+    DWORD dwX, dwY, dwXSize, dwYSize, dwXCountChars, dwYCountChars;
+    DWORD dwFillAttribute;
+    DWORD dwFlags;
+    WORD wShowWindow;
+    WORD cbReserved2;
+    LPBYTE lpReserved2;
+    HANDLE hStdInput;
+    HANDLE hStdOutput;
+    HANDLE hStdError;
+} STARTUPINFOA, *LPSTARTUPINFOA;
+typedef struct _STARTUPINFOW {
+    DWORD cb;
+    LPWSTR lpReserved;
+    LPWSTR lpDesktop;
+    LPWSTR lpTitle;
+    DWORD dwX, dwY, dwXSize, dwYSize, dwXCountChars, dwYCountChars;
+    DWORD dwFillAttribute;
+    DWORD dwFlags;
+    WORD wShowWindow;
+    WORD cbReserved2;
+    LPBYTE lpReserved2;
+    HANDLE hStdInput;
+    HANDLE hStdOutput;
+    HANDLE hStdError;
+} STARTUPINFOW, *LPSTARTUPINFOW;
+
+typedef struct _PROCESS_INFORMATION {
+    HANDLE hProcess;
+    HANDLE hThread;
+    DWORD dwProcessId;
+    DWORD dwThreadId;
+} PROCESS_INFORMATION, *PPROCESS_INFORMATION, *LPPROCESS_INFORMATION;
+
+/* What VirtualQuery reports of a range of pages. */
+typedef struct _MEMORY_BASIC_INFORMATION {
+    PVOID BaseAddress;
+    PVOID AllocationBase;
+    DWORD AllocationProtect;
+    WORD PartitionId;
+    SIZE_T RegionSize;
+    DWORD State;
+    DWORD Protect;
+    DWORD Type;
+} MEMORY_BASIC_INFORMATION, *PMEMORY_BASIC_INFORMATION;
+
 typedef DWORD(WINAPI *PTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
 typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
 
@@ -291,6 +384,7 @@ typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
 #define ERROR_INVALID_HANDLE 6
 #define ERROR_NOT_ENOUGH_MEMORY 8
 #define ERROR_INVALID_DATA 13
+#define ERROR_BAD_LENGTH 24
 #define ERROR_OUTOFMEMORY 14
 #define ERROR_WRITE_PROTECT 19
 #define ERROR_GEN_FAILURE 31
@@ -322,6 +416,8 @@ typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
 #define ERROR_MAPPED_ALIGNMENT 1132
 #define ERROR_USER_MAPPED_FILE 1224
 #define ERROR_NOT_ALL_ASSIGNED 1300
+#define ERROR_UNKNOWN_REVISION 1305
+#define ERROR_INVALID_SECURITY_DESCR 1338
 #define ERROR_PRIVILEGE_NOT_HELD 1314
 #define ERROR_FILE_CORRUPT 1392
 #define ERROR_NO_SYSTEM_RESOURCES 1450
@@ -340,6 +436,22 @@ typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
 #define PAGE_GUARD 0x100
 #define PAGE_NOCACHE 0x200
 #define PAGE_WRITECOMBINE 0x400
+
+/* VirtualAlloc, VirtualFree and VirtualQuery. */
+#define MEM_COMMIT 0x00001000
+#define MEM_RESERVE 0x00002000
+#define MEM_DECOMMIT 0x00004000
+#define MEM_RELEASE 0x00008000
+#define MEM_FREE 0x00010000
+#define MEM_PRIVATE 0x00020000
+#define MEM_MAPPED 0x00040000
+#define MEM_RESET 0x00080000
+#define MEM_TOP_DOWN 0x00100000
+#define MEM_WRITE_WATCH 0x00200000
+#define MEM_PHYSICAL 0x00400000
+#define MEM_RESET_UNDO 0x01000000
+#define MEM_LARGE_PAGES 0x20000000
+#define MEM_IMAGE 0x01000000
 
 /* Section attributes (CreateFileMapping flProtect, high bits). */
 #define SEC_FILE 0x800000
@@ -398,6 +510,18 @@ typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
 #define THREAD_QUERY_INFORMATION 0x0040
 #define THREAD_QUERY_LIMITED_INFORMATION 0x0800
 #define THREAD_ALL_ACCESS 0x001FFFFF
+#define PROCESS_TERMINATE 0x0001
+#define PROCESS_CREATE_THREAD 0x0002
+#define PROCESS_VM_OPERATION 0x0008
+#define PROCESS_VM_READ 0x0010
+#define PROCESS_VM_WRITE 0x0020
+#define PROCESS_DUP_HANDLE 0x0040
+#define PROCESS_CREATE_PROCESS 0x0080
+#define PROCESS_SET_QUOTA 0x0100
+#define PROCESS_SET_INFORMATION 0x0200
+#define PROCESS_QUERY_INFORMATION 0x0400
+#define PROCESS_SUSPEND_RESUME 0x0800
+#define PROCESS_QUERY_LIMITED_INFORMATION 0x1000
 #define PROCESS_ALL_ACCESS 0x001FFFFF
 
 /* File access rights, sharing, creation and flags. */
@@ -439,9 +563,45 @@ typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
 #define INVALID_SET_FILE_POINTER ((DWORD)-1)
 #define INVALID_FILE_SIZE ((DWORD)0xFFFFFFFF)
 
+/* Security descriptors. */
+#define SECURITY_DESCRIPTOR_REVISION 1
+#define SECURITY_DESCRIPTOR_MIN_LENGTH (sizeof(SECURITY_DESCRIPTOR))
+#define SE_DACL_PRESENT 0x0004
+#define SE_DACL_DEFAULTED 0x0008
+#define SE_SELF_RELATIVE 0x8000
+#define ACL_REVISION 2
+#define ACL_REVISION_DS 4
+#define ACCESS_ALLOWED_ACE_TYPE 0x0
+#define ACCESS_DENIED_ACE_TYPE 0x1
+#define SDDL_REVISION_1 1
+
 /* DuplicateHandle options. */
 #define DUPLICATE_CLOSE_SOURCE 0x00000001
 #define DUPLICATE_SAME_ACCESS 0x00000002
+
+/* SetHandleInformation / GetHandleInformation. */
+#define HANDLE_FLAG_INHERIT 0x00000001
+#define HANDLE_FLAG_PROTECT_FROM_CLOSE 0x00000002
+
+/* CreateProcess flags and STARTUPINFO.dwFlags. */
+#define DEBUG_PROCESS 0x00000001
+#define DEBUG_ONLY_THIS_PROCESS 0x00000002
+#define DETACHED_PROCESS 0x00000008
+#define CREATE_NEW_CONSOLE 0x00000010
+#define NORMAL_PRIORITY_CLASS 0x00000020
+#define IDLE_PRIORITY_CLASS 0x00000040
+#define HIGH_PRIORITY_CLASS 0x00000080
+#define REALTIME_PRIORITY_CLASS 0x00000100
+#define CREATE_NEW_PROCESS_GROUP 0x00000200
+#define CREATE_UNICODE_ENVIRONMENT 0x00000400
+#define BELOW_NORMAL_PRIORITY_CLASS 0x00004000
+#define ABOVE_NORMAL_PRIORITY_CLASS 0x00008000
+#define EXTENDED_STARTUPINFO_PRESENT 0x00080000
+#define CREATE_BREAKAWAY_FROM_JOB 0x01000000
+#define CREATE_DEFAULT_ERROR_MODE 0x04000000
+#define CREATE_NO_WINDOW 0x08000000
+#define STARTF_USESHOWWINDOW 0x00000001
+#define STARTF_USESTDHANDLES 0x00000100
 
 /* CreateThread flags. */
 #define CREATE_SUSPENDED 0x00000004
@@ -622,6 +782,81 @@ MMF_WIN32_API BOOL WINAPI FlushViewOfFile(LPCVOID lpBaseAddress,
                                           SIZE_T dwNumberOfBytesToFlush);
 
 /* ------------------------------------------------------------------------ */
+/* Virtual memory: views and private memory                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Describe the pages from lpAddress (rounded down to a page) that share
+ * one state, protection and allocation (J01, J02): BaseAddress,
+ * AllocationBase (the view's base, or VirtualAlloc's), AllocationProtect
+ * (the view's mapping or VirtualAlloc's protection), RegionSize, State
+ * (MEM_COMMIT, MEM_RESERVE, MEM_FREE), Protect (the current PAGE_* value;
+ * 0 for reserved pages) and Type (MEM_MAPPED for a view, MEM_PRIVATE,
+ * MEM_IMAGE for a file the system mapped). Returns the size of *lpBuffer,
+ * or 0 with ERROR_BAD_LENGTH (dwLength too small) or
+ * ERROR_INVALID_PARAMETER (an address above the highest one a program
+ * can use). A page of a SEC_RESERVE view that the system has swapped out
+ * is reported MEM_RESERVE: Linux tells only which pages are in memory.
+ */
+MMF_WIN32_API SIZE_T WINAPI VirtualQuery(LPCVOID lpAddress,
+                                         PMEMORY_BASIC_INFORMATION lpBuffer,
+                                         SIZE_T dwLength);
+
+/*
+ * Private memory: MEM_RESERVE (with or without MEM_COMMIT) makes a new
+ * allocation of dwSize bytes (rounded up to pages) at a 64 KiB boundary,
+ * at lpAddress (rounded down to 64 KiB) if it is not NULL; MEM_COMMIT
+ * alone with lpAddress NULL does the same with every page committed. Pages
+ * are zero when first committed. MEM_COMMIT inside an allocation commits
+ * its pages with flProtect (PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE,
+ * PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE).
+ *
+ * Views: MEM_COMMIT on a view of a SEC_RESERVE section commits the pages in
+ * the section, so every view in every process sees them committed (J03);
+ * on any view it gives the view's pages flProtect, which must be within
+ * what the view was mapped with (PAGE_WRITECOPY for a copy-on-write one).
+ * MEM_RESET says the contents are no longer needed: private pages may be
+ * dropped (they then read as zero or as before), a view's are kept (J04).
+ *
+ * Returns the base of the pages, or NULL with GetLastError():
+ *   ERROR_INVALID_PARAMETER  dwSize 0, unknown or conflicting flags, a bad
+ *                            flProtect, more than a view allows
+ *   ERROR_INVALID_ADDRESS    lpAddress in use (MEM_RESERVE), or not inside
+ *                            one allocation or view (MEM_COMMIT, MEM_RESET)
+ *   ERROR_PRIVILEGE_NOT_HELD MEM_LARGE_PAGES (no one holds the lock-pages
+ *                            privilege here)
+ *   ERROR_NOT_SUPPORTED      MEM_WRITE_WATCH, MEM_PHYSICAL, MEM_RESET_UNDO
+ *                            (a façade error)
+ *   ERROR_NOT_ENOUGH_MEMORY, ERROR_COMMITMENT_LIMIT
+ */
+MMF_WIN32_API LPVOID WINAPI VirtualAlloc(LPVOID lpAddress, SIZE_T dwSize,
+                                         DWORD flAllocationType, DWORD flProtect);
+
+/*
+ * MEM_DECOMMIT: decommit [lpAddress, +dwSize) of a private allocation
+ * (dwSize 0 with the allocation's base: all of it); its contents are lost.
+ * MEM_RELEASE (dwSize must be 0, lpAddress the allocation's base): give the
+ * allocation back. Views cannot be decommitted or released (J04): use
+ * UnmapViewOfFile. TRUE, or FALSE with ERROR_INVALID_PARAMETER (another
+ * dwFreeType, MEM_RELEASE with a size, a view), ERROR_INVALID_ADDRESS (not
+ * an allocation, or not its base for MEM_RELEASE).
+ */
+MMF_WIN32_API BOOL WINAPI VirtualFree(LPVOID lpAddress, SIZE_T dwSize,
+                                      DWORD dwFreeType);
+
+/*
+ * Give the committed pages of [lpAddress, +dwSize) flNewProtect;
+ * *lpflOldProtect gets the first page's protection before (J05). In a view,
+ * flNewProtect must be within what the view was mapped with: read-write
+ * in a read-only view, or PAGE_READWRITE in a copy-on-write view, fails
+ * with ERROR_INVALID_PARAMETER. TRUE, or FALSE with ERROR_INVALID_ADDRESS
+ * (a page not committed, or the range not in one allocation),
+ * ERROR_INVALID_PARAMETER, ERROR_NOACCESS (lpflOldProtect NULL).
+ */
+MMF_WIN32_API BOOL WINAPI VirtualProtect(LPVOID lpAddress, SIZE_T dwSize,
+                                         DWORD flNewProtect, PDWORD lpflOldProtect);
+
+/* ------------------------------------------------------------------------ */
 /* Handles                                                                   */
 /* ------------------------------------------------------------------------ */
 
@@ -637,19 +872,21 @@ MMF_WIN32_API BOOL WINAPI CloseHandle(HANDLE hObject);
 
 /*
  * Make a second handle to the object of hSourceHandle, within the current
- * process: both process handles must be GetCurrentProcess(). The new handle
+ * process: both process handles must name the calling process
+ * (GetCurrentProcess(), or a real handle to it). The new handle
  * gets dwDesiredAccess, or the source's access with DUPLICATE_SAME_ACCESS;
  * a file mapping's access cannot be widened beyond the source's
  * (ERROR_ACCESS_DENIED, O05). DUPLICATE_CLOSE_SOURCE closes the source,
  * even if the call fails (O03). Duplicating GetCurrentThread() gives a real
- * handle to the calling thread, waitable until it exits.
- * lpTargetHandle NULL makes no duplicate (the call then only checks, and
+ * handle to the calling thread, waitable until it exits; GetCurrentProcess()
+ * a real handle to the calling process (F10). bInheritHandle makes the new
+ * handle inheritable. lpTargetHandle NULL makes no duplicate (the call then only checks, and
  * closes the source with DUPLICATE_CLOSE_SOURCE).
- * Returns TRUE, or FALSE with ERROR_INVALID_HANDLE (a bad handle, or a
- * process handle that is not the current process), ERROR_INVALID_PARAMETER
- * (unknown options), ERROR_ACCESS_DENIED (undefined rights, or widening a
- * mapping's rights), ERROR_NOT_SUPPORTED (GetCurrentProcess() as the
- * source: there are no process objects), ERROR_NOT_ENOUGH_MEMORY.
+ * Returns TRUE, or FALSE with ERROR_INVALID_HANDLE (a bad handle or
+ * process handle), ERROR_INVALID_PARAMETER (unknown options),
+ * ERROR_ACCESS_DENIED (undefined rights, widening a mapping's rights, or
+ * a process handle to another process: see F09; DUPLICATE_CLOSE_SOURCE
+ * then closes nothing), ERROR_NOT_ENOUGH_MEMORY.
  */
 MMF_WIN32_API BOOL WINAPI DuplicateHandle(HANDLE hSourceProcessHandle,
                                           HANDLE hSourceHandle,
@@ -658,6 +895,17 @@ MMF_WIN32_API BOOL WINAPI DuplicateHandle(HANDLE hSourceProcessHandle,
                                           DWORD dwDesiredAccess,
                                           BOOL bInheritHandle,
                                           DWORD dwOptions);
+
+/*
+ * A handle's flags: HANDLE_FLAG_INHERIT (given to children by
+ * CreateProcess with bInheritHandles TRUE) and
+ * HANDLE_FLAG_PROTECT_FROM_CLOSE (CloseHandle then fails with
+ * ERROR_INVALID_HANDLE). SetHandleInformation changes the flags of dwMask
+ * to those of dwFlags. TRUE, or FALSE with ERROR_INVALID_HANDLE.
+ */
+MMF_WIN32_API BOOL WINAPI GetHandleInformation(HANDLE hObject, LPDWORD lpdwFlags);
+MMF_WIN32_API BOOL WINAPI SetHandleInformation(HANDLE hObject, DWORD dwMask,
+                                               DWORD dwFlags);
 
 /* ------------------------------------------------------------------------ */
 /* Files                                                                     */
@@ -768,6 +1016,74 @@ MMF_WIN32_API BOOL WINAPI DeleteFileA(LPCSTR lpFileName);
 MMF_WIN32_API BOOL WINAPI DeleteFileW(LPCWSTR lpFileName);
 
 /* ------------------------------------------------------------------------ */
+/* Security descriptors                                                      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The lpSecurityDescriptor of the SECURITY_ATTRIBUTES that
+ * CreateFileMapping, CreateMutex, CreateEvent and CreateSemaphore take
+ * decides who else may open a new named object (K01-K04); opening an
+ * existing name ignores it, as on Windows. Linux's model is the object
+ * file's permissions: the owner (the creating user) and every other user.
+ *   - NULL attributes, a NULL descriptor, or one without a DACL: the
+ *     default, the owner only.
+ *   - A NULL DACL (SetSecurityDescriptorDacl(sd, TRUE, NULL, FALSE)):
+ *     every user.
+ *   - A DACL: allow ACEs for Everyone (WD), Authenticated Users (AU),
+ *     Builtin Users (BU) and Interactive (IU) grant every user, and the
+ *     owner, their rights; ACEs for the owner (OW, CO) grant the owner;
+ *     Administrators (BA) and Local System (SY) are root, whom Linux never
+ *     refuses; Guests (BG) and Anonymous (AN) match nobody. Deny ACEs take
+ *     rights away. A section's rights are read (SECTION_MAP_READ, and the
+ *     generic rights that include it) and write; a mutex, event or
+ *     semaphore is usable with SYNCHRONIZE (a lesser grant gives nothing).
+ *     An empty DACL lets no one but root open the object.
+ * A descriptor that says what cannot be expressed (another SID, a deny
+ * for BA or SY, another ACE type) makes the Create call fail with
+ * ERROR_INVALID_SECURITY_DESCR instead of being widened or ignored (a
+ * façade error: Windows would create the object).
+ */
+
+/* A blank descriptor (no DACL). TRUE, or FALSE with
+ * ERROR_UNKNOWN_REVISION (dwRevision is not SECURITY_DESCRIPTOR_REVISION). */
+MMF_WIN32_API BOOL WINAPI InitializeSecurityDescriptor(PSECURITY_DESCRIPTOR pSecurityDescriptor,
+                                                       DWORD dwRevision);
+/* Set the DACL: absent (bDaclPresent FALSE), NULL (everyone), or pDacl,
+ * which the caller keeps alive while the descriptor is used. TRUE, or
+ * FALSE with ERROR_UNKNOWN_REVISION (not initialized). */
+MMF_WIN32_API BOOL WINAPI SetSecurityDescriptorDacl(PSECURITY_DESCRIPTOR pSecurityDescriptor,
+                                                    BOOL bDaclPresent, PACL pDacl,
+                                                    BOOL bDaclDefaulted);
+/* An empty ACL of nAclLength bytes. TRUE, or FALSE with
+ * ERROR_INSUFFICIENT_BUFFER (smaller than an ACL) or
+ * ERROR_INVALID_PARAMETER (bad revision or length). */
+MMF_WIN32_API BOOL WINAPI InitializeAcl(PACL pAcl, DWORD nAclLength, DWORD dwAclRevision);
+
+/*
+ * Convert an SDDL string ("D:(A;;GA;;;WD)") into a new descriptor, freed
+ * with LocalFree(). Parts O: and G: (owner, group) and S: (audit and label
+ * ACEs) are checked and not kept: on Linux the owner is the creator and
+ * there are no audit or integrity labels. D: takes the flags P, AI, AR,
+ * NO_ACCESS_CONTROL (a NULL DACL) and allow (A) and deny (D) ACEs with
+ * the rights GA, GR, GW, GX, RC, SD, WD, WO, FA, FR, FW, FX, KA, KR, KW,
+ * KX, the directory-service rights, or a hex mask ("0x1f0003"), for the
+ * trustees WD, AU, BU, IU, OW, CO, BA, SY, BG, AN or an "S-1-..." SID.
+ * *SecurityDescriptorSize (if not NULL) gets its size. TRUE, or FALSE with
+ * ERROR_INVALID_PARAMETER (bad SDDL, or an object ACE), ERROR_UNKNOWN_REVISION
+ * (StringSDRevision is not SDDL_REVISION_1), ERROR_NOT_ENOUGH_MEMORY.
+ */
+MMF_WIN32_API BOOL WINAPI ConvertStringSecurityDescriptorToSecurityDescriptorA(
+    LPCSTR StringSecurityDescriptor, DWORD StringSDRevision,
+    PSECURITY_DESCRIPTOR *SecurityDescriptor, PULONG SecurityDescriptorSize);
+MMF_WIN32_API BOOL WINAPI ConvertStringSecurityDescriptorToSecurityDescriptorW(
+    LPCWSTR StringSecurityDescriptor, DWORD StringSDRevision,
+    PSECURITY_DESCRIPTOR *SecurityDescriptor, PULONG SecurityDescriptorSize);
+
+/* Free what ConvertStringSecurityDescriptorToSecurityDescriptor returned
+ * (or NULL). Returns NULL. */
+MMF_WIN32_API HLOCAL WINAPI LocalFree(HLOCAL hMem);
+
+/* ------------------------------------------------------------------------ */
 /* Mutexes, events, semaphores                                               */
 /* ------------------------------------------------------------------------ */
 
@@ -866,12 +1182,13 @@ MMF_WIN32_API BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore,
 
 /*
  * Wait up to dwMilliseconds (INFINITE: forever; 0: just test) for a mutex,
- * event, semaphore or thread to be signaled, and take it (T08): a mutex is
+ * event, semaphore, thread or process to be signaled (a file handle always
+ * is, F11), and take it (T08): a mutex is
  * acquired, a semaphore's count drops by one, an auto-reset event resets.
  * Returns WAIT_OBJECT_0, WAIT_ABANDONED (a mutex whose owner died: the
  * caller owns it now; T07), WAIT_TIMEOUT (T02), all with GetLastError()
- * untouched, or WAIT_FAILED with ERROR_INVALID_HANDLE (bad handle, T03; a
- * file mapping or file), ERROR_ACCESS_DENIED (no SYNCHRONIZE, T06),
+ * untouched, or WAIT_FAILED with ERROR_INVALID_HANDLE (bad handle, T03),
+ * ERROR_ACCESS_DENIED (no SYNCHRONIZE, T06),
  * ERROR_MUTANT_LIMIT_EXCEEDED (recursion count at its limit). The
  * pseudo-handles GetCurrentProcess() and GetCurrentThread() are never
  * signaled while the caller runs: the wait times out (T05).
@@ -894,6 +1211,28 @@ MMF_WIN32_API DWORD WINAPI WaitForMultipleObjects(DWORD nCount,
                                                   const HANDLE *lpHandles,
                                                   BOOL bWaitAll,
                                                   DWORD dwMilliseconds);
+
+/*
+ * Signal hObjectToSignal (release a mutex the caller owns, add one to a
+ * semaphore, set an event) and then wait for hObjectToWaitOn as
+ * WaitForSingleObject does (R17). The two steps are not atomic, as on
+ * Windows. Both handles are checked before anything is signaled. Returns
+ * what WaitForSingleObject returns, or WAIT_FAILED with GetLastError():
+ *   ERROR_NOT_OWNER       hObjectToSignal is a mutex the caller does not
+ *                         own (Q25)
+ *   ERROR_TOO_MANY_POSTS  a semaphore already at its maximum (S12)
+ *   ERROR_INVALID_HANDLE  a bad handle, or hObjectToSignal is not a mutex,
+ *                         semaphore or event (T12)
+ *   ERROR_ACCESS_DENIED   no EVENT_MODIFY_STATE / SEMAPHORE_MODIFY_STATE on
+ *                         hObjectToSignal, or no SYNCHRONIZE on
+ *                         hObjectToWaitOn
+ * bAlertable has no effect (there are no asynchronous procedure calls, so
+ * WAIT_IO_COMPLETION is never returned).
+ */
+MMF_WIN32_API DWORD WINAPI SignalObjectAndWait(HANDLE hObjectToSignal,
+                                               HANDLE hObjectToWaitOn,
+                                               DWORD dwMilliseconds,
+                                               BOOL bAlertable);
 
 /* Sleep dwMilliseconds (INFINITE: forever; 0: yield the processor). */
 MMF_WIN32_API void WINAPI Sleep(DWORD dwMilliseconds);
@@ -944,6 +1283,116 @@ MMF_WIN32_API BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode);
 
 /* The id of the thread of hThread, or 0 with ERROR_INVALID_HANDLE. */
 MMF_WIN32_API DWORD WINAPI GetThreadId(HANDLE Thread);
+
+/*
+ * Start a program. lpApplicationName, if not NULL, is the file to run, used
+ * as given; otherwise the first item of lpCommandLine is, looked for (as
+ * Windows looks) in the folder of the calling program, the current folder
+ * and PATH, unless it has a slash. A name "x.exe" that does not exist runs
+ * "x", the usual name of the Linux build of the same program. The child's
+ * argv is lpCommandLine split as the Microsoft C runtime splits it
+ * (quotes, and backslashes before quotes; F07); with lpCommandLine NULL it
+ * is lpApplicationName.
+ *
+ * bInheritHandles TRUE gives the child every handle of the caller marked
+ * inheritable (SECURITY_ATTRIBUTES.bInheritHandle, the bInheritHandle of
+ * the Open* functions and DuplicateHandle, SetHandleInformation), for
+ * sections, files, mutexes, events and semaphores, at the SAME handle
+ * values, with the same access (F02): the parent may pass a value on the
+ * command line. The child must use this library (the handles are put in
+ * its table when it loads). Thread and process handles are not inherited.
+ *
+ * dwCreationFlags: CREATE_NEW_CONSOLE, CREATE_NO_WINDOW, DETACHED_PROCESS,
+ * the priority classes, CREATE_DEFAULT_ERROR_MODE and
+ * CREATE_BREAKAWAY_FROM_JOB are accepted and do nothing;
+ * CREATE_NEW_PROCESS_GROUP puts the child in a new process group;
+ * CREATE_UNICODE_ENVIRONMENT says lpEnvironment is wide. lpEnvironment
+ * (NULL: the caller's) is a block of "name=value" strings ending with an
+ * empty one; lpCurrentDirectory (NULL: the caller's) the child's folder.
+ * Of lpStartupInfo, STARTF_USESTDHANDLES with file handles from CreateFile
+ * sets the child's standard input, output and error.
+ *
+ * *lpProcessInformation gets a process handle (PROCESS_ALL_ACCESS), a
+ * handle to its main thread, and their ids (the thread id is the process
+ * id, as Linux numbers a main thread). Close both handles. The process
+ * handle is signaled when the process ends (F03) and gives its exit code
+ * to GetExitCodeProcess; the thread handle, the same.
+ *
+ * Returns TRUE, or FALSE with GetLastError():
+ *   ERROR_FILE_NOT_FOUND     no such program (F05)
+ *   ERROR_ACCESS_DENIED      not executable, or not a regular file
+ *   ERROR_BAD_EXE_FORMAT     not a program Linux can run
+ *   ERROR_DIRECTORY          lpCurrentDirectory is not a folder
+ *   ERROR_INVALID_PARAMETER  both names NULL, lpStartupInfo or
+ *                            lpProcessInformation NULL, unknown flags, or
+ *                            arguments too long
+ *   ERROR_NOT_SUPPORTED      CREATE_SUSPENDED, DEBUG_PROCESS,
+ *                            DEBUG_ONLY_THIS_PROCESS,
+ *                            EXTENDED_STARTUPINFO_PRESENT (a façade error:
+ *                            Windows supports them)
+ *   ERROR_INVALID_HANDLE     a standard handle that is not a file
+ *   ERROR_NOT_ENOUGH_MEMORY, ERROR_TOO_MANY_OPEN_FILES
+ */
+MMF_WIN32_API BOOL WINAPI CreateProcessA(LPCSTR lpApplicationName, LPSTR lpCommandLine,
+                                         LPSECURITY_ATTRIBUTES lpProcessAttributes,
+                                         LPSECURITY_ATTRIBUTES lpThreadAttributes,
+                                         BOOL bInheritHandles, DWORD dwCreationFlags,
+                                         LPVOID lpEnvironment, LPCSTR lpCurrentDirectory,
+                                         LPSTARTUPINFOA lpStartupInfo,
+                                         LPPROCESS_INFORMATION lpProcessInformation);
+MMF_WIN32_API BOOL WINAPI CreateProcessW(LPCWSTR lpApplicationName, LPWSTR lpCommandLine,
+                                         LPSECURITY_ATTRIBUTES lpProcessAttributes,
+                                         LPSECURITY_ATTRIBUTES lpThreadAttributes,
+                                         BOOL bInheritHandles, DWORD dwCreationFlags,
+                                         LPVOID lpEnvironment, LPCWSTR lpCurrentDirectory,
+                                         LPSTARTUPINFOW lpStartupInfo,
+                                         LPPROCESS_INFORMATION lpProcessInformation);
+
+/*
+ * A handle to the process dwProcessId with dwDesiredAccess (PROCESS_*,
+ * SYNCHRONIZE, standard and generic rights). A handle to a child started
+ * by CreateProcess shares its exit code. Returns NULL on failure, with
+ * GetLastError() ERROR_INVALID_PARAMETER (no such process, or id 0; F06),
+ * ERROR_ACCESS_DENIED (another user's process, or dwDesiredAccess 0 or
+ * undefined rights), ERROR_NOT_ENOUGH_MEMORY.
+ */
+MMF_WIN32_API HANDLE WINAPI OpenProcess(DWORD dwDesiredAccess, BOOL bInheritHandle,
+                                        DWORD dwProcessId);
+
+/*
+ * The exit code of the process, or STILL_ACTIVE while it runs (F03). Linux
+ * keeps 8 bits of an exit status: a child that calls ExitProcess(1000)
+ * gives 1000 & 255. A child killed by TerminateProcess gives the code
+ * TerminateProcess was given (F04); one killed by a signal gives
+ * 0xC0000005 for SIGSEGV and SIGBUS, 0xC000001D for SIGILL, 0xC0000094 for
+ * SIGFPE, 3 for SIGABRT, else 128 + the signal number. TRUE, or FALSE with
+ * ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED (no PROCESS_QUERY_INFORMATION
+ * or PROCESS_QUERY_LIMITED_INFORMATION), ERROR_NOT_SUPPORTED (a process
+ * that has ended and was not started by this one: Linux tells only the
+ * parent; a façade error).
+ */
+MMF_WIN32_API BOOL WINAPI GetExitCodeProcess(HANDLE hProcess, LPDWORD lpExitCode);
+
+/*
+ * End the process at once (SIGKILL): it runs no more code, its mutexes
+ * are abandoned (a waiter gets WAIT_ABANDONED; F04), its handles close,
+ * and its exit code becomes uExitCode. GetCurrentProcess() ends the
+ * caller. TRUE, or FALSE with ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED
+ * (no PROCESS_TERMINATE, the process has already ended, or another user's
+ * process).
+ */
+MMF_WIN32_API BOOL WINAPI TerminateProcess(HANDLE hProcess, UINT uExitCode);
+
+/* The id of the process of hProcess, or 0 with ERROR_INVALID_HANDLE. */
+MMF_WIN32_API DWORD WINAPI GetProcessId(HANDLE Process);
+
+/* End the calling process with exit code uExitCode (exit(): atexit
+ * handlers run and stdio is flushed). */
+MMF_WIN32_API void WINAPI ExitProcess(UINT uExitCode)
+#if defined(__GNUC__)
+    __attribute__((noreturn))
+#endif
+    ;
 
 /* ------------------------------------------------------------------------ */
 /* Time                                                                      */
@@ -1079,6 +1528,11 @@ FORCEINLINE void YieldProcessor(void)
 #define OpenEvent OpenEventW
 #define CreateSemaphore CreateSemaphoreW
 #define OpenSemaphore OpenSemaphoreW
+#define CreateProcess CreateProcessW
+#define ConvertStringSecurityDescriptorToSecurityDescriptor \
+    ConvertStringSecurityDescriptorToSecurityDescriptorW
+#define STARTUPINFO STARTUPINFOW
+#define LPSTARTUPINFO LPSTARTUPINFOW
 #else
 #define CreateFileMapping CreateFileMappingA
 #define OpenFileMapping OpenFileMappingA
@@ -1090,6 +1544,11 @@ FORCEINLINE void YieldProcessor(void)
 #define OpenEvent OpenEventA
 #define CreateSemaphore CreateSemaphoreA
 #define OpenSemaphore OpenSemaphoreA
+#define CreateProcess CreateProcessA
+#define ConvertStringSecurityDescriptorToSecurityDescriptor \
+    ConvertStringSecurityDescriptorToSecurityDescriptorA
+#define STARTUPINFO STARTUPINFOA
+#define LPSTARTUPINFO LPSTARTUPINFOA
 #endif
 
 #ifdef __cplusplus

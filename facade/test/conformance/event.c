@@ -130,17 +130,11 @@ W32T(R03)
 W32T(R04)
 {
     SECURITY_ATTRIBUTES sa;
-    HANDLE e;
-#ifdef _WIN32
     SECURITY_DESCRIPTOR sd;
     ACL acl;
-    CHECK_TRUE(InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION));
-#else
-    /* The façade ignores security descriptors (a documented difference):
-     * any descriptor is accepted, so a blank one stands for all three. */
-    static unsigned char sd[64];
-#endif
+    HANDLE e;
 
+    CHECK_TRUE(InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION));
     sa.nLength = sizeof sa;
     sa.lpSecurityDescriptor = &sd;
     sa.bInheritHandle = FALSE;
@@ -148,18 +142,14 @@ W32T(R04)
     e = CreateEventA(&sa, FALSE, FALSE, w32t_name("blank"));
     CHECK(e != NULL);
     CLOSE(e);
-#ifdef _WIN32
     /* ...a NULL DACL... */
     CHECK_TRUE(SetSecurityDescriptorDacl(&sd, TRUE, NULL, FALSE));
-#endif
     e = CreateEventA(&sa, FALSE, FALSE, w32t_name("null-dacl"));
     CHECK(e != NULL);
     CLOSE(e);
-#ifdef _WIN32
     /* ...and an empty DACL. */
     CHECK_TRUE(InitializeAcl(&acl, sizeof acl, ACL_REVISION));
     CHECK_TRUE(SetSecurityDescriptorDacl(&sd, TRUE, &acl, FALSE));
-#endif
     e = CreateEventA(&sa, FALSE, FALSE, w32t_name("empty-dacl"));
     CHECK(e != NULL);
     CLOSE(e);
@@ -355,4 +345,23 @@ W32T(R16)
     CHECK_EQ(join_waiters(w, 1), 1);
     CLOSE(other);
     CLOSE(e);
+}
+
+W32T(R17)
+{
+    HANDLE e0 = event(FALSE, FALSE), e1 = event(TRUE, TRUE);
+
+    /* Signal the auto-reset e0, wait for the signaled e1. */
+    CHECK_WAIT(SignalObjectAndWait(e0, e1, 0, FALSE), WAIT_OBJECT_0);
+    CHECK_WAIT(WaitForSingleObject(e0, 0), WAIT_OBJECT_0);
+    /* The same event: it is signaled, then the wait consumes it. */
+    for (int i = 0; i < 10000; i++)
+        CHECK_WAIT(SignalObjectAndWait(e0, e0, 0, FALSE), WAIT_OBJECT_0);
+    CHECK_WAIT(WaitForSingleObject(e0, 0), WAIT_TIMEOUT);
+    CHECK_TRUE(ResetEvent(e1));
+    CHECK_WAIT(SignalObjectAndWait(e0, e1, 0, FALSE), WAIT_TIMEOUT);
+    /* The signal happened although the wait timed out. */
+    CHECK_WAIT(WaitForSingleObject(e0, 0), WAIT_OBJECT_0);
+    CLOSE(e1);
+    CLOSE(e0);
 }

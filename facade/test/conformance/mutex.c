@@ -543,3 +543,20 @@ W32T(Q21)
         CLOSE(m);
     }
 }
+
+W32T(Q25)
+{
+    HANDLE m = CreateMutexA(NULL, FALSE, NULL), e = CreateEventA(NULL, TRUE, TRUE, NULL);
+
+    CHECK(m != NULL && e != NULL);
+    /* Not owned: the signal fails with ERROR_NOT_OWNER and nothing is
+     * waited for. */
+    CHECK_FAILS(SignalObjectAndWait(m, e, 0, FALSE), WAIT_FAILED, ERROR_NOT_OWNER);
+    /* Owned once: released, then taken again by the wait on itself. */
+    CHECK_WAIT(WaitForSingleObject(m, 0), WAIT_OBJECT_0);
+    CHECK_WAIT(SignalObjectAndWait(m, m, 0, FALSE), WAIT_OBJECT_0);
+    CHECK_TRUE(ReleaseMutex(m));
+    CHECK_FAILS(ReleaseMutex(m), FALSE, ERROR_NOT_OWNER);
+    CLOSE(e);
+    CLOSE(m);
+}

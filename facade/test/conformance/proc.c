@@ -3,10 +3,11 @@
  * proc.c - the suite's one process helper: start this executable as a
  * child running a W32T_CHILD function, wait for it, kill it.
  *
- * Under Windows (and Wine) it is CreateProcess; natively it is posix_spawn
- * of /proc/self/exe, since the façade has no CreateProcess. The child's
- * command line is "EXE --child NAME ID OWNER-PID args...": the id and the
- * owner pid give the child the same object names (w32t_name) as its parent.
+ * It is CreateProcess, WaitForSingleObject, GetExitCodeProcess and
+ * TerminateProcess in both builds: under Windows (and Wine) and natively,
+ * where the façade provides them. The child's command line is
+ * "EXE --child NAME ID OWNER-PID args...": the id and the owner pid give
+ * the child the same object names (w32t_name) as its parent.
  */
 #ifndef _WIN32
 #define _GNU_SOURCE
@@ -14,24 +15,39 @@
 #include "w32t.h"
 
 #ifndef _WIN32
-#include <errno.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-extern char **environ;
 #endif
 
 #define MAX_PROCS 32
 #define MAX_ARGS 16
 
-#ifdef _WIN32
 static HANDLE procs[MAX_PROCS];
-#else
-static pid_t procs[MAX_PROCS];
-#endif
 static int live[MAX_PROCS];
+
+void w32t_self_path(char *exe, size_t cap)
+{
+#ifdef _WIN32
+    if (GetModuleFileNameA(NULL, exe, (DWORD)cap) == 0)
+        w32t_fail(__FILE__, __LINE__, "GetModuleFileNameA: %lu",
+                  (unsigned long)GetLastError());
+#else
+    ssize_t n = readlink("/proc/self/exe", exe, cap - 1);
+    if (n <= 0)
+        w32t_fail(__FILE__, __LINE__, "readlink /proc/self/exe failed");
+    exe[n] = '\0';
+#endif
+}
+
+const char *w32t_child_cmd(const char *name, const char *args)
+{
+    static char cmd[4096];
+    char exe[1024];
+
+    w32t_self_path(exe, sizeof exe);
+    snprintf(cmd, sizeof cmd, "\"%s\" --child %s %s %lu %s", exe, name, w32t_id(),
+             w32t_owner_pid(), args);
+    return cmd;
+}
 
 static int spawn(const char *name, int inherit, va_list ap)
 {
@@ -48,16 +64,13 @@ static int spawn(const char *name, int inherit, va_list ap)
             w32t_fail(__FILE__, __LINE__, "too many child arguments");
         args[nargs++] = a;
     }
-#ifdef _WIN32
     {
-        char exe[MAX_PATH], cmd[2048];
+        char exe[1024], cmd[2048];
         STARTUPINFOA si;
         PROCESS_INFORMATION pi;
         int len;
 
-        if (GetModuleFileNameA(NULL, exe, sizeof exe) == 0)
-            w32t_fail(__FILE__, __LINE__, "GetModuleFileNameA: %lu",
-                      (unsigned long)GetLastError());
+        w32t_self_path(exe, sizeof exe);
         len = snprintf(cmd, sizeof cmd, "\"%s\" --child %s %s %lu", exe, name,
                        w32t_id(), w32t_owner_pid());
         for (int i = 0; i < nargs && len > 0 && (size_t)len < sizeof cmd; i++)
@@ -71,27 +84,6 @@ static int spawn(const char *name, int inherit, va_list ap)
         CloseHandle(pi.hThread);
         procs[slot] = pi.hProcess;
     }
-#else
-    {
-        char *argv[MAX_ARGS + 6];
-        pid_t pid;
-        int i = 0;
-
-        if (inherit)
-            w32t_skip("handle inheritance needs CreateProcess, which the façade has not");
-        argv[i++] = (char *)"/proc/self/exe";
-        argv[i++] = (char *)"--child";
-        argv[i++] = (char *)name;
-        argv[i++] = (char *)w32t_id();
-        argv[i++] = (char *)w32t_num(w32t_owner_pid());
-        for (int k = 0; k < nargs; k++)
-            argv[i++] = (char *)args[k];
-        argv[i] = NULL;
-        if (posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, environ) != 0)
-            w32t_fail(__FILE__, __LINE__, "posix_spawn: %s", strerror(errno));
-        procs[slot] = pid;
-    }
-#endif
     live[slot] = 1;
     return slot;
 }
@@ -120,7 +112,6 @@ int w32t_child_wait(int child, DWORD ms)
 {
     if (child < 0 || child >= MAX_PROCS || !live[child])
         w32t_fail(__FILE__, __LINE__, "no such child %d", child);
-#ifdef _WIN32
     {
         DWORD code;
         if (WaitForSingleObject(procs[child], ms) != WAIT_OBJECT_0)
@@ -131,45 +122,15 @@ int w32t_child_wait(int child, DWORD ms)
         live[child] = 0;
         return (int)code;
     }
-#else
-    {
-        uint64_t end = w32t_now_ms() + ms;
-        for (;;) {
-            int st;
-            pid_t r = waitpid(procs[child], &st, WNOHANG);
-            if (r == procs[child]) {
-                live[child] = 0;
-                return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
-            }
-            if (r < 0 && errno != EINTR)
-                w32t_fail(__FILE__, __LINE__, "waitpid: %s", strerror(errno));
-            if (w32t_now_ms() >= end)
-                return -1;
-            {
-                struct timespec ts = {0, 2000000};
-                nanosleep(&ts, NULL);
-            }
-        }
-    }
-#endif
 }
 
 void w32t_child_kill(int child)
 {
     if (child < 0 || child >= MAX_PROCS || !live[child])
         return;
-#ifdef _WIN32
     TerminateProcess(procs[child], 137);
     WaitForSingleObject(procs[child], INFINITE);
     CloseHandle(procs[child]);
-#else
-    {
-        int st;
-        kill(procs[child], SIGKILL);
-        while (waitpid(procs[child], &st, 0) < 0 && errno == EINTR)
-            ;
-    }
-#endif
     live[child] = 0;
 }
 

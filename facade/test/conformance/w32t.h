@@ -198,6 +198,11 @@ int w32t_spawn(const char *name, ...) __attribute__((sentinel));
 /* As w32t_spawn, but the child inherits the parent's inheritable handles
  * (CreateProcess with bInheritHandles TRUE). Windows builds only. */
 int w32t_spawn_inherit(const char *name, ...) __attribute__((sentinel));
+/* This executable's path, for tests that call CreateProcess themselves;
+ * w32t_child_cmd() makes the command line of a child running
+ * W32T_CHILD(name) with `args` (one string, may be ""). */
+void w32t_self_path(char *exe, size_t cap);
+const char *w32t_child_cmd(const char *name, const char *args);
 /* Wait up to ms for the child to exit. Returns its exit code, or -1 if it
  * is still running. */
 int w32t_child_wait(int child, DWORD ms);

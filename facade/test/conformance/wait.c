@@ -217,3 +217,20 @@ W32T(T09)
     CLOSE(t);
     CLOSE(e);
 }
+
+W32T(T12)
+{
+    const char *path;
+    HANDLE f = w32t_file("t12", GENERIC_READ | GENERIC_WRITE, 16, &path);
+    HANDLE e = CreateEventA(NULL, FALSE, FALSE, NULL);
+
+    CHECK(e != NULL);
+    CHECK_FAILS(SignalObjectAndWait(NULL, NULL, 0, FALSE), WAIT_FAILED, ERROR_INVALID_HANDLE);
+    CHECK_FAILS(SignalObjectAndWait(f, f, 0, FALSE), WAIT_FAILED, ERROR_INVALID_HANDLE);
+    /* A bad handle to wait on: the event is not signaled. */
+    CHECK_FAILS(SignalObjectAndWait(e, (HANDLE)(uintptr_t)0xdeadbee0, 0, FALSE), WAIT_FAILED,
+                ERROR_INVALID_HANDLE);
+    CHECK_WAIT(WaitForSingleObject(e, 0), WAIT_TIMEOUT);
+    CLOSE(e);
+    CLOSE(f);
+}
