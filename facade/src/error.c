@@ -86,6 +86,8 @@ DWORD mmf__w32_error(int rc)
 
 DWORD mmf__w32_name_error(const char *name)
 {
+    if (name[0] == '\\')
+        return ERROR_BAD_PATHNAME; /* a path from the root: V01 */
     if (strncmp(name, "Local\\", 6) == 0)
         name += 6;
     else if (strncmp(name, "Global\\", 7) == 0)

@@ -109,6 +109,10 @@ static DWORD create_error(int rc, const char *name, int file)
         return file ? ERROR_DISK_FULL : ERROR_COMMITMENT_LIMIT; /* D04, B13 */
     case MMF_EBADNAME:
         return mmf__w32_name_error(name);
+    case MMF_ENOTSUP:
+        /* SEC_LARGE_PAGES where the system cannot give them: Windows
+         * refuses a caller without SeLockMemoryPrivilege (C17). */
+        return ERROR_PRIVILEGE_NOT_HELD;
     default:
         return mmf__w32_error(rc);
     }
@@ -124,7 +128,7 @@ static HANDLE create_mapping(HANDLE hFile, DWORD flProtect, DWORD high,
     mmf_section *s;
     HANDLE h;
     DWORD err;
-    int rc, file = hFile != INVALID_HANDLE_VALUE;
+    int rc, file = hFile != INVALID_HANDLE_VALUE && hFile != NULL; /* NULL: no file too */
 
     for (size_t i = 0; i < sizeof prot_table / sizeof prot_table[0]; i++) {
         if ((flProtect & 0xFF) == prot_table[i].page)
@@ -248,6 +252,10 @@ static HANDLE open_mapping(DWORD access, const char *name)
 
     if (name == NULL) {
         mmf__w32_set_error(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    if (name[0] == '\0') {
+        mmf__w32_set_error(ERROR_INVALID_HANDLE); /* as Windows: "" names nothing */
         return NULL;
     }
     /* FILE_MAP_COPY asks for reading (copy-on-write views read). */

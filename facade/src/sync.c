@@ -364,6 +364,19 @@ static DWORD wait_failed(int rc)
     return WAIT_FAILED;
 }
 
+/* The result of a wait on one object. Success and timeout leave the last
+ * error alone (T01, T02). */
+static DWORD wait_result(int rc)
+{
+    if (rc == 0)
+        return WAIT_OBJECT_0;
+    if (rc == MMF_ABANDONED)
+        return WAIT_ABANDONED; /* T07 */
+    if (rc == MMF_ETIMEDOUT)
+        return WAIT_TIMEOUT;
+    return wait_failed(rc);
+}
+
 DWORD WINAPI WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds)
 {
     struct w32_entry *e;
@@ -387,14 +400,7 @@ DWORD WINAPI WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds)
     }
     rc = mmf_sync_wait(waitable(e), timeout_of(dwMilliseconds));
     mmf__w32_put(e);
-    /* Success and timeout leave the last error alone (T01, T02). */
-    if (rc == 0)
-        return WAIT_OBJECT_0;
-    if (rc == MMF_ABANDONED)
-        return WAIT_ABANDONED; /* T07 */
-    if (rc == MMF_ETIMEDOUT)
-        return WAIT_TIMEOUT;
-    return wait_failed(rc);
+    return wait_result(rc);
 }
 
 DWORD WINAPI WaitForMultipleObjects(DWORD nCount, const HANDLE *lpHandles,
@@ -497,11 +503,5 @@ DWORD WINAPI SignalObjectAndWait(HANDLE hObjectToSignal, HANDLE hObjectToWaitOn,
     }
     rc = mmf_sync_wait(waitable(w), timeout_of(dwMilliseconds));
     mmf__w32_put(w);
-    if (rc == 0)
-        return WAIT_OBJECT_0;
-    if (rc == MMF_ABANDONED)
-        return WAIT_ABANDONED;
-    if (rc == MMF_ETIMEDOUT)
-        return WAIT_TIMEOUT;
-    return wait_failed(rc);
+    return wait_result(rc);
 }

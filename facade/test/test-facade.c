@@ -740,3 +740,19 @@ TEST(security_unexpressible_refused)
         LocalFree(conv);
     }
 }
+
+/* B01, C17, V01: hFile NULL is a pagefile-backed section; a name from the
+ * root is ERROR_BAD_PATHNAME; OpenFileMapping("") is ERROR_INVALID_HANDLE. */
+TEST(mapping_errors_as_windows)
+{
+    HANDLE h = CreateFileMappingA(NULL, NULL, PAGE_READWRITE, 0, 4096, NULL);
+
+    CHECK(h != NULL);
+    CHECK(CloseHandle(h));
+    SetLastError(0);
+    CHECK(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096, "\\x") == NULL);
+    CHECK_EQ(GetLastError(), ERROR_BAD_PATHNAME);
+    SetLastError(0);
+    CHECK(OpenFileMappingA(FILE_MAP_READ, FALSE, "") == NULL);
+    CHECK_EQ(GetLastError(), ERROR_INVALID_HANDLE);
+}

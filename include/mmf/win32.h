@@ -661,7 +661,7 @@ MMF_WIN32_API void WINAPI GetNativeSystemInfo(LPSYSTEM_INFO lpSystemInfo);
  * Create a file mapping (section) of dwMaximumSizeHigh:Low bytes, or open
  * the existing one of that name. hFile INVALID_HANDLE_VALUE gives a
  * pagefile-backed section (its size is rounded up to 4096, B09; it must not
- * be 0, B01); a file handle from CreateFile gives a file-backed section (size
+ * be 0, B01); NULL means the same, as on Windows; a file handle from CreateFile gives a file-backed section (size
  * 0 means the file's size, D06; a larger writable section grows the file,
  * D03; an empty file with size 0 is ERROR_FILE_INVALID, D01). flProtect is
  * exactly one of PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY,
@@ -690,7 +690,9 @@ MMF_WIN32_API void WINAPI GetNativeSystemInfo(LPSYSTEM_INFO lpSystemInfo);
  *   ERROR_DISK_FULL          the file cannot grow (D04)
  *   ERROR_BAD_EXE_FORMAT     SEC_IMAGE (images are not supported; C07), or
  *                            the file cannot be mapped
- *   ERROR_NOT_SUPPORTED      SEC_LARGE_PAGES without huge pages
+ *   ERROR_PRIVILEGE_NOT_HELD SEC_LARGE_PAGES where the system has no huge
+ *                            pages to give (C17)
+ *   ERROR_BAD_PATHNAME       a name that starts with a backslash (V01)
  *   ERROR_PATH_NOT_FOUND     a backslash in the name after its prefix (P12)
  *   ERROR_INVALID_NAME       a name that is not valid UTF-8 / UTF-32
  *   ERROR_FILENAME_EXCED_RANGE  a name longer than MAX_PATH (P16)
@@ -713,7 +715,8 @@ MMF_WIN32_API HANDLE WINAPI CreateFileMappingW(
  *   ERROR_FILE_NOT_FOUND     no such name, or its last handle was closed
  *                            (E01, E02, E10)
  *   ERROR_INVALID_HANDLE     the name belongs to another type (E09)
- *   ERROR_INVALID_PARAMETER  lpName NULL or ""
+ *   ERROR_INVALID_PARAMETER  lpName NULL
+ *   ERROR_INVALID_HANDLE     lpName ""
  *   ERROR_ACCESS_DENIED      the object's permissions refuse the caller
  *   ERROR_PATH_NOT_FOUND, ERROR_INVALID_NAME, ERROR_FILENAME_EXCED_RANGE
  *                            as for CreateFileMapping
