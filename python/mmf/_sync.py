@@ -35,6 +35,7 @@ def _opts(mode, global_):
 
 class _Sync(Handle):
     _close_fn = lib.mmf_sync_close
+    _type = None  # "mutex", "event" or "semaphore" in the classes below
     existed = False
 
     def __init__(self, _handle=None, _existed=False):
@@ -67,6 +68,33 @@ class _Sync(Handle):
         check(lib.mmf_sync_duplicate(self._handle(), ctypes.byref(h)))
         return type(self)(h.value)
 
+    def export(self):
+        """An inheritable reference, as a token string for a child process
+        (which calls Mutex/Event/Semaphore.import_token()). The child must
+        inherit the descriptors: close_fds=False with subprocess. Release
+        this process's copy with export_close(token) once the child has
+        started."""
+        tok = (ctypes.c_char * L.TOKEN_BYTES)()
+        check(lib.mmf_sync_export(self._handle(), tok))
+        return tok.value.decode()
+
+    @staticmethod
+    def export_close(token):
+        check(lib.mmf_sync_export_close(token.encode()))
+
+    @classmethod
+    def import_token(cls, token):
+        """Take the reference a parent exported. Raises TypeError, after
+        closing it, when the object is not of this class's type."""
+        h = ctypes.c_void_p()
+        check(lib.mmf_sync_import(token.encode(), ctypes.byref(h)))
+        obj = cls(h.value)
+        kind = obj.stat().type
+        if cls._type is not None and kind != cls._type:
+            obj.close()
+            raise TypeError(f"the token's object is of type {kind}, not {cls._type}")
+        return obj
+
     def _wait_one(self, timeout):
         """Wait on this object: True when taken, False on timeout."""
         h = self._handle()
@@ -92,6 +120,7 @@ class Mutex(_Sync):
         with mutex:          # waits as long as needed
             ...
     """
+    _type = "mutex"
 
     @classmethod
     def create(cls, name=None, *, initially_owned=False, exist_ok=False,
@@ -155,6 +184,7 @@ _unlock = lib.mmf_mutex_unlock
 
 class Event(_Sync):
     """A named manual- or auto-reset event."""
+    _type = "event"
 
     @classmethod
     def create(cls, name=None, *, manual_reset=False, initial_state=False,
@@ -194,6 +224,7 @@ class Event(_Sync):
 
 class Semaphore(_Sync):
     """A named counting semaphore with a maximum."""
+    _type = "semaphore"
 
     @classmethod
     def create(cls, name=None, initial=0, maximum=1, *, exist_ok=False,

@@ -143,6 +143,28 @@ def test_exit_without_close_frees(name):
     assert not [f for f in os.listdir(STORE) if name in f]
 
 
+def test_mutex_export_to_a_child(name):
+    with mmf.Mutex.create(None) as m:
+        with pytest.raises(TypeError):
+            # The wrong class is refused (importing here adopts that
+            # token's reference, and the refusal closes it).
+            mmf.Event.import_token(m.export())
+        tok = m.export()
+        m.acquire()
+        out = subprocess.run(
+            [sys.executable, "-c",
+             "import mmf, sys\n"
+             "m = mmf.Mutex.import_token(sys.argv[1])\n"
+             "print(m.acquire(timeout=0.2))\n"
+             "m.close()\n", tok],
+            env=child_env(), capture_output=True, text=True, timeout=60,
+            close_fds=False)  # the exported descriptors are inheritable
+        mmf.Mutex.export_close(tok)
+        m.release()
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == "False"  # the same, unnamed, held mutex
+
+
 def test_export_to_a_child(name):
     with mmf.Section.create(name, 4096) as s, s.map() as v:
         memoryview(v)[:6] = b"parent"
