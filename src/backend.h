@@ -342,8 +342,8 @@ int mmf__os_inspect_list(unsigned what, mmf_object_info **list, size_t *count);
 int mmf__os_inspect_stat(const struct mmf__name *nm, unsigned what,
                          mmf_object_info *info);
 
-/* The processes holding handles to or mapping views of one object. On
- * success *list (malloc'ed, each holder's views malloc'ed too) is the
+/* The processes holding handles to or mapping views of one object, in any
+ * order (the core sorts them by pid). On success *list (malloc'ed, each holder's views malloc'ed too) is the
  * caller's; free with mmf_object_holders_free(). */
 int mmf__os_inspect_holders(const struct mmf__name *nm, mmf_holder **list,
                             size_t *count, uint64_t *hidden);

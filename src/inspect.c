@@ -79,6 +79,14 @@ int mmf_object_stat(const char *name, unsigned what, mmf_object_info *info)
     return rc;
 }
 
+/* Holders are listed by process id, whatever order the backend found
+ * them in. */
+static int by_pid(const void *a, const void *b)
+{
+    const mmf_holder *x = a, *y = b;
+    return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
 int mmf_object_holders(const char *name, mmf_holder **list, size_t *count,
                        uint64_t *hidden)
 {
@@ -93,6 +101,8 @@ int mmf_object_holders(const char *name, mmf_holder **list, size_t *count,
     if ((rc = parse(name, &nm)) < 0)
         return rc;
     rc = mmf__os_inspect_holders(nm, list, count, &h);
+    if (rc == 0 && *count > 1)
+        qsort(*list, *count, sizeof **list, by_pid);
     if (rc == 0 && hidden != NULL)
         *hidden = h;
     free(nm);

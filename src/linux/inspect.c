@@ -855,12 +855,6 @@ int mmf__os_inspect_stat(const struct mmf__name *nm, unsigned what,
     return gather(&t, 1, what, NULL);
 }
 
-static int by_pid(const void *a, const void *b)
-{
-    const mmf_holder *x = a, *y = b;
-    return (x->pid > y->pid) - (x->pid < y->pid);
-}
-
 int mmf__os_inspect_holders(const struct mmf__name *nm, mmf_holder **list,
                             size_t *count, uint64_t *hidden)
 {
@@ -885,8 +879,6 @@ int mmf__os_inspect_holders(const struct mmf__name *nm, mmf_holder **list,
         free(info);
         return rc;
     }
-    if (hs.count > 1)
-        qsort(hs.list, hs.count, sizeof *hs.list, by_pid);
     *hidden = info->hidden == MMF_UNKNOWN ? 0 : info->hidden;
     *list = hs.list;
     *count = hs.count;

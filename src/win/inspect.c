@@ -1178,12 +1178,6 @@ int mmf__os_inspect_stat(const struct mmf__name *nm, unsigned what, mmf_object_i
     return rc;
 }
 
-static int by_pid(const void *a, const void *b)
-{
-    const mmf_holder *x = a, *y = b;
-    return (x->pid > y->pid) - (x->pid < y->pid);
-}
-
 int mmf__os_inspect_holders(const struct mmf__name *nm, mmf_holder **list, size_t *count,
                             uint64_t *hidden)
 {
@@ -1208,8 +1202,6 @@ int mmf__os_inspect_holders(const struct mmf__name *nm, mmf_holder **list, size_
         free(info);
         return rc;
     }
-    if (hs.count > 1)
-        qsort(hs.list, hs.count, sizeof *hs.list, by_pid);
     *hidden = info->hidden == MMF_UNKNOWN ? 0 : info->hidden;
     *list = hs.list;
     *count = hs.count;
