@@ -4,7 +4,7 @@
 # pytest; exit 77 (skipped) when PYTHON or its pytest is missing.
 python=$1
 file=$2
-if ! "$python" -c "import pytest" >/dev/null 2>&1; then
+if ! "$python" -c "import pytest; pytest.main" >/dev/null 2>&1; then
     echo "$python with pytest not found: skipped"
     exit 77
 fi
