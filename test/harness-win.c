@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * harness-win.c - the Windows process layer of the test harness: runs one
- * TEST() case, or a HELPER() in a child process, as harness.c does on
- * Linux, with the same argv contract and the same exit codes.
+ * harness-win.c - the Windows process layer of the test harness, as
+ * harness-linux.c is the Linux one (runner.c, shared, has main() and the
+ * argv contract).
  *
  *   helpers     CreateProcess of GetModuleFileName(NULL) with the command
  *               line "EXE --helper NAME CASE OWNER args", handles
@@ -27,14 +27,7 @@
 #include <windows.h>
 #include <winternl.h>
 
-#define MAX_ENTRIES 256
 #define MAX_CHILDREN 512
-
-static struct { const char *name; test_fn fn; } tests[MAX_ENTRIES];
-static struct { const char *name; helper_fn fn; } helpers[MAX_ENTRIES];
-static int ntests, nhelpers;
-static const char *current = "none";
-static long owner_pid;
 
 /* The children started by test_spawn, by pid, until test_wait. */
 static struct { DWORD pid; HANDLE h; } children[MAX_CHILDREN];
@@ -43,46 +36,6 @@ static HANDLE job;
 /* The pipe handles made by test_sync_init, so that close() of one of them
  * (as the tests do on Linux) closes the handle. */
 static intptr_t sync_handles[MAX_CHILDREN];
-
-void test_register(const char *name, test_fn fn)
-{
-    if (ntests < MAX_ENTRIES)
-        tests[ntests++].name = name, tests[ntests - 1].fn = fn;
-}
-
-void helper_register(const char *name, helper_fn fn)
-{
-    if (nhelpers < MAX_ENTRIES)
-        helpers[nhelpers++].name = name, helpers[nhelpers - 1].fn = fn;
-}
-
-void test_fail(const char *file, int line, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "FAIL %s (pid %lu) %s:%d: ", current,
-            (unsigned long)GetCurrentProcessId(), file, line);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n");
-    fflush(stderr);
-    fflush(stdout);
-    _exit(1);
-}
-
-const char *test_case(void)
-{
-    return current;
-}
-
-const char *test_name(const char *tag)
-{
-    static char bufs[8][256];
-    static int next;
-    char *b = bufs[next++ % 8];
-    snprintf(b, sizeof bufs[0], "mmf-test-%ld-%s-%s", owner_pid, current, tag);
-    return b;
-}
 
 /* Append one argument to a command line, quoted as CommandLineToArgvW and
  * the C runtime read it back: backslashes before a quote are doubled. */
@@ -145,13 +98,13 @@ pid_t test_spawn(const char *helper, ...)
         if (job != NULL)
             SetInformationJobObject(job, JobObjectExtendedLimitInformation, &li, sizeof li);
     }
-    snprintf(pidbuf, sizeof pidbuf, "%ld", owner_pid);
+    snprintf(pidbuf, sizeof pidbuf, "%ld", test_owner());
     cmd[0] = '\0';
     append_arg(cmd, sizeof cmd, exe);
     memmove(cmd, cmd + 1, strlen(cmd)); /* no leading blank */
     append_arg(cmd, sizeof cmd, "--helper");
     append_arg(cmd, sizeof cmd, helper);
-    append_arg(cmd, sizeof cmd, current);
+    append_arg(cmd, sizeof cmd, test_case());
     append_arg(cmd, sizeof cmd, pidbuf);
     va_start(ap, helper);
     for (const char *a; (a = va_arg(ap, const char *)) != NULL;)
@@ -306,15 +259,6 @@ int test_close(int fd)
         }
     }
     return _close(fd);
-}
-
-const char *test_num(long long v)
-{
-    static char bufs[16][32];
-    static int next;
-    char *b = bufs[next++ % 16];
-    snprintf(b, sizeof bufs[0], "%lld", v);
-    return b;
 }
 
 void test_die_with_parent(void)
@@ -567,51 +511,10 @@ long test_sysconf(int name)
     return (long)si.dwPageSize;
 }
 
-int main(int argc, char **argv)
+void test_os_init(void)
 {
     /* No dialog boxes for a crash or a missing drive: fail instead. */
     SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX);
     /* Files the tests open() hold bytes, not text. */
     _fmode = _O_BINARY;
-    owner_pid = (long)GetCurrentProcessId();
-    if (argc >= 5 && strcmp(argv[1], "--helper") == 0) {
-        /* argv: exe --helper NAME CASE OWNER-PID args... */
-        current = argv[3];
-        owner_pid = atol(argv[4]);
-        for (int i = 0; i < nhelpers; i++) {
-            if (strcmp(helpers[i].name, argv[2]) == 0) {
-                int rc = helpers[i].fn(argc - 5, argv + 5);
-                fflush(NULL);
-                _exit(rc);
-            }
-        }
-        fprintf(stderr, "no helper %s\n", argv[2]);
-        return 2;
-    }
-    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
-        for (int i = 0; i < ntests; i++)
-            printf("%s\n", tests[i].name);
-        return 0;
-    }
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s CASE | --list\n", argv[0]);
-        return 2;
-    }
-    for (int i = 0; i < ntests; i++) {
-        if (strcmp(tests[i].name, argv[1]) == 0) {
-            char prefix[128];
-            int left;
-            current = tests[i].name;
-            tests[i].fn();
-            snprintf(prefix, sizeof prefix, "mmf-test-%ld-%s-", owner_pid, current);
-            left = test_store_count(prefix) + test_claims_count(prefix);
-            if (left != 0)
-                test_fail(__FILE__, __LINE__, "%d object(s) left in the namespace", left);
-            printf("PASS %s\n", current);
-            fflush(stdout);
-            return 0;
-        }
-    }
-    fprintf(stderr, "no test case %s\n", argv[1]);
-    return 2;
 }

@@ -13,8 +13,9 @@
  * (exit 1; the checks work with NDEBUG too) and is skipped with SKIP()
  * (exit 77). Multi-process tests start this same executable as a child with
  * test_spawn("helper-name", args...), which runs HELPER(helper-name) in a
- * real, separate process (posix_spawn of /proc/self/exe on Linux, harness.c;
- * CreateProcess of the same .exe on Windows, harness-win.c). A helper's return
+ * real, separate process (posix_spawn of /proc/self/exe on Linux,
+ * harness-linux.c; CreateProcess of the same .exe on Windows, harness-win.c;
+ * runner.c, shared, has main()). A helper's return
  * value is its exit code; it ends with _exit, so handles it still holds are
  * released by the process exit, as after a crash.
  *
@@ -101,6 +102,14 @@ void test_fail(const char *file, int line, const char *fmt, ...)
  * in a static buffer rotated among 8, so a few may be used at once. */
 const char *test_case(void);
 const char *test_name(const char *tag);
+
+/* The pid of the test process whose case this is: its own, or in a helper
+ * the one that started it (the <pid> of test_name). */
+long test_owner(void);
+
+/* Set up the process for the harness of this system (harness-linux.c,
+ * harness-win.c); runner.c calls it first thing in main(). */
+void test_os_init(void);
 
 /* Start this executable as a child running HELPER(helper) with the given
  * arguments (NULL-terminated). Returns the child's pid. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * testos.h - what the test bodies need from the system, the same on Linux
- * (harness.c) and on Windows (harness-win.c). test.h includes it.
+ * (harness-linux.c) and on Windows (harness-win.c). test.h includes it.
  *
  *   test_kill(pid)            SIGKILL / TerminateProcess(h, 137): either way
  *                             test_wait then reads 137

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* harness.c - runs one TEST() case, or a HELPER() in a child process. */
+/* harness-linux.c - the Linux process layer of the test harness (runner.c
+ * has main()): helpers, kills, test_sync, the store count, a second user. */
 #include "test.h"
 
 #include <dirent.h>
@@ -16,50 +17,9 @@
 
 extern char **environ;
 
-#define MAX_ENTRIES 256
-
-static struct { const char *name; test_fn fn; } tests[MAX_ENTRIES];
-static struct { const char *name; helper_fn fn; } helpers[MAX_ENTRIES];
-static int ntests, nhelpers;
-static const char *current = "none";
-static pid_t owner_pid;
-
-void test_register(const char *name, test_fn fn)
+/* Nothing to set up on Linux. */
+void test_os_init(void)
 {
-    if (ntests < MAX_ENTRIES)
-        tests[ntests++].name = name, tests[ntests - 1].fn = fn;
-}
-
-void helper_register(const char *name, helper_fn fn)
-{
-    if (nhelpers < MAX_ENTRIES)
-        helpers[nhelpers++].name = name, helpers[nhelpers - 1].fn = fn;
-}
-
-void test_fail(const char *file, int line, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "FAIL %s (pid %ld) %s:%d: ", current, (long)getpid(), file, line);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n");
-    fflush(stderr);
-    _exit(1);
-}
-
-const char *test_case(void)
-{
-    return current;
-}
-
-const char *test_name(const char *tag)
-{
-    static char bufs[8][256];
-    static int next;
-    char *b = bufs[next++ % 8];
-    snprintf(b, sizeof bufs[0], "mmf-test-%ld-%s-%s", (long)owner_pid, current, tag);
-    return b;
 }
 
 pid_t test_spawn(const char *helper, ...)
@@ -70,11 +30,11 @@ pid_t test_spawn(const char *helper, ...)
     pid_t pid;
     char pidbuf[32];
 
-    snprintf(pidbuf, sizeof pidbuf, "%ld", (long)owner_pid);
+    snprintf(pidbuf, sizeof pidbuf, "%ld", test_owner());
     argv[argc++] = (char *)"/proc/self/exe";
     argv[argc++] = (char *)"--helper";
     argv[argc++] = (char *)helper;
-    argv[argc++] = (char *)current;
+    argv[argc++] = (char *)test_case();
     argv[argc++] = pidbuf;
     va_start(ap, helper);
     for (const char *a; argc < 63 && (a = va_arg(ap, const char *)) != NULL;)
@@ -149,15 +109,6 @@ int test_await_fd(int fd, long ms)
 {
     struct test_sync s = {fd, -1};
     return test_sync_wait(&s, ms);
-}
-
-const char *test_num(long long v)
-{
-    static char bufs[16][32];
-    static int next;
-    char *b = bufs[next++ % 16];
-    snprintf(b, sizeof bufs[0], "%lld", v);
-    return b;
 }
 
 void test_die_with_parent(void)
@@ -356,53 +307,4 @@ int test_open_handles(void)
 const char *test_tmp_parent(void)
 {
     return "/tmp";
-}
-
-int main(int argc, char **argv)
-{
-    owner_pid = getpid();
-    if (argc >= 5 && strcmp(argv[1], "--helper") == 0) {
-        /* argv: exe --helper NAME CASE OWNER-PID args... */
-        current = argv[3];
-        owner_pid = (pid_t)atol(argv[4]);
-        for (int i = 0; i < nhelpers; i++) {
-            if (strcmp(helpers[i].name, argv[2]) == 0) {
-                /* Helpers may exit holding handles on purpose (as a crash
-                 * would); _exit keeps LeakSanitizer from calling that a
-                 * leak. */
-                int rc = helpers[i].fn(argc - 5, argv + 5);
-                fflush(NULL);
-                _exit(rc);
-            }
-        }
-        fprintf(stderr, "no helper %s\n", argv[2]);
-        return 2;
-    }
-    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
-        for (int i = 0; i < ntests; i++)
-            printf("%s\n", tests[i].name);
-        return 0;
-    }
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s CASE | --list\n", argv[0]);
-        return 2;
-    }
-    for (int i = 0; i < ntests; i++) {
-        if (strcmp(tests[i].name, argv[1]) == 0) {
-            char prefix[128];
-            int left;
-            current = tests[i].name;
-            /* A child that is killed must not take the test with it. */
-            signal(SIGPIPE, SIG_IGN);
-            tests[i].fn();
-            snprintf(prefix, sizeof prefix, "mmf-test-%ld-%s-", (long)owner_pid, current);
-            left = test_store_count(prefix) + test_claims_count(prefix);
-            if (left != 0)
-                test_fail(__FILE__, __LINE__, "%d object(s) left in the store", left);
-            printf("PASS %s\n", current);
-            return 0;
-        }
-    }
-    fprintf(stderr, "no test case %s\n", argv[1]);
-    return 2;
 }
