@@ -1429,12 +1429,21 @@ TEST_SLOW(kill_consumer_repeatedly)
 
 static char tmp_dir[256];
 
+static void tmp_end(void);
+
 static void tmp_begin(void)
 {
     test_sweep_dead_dirs(test_tmp_parent(), "mmf-test-ring-");
     snprintf(tmp_dir, sizeof tmp_dir, "%s/mmf-test-ring-%ld-%s", test_tmp_parent(),
              (long)getpid(), test_case());
-    CHECK(mkdir(tmp_dir, 0700) == 0);
+    /* A folder of this name is left by a failed run of this case in a
+     * process that had our pid (Wine hands out the same pids again each
+     * time its server starts): not a live one's, so it goes. */
+    if (mkdir(tmp_dir, 0700) != 0) {
+        CHECK(errno == EEXIST);
+        tmp_end();
+        CHECK(mkdir(tmp_dir, 0700) == 0);
+    }
 }
 
 static const char *tmp_path(const char *file)
@@ -1446,6 +1455,7 @@ static const char *tmp_path(const char *file)
     return b;
 }
 
+/* Remove the scratch folder and its files. */
 static void tmp_end(void)
 {
     DIR *d = opendir(tmp_dir);
@@ -1809,11 +1819,15 @@ TEST_SLOW(persistent_kill_both)
         /* A producer waiting for room when the consumer is killed first
          * may see it gone (MMF_EPIPE, exit 21) before its own kill lands,
          * as it should: on a loaded machine the two kills can be a
-         * millisecond apart. */
+         * millisecond apart (under Wine, where each is a wineserver
+         * request, more). So may a consumer that drained the ring when
+         * the producer is killed first (exit 25). */
         rc = test_wait(prod);
         CHECK(rc == 128 + SIGKILL ||
               (cons_first && rc == 21 && get_u64(&pg->epipe) == 1));
-        CHECK_EQ(test_wait(cons), 128 + SIGKILL);
+        rc = test_wait(cons);
+        CHECK(rc == 128 + SIGKILL ||
+              (!cons_first && rc == 25 && get_u64(&pg->epipe) == 1));
         CHECK_EQ(get_u64(&pg->bad), 0);
 
         /* Both are dead, so the ring's name is gone with them; this makes
