@@ -216,8 +216,11 @@
  *     open that finds it unwritten waits for it up to one second, so a
  *     channel open of a plain section whose first bytes are zero returns
  *     MMF_ETYPE after that second.
- *   - A ring's capacity is at least 64 KiB where the system cannot map
- *     placeholders (before Windows 10 version 1803, and under Wine).
+ *   - A ring's capacity is at least 64 KiB, the allocation granularity,
+ *     and so is its control block. A persistent ring file made on Linux
+ *     (a 4 KiB control block) opens only where the system maps
+ *     placeholders (Windows 10 version 1803 and later; not under Wine),
+ *     else MMF_ENOTSUP.
  *   - FILES THAT SHRINK below does not apply: Windows refuses to shrink a
  *     file while a section of it exists, and no page of a view is lost.
  *
@@ -1384,8 +1387,9 @@ typedef struct mmf_ring mmf_ring;
  * Create (or with MMF_OPEN_OR_CREATE, open) the ring `name` with a data
  * area of `capacity` bytes and attach to it as `role`.
  *
- * `capacity` is a power of two from 4096 to 2^40 (rounded up to the page
- * size where a page is larger); the largest message is capacity - 16, and
+ * `capacity` is a power of two from 4096 to 2^40 (rounded up to the
+ * allocation granularity where it is larger: a large page size, 64 KiB on
+ * Windows); the largest message is capacity - 16, and
  * at most 2^32 - 1 bytes (mmf_ring_max_message()). The memory is committed at creation, so a
  * full store fails here (MMF_ENOSPC) and never later. With
  * MMF_OPEN_OR_CREATE and an existing ring, its capacity wins. `name` is

@@ -361,6 +361,26 @@ out:
     return rc;
 }
 
+/*
+ * The ring granule: a ring's least capacity, the multiple its capacity is
+ * rounded up to, and the size of its control block (a persistent ring's
+ * area starts there in its file). Both halves of the doubly mapped area
+ * and the control block are views, so they start at multiples of the
+ * allocation granularity: 4096 on Linux (the page size, where it is
+ * larger), 64 KiB on Windows.
+ */
+static uint64_t ring_granule(void)
+{
+    uint64_t g = mmf_allocation_granularity();
+    return g > 4096 ? g : 4096;
+}
+
+/* The capacity a ring asked for with `cap` gets. */
+static uint64_t ring_cap(uint64_t cap)
+{
+    return cap < ring_granule() ? ring_granule() : cap;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Create, open, close                                                       */
 /* ------------------------------------------------------------------------ */
@@ -399,11 +419,11 @@ TEST(create_open_errors)
 
     /* Create; the existing ring's capacity wins. */
     CHECK_RC(mmf_ring_create(&p, n, 8192, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL), 0);
-    CHECK_EQ(mmf_ring_max_message(p), 8192 - 16);
+    CHECK_EQ(mmf_ring_max_message(p), ring_cap(8192) - 16);
     CHECK_RC(mmf_ring_create(&x, n, 8192, MMF_ROLE_CONSUMER, MMF_CREATE_NEW, NULL), MMF_EEXIST);
     CHECK_RC(mmf_ring_create(&c, n, 1 << 20, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, NULL),
              MMF_EXISTED);
-    CHECK_EQ(mmf_ring_max_message(c), 8192 - 16);
+    CHECK_EQ(mmf_ring_max_message(c), ring_cap(8192) - 16);
     /* One producer, one consumer. */
     CHECK_RC(mmf_ring_open(&x, n, MMF_ROLE_PRODUCER, NULL), MMF_EBUSY);
     CHECK_RC(mmf_ring_open(&x, n, MMF_ROLE_CONSUMER, NULL), MMF_EBUSY);
@@ -437,20 +457,25 @@ TEST(capacity_limits)
     mmf_ring *p, *c;
     void *ptr;
     mmf_msg m;
+    mmf_channel_info ci;
     const char *n = test_name("r");
+    const size_t big = (size_t)ring_granule() - 16;
 
-    /* The smallest ring carries a message that fills it. */
+    /* The smallest ring (asked for 4096 bytes, given a granule) carries a
+     * message that fills it. */
     CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
     CHECK_OK(mmf_ring_open(&c, n, MMF_ROLE_CONSUMER, NULL));
-    CHECK_EQ(mmf_ring_max_message(p), 4096 - 16);
+    CHECK_OK(mmf_channel_stat(n, &ci));
+    CHECK_EQ(ci.capacity, ring_granule());
+    CHECK_EQ(mmf_ring_max_message(p), big);
     for (int i = 0; i < 3; i++) {
-        CHECK_OK(mmf_ring_reserve(p, 4096 - 16, &ptr, 0));
-        fill(ptr, 4096 - 16, (uint64_t)i);
-        CHECK_OK(mmf_ring_commit(p, 4096 - 16));
+        CHECK_OK(mmf_ring_reserve(p, big, &ptr, 0));
+        fill(ptr, big, (uint64_t)i);
+        CHECK_OK(mmf_ring_commit(p, big));
         /* Full: not even one byte more. */
         CHECK_RC(mmf_ring_reserve(p, 1, &ptr, 0), MMF_EAGAIN);
         CHECK_OK(mmf_ring_peek(c, &m, 0));
-        CHECK_EQ(m.len, 4096 - 16);
+        CHECK_EQ(m.len, big);
         CHECK_OK(check_msg(m.data, m.len, (uint64_t)i));
         CHECK_OK(mmf_ring_release(c, 1));
         /* Move the start by one small record, so the next big one wraps. */
@@ -504,7 +529,7 @@ TEST(role_and_argument_errors)
 
     /* Producer. */
     CHECK_RC(mmf_ring_reserve(p, 0, &ptr, 0), MMF_EINVAL);
-    CHECK_RC(mmf_ring_reserve(p, 4096 - 15, &ptr, 0), MMF_EINVAL);
+    CHECK_RC(mmf_ring_reserve(p, ring_granule() - 15, &ptr, 0), MMF_EINVAL);
     CHECK_RC(mmf_ring_reserve(p, 8, &ptr, -2), MMF_EINVAL);
     CHECK_RC(mmf_ring_reserve(p, 8, &ptr, MMF_TIMEOUT_MAX + 1), MMF_EINVAL);
     CHECK_RC(mmf_ring_send(p, "abc", 0, 0), MMF_EINVAL);
@@ -524,7 +549,7 @@ TEST(role_and_argument_errors)
     m[0].len = 8;
     m[1].len = 0;
     CHECK_RC(mmf_ring_reserve_batch(p, m, 2, 0), MMF_EINVAL);
-    m[1].len = 4096;
+    m[1].len = ring_granule();
     CHECK_RC(mmf_ring_reserve_batch(p, m, 2, 0), MMF_EINVAL);
     CHECK_RC(mmf_ring_reserve_batch(p, m, 0, 0), MMF_EINVAL);
     CHECK_RC(mmf_ring_reserve_batch(p, m, 1, -5), MMF_EINVAL);
@@ -800,21 +825,42 @@ TEST(sleeping_and_busy_poll)
 /* Contiguity, batches                                                       */
 /* ------------------------------------------------------------------------ */
 
+/* The bytes a record of a len-byte message takes in the area. */
+static uint64_t rec_size(size_t len)
+{
+    return MMF__RING_REC_HDR + ((len + 7) & ~(size_t)7);
+}
+
 TEST(wrap_around_contiguity)
 {
     mmf_ring *p, *c;
+    mmf_channel_info ci;
     const char *n = test_name("r");
-    uint64_t seq = 0, rseq = 0;
+    const uint64_t cap = ring_granule();
+    uint64_t seq = 0, rseq = 0, pos = 0;
     int wrapped = 0;
 
     CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
     CHECK_OK(mmf_ring_open(&c, n, MMF_ROLE_CONSUMER, NULL));
     /* Every length from 1 to 1500 at every alignment: many records run
      * across the end of the area, and each must read back as written
-     * from one contiguous pointer. */
+     * from one contiguous pointer. pos is the producer's position. */
     for (size_t len = 1; len <= 1500; len++) {
         void *ptr;
         mmf_msg m;
+        /* A ring larger than 4 KiB (Windows: 64 KiB) first takes a
+         * skip message that moves the position by whole 4 KiB blocks to
+         * the last 4 KiB of the lap: every record then meets the end of
+         * the area at the offset it meets it in a ring of 4 KiB. */
+        if (pos % cap < cap - 4096) {
+            uint64_t skip = (cap - 4096 - pos % cap + 4095) / 4096 * 4096;
+            CHECK_OK(mmf_ring_reserve(p, (size_t)(skip - MMF__RING_REC_HDR), &ptr, 0));
+            CHECK_OK(mmf_ring_commit(p, (size_t)(skip - MMF__RING_REC_HDR)));
+            CHECK_OK(mmf_ring_peek(c, &m, 0));
+            CHECK_EQ(m.len, skip - MMF__RING_REC_HDR);
+            CHECK_OK(mmf_ring_release(c, 1));
+            pos += skip;
+        }
         CHECK_OK(mmf_ring_reserve(p, len, &ptr, 0));
         fill(ptr, len, seq);
         CHECK_OK(mmf_ring_commit(p, len));
@@ -822,10 +868,13 @@ TEST(wrap_around_contiguity)
         CHECK_OK(mmf_ring_peek(c, &m, 0));
         CHECK_EQ(m.len, len);
         CHECK_OK(check_msg(m.data, m.len, rseq));
-        if ((((uintptr_t)m.data - MMF__RING_REC_HDR) & 4095) + MMF__RING_REC_HDR + len > 4096)
+        /* The area starts at a multiple of its size (a view's base). */
+        CHECK_EQ(((uintptr_t)m.data - MMF__RING_REC_HDR) % cap, pos % cap);
+        if (pos % cap + MMF__RING_REC_HDR + len > cap)
             wrapped++;
         CHECK_EQ((uintptr_t)m.data % 8, 0);
         rseq++;
+        pos += rec_size(len);
         CHECK_OK(mmf_ring_release(c, 1));
         /* An odd-sized filler so the next record starts elsewhere. */
         CHECK_OK(mmf_ring_send(p, "abcdefghijklmnopqrstuvwxyz", 1 + len % 23, 0));
@@ -833,8 +882,11 @@ TEST(wrap_around_contiguity)
         CHECK_EQ(m.len, 1 + len % 23);
         CHECK(memcmp(m.data, "abcdefghijklmnopqrstuvwxyz", m.len) == 0);
         CHECK_OK(mmf_ring_release(c, 1));
+        pos += rec_size(1 + len % 23);
     }
     CHECK(wrapped > 100);
+    CHECK_OK(mmf_channel_stat(n, &ci));
+    CHECK_EQ(ci.produced, pos);
     CHECK_OK(mmf_ring_close(c));
     CHECK_OK(mmf_ring_close(p));
 }
@@ -842,19 +894,22 @@ TEST(wrap_around_contiguity)
 TEST(batches)
 {
     mmf_ring *p, *c;
-    mmf_msg m[64], in[64];
+    mmf_msg *m, in[64];
     const char *n = test_name("r");
+    /* More records of 100 bytes (112 with header and padding) than fit in
+     * the smallest ring, with the 8 bytes kept for the end mark: 36 of 64
+     * in 4 KiB, 585 of 613 in 64 KiB (Windows). */
+    const size_t fit = (size_t)((ring_granule() - 8) / 112), nm = fit + 28;
     int k;
 
+    CHECK((m = calloc(nm, sizeof *m)) != NULL);
     CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, NULL));
     CHECK_OK(mmf_ring_open(&c, n, MMF_ROLE_CONSUMER, NULL));
 
-    /* 64 records of 100 bytes (112 with header and padding): 36 fit,
-     * with the 8 bytes kept for the end mark. */
-    for (int i = 0; i < 64; i++)
+    for (size_t i = 0; i < nm; i++)
         m[i].len = 100;
-    k = mmf_ring_reserve_batch(p, m, 64, 0);
-    CHECK_EQ(k, (4096 - 8) / 112);
+    k = mmf_ring_reserve_batch(p, m, nm, 0);
+    CHECK_EQ(k, fit);
     for (int i = 0; i < k; i++) {
         fill(m[i].data, 100, (uint64_t)i);
         if (i > 0)
@@ -925,6 +980,7 @@ TEST(batches)
     CHECK_RC(mmf_ring_reserve_batch(p, m, 1, 0), MMF_EAGAIN);
     CHECK_OK(mmf_ring_close(c));
     CHECK_OK(mmf_ring_close(p));
+    free(m);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1373,12 +1429,21 @@ TEST_SLOW(kill_consumer_repeatedly)
 
 static char tmp_dir[256];
 
+static void tmp_end(void);
+
 static void tmp_begin(void)
 {
     test_sweep_dead_dirs(test_tmp_parent(), "mmf-test-ring-");
     snprintf(tmp_dir, sizeof tmp_dir, "%s/mmf-test-ring-%ld-%s", test_tmp_parent(),
              (long)getpid(), test_case());
-    CHECK(mkdir(tmp_dir, 0700) == 0);
+    /* A folder of this name is left by a failed run of this case in a
+     * process that had our pid (Wine hands out the same pids again each
+     * time its server starts): not a live one's, so it goes. */
+    if (mkdir(tmp_dir, 0700) != 0) {
+        CHECK(errno == EEXIST);
+        tmp_end();
+        CHECK(mkdir(tmp_dir, 0700) == 0);
+    }
 }
 
 static const char *tmp_path(const char *file)
@@ -1390,6 +1455,7 @@ static const char *tmp_path(const char *file)
     return b;
 }
 
+/* Remove the scratch folder and its files. */
 static void tmp_end(void)
 {
     DIR *d = opendir(tmp_dir);
@@ -1415,10 +1481,11 @@ static void file_rw(const char *path, uint64_t off, void *buf, size_t len, int w
     close(fd);
 }
 
-/* File offsets of the positions and of the area. */
+/* File offsets of the positions and of the area (after the control
+ * block, a granule). */
 #define F_PROD (MMF__CHAN_CTL_OWN + offsetof(struct mmf__ring_ctl, prod_pos))
 #define F_CONS (MMF__CHAN_CTL_OWN + offsetof(struct mmf__ring_ctl, cons_pos))
-#define F_AREA MMF__CHAN_CTL_SIZE
+#define F_AREA ring_granule()
 
 static uint64_t file_u64(const char *path, uint64_t off)
 {
@@ -1447,6 +1514,13 @@ TEST(persistent_basics)
     }
     /* The producer's flush writes the records and its position. */
     CHECK_OK(mmf_ring_flush(p));
+    /* The file's layout: a control block of a granule, then the area. */
+    {
+        struct mmf__chan_ctl ctl;
+        file_rw(o.path, 0, &ctl, sizeof ctl, 0);
+        CHECK_EQ(ctl.desc.ctl_size, ring_granule());
+        CHECK_EQ(ctl.desc.area_size, ring_cap(8192));
+    }
     /* 40-byte messages: 48-byte records. */
     CHECK_EQ(file_u64(o.path, F_PROD), 10 * 48);
     for (uint64_t i = 0; i < 10; i++) {
@@ -1470,7 +1544,7 @@ TEST(persistent_basics)
      * producer yet in this run it waits (MMF_EAGAIN), it does not take
      * the earlier run's producer for gone. */
     CHECK_RC(mmf_ring_create(&c, n, 1 << 20, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, &o), 0);
-    CHECK_EQ(mmf_ring_max_message(c), 8192 - 16);
+    CHECK_EQ(mmf_ring_max_message(c), ring_cap(8192) - 16);
     for (uint64_t i = 2; i < 10; i++) {
         CHECK_OK(mmf_ring_peek(c, &m, 0));
         CHECK_OK(check_msg(m.data, m.len, i));
@@ -1503,7 +1577,7 @@ TEST(persistent_basics)
         ctl.desc.version = MMF__CHAN_VERSION;
         ctl.desc.slots = 4;
         ctl.desc.slot_size = 64;
-        ctl.desc.ctl_size = MMF__CHAN_CTL_SIZE;
+        ctl.desc.ctl_size = ring_granule();
         ctl.desc.area_size = 4096;
         file_rw(o.path, 0, &ctl, sizeof ctl, 1);
         CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, &o),
@@ -1519,7 +1593,7 @@ TEST(persistent_basics)
          * record headers, published by the position alone): refused, not
          * misread. */
         ctl.desc.version = MMF__RING_VERSION - 1;
-        ctl.desc.area_size = 8192;
+        ctl.desc.area_size = ring_cap(8192);
         file_rw(o.path, 0, &ctl, sizeof ctl, 1);
         CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, &o),
                  MMF_ECORRUPT);
@@ -1530,6 +1604,22 @@ TEST(persistent_basics)
         file_rw(o.path, 0, &ctl, sizeof ctl, 1);
         CHECK_OK(mmf_ring_create(&c, n, 4096, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, &o));
         CHECK_OK(mmf_ring_close(c));
+#ifdef _WIN32
+        /* A ring file made on Linux: a 4 KiB control block, an area of 8
+         * KiB. Windows maps its area twice through placeholders; where
+         * they are missing (Wine 8 refuses them) the ring is refused. */
+        ctl.desc.ctl_size = MMF__CHAN_CTL_SIZE;
+        ctl.desc.area_size = 8192;
+        file_rw(o.path, 0, &ctl, sizeof ctl, 1);
+        if (test_under_wine()) {
+            CHECK_RC(mmf_ring_create(&c, n, 4096, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, &o),
+                     MMF_ENOTSUP);
+        } else {
+            CHECK_OK(mmf_ring_create(&c, n, 4096, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, &o));
+            CHECK_EQ(mmf_ring_max_message(c), 8192 - 16);
+            CHECK_OK(mmf_ring_close(c));
+        }
+#endif
     }
     o.path = tmp_dir;
     CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, &o),
@@ -1563,10 +1653,12 @@ TEST(persistent_torn_and_stale_records)
     char buf[120], rec[128];
     uint64_t v;
     const char *n = test_name("r");
+    const uint64_t lap = ring_granule(); /* asked for 4096 */
 
     tmp_begin();
     o.path = tmp_path("ring");
-    /* 120-byte messages: 128-byte records, 32 to a lap of 4096. */
+    /* 120-byte messages: 128-byte records, 32 to a lap of 4096 (512 to a
+     * lap of 64 KiB on Windows). */
     CHECK_OK(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_CREATE_NEW, &o));
     CHECK_OK(mmf_ring_open(&c, n, MMF_ROLE_CONSUMER, NULL));
     for (uint64_t i = 0; i < 10; i++) {
@@ -1591,35 +1683,35 @@ TEST(persistent_torn_and_stale_records)
     }
     CHECK_RC(mmf_ring_peek(c, &m, 0), MMF_EAGAIN);
     CHECK_OK(mmf_ring_open(&p, n, MMF_ROLE_PRODUCER, NULL));
-    for (uint64_t i = 5; i < 32; i++) {
+    for (uint64_t i = 5; i < lap / 128; i++) {
         fill(buf, sizeof buf, 100 + i);
         CHECK_OK(mmf_ring_send(p, buf, sizeof buf, 0));
         CHECK_OK(mmf_ring_peek(c, &m, 0));
         CHECK_OK(check_msg(m.data, m.len, 100 + i));
         CHECK_OK(mmf_ring_release(c, 1));
     }
-    /* Both at 4096: a full lap written and read. */
+    /* Both at a lap: a full lap written and read. */
     CHECK_OK(mmf_ring_flush(p));
     CHECK_OK(mmf_ring_flush(c));
     CHECK_OK(mmf_ring_close(p));
     CHECK_OK(mmf_ring_close(c));
-    CHECK_EQ(file_u64(o.path, F_PROD), 4096);
-    CHECK_EQ(file_u64(o.path, F_CONS), 4096);
+    CHECK_EQ(file_u64(o.path, F_PROD), lap);
+    CHECK_EQ(file_u64(o.path, F_CONS), lap);
 
     /* The producer's position says three more, but where the next record
      * goes is a record of another position, whole and well formed (what
      * an earlier lap leaves when the end mark did not reach the disk). */
     file_rw(o.path, F_AREA + 128, rec, sizeof rec, 0);
     file_rw(o.path, F_AREA, rec, sizeof rec, 1);
-    v = 4096 + 3 * 128;
+    v = lap + 3 * 128;
     file_rw(o.path, F_PROD, &v, 8, 1);
     CHECK_OK(mmf_ring_create(&c, n, 4096, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, &o));
     CHECK_RC(mmf_ring_peek(c, &m, 0), MMF_EAGAIN);
-    CHECK_EQ(file_u64(o.path, F_PROD), 4096);
+    CHECK_EQ(file_u64(o.path, F_PROD), lap);
     CHECK_OK(mmf_ring_close(c));
 
     /* A header cut short: a length that runs past the position. */
-    v = 4096 + 128;
+    v = lap + 128;
     file_rw(o.path, F_PROD, &v, 8, 1);
     v = 500;
     file_rw(o.path, F_AREA, &v, 8, 1);
@@ -1651,11 +1743,11 @@ TEST(persistent_torn_and_stale_records)
     CHECK_OK(mmf_ring_send(p, buf, sizeof buf, 0));
     CHECK_OK(mmf_ring_close(p));
     CHECK_OK(mmf_ring_close(c));
-    CHECK_EQ(file_u64(o.path, F_PROD), 4096 + 2 * 128);
-    v = 4096 + 128;
+    CHECK_EQ(file_u64(o.path, F_PROD), lap + 2 * 128);
+    v = lap + 128;
     file_rw(o.path, F_PROD, &v, 8, 1);
     CHECK_OK(mmf_ring_create(&c, n, 4096, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, &o));
-    CHECK_EQ(file_u64(o.path, F_PROD), 4096 + 2 * 128);
+    CHECK_EQ(file_u64(o.path, F_PROD), lap + 2 * 128);
     CHECK_OK(mmf_ring_peek(c, &m, 0));
     CHECK_OK(check_msg(m.data, m.len, 79));
     CHECK_OK(mmf_ring_release(c, 1));
@@ -1670,11 +1762,11 @@ TEST(persistent_torn_and_stale_records)
     CHECK_OK(mmf_ring_close(c));
 
     /* Positions that cannot be: the file is refused. */
-    v = 4096 + 8192;
+    v = lap + 2 * lap;
     file_rw(o.path, F_PROD, &v, 8, 1);
     CHECK_RC(mmf_ring_create(&c, n, 4096, MMF_ROLE_CONSUMER, MMF_OPEN_OR_CREATE, &o),
              MMF_ECORRUPT);
-    v = 4096 + 4;
+    v = lap + 4;
     file_rw(o.path, F_PROD, &v, 8, 1);
     CHECK_RC(mmf_ring_create(&p, n, 4096, MMF_ROLE_PRODUCER, MMF_OPEN_OR_CREATE, &o),
              MMF_ECORRUPT);
@@ -1727,11 +1819,15 @@ TEST_SLOW(persistent_kill_both)
         /* A producer waiting for room when the consumer is killed first
          * may see it gone (MMF_EPIPE, exit 21) before its own kill lands,
          * as it should: on a loaded machine the two kills can be a
-         * millisecond apart. */
+         * millisecond apart (under Wine, where each is a wineserver
+         * request, more). So may a consumer that drained the ring when
+         * the producer is killed first (exit 25). */
         rc = test_wait(prod);
         CHECK(rc == 128 + SIGKILL ||
               (cons_first && rc == 21 && get_u64(&pg->epipe) == 1));
-        CHECK_EQ(test_wait(cons), 128 + SIGKILL);
+        rc = test_wait(cons);
+        CHECK(rc == 128 + SIGKILL ||
+              (!cons_first && rc == 25 && get_u64(&pg->epipe) == 1));
         CHECK_EQ(get_u64(&pg->bad), 0);
 
         /* Both are dead, so the ring's name is gone with them; this makes

@@ -273,13 +273,22 @@ void mmf__os_unmap(void *addr, size_t len, intptr_t cookie)
 int mmf__os_flush(void *addr, size_t len, intptr_t cookie, int durable)
 {
     const struct mmf__win_view *v = cookie < 0 ? NULL : (const struct mmf__win_view *)cookie;
+    uintptr_t a = (uintptr_t)addr, end = a + len, cut = v != NULL ? (uintptr_t)v->base2 : 0;
 
     /* Views of pagefile-backed sections have no file: FlushViewOfFile
      * succeeds on them and writes nothing, as msync does on Linux. */
-    if (v == NULL || v->file == NULL)
+    if (v == NULL || v->file == NULL || len == 0)
         return 0;
-    if (!FlushViewOfFile(addr, len))
+    /* FlushViewOfFile takes a range inside one view, and a double mapping
+     * is two: a range that runs past the end of the first (a ring's
+     * records across the wrap) is flushed in each view apart. Both views
+     * show the same pages of the file. */
+    if (cut != 0 && a < cut && end > cut) {
+        if (!FlushViewOfFile(addr, cut - a) || !FlushViewOfFile((void *)cut, end - cut))
+            return mmf__win_err(GetLastError());
+    } else if (!FlushViewOfFile(addr, len)) {
         return mmf__win_err(GetLastError());
+    }
     /* FlushViewOfFile starts the write-back; FlushFileBuffers waits for
      * it and for the file's metadata. A file opened read-only has nothing
      * of ours to write (and refuses the call). */
