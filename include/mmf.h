@@ -221,6 +221,14 @@
  *     (a 4 KiB control block) opens only where the system maps
  *     placeholders (Windows 10 version 1803 and later; not under Wine),
  *     else MMF_ENOTSUP.
+ *   - A channel's permission bits protect its Section; the semaphores its
+ *     sleepers wait on and the mutexes that hold its endpoint claims are
+ *     made, at first use, with the default security of the process that
+ *     makes them (its own account, SYSTEM and the administrators). A
+ *     channel shared by processes of two accounts (a Global\ channel of
+ *     mode 0666 between a service and a user) is therefore not supported
+ *     yet: the second account's calls may fail with MMF_EACCES, or take
+ *     the first account's endpoints for gone (docs/windows.md).
  *   - FILES THAT SHRINK below does not apply: Windows refuses to shrink a
  *     file while a section of it exists, and no page of a view is lost.
  *
