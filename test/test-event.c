@@ -59,21 +59,35 @@ static unsigned long waiters(mmf_sync *e)
     return info.waiters;
 }
 
-/* Wait until n threads (anywhere) are registered as waiting on e. */
+/* Wait until n threads (anywhere) are waiting on e. On Linux mmf counts
+ * them. Windows cannot count an object's waiters (mmf_sync_stat reports
+ * MMF_UNKNOWN, which is checked here): there each waiter has already said
+ * that it is about to call the wait (a flag of start_waiters, a byte from
+ * a helper), and is given time to block in the kernel. */
 static void await_waiters(mmf_sync *e, unsigned long n)
 {
     uint64_t t0 = test_now_ns();
 #ifdef _WIN32
-    /* Windows has no call that counts an object's waiters (mmf reports
-     * them as unknown): give the waiters time to block instead. */
-    (void)e, (void)n, (void)t0;
-    test_sleep_ms(300);
-    return;
-#endif
+    (void)n, (void)t0;
+    CHECK_EQ(waiters(e), (unsigned long)MMF_UNKNOWN);
+    test_sleep_ms(200);
+#else
     while (waiters(e) != n) {
         CHECK(test_now_ns() - t0 < 10000000000u);
         test_sleep_ms(1);
     }
+#endif
+}
+
+/* Nobody waits on e any more: mmf counts no waiter (Linux), or the count
+ * is unknown, as Windows does not keep one. */
+static void check_no_waiters(mmf_sync *e)
+{
+#ifdef _WIN32
+    CHECK_EQ(waiters(e), (unsigned long)MMF_UNKNOWN);
+#else
+    CHECK_EQ(waiters(e), 0);
+#endif
 }
 
 static int is_signaled(mmf_sync *e)
@@ -88,6 +102,7 @@ struct ew {
     mmf_sync *e;
     long long timeout;
     int rc;
+    int started; /* about to call the wait */
     int done;
     pthread_t t;
 };
@@ -95,7 +110,9 @@ struct ew {
 static void *ev_wait(void *p)
 {
     struct ew *w = p;
-    int rc = mmf_sync_wait(w->e, w->timeout);
+    int rc;
+    __atomic_store_n(&w->started, 1, __ATOMIC_SEQ_CST);
+    rc = mmf_sync_wait(w->e, w->timeout);
     __atomic_store_n(&w->rc, rc, __ATOMIC_SEQ_CST);
     __atomic_store_n(&w->done, 1, __ATOMIC_SEQ_CST);
     return NULL;
@@ -107,8 +124,18 @@ static void start_waiters(struct ew *w, int n, mmf_sync *e, long long timeout)
         w[i].e = e;
         w[i].timeout = timeout;
         w[i].rc = 1;
+        w[i].started = 0;
         w[i].done = 0;
         CHECK(pthread_create(&w[i].t, NULL, ev_wait, &w[i]) == 0);
+    }
+    /* Return once each is about to wait (await_waiters needs it on
+     * Windows). */
+    for (int i = 0; i < n; i++) {
+        uint64_t t0 = test_now_ns();
+        while (!__atomic_load_n(&w[i].started, __ATOMIC_SEQ_CST)) {
+            CHECK(test_now_ns() - t0 < 10000000000u);
+            test_sleep_ms(1);
+        }
     }
 }
 
@@ -256,7 +283,7 @@ TEST(pulse_manual_releases_all)
     struct ew w[4];
     mmf_sync *e;
     CHECK_OK(mmf_event_create(&e, test_name("e"), 1, 0, MMF_CREATE_NEW, NULL));
-    start_waiters(w, 3, e, MMF_INFINITE);
+    start_waiters(w, 3, e, 10000); /* a waiter the pulse missed fails */
     await_waiters(e, 3);
     test_sleep_ms(20); /* let them fall asleep */
     CHECK_EQ(mmf_event_pulse(e), 0);
@@ -266,7 +293,7 @@ TEST(pulse_manual_releases_all)
     start_waiters(&w[3], 1, e, 100);
     join_all(&w[3], 1);
     CHECK_EQ(w[3].rc, MMF_ETIMEDOUT);
-    CHECK_EQ(waiters(e), 0);
+    check_no_waiters(e);
     CHECK_OK(mmf_sync_close(e));
 }
 
@@ -297,15 +324,33 @@ TEST(pulse_auto_releases_one)
 
 HELPER(event_waiter)
 {
-    /* argv: name timeout: exits 0 when released, 1 on timeout */
+    /* argv: name timeout ready-fd: says it is about to wait, then exits 0
+     * when released, 1 on timeout */
     mmf_sync *e;
     int rc;
     (void)argc;
     if (mmf_event_open(&e, argv[0]) != 0)
         return 10;
+    test_sync_signal(atoi(argv[2]));
     rc = mmf_sync_wait(e, atoll(argv[1]));
     mmf_sync_close(e);
     return rc == 0 ? 0 : rc == MMF_ETIMEDOUT ? 1 : 11;
+}
+
+/* Start 3 event_waiter helpers on `name` and return once each is about to
+ * wait. */
+static void spawn_event_waiters(pid_t pid[3], const char *name, const char *timeout)
+{
+    struct test_sync sy;
+    char fd[16];
+    test_sync_init(&sy);
+    snprintf(fd, sizeof fd, "%d", sy.wr);
+    for (int i = 0; i < 3; i++)
+        pid[i] = test_spawn("event_waiter", name, timeout, fd, NULL);
+    close(sy.wr);
+    for (int i = 0; i < 3; i++)
+        CHECK(test_sync_wait(&sy, 30000));
+    close(sy.rd);
 }
 
 /* R10, R11 with the waiters in other processes. */
@@ -316,8 +361,7 @@ TEST(pulse_other_processes)
     int released = 0, timed_out = 0;
 
     CHECK_OK(mmf_event_create(&e, test_name("m"), 1, 0, MMF_CREATE_NEW, NULL));
-    for (int i = 0; i < 3; i++)
-        pid[i] = test_spawn("event_waiter", test_name("m"), "-1", NULL);
+    spawn_event_waiters(pid, test_name("m"), "30000");
     await_waiters(e, 3);
     CHECK_EQ(mmf_event_pulse(e), 0);
     for (int i = 0; i < 3; i++)
@@ -325,8 +369,7 @@ TEST(pulse_other_processes)
     CHECK_OK(mmf_sync_close(e));
 
     CHECK_OK(mmf_event_create(&e, test_name("a"), 0, 0, MMF_CREATE_NEW, NULL));
-    for (int i = 0; i < 3; i++)
-        pid[i] = test_spawn("event_waiter", test_name("a"), "1500", NULL);
+    spawn_event_waiters(pid, test_name("a"), "1500");
     await_waiters(e, 3);
     CHECK_EQ(mmf_event_pulse(e), 0);
     for (int i = 0; i < 3; i++) {
@@ -336,7 +379,11 @@ TEST(pulse_other_processes)
     }
     CHECK_EQ(released, 1);
     CHECK_EQ(timed_out, 2);
-    CHECK_EQ(waiters(e), 0);
+    check_no_waiters(e);
+    /* No waiter is left to take a set: it stays for the next wait. */
+    CHECK_EQ(mmf_event_set(e), 0);
+    CHECK_EQ(is_signaled(e), 1);
+    CHECK_OK(mmf_sync_wait(e, 0));
     CHECK_OK(mmf_sync_close(e));
 }
 

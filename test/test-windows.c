@@ -19,6 +19,15 @@
 
 #include <windows.h>
 
+/* The query rights of events and semaphores (winnt.h of MinGW-w64 lacks
+ * them). */
+#ifndef EVENT_QUERY_STATE
+#define EVENT_QUERY_STATE 0x0001
+#endif
+#ifndef SEMAPHORE_QUERY_STATE
+#define SEMAPHORE_QUERY_STATE 0x0001
+#endif
+
 /* The kernel name of an mmf Local name, as a plain Win32 program spells
  * it. */
 static const wchar_t *wide_local(const char *name)
@@ -244,14 +253,18 @@ TEST_SLOW(terminate_storm)
 /* ---- Security descriptors from mode ------------------------------------- */
 
 /* Mode 0400: the owner may read, not write. The DACL refuses a write open
- * through mmf and through Win32 alike, for the very user who created it. */
+ * through mmf and through Win32 alike, for the very user who created it:
+ * a section's write open, and an event's or a semaphore's open (a sync
+ * object's handle needs read and write; read is the query right only).
+ * The right to wait, SYNCHRONIZE, which alone refuses a mutex, is
+ * dacl_mode_0400_refuses_waiting. */
 TEST(dacl_mode_0400_refuses_write)
 {
     mmf_section_opts ro = {.mode = 0400};
     mmf_sync_opts sro = {.mode = 0400};
-    const char *name = test_name("s"), *mname = test_name("m");
+    const char *name = test_name("s"), *ename = test_name("e"), *sname = test_name("n");
     mmf_section *s, *r;
-    mmf_sync *m, *o;
+    mmf_sync *e, *n, *o;
     HANDLE h;
 
     CHECK_OK(mmf_section_create(&s, name, 4096, MMF_CREATE_NEW, &ro));
@@ -265,9 +278,55 @@ TEST(dacl_mode_0400_refuses_write)
     CloseHandle(h);
     CHECK_OK(mmf_section_close(s));
 
-    /* A sync object needs read and write: 0400 refuses the open. */
+    CHECK_OK(mmf_event_create(&e, ename, 1, 0, MMF_CREATE_NEW, &sro));
+    CHECK_RC(mmf_event_open(&o, ename), MMF_EACCES);
+    CHECK(OpenEventW(EVENT_MODIFY_STATE, FALSE, wide_local(ename)) == NULL);
+    CHECK_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+    h = OpenEventW(EVENT_QUERY_STATE, FALSE, wide_local(ename));
+    CHECK(h != NULL);
+    CloseHandle(h);
+    CHECK_OK(mmf_sync_close(e));
+
+    CHECK_OK(mmf_semaphore_create(&n, sname, 0, 1, MMF_CREATE_NEW, &sro));
+    CHECK_RC(mmf_semaphore_open(&o, sname), MMF_EACCES);
+    CHECK(OpenSemaphoreW(SEMAPHORE_MODIFY_STATE, FALSE, wide_local(sname)) == NULL);
+    CHECK_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+    h = OpenSemaphoreW(SEMAPHORE_QUERY_STATE, FALSE, wide_local(sname));
+    CHECK(h != NULL);
+    CloseHandle(h);
+    CHECK_OK(mmf_sync_close(n));
+}
+
+/* Mode 0400 does not grant SYNCHRONIZE, the right to wait: OpenEventW,
+ * OpenSemaphoreW and OpenMutexW asking for it are refused. A mutex handle
+ * needs no other right (waiting takes it, and only its owner releases
+ * it), so this is what refuses mmf_mutex_open a mode 0400 mutex. Wine
+ * grants SYNCHRONIZE whatever the DACL says. */
+TEST(dacl_mode_0400_refuses_waiting)
+{
+    mmf_sync_opts sro = {.mode = 0400};
+    const char *ename = test_name("e"), *sname = test_name("n"), *mname = test_name("m");
+    mmf_sync *e, *n, *m, *o;
+    HANDLE h;
+
+    WINE_LIMITED("Wine grants SYNCHRONIZE whatever the DACL says: a mode 0400 mutex opens");
+    CHECK_OK(mmf_event_create(&e, ename, 1, 0, MMF_CREATE_NEW, &sro));
+    CHECK(OpenEventW(SYNCHRONIZE, FALSE, wide_local(ename)) == NULL);
+    CHECK_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+    CHECK_OK(mmf_sync_close(e));
+
+    CHECK_OK(mmf_semaphore_create(&n, sname, 0, 1, MMF_CREATE_NEW, &sro));
+    CHECK(OpenSemaphoreW(SYNCHRONIZE, FALSE, wide_local(sname)) == NULL);
+    CHECK_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+    CHECK_OK(mmf_sync_close(n));
+
     CHECK_OK(mmf_mutex_create(&m, mname, 0, MMF_CREATE_NEW, &sro));
     CHECK_RC(mmf_mutex_open(&o, mname), MMF_EACCES);
+    CHECK(OpenMutexW(SYNCHRONIZE, FALSE, wide_local(mname)) == NULL);
+    CHECK_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+    h = OpenMutexW(MUTANT_QUERY_STATE, FALSE, wide_local(mname));
+    CHECK(h != NULL);
+    CloseHandle(h);
     CHECK_OK(mmf_sync_close(m));
 }
 
