@@ -754,9 +754,48 @@ LINUX_ONLY_TEST(hashed_name_collision_detected, "counts the files a name makes i
  * token in it, are ordinary objects in /dev/shm: they round-trip to another
  * process, make exactly one store file, and nothing named with the token
  * appears anywhere else. */
-#ifndef _WIN32
+#ifdef _WIN32
+/* Windows: a name is the kernel object's own name. Each hostile name makes
+ * exactly one object in the namespace, found under its token, which a
+ * child reaches by the same name, and which goes with the last handle.
+ * (Names with a backslash after the prefix are refused: see
+ * backslash_after_prefix_refused.) */
+static void hostile_confined_windows(void)
+{
+    static const char *const fmts[] = {
+        "../../../../../../tmp/%s", "../%s", "/%s", "%s/..", "%s/", "./%s",
+        "%%2e%%2e/%s", "%%2e%%2e%%2f%s", "%s%%2F..%%2F", "..%%2f..%%2f%s",
+        "a/b/%s", "/dev/shm/%s", "C:/Windows/%s", "%s\x01\n\t", "%s\x7f\x1b[0m",
+        "%s*?[]{}$`'\" ;|&<>", " %s ", "~%s", "%s%%00", ".%s", "..%s", "%s..",
+        "Local\\../%s", "Global\\../../%s", "%s/../../../../etc/passwd",
+        "%s:stream", "CON%s", "%s.", "%s\x7f",
+    };
+    char tok[256], name[512], text[600];
+
+    snprintf(tok, sizeof tok, "%s", test_name("t"));
+    for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
+        mmf_section *s;
+        char *p;
+
+        snprintf(name, sizeof name, fmts[i], tok);
+        snprintf(text, sizeof text, "data of %s", name);
+        CHECK_OK(mmf_section_create(&s, name, SEC_SIZE, MMF_CREATE_NEW, NULL));
+        CHECK_EQ(test_store_count(tok), 1);
+        p = map_and_write(s, text);
+        CHECK_EQ(test_wait(test_spawn("roundtrip", name, text, NULL)), 0);
+        CHECK(strcmp(p + 2048, "child") == 0);
+        CHECK_OK(mmf_view_unmap(p));
+        CHECK_OK(mmf_section_close(s));
+        CHECK_EQ(test_store_count(tok), 0);
+    }
+}
+#endif
+
 TEST(hostile_names_confined)
 {
+#ifdef _WIN32
+    hostile_confined_windows();
+#else
     static const char *const fmts[] = {
         "../../../../../../tmp/%s", "../%s", "/%s", "%s/..", "%s/", "./%s",
         "%%2e%%2e/%s", "%%2e%%2e%%2f%s", "%s%%2F..%%2F", "..%%2f..%%2f%s",
@@ -789,17 +828,44 @@ TEST(hostile_names_confined)
         CHECK(!token_outside_store(tok));
         check_unchanged(before, name);
     }
-}
-#else
-LINUX_ONLY_TEST(hostile_names_confined, "counts the files a name makes in a private Linux store folder (MMF_STORE_DIR)")
 #endif
+}
 
 /* The raw hostile names themselves (no unique token), in a private store
  * where every file the library makes can be seen: each makes one "mmf."
  * file inside the store and nothing outside it. */
-#ifndef _WIN32
+#ifdef _WIN32
+/* Windows: the raw hostile names are plain kernel object names, each its
+ * own object, reached by a child and gone after the last close. */
+static void hostile_exact_windows(void)
+{
+    static const char *const names[] = {
+        "../../etc/passwd", "../../../etc/passwd", "/etc/passwd", "/", "//",
+        "..", ".", "...", "%2e%2e", "%2E%2E%2F", "a/b", "a/../x", "\x01\n\t",
+        "\n", "~", "*", " ", "-", "x/", "../x", "Global\\../../etc/passwd",
+        "Global\\..", "Local\\/", "etc%2Fpasswd", "%", "%%", "%25", "CON",
+        "NUL", "C:", "x:y", "\x7f",
+    };
+    char name[1024] = "";
+
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char text[300];
+        snprintf(text, sizeof text, "exact %zu", i);
+        roundtrip(names[i], text);
+    }
+    /* A long traversal. */
+    for (int i = 0; i < 80; i++)
+        strcat(name, "../");
+    strcat(name, "etc/passwd");
+    roundtrip(name, "long traversal");
+}
+#endif
+
 TEST(hostile_names_exact)
 {
+#ifdef _WIN32
+    hostile_exact_windows();
+#else
     static const char *const names[] = {
         "../../etc/passwd", "../../../etc/passwd", "../../../../etc/passwd",
         "/etc/passwd", "/", "//", "..", ".", "...", "%2e%2e", "%2E%2E%2F",
@@ -841,10 +907,8 @@ TEST(hostile_names_exact)
     }
     private_store_end();
     check_unchanged(before, "(end)");
-}
-#else
-LINUX_ONLY_TEST(hostile_names_exact, "counts the files a name makes in a private Linux store folder (MMF_STORE_DIR)")
 #endif
+}
 
 /* Names whose escaped forms could coincide are different objects: the
  * store's encoding must be one-to-one. */
