@@ -850,12 +850,31 @@ int mmf__os_map(mmf__obj *o, uint64_t offset, size_t len, unsigned prot, int cop
     if (tmp != NULL)
         CloseHandle(tmp);
     if (prot == 0) {
-        /* MMF_MAP_NONE: the range is held, inaccessible. */
-        DWORD old;
-        if (!VirtualProtect(p + delta, len, PAGE_NOACCESS, &old)) {
-            rc = mmf__win_err(GetLastError());
-            UnmapViewOfFile(p);
-            return rc;
+        /* MMF_MAP_NONE: the range is held, inaccessible. VirtualProtect
+         * refuses the pages of a SEC_RESERVE section that nobody has
+         * committed (inaccessible already), so only committed runs are
+         * changed. A page committed later through another view is
+         * readable here: the kernel gives it this view's protection. */
+        uint8_t *a = p + delta, *end = p + delta + len;
+        while (a < end) {
+            MEMORY_BASIC_INFORMATION mbi;
+            uint8_t *next;
+            DWORD old;
+            if (VirtualQuery(a, &mbi, sizeof mbi) == 0) {
+                rc = mmf__win_err(GetLastError());
+                UnmapViewOfFile(p);
+                return rc;
+            }
+            next = (uint8_t *)mbi.BaseAddress + mbi.RegionSize;
+            if (next > end || next <= a)
+                next = end;
+            if (mbi.State == MEM_COMMIT &&
+                !VirtualProtect(a, (SIZE_T)(next - a), PAGE_NOACCESS, &old)) {
+                rc = mmf__win_err(GetLastError());
+                UnmapViewOfFile(p);
+                return rc;
+            }
+            a = next;
         }
     }
     *cookie = -1;
