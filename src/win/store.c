@@ -1059,11 +1059,11 @@ static int adopt_sync(HANDLE h, uint32_t type, ACCESS_MASK granted, mmf__obj **o
  * Make a reference of handle h, which this process received from another
  * one (inherited or pushed into it): check what it is, limit a section's
  * `access` to what it was granted, and take it over. Returns 0, MMF_EBADF
- * (not an open handle), MMF_ECORRUPT (not a section, mutex, event or
- * semaphore) or an MMF_E* code; on failure h is left open. The caller
- * checks that the type is the one it wants.
+ * (not an open handle), MMF_ECORRUPT (not a section, nor with `sync` a
+ * mutex, event or semaphore) or an MMF_E* code; on failure h is left
+ * open. The caller checks that the type is the one it wants.
  */
-static int adopt_handle(HANDLE h, unsigned access, mmf__obj **out)
+static int adopt_handle(HANDLE h, unsigned access, int sync, mmf__obj **out)
 {
     PUBLIC_OBJECT_BASIC_INFORMATION bi;
     mmf__obj *o;
@@ -1075,7 +1075,7 @@ static int adopt_handle(HANDLE h, unsigned access, mmf__obj **out)
 
     if (!GetHandleInformation(h, &flags))
         return MMF_EBADF;
-    if ((type = kernel_type(h)) == 0 ||
+    if ((type = kernel_type(h)) == 0 || (type != MMF__TYPE_SECTION && !sync) ||
         NtQueryObject(h, ObjectBasicInformation, &bi, sizeof bi, &n) < 0)
         return MMF_ECORRUPT;
     if (type != MMF__TYPE_SECTION)
@@ -1115,7 +1115,7 @@ int mmf__os_import(const char *token, mmf__obj **out)
 
     if (rc < 0)
         return rc;
-    return adopt_handle(h, access, out);
+    return adopt_handle(h, access, 1, out);
 }
 
 int mmf__os_duplicate_to(mmf__obj *o, void *process, unsigned access, uint64_t *value)
@@ -1137,7 +1137,7 @@ int mmf__os_adopt(uint64_t value, mmf__obj **out)
      * does not fit a 32-bit value is not one this process could hold. */
     if (value == 0 || value > UINT32_MAX || value % 4 != 0)
         return MMF_EINVAL;
-    return adopt_handle((HANDLE)(uintptr_t)value, MMF_ACCESS_ALL, out);
+    return adopt_handle((HANDLE)(uintptr_t)value, MMF_ACCESS_ALL, 0, out);
 }
 
 /* Windows sockets carry no handles (mmf.h, KNOWN LIMITS ON WINDOWS). */
