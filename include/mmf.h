@@ -187,7 +187,8 @@
  *     protection lacks, so the open itself is refused.
  *   - A named file-backed section opened by name is the creator's kernel
  *     section: it does not reopen the file's path, so it survives a rename
- *     or deletion of the file and needs no permission on the file. A
+ *     of the file (Windows refuses to delete a file that a section maps)
+ *     and needs no permission on the file. A
  *     durable flush through such a handle starts the write-back
  *     (FlushViewOfFile) but cannot wait for the disk, having no handle to
  *     the file.

@@ -51,6 +51,12 @@ static void remove_store(void)
  * inherit it through the environment. */
 static void private_store(void)
 {
+#ifdef _WIN32
+    /* Windows has no store folder ($MMF_STORE_DIR means nothing there,
+     * mmf.h): a case sees the session's whole namespace and looks only at
+     * the names it made. */
+    return;
+#endif
     /* Folders of earlier runs that failed (a failed case leaves its own). */
     test_sweep_dead_dirs("/dev/shm", "mmf-test-");
     snprintf(store_dir, sizeof store_dir, "/dev/shm/mmf-test-%ld-%s.store",
@@ -103,7 +109,6 @@ static const char *global_of(const char *name)
 }
 
 /* The entry of `full` in a list, or NULL. */
-#ifndef _WIN32
 static const mmf_object_info *find_in(const mmf_object_info *list, size_t n,
                                       const char *full)
 {
@@ -113,7 +118,6 @@ static const mmf_object_info *find_in(const mmf_object_info *list, size_t n,
     }
     return NULL;
 }
-#endif
 
 #ifndef _WIN32
 static const mmf_holder *holder_of(const mmf_holder *list, size_t n, pid_t pid)
@@ -472,7 +476,9 @@ LINUX_ONLY_TEST(store_list_reports_every_object, "lists objects of a second uid"
 
 /* The store folder: missing (MMF_ENOENT, not an empty list), not an
  * absolute path (MMF_EINVAL). mmf_store_gc gives the same errors. (MMF_EIO,
- * a store that fails to read, would take a failing device to make.) */
+ * a store that fails to read, would take a failing device to make.)
+ * Windows has no store folder: $MMF_STORE_DIR, whatever it says, changes
+ * nothing, and the namespace is listed with the case's object in it. */
 TEST(store_list_store_folder_errors)
 {
     mmf_object_info *list = (mmf_object_info *)1;
@@ -480,6 +486,25 @@ TEST(store_list_store_folder_errors)
     char missing[PATH_MAX];
 
     snprintf(missing, sizeof missing, "/dev/shm/mmf-test-%ld-no-such-store", (long)getpid());
+#ifdef _WIN32
+    {
+        static const char *dirs[] = {NULL, "relative/store", NULL};
+        mmf_section *s = make_section(test_name("s"), 64 * KIB, 0, 0);
+        dirs[0] = missing;
+        for (int i = 0; dirs[i] != NULL; i++) {
+            CHECK_EQ(setenv("MMF_STORE_DIR", dirs[i], 1), 0);
+            CHECK_OK(mmf_store_list(0, &list, &n));
+            CHECK(find_in(list, n, local_of(test_name("s"))) != NULL);
+            mmf_store_list_free(list);
+            CHECK_RC(mmf_store_gc(&list, &n), 0);
+            CHECK_EQ(n, 0);
+            mmf_store_list_free(list);
+        }
+        CHECK_EQ(unsetenv("MMF_STORE_DIR"), 0);
+        CHECK_OK(mmf_section_close(s));
+        return;
+    }
+#endif
     CHECK_EQ(setenv("MMF_STORE_DIR", missing, 1), 0);
     CHECK_RC(mmf_store_list(0, &list, &n), MMF_ENOENT);
     CHECK(list == NULL);
@@ -652,7 +677,68 @@ LINUX_ONLY_TEST(object_stat_reports_corrupt_entries, "plants garbage files in th
 /* A section and a mutex whose only holder was killed: reported stale,
  * not reclaimed by looking; the section's data reads as it was left; its
  * one remaining mapper (a process that closed its handle earlier) is its
- * only holder; removing it leaves that view's memory alone. */
+ * only holder; removing it leaves that view's memory alone.
+ * Windows: nothing is ever stale. The kernel closes a killed process's
+ * handles, and the names go with the last handle at once, although a view
+ * still maps the section: nothing lists them, gc finds nothing, the view
+ * keeps its memory, and the name is free for a new object. */
+#ifdef _WIN32
+static void stale_objects_after_terminate(void)
+{
+    const char *ns = test_name("s"), *nm = test_name("m");
+    mmf_object_info info, *list;
+    mmf_holder *holders;
+    mmf_section *s;
+    uint64_t hidden = 99;
+    char text[64], buf[64], *view, *fresh;
+    size_t n, done;
+    pid_t pid;
+
+    pid = spawn_holder(spec('s', ns), spec('m', nm), NULL, NULL);
+    snprintf(text, sizeof text, "left by %ld", (long)pid);
+    CHECK_OK(mmf_section_open(&s, ns, MMF_ACCESS_READ | MMF_ACCESS_WRITE));
+    view = map_view(s, MMF_MAP_WRITE, 0, 0);
+    CHECK_OK(mmf_section_close(s));
+    CHECK_OK(mmf_object_stat(ns, MMF_INFO_ALL, &info));
+    CHECK_EQ(info.stale, 0);
+    CHECK_EQ(info.handles, 1);
+    CHECK_OK(mmf_object_stat(nm, 0, &info));
+    CHECK_EQ(info.type, MMF_TYPE_MUTEX);
+    kill_and_reap(pid);
+
+    CHECK_RC(mmf_object_stat(ns, MMF_INFO_ALL, &info), MMF_ENOENT);
+    CHECK_RC(mmf_object_stat(nm, 0, &info), MMF_ENOENT);
+    CHECK_OK(mmf_store_list(MMF_INFO_ALL, &list, &n));
+    CHECK(find_in(list, n, local_of(ns)) == NULL);
+    CHECK(find_in(list, n, local_of(nm)) == NULL);
+    mmf_store_list_free(list);
+    CHECK_RC(mmf_store_gc(&list, &n), 0);
+    CHECK_EQ(n, 0);
+    mmf_store_list_free(list);
+    CHECK_EQ(test_store_count(ns), 0);
+    CHECK_EQ(test_store_count(nm), 0);
+    CHECK_RC(mmf_object_read(ns, 40000, buf, sizeof buf, &done), MMF_ENOENT);
+    CHECK_RC(mmf_object_holders(ns, &holders, &n, &hidden), MMF_ENOENT);
+    CHECK_RC(mmf_object_remove(ns), MMF_ENOENT);
+    CHECK_RC(mmf_object_remove(nm), MMF_ENOENT);
+    CHECK_RC(mmf_section_open(&s, ns, MMF_ACCESS_READ), MMF_ENOENT);
+
+    /* The view keeps its memory. */
+    CHECK_EQ(strcmp(view, text), 0);
+    strcpy(view + 100, "still mine");
+    CHECK_EQ(strcmp(view + 100, "still mine"), 0);
+    /* The name makes a new object, not the old one. */
+    s = make_section(ns, 64 * KIB, 0, 0);
+    fresh = map_view(s, MMF_MAP_READ, 0, 0);
+    CHECK_EQ(fresh[0], 0);
+    CHECK_EQ(fresh[100], 0);
+    CHECK_OK(mmf_view_unmap(fresh));
+    CHECK_OK(mmf_section_close(s));
+    CHECK_EQ(strcmp(view, text), 0);
+    CHECK_OK(mmf_view_unmap(view));
+}
+#endif
+
 TEST(stale_objects_after_sigkill)
 {
     const char *ns = test_name("s"), *nm = test_name("m");
@@ -666,6 +752,10 @@ TEST(stale_objects_after_sigkill)
     char *view;
 
     private_store();
+#ifdef _WIN32
+    stale_objects_after_terminate();
+    return;
+#endif
     pid = spawn_holder(spec('s', ns), spec('m', nm), NULL, NULL);
     snprintf(text, sizeof text, "left by %ld", (long)pid);
     CHECK_OK(mmf_section_open(&s, ns, MMF_ACCESS_READ | MMF_ACCESS_WRITE));

@@ -850,12 +850,31 @@ int mmf__os_map(mmf__obj *o, uint64_t offset, size_t len, unsigned prot, int cop
     if (tmp != NULL)
         CloseHandle(tmp);
     if (prot == 0) {
-        /* MMF_MAP_NONE: the range is held, inaccessible. */
-        DWORD old;
-        if (!VirtualProtect(p + delta, len, PAGE_NOACCESS, &old)) {
-            rc = mmf__win_err(GetLastError());
-            UnmapViewOfFile(p);
-            return rc;
+        /* MMF_MAP_NONE: the range is held, inaccessible. VirtualProtect
+         * refuses the pages of a SEC_RESERVE section that nobody has
+         * committed (inaccessible already), so only committed runs are
+         * changed. A page committed later through another view is
+         * readable here: the kernel gives it this view's protection. */
+        uint8_t *a = p + delta, *end = p + delta + len;
+        while (a < end) {
+            MEMORY_BASIC_INFORMATION mbi;
+            uint8_t *next;
+            DWORD old;
+            if (VirtualQuery(a, &mbi, sizeof mbi) == 0) {
+                rc = mmf__win_err(GetLastError());
+                UnmapViewOfFile(p);
+                return rc;
+            }
+            next = (uint8_t *)mbi.BaseAddress + mbi.RegionSize;
+            if (next > end || next <= a)
+                next = end;
+            if (mbi.State == MEM_COMMIT &&
+                !VirtualProtect(a, (SIZE_T)(next - a), PAGE_NOACCESS, &old)) {
+                rc = mmf__win_err(GetLastError());
+                UnmapViewOfFile(p);
+                return rc;
+            }
+            a = next;
         }
     }
     *cookie = -1;
@@ -888,10 +907,14 @@ int mmf__os_export(mmf__obj *o, unsigned access, char *token, size_t cap)
 {
     HANDLE h;
 
+    const int section = o->type == MMF__TYPE_SECTION || o->type == MMF__TYPE_CHANNEL;
+
     /* An inheritable duplicate: a child started with handle inheritance
-     * has it at the same value. */
+     * has it at the same value. A sync object's carries the rights every
+     * mmf handle to it has. */
     if (!DuplicateHandle(GetCurrentProcess(), o->h, GetCurrentProcess(), &h,
-                         section_rights(access), TRUE, 0))
+                         section ? section_rights(access) : mmf__win_sync_access(o->type),
+                         TRUE, 0))
         return mmf__win_err(GetLastError());
     snprintf(token, cap, TOKEN_PREFIX "%llx:%u", (unsigned long long)(uintptr_t)h, access);
     return 0;
@@ -923,20 +946,33 @@ int mmf__os_export_close(const char *token)
     return 0;
 }
 
-/* 1 if handle h is a Section. */
-static int is_section(HANDLE h)
+/* The mmf type of kernel object h from its kernel type: MMF__TYPE_SECTION
+ * for a Section (a channel's too: the caller tells them apart),
+ * MMF__TYPE_MUTEX, _EVENT or _SEMAPHORE, or 0 for anything else. */
+static uint32_t kernel_type(HANDLE h)
 {
+    static const struct {
+        const WCHAR *name;
+        uint32_t type;
+    } kinds[] = {{L"Section", MMF__TYPE_SECTION},
+                 {L"Mutant", MMF__TYPE_MUTEX},
+                 {L"Event", MMF__TYPE_EVENT},
+                 {L"Semaphore", MMF__TYPE_SEMAPHORE}};
     union {
         PUBLIC_OBJECT_TYPE_INFORMATION ti;
         unsigned char bytes[sizeof(PUBLIC_OBJECT_TYPE_INFORMATION) + 128];
     } u;
-    static const WCHAR name[] = L"Section";
     ULONG n;
 
-    if (NtQueryObject(h, ObjectTypeInformation, &u, sizeof u, &n) < 0)
+    if (NtQueryObject(h, ObjectTypeInformation, &u, sizeof u, &n) < 0 ||
+        u.ti.TypeName.Buffer == NULL)
         return 0;
-    return u.ti.TypeName.Length == sizeof name - sizeof(WCHAR) &&
-           memcmp(u.ti.TypeName.Buffer, name, sizeof name - sizeof(WCHAR)) == 0;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        size_t len = wcslen(kinds[i].name) * sizeof(WCHAR);
+        if (u.ti.TypeName.Length == len && memcmp(u.ti.TypeName.Buffer, kinds[i].name, len) == 0)
+            return kinds[i].type;
+    }
+    return 0;
 }
 
 /*
@@ -986,25 +1022,64 @@ out:
 }
 
 /*
- * Make a section reference of handle h, which this process received from
- * another one (inherited or pushed into it): check what it is, limit
- * `access` to what it was granted, and take it over. Returns 0, MMF_EBADF
- * (not an open handle), MMF_ECORRUPT (not a section) or an MMF_E* code;
- * on failure h is left open.
+ * Make a synchronization object reference of handle h (a Mutant, Event or
+ * Semaphore, which this process received from another one): it must carry
+ * the rights every mmf handle to such an object has. Returns 0, or
+ * MMF_ECORRUPT (a handle mmf could not have made) or an MMF_E* code; on
+ * failure h is left open.
  */
-static int adopt_handle(HANDLE h, unsigned access, mmf__obj **out)
+static int adopt_sync(HANDLE h, uint32_t type, ACCESS_MASK granted, mmf__obj **out)
+{
+    const DWORD need = mmf__win_sync_access(type);
+    mmf__obj *o;
+    HANDLE own;
+    int rc;
+
+    if ((granted & need) != need)
+        return MMF_ECORRUPT;
+    if (!DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &own, 0, FALSE,
+                         DUPLICATE_SAME_ACCESS))
+        return mmf__win_err(GetLastError());
+    if ((rc = mmf__win_obj_new(own, type, MMF_ACCESS_READ | MMF_ACCESS_WRITE, &o)) < 0)
+        return rc;
+    {
+        /* A named object received keeps its name, as a section does. */
+        struct mmf__name *nm = malloc(sizeof *nm);
+        int named = nm != NULL && kernel_name(own, nm) == 0;
+        hdr_init(&o->hdr, type, named ? nm : NULL);
+        free(nm);
+    }
+    o->prot = o->hdr.prot = MMF_PROT_READ | MMF_PROT_WRITE;
+    CloseHandle(h);
+    *out = o;
+    return 0;
+}
+
+/*
+ * Make a reference of handle h, which this process received from another
+ * one (inherited or pushed into it): check what it is, limit a section's
+ * `access` to what it was granted, and take it over. Returns 0, MMF_EBADF
+ * (not an open handle), MMF_ECORRUPT (not a section, nor with `sync` a
+ * mutex, event or semaphore) or an MMF_E* code; on failure h is left
+ * open. The caller checks that the type is the one it wants.
+ */
+static int adopt_handle(HANDLE h, unsigned access, int sync, mmf__obj **out)
 {
     PUBLIC_OBJECT_BASIC_INFORMATION bi;
     mmf__obj *o;
     DWORD flags;
     ULONG n;
     HANDLE own;
+    uint32_t type;
     int rc;
 
     if (!GetHandleInformation(h, &flags))
         return MMF_EBADF;
-    if (!is_section(h) || NtQueryObject(h, ObjectBasicInformation, &bi, sizeof bi, &n) < 0)
+    if ((type = kernel_type(h)) == 0 || (type != MMF__TYPE_SECTION && !sync) ||
+        NtQueryObject(h, ObjectBasicInformation, &bi, sizeof bi, &n) < 0)
         return MMF_ECORRUPT;
+    if (type != MMF__TYPE_SECTION)
+        return adopt_sync(h, type, bi.GrantedAccess, out);
     access &= access_of_rights(bi.GrantedAccess);
     if (access == 0)
         return MMF_EACCES;
@@ -1040,7 +1115,7 @@ int mmf__os_import(const char *token, mmf__obj **out)
 
     if (rc < 0)
         return rc;
-    return adopt_handle(h, access, out);
+    return adopt_handle(h, access, 1, out);
 }
 
 int mmf__os_duplicate_to(mmf__obj *o, void *process, unsigned access, uint64_t *value)
@@ -1062,7 +1137,7 @@ int mmf__os_adopt(uint64_t value, mmf__obj **out)
      * does not fit a 32-bit value is not one this process could hold. */
     if (value == 0 || value > UINT32_MAX || value % 4 != 0)
         return MMF_EINVAL;
-    return adopt_handle((HANDLE)(uintptr_t)value, MMF_ACCESS_ALL, out);
+    return adopt_handle((HANDLE)(uintptr_t)value, MMF_ACCESS_ALL, 0, out);
 }
 
 /* Windows sockets carry no handles (mmf.h, KNOWN LIMITS ON WINDOWS). */
