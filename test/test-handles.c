@@ -16,9 +16,6 @@
 #include <sys/stat.h>
 #ifndef _WIN32
 #include <sys/wait.h>
-#else
-#include <windows.h>
-#include <winternl.h>
 #endif
 
 /* Where a receiver writes its reply in the section. */
@@ -30,27 +27,10 @@
 
 /* The number of open descriptors of this process. */
 #ifdef _WIN32
-/* Windows: the process's open handles. Wine 8 answers GetProcessHandleCount
- * with 0 (a stub), so under Wine they are counted in the system's handle
- * table (SystemExtendedHandleInformation, which Wine keeps), the rows of
- * this process. */
-struct handle_row {
-    PVOID object;
-    ULONG_PTR pid, handle;
-    ULONG granted_access;
-    USHORT creator_back_trace_index, type_index;
-    ULONG attributes, reserved;
-};
-struct handle_table {
-    ULONG_PTR count, reserved;
-    struct handle_row rows[1];
-};
-
+/* Windows: the process's open handles. */
 static int count_fds(void)
 {
     static int warm;
-    ULONG len = 1u << 16, ret = 0;
-    int n = 0;
 
     if (!warm) {
         /* The first call that names an object makes the system open the
@@ -60,24 +40,7 @@ static int count_fds(void)
         CHECK_RC(mmf_section_open(&x, test_name("none"), MMF_ACCESS_READ), MMF_ENOENT);
         warm = 1;
     }
-    if (!test_under_wine())
-        return test_open_handles();
-    for (;;) {
-        struct handle_table *t = malloc(len);
-        NTSTATUS st;
-        CHECK(t != NULL);
-        st = NtQuerySystemInformation((SYSTEM_INFORMATION_CLASS)64, t, len, &ret);
-        if (st >= 0) {
-            size_t room = (len - offsetof(struct handle_table, rows)) / sizeof t->rows[0];
-            for (size_t i = 0; i < t->count && i < room; i++)
-                n += t->rows[i].pid == GetCurrentProcessId();
-            free(t);
-            return n;
-        }
-        free(t);
-        CHECK(st == (NTSTATUS)0xC0000004L /* STATUS_INFO_LENGTH_MISMATCH */ && len < (1u << 28));
-        len = ret > len ? ret + (1u << 14) : 2 * len;
-    }
+    return test_open_handles();
 }
 #else
 static int count_fds(void)

@@ -1732,24 +1732,6 @@ TEST_SLOW(many_held_mutexes)
     CHECK_EQ(test_store_count(test_name("m")), 0);
 }
 
-#ifdef _WIN32
-/* SystemExtendedHandleInformation (ntdll): one entry per open handle of
- * the system. */
-#define SYSTEM_EXTENDED_HANDLE_INFORMATION 64
-#define STATUS_INFO_LENGTH_MISMATCH ((long)0xC0000004L)
-struct handle_table {
-    uintptr_t count, reserved;
-    struct {
-        void *object;
-        uintptr_t pid, handle;
-        unsigned long access;
-        unsigned short trace, type;
-        unsigned long attributes, reserved;
-    } entry[];
-};
-long __stdcall NtQuerySystemInformation(int cls, void *buf, unsigned long len,
-                                        unsigned long *ret);
-#endif
 
 /* The number of mappings of this process of files in the store (sync
  * objects map their store file; thread stacks, malloc arenas and a
@@ -1760,24 +1742,7 @@ long __stdcall NtQuerySystemInformation(int cls, void *buf, unsigned long len,
 static int count_store_maps(void)
 {
 #ifdef _WIN32
-    /* From the system's handle table, as Wine 8 stubs
-     * GetProcessHandleCount (0 handles, always). */
-    unsigned long len = 1u << 20, got = 0;
-    struct handle_table *t = NULL;
-    long st;
-    int n = 0;
-    for (;;) {
-        CHECK((t = realloc(t, len)) != NULL);
-        st = NtQuerySystemInformation(SYSTEM_EXTENDED_HANDLE_INFORMATION, t, len, &got);
-        if (st != STATUS_INFO_LENGTH_MISMATCH)
-            break;
-        len = got > len ? got + 65536 : len * 2;
-    }
-    CHECK(st >= 0);
-    for (size_t i = 0; i < t->count; i++)
-        n += t->entry[i].pid == (uintptr_t)getpid();
-    free(t);
-    return n;
+    return test_open_handles();
 #else
     const char *dir = getenv("MMF_STORE_DIR");
     char line[4096], want[600];

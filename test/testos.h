@@ -56,7 +56,8 @@ void test_anon_unmap(void *p, size_t len);
 long test_resident(const void *addr, size_t len);
 /* The folder for the tests' scratch folders: /tmp, or Windows' TEMP. */
 const char *test_tmp_parent(void);
-/* Open handles of this process (Windows: GetProcessHandleCount). */
+/* Open handles of this process (Windows: GetProcessHandleCount, or under
+ * Wine, which stubs it, the process's rows of the system handle table). */
 int test_open_handles(void);
 
 #ifdef _WIN32
