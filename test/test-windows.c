@@ -7,6 +7,8 @@
  *              meet on the same name: sections (the same bytes at offset
  *              0) and mutexes (an mmf lock blocks WaitForSingleObject and
  *              the other way round), both directions, across processes
+ *   handing    mmf_section_duplicate_to and mmf_section_adopt give an
+ *              unnamed section to a running process, and their errors
  *   kills      TerminateProcess at random points of a helper that holds
  *              sections, views and a locked mutex: no name outlives the
  *              handles, and the next owner hears MMF_ABANDONED
@@ -248,6 +250,128 @@ TEST_SLOW(terminate_storm)
         CHECK_EQ(test_store_count(sname), 0);
         CHECK_EQ(test_store_count(mname), 0);
     }
+}
+
+/* ---- Handing a section to any process ------------------------------------ */
+
+/* The adopting side: waits for a handle value in the mailbox section,
+ * adopts it, checks the bytes and answers beside them. The value is no
+ * longer open afterwards: mmf_section_adopt closed it. */
+HELPER(adopter)
+{
+    mmf_section *box, *s;
+    volatile uint64_t *slot;
+    char *p;
+    uint64_t value = 0;
+
+    (void)argc;
+    if (mmf_section_open(&box, argv[0], MMF_ACCESS_READ | MMF_ACCESS_WRITE) < 0 ||
+        mmf_view_map(box, MMF_MAP_WRITE, 0, 0, 0, (void **)&slot) < 0)
+        return 10;
+    for (int i = 0; i < 1000 && (value = slot[0]) == 0; i++)
+        test_sleep_ms(10);
+    if (value == 0)
+        return 11;
+    if (mmf_section_adopt(value, &s) != 0)
+        return 12;
+    {
+        DWORD flags;
+        if (GetHandleInformation((HANDLE)(uintptr_t)value, &flags))
+            return 13; /* still open: adopt must close it */
+    }
+    if (mmf_view_map(s, MMF_MAP_WRITE, 0, 0, 0, (void **)&p) < 0)
+        return 14;
+    if (strcmp(p, "from the parent") != 0)
+        return 15;
+    strcpy(p + 100, "from the child");
+    slot[1] = 1;
+    mmf_view_unmap(p);
+    mmf_section_close(s);
+    mmf_view_unmap((void *)slot);
+    mmf_section_close(box);
+    return 0;
+}
+
+/* mmf_section_duplicate_to and mmf_section_adopt hand an unnamed section
+ * (which no name can reach) to another, already running process: the child
+ * sees the parent's bytes and the parent the child's. */
+TEST(duplicate_to_and_adopt)
+{
+    mmf_section *box, *s;
+    volatile uint64_t *slot;
+    char *p;
+    HANDLE proc;
+    uint64_t value = 0;
+    pid_t pid;
+
+    CHECK_OK(mmf_section_create(&box, test_name("box"), 4096, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_view_map(box, MMF_MAP_WRITE, 0, 0, 0, (void **)&slot));
+    CHECK_OK(mmf_section_create(&s, NULL, 65536, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_view_map(s, MMF_MAP_WRITE, 0, 0, 0, (void **)&p));
+    strcpy(p, "from the parent");
+    pid = test_spawn("adopter", test_name("box"), NULL);
+    proc = OpenProcess(PROCESS_DUP_HANDLE, FALSE, (DWORD)pid);
+    CHECK(proc != NULL);
+    CHECK_OK(mmf_section_duplicate_to(s, proc, MMF_ACCESS_READ | MMF_ACCESS_WRITE, &value));
+    CHECK(value != 0);
+    slot[0] = value;
+    CHECK_EQ(test_wait(pid), 0);
+    CHECK_EQ(slot[1], 1);
+    CHECK(strcmp(p + 100, "from the child") == 0);
+    CloseHandle(proc);
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_OK(mmf_section_close(s));
+    CHECK_OK(mmf_view_unmap((void *)slot));
+    CHECK_OK(mmf_section_close(box));
+}
+
+/* The errors of the pair, each as mmf.h documents it. */
+TEST(duplicate_to_and_adopt_errors)
+{
+    mmf_section *s, *ro, *x = NULL;
+    mmf_sync *m;
+    HANDLE self_dup, mutex_dup, weak;
+    uint64_t value = 0;
+    const char *n = test_name("s");
+
+    CHECK_OK(mmf_section_create(&s, n, 65536, MMF_CREATE_NEW, NULL));
+    CHECK_OK(mmf_section_open(&ro, n, MMF_ACCESS_READ));
+    CHECK(DuplicateHandle(GetCurrentProcess(), GetCurrentProcess(), GetCurrentProcess(),
+                          &self_dup, PROCESS_DUP_HANDLE, FALSE, 0));
+    /* More access than the handle has. */
+    CHECK_RC(mmf_section_duplicate_to(ro, self_dup, MMF_ACCESS_WRITE, &value), MMF_EACCES);
+    /* Bad arguments. */
+    CHECK_RC(mmf_section_duplicate_to(s, NULL, MMF_ACCESS_READ, &value), MMF_EINVAL);
+    CHECK_RC(mmf_section_duplicate_to(s, self_dup, 0, &value), MMF_EINVAL);
+    CHECK_RC(mmf_section_duplicate_to(s, self_dup, MMF_ACCESS_READ, NULL), MMF_EINVAL);
+    /* A process handle without PROCESS_DUP_HANDLE. */
+    CHECK(DuplicateHandle(GetCurrentProcess(), GetCurrentProcess(), GetCurrentProcess(), &weak,
+                          PROCESS_QUERY_LIMITED_INFORMATION, FALSE, 0));
+    CHECK_RC(mmf_section_duplicate_to(s, weak, MMF_ACCESS_READ, &value), MMF_EACCES);
+    CloseHandle(weak);
+    /* Into this very process, then adopted: a read-only handle maps for
+     * reading only. */
+    CHECK_OK(mmf_section_duplicate_to(s, self_dup, MMF_ACCESS_READ, &value));
+    CHECK_OK(mmf_section_adopt(value, &x));
+    {
+        void *p = NULL;
+        CHECK_RC(mmf_view_map(x, MMF_MAP_WRITE, 0, 0, 0, &p), MMF_EACCES);
+        CHECK_OK(mmf_view_map(x, MMF_MAP_READ, 0, 0, 0, &p));
+        CHECK_OK(mmf_view_unmap(p));
+    }
+    CHECK_OK(mmf_section_close(x));
+    /* A value that is not an open handle, and one that is not a section. */
+    CHECK_RC(mmf_section_adopt(0, &x), MMF_EINVAL);
+    CHECK_RC(mmf_section_adopt(value, &x), MMF_EBADF); /* closed by the adopt */
+    CHECK_OK(mmf_mutex_create(&m, test_name("m"), 0, MMF_CREATE_NEW, NULL));
+    mutex_dup = OpenMutexW(SYNCHRONIZE, FALSE, wide_local(test_name("m")));
+    CHECK(mutex_dup != NULL);
+    CHECK_RC(mmf_section_adopt((uint64_t)(uintptr_t)mutex_dup, &x), MMF_ECORRUPT);
+    CHECK(CloseHandle(mutex_dup)); /* left open by the failed adopt */
+    CHECK_OK(mmf_sync_close(m));
+    CloseHandle(self_dup);
+    CHECK_OK(mmf_section_close(ro));
+    CHECK_OK(mmf_section_close(s));
 }
 
 /* ---- Security descriptors from mode ------------------------------------- */
