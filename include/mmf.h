@@ -222,6 +222,11 @@
  *     (a 4 KiB control block) opens only where the system maps
  *     placeholders (Windows 10 version 1803 and later; not under Wine),
  *     else MMF_ENOTSUP.
+ *   - An MMF_MAP_NONE view of a section made with
+ *     MMF_SECTION_RESERVE is inaccessible for the pages committed when it
+ *     is mapped; a page committed later through another view is readable
+ *     in it (the kernel gives a newly committed page the protection the
+ *     view was mapped with, and a view cannot be mapped with none).
  *   - A channel's permission bits protect its Section; the semaphores its
  *     sleepers wait on and the mutexes that hold its endpoint claims are
  *     made, at first use, with the default security of the process that
