@@ -2016,6 +2016,19 @@ MMF_API int mmf_object_holders(const char *name, mmf_holder **list,
 MMF_API void mmf_object_holders_free(mmf_holder *list, size_t count);
 
 /*
+ * Whether any process maps the open file `fd`: a view of a section backed
+ * by it (mmf's or the Win32 façade's, in any process, of any kind:
+ * read-only, writable or copy-on-write), or any other mapping of it. The
+ * Win32 façade asks this before shrinking or deleting a file, which
+ * Windows refuses while a view of it exists. Like mmf_object_holders(),
+ * it sees only the processes the caller may inspect, and it answers for
+ * one instant: a view mapped right after is not refused by anything.
+ * Returns 1 (mapped), 0 (no mapping seen), or MMF_EBADF (fd not open),
+ * MMF_ENOTSUP (on Windows, which refuses those changes itself).
+ */
+MMF_API int mmf_file_mapped(int fd);
+
+/*
  * Copy up to `length` bytes of the data of section `name`, from `offset`,
  * into `buf`, without taking a handle and without mapping it: the section
  * is not kept alive, and reading a page a sparse section has not committed

@@ -374,6 +374,10 @@ int mmf__os_inspect_channel(const struct mmf__name *nm, struct mmf__hdr *h,
 /* Remove a name nobody holds. */
 int mmf__os_inspect_remove(const struct mmf__name *nm);
 
+/* mmf_file_mapped(): 1 if a process the caller may inspect maps the file
+ * of descriptor fd, 0 if none, or an MMF_E* code. */
+int mmf__os_file_mapped(int fd);
+
 /* Remove every stale object in the caller's view. */
 int mmf__os_inspect_gc(mmf_object_info **removed, size_t *count);
 
