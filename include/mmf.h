@@ -53,7 +53,7 @@
  *
  * Names share one namespace with the synchronization objects (mutexes,
  * events, semaphores): a name addresses at most one object, of one type.
- * Names are case-sensitive UTF-8 of at most MMF_NAME_MAX characters, with an
+ * Names are case-sensitive UTF-8 of at most MMF_NAME_MAX bytes, with an
  * optional prefix "Local\" (per user; the default) or "Global\" (all users).
  * After the prefix, any character but backslash is allowed. No name can
  * address anything outside mmf's own store.
@@ -296,17 +296,24 @@ extern "C" {
 /* Names                                                                     */
 /* ------------------------------------------------------------------------ */
 
-/* Maximum length of a name after its prefix, in Unicode characters (as
- * Windows' MAX_PATH). The UTF-8 encoding of such a name may take up to four
- * times as many bytes. */
-#define MMF_NAME_MAX 260
+/* Maximum length of a name after its prefix, in bytes of UTF-8: 2640
+ * characters of one byte (ASCII), 1320 of two (Latin, Greek, Cyrillic),
+ * 880 of three (the rest of the Basic Multilingual Plane: CJK...), 660 of
+ * four (emoji and the other characters Windows writes as two UTF-16
+ * units). So every name of up to 1,320 UTF-16 units outside the three-byte
+ * range fits, and of up to 880 units in any script: more than Windows'
+ * documented MAX_PATH (260) everywhere, less than the 32,767 units its W
+ * functions take. (The bound is what the store's header page holds: see
+ * docs/store.md.) */
+#define MMF_NAME_MAX 2640
 
 /* Room for a full name in UTF-8 with its prefix ("Global\") and its NUL:
  * the size of every name buffer mmf fills. */
-#define MMF_NAME_BYTES (4 * MMF_NAME_MAX + 16)
+#define MMF_NAME_BYTES (MMF_NAME_MAX + 16)
 
-/* Room for a file path mmf reports, with its NUL: backing files are limited
- * to this at creation, store paths are much shorter. */
+/* Room for a file path mmf reports, with its NUL. Backing files are
+ * limited at creation to paths of 1022 bytes (what the store's header
+ * page holds: MMF_ENAMETOOLONG past it), store paths are much shorter. */
 #define MMF_PATH_BYTES 2048
 
 /* A flag of every create call (opts->flags of mmf_section_create(),
@@ -506,7 +513,7 @@ typedef struct mmf_section_opts {
  *   MMF_EBADNAME    the name is not valid UTF-8, is empty after a prefix,
  *                   contains a backslash after the prefix, or uses a
  *                   reserved prefix ("Session\")
- *   MMF_ENAMETOOLONG the name is longer than MMF_NAME_MAX characters
+ *   MMF_ENAMETOOLONG the name is longer than MMF_NAME_MAX bytes
  *   MMF_ENOSPC      the store cannot hold the section (full /dev/shm)
  *   MMF_ENOMEM      not enough memory (or huge pages) to commit it
  *   MMF_EFBIG       size beyond what the system can represent

@@ -217,6 +217,8 @@ HANDLE WINAPI CreateFileMappingA(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttribute
                                  DWORD flProtect, DWORD dwMaximumSizeHigh,
                                  DWORD dwMaximumSizeLow, LPCSTR lpName)
 {
+    if (!mmf__w32_a_name_fits(lpName))
+        return NULL;
     return mmf__w32_inherit_sa(create_mapping(hFile, flProtect, dwMaximumSizeHigh,
                                               dwMaximumSizeLow, lpName != NULL ? lpName : "",
                                               lpAttributes, NUMA_NO_PREFERRED_NODE),
@@ -245,6 +247,8 @@ HANDLE WINAPI CreateFileMappingNumaA(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttri
                                      DWORD dwMaximumSizeLow, LPCSTR lpName,
                                      DWORD nndPreferred)
 {
+    if (!mmf__w32_a_name_fits(lpName))
+        return NULL;
     return mmf__w32_inherit_sa(create_mapping(hFile, flProtect, dwMaximumSizeHigh,
                                               dwMaximumSizeLow, lpName != NULL ? lpName : "",
                                               lpAttributes, nndPreferred),
@@ -332,6 +336,8 @@ static HANDLE open_mapping(DWORD access, const char *name)
 HANDLE WINAPI OpenFileMappingA(DWORD dwDesiredAccess, BOOL bInheritHandle,
                                LPCSTR lpName)
 {
+    if (!mmf__w32_a_name_fits(lpName))
+        return NULL;
     return mmf__w32_inherit(open_mapping(dwDesiredAccess, lpName), bInheritHandle);
 }
 

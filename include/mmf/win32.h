@@ -103,10 +103,12 @@
  *   - CreateThread does not support CREATE_SUSPENDED (ERROR_INVALID_PARAMETER).
  *   - A pulse of an auto-reset event can release one more waiter than on
  *     Windows when a waiting process was killed (see mmf_event_pulse()).
- *   - Object names have at most MAX_PATH (260) characters in the W
- *     functions too, as Microsoft documents; Windows' W functions accept
- *     longer names (P16). A longer name fails with
- *     ERROR_FILENAME_EXCED_RANGE.
+ *   - Object names in the W functions have at most MMF_NAME_MAX (2640)
+ *     bytes of UTF-8 after their prefix: 1,040 UTF-16 units of any script
+ *     but the three-byte ones (880 of those, CJK among them), where
+ *     Windows takes 32,767 units (P17). A longer name fails with
+ *     ERROR_FILENAME_EXCED_RANGE. The A functions keep Windows' MAX_PATH
+ *     (260) limit (P16).
  */
 #ifndef MMF_WIN32_H
 #define MMF_WIN32_H
@@ -779,7 +781,9 @@ MMF_WIN32_API LPVOID WINAPI VirtualAllocExNuma(HANDLE hProcess, LPVOID lpAddress
  *   ERROR_BAD_PATHNAME       a name that starts with a backslash (V01)
  *   ERROR_PATH_NOT_FOUND     a backslash in the name after its prefix (P12)
  *   ERROR_INVALID_NAME       a name that is not valid UTF-8 / UTF-32
- *   ERROR_FILENAME_EXCED_RANGE  a name longer than MAX_PATH (P16)
+ *   ERROR_FILENAME_EXCED_RANGE  an A name longer than MAX_PATH UTF-16
+ *                            units (P16), a W name longer than
+ *                            MMF_NAME_MAX bytes of UTF-8 (P17)
  *   ERROR_TOO_MANY_OPEN_FILES   out of file descriptors
  */
 MMF_WIN32_API HANDLE WINAPI CreateFileMappingA(
