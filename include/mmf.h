@@ -53,7 +53,7 @@
  *
  * Names share one namespace with the synchronization objects (mutexes,
  * events, semaphores): a name addresses at most one object, of one type.
- * Names are case-sensitive UTF-8 of at most MMF_NAME_MAX characters, with an
+ * Names are case-sensitive UTF-8 of at most MMF_NAME_MAX bytes, with an
  * optional prefix "Local\" (per user; the default) or "Global\" (all users).
  * After the prefix, any character but backslash is allowed. No name can
  * address anything outside mmf's own store.
@@ -313,17 +313,24 @@ extern "C" {
 /* Names                                                                     */
 /* ------------------------------------------------------------------------ */
 
-/* Maximum length of a name after its prefix, in Unicode characters (as
- * Windows' MAX_PATH). The UTF-8 encoding of such a name may take up to four
- * times as many bytes. */
-#define MMF_NAME_MAX 260
+/* Maximum length of a name after its prefix, in bytes of UTF-8: 2640
+ * characters of one byte (ASCII), 1320 of two (Latin, Greek, Cyrillic),
+ * 880 of three (the rest of the Basic Multilingual Plane: CJK...), 660 of
+ * four (emoji and the other characters Windows writes as two UTF-16
+ * units). So every name of up to 1,320 UTF-16 units outside the three-byte
+ * range fits, and of up to 880 units in any script: more than Windows'
+ * documented MAX_PATH (260) everywhere, less than the 32,767 units its W
+ * functions take. (The bound is what the store's header page holds: see
+ * docs/store.md.) */
+#define MMF_NAME_MAX 2640
 
 /* Room for a full name in UTF-8 with its prefix ("Global\") and its NUL:
  * the size of every name buffer mmf fills. */
-#define MMF_NAME_BYTES (4 * MMF_NAME_MAX + 16)
+#define MMF_NAME_BYTES (MMF_NAME_MAX + 16)
 
-/* Room for a file path mmf reports, with its NUL: backing files are limited
- * to this at creation, store paths are much shorter. */
+/* Room for a file path mmf reports, with its NUL. Backing files are
+ * limited at creation to paths of 1022 bytes (what the store's header
+ * page holds: MMF_ENAMETOOLONG past it), store paths are much shorter. */
 #define MMF_PATH_BYTES 2048
 
 /* A flag of every create call (opts->flags of mmf_section_create(),
@@ -417,6 +424,38 @@ MMF_API size_t mmf_page_size(void);
  * Linux it is the page size; on Windows 64 KiB. */
 MMF_API size_t mmf_allocation_granularity(void);
 
+/*
+ * NUMA. A section (opts->flags of mmf_section_create()) or a view (the
+ * flags of mmf_view_map()) may name a preferred NUMA node with
+ * MMF_NODE(n): its memory is taken from node n while that node has free
+ * memory, and from the others after that, as Windows'
+ * CreateFileMappingNuma and MapViewOfFileExNuma do. The node lives in
+ * bits 16 to 31 of the flags as n + 1, so flags without it (0 there) mean
+ * "no preference". n must be at most mmf_numa_highest_node(), else the
+ * call fails with MMF_EINVAL (on Linux a node below it that has no memory
+ * is MMF_EINVAL too). On Windows the native calls refuse a node with
+ * MMF_ENOTSUP (the Win32 NUMA calls are there for that).
+ *
+ * On Linux the preference is a memory policy (MPOL_PREFERRED, set with
+ * mbind(2)), which /proc/<pid>/numa_maps shows as "prefer:<n>" on the
+ * view. A pagefile-backed section keeps it in the object itself (tmpfs
+ * keeps a shared policy per file): its committed pages are taken on the
+ * node at creation, and pages touched later through any view in any
+ * process prefer it too. A view's node of a pagefile-backed section
+ * likewise becomes the preference of that range of the section for every
+ * process. File-backed and large-page sections take their pages from the
+ * page cache and the huge-page pool, which ignore a mapping's policy: the
+ * node is checked, shown on the view, and only places the private pages
+ * of copy-on-write views.
+ */
+#define MMF_NODE(n) (((unsigned)(n) + 1u) << 16)
+/* The bits of flags that MMF_NODE() sets. */
+#define MMF_NODE_MASK 0xffff0000u
+
+/* The highest NUMA node number of the system: 0 on a machine with one
+ * node, or without NUMA support. Never fails. */
+MMF_API int mmf_numa_highest_node(void);
+
 /* ------------------------------------------------------------------------ */
 /* Sections                                                                  */
 /* ------------------------------------------------------------------------ */
@@ -464,7 +503,7 @@ enum mmf_section_flag {
 
 /* Options for creating a section. A NULL pointer means all defaults. */
 typedef struct mmf_section_opts {
-    unsigned flags; /* MMF_SECTION_*, MMF_GLOBAL */
+    unsigned flags; /* MMF_SECTION_*, MMF_GLOBAL, MMF_NODE(n) */
     unsigned mode;  /* permission bits of a named section (e.g. 0640);
                        0 means owner-only (0600). Applied exactly, without
                        the umask. Ignored when opening an existing name. */
@@ -484,18 +523,20 @@ typedef struct mmf_section_opts {
  * the caller owns and closes with mmf_section_close().
  *
  * Returns 0 (created) or MMF_EXISTED, or:
- *   MMF_EINVAL      size 0, bad disposition, prot or flags
+ *   MMF_EINVAL      size 0, bad disposition, prot or flags, or a
+ *                   MMF_NODE() past mmf_numa_highest_node()
  *   MMF_EEXIST      MMF_CREATE_NEW and the name exists
  *   MMF_ETYPE       the name belongs to a mutex, event, semaphore or channel
  *   MMF_EBADNAME    the name is not valid UTF-8, is empty after a prefix,
  *                   contains a backslash after the prefix, or uses a
  *                   reserved prefix ("Session\")
- *   MMF_ENAMETOOLONG the name is longer than MMF_NAME_MAX characters
+ *   MMF_ENAMETOOLONG the name is longer than MMF_NAME_MAX bytes
  *   MMF_ENOSPC      the store cannot hold the section (full /dev/shm)
  *   MMF_ENOMEM      not enough memory (or huge pages) to commit it
  *   MMF_EFBIG       size beyond what the system can represent
  *   MMF_EACCES      the name exists and the caller may not open it
- *   MMF_ENOTSUP     MMF_SECTION_LARGE_PAGES on a system without huge pages
+ *   MMF_ENOTSUP     MMF_SECTION_LARGE_PAGES on a system without huge pages;
+ *                   MMF_NODE() on Windows
  *   MMF_ECORRUPT    the existing object's header is damaged
  *   MMF_EMFILE      the process is out of file descriptors (after raising
  *                   its soft limit to the hard one: KNOWN LIMITS)
@@ -744,6 +785,7 @@ enum mmf_view_flag {
      * MMF_VIEW_ALIGNMENT (64 KiB), as Windows places every view, whatever
      * the system's own granularity. Ignored with MMF_VIEW_FIXED. */
     MMF_VIEW_ALIGN = 0x4
+    /* MMF_NODE(n) (see NUMA above) prefers node n for the view's pages. */
 };
 
 /* The base address alignment MMF_VIEW_ALIGN gives: Windows' allocation
@@ -772,11 +814,13 @@ enum mmf_view_flag {
  *                view of a read-only section)
  *   MMF_EALIGN   offset or requested address not aligned
  *   MMF_EINVAL   offset at or past the end of the section, bad map or flags,
- *                MMF_VIEW_FIXED with *addr NULL
+ *                MMF_VIEW_FIXED with *addr NULL, a MMF_NODE() past
+ *                mmf_numa_highest_node()
  *   MMF_ERANGE   offset + size past the end of the section
  *   MMF_EFAULT   the requested address is already in use
  *   MMF_ENOMEM   no address space, or (MMF_VIEW_POPULATE) no memory
- *   MMF_ENOTSUP  MMF_MAP_EXEC where the store forbids execution (noexec)
+ *   MMF_ENOTSUP  MMF_MAP_EXEC where the store forbids execution (noexec);
+ *                MMF_NODE() on Windows
  *   MMF_EMFILE   out of file descriptors (a file-backed view keeps one,
  *                so that it can be flushed after its handle is closed)
  */
@@ -1995,6 +2039,21 @@ MMF_API int mmf_object_holders(const char *name, mmf_holder **list,
 /* Free a list from mmf_object_holders(): the `count` holders' views
  * arrays and the array itself. NULL is allowed. */
 MMF_API void mmf_object_holders_free(mmf_holder *list, size_t count);
+
+/*
+ * Whether any process maps the open file `fd`: a view of a section backed
+ * by it (mmf's or the Win32 façade's, in any process, of any kind:
+ * read-only, writable or copy-on-write), or any other mapping of it. The
+ * Win32 façade asks this before shrinking or deleting a file, which
+ * Windows refuses while a view of it exists. Like mmf_object_holders(),
+ * it sees only the processes the caller may inspect, and it answers for
+ * one instant: a view mapped right after is not refused by anything. It
+ * reads the memory map of every such process (about 8 ms with 114
+ * processes), so the façade asks only before a shrink or a delete.
+ * Returns 1 (mapped), 0 (no mapping seen), or MMF_EBADF (fd not open),
+ * MMF_ENOTSUP (on Windows, which refuses those changes itself).
+ */
+MMF_API int mmf_file_mapped(int fd);
 
 /*
  * Copy up to `length` bytes of the data of section `name`, from `offset`,

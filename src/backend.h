@@ -46,6 +46,16 @@ typedef intptr_t mmf__file;
 size_t mmf__os_page_size(void);
 size_t mmf__os_granularity(void);
 
+/* NUMA (MMF_NODE in include/mmf.h). mmf__os_numa_highest gives the
+ * highest node number (0 without NUMA). mmf__os_numa_check returns 0 if
+ * memory can be placed on `node`, MMF_EINVAL for a node past the highest,
+ * MMF_ENOTSUP where the backend cannot place memory by node.
+ * mmf__os_numa_prefer makes `node` the preferred node of the pages of
+ * [addr, addr + len), a mapping made by mmf__os_map. */
+int mmf__os_numa_highest(void);
+int mmf__os_numa_check(unsigned node);
+int mmf__os_numa_prefer(void *addr, size_t len, unsigned node);
+
 /* A process-private lock for the core's own tables. */
 void mmf__os_lock(void);
 void mmf__os_unlock(void);
@@ -60,6 +70,7 @@ struct mmf__spec {
     unsigned prot;        /* MMF_PROT_* */
     unsigned flags;       /* MMF_SECTION_* */
     unsigned mode;        /* permission bits of a named object */
+    unsigned node;        /* preferred NUMA node + 1 (checked), 0: none */
     mmf__file file;       /* external file of a file-backed object, or MMF__NO_FILE */
     const void *state;    /* initial type-specific state, or NULL */
     size_t state_len;     /* at most MMF__STATE_BYTES */
@@ -362,6 +373,10 @@ int mmf__os_inspect_channel(const struct mmf__name *nm, struct mmf__hdr *h,
 
 /* Remove a name nobody holds. */
 int mmf__os_inspect_remove(const struct mmf__name *nm);
+
+/* mmf_file_mapped(): 1 if a process the caller may inspect maps the file
+ * of descriptor fd, 0 if none, or an MMF_E* code. */
+int mmf__os_file_mapped(int fd);
 
 /* Remove every stale object in the caller's view. */
 int mmf__os_inspect_gc(mmf_object_info **removed, size_t *count);

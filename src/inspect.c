@@ -194,3 +194,8 @@ int mmf_channel_stat(const char *name, mmf_channel_info *info)
     free(nm);
     return rc;
 }
+
+int mmf_file_mapped(int fd)
+{
+    return mmf__os_file_mapped(fd);
+}

@@ -22,7 +22,7 @@ int mmf__name_parse(const char *name, int force_global, struct mmf__name *out)
     static const char local[] = "Local\\", global[] = "Global\\",
                       session[] = "Session\\";
     const char *key = name;
-    size_t len, chars = 0;
+    size_t len;
 
     if (name == NULL || name[0] == '\0')
         return MMF_EINVAL;
@@ -37,8 +37,8 @@ int mmf__name_parse(const char *name, int force_global, struct mmf__name *out)
         return MMF_EBADNAME; /* reserved for the system on Windows */
     }
     /* Bound the scan: a hostile caller may pass megabytes. */
-    len = strnlen(key, 4 * MMF_NAME_MAX + 1);
-    if (len > 4 * MMF_NAME_MAX)
+    len = strnlen(key, MMF_NAME_MAX + 1);
+    if (len > MMF_NAME_MAX)
         return MMF_ENAMETOOLONG;
     if (len == 0)
         return MMF_EBADNAME;
@@ -48,10 +48,7 @@ int mmf__name_parse(const char *name, int force_global, struct mmf__name *out)
         if (n == 0 || key[i] == '\\')
             return MMF_EBADNAME;
         i += n;
-        chars++;
     }
-    if (chars > MMF_NAME_MAX)
-        return MMF_ENAMETOOLONG;
     memcpy(out->key, key, len);
     out->key[len] = '\0';
     out->key_len = len;

@@ -30,10 +30,10 @@ enum mmf__type {
 const char *mmf__type_name(uint32_t type);
 
 #define MMF__HDR_MAGIC UINT64_C(0x314a424f464d4d7f) /* "\x7fMMFOBJ1" */
-#define MMF__HDR_VERSION 1u
+#define MMF__HDR_VERSION 2u          /* 2: name[] grew, path[] shrank */
 #define MMF__HDR_SIZE 4096u          /* header page; data follows it */
-#define MMF__NAME_BYTES (4 * MMF_NAME_MAX + 8)
-#define MMF__PATH_BYTES 2048u
+#define MMF__NAME_BYTES (MMF_NAME_MAX + 8) /* "Global\\", the name, NUL */
+#define MMF__PATH_BYTES 1024u
 #define MMF__STATE_BYTES 256u        /* type-specific shared state */
 
 /* Header flags (hdr.flags). The low bits are the public MMF_SECTION_* flags. */
@@ -43,7 +43,8 @@ const char *mmf__type_name(uint32_t type);
 
 /*
  * The header page. Fixed-width fields only; offsets are part of the on-disk
- * format (version 1) and checked below.
+ * format (version 2) and checked below. The name and the path take what
+ * the page has left before the lock word of sync objects (sync.h).
  */
 struct mmf__hdr {
     uint64_t magic;        /* MMF__HDR_MAGIC */
@@ -70,6 +71,9 @@ struct mmf__hdr {
 };
 
 _Static_assert(offsetof(struct mmf__hdr, state) == 128, "header layout");
+_Static_assert(offsetof(struct mmf__hdr, name) == 384 &&
+                   offsetof(struct mmf__hdr, path) == 3032,
+               "header layout");
 _Static_assert(sizeof(struct mmf__hdr) <= MMF__HDR_SIZE, "header fits a page");
 
 /* Check a header read from the store against its file size `store_size`.

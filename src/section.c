@@ -34,6 +34,11 @@ size_t mmf_allocation_granularity(void)
     return mmf__os_granularity();
 }
 
+int mmf_numa_highest_node(void)
+{
+    return mmf__os_numa_highest();
+}
+
 static int wrap(mmf__obj *obj, int rc, mmf_section **out)
 {
     mmf_section *s;
@@ -68,7 +73,8 @@ static int check_create(const char *name, int disposition,
                         struct mmf__name *nm, int *named)
 {
     static const mmf_section_opts defaults = {0};
-    const unsigned all_flags = MMF_SECTION_RESERVE | MMF_SECTION_LARGE_PAGES | MMF_GLOBAL;
+    const unsigned all_flags =
+        MMF_SECTION_RESERVE | MMF_SECTION_LARGE_PAGES | MMF_GLOBAL | MMF_NODE_MASK;
     int rc;
 
     if (opts == NULL)
@@ -82,9 +88,12 @@ static int check_create(const char *name, int disposition,
     if ((opts->flags & MMF_SECTION_RESERVE) && (opts->flags & MMF_SECTION_LARGE_PAGES))
         return MMF_EINVAL;
     memset(spec, 0, sizeof *spec);
+    spec->node = (opts->flags & MMF_NODE_MASK) >> 16;
+    if (spec->node != 0 && (rc = mmf__os_numa_check(spec->node - 1)) < 0)
+        return rc;
     spec->type = MMF__TYPE_SECTION;
     spec->prot = (opts->prot ? opts->prot : MMF_PROT_WRITE) | MMF_PROT_READ;
-    spec->flags = opts->flags & ~(unsigned)MMF_GLOBAL;
+    spec->flags = opts->flags & ~(unsigned)(MMF_GLOBAL | MMF_NODE_MASK);
     spec->mode = opts->mode;
     spec->file = MMF__NO_FILE;
     *named = name != NULL && name[0] != '\0';

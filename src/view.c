@@ -152,7 +152,7 @@ int mmf_view_map(mmf_section *s, unsigned map, uint64_t offset, size_t size,
 {
     const struct mmf__hdr *h;
     uint64_t gran = mmf__os_granularity(), page = mmf__os_page_size();
-    unsigned need_access, need_prot, prot;
+    unsigned need_access, need_prot, prot, node;
     struct vnode *n;
     struct view v;
     mmf__obj *obj;
@@ -169,8 +169,12 @@ int mmf_view_map(mmf_section *s, unsigned map, uint64_t offset, size_t size,
         return MMF_EINVAL;
     if ((rc = check_map(map, &need_access, &need_prot)) < 0)
         return rc;
-    if (flags & ~(unsigned)(MMF_VIEW_POPULATE | MMF_VIEW_FIXED | MMF_VIEW_ALIGN))
+    if (flags & ~(unsigned)(MMF_VIEW_POPULATE | MMF_VIEW_FIXED | MMF_VIEW_ALIGN |
+                            MMF_NODE_MASK))
         return MMF_EINVAL;
+    node = (flags & MMF_NODE_MASK) >> 16;
+    if (node != 0 && (rc = mmf__os_numa_check(node - 1)) < 0)
+        return rc;
     if ((need_access & ~mmf__os_obj_access(obj)) || (need_prot & ~h->prot))
         return MMF_EACCES;
     if (offset % gran != 0 || (uintptr_t)fixed % gran != 0)
@@ -199,6 +203,9 @@ int mmf_view_map(mmf_section *s, unsigned map, uint64_t offset, size_t size,
     if (rc < 0)
         return rc;
     v.base = (uintptr_t)*addr;
+    /* Before populating, so that the pre-faulted pages follow it. */
+    if (node != 0 && (rc = mmf__os_numa_prefer(*addr, v.len, node - 1)) < 0)
+        goto fail;
     if ((flags & MMF_VIEW_POPULATE) && prot != 0 &&
         (rc = mmf__os_populate(*addr, v.len, (prot & MMF_MAP_WRITE) != 0)) < 0)
         goto fail;

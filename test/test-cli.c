@@ -692,7 +692,7 @@ TEST(stat_shows_holders_and_views)
     CHECK_HAS(r.out, pid_key);
     CHECK_HAS(r.out, "\"handles\":1,\"views\":[{\"offset\":0,\"length\":131072,"
                      "\"access\":\"rw\"}]");
-    CHECK_HAS(r.out, "\"version\":1");
+    CHECK_HAS(r.out, "\"version\":2");
     result_free(&r);
 
     r = run("stat", local("s"));
@@ -1339,7 +1339,7 @@ TEST(hostile_names_stay_in_the_store)
                                   "Global\\..", ".", "..", "mmf.u0.x"};
     static const char *invalid[] = {"Local\\", "Global\\", "Local\\a\\b", "Session\\1\\x",
                                     "\xff\xfe", "Local\\\xc0\xaf"};
-    char longname[1200];
+    char longname[MMF_NAME_MAX + 2];
     struct result r;
 
     private_store();

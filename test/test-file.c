@@ -965,6 +965,86 @@ TEST(named_file_section_other_process)
     tmp_end();
 }
 
+#ifndef _WIN32
+/* argv: name. Map a view of the named file section, close the handle (the
+ * view alone maps the file now), write 1 at byte 0 and wait until the
+ * file's byte 1 says 1, then unmap. */
+HELPER(file_viewer)
+{
+    mmf_section *s;
+    volatile char *p;
+    uint64_t end = test_now_ns() + 30000000000ull;
+
+    if (argc < 1 || mmf_section_open(&s, argv[0], MMF_ACCESS_READ | MMF_ACCESS_WRITE) != 0)
+        return 10;
+    if (mmf_view_map(s, MMF_MAP_WRITE, 0, 0, 0, (void **)&p) != 0)
+        return 11;
+    if (mmf_section_close(s) != 0)
+        return 12;
+    p[0] = 1;
+    while (p[1] != 1) {
+        if (test_now_ns() > end)
+            return 13;
+        usleep(1000);
+    }
+    return mmf_view_unmap((void *)p) == 0 ? 0 : 14;
+}
+#endif
+
+/* D20, D21: mmf_file_mapped() sees a view of the file in this process and
+ * in another one, of any kind, and nothing once they are unmapped; a
+ * section without a view does not map the file. */
+TEST(file_mapped_sees_views)
+{
+#ifdef _WIN32
+    int fd;
+    tmp_begin();
+    fd = open_file(make_file("f", 8192, 0), O_RDWR);
+    CHECK_RC(mmf_file_mapped(fd), MMF_ENOTSUP);
+    close(fd);
+    tmp_end();
+#else
+    const char *path;
+    mmf_section *s;
+    char *p, c = 0;
+    pid_t child;
+    uint64_t end;
+    int fd;
+
+    tmp_begin();
+    path = make_file("f", 8192, 0);
+    fd = open_file(path, O_RDWR);
+    CHECK_EQ(mmf_file_mapped(fd), 0);
+    CHECK_OK(mmf_section_create_fd(&s, test_name("f"), fd, 0, MMF_CREATE_NEW, NULL));
+    CHECK_EQ(mmf_file_mapped(fd), 0);
+    /* This process: a copy-on-write view maps the file too. */
+    p = map(s, MMF_MAP_COPY, 0, 0);
+    CHECK_EQ(mmf_file_mapped(fd), 1);
+    CHECK_OK(mmf_view_unmap(p));
+    CHECK_EQ(mmf_file_mapped(fd), 0);
+    /* Another process's view, found by any descriptor of the file. */
+    CHECK(pwrite(fd, "\0\0", 2, 0) == 2);
+    child = test_spawn("file_viewer", test_name("f"), NULL);
+    end = test_now_ns() + 30000000000ull;
+    while (pread(fd, &c, 1, 0) == 1 && c != 1 && test_now_ns() < end)
+        usleep(1000);
+    CHECK_EQ(c, 1);
+    {
+        int other = open_file(path, O_RDONLY);
+        CHECK_EQ(mmf_file_mapped(other), 1);
+        close(other);
+    }
+    CHECK_OK(mmf_section_close(s));
+    CHECK_EQ(mmf_file_mapped(fd), 1); /* the child's view outlives handles */
+    CHECK(pwrite(fd, "\1", 1, 1) == 1);
+    CHECK_EQ(test_wait(child), 0);
+    CHECK_EQ(mmf_file_mapped(fd), 0);
+    CHECK_RC(mmf_file_mapped(-1), MMF_EBADF);
+    close(fd);
+    tmp_end();
+#endif
+}
+
 /* B03, B04: create on an existing file-backed name opens it; its file and
  * size win. */
 TEST(open_or_create_existing_file_section)

@@ -38,6 +38,34 @@ static const char *padded_name(const char *tag, const char *unit, size_t chars)
     return b;
 }
 
+/* A name made of test_name(tag) padded with `unit` to `bytes` bytes of
+ * UTF-8 (test_name is ASCII, so any length can be met: the padding ends
+ * with as many one-byte "x" as the units leave over), or, with `over`,
+ * one unit past it. */
+static const char *name_of_bytes(const char *tag, const char *unit, size_t bytes, int over)
+{
+    static char buf[4][8192];
+    static int next;
+    char *b = buf[next++ % 4];
+    size_t n = strlen(test_name(tag)), ulen = strlen(unit), len;
+
+    CHECK(n <= bytes && bytes + ulen < sizeof buf[0]);
+    memcpy(b, test_name(tag), n);
+    len = n;
+    while (len + ulen <= bytes) {
+        memcpy(b + len, unit, ulen);
+        len += ulen;
+    }
+    while (len < bytes)
+        b[len++] = 'x';
+    if (over) {
+        memcpy(b + len, unit, ulen);
+        len += ulen;
+    }
+    b[len] = '\0';
+    return b;
+}
+
 /* Every way of naming a section (create new, open-or-create, open) fails
  * with `err`, and nothing is created. */
 static void expect_name_error(const char *name, int err)
@@ -484,48 +512,68 @@ TEST(utf8_names_work)
 /* Over-long names use a hashed store file, which the harness's leak check
  * cannot recognize, so these run in a private store and count its files. */
 
-/* P16: MMF_NAME_MAX (260) characters are allowed, 261 are not. */
-TEST(name_260_ascii)
+/* P16, P17: MMF_NAME_MAX (2640) bytes are allowed, one more is not. */
+TEST(name_max_ascii)
 {
     private_store_begin();
-    roundtrip(padded_name("a", "a", MMF_NAME_MAX), "ascii 260");
-    expect_name_error(padded_name("a", "a", MMF_NAME_MAX + 1), MMF_ENAMETOOLONG);
+    roundtrip(name_of_bytes("a", "a", MMF_NAME_MAX, 0), "ascii max");
+    expect_name_error(name_of_bytes("a", "a", MMF_NAME_MAX, 1), MMF_ENAMETOOLONG);
     private_store_end();
 }
 
-/* The limit counts characters, not bytes: 260 two-byte characters (520
- * bytes) are allowed. */
-TEST(name_260_two_byte_chars)
+/* The limit counts bytes: 1320 two-byte characters are allowed, 1321 are
+ * not. */
+TEST(name_max_two_byte_chars)
 {
     private_store_begin();
-    roundtrip(padded_name("e", "\xc3\xa9", MMF_NAME_MAX), "e-acute 260");
-    expect_name_error(padded_name("e", "\xc3\xa9", MMF_NAME_MAX + 1), MMF_ENAMETOOLONG);
+    roundtrip(name_of_bytes("e", "\xc3\xa9", MMF_NAME_MAX, 0), "e-acute max");
+    expect_name_error(name_of_bytes("e", "\xc3\xa9", MMF_NAME_MAX, 1), MMF_ENAMETOOLONG);
     private_store_end();
 }
 
-/* 260 characters of three and four bytes (up to 1040 bytes) are allowed. */
-TEST(name_260_multibyte_chars)
+/* Characters of three and four bytes up to the limit. */
+TEST(name_max_multibyte_chars)
 {
     private_store_begin();
-    roundtrip(padded_name("f", "\xf0\x9f\x98\x80", MMF_NAME_MAX), "emoji 260");
-    expect_name_error(padded_name("f", "\xf0\x9f\x98\x80", MMF_NAME_MAX + 1),
+    roundtrip(name_of_bytes("f", "\xf0\x9f\x98\x80", MMF_NAME_MAX, 0), "emoji max");
+    expect_name_error(name_of_bytes("f", "\xf0\x9f\x98\x80", MMF_NAME_MAX, 1),
                       MMF_ENAMETOOLONG);
-    roundtrip(padded_name("g", "\xe2\x82\xac", MMF_NAME_MAX), "euro 260");
-    expect_name_error(padded_name("g", "\xe2\x82\xac", MMF_NAME_MAX + 1), MMF_ENAMETOOLONG);
+    roundtrip(name_of_bytes("g", "\xe2\x82\xac", MMF_NAME_MAX, 0), "euro max");
+    expect_name_error(name_of_bytes("g", "\xe2\x82\xac", MMF_NAME_MAX, 1), MMF_ENAMETOOLONG);
     private_store_end();
 }
 
 /* The prefix does not count toward the limit. */
-TEST(name_260_after_prefix)
+TEST(name_max_after_prefix)
 {
     char name[8192];
     private_store_begin();
-    snprintf(name, sizeof name, "Local\\%s", padded_name("l", "\xc3\xa9", MMF_NAME_MAX));
-    roundtrip(name, "local 260");
-    snprintf(name, sizeof name, "Global\\%s", padded_name("g", "\xf0\x9f\x98\x80", MMF_NAME_MAX));
-    roundtrip(name, "global 260");
-    snprintf(name, sizeof name, "Global\\%s", padded_name("g", "z", MMF_NAME_MAX + 1));
+    snprintf(name, sizeof name, "Local\\%s", name_of_bytes("l", "\xc3\xa9", MMF_NAME_MAX, 0));
+    roundtrip(name, "local max");
+    snprintf(name, sizeof name, "Global\\%s",
+             name_of_bytes("g", "\xf0\x9f\x98\x80", MMF_NAME_MAX, 0));
+    roundtrip(name, "global max");
+    snprintf(name, sizeof name, "Global\\%s", name_of_bytes("g", "z", MMF_NAME_MAX, 1));
     expect_name_error(name, MMF_ENAMETOOLONG);
+    private_store_end();
+}
+
+/* P16, P17: the lengths Windows' W functions take past MAX_PATH, 300 and
+ * 1,040 UTF-16 units, in one-, two- and four-byte characters (a four-byte
+ * character is two units): each is a working object, reached by another
+ * process. */
+TEST(name_windows_wide_lengths)
+{
+    static const size_t units[] = {300, 1040};
+    private_store_begin();
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        roundtrip(padded_name("w", "a", units[i]), "ascii");
+        roundtrip(padded_name("w", "\xc3\xa9", units[i]), "e-acute");
+        /* test_name is ASCII: half the units left are emoji. */
+        roundtrip(padded_name("w", "\xf0\x9f\x98\x80",
+                              strlen(test_name("w")) + (units[i] - strlen(test_name("w"))) / 2),
+                  "emoji");
+    }
     private_store_end();
 }
 
@@ -619,7 +667,7 @@ TEST(long_names_differ_at_end)
     lens[n++] = plain + 5;
     lens[n++] = MMF_NAME_MAX;
     for (int i = 0; i < n; i++) {
-        char a[1024], b[1024];
+        char a[4096], b[4096];
         mmf_section *sa, *sb;
         snprintf(a, sizeof a, "%sA", padded_name("d", "d", lens[i] - 1));
         snprintf(b, sizeof b, "%sB", padded_name("d", "d", lens[i] - 1));
@@ -675,7 +723,7 @@ TEST(long_name_real_store_no_leak)
 {
     static const char *const units[] = {"\xc3\xa9", "/", "z", "\xf0\x9f\x98\x80"};
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        const char *name = padded_name("l", units[i], MMF_NAME_MAX);
+        const char *name = name_of_bytes("l", units[i], MMF_NAME_MAX, 0);
         char full[MMF_NAME_BYTES];
         mmf_section *s, *o;
 
@@ -701,8 +749,8 @@ LINUX_ONLY_TEST(long_name_real_store_no_leak, "counts the files a name makes in 
 #ifndef _WIN32
 TEST(hashed_name_collision_detected)
 {
-    const char *a = padded_name("a", "\xc3\xa9", MMF_NAME_MAX);
-    const char *b = padded_name("b", "\xc3\xa9", MMF_NAME_MAX);
+    const char *a = name_of_bytes("a", "\xc3\xa9", MMF_NAME_MAX, 0);
+    const char *b = name_of_bytes("b", "\xc3\xa9", MMF_NAME_MAX, 0);
     char file_a[512] = "", file_b[512] = "", path_a[1024], path_b[1024];
     mmf_section *sa, *sb;
     DIR *d;

@@ -1033,7 +1033,7 @@ static void make_damaged(struct fake *f, const char *name, enum damage d, int ho
     fake_header(f, name, MMF__TYPE_SECTION);
     switch (d) {
     case BAD_MAGIC: f->h.magic ^= 1; break;
-    case BAD_VERSION: f->h.version = 2; break;
+    case BAD_VERSION: f->h.version = MMF__HDR_VERSION + 1; break;
     case BAD_HDR_SIZE: f->h.hdr_size = 8192; break;
     case TYPE_ZERO: f->h.type = 0; break;
     case TYPE_UNKNOWN: f->h.type = 99; break;

@@ -51,7 +51,7 @@ static const char *safe(const char *s, char *buf, size_t cap)
 
 const char *show(const char *s)
 {
-    static char bufs[4][4 * 4 * MMF_NAME_MAX + 64];
+    static char bufs[4][4 * MMF_NAME_BYTES + 64];
     static int next;
     char *b = bufs[next++ % 4];
     return safe(s, b, sizeof bufs[0]);
@@ -59,7 +59,7 @@ const char *show(const char *s)
 
 const char *canon(const char *name)
 {
-    static char buf[4 * 4 * MMF_NAME_MAX + 64];
+    static char buf[4 * MMF_NAME_BYTES + 64];
     if (strncmp(name, "Local\\", 6) == 0 || strncmp(name, "Global\\", 7) == 0 ||
         name[0] == '\0')
         return name;

@@ -302,10 +302,16 @@ BOOL WINAPI SetEndOfFile(HANDLE hFile)
     DWORD err = 0;
     off_t pos;
 
+    struct stat st;
+
     if (e == NULL)
         return FALSE;
-    if ((pos = lseek(e->u.file->fd, 0, SEEK_CUR)) < 0 ||
-        ftruncate(e->u.file->fd, pos) != 0)
+    /* Windows refuses to cut off what a view maps, in any process (D20). */
+    if ((pos = lseek(e->u.file->fd, 0, SEEK_CUR)) < 0 || fstat(e->u.file->fd, &st) != 0)
+        err = mmf__w32_errno(errno, NULL);
+    else if (pos < st.st_size && mmf_file_mapped(e->u.file->fd) == 1)
+        err = ERROR_USER_MAPPED_FILE;
+    else if (ftruncate(e->u.file->fd, pos) != 0)
         err = mmf__w32_errno(errno, NULL);
     mmf__w32_put(e);
     if (err != 0) {
@@ -408,9 +414,22 @@ BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrit
 
 static BOOL delete_file(const char *path)
 {
+    int fd, mapped;
+
     if (path == NULL || path[0] == '\0') {
         mmf__w32_set_error(ERROR_INVALID_PARAMETER);
         return FALSE;
+    }
+    /* Windows refuses to delete a file that a view maps, in any process
+     * (D21). (A symbolic link is removed, not its target: look at the
+     * link itself.) */
+    if ((fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+        mapped = mmf_file_mapped(fd);
+        close(fd);
+        if (mapped == 1) {
+            mmf__w32_set_error(ERROR_ACCESS_DENIED);
+            return FALSE;
+        }
     }
     if (unlink(path) != 0) {
         mmf__w32_set_error(mmf__w32_errno(errno, path));

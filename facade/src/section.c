@@ -118,8 +118,23 @@ static DWORD create_error(int rc, const char *name, int file)
     }
 }
 
+/* The native flags of a preferred node (NUMA_NO_PREFERRED_NODE: none), or
+ * ERROR_INVALID_PARAMETER in *err for a node past the highest (B17, G14). */
+static unsigned node_flags(DWORD node, DWORD *err)
+{
+    *err = 0;
+    if (node == NUMA_NO_PREFERRED_NODE)
+        return 0;
+    if (node > (DWORD)mmf_numa_highest_node()) {
+        *err = ERROR_INVALID_PARAMETER;
+        return 0;
+    }
+    return MMF_NODE(node);
+}
+
 static HANDLE create_mapping(HANDLE hFile, DWORD flProtect, DWORD high,
-                             DWORD low, const char *name, const SECURITY_ATTRIBUTES *sa)
+                             DWORD low, const char *name, const SECURITY_ATTRIBUTES *sa,
+                             DWORD node)
 {
     const struct prot_info *pi = NULL;
     uint64_t size = ((uint64_t)high << 32) | low;
@@ -146,6 +161,11 @@ static HANDLE create_mapping(HANDLE hFile, DWORD flProtect, DWORD high,
         return NULL;
     }
     if ((err = check_sec_flags(flProtect & 0xFFFF0000u, file, &opts.flags)) != 0) {
+        mmf__w32_set_error(err);
+        return NULL;
+    }
+    opts.flags |= node_flags(node, &err);
+    if (err != 0) {
         mmf__w32_set_error(err);
         return NULL;
     }
@@ -197,9 +217,11 @@ HANDLE WINAPI CreateFileMappingA(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttribute
                                  DWORD flProtect, DWORD dwMaximumSizeHigh,
                                  DWORD dwMaximumSizeLow, LPCSTR lpName)
 {
+    if (!mmf__w32_a_name_fits(lpName))
+        return NULL;
     return mmf__w32_inherit_sa(create_mapping(hFile, flProtect, dwMaximumSizeHigh,
                                               dwMaximumSizeLow, lpName != NULL ? lpName : "",
-                                              lpAttributes),
+                                              lpAttributes, NUMA_NO_PREFERRED_NODE),
                                lpAttributes);
 }
 
@@ -215,7 +237,39 @@ HANDLE WINAPI CreateFileMappingW(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttribute
         return NULL;
     }
     return mmf__w32_inherit_sa(create_mapping(hFile, flProtect, dwMaximumSizeHigh,
-                                              dwMaximumSizeLow, name, lpAttributes),
+                                              dwMaximumSizeLow, name, lpAttributes,
+                                              NUMA_NO_PREFERRED_NODE),
+                               lpAttributes);
+}
+
+HANDLE WINAPI CreateFileMappingNumaA(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttributes,
+                                     DWORD flProtect, DWORD dwMaximumSizeHigh,
+                                     DWORD dwMaximumSizeLow, LPCSTR lpName,
+                                     DWORD nndPreferred)
+{
+    if (!mmf__w32_a_name_fits(lpName))
+        return NULL;
+    return mmf__w32_inherit_sa(create_mapping(hFile, flProtect, dwMaximumSizeHigh,
+                                              dwMaximumSizeLow, lpName != NULL ? lpName : "",
+                                              lpAttributes, nndPreferred),
+                               lpAttributes);
+}
+
+HANDLE WINAPI CreateFileMappingNumaW(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttributes,
+                                     DWORD flProtect, DWORD dwMaximumSizeHigh,
+                                     DWORD dwMaximumSizeLow, LPCWSTR lpName,
+                                     DWORD nndPreferred)
+{
+    char name[W32_NAME_BYTES];
+    DWORD err = mmf__w32_to_utf8(lpName, name, sizeof name);
+
+    if (err != 0) {
+        mmf__w32_set_error(err);
+        return NULL;
+    }
+    return mmf__w32_inherit_sa(create_mapping(hFile, flProtect, dwMaximumSizeHigh,
+                                              dwMaximumSizeLow, name, lpAttributes,
+                                              nndPreferred),
                                lpAttributes);
 }
 
@@ -282,6 +336,8 @@ static HANDLE open_mapping(DWORD access, const char *name)
 HANDLE WINAPI OpenFileMappingA(DWORD dwDesiredAccess, BOOL bInheritHandle,
                                LPCSTR lpName)
 {
+    if (!mmf__w32_a_name_fits(lpName))
+        return NULL;
     return mmf__w32_inherit(open_mapping(dwDesiredAccess, lpName), bInheritHandle);
 }
 
@@ -330,7 +386,7 @@ int mmf__w32_section_dup(mmf_section *s, DWORD src_access, DWORD access,
 /* ------------------------------------------------------------------------ */
 
 static LPVOID map_view(HANDLE h, DWORD access, DWORD high, DWORD low,
-                       SIZE_T size, LPVOID base)
+                       SIZE_T size, LPVOID base, DWORD node)
 {
     uint64_t offset = ((uint64_t)high << 32) | low;
     unsigned map, flags = MMF_VIEW_ALIGN;
@@ -363,7 +419,10 @@ static LPVOID map_view(HANDLE h, DWORD access, DWORD high, DWORD low,
         map |= MMF_MAP_EXEC | (map == MMF_MAP_NONE ? MMF_MAP_READ : 0);
         need |= SECTION_MAP_EXECUTE;
     }
-    if (base != NULL && (uintptr_t)base % GRANULARITY != 0) {
+    flags |= node_flags(node, &err);
+    if (err != 0) {
+        /* a node past the highest: G14 */
+    } else if (base != NULL && (uintptr_t)base % GRANULARITY != 0) {
         err = ERROR_MAPPED_ALIGNMENT; /* G03 */
     } else if ((e->access & need) != need) {
         err = ERROR_ACCESS_DENIED; /* E03, E05, H10, H11 */
@@ -408,7 +467,7 @@ LPVOID WINAPI MapViewOfFile(HANDLE hFileMappingObject, DWORD dwDesiredAccess,
                             SIZE_T dwNumberOfBytesToMap)
 {
     return map_view(hFileMappingObject, dwDesiredAccess, dwFileOffsetHigh,
-                    dwFileOffsetLow, dwNumberOfBytesToMap, NULL);
+                    dwFileOffsetLow, dwNumberOfBytesToMap, NULL, NUMA_NO_PREFERRED_NODE);
 }
 
 LPVOID WINAPI MapViewOfFileEx(HANDLE hFileMappingObject, DWORD dwDesiredAccess,
@@ -416,7 +475,17 @@ LPVOID WINAPI MapViewOfFileEx(HANDLE hFileMappingObject, DWORD dwDesiredAccess,
                               SIZE_T dwNumberOfBytesToMap, LPVOID lpBaseAddress)
 {
     return map_view(hFileMappingObject, dwDesiredAccess, dwFileOffsetHigh,
-                    dwFileOffsetLow, dwNumberOfBytesToMap, lpBaseAddress);
+                    dwFileOffsetLow, dwNumberOfBytesToMap, lpBaseAddress,
+                    NUMA_NO_PREFERRED_NODE);
+}
+
+LPVOID WINAPI MapViewOfFileExNuma(HANDLE hFileMappingObject, DWORD dwDesiredAccess,
+                                  DWORD dwFileOffsetHigh, DWORD dwFileOffsetLow,
+                                  SIZE_T dwNumberOfBytesToMap, LPVOID lpBaseAddress,
+                                  DWORD nndPreferred)
+{
+    return map_view(hFileMappingObject, dwDesiredAccess, dwFileOffsetHigh,
+                    dwFileOffsetLow, dwNumberOfBytesToMap, lpBaseAddress, nndPreferred);
 }
 
 BOOL WINAPI UnmapViewOfFile(LPCVOID lpBaseAddress)

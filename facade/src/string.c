@@ -81,3 +81,20 @@ char *mmf__w32_to_utf8_alloc(const wchar_t *w, DWORD *err)
     }
     return buf;
 }
+
+int mmf__w32_a_name_fits(const char *name)
+{
+    size_t units = 0;
+
+    /* A's code page is UTF-8 here: a character of four bytes is two
+     * UTF-16 units, any other one. */
+    for (const unsigned char *c = (const unsigned char *)name; c != NULL && *c != 0; c++) {
+        if ((*c & 0xC0) != 0x80)
+            units += *c >= 0xF0 ? 2 : 1;
+        if (units > MAX_PATH) {
+            mmf__w32_set_error(ERROR_FILENAME_EXCED_RANGE);
+            return 0;
+        }
+    }
+    return 1;
+}

@@ -148,6 +148,8 @@ HANDLE WINAPI CreateMutexA(LPSECURITY_ATTRIBUTES lpMutexAttributes,
                            BOOL bInitialOwner, LPCSTR lpName)
 {
     struct create_args a = {W32_MUTEX, bInitialOwner != 0, 0, 0, 0, lpMutexAttributes};
+    if (!mmf__w32_a_name_fits(lpName))
+        return NULL;
     return mmf__w32_inherit_sa(create_sync(&a, lpName), lpMutexAttributes);
 }
 
@@ -160,6 +162,8 @@ HANDLE WINAPI CreateMutexW(LPSECURITY_ATTRIBUTES lpMutexAttributes,
 
 HANDLE WINAPI OpenMutexA(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCSTR lpName)
 {
+    if (!mmf__w32_a_name_fits(lpName))
+        return NULL;
     return mmf__w32_inherit(open_sync(W32_MUTEX, dwDesiredAccess, lpName), bInheritHandle);
 }
 
@@ -197,6 +201,8 @@ HANDLE WINAPI CreateEventA(LPSECURITY_ATTRIBUTES lpEventAttributes,
 {
     struct create_args a = {W32_EVENT, bManualReset != 0, bInitialState != 0, 0, 0,
                           lpEventAttributes};
+    if (!mmf__w32_a_name_fits(lpName))
+        return NULL;
     return mmf__w32_inherit_sa(create_sync(&a, lpName), lpEventAttributes);
 }
 
@@ -210,6 +216,8 @@ HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES lpEventAttributes,
 
 HANDLE WINAPI OpenEventA(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCSTR lpName)
 {
+    if (!mmf__w32_a_name_fits(lpName))
+        return NULL;
     return mmf__w32_inherit(open_sync(W32_EVENT, dwDesiredAccess, lpName), bInheritHandle);
 }
 
@@ -267,6 +275,8 @@ HANDLE WINAPI CreateSemaphoreA(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
 {
     struct create_args a = {W32_SEMAPHORE, 0, 0, lInitialCount, lMaximumCount,
                           lpSemaphoreAttributes};
+    if (!mmf__w32_a_name_fits(lpName))
+        return NULL;
     return mmf__w32_inherit_sa(create_sync(&a, lpName), lpSemaphoreAttributes);
 }
 
@@ -282,6 +292,8 @@ HANDLE WINAPI CreateSemaphoreW(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
 HANDLE WINAPI OpenSemaphoreA(DWORD dwDesiredAccess, BOOL bInheritHandle,
                              LPCSTR lpName)
 {
+    if (!mmf__w32_a_name_fits(lpName))
+        return NULL;
     return mmf__w32_inherit(open_sync(W32_SEMAPHORE, dwDesiredAccess, lpName), bInheritHandle);
 }
 

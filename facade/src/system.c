@@ -3,6 +3,7 @@
  * system.c - GetSystemInfo and the clocks (QueryPerformanceCounter,
  * GetTickCount).
  */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,4 +77,63 @@ ULONGLONG WINAPI GetTickCount64(void)
 DWORD WINAPI GetTickCount(void)
 {
     return (DWORD)GetTickCount64();
+}
+
+/* ------------------------------------------------------------------------ */
+/* NUMA                                                                      */
+/* ------------------------------------------------------------------------ */
+
+BOOL WINAPI GetNumaHighestNodeNumber(PULONG HighestNodeNumber)
+{
+    if (HighestNodeNumber == NULL) {
+        mmf__w32_set_error(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    *HighestNodeNumber = (ULONG)mmf_numa_highest_node();
+    return TRUE;
+}
+
+/* The processors < 64 of a Linux CPU list ("0-3,8"). */
+static KAFFINITY cpulist_mask(const char *list)
+{
+    KAFFINITY mask = 0;
+    unsigned long a, b;
+    int n;
+
+    while (sscanf(list, "%lu%n", &a, &n) == 1) {
+        list += n;
+        b = a;
+        if (*list == '-' && sscanf(list + 1, "%lu%n", &b, &n) == 1)
+            list += 1 + n;
+        for (unsigned long c = a; c <= b && c < 8 * sizeof mask; c++)
+            mask |= (KAFFINITY)1 << c;
+        if (*list != ',')
+            break;
+        list++;
+    }
+    return mask;
+}
+
+BOOL WINAPI GetNumaNodeProcessorMaskEx(USHORT Node, PGROUP_AFFINITY ProcessorMask)
+{
+    char path[80], list[4096];
+    FILE *f;
+
+    if (ProcessorMask == NULL || Node > (unsigned)mmf_numa_highest_node()) {
+        mmf__w32_set_error(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    memset(ProcessorMask, 0, sizeof *ProcessorMask);
+    snprintf(path, sizeof path, "/sys/devices/system/node/node%u/cpulist", (unsigned)Node);
+    if ((f = fopen(path, "re")) != NULL) {
+        if (fgets(list, sizeof list, f) != NULL)
+            ProcessorMask->Mask = cpulist_mask(list);
+        fclose(f);
+    } else {
+        /* No NUMA in this kernel: node 0 has every processor. */
+        SYSTEM_INFO si;
+        GetSystemInfo(&si);
+        ProcessorMask->Mask = (KAFFINITY)si.dwActiveProcessorMask;
+    }
+    return TRUE;
 }

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "w32.h"
@@ -648,4 +649,63 @@ BOOL WINAPI VirtualProtect(LPVOID lpAddress, SIZE_T dwSize, DWORD flNewProtect,
     }
     *lpflOldProtect = m.Protect;
     return TRUE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* VirtualAllocExNuma                                                        */
+/* ------------------------------------------------------------------------ */
+
+/* MPOL_PREFERRED of <linux/mempolicy.h> (kernel ABI), as src/linux/os.c. */
+#define NUMA_MPOL_PREFERRED 1
+
+LPVOID WINAPI VirtualAllocExNuma(HANDLE hProcess, LPVOID lpAddress, SIZE_T dwSize,
+                                 DWORD flAllocationType, DWORD flProtect,
+                                 DWORD nndPreferred)
+{
+    unsigned long mask[1024 / (8 * sizeof(unsigned long))] = {0};
+    const unsigned bits = 8 * sizeof(unsigned long);
+    LPVOID p;
+
+    if (hProcess != W32_PSEUDO_PROCESS) {
+        DWORD err = 0, pid;
+        struct w32_entry *e = mmf__w32_get(hProcess, W32_K(W32_PROCESS), &err);
+        if (e == NULL) {
+            mmf__w32_set_error(err);
+            return NULL;
+        }
+        pid = mmf__w32_process_pid(e->u.process);
+        mmf__w32_put(e);
+        if (pid != (DWORD)getpid()) {
+            mmf__w32_set_error(ERROR_ACCESS_DENIED); /* as F09 */
+            return NULL;
+        }
+    }
+    /* A node past the highest: J06. */
+    if (nndPreferred != NUMA_NO_PREFERRED_NODE &&
+        (nndPreferred > (DWORD)mmf_numa_highest_node() || nndPreferred >= 1024)) {
+        mmf__w32_set_error(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    if ((p = VirtualAlloc(lpAddress, dwSize, flAllocationType, flProtect)) == NULL ||
+        nndPreferred == NUMA_NO_PREFERRED_NODE)
+        return p;
+    /* Private pages come at the first touch, which has not happened: the
+     * policy of the whole allocation (or of the committed range) decides
+     * where they go. Private memory has no native call to go through. */
+    mask[nndPreferred / bits] = 1ul << (nndPreferred % bits);
+    {
+        uintptr_t first = (uintptr_t)p & ~(uintptr_t)(page() - 1);
+        uintptr_t last = ((uintptr_t)p + dwSize + page() - 1) & ~(uintptr_t)(page() - 1);
+        if (syscall(SYS_mbind, (void *)first, (unsigned long)(last - first),
+                    NUMA_MPOL_PREFERRED, mask, (unsigned long)nndPreferred + 2, 0u) != 0 &&
+            errno != ENOSYS) {
+            /* A new allocation is given back; a commit inside an
+             * existing one leaves it as it was. */
+            if ((flAllocationType & MEM_RESERVE) || lpAddress == NULL)
+                VirtualFree(p, 0, MEM_RELEASE);
+            mmf__w32_set_error(ERROR_INVALID_PARAMETER);
+            return NULL;
+        }
+    }
+    return p;
 }

@@ -171,7 +171,13 @@ DWORD mmf__w32_errno(int e, const char *path);
 
 /* Room for a converted object name: the longest name the native API takes
  * with its prefix, in UTF-8, plus one byte to tell "too long". */
-#define W32_NAME_BYTES (4 * (MMF_NAME_MAX + 16) + 2)
+#define W32_NAME_BYTES (MMF_NAME_BYTES + 2)
+
+/* The A functions' name limit (P16): Windows converts an A name in a
+ * buffer of MAX_PATH + 1 UTF-16 units, so a longer one fails. Returns 1
+ * if `name` (NULL included) fits; else sets ERROR_FILENAME_EXCED_RANGE
+ * and returns 0. */
+int mmf__w32_a_name_fits(const char *name);
 
 /*
  * Convert the wide (UTF-32) string w to UTF-8 in buf of cap bytes.

@@ -241,7 +241,7 @@ TEST(thread_handles)
  * Unicode or too long are refused with the Win32 errors. */
 TEST(wide_names)
 {
-    wchar_t wname[200], bad[64], longname[400];
+    wchar_t wname[200], bad[64], longname[MMF_NAME_MAX + 2];
     char aname[400];
     HANDLE w, a;
     size_t n;
@@ -270,9 +270,11 @@ TEST(wide_names)
     bad[2] = 0;
     CHECK(CreateMutexW(NULL, FALSE, bad) == NULL);
     CHECK_EQ(GetLastError(), ERROR_INVALID_NAME);
-    for (int i = 0; i < 399; i++)
+    /* Past the native limit (MMF_NAME_MAX bytes of UTF-8; Windows takes
+     * more: P17). */
+    for (int i = 0; i < MMF_NAME_MAX + 1; i++)
         longname[i] = L'a';
-    longname[399] = 0;
+    longname[MMF_NAME_MAX + 1] = 0;
     CHECK(CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096,
                              longname) == NULL);
     CHECK_EQ(GetLastError(), ERROR_FILENAME_EXCED_RANGE);

@@ -80,10 +80,16 @@
  *     root as administrator; see "Security descriptors" below); what they
  *     cannot express fails with ERROR_INVALID_SECURITY_DESCR.
  *   - File sharing modes are not enforced (Linux has no mandatory sharing
- *     locks); DeleteFile of an open file succeeds as unlink() does, and
- *     SetEndOfFile may shrink a file that a view maps instead of failing
- *     with ERROR_USER_MAPPED_FILE: the view's lost pages then read as
- *     zeros and are private to each process (see "FILES THAT SHRINK" in
+ *     locks): DeleteFile of an open file succeeds as unlink() does. A
+ *     file that a view maps is protected as on Windows (SetEndOfFile
+ *     shrinking it fails with ERROR_USER_MAPPED_FILE, DeleteFile with
+ *     ERROR_ACCESS_DENIED: D20, D21), but only against views the façade
+ *     can see (processes of other users are not, unless it runs as root)
+ *     and only at the instant of the call; a section without a view does
+ *     not protect its file (Windows refuses SetEndOfFile below the
+ *     section's size then too). A file shrunk all the same (by
+ *     ftruncate, or by another user) leaves the view's lost pages reading
+ *     as zeros, private to each process (see "FILES THAT SHRINK" in
  *     mmf.h). Paths are POSIX paths, not "C:\...".
  *   - Overlapped (asynchronous) I/O is not supported: an OVERLAPPED
  *     argument only gives the file position, as it does for a handle
@@ -97,10 +103,12 @@
  *   - CreateThread does not support CREATE_SUSPENDED (ERROR_INVALID_PARAMETER).
  *   - A pulse of an auto-reset event can release one more waiter than on
  *     Windows when a waiting process was killed (see mmf_event_pulse()).
- *   - Object names have at most MAX_PATH (260) characters in the W
- *     functions too, as Microsoft documents; Windows' W functions accept
- *     longer names (P16). A longer name fails with
- *     ERROR_FILENAME_EXCED_RANGE.
+ *   - Object names in the W functions have at most MMF_NAME_MAX (2640)
+ *     bytes of UTF-8 after their prefix: 1,040 UTF-16 units of any script
+ *     but the three-byte ones (880 of those, CJK among them), where
+ *     Windows takes 32,767 units (P17). A longer name fails with
+ *     ERROR_FILENAME_EXCED_RANGE. The A functions keep Windows' MAX_PATH
+ *     (260) limit (P16).
  */
 #ifndef MMF_WIN32_H
 #define MMF_WIN32_H
@@ -169,6 +177,8 @@ typedef uint64_t DWORD64;
 typedef intptr_t LONG_PTR;
 typedef uintptr_t ULONG_PTR;
 typedef uintptr_t DWORD_PTR;
+typedef uint16_t USHORT;
+typedef ULONG_PTR KAFFINITY;
 typedef size_t SIZE_T;
 typedef intptr_t SSIZE_T;
 typedef char CHAR;
@@ -654,6 +664,82 @@ MMF_WIN32_API void WINAPI GetSystemInfo(LPSYSTEM_INFO lpSystemInfo);
 MMF_WIN32_API void WINAPI GetNativeSystemInfo(LPSYSTEM_INFO lpSystemInfo);
 
 /* ------------------------------------------------------------------------ */
+/* NUMA                                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* "No preferred node" for the *Numa calls' nndPreferred. */
+#define NUMA_NO_PREFERRED_NODE ((DWORD)-1)
+
+/* A processor group's affinity mask (GetNumaNodeProcessorMaskEx). */
+typedef struct _GROUP_AFFINITY {
+    KAFFINITY Mask;
+    WORD Group;
+    WORD Reserved[3];
+} GROUP_AFFINITY, *PGROUP_AFFINITY;
+
+/* *HighestNodeNumber = the highest NUMA node number (0 on a machine with
+ * one node; mmf_numa_highest_node()). TRUE, or FALSE with
+ * ERROR_INVALID_PARAMETER for a NULL pointer (J07). */
+MMF_WIN32_API BOOL WINAPI GetNumaHighestNodeNumber(PULONG HighestNodeNumber);
+
+/* The processors of NUMA node Node, in processor group 0 (the façade has
+ * one group of up to 64 processors): the node's CPUs from Linux's
+ * /sys/devices/system/node/node<N>/cpulist, or every online processor
+ * without NUMA support. A node without processors gives Mask 0. TRUE, or
+ * FALSE with ERROR_INVALID_PARAMETER (Node past the highest node, or a
+ * NULL ProcessorMask; J07). */
+MMF_WIN32_API BOOL WINAPI GetNumaNodeProcessorMaskEx(USHORT Node,
+                                                     PGROUP_AFFINITY ProcessorMask);
+
+/*
+ * CreateFileMapping with a preferred NUMA node for the section's memory
+ * (nndPreferred, or NUMA_NO_PREFERRED_NODE for none): the native section
+ * is created with MMF_NODE(nndPreferred) (see NUMA in mmf.h; for a file
+ * the page cache places the pages and the node does not). Opening an
+ * existing name ignores the node. Returns and fails as CreateFileMapping,
+ * and with ERROR_INVALID_PARAMETER for a node past
+ * GetNumaHighestNodeNumber() (B17).
+ */
+MMF_WIN32_API HANDLE WINAPI CreateFileMappingNumaA(
+    HANDLE hFile, LPSECURITY_ATTRIBUTES lpFileMappingAttributes,
+    DWORD flProtect, DWORD dwMaximumSizeHigh, DWORD dwMaximumSizeLow,
+    LPCSTR lpName, DWORD nndPreferred);
+MMF_WIN32_API HANDLE WINAPI CreateFileMappingNumaW(
+    HANDLE hFile, LPSECURITY_ATTRIBUTES lpFileMappingAttributes,
+    DWORD flProtect, DWORD dwMaximumSizeHigh, DWORD dwMaximumSizeLow,
+    LPCWSTR lpName, DWORD nndPreferred);
+
+/*
+ * MapViewOfFileEx with a preferred NUMA node for the view's memory
+ * (nndPreferred, or NUMA_NO_PREFERRED_NODE for none): the native view is
+ * mapped with MMF_NODE(nndPreferred), which Linux shows on the mapping in
+ * /proc/self/numa_maps ("prefer:<n>"). Returns and fails as
+ * MapViewOfFileEx, and with ERROR_INVALID_PARAMETER for a node past
+ * GetNumaHighestNodeNumber() (G14).
+ */
+MMF_WIN32_API LPVOID WINAPI MapViewOfFileExNuma(HANDLE hFileMappingObject,
+                                                DWORD dwDesiredAccess,
+                                                DWORD dwFileOffsetHigh,
+                                                DWORD dwFileOffsetLow,
+                                                SIZE_T dwNumberOfBytesToMap,
+                                                LPVOID lpBaseAddress,
+                                                DWORD nndPreferred);
+
+/*
+ * VirtualAlloc in the process hProcess with a preferred NUMA node for the
+ * new pages (nndPreferred, or NUMA_NO_PREFERRED_NODE for none; a memory
+ * policy set with mbind(2) on the allocation). Only the calling process
+ * (GetCurrentProcess() or a handle to it) is supported. Returns and fails
+ * as VirtualAlloc, and with ERROR_INVALID_PARAMETER for a node past
+ * GetNumaHighestNodeNumber(), ERROR_INVALID_HANDLE when hProcess is not a
+ * process handle, ERROR_ACCESS_DENIED for another process (the façade
+ * cannot allocate there, as DuplicateHandle cannot: F09) (J06).
+ */
+MMF_WIN32_API LPVOID WINAPI VirtualAllocExNuma(HANDLE hProcess, LPVOID lpAddress,
+                                               SIZE_T dwSize, DWORD flAllocationType,
+                                               DWORD flProtect, DWORD nndPreferred);
+
+/* ------------------------------------------------------------------------ */
 /* File mappings                                                             */
 /* ------------------------------------------------------------------------ */
 
@@ -695,7 +781,9 @@ MMF_WIN32_API void WINAPI GetNativeSystemInfo(LPSYSTEM_INFO lpSystemInfo);
  *   ERROR_BAD_PATHNAME       a name that starts with a backslash (V01)
  *   ERROR_PATH_NOT_FOUND     a backslash in the name after its prefix (P12)
  *   ERROR_INVALID_NAME       a name that is not valid UTF-8 / UTF-32
- *   ERROR_FILENAME_EXCED_RANGE  a name longer than MAX_PATH (P16)
+ *   ERROR_FILENAME_EXCED_RANGE  an A name longer than MAX_PATH UTF-16
+ *                            units (P16), a W name longer than
+ *                            MMF_NAME_MAX bytes of UTF-8 (P17)
  *   ERROR_TOO_MANY_OPEN_FILES   out of file descriptors
  */
 MMF_WIN32_API HANDLE WINAPI CreateFileMappingA(
@@ -984,7 +1072,9 @@ MMF_WIN32_API BOOL WINAPI SetFilePointerEx(HANDLE hFile,
 
 /* Make the current position the end of the file (grow or shrink it).
  * TRUE, or FALSE with ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED (no write
- * access), ERROR_DISK_FULL. */
+ * access), ERROR_DISK_FULL, ERROR_USER_MAPPED_FILE (shrinking a file that
+ * a view maps, in this or any other process the caller may inspect: D20;
+ * see mmf_file_mapped()). */
 MMF_WIN32_API BOOL WINAPI SetEndOfFile(HANDLE hFile);
 
 /* Write the file's data and metadata to stable storage (fsync). TRUE, or
@@ -1012,9 +1102,10 @@ MMF_WIN32_API BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer,
                                     LPOVERLAPPED lpOverlapped);
 
 /* Delete the file lpFileName. TRUE, or FALSE with ERROR_FILE_NOT_FOUND,
- * ERROR_PATH_NOT_FOUND, ERROR_ACCESS_DENIED (no permission, or a
- * directory), ERROR_INVALID_PARAMETER (NULL or ""). An open file is deleted
- * too (see KNOWN DIFFERENCES). */
+ * ERROR_PATH_NOT_FOUND, ERROR_ACCESS_DENIED (no permission, a directory,
+ * or a file that a view maps, in this or any other process the caller may
+ * inspect: D21), ERROR_INVALID_PARAMETER (NULL or ""). An open file that
+ * no view maps is deleted too (see KNOWN DIFFERENCES). */
 MMF_WIN32_API BOOL WINAPI DeleteFileA(LPCSTR lpFileName);
 MMF_WIN32_API BOOL WINAPI DeleteFileW(LPCWSTR lpFileName);
 
@@ -1522,6 +1613,7 @@ FORCEINLINE void YieldProcessor(void)
 
 #ifdef UNICODE
 #define CreateFileMapping CreateFileMappingW
+#define CreateFileMappingNuma CreateFileMappingNumaW
 #define OpenFileMapping OpenFileMappingW
 #define CreateFile CreateFileW
 #define DeleteFile DeleteFileW
@@ -1538,6 +1630,7 @@ FORCEINLINE void YieldProcessor(void)
 #define LPSTARTUPINFO LPSTARTUPINFOW
 #else
 #define CreateFileMapping CreateFileMappingA
+#define CreateFileMappingNuma CreateFileMappingNumaA
 #define OpenFileMapping OpenFileMappingA
 #define CreateFile CreateFileA
 #define DeleteFile DeleteFileA

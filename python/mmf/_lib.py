@@ -11,7 +11,7 @@ import ctypes.util
 import os
 
 # Constants of include/mmf.h.
-NAME_BYTES = 4 * 260 + 16          # MMF_NAME_BYTES
+NAME_BYTES = 2640 + 16             # MMF_NAME_BYTES
 PATH_BYTES = 2048                  # MMF_PATH_BYTES
 TOKEN_BYTES = 64                   # MMF_TOKEN_BYTES
 INFINITE = -1                      # MMF_INFINITE
@@ -125,6 +125,7 @@ PROTOTYPES = {
     "mmf_err_name": (c_char_p, [c_int]),
     "mmf_page_size": (c_size_t, []),
     "mmf_allocation_granularity": (c_size_t, []),
+    "mmf_numa_highest_node": (c_int, []),
     "mmf_section_create": (c_int, [PP, c_char_p, c_u64, c_int, P(SectionOpts)]),
     "mmf_section_create_fd": (c_int, [PP, c_char_p, c_int, c_u64, c_int, P(SectionOpts)]),
     "mmf_section_create_path": (c_int, [PP, c_char_p, c_char_p, c_u64, c_int, P(SectionOpts)]),
@@ -204,6 +205,7 @@ PROTOTYPES = {
     "mmf_object_stat": (c_int, [c_char_p, c_uint, P(ObjectInfo)]),
     "mmf_object_holders": (c_int, [c_char_p, P(P(Holder)), P(c_size_t), P(c_u64)]),
     "mmf_object_holders_free": (None, [P(Holder), c_size_t]),
+    "mmf_file_mapped": (c_int, [c_int]),
     "mmf_object_read": (c_int, [c_char_p, c_u64, c_void_p, c_size_t, P(c_size_t)]),
     "mmf_channel_kind_name": (c_char_p, [c_int]),
     "mmf_channel_stat": (c_int, [c_char_p, P(ChannelInfo)]),

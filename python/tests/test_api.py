@@ -64,7 +64,7 @@ def test_section_errors(name):
     with pytest.raises(mmf.BadNameError):
         mmf.Section.create("a\\b\\c", 4096)
     with pytest.raises(mmf.BadNameError):
-        mmf.Section.create("x" * 300, 4096)
+        mmf.Section.create("x" * 2641, 4096)
     with pytest.raises(ValueError):
         mmf.Section.create(name, 0)
     with pytest.raises(ValueError):

@@ -1085,3 +1085,61 @@ int mmf__os_inspect_channel(const struct mmf__name *nm, struct mmf__hdr *h,
     close(fd);
     return rc;
 }
+
+/* 1 if the maps of process pid show a mapping of the file (dev, ino), or
+ * of an inode `ino` at `path` (overlay file systems report the lower
+ * file's device in maps). */
+static int pid_maps_file(const char *pid, uint64_t dev, uint64_t ino, const char *path)
+{
+    char file[64], *line = NULL;
+    size_t cap = 0, plen = strlen(path);
+    int found = 0;
+    FILE *f;
+
+    snprintf(file, sizeof file, "/proc/%s/maps", pid);
+    if ((f = fopen(file, "re")) == NULL)
+        return 0; /* gone, or not ours to inspect */
+    while (!found && getline(&line, &cap, f) > 0) {
+        unsigned long long m_ino;
+        unsigned maj, min;
+        int pos = 0;
+        if (sscanf(line, "%*x-%*x %*s %*x %x:%x %llu %n", &maj, &min, &m_ino, &pos) < 3 ||
+            m_ino != ino)
+            continue;
+        line[strcspn(line, "\n")] = '\0';
+        if ((uint64_t)makedev(maj, min) == dev ||
+            (plen > 0 && strncmp(line + pos, path, plen) == 0 &&
+             (line[pos + plen] == '\0' || strcmp(line + pos + plen, " (deleted)") == 0)))
+            found = 1;
+    }
+    free(line);
+    fclose(f);
+    return found;
+}
+
+int mmf__os_file_mapped(int fd)
+{
+    char proc[64], path[PATH_MAX];
+    struct stat st;
+    struct dirent *e;
+    ssize_t n;
+    int found = 0;
+    DIR *d;
+
+    if (fstat(fd, &st) != 0)
+        return MMF_EBADF;
+    if (!S_ISREG(st.st_mode))
+        return 0;
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    n = readlink(proc, path, sizeof path - 1);
+    path[n > 0 ? n : 0] = '\0';
+    if ((d = opendir("/proc")) == NULL)
+        return mmf__linux_err(errno);
+    while (!found && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        found = pid_maps_file(e->d_name, (uint64_t)st.st_dev, (uint64_t)st.st_ino, path);
+    }
+    closedir(d);
+    return found;
+}

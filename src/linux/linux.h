@@ -22,6 +22,10 @@ int mmf__linux_store_dir(const char **dir);
  * again), 0 if not. */
 int mmf__linux_raise_nofile(void);
 
+/* Make `node` the preferred NUMA node of [off, off + len) of the shmem
+ * file fd, for every mapping of it and for its fallocate (os.c). */
+int mmf__linux_numa_prefer_fd(int fd, uint64_t off, uint64_t len, unsigned node);
+
 /* Run the stale-object sweep if this process's last one is at least a
  * second old (see store.c). */
 void mmf__linux_sweep_maybe(void);

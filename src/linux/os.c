@@ -51,6 +51,76 @@ size_t mmf__os_granularity(void)
     return mmf__os_page_size();
 }
 
+/* ---- NUMA -------------------------------------------------------------- */
+
+/* MPOL_PREFERRED of <linux/mempolicy.h>, stable kernel ABI: spelled here so
+ * that no header or library beyond the system call is needed. */
+#define NUMA_MPOL_PREFERRED 1
+/* Nodes a mask below can name: the kernel's own limit (MAX_NUMNODES is
+ * at most 1 << 10). */
+#define NUMA_NODES 1024u
+
+int mmf__os_numa_highest(void)
+{
+    /* "0", "0-3" or "0,2-5": the highest is the last number. */
+    char buf[256];
+    int fd = open("/sys/devices/system/node/online", O_RDONLY | O_CLOEXEC), high = 0;
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return 0; /* no NUMA in this kernel: one node */
+    buf[n] = '\0';
+    for (ssize_t i = 0, v = -1; i <= n; i++) {
+        if (buf[i] >= '0' && buf[i] <= '9') {
+            v = (v < 0 ? 0 : v * 10) + (buf[i] - '0');
+            if (v >= (ssize_t)NUMA_NODES)
+                return (int)NUMA_NODES - 1;
+        } else if (v >= 0) {
+            high = (int)v;
+            v = -1;
+        }
+    }
+    return high;
+}
+
+int mmf__os_numa_check(unsigned node)
+{
+    return node <= (unsigned)mmf__os_numa_highest() ? 0 : MMF_EINVAL;
+}
+
+int mmf__os_numa_prefer(void *addr, size_t len, unsigned node)
+{
+    unsigned long mask[NUMA_NODES / (8 * sizeof(unsigned long))] = {0};
+    const unsigned bits = 8 * sizeof(unsigned long);
+
+    if (node >= NUMA_NODES)
+        return MMF_EINVAL;
+    mask[node / bits] = 1ul << (node % bits);
+    /* maxnode counts one past the last bit the kernel reads. A node the
+     * kernel knows but that has no memory is EINVAL. */
+    if (syscall(SYS_mbind, addr, (unsigned long)len, NUMA_MPOL_PREFERRED, mask,
+                (unsigned long)node + 2, 0u) != 0)
+        return errno == ENOSYS ? MMF_ENOTSUP : mmf__linux_err(errno);
+    return 0;
+}
+
+int mmf__linux_numa_prefer_fd(int fd, uint64_t off, uint64_t len, unsigned node)
+{
+    /* A shmem file keeps the policy of a shared mapping as its own, for
+     * every mapping and for fallocate: map the range without access, set
+     * it and unmap. Nothing is touched, so the file may still be empty. */
+    void *a = mmap(NULL, (size_t)len, PROT_NONE, MAP_SHARED, fd, (off_t)off);
+    int rc;
+
+    if (a == MAP_FAILED)
+        return mmf__linux_err(errno);
+    rc = mmf__os_numa_prefer(a, (size_t)len, node);
+    munmap(a, (size_t)len);
+    return rc;
+}
+
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void mmf__os_lock(void)

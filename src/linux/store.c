@@ -1270,6 +1270,10 @@ static int build_object(const struct mmf__name *nm, const struct mmf__spec *sp,
         rc = errno == EFBIG || errno == EINVAL ? MMF_EFBIG : mmf__linux_err(errno);
         goto fail_fd;
     }
+    /* Before the commit, so that the committed pages follow it too. */
+    if (sp->node != 0 && *data_fd < 0 && h->data_size > 0 &&
+        (rc = mmf__linux_numa_prefer_fd(fd, h->hdr_size, h->data_size, sp->node - 1)) < 0)
+        goto fail_fd;
     if (!(sp->flags & MMF_SECTION_RESERVE) &&
         (rc = commit_range(fd, h->hdr_size, h->data_size, 0)) < 0)
         goto fail_fd;

@@ -1421,3 +1421,10 @@ int mmf__os_inspect_gc(mmf_object_info **removed, size_t *count)
     *count = 0;
     return 0;
 }
+
+/* Windows refuses to shrink or delete a mapped file itself. */
+int mmf__os_file_mapped(int fd)
+{
+    (void)fd;
+    return MMF_ENOTSUP;
+}

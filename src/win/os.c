@@ -43,6 +43,28 @@ size_t mmf__os_granularity(void)
     return si.dwAllocationGranularity;
 }
 
+int mmf__os_numa_highest(void)
+{
+    ULONG high = 0;
+    return GetNumaHighestNodeNumber(&high) ? (int)high : 0;
+}
+
+/* The native calls do not place memory by node on Windows (the views
+ * would need MapViewOfFileExNuma throughout this backend): MMF_ENOTSUP,
+ * as include/mmf.h says. */
+int mmf__os_numa_check(unsigned node)
+{
+    return node > (unsigned)mmf__os_numa_highest() ? MMF_EINVAL : MMF_ENOTSUP;
+}
+
+int mmf__os_numa_prefer(void *addr, size_t len, unsigned node)
+{
+    (void)addr;
+    (void)len;
+    (void)node;
+    return MMF_ENOTSUP;
+}
+
 static SRWLOCK table_lock = SRWLOCK_INIT;
 
 void mmf__os_lock(void)

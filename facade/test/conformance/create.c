@@ -402,3 +402,71 @@ W32T(B16)
     CHECK_EQ(map_outcome(PAGE_EXECUTE_WRITECOPY, FILE_MAP_EXECUTE | FILE_MAP_READ), 0);
     CHECK_EQ(map_outcome(PAGE_EXECUTE_WRITECOPY, FILE_MAP_WRITE), ERROR_ACCESS_DENIED);
 }
+
+/* A node's policy on a view, where it can be seen (natively). */
+static void check_prefers(const void *p, ULONG node)
+{
+    const char *policy = w32t_numa_policy(p);
+    char want[32];
+    snprintf(want, sizeof want, "prefer:%lu", (unsigned long)node);
+    if (policy != NULL && strcmp(policy, want) != 0)
+        w32t_fail(__FILE__, __LINE__, "view policy \"%s\", expected \"%s\"", policy, want);
+}
+
+W32T(B17)
+{
+    ULONG high = 0xdeadbeef;
+    HANDLE h;
+    void *p;
+
+    CHECK_TRUE(GetNumaHighestNodeNumber(&high));
+    CHECK(high < 64);
+    /* The highest node (0 on one node): a section whose views prefer it. */
+    SetLastError(0xdeadbeef);
+    h = CreateFileMappingNumaW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 0x10000,
+                               w32t_wname("n"), high);
+    CHECK(h != NULL);
+    CHECK_GLE(ERROR_SUCCESS);
+    p = w32t_map(h, FILE_MAP_WRITE, 0);
+    *(volatile DWORD *)p = 1;
+    check_prefers(p, high);
+    UNMAP(p);
+    /* An existing name opens it, whatever the node. */
+    SetLastError(0xdeadbeef);
+    {
+        HANDLE h2 = CreateFileMappingNumaW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0,
+                                           0x10000, w32t_wname("n"), NUMA_NO_PREFERRED_NODE);
+        CHECK(h2 != NULL);
+        CHECK_GLE(ERROR_ALREADY_EXISTS);
+        CLOSE(h2);
+    }
+    CLOSE(h);
+    /* No preferred node: an ordinary section. */
+    h = CreateFileMappingNumaW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 0x10000,
+                               NULL, NUMA_NO_PREFERRED_NODE);
+    CHECK(h != NULL);
+    CLOSE(h);
+    /* Wine 8.0 has no CreateFileMappingNumaA (a stub that aborts). */
+    if (!w32t_is_wine()) {
+        SetLastError(0xdeadbeef);
+        h = CreateFileMappingNumaA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 0x10000,
+                                   w32t_name("a"), 0);
+        CHECK(h != NULL);
+        CHECK_GLE(ERROR_SUCCESS);
+        CLOSE(h);
+        CHECK_FAILS(CreateFileMappingNumaA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0,
+                                           0x10000, w32t_name("a"), high + 1),
+                    NULL, ERROR_INVALID_PARAMETER);
+    }
+    /* A node past the highest is refused, and nothing is created. */
+    WINE_DIFFERS_BEGIN("B17", "the preferred node is not checked");
+    CHECK_FAILS(CreateFileMappingNumaW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 0x10000,
+                                       w32t_wname("past"), high + 1),
+                NULL, ERROR_INVALID_PARAMETER);
+    CHECK_FAILS(OpenFileMappingW(FILE_MAP_READ, FALSE, w32t_wname("past")), NULL,
+                ERROR_FILE_NOT_FOUND);
+    CHECK_FAILS(CreateFileMappingNumaW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 0x10000,
+                                       NULL, 0x7fffffff),
+                NULL, ERROR_INVALID_PARAMETER);
+    WINE_DIFFERS_END();
+}

@@ -390,3 +390,135 @@ W32T(D19)
     CLOSE(f2);
     CLOSE(f);
 }
+
+/* A child that maps a view of the file argv[0] (through a section and a
+ * file handle it closes at once: the view alone keeps the file mapped),
+ * signals the event argv[1], and unmaps it when the event argv[2] is set. */
+W32T_CHILD(file_viewer)
+{
+    HANDLE f, h, ready, go;
+    volatile DWORD *p;
+    (void)argc;
+    f = CreateFileA(argv[0], GENERIC_READ | GENERIC_WRITE,
+                    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                    OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    CHECK(f != INVALID_HANDLE_VALUE);
+    h = CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 0, NULL);
+    CHECK(h != NULL);
+    p = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+    CHECK(p != NULL);
+    CHECK(CloseHandle(h));
+    CHECK(CloseHandle(f));
+    p[0x10000 / 4] = 0x600df11e;
+    ready = OpenEventA(EVENT_MODIFY_STATE, FALSE, argv[1]);
+    go = OpenEventA(SYNCHRONIZE, FALSE, argv[2]);
+    CHECK(ready != NULL && go != NULL);
+    CHECK(SetEvent(ready));
+    CHECK_WAIT(WaitForSingleObject(go, 30000), WAIT_OBJECT_0);
+    CHECK(UnmapViewOfFile((void *)p));
+    CHECK(CloseHandle(ready));
+    CHECK(CloseHandle(go));
+    return 0;
+}
+
+/* Start file_viewer on `path`; returns once its view is mapped. */
+static int start_viewer(const char *path, HANDLE *go)
+{
+    HANDLE ready = CreateEventA(NULL, TRUE, FALSE, w32t_name("ready"));
+    int child;
+    *go = CreateEventA(NULL, TRUE, FALSE, w32t_name("go"));
+    CHECK(ready != NULL && *go != NULL);
+    child = w32t_spawn("file_viewer", path, w32t_name("ready"), w32t_name("go"), NULL);
+    CHECK_WAIT(WaitForSingleObject(ready, 30000), WAIT_OBJECT_0);
+    CLOSE(ready);
+    return child;
+}
+
+/* 1 if the file at path can still be opened (not deleted). */
+static int file_exists(const char *path)
+{
+    HANDLE f = CreateFileA(path, GENERIC_READ,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (f == INVALID_HANDLE_VALUE)
+        return 0;
+    CLOSE(f);
+    return 1;
+}
+
+static void stop_viewer(int child, HANDLE go)
+{
+    CHECK_TRUE(SetEvent(go));
+    CHECK_CHILD(child, 30000);
+    CLOSE(go);
+}
+
+W32T(D20)
+{
+    const char *path;
+    HANDLE f = w32t_file("f", RW, 0x20000, &path);
+    HANDLE go, h;
+    void *p;
+    int child;
+
+    /* Another process's view: shrinking fails, growing and setting the
+     * same end succeed. */
+    child = start_viewer(path, &go);
+    CHECK_EQ(SetFilePointer(f, 0x1000, NULL, FILE_BEGIN), 0x1000);
+    CHECK_FAILS(SetEndOfFile(f), FALSE, ERROR_USER_MAPPED_FILE);
+    CHECK_EQ(file_size(f), 0x20000);
+    CHECK_EQ(SetFilePointer(f, 0x30000, NULL, FILE_BEGIN), 0x30000);
+    CHECK_TRUE(SetEndOfFile(f));
+    CHECK_EQ(file_size(f), 0x30000);
+    stop_viewer(child, go);
+
+    /* This process's own view, copy-on-write: the same. */
+    h = file_section(f, PAGE_WRITECOPY, 0, NULL);
+    p = w32t_map(h, FILE_MAP_COPY, 0);
+    CLOSE(h);
+    CHECK_EQ(SetFilePointer(f, 0x1000, NULL, FILE_BEGIN), 0x1000);
+    CHECK_FAILS(SetEndOfFile(f), FALSE, ERROR_USER_MAPPED_FILE);
+    UNMAP(p);
+
+    /* With every view and section gone, the file shrinks. */
+    CHECK_TRUE(SetEndOfFile(f));
+    CHECK_EQ(file_size(f), 0x1000);
+    CLOSE(f);
+}
+
+W32T(D21)
+{
+    const char *path;
+    HANDLE f = w32t_file("f", RW, 0x20000, &path);
+    HANDLE go, h;
+    void *p;
+    int child;
+
+    CLOSE(f);
+    /* This process's view. */
+    f = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                    NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    CHECK(f != INVALID_HANDLE_VALUE);
+    h = file_section(f, PAGE_READONLY, 0, NULL);
+    p = w32t_map(h, FILE_MAP_READ, 0);
+    CLOSE(h);
+    CLOSE(f);
+    WINE_DIFFERS_BEGIN("D21", "DeleteFile of a mapped file");
+    CHECK_FAILS(DeleteFileA(path), FALSE, ERROR_ACCESS_DENIED);
+    WINE_DIFFERS_END();
+    UNMAP(p);
+    if (!file_exists(path))
+        return; /* Wine deleted it: nothing left to check */
+
+    /* Another process's view. */
+    child = start_viewer(path, &go);
+    WINE_DIFFERS_BEGIN("D21", "DeleteFile of a mapped file");
+    CHECK_FAILS(DeleteFileA(path), FALSE, ERROR_ACCESS_DENIED);
+    WINE_DIFFERS_END();
+    stop_viewer(child, go);
+
+    /* No view left: the file goes. */
+    if (file_exists(path))
+        CHECK_TRUE(DeleteFileA(path));
+    CHECK(!file_exists(path));
+}

@@ -286,7 +286,8 @@ static const char *long_name(const char *tag, size_t len)
     snprintf(b, sizeof buf[0], "%s-", w32t_name(tag));
     for (n = strlen(b); n < len; n++)
         b[n] = 'x';
-    b[len] = '\0';
+    if (len > 0)
+        b[len] = '\0';
     return b;
 }
 
@@ -333,17 +334,86 @@ W32T(P16)
     CHECK(h != NULL);
     CHECK_GLE(ERROR_SUCCESS);
     CLOSE(h);
-    /* Past it, Windows' W functions go on (NT's limit is far higher); the
-     * façade keeps to the documented limit, that of the native names. */
-#ifdef _WIN32
+    /* Past it, Windows' W functions go on (NT's limit is far higher): P17. */
     SetLastError(0xdeadbeef);
     h = CreateEventW(NULL, TRUE, FALSE, long_wname("e", 1040));
     CHECK(h != NULL);
     CHECK_GLE(ERROR_SUCCESS);
     if (h != NULL)
         CloseHandle(h);
-#else
-    CHECK_FAILS(CreateEventW(NULL, TRUE, FALSE, long_wname("e", MAX_PATH + 1)), NULL,
-                ERROR_FILENAME_EXCED_RANGE);
-#endif
+}
+
+/* A wide name: w32t_name(tag) and "-", padded to `units` UTF-16 units
+ * with the character cp (U+1F600 and the like are two units, written as
+ * a surrogate pair where wchar_t has 16 bits). A static buffer. */
+static const wchar_t *wide_name(const char *tag, uint32_t cp, size_t units)
+{
+    static wchar_t buf[2][1100];
+    static int next;
+    wchar_t *b = buf[next++ % 2];
+    const char *a = long_name(tag, 0);
+    size_t n = 0, u; /* wchar_t written, UTF-16 units they make */
+
+    for (; a[n] != '\0'; n++)
+        b[n] = (wchar_t)(unsigned char)a[n];
+    b[n++] = L'-';
+    for (u = n; u < units;) {
+        if (cp < 0x10000) {
+            b[n++] = (wchar_t)cp;
+            u++;
+        } else if (u + 2 > units) {
+            b[n++] = L'z';
+            u++;
+        } else if (sizeof(wchar_t) == 2) {
+            b[n++] = (wchar_t)(0xD800 + ((cp - 0x10000) >> 10));
+            b[n++] = (wchar_t)(0xDC00 + ((cp - 0x10000) & 0x3FF));
+            u += 2;
+        } else {
+            b[n++] = (wchar_t)cp; /* UTF-32: one wchar_t, two UTF-16 units */
+            u += 2;
+        }
+    }
+    b[n] = L'\0';
+    return b;
+}
+
+W32T(P17)
+{
+    static const size_t lengths[] = {300, 1040};
+    static const uint32_t chars[] = {'a', 0xE9, 0x1F600};
+
+    for (size_t i = 0; i < 2; i++) {
+        for (size_t j = 0; j < 3; j++) {
+            const wchar_t *name = wide_name("w", chars[j], lengths[i]);
+            HANDLE h, o, m;
+            DWORD *p;
+
+            SetLastError(0xdeadbeef);
+            h = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096, name);
+            if (h == NULL)
+                w32t_fail(__FILE__, __LINE__, "%lu units of U+%04lX: CreateFileMappingW "
+                          "failed, GLE %lu", (unsigned long)lengths[i],
+                          (unsigned long)chars[j], (unsigned long)GetLastError());
+            CHECK_GLE(ERROR_SUCCESS);
+            p = w32t_map(h, FILE_MAP_WRITE, 0);
+            p[0] = 0x1040;
+            /* The same name opens the same section. */
+            o = OpenFileMappingW(FILE_MAP_READ, FALSE, name);
+            CHECK(o != NULL);
+            UNMAP(p);
+            p = w32t_map(o, FILE_MAP_READ, 0);
+            CHECK_EQ(p[0], 0x1040);
+            UNMAP(p);
+            /* It is in the one namespace: a mutex cannot take it. */
+            CHECK_FAILS(CreateMutexW(NULL, FALSE, name), NULL, ERROR_INVALID_HANDLE);
+            CLOSE(o);
+            CLOSE(h);
+            CHECK_FAILS(OpenFileMappingW(FILE_MAP_READ, FALSE, name), NULL,
+                        ERROR_FILE_NOT_FOUND);
+            /* A mutex of that name. */
+            m = CreateMutexW(NULL, FALSE, name);
+            CHECK(m != NULL);
+            CLOSE(m);
+        }
+    }
 }

@@ -321,6 +321,30 @@ long w32t_dirty_kib(const void *p, const char *path, const char **why)
 }
 #endif
 
+const char *w32t_numa_policy(const void *p)
+{
+#ifdef _WIN32
+    (void)p;
+    return NULL; /* Windows has no call that reports a view's node policy */
+#else
+    static char policy[64];
+    char line[1024], want[32];
+    FILE *f = fopen("/proc/self/numa_maps", "r");
+
+    if (f == NULL)
+        return NULL;
+    policy[0] = '\0';
+    snprintf(want, sizeof want, "%lx ", (unsigned long)(uintptr_t)p);
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, want, strlen(want)) == 0 &&
+            sscanf(line + strlen(want), "%63s", policy) == 1)
+            break;
+    }
+    fclose(f);
+    return policy;
+#endif
+}
+
 int w32t_host_overcommits(void)
 {
     /* Under Wine, drive Z: is the host's root. */

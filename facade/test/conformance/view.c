@@ -250,3 +250,40 @@ W32T(G12)
     CHECK(e != ERROR_SUCCESS && e != 0xdeadbeef);
     CLOSE(h);
 }
+
+W32T(G14)
+{
+    ULONG high = 0;
+    HANDLE h = w32t_section(NULL, PAGE_READWRITE, 0x20000);
+    const char *policy;
+    void *p, *q;
+
+    CHECK_TRUE(GetNumaHighestNodeNumber(&high));
+    SetLastError(0xdeadbeef);
+    p = MapViewOfFileExNuma(h, FILE_MAP_WRITE, 0, 0, 0, NULL, high);
+    CHECK(p != NULL);
+    CHECK_GLE(0xdeadbeef);
+    *(volatile DWORD *)p = 1;
+    if ((policy = w32t_numa_policy(p)) != NULL) {
+        char want[32];
+        snprintf(want, sizeof want, "prefer:%lu", (unsigned long)high);
+        if (strcmp(policy, want) != 0)
+            w32t_fail(__FILE__, __LINE__, "view policy \"%s\", expected \"%s\"", policy, want);
+    }
+    /* No preferred node, at a given address: MapViewOfFileEx. */
+    UNMAP(p);
+    q = MapViewOfFileExNuma(h, FILE_MAP_READ, 0, 0x10000, 0x10000, p,
+                            NUMA_NO_PREFERRED_NODE);
+    CHECK(q == p);
+    CHECK_EQ(*(volatile DWORD *)q, 0);
+    UNMAP(q);
+    /* A node past the highest is refused. */
+    WINE_DIFFERS_BEGIN("G14", "the preferred node is not checked");
+    CHECK_FAILS(MapViewOfFileExNuma(h, FILE_MAP_WRITE, 0, 0, 0, NULL, high + 1), NULL,
+                ERROR_INVALID_PARAMETER);
+    WINE_DIFFERS_END();
+    /* The other checks still come first or apply: an invalid handle. */
+    CHECK_FAILS(MapViewOfFileExNuma(NULL, FILE_MAP_WRITE, 0, 0, 0, NULL, 0), NULL,
+                ERROR_INVALID_HANDLE);
+    CLOSE(h);
+}

@@ -219,3 +219,67 @@ W32T(J05)
     UNMAP(w);
     CLOSE(h);
 }
+
+W32T(J06)
+{
+    ULONG high = 0;
+    const char *policy;
+    char *p;
+
+    CHECK_TRUE(GetNumaHighestNodeNumber(&high));
+    SetLastError(0xdeadbeef);
+    p = VirtualAllocExNuma(GetCurrentProcess(), NULL, SIZE, MEM_RESERVE | MEM_COMMIT,
+                           PAGE_READWRITE, high);
+    CHECK(p != NULL);
+    CHECK_GLE(0xdeadbeef);
+    p[0] = 1;
+    p[SIZE - 1] = 2;
+    if ((policy = w32t_numa_policy(p)) != NULL) {
+        char want[32];
+        snprintf(want, sizeof want, "prefer:%lu", (unsigned long)high);
+        if (strcmp(policy, want) != 0)
+            w32t_fail(__FILE__, __LINE__, "allocation policy \"%s\", expected \"%s\"",
+                      policy, want);
+    }
+    CHECK_EQ(query(p).State, MEM_COMMIT);
+    CHECK_TRUE(VirtualFree(p, 0, MEM_RELEASE));
+    p = VirtualAllocExNuma(GetCurrentProcess(), NULL, SIZE, MEM_RESERVE, PAGE_NOACCESS,
+                           NUMA_NO_PREFERRED_NODE);
+    CHECK(p != NULL);
+    CHECK_EQ(query(p).State, MEM_RESERVE);
+    CHECK_TRUE(VirtualFree(p, 0, MEM_RELEASE));
+    /* A node past the highest is refused. */
+    WINE_DIFFERS_BEGIN("J06", "the preferred node is not checked");
+    CHECK_FAILS(VirtualAllocExNuma(GetCurrentProcess(), NULL, SIZE, MEM_RESERVE | MEM_COMMIT,
+                                   PAGE_READWRITE, high + 1),
+                NULL, ERROR_INVALID_PARAMETER);
+    WINE_DIFFERS_END();
+    /* VirtualAlloc's own checks apply. */
+    CHECK_FAILS(VirtualAllocExNuma(GetCurrentProcess(), NULL, 0, MEM_RESERVE | MEM_COMMIT,
+                                   PAGE_READWRITE, 0),
+                NULL, ERROR_INVALID_PARAMETER);
+}
+
+W32T(J07)
+{
+    ULONG high = 0xdeadbeef;
+    GROUP_AFFINITY ga;
+    SYSTEM_INFO si;
+
+    SetLastError(0xdeadbeef);
+    CHECK_TRUE(GetNumaHighestNodeNumber(&high));
+    CHECK_GLE(0xdeadbeef);
+    CHECK(high < 64);
+    GetSystemInfo(&si);
+    /* Every node's processors are active ones, and node 0 has some (on
+     * every machine the suite runs on). */
+    WINE_DIFFERS_BEGIN("J07", "GetNumaNodeProcessorMaskEx is not implemented");
+    memset(&ga, 0x55, sizeof ga);
+    CHECK_TRUE(GetNumaNodeProcessorMaskEx(0, &ga));
+    CHECK_EQ(ga.Group, 0);
+    CHECK(ga.Mask != 0);
+    CHECK_EQ(ga.Mask & ~(KAFFINITY)si.dwActiveProcessorMask, 0);
+    CHECK_FAILS(GetNumaNodeProcessorMaskEx((USHORT)(high + 1), &ga), FALSE,
+                ERROR_INVALID_PARAMETER);
+    WINE_DIFFERS_END();
+}

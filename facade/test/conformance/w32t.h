@@ -188,6 +188,12 @@ int w32t_host_overcommits(void);
  * too soon to be told from a flush. For the FlushViewOfFile checks. */
 long w32t_dirty_kib(const void *p, const char *path, const char **why);
 
+/* The NUMA memory policy of the mapping that starts at p, as Linux's
+ * /proc/self/numa_maps shows it ("prefer:0", "default"; "" if p starts no
+ * mapping), natively; NULL on Windows, which has no call that reports it.
+ * For the *Numa checks. Static buffer. */
+const char *w32t_numa_policy(const void *p);
+
 /* A monotonic clock in milliseconds. */
 uint64_t w32t_now_ms(void);
 
