@@ -1091,7 +1091,7 @@ int mmf__os_inspect_channel(const struct mmf__name *nm, struct mmf__hdr *h,
  * file's device in maps). */
 static int pid_maps_file(const char *pid, uint64_t dev, uint64_t ino, const char *path)
 {
-    char file[64], *line = NULL;
+    char file[sizeof "/proc//maps" + 256], *line = NULL;
     size_t cap = 0, plen = strlen(path);
     int found = 0;
     FILE *f;
