@@ -1583,6 +1583,8 @@ MMF_API int mmf_ring_flush(mmf_ring *r);
  *    (or every message of its batch not committed yet);
  *    consumers notice within a few milliseconds (at once when no
  *    producer is left) and skip its slot, exactly once;
+ *    mmf_queue_committed() tells a restarted producer afterwards which
+ *    of its positions were committed;
  *  - a consumer that dies between peek and release loses that message
  *    (or every message of its batch not released yet);
  *    producers that need its slot notice within a few milliseconds and
