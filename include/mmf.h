@@ -1645,6 +1645,8 @@ MMF_API int mmf_ring_flush(mmf_ring *r);
  *    (or every message of its batch not committed yet);
  *    consumers notice within a few milliseconds (at once when no
  *    producer is left) and skip its slot, exactly once;
+ *    mmf_queue_committed() tells a restarted producer afterwards which
+ *    of its positions were committed;
  *  - a consumer that dies between peek and release loses that message
  *    (or every message of its batch not released yet);
  *    producers that need its slot notice within a few milliseconds and
@@ -1735,6 +1737,35 @@ MMF_API int mmf_queue_reserve_batch(mmf_queue *q, mmf_msg *msgs, size_t n,
  * or a consumer endpoint).
  */
 MMF_API int mmf_queue_commit_batch(mmf_queue *q, size_t k);
+
+/*
+ * Whether the message at position `pos` was committed, asked afterwards:
+ * a producer that restarts after its process died between
+ * mmf_queue_reserve_batch() and the end of mmf_queue_commit_batch() (which
+ * publishes a batch's messages one after the other) learns here which of
+ * its positions hold messages. Positions count the slots ever reserved in
+ * the queue, from 0: mmf_channel_stat()'s `produced` is the next one, so a
+ * producer that reads it before it reserves, while it is the only
+ * producer, knows the positions it gets. Works on an endpoint of either
+ * role; never waits. Returns:
+ *   1               committed: the message is in the queue, or was taken
+ *                   by a consumer (even one that died holding it)
+ *   0               not committed: reserved and not committed yet (final
+ *                   once its producer is dead), dropped (mmf_queue_close,
+ *                   mmf_queue_commit_batch with fewer), or skipped by the
+ *                   consumers because its producer died
+ *   MMF_ERANGE      pos is not reserved yet, or its slot has been reserved
+ *                   again since (a lap later): the queue no longer knows
+ *   MMF_ECORRUPT    the slot holds a state no position can be in
+ *   MMF_EBADF       q is NULL or closed
+ * The answer is exact while no producer is reserving the slot's next lap
+ * (position pos + slots): a producer taking back a slot from a consumer
+ * that died while skipping it may make the call answer 1 for a position
+ * that was never committed, until it reserves the slot (then MMF_ERANGE).
+ * A producer that asks about its own positions before it reserves again,
+ * with no other producer attached, gets exact answers.
+ */
+MMF_API int mmf_queue_committed(const mmf_queue *q, uint64_t pos);
 
 /*
  * Producer: copy `len` bytes (1 to the slot size) from `data` into one

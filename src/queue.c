@@ -48,6 +48,19 @@
  *    names p, gives the slot back with a CAS on seq (sequences only grow,
  *    so a CAS from a stale value cannot succeed). That message is lost.
  *
+ * A slot given back keeps its length until its next lap is reserved: the
+ * length of the message taken, or 0 for a position that was never
+ * committed (a reservation dropped by close, or skipped: the skip stores
+ * 0 before it gives the slot back). So mmf_queue_committed() can say
+ * afterwards whether a dead producer's position was committed, which a
+ * restarted producer needs to resume without loss or repeat. One case
+ * blurs it: a consumer that dies holding a skip leaves seq == p, and the
+ * producer that takes that slot back stores the next lap's seq over a
+ * stale length; it then reserves the slot at once, which ends the
+ * question (the answer becomes MMF_ERANGE), but in between the call may
+ * take the stale length for a message. So the answer is exact only while
+ * no producer reserves the slot's next lap: mmf.h says so.
+ *
  * WAITING
  *
  * Consumers wait for a message on data_word, producers for room on
@@ -443,6 +456,10 @@ static int take(struct mmf_queue *q, size_t cap, uint32_t max, int gone, uint64_
             }
             if (seq != head)
                 return MMF_ECORRUPT;
+            /* Never committed: say so in the slot, for
+             * mmf_queue_committed() (the reservation may have stored a
+             * length already). */
+            mmf__store_relaxed(&s->len, 0);
             give_back(q, head++);
             continue;
         }
@@ -899,6 +916,45 @@ int mmf_queue_release_batch(mmf_queue *qh, size_t n)
     q->held -= (uint32_t)n;
     q->held_pos += n;
     return mmf__chan_damaged(&q->ch) ? MMF_ECORRUPT : 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* After the fact                                                            */
+/* ------------------------------------------------------------------------ */
+
+int mmf_queue_committed(const mmf_queue *qh, uint64_t pos)
+{
+    const struct mmf_queue *q = handle(qh);
+    struct qslot *s;
+    uint64_t tail, seq;
+    uint32_t len;
+
+    if (q == NULL)
+        return MMF_EBADF;
+    tail = mmf__load_acquire(&q->q->tail);
+    if (pos >= tail || tail - pos > q->nslots)
+        return MMF_ERANGE; /* not reserved yet, or its slot reserved again */
+    s = slot_at(q, pos);
+    seq = seq_load(q, s, pos);
+    if (seq == pos)
+        return 0; /* reserved and not committed (yet, if its producer lives) */
+    if (seq != pos + 1 && seq != pos + q->nslots) {
+        if ((int64_t)(seq - (pos + q->nslots)) > 0)
+            return MMF_ERANGE; /* reserved again since tail was read */
+        return MMF_ECORRUPT;
+    }
+    /* Committed and not taken yet, or taken and given back: the length
+     * tells a message (1 to slot_size) from a dropped or skipped position
+     * (0), unless the slot's next lap was reserved meanwhile and its
+     * producer stored a new length: look at tail again after the length. */
+    len = mmf__load_relaxed(&s->len);
+    mmf__fence();
+    tail = mmf__load_acquire(&q->q->tail);
+    if (tail - pos > q->nslots)
+        return MMF_ERANGE;
+    if (len > q->slot_size)
+        return MMF_ECORRUPT;
+    return len != 0;
 }
 
 int mmf_queue_recv(mmf_queue *qh, void *buf, size_t cap, size_t *len,

@@ -151,6 +151,7 @@ TEST(null_channel_handles)
     CHECK_RC(mmf_queue_commit_batch(NULL, 1), MMF_EBADF);
     CHECK_RC(mmf_queue_peek_batch(NULL, &msg, 1, 0), MMF_EBADF);
     CHECK_RC(mmf_queue_release_batch(NULL, 1), MMF_EBADF);
+    CHECK_RC(mmf_queue_committed(NULL, 0), MMF_EBADF);
 
     CHECK_RC(mmf_bcast_close(NULL), MMF_EBADF);
     CHECK_EQ(mmf_bcast_slot_size(NULL), 0);

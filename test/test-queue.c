@@ -992,6 +992,102 @@ TEST(producer_killed_consumers_asleep)
     CHECK_OK(mmf_section_close(rs));
 }
 
+/* argv: queue, id, messages before, batch size, ready fd. Sends the
+ * messages before, reserves a batch and fills it, says so and waits to be
+ * killed without committing it. */
+HELPER(q_reserve_batch_and_hang)
+{
+    (void)argc;
+    mmf_queue *q;
+    mmf_msg m[8];
+    uint32_t id = (uint32_t)atoi(argv[1]);
+    uint64_t before = strtoull(argv[2], NULL, 10);
+    size_t n = (size_t)atoi(argv[3]);
+
+    test_die_with_parent();
+    CHECK(n >= 1 && n <= 8);
+    CHECK_OK(mmf_queue_open(&q, argv[0], MMF_ROLE_PRODUCER, NULL));
+    for (uint64_t s = 0; s < before; s++)
+        send_msg(q, id, s, INF);
+    for (size_t i = 0; i < n; i++)
+        m[i].len = msg_len(id, before + i, mmf_queue_slot_size(q));
+    CHECK_EQ(mmf_queue_reserve_batch(q, m, n, INF), (int)n);
+    for (size_t i = 0; i < n; i++)
+        msg_fill(m[i].data, m[i].len, id, before + i);
+    test_sync_signal(atoi(argv[4]));
+    pause_forever();
+    return 0;
+}
+
+/* mmf_queue_committed() after a producer was killed holding a filled
+ * batch: its positions say "not committed" before the consumers skip
+ * them and after (the skip marks the slot), the committed ones say
+ * "committed" whether taken or not, a dropped position says "not
+ * committed", and positions whose slots were reserved again say
+ * MMF_ERANGE. */
+TEST(committed_after_producer_killed)
+{
+    mmf_queue *c = q_new("q", 8, 64, MMF_ROLE_CONSUMER);
+    mmf_queue *p = q_new("q", 8, 64, MMF_ROLE_PRODUCER);
+    struct test_sync ready;
+    uint8_t buf[64];
+    mmf_msg m[2];
+    size_t len;
+    pid_t pid;
+
+    CHECK_RC(mmf_queue_committed(NULL, 0), MMF_EBADF);
+    CHECK_RC(mmf_queue_committed(p, 0), MMF_ERANGE); /* nothing reserved yet */
+    test_sync_init(&ready);
+    pid = test_spawn("q_reserve_batch_and_hang", test_name("q"), "0", "2", "3",
+                     test_num(ready.wr), NULL);
+    CHECK(test_sync_wait(&ready, 10000));
+    /* Positions 0 and 1 committed, 2 to 4 reserved by a live producer. */
+    for (uint64_t pos = 0; pos < 5; pos++) {
+        CHECK_EQ(mmf_queue_committed(p, pos), pos < 2);
+        CHECK_EQ(mmf_queue_committed(c, pos), pos < 2);
+    }
+    CHECK_RC(mmf_queue_committed(p, 5), MMF_ERANGE);
+    kill(pid, SIGKILL);
+    CHECK_EQ(test_wait(pid), 128 + SIGKILL);
+    for (uint64_t pos = 0; pos < 5; pos++)
+        CHECK_EQ(mmf_queue_committed(p, pos), pos < 2);
+    expect_msg(c, 0, 0, 0);
+    expect_msg(c, 0, 1, 0);
+    /* The consumer skips the dead batch (its lengths are stored in the
+     * slots) and takes what comes behind it. */
+    send_msg(p, 1, 0, 0); /* position 5 */
+    CHECK_EQ(mmf_queue_committed(p, 5), 1);
+    expect_msg(c, 1, 0, 5000);
+    CHECK_RC(mmf_queue_recv(c, buf, sizeof buf, &len, 0), MMF_EAGAIN);
+    for (uint64_t pos = 0; pos < 6; pos++)
+        CHECK_EQ(mmf_queue_committed(p, pos), pos < 2 || pos == 5);
+    /* A batch of two with one committed: the other is dropped. */
+    m[0].len = m[1].len = 8;
+    CHECK_EQ(mmf_queue_reserve_batch(p, m, 2, 0), 2); /* positions 6, 7 */
+    memcpy(m[0].data, "eight by", 8);
+    CHECK_OK(mmf_queue_commit_batch(p, 1));
+    CHECK_EQ(mmf_queue_committed(p, 6), 1);
+    CHECK_EQ(mmf_queue_committed(p, 7), 0);
+    CHECK_OK(mmf_queue_recv(c, buf, sizeof buf, &len, 0));
+    CHECK(len == 8 && memcmp(buf, "eight by", 8) == 0);
+    CHECK_RC(mmf_queue_recv(c, buf, sizeof buf, &len, 0), MMF_EAGAIN);
+    CHECK_EQ(mmf_queue_committed(p, 6), 1);
+    CHECK_EQ(mmf_queue_committed(p, 7), 0);
+    /* Positions 8 and 9 reuse the slots of 0 and 1: those two are gone. */
+    send_msg(p, 1, 1, 0);
+    send_msg(p, 1, 2, 0);
+    CHECK_RC(mmf_queue_committed(p, 0), MMF_ERANGE);
+    CHECK_RC(mmf_queue_committed(p, 1), MMF_ERANGE);
+    CHECK_EQ(mmf_queue_committed(p, 2), 0);
+    CHECK_EQ(mmf_queue_committed(p, 8), 1);
+    expect_msg(c, 1, 1, 0);
+    expect_msg(c, 1, 2, 0);
+    close(ready.rd);
+    close(ready.wr);
+    CHECK_OK(mmf_queue_close(p));
+    CHECK_OK(mmf_queue_close(c));
+}
+
 /* argv: queue, ready fd. Peeks one message, says so, waits to be killed. */
 HELPER(q_peek_and_hang)
 {

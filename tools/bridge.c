@@ -915,7 +915,7 @@ static int run_send(struct chan *c, const struct args *a)
                              endpoint, val);
             else if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
                 s.connected = 1;
-                if (!stopping)
+                if (!stopping || s.c.kind == K_QUEUE)
                     send_hello(&s);
             } else if (ev == ZMQ_EVENT_DISCONNECTED) {
                 if (s.connected)
@@ -945,8 +945,10 @@ static int run_send(struct chan *c, const struct args *a)
                 goto out;
             }
         }
-        /* Handshake again after silence. */
-        if (s.connected && !stopping) {
+        /* Handshake again after silence. A stopping queue sender too: its
+         * messages in flight are lost unless acknowledged before it exits,
+         * so it waits for a receiver that restarts meanwhile. */
+        if (s.connected && (!stopping || s.c.kind == K_QUEUE)) {
             if (s.last_heard == 0 && t - s.hello_at >= s.hello_ivl) {
                 s.hello_ivl = s.hello_ivl * 2 > 5000 ? 5000 : s.hello_ivl * 2;
                 send_hello(&s);
@@ -996,6 +998,9 @@ static int run_send(struct chan *c, const struct args *a)
         }
     }
 out:
+    if (s.c.kind == K_QUEUE && s.n > 0)
+        blog(&s.c, "%zu messages in flight were not acknowledged: they are lost with this "
+             "endpoint", s.n);
     report(&s.c, s.n, 1);
     /* ZeroMQ first: it may still read messages in the channel's memory. */
     zmq_close(s.mon);
@@ -1076,6 +1081,41 @@ static void state_write(struct receiver *r, uint64_t s0, uint64_t d0, uint64_t s
     }
 }
 
+/*
+ * A queue's batch [d0, d1) whose reservation is the destination's last:
+ * its commit publishes the messages one after the other, so a kill during
+ * it leaves a committed prefix, and a kill before it none. The queue says
+ * which positions hold messages (this endpoint is the only producer and
+ * has reserved nothing since): `next` is the first that does not.
+ */
+static uint64_t queue_resume(struct receiver *r, const struct state_rec *b)
+{
+    uint64_t k = b->d1 - b->d0, j = 0;
+    int rc = 0;
+
+    while (j < k && (rc = mmf_queue_committed(r->c.q, b->d0 + j)) == 1)
+        j++;
+    if (rc < 0) {
+        /* Another producer reserved the slots again: nothing to learn. */
+        blog(&r->c, "cannot tell which messages of the last batch were committed (%s): "
+             "taking them all as committed", mmf_strerror(rc));
+        return b->s1;
+    }
+    for (uint64_t i = j; i < k; i++) {
+        rc = mmf_queue_committed(r->c.q, b->d0 + i);
+        if (rc != 0) {
+            blog(&r->c, "the last batch's messages were committed out of order (#%" PRIu64
+                 " is %s): another producer wrote the channel", b->s0 + i,
+                 rc == 1 ? "committed" : mmf_strerror(rc));
+            break;
+        }
+    }
+    if (j < k)
+        blog(&r->c, "the last batch was cut short: %" PRIu64 " of %" PRIu64
+             " messages committed", j, k);
+    return b->s0 + j;
+}
+
 /* Decide `next` from the state file and the destination's position. */
 static void state_load(struct receiver *r)
 {
@@ -1105,7 +1145,10 @@ static void state_load(struct receiver *r)
         return;
     }
     r->src_id = best->src_id;
-    if (p == best->d1 || (r->c.kind == K_QUEUE && p > best->d1))
+    if (r->c.kind == K_QUEUE && p == best->d1 && best->d1 > best->d0 &&
+        best->s1 - best->s0 == best->d1 - best->d0)
+        r->next = queue_resume(r, best);
+    else if (p == best->d1 || (r->c.kind == K_QUEUE && p > best->d1))
         r->next = best->s1;
     else if (p == best->d0)
         r->next = best->s0;

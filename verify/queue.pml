@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* pan: -DCOLLAPSE -DSAFETY -DMEMLIM=2048 ; run: -m200000 */
-/* broken: RELEASE_BEFORE_COPY SEQ_BEFORE_DATA WAITER_NOT_COUNTED NO_RECHECK NO_RESCUE RECORD_AFTER_CAS BATCH_RECORD_FIRST */
+/* broken: RELEASE_BEFORE_COPY SEQ_BEFORE_DATA WAITER_NOT_COUNTED NO_RECHECK NO_RESCUE RECORD_AFTER_CAS BATCH_RECORD_FIRST SKIP_KEEPS_LEN */
 /*
  * queue.pml - the MPMC queue of src/queue.c: two producers, one consumer
  * (two with -DCONSUMERS2: the second takes one message and closes), two
@@ -13,6 +13,12 @@
  * What is checked, in every interleaving:
  *  - no message is delivered twice, and only committed messages are
  *    delivered (assertions at the copy-out in the consumers);
+ *  - a slot that a consumer gives back holds a length (not 0) exactly when
+ *    its position was committed: the consumer that skips a dead producer's
+ *    reservation clears the length the reservation stored, so that
+ *    mmf_queue_committed() can tell afterwards (assertions at each give-
+ *    back by a consumer; a producer taking back a slot from a consumer
+ *    that died while skipping is the documented exception, unchecked);
  *  - when everything has stopped (SPIN's timeout: no process can move),
  *    every committed message was delivered exactly once or is lost by the
  *    documented rule (its consumer died after taking it and before copying
@@ -53,11 +59,13 @@ bool alive[4];       /* the endpoint's claim */
 byte data_word, data_waiters, room_word, room_waiters;
 byte deaths;
 byte kills;
+bool slen[N];        /* the slot's length is not 0 */
 
 /* Ghosts: what the property talks about. */
 bool committed[TOTAL + 1];
 byte delivered[TOTAL + 1];
 bool lost[TOTAL + 1];
+bool pcomm[N];       /* the slot's position (this lap) was committed */
 byte psent[2];
 byte hfirst[2], hcnt[2], hcopied[2];   /* a consumer's taken batch */
 
@@ -129,14 +137,14 @@ proctype producer(byte me)
                         };
 #ifdef BROKEN_RECORD_AFTER_CAS
                         if
-                        :: atomic { tail == t -> tail = t + k }; KP;
+                        :: atomic { tail == t -> tail = t + k; pcomm[t % N] = 0; pcomm[(t + 1) % N] = pcomm[(t + 1) % N] && k < 2 }; KP;
                             atomic { rcnt[me] = k; rfirst[me] = t + 1; rc = 0 }; KP; break
                         :: atomic { else -> t = tail }
                         fi
 #else
                         atomic { rcnt[me] = k; rfirst[me] = t + 1 }; KP;
                         if
-                        :: atomic { tail == t -> tail = t + k; rc = 0 }; KP; break
+                        :: atomic { tail == t -> tail = t + k; rc = 0; pcomm[t % N] = 0; pcomm[(t + 1) % N] = pcomm[(t + 1) % N] && k < 2 }; KP; break
                         :: atomic { else -> t = tail; rfirst[me] = 0 }; KP
                         fi
 #endif
@@ -210,12 +218,17 @@ proctype producer(byte me)
             :: rc == EPIPE -> break
             :: else
             fi;
+            /* reserve_batch() stores the lengths into the slots (reserve()
+             * stores its length at the commit: the worse case is modelled
+             * for both) */
+            atomic { slen[t % N] = 1; if :: k > 1 -> slen[(t + 1) % N] = 1 :: else fi };
+            KP;
             /* the caller fills the slots, then commit_batch() */
             j = 0;
             do
             :: j < k ->
 #ifdef BROKEN_SEQ_BEFORE_DATA
-                atomic { seq[(t + j) % N] = t + j + 1; committed[me * 2 + psent[me] + 1] = 1 }; KP;
+                atomic { seq[(t + j) % N] = t + j + 1; pcomm[(t + j) % N] = 1; committed[me * 2 + psent[me] + 1] = 1 }; KP;
                 atomic { data[(t + j) % N] = me * 2 + psent[me] + 1; psent[me]++; j++ }; KP
 #else
                 /* the slot is private until its sequence says
@@ -223,6 +236,7 @@ proctype producer(byte me)
                 atomic {
                     data[(t + j) % N] = me * 2 + psent[me] + 1;
                     seq[(t + j) % N] = t + j + 1;
+                    pcomm[(t + j) % N] = 1;
                     committed[me * 2 + psent[me] + 1] = 1;
                     psent[me]++; j++
                 };
@@ -304,7 +318,11 @@ proctype consumer(byte me)
                             if
                             :: sq == h + 1 -> k = 1; rc = 0; break   /* committed before it died */
                             :: sq == h ->
-                                atomic { seq[s] = h + N; hcnt[c] = 0 };  /* skipped */
+#ifndef BROKEN_SKIP_KEEPS_LEN
+                                slen[s] = 0;     /* never committed: say so */
+                                KP;
+#endif
+                                atomic { assert(slen[s] == pcomm[s]); seq[s] = h + N; hcnt[c] = 0 };  /* skipped */
                                 KP;
                                 notify(room_word, room_waiters, w);
                                 KP;
@@ -372,7 +390,7 @@ proctype consumer(byte me)
 #ifdef BROKEN_RELEASE_BEFORE_COPY
             j = 0;
             do
-            :: j < k -> atomic { seq[(h + j) % N] = h + j + N; j++ }; KP
+            :: j < k -> atomic { assert(slen[(h + j) % N] == pcomm[(h + j) % N]); seq[(h + j) % N] = h + j + N; j++ }; KP
             :: else -> break
             od;
             notify(room_word, room_waiters, w);
@@ -394,7 +412,7 @@ proctype consumer(byte me)
 #ifndef BROKEN_RELEASE_BEFORE_COPY
             j = 0;
             do
-            :: j < k -> atomic { seq[(h + j) % N] = h + j + N; j++ }; KP
+            :: j < k -> atomic { assert(slen[(h + j) % N] == pcomm[(h + j) % N]); seq[(h + j) % N] = h + j + N; j++ }; KP
             :: else -> break
             od;
             notify(room_word, room_waiters, w);

@@ -293,6 +293,14 @@ class Queue(_Endpoint):
         """The next message, as bytes (each goes to one consumer)."""
         return self._recv_fast(lib.mmf_queue_recv, self.slot_size, timeout)
 
+    def committed(self, position):
+        """Whether the message at `position` (slots reserved in the
+        queue's life, from 0) was committed, asked afterwards (see
+        mmf_queue_committed in mmf.h): True or False. Raises
+        InvalidArgumentError (MMF_ERANGE) when the position is not reserved
+        yet or its slot was reserved again since."""
+        return check(lib.mmf_queue_committed(self._handle(), int(position))) == 1
+
     def reserve(self, timeout=None):
         """``with queue.reserve() as buf:`` a writable memoryview of one
         slot; leaving the block commits ``ctx.length`` bytes (default the

@@ -193,6 +193,7 @@ PROTOTYPES = {
     "mmf_queue_release": (c_int, [c_void_p]),
     "mmf_queue_release_batch": (c_int, [c_void_p, c_size_t]),
     "mmf_queue_recv": (c_int, [c_void_p, c_void_p, c_size_t, P(c_size_t), c_ll]),
+    "mmf_queue_committed": (c_int, [c_void_p, c_u64]),
     "mmf_bcast_create": (c_int, [PP, c_char_p, c_u32, c_u32, c_int, c_int, P(ChannelOpts)]),
     "mmf_bcast_open": (c_int, [PP, c_char_p, c_int, P(ChannelOpts)]),
     "mmf_bcast_close": (c_int, [c_void_p]),

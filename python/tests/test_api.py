@@ -402,6 +402,13 @@ def test_queue(name):
             assert bytes(m) == b"abc"
         assert p.send_batch([b"x", b"y"]) == 2
         assert c2.recv_batch(5) == [b"x", b"y"]
+        # Positions 0-8 were reserved and committed: 8 reused the slot of
+        # 0, which the queue no longer knows about; 9 is not reserved yet.
+        assert all(p.committed(i) for i in range(1, 9))
+        assert c1.committed(8)
+        for i in (0, 9):
+            with pytest.raises(mmf.InvalidArgumentError):
+                p.committed(i)
         with pytest.raises(mmf.InvalidArgumentError):
             p.send(b"z" * 65)
         with pytest.raises(BlockingIOError):
