@@ -308,3 +308,39 @@ const char *test_tmp_parent(void)
 {
     return "/tmp";
 }
+
+void *test_map_channel(const char *name, size_t len)
+{
+    const char *dir = getenv("MMF_STORE_DIR");
+    char path[512];
+    void *p;
+    int fd;
+
+    snprintf(path, sizeof path, "%s/mmf.u%u.%s", dir && dir[0] == '/' ? dir : "/dev/shm",
+             (unsigned)geteuid(), name);
+    fd = open(path, O_RDWR);
+    if (fd < 0)
+        test_fail(__FILE__, __LINE__, "open %s: %s", path, strerror(errno));
+    p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED)
+        test_fail(__FILE__, __LINE__, "mmap %s: %s", path, strerror(errno));
+    close(fd);
+    return p;
+}
+
+void test_unmap_channel(void *p, size_t len)
+{
+    if (munmap(p, len) != 0)
+        test_fail(__FILE__, __LINE__, "munmap: %s", strerror(errno));
+}
+
+size_t test_chan_ctl_off(void)
+{
+    return 4096; /* the store file's header page */
+}
+
+size_t test_chan_area_off(void)
+{
+    uint64_t g = mmf_allocation_granularity();
+    return test_chan_ctl_off() + (size_t)(g > 4096 ? g : 4096);
+}

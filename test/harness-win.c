@@ -555,3 +555,44 @@ void test_os_init(void)
     /* Files the tests open() hold bytes, not text. */
     _fmode = _O_BINARY;
 }
+
+void *test_map_channel(const char *name, size_t len)
+{
+    WCHAR w[1024];
+    const char *prefix = strncmp(name, "Local\\", 6) == 0 || strncmp(name, "Global\\", 7) == 0
+                             ? "" : "Local\\";
+    char full[1024];
+    HANDLE h;
+    void *p;
+
+    snprintf(full, sizeof full, "%s%s", prefix, name);
+    if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, full, -1, w,
+                            (int)(sizeof w / sizeof w[0])) == 0)
+        test_fail(__FILE__, __LINE__, "name %s: %lu", full, GetLastError());
+    h = OpenFileMappingW(FILE_MAP_READ | FILE_MAP_WRITE, FALSE, w);
+    if (h == NULL)
+        test_fail(__FILE__, __LINE__, "OpenFileMapping %s: %lu", full, GetLastError());
+    p = MapViewOfFile(h, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, len);
+    if (p == NULL)
+        test_fail(__FILE__, __LINE__, "MapViewOfFile %s: %lu", full, GetLastError());
+    CloseHandle(h); /* the view keeps the Section */
+    return p;
+}
+
+void test_unmap_channel(void *p, size_t len)
+{
+    (void)len;
+    if (!UnmapViewOfFile(p))
+        test_fail(__FILE__, __LINE__, "UnmapViewOfFile: %lu", GetLastError());
+}
+
+size_t test_chan_ctl_off(void)
+{
+    return 65536; /* the channel's header region, MMF__WIN_CHAN_HDR */
+}
+
+size_t test_chan_area_off(void)
+{
+    uint64_t g = mmf_allocation_granularity();
+    return test_chan_ctl_off() + (size_t)(g > 4096 ? g : 4096);
+}

@@ -13,9 +13,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
-#ifndef _WIN32
-#include <sys/mman.h>
-#endif
 
 #include "channel.h"
 #include "chanmsg.h"
@@ -79,20 +76,6 @@ static void expect_msg(mmf_bcast *b, uint32_t prod, uint64_t seq, uint64_t lost,
     CHECK_EQ(s, seq);
     CHECK_EQ(l, lost);
 }
-
-#ifndef _WIN32
-static int store_file(const char *name)
-{
-    const char *dir = getenv("MMF_STORE_DIR");
-    char path[512];
-    int fd;
-    snprintf(path, sizeof path, "%s/mmf.u%u.%s", dir && dir[0] == '/' ? dir : "/dev/shm",
-             (unsigned)geteuid(), name);
-    fd = open(path, O_RDWR);
-    CHECK(fd >= 0);
-    return fd;
-}
-#endif
 
 static void *scratch(const char *tag, size_t size, mmf_section **s)
 {
@@ -651,32 +634,28 @@ TEST(producer_killed_readers_asleep)
 /* Hostile memory                                                            */
 /* ------------------------------------------------------------------------ */
 
+/* The data part of a broadcast channel, mapped read-write as a hostile
+ * process can (testos.h): control block, then at CTL_BYTES the area. */
 struct raw {
-    int fd;
-    uint8_t *base;
+    uint8_t *base;   /* the data: control block at 0 */
     size_t size;
 };
 
-#ifndef _WIN32
+/* The control block's size: the channel granule, 4096 on Linux, 64 KiB on
+ * Windows. */
+#define CTL_BYTES (test_chan_area_off() - test_chan_ctl_off())
+
 static void raw_map(struct raw *r, const char *name, size_t size)
 {
-    r->fd = store_file(name);
     r->size = size;
-    r->base = mmap(NULL, MMF__HDR_SIZE + size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
-    CHECK(r->base != MAP_FAILED);
-    r->base += MMF__HDR_SIZE;
+    r->base = (uint8_t *)test_map_channel(name, test_chan_ctl_off() + size) + test_chan_ctl_off();
 }
-#endif
 
-#ifndef _WIN32
 static void raw_unmap(struct raw *r)
 {
-    munmap(r->base - MMF__HDR_SIZE, MMF__HDR_SIZE + r->size);
-    close(r->fd);
+    test_unmap_channel(r->base - test_chan_ctl_off(), test_chan_ctl_off() + r->size);
 }
-#endif
 
-#ifndef _WIN32
 static uint64_t garbage(uint64_t near)
 {
     switch (rnd() % 6) {
@@ -688,14 +667,12 @@ static uint64_t garbage(uint64_t near)
     default: return near * 2 + rnd() % 3;
     }
 }
-#endif
 
 /* Scribble on head, the wait words and slot headers. */
-#ifndef _WIN32
 static void scribble(struct raw *r, uint32_t slots, size_t stride, int words)
 {
     uint64_t *own = (uint64_t *)(r->base + MMF__CHAN_CTL_OWN);
-    uint8_t *area = r->base + MMF__CHAN_CTL_SIZE;
+    uint8_t *area = r->base + CTL_BYTES;
     uint64_t near = __atomic_load_n(&own[0], __ATOMIC_RELAXED);
     for (int i = 0; i < words; i++) {
         uint64_t *w;
@@ -710,10 +687,8 @@ static void scribble(struct raw *r, uint32_t slots, size_t stride, int words)
         __atomic_store_n(w, garbage(near), __ATOMIC_RELAXED);
     }
 }
-#endif
 
 /* Returns how many calls found the channel corrupt. */
-#ifndef _WIN32
 static int hostile_ops(mmf_bcast *p, mmf_bcast *r, int rounds)
 {
     int corrupt = 0;
@@ -739,9 +714,7 @@ static int hostile_ops(mmf_bcast *p, mmf_bcast *r, int rounds)
     }
     return corrupt;
 }
-#endif
 
-#ifndef _WIN32
 TEST(hostile_garbage)
 {
     const uint32_t slots = 8, size = 64;
@@ -753,7 +726,7 @@ TEST(hostile_garbage)
     int corrupt_seen = 0;
 
     rng_seed();
-    raw_map(&raw, test_name("b"), MMF__CHAN_CTL_SIZE + 4096);
+    raw_map(&raw, test_name("b"), CTL_BYTES + 4096);
     for (int round = 0; round < 300; round++) {
         uint8_t buf[64];
         size_t len;
@@ -767,7 +740,7 @@ TEST(hostile_garbage)
         CHECK_OK(mmf_bcast_close(r));
         CHECK_OK(mmf_bcast_close(p));
         memset(raw.base + MMF__CHAN_CTL_OWN, 0, 128);
-        memset(raw.base + MMF__CHAN_CTL_SIZE, 0, slots * stride);
+        memset(raw.base + CTL_BYTES, 0, slots * stride);
         p = b_new("b", slots, size, MMF_ROLE_PRODUCER);
         r = b_new("b", slots, size, MMF_ROLE_CONSUMER);
         send_msg(p, 0, (uint64_t)round);
@@ -779,13 +752,9 @@ TEST(hostile_garbage)
     CHECK_OK(mmf_bcast_close(r));
     CHECK_OK(mmf_bcast_close(hold));
 }
-#else
-LINUX_ONLY_TEST(hostile_garbage, "scribbles on the channel through its Linux store file")
-#endif
 
 /* Specific lies: the count going back past a reader, an impossible
  * sequence, a length beyond the slot. */
-#ifndef _WIN32
 TEST(hostile_specific)
 {
     const uint32_t slots = 4, size = 32;
@@ -799,9 +768,9 @@ TEST(hostile_specific)
     size_t len;
     uint64_t lost;
 
-    raw_map(&raw, test_name("b"), MMF__CHAN_CTL_SIZE + 4096);
+    raw_map(&raw, test_name("b"), CTL_BYTES + 4096);
     head = (uint64_t *)(raw.base + MMF__CHAN_CTL_OWN);
-    seq1 = (uint64_t *)(raw.base + MMF__CHAN_CTL_SIZE + stride);
+    seq1 = (uint64_t *)(raw.base + CTL_BYTES + stride);
     len1 = (uint32_t *)(seq1 + 1);
     CHECK_OK(mmf_bcast_send(p, "a", 1));
     CHECK_OK(mmf_bcast_send(p, "b", 1));
@@ -812,11 +781,11 @@ TEST(hostile_specific)
     CHECK_RC(mmf_bcast_recv(r, buf, sizeof buf, &len, &lost, 0), MMF_ECORRUPT);
     /* That message was skipped; the next, 2, with an old sequence. */
     CHECK_OK(mmf_bcast_send(p, "c", 1));
-    *(uint64_t *)(raw.base + MMF__CHAN_CTL_SIZE + 2 * stride) = 2;
+    *(uint64_t *)(raw.base + CTL_BYTES + 2 * stride) = 2;
     CHECK_RC(mmf_bcast_recv(r, buf, sizeof buf, &len, &lost, 0), MMF_ECORRUPT);
     /* A sequence of another slot's message. */
     CHECK_OK(mmf_bcast_send(p, "d", 1));
-    *(uint64_t *)(raw.base + MMF__CHAN_CTL_SIZE + 3 * stride) = 2 * 4 + 2;
+    *(uint64_t *)(raw.base + CTL_BYTES + 3 * stride) = 2 * 4 + 2;
     CHECK_RC(mmf_bcast_recv(r, buf, sizeof buf, &len, &lost, 0), MMF_ECORRUPT);
     /* The count going back. */
     *head = 1;
@@ -830,7 +799,7 @@ TEST(hostile_specific)
     /* A producer that died writing message 5 left its slot odd and head
      * at 5: nothing is handed out; a new producer rewrites message 5. */
     CHECK_OK(mmf_bcast_close(p));
-    *(uint64_t *)(raw.base + MMF__CHAN_CTL_SIZE + 1 * stride) = 2 * 5 + 1;
+    *(uint64_t *)(raw.base + CTL_BYTES + 1 * stride) = 2 * 5 + 1;
     test_sleep_ms(5); /* a peer seen alive is not asked again for 1 ms */
     CHECK_RC(mmf_bcast_recv(r, buf, sizeof buf, &len, &lost, 0), MMF_EPIPE);
     p = b_new("b", slots, size, MMF_ROLE_PRODUCER);
@@ -842,12 +811,8 @@ TEST(hostile_specific)
     CHECK_OK(mmf_bcast_close(p));
     CHECK_OK(mmf_bcast_close(r));
 }
-#else
-LINUX_ONLY_TEST(hostile_specific, "scribbles on the channel through its Linux store file")
-#endif
 
 /* argv: name, data size, slots, stride, milliseconds. */
-#ifndef _WIN32
 HELPER(b_scribbler)
 {
     struct raw r;
@@ -862,9 +827,7 @@ HELPER(b_scribbler)
     raw_unmap(&r);
     return 0;
 }
-#endif
 
-#ifndef _WIN32
 TEST(hostile_concurrent)
 {
     const uint32_t slots = 16, size = 32;
@@ -874,7 +837,7 @@ TEST(hostile_concurrent)
     pid_t pid;
 
     rng_seed();
-    pid = test_spawn("b_scribbler", test_name("b"), test_num(MMF__CHAN_CTL_SIZE + 4096),
+    pid = test_spawn("b_scribbler", test_name("b"), test_num(CTL_BYTES + 4096),
                      test_num(slots), test_num(16 + size), "1500", NULL);
     while (elapsed_ms(t0) < 1500)
         hostile_ops(p, r, 50);
@@ -882,9 +845,6 @@ TEST(hostile_concurrent)
     CHECK_OK(mmf_bcast_close(p));
     CHECK_OK(mmf_bcast_close(r));
 }
-#else
-LINUX_ONLY_TEST(hostile_concurrent, "scribbles on the channel through its Linux store file")
-#endif
 
 /* ------------------------------------------------------------------------ */
 /* Threads in one process (ThreadSanitizer runs these)                       */

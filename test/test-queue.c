@@ -15,9 +15,6 @@
 #include <poll.h>
 #endif
 #include <pthread.h>
-#ifndef _WIN32
-#include <sys/mman.h>
-#endif
 #include <sys/stat.h>
 #ifndef _WIN32
 #include <sys/syscall.h>
@@ -83,21 +80,6 @@ static void expect_msg(mmf_queue *q, uint32_t prod, uint64_t seq, long long time
     CHECK_EQ(p, prod);
     CHECK_EQ(s, seq);
 }
-
-/* The store file of object `name`, as a hostile process would open it. */
-#ifndef _WIN32
-static int store_file(const char *name)
-{
-    const char *dir = getenv("MMF_STORE_DIR");
-    char path[512];
-    int fd;
-    snprintf(path, sizeof path, "%s/mmf.u%u.%s", dir && dir[0] == '/' ? dir : "/dev/shm",
-             (unsigned)geteuid(), name);
-    fd = open(path, O_RDWR);
-    CHECK(fd >= 0);
-    return fd;
-}
-#endif
 
 /* A shared scratch section for results, mapped. */
 static void *scratch(const char *tag, size_t size, mmf_section **s)
@@ -1410,34 +1392,29 @@ TEST(last_consumer_killed_holding)
 /* Hostile memory                                                            */
 /* ------------------------------------------------------------------------ */
 
-/* The data part of a queue's store file: control block, then the area. */
+/* The data part of a queue, mapped read-write as a hostile process can
+ * (testos.h): control block, then at CTL_BYTES the area. */
 struct raw {
-    int fd;
     uint8_t *base;   /* the data: control block at 0 */
     size_t size;
 };
 
-#ifndef _WIN32
+/* The control block's size: the channel granule, 4096 on Linux, 64 KiB on
+ * Windows. */
+#define CTL_BYTES (test_chan_area_off() - test_chan_ctl_off())
+
 static void raw_map(struct raw *r, const char *name, size_t size)
 {
-    r->fd = store_file(name);
     r->size = size;
-    r->base = mmap(NULL, MMF__HDR_SIZE + size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
-    CHECK(r->base != MAP_FAILED);
-    r->base += MMF__HDR_SIZE;
+    r->base = (uint8_t *)test_map_channel(name, test_chan_ctl_off() + size) + test_chan_ctl_off();
 }
-#endif
 
-#ifndef _WIN32
 static void raw_unmap(struct raw *r)
 {
-    munmap(r->base - MMF__HDR_SIZE, MMF__HDR_SIZE + r->size);
-    close(r->fd);
+    test_unmap_channel(r->base - test_chan_ctl_off(), test_chan_ctl_off() + r->size);
 }
-#endif
 
 /* A value a scribbler might write: random, or near a plausible one. */
-#ifndef _WIN32
 static uint64_t garbage(uint64_t near)
 {
     switch (rnd() % 6) {
@@ -1449,15 +1426,13 @@ static uint64_t garbage(uint64_t near)
     default: return near + (rnd() % 3) * 8 + 1;
     }
 }
-#endif
 
 /* Scribble on the queue's own control fields, its records and its slot
  * headers (never on the common header the attach checks). */
-#ifndef _WIN32
 static void scribble(struct raw *r, uint32_t slots, size_t stride, int words)
 {
     uint64_t *own = (uint64_t *)(r->base + MMF__CHAN_CTL_OWN);
-    uint8_t *area = r->base + MMF__CHAN_CTL_SIZE;
+    uint8_t *area = r->base + CTL_BYTES;
     uint64_t near = __atomic_load_n(&own[0], __ATOMIC_RELAXED);
     for (int i = 0; i < words; i++) {
         uint64_t *w;
@@ -1475,12 +1450,10 @@ static void scribble(struct raw *r, uint32_t slots, size_t stride, int words)
         __atomic_store_n(w, garbage(near), __ATOMIC_RELAXED);
     }
 }
-#endif
 
 /* Every call returns a documented code in bounded time, and a message it
  * hands out is within the slot. */
 /* Returns how many calls found the queue corrupt. */
-#ifndef _WIN32
 static int hostile_ops(mmf_queue *p, mmf_queue *c, int rounds)
 {
     int corrupt = 0;
@@ -1525,16 +1498,14 @@ static int hostile_ops(mmf_queue *p, mmf_queue *c, int rounds)
     }
     return corrupt;
 }
-#endif
 
-#ifndef _WIN32
 TEST(hostile_garbage)
 {
     const uint32_t slots = 8, size = 64;
     mmf_queue *p = q_new("q", slots, size, MMF_ROLE_PRODUCER);
     mmf_queue *c = q_new("q", slots, size, MMF_ROLE_CONSUMER);
     size_t stride = 16 + size;
-    size_t data = MMF__CHAN_CTL_SIZE + 8192 + 4096;
+    size_t data = CTL_BYTES + 8192 + 4096;
     struct raw r;
     int corrupt_seen = 0;
 
@@ -1550,7 +1521,7 @@ TEST(hostile_garbage)
             corrupt_seen++;
         /* Back to a valid empty queue: it works again. */
         memset(r.base + MMF__CHAN_CTL_OWN, 0, 256);
-        memset(r.base + MMF__CHAN_CTL_SIZE, 0, 8192 + slots * stride);
+        memset(r.base + CTL_BYTES, 0, 8192 + slots * stride);
         send_msg(p, 3, (uint64_t)round, 0);
         expect_msg(c, 3, (uint64_t)round, 0);
     }
@@ -1559,13 +1530,9 @@ TEST(hostile_garbage)
     CHECK_OK(mmf_queue_close(p));
     CHECK_OK(mmf_queue_close(c));
 }
-#else
-LINUX_ONLY_TEST(hostile_garbage, "scribbles on the channel through its Linux store file")
-#endif
 
 /* argv: queue name, data size, slots, stride, milliseconds. Scribbles
  * without pause. */
-#ifndef _WIN32
 HELPER(q_scribbler)
 {
     (void)argc;
@@ -1580,16 +1547,14 @@ HELPER(q_scribbler)
     raw_unmap(&r);
     return 0;
 }
-#endif
 
 /* A process scribbling while both sides run: no crash, no hang. */
-#ifndef _WIN32
 TEST(hostile_concurrent)
 {
     const uint32_t slots = 16, size = 32;
     mmf_queue *p = q_new("q", slots, size, MMF_ROLE_PRODUCER);
     mmf_queue *c = q_new("q", slots, size, MMF_ROLE_CONSUMER);
-    size_t data = MMF__CHAN_CTL_SIZE + 8192 + 4096;
+    size_t data = CTL_BYTES + 8192 + 4096;
     uint64_t t0 = test_now_ns();
     pid_t pid;
 
@@ -1602,22 +1567,18 @@ TEST(hostile_concurrent)
     CHECK_OK(mmf_queue_close(p));
     CHECK_OK(mmf_queue_close(c));
 }
-#else
-LINUX_ONLY_TEST(hostile_concurrent, "scribbles on the channel through its Linux store file")
-#endif
 
 /* A producer that dies after publishing a message and before bumping the
  * data word leaves the word alone; a consumer asleep with MMF_INFINITE
  * while another producer stays idle must still find the message (it looks
  * again after a bounded time). The dead producer's writes are made here by
  * hand: reserve position 0, fill it, commit, and no bump. */
-#ifndef _WIN32
 TEST(wake_lost_with_dead_producer)
 {
     mmf_queue *idle = q_new("q", 8, 64, MMF_ROLE_PRODUCER);
     mmf_queue *c = q_new("q", 8, 64, MMF_ROLE_CONSUMER);
     struct waiter w = {c, 1, 0, {0}};
-    size_t data = MMF__CHAN_CTL_SIZE + 8192 + 4096;
+    size_t data = CTL_BYTES + 8192 + 4096;
     uint64_t *own, t0;
     uint8_t *slot0;
     pthread_t t;
@@ -1625,7 +1586,7 @@ TEST(wake_lost_with_dead_producer)
 
     raw_map(&r, test_name("q"), data);
     own = (uint64_t *)(r.base + MMF__CHAN_CTL_OWN);
-    slot0 = r.base + MMF__CHAN_CTL_SIZE + 8192;
+    slot0 = r.base + CTL_BYTES + 8192;
     CHECK(pthread_create(&t, NULL, recv_thread, &w) == 0);
     test_sleep_ms(100); /* asleep, counted in data_waiters */
     t0 = test_now_ns();
@@ -1642,12 +1603,8 @@ TEST(wake_lost_with_dead_producer)
     CHECK_OK(mmf_queue_close(idle));
     CHECK_OK(mmf_queue_close(c));
 }
-#else
-LINUX_ONLY_TEST(wake_lost_with_dead_producer, "scribbles on the channel through its Linux store file")
-#endif
 
 /* The geometry in the control block must match the header's. */
-#ifndef _WIN32
 TEST(hostile_geometry)
 {
     mmf_queue *p = q_new("q", 8, 64, MMF_ROLE_PRODUCER);
@@ -1666,9 +1623,6 @@ TEST(hostile_geometry)
     raw_unmap(&r);
     CHECK_OK(mmf_queue_close(p));
 }
-#else
-LINUX_ONLY_TEST(hostile_geometry, "scribbles on the channel through its Linux store file")
-#endif
 
 /* ------------------------------------------------------------------------ */
 /* Threads in one process (ThreadSanitizer runs these)                       */

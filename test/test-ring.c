@@ -32,6 +32,9 @@
 #endif
 
 #include "ring.h"
+#ifdef _WIN32
+#include "win/win.h" /* struct mmf__win_chan_extra */
+#endif
 
 #define KIB 1024u
 #define MIB (1024u * 1024u)
@@ -1884,37 +1887,20 @@ TEST_SLOW(persistent_kill_both)
 /* Hostile writers                                                           */
 /* ------------------------------------------------------------------------ */
 
-/* Map the whole store file of channel `name` (header page, control block,
- * area), as a hostile process can. */
-#ifndef _WIN32
-static uint8_t *map_store(const char *name, size_t len)
-{
-    const char *dir = getenv("MMF_STORE_DIR");
-    char path[512];
-    void *p;
-    int fd;
-
-    snprintf(path, sizeof path, "%s/mmf.u%u.%s", dir && dir[0] == '/' ? dir : "/dev/shm",
-             (unsigned)geteuid(), name);
-    fd = open(path, O_RDWR);
-    CHECK(fd >= 0);
-    p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    CHECK(p != MAP_FAILED);
-    close(fd);
-    return p;
-}
-#endif
-
-#define STORE_CTL MMF__HDR_SIZE
-#define STORE_AREA (MMF__HDR_SIZE + MMF__CHAN_CTL_SIZE)
+/* A hostile process maps the whole channel (header, control block, area)
+ * read-write: its store file on Linux, its Section on Windows (testos.h). */
+#define map_store(name, len) ((uint8_t *)test_map_channel(name, len))
+#define STORE_CTL test_chan_ctl_off()
+#define STORE_AREA test_chan_area_off()
 
 /* Every check on what the other side wrote, one at a time: each forged
  * value gives MMF_ECORRUPT (never a wrong message or a wild access), and
  * once the value is put back the ring works on. */
-#ifndef _WIN32
 TEST(hostile_forged_values)
 {
-    const size_t len = STORE_AREA + 4096;
+    /* 4096 bytes asked for; 64 KiB on Windows, the ring granule. */
+    const uint64_t cap = ring_cap(4096);
+    const size_t len = STORE_AREA + (size_t)cap;
     const char *n = test_name("r");
     mmf_ring *p, *c, *x;
     struct mmf__ring_ctl *k;
@@ -1966,7 +1952,7 @@ TEST(hostile_forged_values)
     CHECK_RC(mmf_ring_peek(c, m, 0), MMF_ECORRUPT);
     CHECK_RC(mmf_ring_recv(c, buf, sizeof buf, &got, 0), MMF_ECORRUPT);
     CHECK_RC(mmf_ring_peek_batch(c, m, 4, 0), MMF_ECORRUPT);
-    rec->word = MMF__RING_HDR(4096 - 15, 336 / 8);   /* above the largest message */
+    rec->word = MMF__RING_HDR(cap - 15, 336 / 8);   /* above the largest message */
     CHECK_RC(mmf_ring_peek(c, m, 0), MMF_ECORRUPT);
     rec->word = MMF__RING_HDR(UINT32_MAX, 336 / 8);
     CHECK_RC(mmf_ring_peek(c, m, MMF_INFINITE), MMF_ECORRUPT);
@@ -1974,7 +1960,7 @@ TEST(hostile_forged_values)
     CHECK_RC(mmf_ring_peek(c, m, 0), MMF_ECORRUPT);
     rec->word = MMF__RING_HDR(100, 0);       /* not this record's position */
     CHECK_RC(mmf_ring_peek(c, m, 0), MMF_ECORRUPT);
-    rec->word = MMF__RING_HDR(100, (336 + 4096) / 8);   /* a later lap's */
+    rec->word = MMF__RING_HDR(100, (336 + cap) / 8);   /* a later lap's */
     CHECK_RC(mmf_ring_peek(c, m, 0), MMF_ECORRUPT);
     rec->word = MMF__RING_HDR(100, 336 / 8);
     CHECK_OK(mmf_ring_peek(c, m, 0));
@@ -1983,7 +1969,7 @@ TEST(hostile_forged_values)
      * was released, with its end mark. */
     rec = (struct mmf__ring_rec *)(void *)(st + STORE_AREA + 448);
     CHECK_EQ(rec->word, 0);                  /* the end mark */
-    rec->word = MMF__RING_HDR(4096 - 16 - 112 + 8, 448 / 8);
+    rec->word = MMF__RING_HDR(cap - 16 - 112 + 8, 448 / 8);
     CHECK_RC(mmf_ring_peek(c, m + 1, 0), MMF_ECORRUPT);
     rec->word = 0;
     CHECK_RC(mmf_ring_peek(c, m + 1, 0), MMF_EAGAIN);
@@ -2074,21 +2060,18 @@ TEST(hostile_forged_values)
     ctl->magic ^= 1;
     CHECK_RC(mmf_ring_open(&x, n, MMF_ROLE_CONSUMER, NULL), MMF_ECORRUPT);
     ctl->magic ^= 1;
-    ctl->desc.area_size = 8192;
+    ctl->desc.area_size = 2 * cap;
     CHECK_RC(mmf_ring_open(&x, n, MMF_ROLE_CONSUMER, NULL), MMF_ECORRUPT);
-    ctl->desc.area_size = 4096;
+    ctl->desc.area_size = cap;
     /* The geometry in the object's header is only read when a process
      * opens it; this process holds a reference already, so another one
      * must look. (Checked in hostile_header below.) */
     (void)hdesc;
     CHECK_OK(mmf_ring_open(&c, n, MMF_ROLE_CONSUMER, NULL));
     CHECK_OK(mmf_ring_close(c));
-    CHECK_OK(munmap(st, len));
+    test_unmap_channel(st, len);
     CHECK_OK(mmf_ring_close(p));
 }
-#else
-LINUX_ONLY_TEST(hostile_forged_values, "scribbles on the channel through its Linux store file")
-#endif
 
 /* argv: name: open the ring as a consumer; exit 0 on success, 3 for
  * MMF_ECORRUPT, 4 for MMF_ETYPE, 5 otherwise. */
@@ -2105,10 +2088,10 @@ HELPER(open_consumer)
 
 /* The geometry in the object's header, as a process that opens the ring
  * reads it. */
-#ifndef _WIN32
 TEST(hostile_header)
 {
     const char *n = test_name("r");
+    const uint64_t cap = ring_cap(4096); /* 64 KiB on Windows */
     mmf_ring *p;
     struct mmf__chan_desc *d, save;
     uint8_t *st;
@@ -2118,9 +2101,9 @@ TEST(hostile_header)
     d = (struct mmf__chan_desc *)(void *)(st + offsetof(struct mmf__hdr, state));
     save = *d;
     CHECK_EQ(test_wait(test_spawn("open_consumer", n, NULL)), 0);
-    d->area_size = 3 * 4096;
+    d->area_size = 3 * cap;
     CHECK_EQ(test_wait(test_spawn("open_consumer", n, NULL)), 3);
-    d->area_size = 8192;       /* larger than the object */
+    d->area_size = 2 * cap;    /* larger than the object */
     CHECK_EQ(test_wait(test_spawn("open_consumer", n, NULL)), 3);
     *d = save;
     d->kind = MMF__CHAN_QUEUE;
@@ -2138,17 +2121,13 @@ TEST(hostile_header)
     CHECK_EQ(test_wait(test_spawn("open_consumer", n, NULL)), 3);
     *d = save;
     CHECK_EQ(test_wait(test_spawn("open_consumer", n, NULL)), 0);
-    CHECK_OK(munmap(st, MMF__HDR_SIZE));
+    test_unmap_channel(st, MMF__HDR_SIZE);
     CHECK_OK(mmf_ring_close(p));
 }
-#else
-LINUX_ONLY_TEST(hostile_header, "scribbles on the channel through its Linux store file")
-#endif
 
 /* argv: name store-bytes ready-fd: write garbage all over the ring's
  * control block and records, until killed. Often plausible garbage:
  * positions a little off, lengths near the limits. */
-#ifndef _WIN32
 HELPER(scribbler)
 {
     size_t len = (size_t)atol(argv[1]);
@@ -2185,7 +2164,6 @@ HELPER(scribbler)
         test_sleep_ms(r2 % 16 == 0 ? 20 : 1);
     }
 }
-#endif
 
 struct hostile {
     const char *name;
@@ -2199,17 +2177,14 @@ struct hostile {
     const char *doing[2];  /* atomic */
 };
 
-#ifndef _WIN32
 static void now_holding(struct hostile *h, int me)
 {
     pthread_mutex_lock(&h->lock);
     h->holding[me] = 1;
     pthread_mutex_unlock(&h->lock);
 }
-#endif
 
 /* Close r if the other side holds an endpoint; 1 if closed. */
-#ifndef _WIN32
 static int close_if_held(struct hostile *h, int me, mmf_ring *r)
 {
     int ok;
@@ -2222,16 +2197,13 @@ static int close_if_held(struct hostile *h, int me, mmf_ring *r)
     pthread_mutex_unlock(&h->lock);
     return ok;
 }
-#endif
 
 /* A forged length may exceed a recv buffer: MMF_EOVERFLOW is right. */
-#ifndef _WIN32
 static int rc_allowed(int rc)
 {
     return rc >= 0 || rc == MMF_ECORRUPT || rc == MMF_EAGAIN || rc == MMF_ETIMEDOUT ||
            rc == MMF_EPIPE || rc == MMF_EOVERFLOW;
 }
-#endif
 
 /* A call must return within its timeout and a little more. */
 #define TIMED(call, timeout_ms)                                                \
@@ -2244,16 +2216,13 @@ static int rc_allowed(int rc)
         rc_;                                                                   \
     })
 
-#ifndef _WIN32
 static void check_inside(const mmf_ring *r, const void *data, size_t len)
 {
     const uint8_t *d = data;
     CHECK(len >= 1 && len <= r->max_msg);
     CHECK(d >= r->area + MMF__RING_REC_HDR && d + len <= r->area + 2 * r->cap);
 }
-#endif
 
-#ifndef _WIN32
 static int hostile_producer(void *arg)
 {
     struct hostile *h = arg;
@@ -2321,9 +2290,7 @@ static int hostile_producer(void *arg)
     pthread_mutex_unlock(&h->lock);
     return 0;
 }
-#endif
 
-#ifndef _WIN32
 static int hostile_consumer(void *arg)
 {
     struct hostile *h = arg;
@@ -2389,7 +2356,6 @@ static int hostile_consumer(void *arg)
     (void)sum;
     return 0;
 }
-#endif
 
 /*
  * A process scribbles garbage over the control block and the records
@@ -2397,7 +2363,6 @@ static int hostile_consumer(void *arg)
  * timeout with a valid message, MMF_ECORRUPT or a wait status; nothing
  * crashes, hangs, or hands out memory outside the ring.
  */
-#ifndef _WIN32
 TEST(hostile_scribbler)
 {
     struct hostile h = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -2406,7 +2371,7 @@ TEST(hostile_scribbler)
     mmf_ring *keep;
     char fd[16];
     pid_t pid;
-    const uint64_t cap = 16 * KIB;
+    const uint64_t cap = ring_cap(16 * KIB); /* 64 KiB on Windows */
 
     h.name = test_name("r");
     /* A consumer endpoint holds the name until the producer thread has
@@ -2463,9 +2428,6 @@ TEST(hostile_scribbler)
            (unsigned long long)h.corrupt);
     CHECK(h.corrupt > 0);
 }
-#else
-LINUX_ONLY_TEST(hostile_scribbler, "scribbles on the channel through its Linux store file")
-#endif
 
 /* ------------------------------------------------------------------------ */
 /* Sleepers                                                                  */
@@ -2492,7 +2454,6 @@ HELPER(sleeper)
     return 1;
 }
 
-#ifndef _WIN32
 static void await_u32(const uint32_t *w, uint32_t v)
 {
     uint64_t t0 = test_now_ns();
@@ -2501,14 +2462,12 @@ static void await_u32(const uint32_t *w, uint32_t v)
         test_sleep_ms(1);
     }
 }
-#endif
 
 /*
  * A process killed while asleep in a wait leaves its side's sleepers
  * counter raised (the other side would then make a wake-up call with every
  * message); the next endpoint of that role resets it when it attaches.
  */
-#ifndef _WIN32
 TEST(killed_sleeper_counter_reset)
 {
     const char *n = test_name("r");
@@ -2553,14 +2512,11 @@ TEST(killed_sleeper_counter_reset)
             CHECK_OK(mmf_ring_peek(c, &m, 0));
         while (m.len != 5);
         CHECK(memcmp(m.data, "hello", 5) == 0);
-        CHECK_OK(munmap(st, STORE_AREA));
+        test_unmap_channel(st, STORE_AREA);
         CHECK_OK(mmf_ring_close(p));
         CHECK_OK(mmf_ring_close(c));
     }
 }
-#else
-LINUX_ONLY_TEST(killed_sleeper_counter_reset, "scribbles on the channel through its Linux store file")
-#endif
 
 /* ------------------------------------------------------------------------ */
 /* Two threads of one process (the ThreadSanitizer build runs these)         */
@@ -2627,7 +2583,6 @@ TEST_SLOW(threads_large_messages)
 }
 
 /* argv: name ready-fd: change both futex words as fast as it can. */
-#ifndef _WIN32
 HELPER(word_flipper)
 {
     uint8_t *st;
@@ -2644,14 +2599,12 @@ HELPER(word_flipper)
         __atomic_store_n(&k->cons_word, i, __ATOMIC_RELEASE);
     }
 }
-#endif
 
 struct cpu_peek {
     mmf_ring *c;
     long long cpu_us, wall_us;
 };
 
-#ifndef _WIN32
 static int peek_measured(void *arg)
 {
     struct cpu_peek *cp = arg;
@@ -2666,14 +2619,14 @@ static int peek_measured(void *arg)
     cp->wall_us = (long long)((test_now_ns() - t0) / 1000);
     return rc;
 }
-#endif
 
 /*
  * A process that changes the futex words without stop wakes the waiters
  * again and again: a timed wait still ends at its timeout, a try at once,
- * and a blocking wait naps instead of spinning.
+ * and a blocking wait naps instead of spinning. (On Windows a sleeper
+ * waits on a named semaphore, not on the word itself: a changed word only
+ * makes it look again before it sleeps, and the same bounds hold.)
  */
-#ifndef _WIN32
 TEST(hostile_word_flipper)
 {
     const char *n = test_name("r");
@@ -2723,9 +2676,6 @@ TEST(hostile_word_flipper)
     CHECK_OK(mmf_ring_close(c));
     CHECK_OK(mmf_ring_close(p));
 }
-#else
-LINUX_ONLY_TEST(hostile_word_flipper, "scribbles on the channel through its Linux store file")
-#endif
 
 /* ------------------------------------------------------------------------ */
 /* Peer death as an event                                                    */
@@ -2923,7 +2873,7 @@ static int companion_fd(const char *n)
     snprintf(path, sizeof path, "%s/mmf.u%u.+%016llx",
              dir && dir[0] == '/' ? dir : "/dev/shm", (unsigned)geteuid(),
              (unsigned long long)h->claims_ino);
-    munmap((void *)(uintptr_t)h, MMF__HDR_SIZE);
+    test_unmap_channel((void *)(uintptr_t)h, MMF__HDR_SIZE);
     fd = open(path, O_RDWR);
     CHECK(fd >= 0);
     return fd;
@@ -2966,7 +2916,7 @@ HELPER(r_bell_scribbler)
  * time, a death is still seen, and a quiet word afterwards rings again.
  */
 #ifndef _WIN32
-TEST(forged_liveness_word)
+static void forged_liveness_word_os(void)
 {
     const char *n = test_name("r");
     struct test_sync sy;
@@ -2999,8 +2949,104 @@ TEST(forged_liveness_word)
     CHECK_OK(mmf_ring_close(c));
 }
 #else
-LINUX_ONLY_TEST(forged_liveness_word, "scribbles on the channel through its Linux store file")
+/* Windows keeps no liveness word in shared memory: each endpoint's claim
+ * is a named mutex that the kernel abandons when its process dies, and a
+ * waiter sleeps on its peers' mutexes (src/win/chan.c). What shared memory
+ * does hold is the hint of which claim slots may be held (claim_hint of
+ * struct mmf__win_chan_extra, beside the header), and any process that
+ * may write the channel may forge it. argv: name ready-fd how: "set"
+ * forges set bits only, "any" also clears bits, until killed. */
+HELPER(r_hint_scribbler)
+{
+    uint64_t x = 0x9e3779b97f4a7c15u, *hint;
+    const size_t words = MMF__CLAIM_SLOTS / 64;
+    int any;
+    uint8_t *st;
+
+    CHECK(argc == 3);
+    test_die_with_parent();
+    any = strcmp(argv[2], "any") == 0;
+    st = map_store(argv[0], MMF__HDR_SIZE + sizeof(struct mmf__win_chan_extra));
+    hint = ((struct mmf__win_chan_extra *)(void *)(st + MMF__HDR_SIZE))->claim_hint;
+    test_sync_signal(atoi(argv[1]));
+    for (unsigned i = 0;; i++) {
+        uint64_t *w = &hint[i % 2 == 0 ? 0 : (size_t)(x >> 32) % words]; /* producers' often */
+        x = mix64(x);
+        if (!any)
+            __atomic_fetch_or(w, x, __ATOMIC_RELAXED);
+        else if (i % 3 == 0)
+            __atomic_store_n(w, 0, __ATOMIC_RELAXED);
+        else
+            __atomic_store_n(w, i % 3 == 1 ? x : UINT64_MAX, __ATOMIC_RELAXED);
+        if (i % 1024 == 0)
+            test_sleep_ms(1);
+    }
+}
+
+static pid_t spawn_hint_scribbler(const char *n, const char *how)
+{
+    struct test_sync sy;
+    char fd[16];
+    pid_t pid;
+
+    test_sync_init(&sy);
+    snprintf(fd, sizeof fd, "%d", sy.wr);
+    pid = test_spawn("r_hint_scribbler", n, fd, how, NULL);
+    close(sy.wr);
+    CHECK(test_sync_wait(&sy, 30000));
+    close(sy.rd);
+    return pid;
+}
+
+/*
+ * Forged set bits in the claim hint cost the waiter kernel queries, never
+ * a hang nor a live peer taken for gone: the timed wait times out in time.
+ * Cleared bits may make the live producer look gone (the hint is only a
+ * hint, src/win/chan.c, CLAIMS): a wait may then end early with
+ * MMF_EPIPE, but every wait ends in time, and a real death is still seen.
+ */
+static void forged_liveness_word_os(void)
+{
+    const char *n = test_name("r");
+    pid_t prod, scr;
+    uint64_t t0;
+    mmf_ring *c;
+    mmf_msg m;
+    int rc;
+
+    CHECK_OK(mmf_ring_create(&c, n, 4096, MMF_ROLE_CONSUMER, MMF_CREATE_NEW, NULL));
+    prod = spawn_holder(n, MMF_ROLE_PRODUCER, "main", -1);
+    scr = spawn_hint_scribbler(n, "set");
+    for (int i = 0; i < 3; i++) {
+        t0 = test_now_ns();
+        CHECK_RC(mmf_ring_peek(c, &m, 500), MMF_ETIMEDOUT);
+        CHECK(elapsed_ms(t0) < 3000);
+    }
+    kill(scr, SIGKILL);
+    CHECK_EQ(test_wait(scr), 128 + SIGKILL);
+    scr = spawn_hint_scribbler(n, "any");
+    for (int i = 0; i < 3; i++) {
+        t0 = test_now_ns();
+        rc = mmf_ring_peek(c, &m, 500);
+        CHECK(rc == MMF_ETIMEDOUT || rc == MMF_EPIPE);
+        CHECK(elapsed_ms(t0) < 3000);
+        printf("wait with a forged hint: %s after %ld ms\n", mmf_err_name(rc), elapsed_ms(t0));
+    }
+    kill(prod, SIGKILL);
+    CHECK_EQ(test_wait(prod), 128 + SIGKILL);
+    t0 = test_now_ns();
+    CHECK_RC(mmf_ring_peek(c, &m, MMF_INFINITE), MMF_EPIPE);
+    CHECK(elapsed_ms(t0) < 3000);
+    kill(scr, SIGKILL);
+    CHECK_EQ(test_wait(scr), 128 + SIGKILL);
+    CHECK_OK(mmf_ring_close(c));
+}
 #endif
+
+TEST(forged_liveness_word)
+{
+    forged_liveness_word_os();
+}
 
 /*
  * The thread that attached the producer ends while its process lives: the

@@ -59,6 +59,21 @@ const char *test_tmp_parent(void);
 /* Open handles of this process (Windows: GetProcessHandleCount, or under
  * Wine, which stubs it, the process's rows of the system handle table). */
 int test_open_handles(void);
+/*
+ * A channel's whole object mapped read-write from its start, as any process
+ * that may write the channel can map it (a hostile writer): len bytes of the
+ * store file /dev/shm/mmf.u<uid>.<name> (or $MMF_STORE_DIR) on Linux, of
+ * the Section Local\<name> (or the Global\ name the name gives) on
+ * Windows. Fails the case if it cannot. In that mapping the header (struct
+ * mmf__hdr) is at 0 on both, the control block at test_chan_ctl_off() (the
+ * header page, 4096, on Linux; the 64 KiB header region of src/win/win.h,
+ * MMF__WIN_CHAN_HDR, on Windows) and the area at test_chan_area_off() (the
+ * control block is the channel granule: 4096 on Linux, 64 KiB on Windows).
+ */
+void *test_map_channel(const char *name, size_t len);
+void test_unmap_channel(void *p, size_t len);
+size_t test_chan_ctl_off(void);
+size_t test_chan_area_off(void);
 
 #ifdef _WIN32
 #define TEST_ON_WINDOWS 1
