@@ -110,8 +110,14 @@
 #include <windows.h>
 #else
 
+/* What MinGW-w64's <windows.h> brings in too, and programs rely on
+ * (malloc and free, the ctype macros, INT_MAX, va_list). */
+#include <ctype.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -137,6 +143,26 @@ extern "C" {
 #endif
 #ifndef WINBASEAPI
 #define WINBASEAPI
+#endif
+#ifndef WINAPIV
+#define WINAPIV
+#endif
+/* MSVC's calling conventions and its 64-bit integer keyword: empty (and
+ * long long) for GCC and Clang here, where one convention serves all. */
+#ifndef __cdecl
+#define __cdecl
+#endif
+#ifndef __stdcall
+#define __stdcall
+#endif
+#ifndef __fastcall
+#define __fastcall
+#endif
+#ifndef __int64
+#define __int64 long long
+#endif
+#ifndef __int32
+#define __int32 int
 #endif
 #ifndef FORCEINLINE
 #define FORCEINLINE static inline
@@ -406,6 +432,7 @@ typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
 #define ERROR_DIRECTORY 267
 #define ERROR_NOT_OWNER 288
 #define ERROR_TOO_MANY_POSTS 298
+#define ERROR_TIMER_RESUME_IGNORED 722
 #define ERROR_INVALID_ADDRESS 487
 #define ERROR_ARITHMETIC_OVERFLOW 534
 #define ERROR_MUTANT_LIMIT_EXCEEDED 587
@@ -1515,6 +1542,209 @@ FORCEINLINE void YieldProcessor(void)
     __asm__ __volatile__("yield");
 #endif
 }
+
+/* ------------------------------------------------------------------------ */
+/* Critical sections                                                         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A lock for the threads of one process, recursive as on Windows: the
+ * owning thread may enter again, and each Enter needs one Leave. It is the
+ * Windows structure (same field names) but the façade's own values: read
+ * the fields for nothing but debugging. Like Windows' it does not work
+ * between processes, even placed in shared memory (the owner is a thread
+ * id of the process, the wake-up is process-private). The spin count is
+ * how often Enter retries before it sleeps. Every call is valid only on a
+ * section initialized and not yet deleted; Leave by a thread that does not
+ * own it is ignored (Windows' is undefined). None sets GetLastError().
+ */
+typedef struct _RTL_CRITICAL_SECTION {
+    PVOID DebugInfo;
+    LONG LockCount;      /* 0 free, 1 held, 2 held with sleepers */
+    LONG RecursionCount; /* the owner's Enter count */
+    HANDLE OwningThread; /* the owner's thread id, or NULL */
+    HANDLE LockSemaphore;
+    ULONG_PTR SpinCount;
+} RTL_CRITICAL_SECTION, CRITICAL_SECTION, *PRTL_CRITICAL_SECTION,
+    *PCRITICAL_SECTION, *LPCRITICAL_SECTION;
+
+/* Initialize a free section (spin count 0, or dwSpinCount). The AndSpinCount
+ * and Ex forms return TRUE; Ex accepts and ignores its Flags. */
+MMF_WIN32_API void WINAPI InitializeCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
+MMF_WIN32_API BOOL WINAPI InitializeCriticalSectionAndSpinCount(
+    LPCRITICAL_SECTION lpCriticalSection, DWORD dwSpinCount);
+MMF_WIN32_API BOOL WINAPI InitializeCriticalSectionEx(LPCRITICAL_SECTION lpCriticalSection,
+                                                      DWORD dwSpinCount, DWORD Flags);
+/* Set the spin count; returns the previous one. */
+MMF_WIN32_API DWORD WINAPI SetCriticalSectionSpinCount(LPCRITICAL_SECTION lpCriticalSection,
+                                                       DWORD dwSpinCount);
+/* Wait (without timeout) until the section is free or owned by the caller,
+ * and take it once more. */
+MMF_WIN32_API void WINAPI EnterCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
+/* As Enter without waiting: TRUE if taken, FALSE if another thread owns it. */
+MMF_WIN32_API BOOL WINAPI TryEnterCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
+/* Give back one Enter; the last one frees the section. */
+MMF_WIN32_API void WINAPI LeaveCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
+/* The section must be free; it needs Initialize again before any use. */
+MMF_WIN32_API void WINAPI DeleteCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
+
+/* ------------------------------------------------------------------------ */
+/* Waitable timers                                                           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A timer is signaled at its due time, and then again every lPeriod
+ * milliseconds if lPeriod is not 0. A manual-reset timer (bManualReset
+ * TRUE, "notification timer") stays signaled until it is set again and
+ * releases every waiter; a synchronization timer releases one waiter and
+ * resets. Waits take timers as any other object: WaitForSingleObject,
+ * WaitForMultipleObjects (any and all), SignalObjectAndWait's wait, with
+ * TIMER_QUERY_STATE (1), TIMER_MODIFY_STATE (2) and SYNCHRONIZE rights
+ * (TIMER_ALL_ACCESS). Timers share the one namespace of sections, mutexes,
+ * events and semaphores: creating or opening a timer under another type's
+ * name, or another type under a timer's name, fails with
+ * ERROR_INVALID_HANDLE (P01).
+ *
+ * Shared between processes (a named timer opened in several), a timer is
+ * one object as on Windows: its due time, period and signaled state live
+ * in shared memory, so SetWaitableTimer or CancelWaitableTimer in one
+ * process acts for the waiters of every process, and the timer fires at
+ * its due time even if the process that set it has exited or was killed,
+ * as long as a handle to it is open somewhere. The signal is given by the
+ * waiters themselves (whichever waiter finds the due time passed signals
+ * the timer and moves its due time on by one period), so a process
+ * waiting on a timer wakes at the due time without a thread of its own.
+ * A waiter already asleep when another process or thread sets the timer
+ * notices the new due time within 50 ms. Names take at most
+ * MAX_PATH - 8 characters (the timer keeps its state under derived names).
+ *
+ * Known differences: due times are measured on the monotonic clock, so an
+ * absolute due time that changes of the system clock after the call should
+ * move does not move; completion routines (pfnCompletionRoutine) are not
+ * supported; fResume has no effect (SetWaitableTimer then returns TRUE
+ * with GetLastError() ERROR_TIMER_RESUME_IGNORED, what NT's
+ * STATUS_TIMER_RESUME_IGNORED becomes; Microsoft's page says
+ * ERROR_NOT_SUPPORTED). Timers are not inherited by CreateProcess.
+ *
+ * CreateWaitableTimer: a new timer is not signaled and not set
+ * (GetLastError() 0); an existing name of a timer gives a handle to it
+ * with ERROR_ALREADY_EXISTS, its type (manual or not) unchanged. Errors as
+ * for CreateMutex. OpenWaitableTimer: errors as for OpenMutex.
+ */
+#define TIMER_QUERY_STATE 0x0001
+#define TIMER_MODIFY_STATE 0x0002
+#define TIMER_ALL_ACCESS 0x001F0003
+MMF_WIN32_API HANDLE WINAPI CreateWaitableTimerA(LPSECURITY_ATTRIBUTES lpTimerAttributes,
+                                                 BOOL bManualReset, LPCSTR lpTimerName);
+MMF_WIN32_API HANDLE WINAPI CreateWaitableTimerW(LPSECURITY_ATTRIBUTES lpTimerAttributes,
+                                                 BOOL bManualReset, LPCWSTR lpTimerName);
+MMF_WIN32_API HANDLE WINAPI OpenWaitableTimerA(DWORD dwDesiredAccess, BOOL bInheritHandle,
+                                               LPCSTR lpTimerName);
+MMF_WIN32_API HANDLE WINAPI OpenWaitableTimerW(DWORD dwDesiredAccess, BOOL bInheritHandle,
+                                               LPCWSTR lpTimerName);
+
+/* A time in 100 ns units since 1601-01-01 UTC, the unit of absolute due
+ * times. GetSystemTimeAsFileTime gives the system clock's now. */
+typedef struct _FILETIME {
+    DWORD dwLowDateTime;
+    DWORD dwHighDateTime;
+} FILETIME, *PFILETIME, *LPFILETIME;
+MMF_WIN32_API void WINAPI GetSystemTimeAsFileTime(LPFILETIME lpSystemTimeAsFileTime);
+
+/* A completion routine, which the façade does not call (see above). */
+typedef void(CALLBACK *PTIMERAPCROUTINE)(LPVOID lpArgToCompletionRoutine,
+                                         DWORD dwTimerLowValue, DWORD dwTimerHighValue);
+
+/*
+ * Set the timer: *lpDueTime negative is a time relative to now in 100 ns
+ * units (-10000000: in one second); positive, an absolute time as a
+ * FILETIME (100 ns units since 1601-01-01 UTC, a past time fires at once);
+ * 0 fires at once. lPeriod (ms) 0 fires once, else periodically. Setting
+ * makes the timer not signaled first. TRUE, or FALSE with
+ * ERROR_INVALID_HANDLE (not a timer), ERROR_ACCESS_DENIED (no
+ * TIMER_MODIFY_STATE), ERROR_INVALID_PARAMETER (lPeriod < 0),
+ * ERROR_NOACCESS (lpDueTime NULL), ERROR_NOT_SUPPORTED (pfnCompletionRoutine not NULL: a façade
+ * error).
+ */
+MMF_WIN32_API BOOL WINAPI SetWaitableTimer(HANDLE hTimer, const LARGE_INTEGER *lpDueTime,
+                                           LONG lPeriod, PTIMERAPCROUTINE pfnCompletionRoutine,
+                                           LPVOID lpArgToCompletionRoutine, BOOL fResume);
+/* Stop the timer without changing its signaled state. TRUE, or FALSE with
+ * ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED (no TIMER_MODIFY_STATE). */
+MMF_WIN32_API BOOL WINAPI CancelWaitableTimer(HANDLE hTimer);
+
+/* ------------------------------------------------------------------------ */
+/* Code pages                                                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Conversion between multibyte strings and wide strings. The façade knows
+ * one multibyte encoding, UTF-8: CP_UTF8, and also CP_ACP, CP_OEMCP,
+ * CP_MACCP and CP_THREAD_ACP, the "ANSI" code pages, which are UTF-8 here
+ * (a Linux locale's usual encoding; on Windows they are a legacy code page
+ * such as 1252, so non-ASCII text converted with CP_ACP differs). Any
+ * other code page fails with ERROR_INVALID_PARAMETER. Wide strings are
+ * wchar_t, UTF-32 on Linux: a character outside the Basic Multilingual
+ * Plane counts one wchar_t here and two (a surrogate pair) on Windows.
+ *
+ * MultiByteToWideChar converts cbMultiByte bytes of lpMultiByteStr (-1,
+ * or any negative count: up to and including its NUL) into lpWideCharStr of cchWideChar wchar_t,
+ * and returns the count written (with the NUL if it was converted).
+ * cchWideChar 0 writes nothing and returns the count needed. dwFlags is 0
+ * or MB_ERR_INVALID_CHARS; without it an invalid UTF-8 sequence becomes
+ * U+FFFD, with it the call fails. WideCharToMultiByte is the reverse
+ * (cbMultiByte 0: the size query; WC_ERR_INVALID_CHARS makes a surrogate
+ * or a value above U+10FFFF fail, else it becomes U+FFFD); lpDefaultChar
+ * and lpUsedDefaultChar must be NULL, as Windows requires for CP_UTF8.
+ * Both return 0 on failure, with GetLastError():
+ *   ERROR_INSUFFICIENT_BUFFER     the output does not fit (what fits may
+ *                                 have been written)
+ *   ERROR_NO_UNICODE_TRANSLATION  an invalid sequence with
+ *                                 MB_ERR_INVALID_CHARS / WC_ERR_INVALID_CHARS
+ *   ERROR_INVALID_FLAGS           another flag
+ *   ERROR_INVALID_PARAMETER       a NULL or overlapping string, a count of
+ *                                 0, an unknown code page,
+ *                                 lpDefaultChar or lpUsedDefaultChar not NULL
+ */
+#define CP_ACP 0
+#define CP_OEMCP 1
+#define CP_MACCP 2
+#define CP_THREAD_ACP 3
+#define CP_UTF8 65001
+#define MB_PRECOMPOSED 0x00000001
+#define MB_ERR_INVALID_CHARS 0x00000008
+#define WC_ERR_INVALID_CHARS 0x00000080
+#define ERROR_INVALID_FLAGS 1004
+MMF_WIN32_API int WINAPI MultiByteToWideChar(UINT CodePage, DWORD dwFlags,
+                                             LPCSTR lpMultiByteStr, int cbMultiByte,
+                                             LPWSTR lpWideCharStr, int cchWideChar);
+MMF_WIN32_API int WINAPI WideCharToMultiByte(UINT CodePage, DWORD dwFlags,
+                                             LPCWSTR lpWideCharStr, int cchWideChar,
+                                             LPSTR lpMultiByteStr, int cbMultiByte,
+                                             LPCSTR lpDefaultChar, LPBOOL lpUsedDefaultChar);
+/* The "ANSI" and OEM code pages: CP_UTF8 (see above). */
+MMF_WIN32_API UINT WINAPI GetACP(void);
+MMF_WIN32_API UINT WINAPI GetOEMCP(void);
+
+/*
+ * wsprintf: format into lpOut, which holds at most 1024 characters with the
+ * NUL (Microsoft's limit; longer output is cut there). The format has
+ * Microsoft's meaning in both forms: in wsprintfW %s and %c are wide and
+ * %S, %C narrow; in wsprintfA the reverse (see win32_crt.h, "WIDE
+ * PRINTING"). Returns the count written without the NUL.
+ */
+MMF_WIN32_API int WINAPIV wsprintfA(LPSTR lpOut, LPCSTR lpFmt, ...);
+MMF_WIN32_API int WINAPIV wsprintfW(LPWSTR lpOut, LPCWSTR lpFmt, ...);
+
+#ifdef UNICODE
+#define CreateWaitableTimer CreateWaitableTimerW
+#define OpenWaitableTimer OpenWaitableTimerW
+#define wsprintf wsprintfW
+#else
+#define CreateWaitableTimer CreateWaitableTimerA
+#define OpenWaitableTimer OpenWaitableTimerA
+#define wsprintf wsprintfA
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* UNICODE names                                                             */
