@@ -8,7 +8,7 @@
  * glibc formats: in a wide function %s and %c (no size) become %ls and
  * %lc, %S and %C become %s and %c; in a narrow one %S and %C become %ls
  * and %lc. %hs/%hc are always narrow and %ls/%lc/%ws/%wc always wide.
- * Microsoft's size prefixes I64, I32 and I become ll, nothing and z.
+ * Microsoft's size prefixes (%I64d, %I32d, %Id) become ll, nothing and z.
  */
 #define MMF_WIN32_NO_MS_PRINTF /* this file calls glibc's own functions */
 

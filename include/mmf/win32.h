@@ -97,6 +97,12 @@
  *   - CreateThread does not support CREATE_SUSPENDED (ERROR_INVALID_PARAMETER).
  *   - A pulse of an auto-reset event can release one more waiter than on
  *     Windows when a waiting process was killed (see mmf_event_pulse()).
+ *   - The ANSI code page (CP_ACP, GetACP) is UTF-8, the encoding of
+ *     Linux locales; Windows' is a legacy one (1252, ...). A wchar_t is
+ *     UTF-32: a character outside the BMP is one wchar_t, not two.
+ *   - Waitable timers have no completion routines (no asynchronous
+ *     procedure calls) and measure an absolute due time on the monotonic
+ *     clock (see "Waitable timers").
  *   - Object names have at most MAX_PATH (260) characters in the W
  *     functions too, as Microsoft documents; Windows' W functions accept
  *     longer names (P16). A longer name fails with

@@ -104,7 +104,7 @@ MMF_WIN32_API int vsprintf_s(char *dest, size_t destsz, const char *format,
  * format with Microsoft's meaning, as do swprintf_s, _snwprintf(_s),
  * _vsnwprintf(_s), wsprintfA and wsprintfW and, through <tchar.h>,
  * _tprintf, _ftprintf, _stprintf(_s) and _sntprintf. Microsoft's size
- * prefixes I64, I32 and I are understood too. Define
+ * prefixes (%I64d, %I32d, %Id) are understood too. Define
  * MMF_WIN32_NO_MS_PRINTF before including to keep the ISO meaning. The
  * narrow printf family keeps glibc's meaning (%s narrow, as on Windows;
  * only %S differs: use %ls).

@@ -5,8 +5,8 @@
 #define UNICODE
 #define _UNICODE
 /* MinGW-w64 replaces the printf family with its own ISO one (%s narrow in
- * wprintf) in C99 and later modes; Microsoft's C runtime, whose meaning
- * the checks below assert, is what Windows programs get. */
+ * wprintf) in its C11 mode; Microsoft's C runtime, whose meaning the
+ * checks below assert, is what Windows programs get. */
 #define __USE_MINGW_ANSI_STDIO 0
 #include "w32t.h"
 
@@ -169,7 +169,7 @@ W32T(Z07)
     CHECK_WSTR(buf, L"wide|narrow|w|n");
     CHECK_EQ(swprintf_s(buf, 64, L"%hs|%ls|%hc|%lc", "n", L"w", 'a', L'b'), 7);
     CHECK_WSTR(buf, L"n|w|a|b");
-    /* Width and precision apply as usual; I64 is a 64-bit size. */
+    /* Width and precision apply as usual; %I64d takes 64 bits. */
     CHECK(swprintf_s(buf, 64, L"[%5s][%-3.1s][%I64d]", L"ab", L"xyz",
                      (long long)-5000000000LL) > 0);
     CHECK_WSTR(buf, L"[   ab][x  ][-5000000000]");
