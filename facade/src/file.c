@@ -96,7 +96,11 @@ static HANDLE create_file(const char *path, DWORD access, DWORD disposition,
     access = mmf__w32_map_access(W32_FILE, access);
     readable = (access & READ_RIGHTS) != 0;
     writable = (access & WRITE_RIGHTS) != 0;
-    if (path == NULL || path[0] == '\0' || (flags & FILE_FLAG_OVERLAPPED) ||
+    if (path == NULL || path[0] == '\0') {
+        mmf__w32_set_error(ERROR_PATH_NOT_FOUND); /* as kernelbase: D21 */
+        return INVALID_HANDLE_VALUE;
+    }
+    if ((flags & FILE_FLAG_OVERLAPPED) ||
         (flags & ~(DWORD)KNOWN_FLAGS) || disposition < CREATE_NEW ||
         disposition > TRUNCATE_EXISTING ||
         (disposition == TRUNCATE_EXISTING && !(access & FILE_WRITE_DATA))) {
@@ -409,7 +413,7 @@ BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrit
 static BOOL delete_file(const char *path)
 {
     if (path == NULL || path[0] == '\0') {
-        mmf__w32_set_error(ERROR_INVALID_PARAMETER);
+        mmf__w32_set_error(ERROR_PATH_NOT_FOUND); /* D21 */
         return FALSE;
     }
     if (unlink(path) != 0) {

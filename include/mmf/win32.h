@@ -727,9 +727,12 @@ MMF_WIN32_API void WINAPI GetNativeSystemInfo(LPSYSTEM_INFO lpSystemInfo);
  *                            pages to give (C17)
  *   ERROR_BAD_PATHNAME       a name that starts with a backslash (V01)
  *   ERROR_PATH_NOT_FOUND     a backslash in the name after its prefix (P12)
- *   ERROR_INVALID_NAME       a name that is not valid UTF-8 / UTF-32
+ *   ERROR_INVALID_NAME       a name that is not valid UTF-8 / UTF-32 (a
+ *                            façade error: Windows converts any bytes of
+ *                            an A name through the ANSI code page)
  *   ERROR_FILENAME_EXCED_RANGE  a name longer than MAX_PATH (P16)
- *   ERROR_TOO_MANY_OPEN_FILES   out of file descriptors
+ *   ERROR_TOO_MANY_OPEN_FILES   out of file descriptors (a façade error:
+ *                            Windows has no such per-process limit)
  */
 MMF_WIN32_API HANDLE WINAPI CreateFileMappingA(
     HANDLE hFile, LPSECURITY_ATTRIBUTES lpFileMappingAttributes,
@@ -780,6 +783,7 @@ MMF_WIN32_API HANDLE WINAPI OpenFileMappingW(DWORD dwDesiredAccess,
  *   ERROR_INVALID_PARAMETER  offset at or past the end (G08), unknown bits
  *   ERROR_NOT_ENOUGH_MEMORY  no address space
  *   ERROR_NOT_SUPPORTED      an executable view where the store forbids it
+ *                            (a façade error: /dev/shm mounted noexec)
  */
 MMF_WIN32_API LPVOID WINAPI MapViewOfFile(HANDLE hFileMappingObject,
                                           DWORD dwDesiredAccess,
@@ -919,7 +923,8 @@ MMF_WIN32_API BOOL WINAPI CloseHandle(HANDLE hObject);
  * handle inheritable. lpTargetHandle NULL makes no duplicate (the call then only checks, and
  * closes the source with DUPLICATE_CLOSE_SOURCE).
  * Returns TRUE, or FALSE with ERROR_INVALID_HANDLE (a bad handle or
- * process handle), ERROR_INVALID_PARAMETER (unknown options),
+ * process handle), ERROR_INVALID_PARAMETER (unknown options: a façade
+ * error, Windows ignores them),
  * ERROR_ACCESS_DENIED (undefined rights, widening a mapping's rights, or
  * a process handle to another process: see F09; DUPLICATE_CLOSE_SOURCE
  * then closes nothing), ERROR_NOT_ENOUGH_MEMORY.
@@ -955,17 +960,18 @@ MMF_WIN32_API BOOL WINAPI SetHandleInformation(HANDLE hObject, DWORD dwMask,
  * gets mode 0666 less the umask. dwShareMode is accepted but not enforced.
  * FILE_FLAG_WRITE_THROUGH makes writes synchronous (O_DSYNC),
  * FILE_FLAG_DELETE_ON_CLOSE removes the file when this handle closes.
- * FILE_FLAG_OVERLAPPED is refused (ERROR_INVALID_PARAMETER);
- * hTemplateFile is ignored.
+ * FILE_FLAG_OVERLAPPED is refused (ERROR_INVALID_PARAMETER, a façade
+ * error: there is no overlapped I/O); hTemplateFile is ignored.
  * CREATE_ALWAYS and OPEN_ALWAYS on an existing file succeed with
  * GetLastError() ERROR_ALREADY_EXISTS, else 0.
  * Returns INVALID_HANDLE_VALUE on failure, with GetLastError():
  *   ERROR_FILE_NOT_FOUND     no such file (OPEN_EXISTING, TRUNCATE_EXISTING)
- *   ERROR_PATH_NOT_FOUND     a directory of the path does not exist
+ *   ERROR_PATH_NOT_FOUND     a directory of the path does not exist, or
+ *                            the name is NULL or "" (D21)
  *   ERROR_FILE_EXISTS        CREATE_NEW and the file exists
  *   ERROR_ACCESS_DENIED      permission denied, or a directory
  *   ERROR_INVALID_PARAMETER  bad disposition, TRUNCATE_EXISTING without
- *                            write access, NULL or "" name
+ *                            write access
  *   ERROR_WRITE_PROTECT, ERROR_DISK_FULL, ERROR_FILENAME_EXCED_RANGE,
  *   ERROR_TOO_MANY_OPEN_FILES, ERROR_SHARING_VIOLATION (a running program)
  */
@@ -1031,7 +1037,8 @@ MMF_WIN32_API BOOL WINAPI FlushFileBuffers(HANDLE hFile);
  * lpOverlapped is not NULL). *lpNumberOfBytesRead gets the count; 0 at the
  * end of the file with TRUE. Returns TRUE, or FALSE with
  * ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED (no read access),
- * ERROR_INVALID_PARAMETER (lpNumberOfBytesRead and lpOverlapped both NULL),
+ * ERROR_INVALID_PARAMETER (lpNumberOfBytesRead and lpOverlapped both NULL,
+ * which Microsoft's page forbids: a façade error, Windows reads anyway),
  * ERROR_GEN_FAILURE.
  */
 MMF_WIN32_API BOOL WINAPI ReadFile(HANDLE hFile, LPVOID lpBuffer,
@@ -1045,9 +1052,9 @@ MMF_WIN32_API BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer,
                                     LPOVERLAPPED lpOverlapped);
 
 /* Delete the file lpFileName. TRUE, or FALSE with ERROR_FILE_NOT_FOUND,
- * ERROR_PATH_NOT_FOUND, ERROR_ACCESS_DENIED (no permission, or a
- * directory), ERROR_INVALID_PARAMETER (NULL or ""). An open file is deleted
- * too (see KNOWN DIFFERENCES). */
+ * ERROR_PATH_NOT_FOUND (also for NULL or "", D21), ERROR_ACCESS_DENIED (no
+ * permission, or a directory). An open file is deleted too (see KNOWN
+ * DIFFERENCES). */
 MMF_WIN32_API BOOL WINAPI DeleteFileA(LPCSTR lpFileName);
 MMF_WIN32_API BOOL WINAPI DeleteFileW(LPCWSTR lpFileName);
 
@@ -1295,7 +1302,8 @@ MMF_WIN32_API DWORD WINAPI GetCurrentThreadId(void);
  * mutex returns WAIT_ABANDONED. *lpThreadId (if not NULL) gets its id.
  * The thread runs whether or not its handle is closed.
  * Returns NULL on failure, with GetLastError() ERROR_INVALID_PARAMETER
- * (lpStartAddress NULL, CREATE_SUSPENDED or unknown flags),
+ * (lpStartAddress NULL, CREATE_SUSPENDED or unknown flags: façade errors;
+ * Windows starts a thread that faults, suspends it, ignores the flags),
  * ERROR_NOT_ENOUGH_MEMORY (no thread could be started).
  */
 MMF_WIN32_API HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes,
@@ -1366,7 +1374,8 @@ MMF_WIN32_API DWORD WINAPI GetThreadId(HANDLE Thread);
  *                            DEBUG_ONLY_THIS_PROCESS,
  *                            EXTENDED_STARTUPINFO_PRESENT (a façade error:
  *                            Windows supports them)
- *   ERROR_INVALID_HANDLE     a standard handle that is not a file
+ *   ERROR_INVALID_HANDLE     a standard handle that is not a file (a
+ *                            façade error: Windows passes any handle)
  *   ERROR_NOT_ENOUGH_MEMORY, ERROR_TOO_MANY_OPEN_FILES
  */
 MMF_WIN32_API BOOL WINAPI CreateProcessA(LPCSTR lpApplicationName, LPSTR lpCommandLine,
