@@ -187,7 +187,7 @@ MMF_WIN32_API int mmf_win32_run_wmain(int argc, char **argv,
         return mmf_win32_run_wmain(                                            \
             argc, argv,                                                        \
             reinterpret_cast<int (*)(int, wchar_t **, wchar_t **)>(            \
-                mmf_win32_wmain));                                             \
+                reinterpret_cast<void (*)()>(mmf_win32_wmain)));               \
     }                                                                          \
     int mmf_win32_wmain
 #else
