@@ -282,3 +282,19 @@ W32T(Z12)
         free(p);
     }
 }
+
+W32T(Z14)
+{
+    wchar_t buf[128];
+
+    /* The rest of a format passes through the rewriting untouched: %%,
+     * widths and precisions from arguments, the size prefixes of integers
+     * (%Iu is a size_t, %I32d 32 bits, %hhd a char) and floating point. */
+    CHECK(swprintf_s(buf, 128, L"%%|%*s|%-*.*S|%Iu|%I32d|%I64u|%hhd|%.2f|%5.1ls|", 4, L"ab", 5,
+                     2, "xyz", (size_t)7, (int)-3, (unsigned long long)18446744073709551615ULL,
+                     (char)-1, 2.5, L"wide") > 0);
+    CHECK_WSTR(buf, L"%|  ab|xy   |7|-3|18446744073709551615|-1|2.50|    w|");
+    /* A narrow %c and a wide %C in wsprintfA. */
+    CHECK_EQ(wsprintfW(buf, L"%c%C%hc%lc", L'a', 'b', 'c', L'd'), 4);
+    CHECK_WSTR(buf, L"abcd");
+}
