@@ -48,6 +48,12 @@ W32T(Y01)
     CHECK_WAIT(WaitForSingleObject(t, 1000), WAIT_OBJECT_0);
     CHECK_WAIT(WaitForSingleObject(again, 0), WAIT_TIMEOUT);
     CLOSE(again);
+    /* The W form finds it too. */
+    SetLastError(0xdeadbeef);
+    again = CreateWaitableTimerW(NULL, FALSE, w32t_wname("timer"));
+    CHECK(again != NULL);
+    CHECK_GLE(ERROR_ALREADY_EXISTS);
+    CLOSE(again);
     CLOSE(t);
     /* The last handle closed, the name is gone (N07). */
     CHECK_FAILS(OpenWaitableTimerA(TIMER_ALL_ACCESS, FALSE, w32t_name("timer")), NULL,
