@@ -40,14 +40,19 @@
 /* The longest wait a due time or period may ask for: about 30000 years
  * (what keeps the arithmetic below within 63 bits). */
 #define MAX_NS ((int64_t)1 << 60)
+/* The latest absolute due time, in ns since 1970: about the year 2116,
+ * half of what 63 bits hold, so that due + period stays in range. */
+#define MAX_REALTIME_NS (INT64_MAX / 2)
 /* 100 ns units between 1601-01-01 and 1970-01-01. */
 #define FILETIME_1970 116444736000000000LL
 
 /* The shared state. Zero-filled is "not set". */
 struct timer_state {
     uint32_t magic;
-    uint32_t reserved;
-    int64_t due_ns;    /* CLOCK_MONOTONIC time of the next firing; 0: none */
+    uint32_t realtime;  /* due_ns is on CLOCK_REALTIME (an absolute due
+                           time, which follows changes of the system
+                           clock as Windows' do), else CLOCK_MONOTONIC */
+    int64_t due_ns;    /* the clock's time of the next firing; 0: none */
     int64_t period_ns; /* 0: fire once */
 };
 
@@ -59,10 +64,10 @@ struct w32_timer {
     struct timer_state *state; /* a view of section, or private memory */
 };
 
-static int64_t now_ns(void)
+static int64_t now_ns(int realtime)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
@@ -334,8 +339,8 @@ BOOL WINAPI SetWaitableTimer(HANDLE hTimer, const LARGE_INTEGER *lpDueTime, LONG
 {
     struct w32_entry *e;
     struct timer_state *st;
-    int64_t now, delay, due;
-    int rc;
+    int64_t due;
+    int realtime, rc;
 
     (void)lpArgToCompletionRoutine;
     if ((e = modifiable(hTimer)) == NULL)
@@ -352,33 +357,27 @@ BOOL WINAPI SetWaitableTimer(HANDLE hTimer, const LARGE_INTEGER *lpDueTime, LONG
         mmf__w32_set_error(ERROR_NOT_SUPPORTED); /* no asynchronous calls */
         return FALSE;
     }
-    now = now_ns();
-    if (lpDueTime->QuadPart < 0) {
-        /* Relative, in 100 ns units; the negation of INT64_MIN is kept in
-         * range by the clamp. */
+    if (lpDueTime->QuadPart <= 0) {
+        /* Relative, in 100 ns units, on the monotonic clock; the
+         * negation of INT64_MIN is kept in range by the test. */
         LONGLONG q = lpDueTime->QuadPart;
-        delay = q < -(MAX_NS / 100) ? MAX_NS : clamp_ns(-q * 100);
+        realtime = 0;
+        due = now_ns(0) + (q < -(MAX_NS / 100) ? MAX_NS : clamp_ns(-q * 100));
     } else {
-        /* Absolute, a FILETIME on the system clock. */
-        struct timespec rt;
-        LONGLONG ft_now;
-        clock_gettime(CLOCK_REALTIME, &rt);
-        ft_now = FILETIME_1970 + (LONGLONG)rt.tv_sec * 10000000 + rt.tv_nsec / 100;
-        delay = lpDueTime->QuadPart <= ft_now
-                    ? 0
-                    : (lpDueTime->QuadPart - ft_now > MAX_NS / 100
-                           ? MAX_NS
-                           : (lpDueTime->QuadPart - ft_now) * 100);
+        /* Absolute, a FILETIME: kept on the system clock, so that the
+         * timer follows a change of the clock, as on Windows. */
+        LONGLONG since_1970 = lpDueTime->QuadPart - FILETIME_1970;
+        realtime = 1;
+        due = since_1970 <= 0 ? 1
+              : since_1970 > MAX_REALTIME_NS / 100 ? MAX_REALTIME_NS : since_1970 * 100;
     }
-    due = now + delay;
-    if (due <= 0)
-        due = 1;
     st = e->u.timer->state;
     /* Stop, clear the signal, then start again (a set timer is not
      * signaled until its new due time). */
     __atomic_store_n(&st->due_ns, 0, __ATOMIC_SEQ_CST);
     rc = mmf_event_reset(e->u.timer->event);
     __atomic_store_n(&st->period_ns, (int64_t)lPeriod * 1000000, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&st->realtime, (uint32_t)realtime, __ATOMIC_SEQ_CST);
     __atomic_store_n(&st->due_ns, due, __ATOMIC_SEQ_CST);
     mmf__w32_put(e);
     if (rc < 0) {
@@ -409,7 +408,7 @@ long long mmf__w32_timer_poll(struct w32_timer *t)
     for (int tries = 0; tries < 8; tries++) {
         int64_t due = __atomic_load_n(&st->due_ns, __ATOMIC_SEQ_CST);
         int64_t period = clamp_ns(__atomic_load_n(&st->period_ns, __ATOMIC_SEQ_CST));
-        int64_t now = now_ns(), next;
+        int64_t now = now_ns(__atomic_load_n(&st->realtime, __ATOMIC_SEQ_CST) != 0), next;
 
         if (due <= 0)
             return -1; /* not set */

@@ -101,8 +101,7 @@
  *     Linux locales; Windows' is a legacy one (1252, ...). A wchar_t is
  *     UTF-32: a character outside the BMP is one wchar_t, not two.
  *   - Waitable timers have no completion routines (no asynchronous
- *     procedure calls) and measure an absolute due time on the monotonic
- *     clock (see "Waitable timers").
+ *     procedure calls; see "Waitable timers").
  *   - Object names have at most MAX_PATH (260) characters in the W
  *     functions too, as Microsoft documents; Windows' W functions accept
  *     longer names (P16). A longer name fails with
@@ -1633,10 +1632,11 @@ MMF_WIN32_API void WINAPI DeleteCriticalSection(LPCRITICAL_SECTION lpCriticalSec
  * notices the new due time within 50 ms. Names take at most
  * MAX_PATH - 8 characters (the timer keeps its state under derived names).
  *
- * Known differences: due times are measured on the monotonic clock, so an
- * absolute due time that changes of the system clock after the call should
- * move does not move; completion routines (pfnCompletionRoutine) are not
- * supported; fResume has no effect (SetWaitableTimer then returns TRUE
+ * A relative due time is measured on the monotonic clock, an absolute one
+ * on the system clock (it follows a change of the clock, as on Windows).
+ *
+ * Known differences: completion routines (pfnCompletionRoutine) are not
+ * supported (there are no asynchronous procedure calls); fResume has no effect (SetWaitableTimer then returns TRUE
  * with GetLastError() ERROR_TIMER_RESUME_IGNORED, what NT's
  * STATUS_TIMER_RESUME_IGNORED becomes; Microsoft's page says
  * ERROR_NOT_SUPPORTED). Timers are not inherited by CreateProcess.
