@@ -386,3 +386,36 @@ W32T(Y12)
     CHECK_FAILS(SetWaitableTimer(t, NULL, 0, NULL, NULL, FALSE), FALSE, ERROR_NOACCESS);
     CLOSE(t);
 }
+
+/* A name of n characters made of the test's name and 'x's. */
+static const char *long_name(size_t n)
+{
+    static char buf[400];
+    const char *base = w32t_name("long");
+    size_t k = strlen(base);
+    memcpy(buf, base, k);
+    memset(buf + k, 'x', n > k ? n - k : 0);
+    buf[n > k ? n : k] = '\0';
+    return buf;
+}
+
+W32T(Y13)
+{
+    /* Long names: Windows takes a timer name as long as any other
+     * object's (MAX_PATH in the A functions). The façade keeps the timer's
+     * state under the name and 7 more characters, so it takes 7 fewer. */
+    HANDLE t;
+
+    t = CreateWaitableTimerA(NULL, FALSE, long_name(MAX_PATH - 7));
+    CHECK(t != NULL);
+    CLOSE(t);
+#ifdef _WIN32
+    t = CreateWaitableTimerA(NULL, FALSE, long_name(MAX_PATH - 6));
+    CHECK(t != NULL);
+    if (t != NULL)
+        CloseHandle(t);
+#else
+    CHECK_FAILS(CreateWaitableTimerA(NULL, FALSE, long_name(MAX_PATH - 6)), NULL,
+                ERROR_FILENAME_EXCED_RANGE);
+#endif
+}
