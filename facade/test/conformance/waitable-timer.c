@@ -185,6 +185,8 @@ W32T(Y06)
     /* P08 and the other open errors. */
     CHECK_FAILS(OpenWaitableTimerA(SYNCHRONIZE, FALSE, NULL), NULL, ERROR_INVALID_PARAMETER);
     CHECK_FAILS(OpenWaitableTimerW(SYNCHRONIZE, FALSE, NULL), NULL, ERROR_INVALID_PARAMETER);
+    /* "" names the object directory, not a timer (as E21). */
+    CHECK_FAILS(OpenWaitableTimerA(SYNCHRONIZE, FALSE, ""), NULL, ERROR_INVALID_HANDLE);
     CHECK_FAILS(OpenWaitableTimerA(SYNCHRONIZE, FALSE, w32t_name("none")), NULL,
                 ERROR_FILE_NOT_FOUND);
     /* The W form finds the A form's timer. */
