@@ -21,14 +21,14 @@
 
 /* Rewrite fmt (Microsoft's meaning; `wide`: of a wide function) into a new
  * ISO format, or NULL when out of memory. One macro serves both widths. */
-#define DEFINE_CONVERT(name, CH, L)                                            \
+#define DEFINE_CONVERT(name, CH)                                            \
     static CH *name(const CH *fmt, int wide)                                   \
     {                                                                          \
         size_t n = 0;                                                          \
         while (fmt[n] != 0)                                                    \
             n++;                                                               \
-        /* Each byte grows to at most two ("I" -> "z" keeps the length,       \
-         * "%s" -> "%ls" adds one per conversion). */                          \
+        /* The result is at most 1.5 times as long ("%s" -> "%ls"; the       \
+         * other rewritings keep or shorten): 2n + 1 is room enough. */        \
         CH *out = malloc((2 * n + 1) * sizeof(CH));                            \
         const CH *p = fmt;                                                     \
         CH *o = out;                                                           \
@@ -36,7 +36,7 @@
             return NULL;                                                       \
         while (*p != 0) {                                                      \
             int size = 0; /* 0 none, 'h' narrow, 'l' wide */                   \
-            CH len[3];                                                         \
+            CH len[3] = {0, 0, 0};                                             \
             int nlen = 0;                                                      \
             if (*p != L'%') {                                                  \
                 *o++ = *p++;                                                   \
@@ -111,9 +111,8 @@
         return out;                                                            \
     }
 
-DEFINE_CONVERT(convert_w, wchar_t, L)
-#define NARROW_L
-DEFINE_CONVERT(convert_a, char, NARROW_L)
+DEFINE_CONVERT(convert_w, wchar_t)
+DEFINE_CONVERT(convert_a, char)
 
 /* Format into a new wide string (Microsoft's meaning); *len gets its
  * length. NULL with errno set on failure. */
