@@ -27,10 +27,14 @@ static wchar_t **widen_all(char **v, size_t n)
     return w;
 }
 
+/* The wide arguments and environment live as long as the program, as the
+ * C runtime's do (atexit handlers may still use them): kept here, so that
+ * they stay reachable. */
+static wchar_t **wargv, **wenv;
+
 int mmf_win32_run_wmain(int argc, char **argv, int (*wmain_fn)(int, wchar_t **, wchar_t **))
 {
     size_t nenv = 0;
-    wchar_t **wargv, **wenv;
 
     while (environ != NULL && environ[nenv] != NULL)
         nenv++;
@@ -38,6 +42,5 @@ int mmf_win32_run_wmain(int argc, char **argv, int (*wmain_fn)(int, wchar_t **, 
     wenv = widen_all(environ, nenv);
     if (wargv == NULL || wenv == NULL)
         abort(); /* as the C runtime does when it cannot set up argv */
-    /* The strings live as long as the program, as the C runtime's do. */
     return wmain_fn(argc, wargv, wenv);
 }
