@@ -96,7 +96,11 @@ static HANDLE create_file(const char *path, DWORD access, DWORD disposition,
     access = mmf__w32_map_access(W32_FILE, access);
     readable = (access & READ_RIGHTS) != 0;
     writable = (access & WRITE_RIGHTS) != 0;
-    if (path == NULL || path[0] == '\0' || (flags & FILE_FLAG_OVERLAPPED) ||
+    if (path == NULL || path[0] == '\0') {
+        mmf__w32_set_error(ERROR_PATH_NOT_FOUND); /* as kernelbase: D22 */
+        return INVALID_HANDLE_VALUE;
+    }
+    if ((flags & FILE_FLAG_OVERLAPPED) ||
         (flags & ~(DWORD)KNOWN_FLAGS) || disposition < CREATE_NEW ||
         disposition > TRUNCATE_EXISTING ||
         (disposition == TRUNCATE_EXISTING && !(access & FILE_WRITE_DATA))) {
@@ -417,7 +421,7 @@ static BOOL delete_file(const char *path)
     int fd, mapped;
 
     if (path == NULL || path[0] == '\0') {
-        mmf__w32_set_error(ERROR_INVALID_PARAMETER);
+        mmf__w32_set_error(ERROR_PATH_NOT_FOUND); /* D22 */
         return FALSE;
     }
     /* Windows refuses to delete a file that a view maps, in any process

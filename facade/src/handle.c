@@ -274,6 +274,9 @@ void mmf__w32_payload_release(enum w32_kind kind, union w32_payload u)
     case W32_PROCESS:
         mmf__w32_process_unref(u.process);
         break;
+    case W32_TIMER:
+        mmf__w32_timer_unref(u.timer);
+        break;
     default:
         break;
     }
@@ -367,6 +370,9 @@ static const struct generic_map maps[W32_KINDS] = {
                      STANDARD_RIGHTS_EXECUTE | SYNCHRONIZE |
                          PROCESS_QUERY_LIMITED_INFORMATION | PROCESS_TERMINATE,
                      PROCESS_ALL_ACCESS},
+    [W32_TIMER] = {STANDARD_RIGHTS_READ | TIMER_QUERY_STATE,
+                   STANDARD_RIGHTS_WRITE | TIMER_MODIFY_STATE,
+                   STANDARD_RIGHTS_EXECUTE | SYNCHRONIZE, TIMER_ALL_ACCESS},
 };
 
 DWORD mmf__w32_map_access(enum w32_kind kind, DWORD access)
@@ -434,6 +440,10 @@ static DWORD dup_payload(const struct w32_entry *e, DWORD access,
     case W32_PROCESS:
         mmf__w32_process_ref(e->u.process);
         out->process = e->u.process;
+        return 0;
+    case W32_TIMER:
+        mmf__w32_timer_ref(e->u.timer);
+        out->timer = e->u.timer;
         return 0;
     default:
         return ERROR_INVALID_HANDLE;

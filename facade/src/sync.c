@@ -4,6 +4,7 @@
  * native mmf_mutex_*, mmf_event_*, mmf_semaphore_* and mmf_sync_wait*.
  */
 #include <stdlib.h>
+#include <time.h>
 
 #include "w32.h"
 
@@ -76,6 +77,11 @@ static HANDLE create_sync(const struct create_args *a, const char *name)
         mmf__w32_set_error(name_or_native_error(rc, name));
         return NULL;
     }
+    if (rc == MMF_EXISTED && a->kind == W32_SEMAPHORE && mmf__w32_is_timer_mark(o)) {
+        mmf_sync_close(o); /* a waitable timer's name (timer.c): P01 */
+        mmf__w32_set_error(ERROR_INVALID_HANDLE);
+        return NULL;
+    }
     return wrap(a->kind, mmf__w32_all_access(a->kind), o, rc, 1);
 }
 
@@ -113,6 +119,11 @@ static HANDLE open_sync(enum w32_kind kind, DWORD access, const char *name)
     }
     if (rc < 0) {
         mmf__w32_set_error(name_or_native_error(rc, name)); /* Q01, P05, P06 */
+        return NULL;
+    }
+    if (kind == W32_SEMAPHORE && mmf__w32_is_timer_mark(o)) {
+        mmf_sync_close(o); /* a waitable timer's name (timer.c): P05 */
+        mmf__w32_set_error(ERROR_INVALID_HANDLE);
         return NULL;
     }
     /* The name is looked up before the access is checked (Q01, Q03). */
@@ -347,8 +358,90 @@ static mmf_sync *waitable(const struct w32_entry *e)
         return mmf__w32_process_event(e->u.process);
     case W32_FILE:
         return mmf__w32_signaled(); /* a file handle is always signaled */
+    case W32_TIMER:
+        return mmf__w32_timer_event(e->u.timer);
     default:
         return e->u.sync;
+    }
+}
+
+/* How native_wait waits. */
+enum wait_mode { WAIT_ONE, WAIT_ANY, WAIT_ALL };
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Fire the due timers among entries; returns the milliseconds until the
+ * next due time (rounded up), or -1 if none is set. */
+static long long poll_timers(struct w32_entry *const entries[], DWORD n)
+{
+    long long next = -1;
+
+    for (DWORD i = 0; i < n; i++) {
+        long long ns;
+        if (entries[i]->kind != W32_TIMER)
+            continue;
+        ns = mmf__w32_timer_poll(entries[i]->u.timer);
+        if (ns >= 0) {
+            long long ms = (ns + 999999) / 1000000;
+            if (next < 0 || ms < next)
+                next = ms;
+        }
+    }
+    return next;
+}
+
+/*
+ * The native wait on objs (of entries) with the Win32 timeout. Waits that
+ * involve a waitable timer sleep in slices that end at the next due time
+ * (or after W32_TIMER_SLICE_MS, to see a timer set meanwhile), firing the
+ * timers that are due before each slice: see timer.c.
+ */
+static int native_wait(struct w32_entry *const entries[], mmf_sync *const objs[],
+                       DWORD n, enum wait_mode mode, DWORD ms)
+{
+    long long deadline = 0, slice, rem, next;
+    int timers = 0, last, rc;
+
+    for (DWORD i = 0; i < n; i++)
+        timers |= entries[i]->kind == W32_TIMER;
+    if (!timers) {
+        slice = timeout_of(ms);
+        return mode == WAIT_ONE   ? mmf_sync_wait(objs[0], slice)
+               : mode == WAIT_ALL ? mmf_sync_wait_all(objs, n, slice)
+                                  : mmf_sync_wait_any(objs, n, slice);
+    }
+    if (ms != INFINITE)
+        deadline = now_ms() + ms;
+    for (;;) {
+        next = poll_timers(entries, n);
+        slice = W32_TIMER_SLICE_MS;
+        if (next >= 0 && next < slice)
+            slice = next;
+        last = 0;
+        if (ms != INFINITE) {
+            rem = deadline - now_ms();
+            if (rem <= slice) {
+                slice = rem < 0 ? 0 : rem;
+                last = 1;
+            }
+        }
+        rc = mode == WAIT_ONE   ? mmf_sync_wait(objs[0], slice)
+             : mode == WAIT_ALL ? mmf_sync_wait_all(objs, n, slice)
+                                : mmf_sync_wait_any(objs, n, slice);
+        if (rc != MMF_ETIMEDOUT)
+            return rc;
+        if (last) {
+            /* A timer due at the deadline still counts. */
+            poll_timers(entries, n);
+            return mode == WAIT_ONE   ? mmf_sync_wait(objs[0], 0)
+                   : mode == WAIT_ALL ? mmf_sync_wait_all(objs, n, 0)
+                                      : mmf_sync_wait_any(objs, n, 0);
+        }
     }
 }
 
@@ -410,7 +503,10 @@ DWORD WINAPI WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds)
         mmf__w32_set_error(err);
         return WAIT_FAILED;
     }
-    rc = mmf_sync_wait(waitable(e), timeout_of(dwMilliseconds));
+    {
+        mmf_sync *o = waitable(e);
+        rc = native_wait(&e, &o, 1, WAIT_ONE, dwMilliseconds);
+    }
     mmf__w32_put(e);
     return wait_result(rc);
 }
@@ -439,8 +535,8 @@ DWORD WINAPI WaitForMultipleObjects(DWORD nCount, const HANDLE *lpHandles,
         objs[n] = waitable(entries[n]);
     }
     if (err == 0) {
-        rc = bWaitAll ? mmf_sync_wait_all(objs, nCount, timeout_of(dwMilliseconds))
-                      : mmf_sync_wait_any(objs, nCount, timeout_of(dwMilliseconds));
+        rc = native_wait(entries, objs, nCount, bWaitAll ? WAIT_ALL : WAIT_ANY,
+                         dwMilliseconds);
         if (rc >= 0 && (rc & MMF_ABANDONED))
             result = WAIT_ABANDONED_0 + (DWORD)(rc & ~MMF_ABANDONED); /* U06, U07 */
         else if (rc >= 0)
@@ -513,7 +609,10 @@ DWORD WINAPI SignalObjectAndWait(HANDLE hObjectToSignal, HANDLE hObjectToWaitOn,
         mmf__w32_set_error(err);
         return WAIT_FAILED;
     }
-    rc = mmf_sync_wait(waitable(w), timeout_of(dwMilliseconds));
+    {
+        mmf_sync *o = waitable(w);
+        rc = native_wait(&w, &o, 1, WAIT_ONE, dwMilliseconds);
+    }
     mmf__w32_put(w);
     return wait_result(rc);
 }

@@ -36,12 +36,14 @@ enum w32_kind {
     W32_SEMAPHORE,
     W32_THREAD,
     W32_PROCESS,
+    W32_TIMER,
     W32_KINDS
 };
 
 #define W32_K(kind) (1u << (kind))
 #define W32_SYNC_KINDS (W32_K(W32_MUTEX) | W32_K(W32_EVENT) | W32_K(W32_SEMAPHORE))
-#define W32_WAITABLE (W32_SYNC_KINDS | W32_K(W32_THREAD) | W32_K(W32_PROCESS) | W32_K(W32_FILE))
+#define W32_WAITABLE (W32_SYNC_KINDS | W32_K(W32_THREAD) | W32_K(W32_PROCESS) | \
+                      W32_K(W32_FILE) | W32_K(W32_TIMER))
 #define W32_ANY_KIND 0xFFFFu
 
 /* The pseudo-handles of the current process and thread. */
@@ -64,6 +66,9 @@ struct w32_thread;
  * process.c. */
 struct w32_process;
 
+/* A waitable timer; see timer.c. */
+struct w32_timer;
+
 /* What a handle refers to. */
 union w32_payload {
     mmf_section *section;
@@ -71,6 +76,7 @@ union w32_payload {
     struct w32_file *file;
     struct w32_thread *thread;
     struct w32_process *process;
+    struct w32_timer *timer;
 };
 
 /* One table entry. Entries live in chunks that never move or go away, so a
@@ -257,5 +263,26 @@ struct w32_process *mmf__w32_process_self(void);
 /* An event that is always signaled: what a wait on a file handle waits
  * for. NULL if it could not be made. */
 mmf_sync *mmf__w32_signaled(void);
+
+/* ------------------------------------------------------------------------ */
+/* Waitable timers (timer.c)                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* The maximum count of the semaphore that holds a timer's name. */
+#define W32_TIMER_MARK 0x54494D52L
+/* The longest a wait involving a timer sleeps before it looks at the
+ * timers' due times again (a SetWaitableTimer made meanwhile). */
+#define W32_TIMER_SLICE_MS 50
+
+void mmf__w32_timer_ref(struct w32_timer *t);
+void mmf__w32_timer_unref(struct w32_timer *t);
+/* The native event whose state is the timer's. */
+mmf_sync *mmf__w32_timer_event(struct w32_timer *t);
+/* Fire the timer if its due time has passed; returns the nanoseconds until
+ * its next due time, or -1 if it is not set. */
+long long mmf__w32_timer_poll(struct w32_timer *t);
+/* Nonzero if the semaphore s is the name of a timer (CreateSemaphore and
+ * OpenSemaphore then fail with ERROR_INVALID_HANDLE). */
+int mmf__w32_is_timer_mark(mmf_sync *s);
 
 #endif

@@ -13,8 +13,10 @@
 #include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <mmf/win32.h>
+#include <mmf/compat/conio.h>
 
 /* A scratch file path for this case. */
 static const char *scratch(const char *tag)
@@ -757,4 +759,47 @@ TEST(mapping_errors_as_windows)
     SetLastError(0);
     CHECK(OpenFileMappingA(FILE_MAP_READ, FALSE, "") == NULL);
     CHECK_EQ(GetLastError(), ERROR_INVALID_HANDLE);
+}
+
+/* getch, getche and kbhit, the older names of <conio.h>, read standard
+ * input as _getch does: here a pipe, byte by byte, then EOF (-1). (On
+ * Windows they read the console, so the conformance suite cannot check
+ * them under Wine.) */
+TEST(conio_old_names_read_stdin)
+{
+    int p[2], saved = dup(0);
+
+    CHECK(saved >= 0);
+    CHECK_EQ(pipe(p), 0);
+    CHECK_EQ(write(p[1], "qz", 2), 2);
+    CHECK_EQ(close(p[1]), 0);
+    CHECK_EQ(dup2(p[0], 0), 0);
+    CHECK(kbhit() != 0);
+    CHECK_EQ(getch(), 'q');
+    CHECK_EQ(getch(), 'z');
+    CHECK_EQ(getche(), -1);
+    CHECK_EQ(dup2(saved, 0), 0);
+    close(saved);
+    close(p[0]);
+}
+
+/* _vsnwprintf_s, the va_list form under _snwprintf_s and _stprintf_s. */
+static int vsn(wchar_t *buf, size_t size, size_t count, const wchar_t *fmt, ...)
+{
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = _vsnwprintf_s(buf, size, count, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+TEST(vsnwprintf_s_microsoft_meaning)
+{
+    wchar_t buf[8];
+
+    CHECK_EQ(vsn(buf, 8, _TRUNCATE, L"%s%S", L"ab", "cd"), 4);
+    CHECK(wcscmp(buf, L"abcd") == 0);
+    CHECK_EQ(vsn(buf, 8, _TRUNCATE, L"%s", L"0123456789"), -1);
+    CHECK(wcscmp(buf, L"0123456") == 0);
 }

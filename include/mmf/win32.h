@@ -103,6 +103,11 @@
  *   - CreateThread does not support CREATE_SUSPENDED (ERROR_INVALID_PARAMETER).
  *   - A pulse of an auto-reset event can release one more waiter than on
  *     Windows when a waiting process was killed (see mmf_event_pulse()).
+ *   - The ANSI code page (CP_ACP, GetACP) is UTF-8, the encoding of
+ *     Linux locales; Windows' is a legacy one (1252, ...). A wchar_t is
+ *     UTF-32: a character outside the BMP is one wchar_t, not two.
+ *   - Waitable timers have no completion routines (no asynchronous
+ *     procedure calls; see "Waitable timers").
  *   - Object names in the W functions have at most MMF_NAME_MAX (2640)
  *     bytes of UTF-8 after their prefix: 1,040 UTF-16 units of any script
  *     but the three-byte ones (880 of those, CJK among them), where
@@ -118,8 +123,14 @@
 #include <windows.h>
 #else
 
+/* What MinGW-w64's <windows.h> brings in too, and programs rely on
+ * (malloc and free, the ctype macros, INT_MAX, va_list). */
+#include <ctype.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -145,6 +156,26 @@ extern "C" {
 #endif
 #ifndef WINBASEAPI
 #define WINBASEAPI
+#endif
+#ifndef WINAPIV
+#define WINAPIV
+#endif
+/* MSVC's calling conventions and its 64-bit integer keyword: empty (and
+ * long long) for GCC and Clang here, where one convention serves all. */
+#ifndef __cdecl
+#define __cdecl
+#endif
+#ifndef __stdcall
+#define __stdcall
+#endif
+#ifndef __fastcall
+#define __fastcall
+#endif
+#ifndef __int64
+#define __int64 long long
+#endif
+#ifndef __int32
+#define __int32 int
 #endif
 #ifndef FORCEINLINE
 #define FORCEINLINE static inline
@@ -416,6 +447,7 @@ typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
 #define ERROR_DIRECTORY 267
 #define ERROR_NOT_OWNER 288
 #define ERROR_TOO_MANY_POSTS 298
+#define ERROR_TIMER_RESUME_IGNORED 722
 #define ERROR_INVALID_ADDRESS 487
 #define ERROR_ARITHMETIC_OVERFLOW 534
 #define ERROR_MUTANT_LIMIT_EXCEEDED 587
@@ -780,11 +812,14 @@ MMF_WIN32_API LPVOID WINAPI VirtualAllocExNuma(HANDLE hProcess, LPVOID lpAddress
  *                            pages to give (C17)
  *   ERROR_BAD_PATHNAME       a name that starts with a backslash (V01)
  *   ERROR_PATH_NOT_FOUND     a backslash in the name after its prefix (P12)
- *   ERROR_INVALID_NAME       a name that is not valid UTF-8 / UTF-32
+ *   ERROR_INVALID_NAME       a name that is not valid UTF-8 / UTF-32 (a
+ *                            façade error: Windows converts any bytes of
+ *                            an A name through the ANSI code page)
  *   ERROR_FILENAME_EXCED_RANGE  an A name longer than MAX_PATH UTF-16
  *                            units (P16), a W name longer than
  *                            MMF_NAME_MAX bytes of UTF-8 (P17)
- *   ERROR_TOO_MANY_OPEN_FILES   out of file descriptors
+ *   ERROR_TOO_MANY_OPEN_FILES   out of file descriptors (a façade error:
+ *                            Windows has no such per-process limit)
  */
 MMF_WIN32_API HANDLE WINAPI CreateFileMappingA(
     HANDLE hFile, LPSECURITY_ATTRIBUTES lpFileMappingAttributes,
@@ -835,6 +870,7 @@ MMF_WIN32_API HANDLE WINAPI OpenFileMappingW(DWORD dwDesiredAccess,
  *   ERROR_INVALID_PARAMETER  offset at or past the end (G08), unknown bits
  *   ERROR_NOT_ENOUGH_MEMORY  no address space
  *   ERROR_NOT_SUPPORTED      an executable view where the store forbids it
+ *                            (a façade error: /dev/shm mounted noexec)
  */
 MMF_WIN32_API LPVOID WINAPI MapViewOfFile(HANDLE hFileMappingObject,
                                           DWORD dwDesiredAccess,
@@ -974,7 +1010,8 @@ MMF_WIN32_API BOOL WINAPI CloseHandle(HANDLE hObject);
  * handle inheritable. lpTargetHandle NULL makes no duplicate (the call then only checks, and
  * closes the source with DUPLICATE_CLOSE_SOURCE).
  * Returns TRUE, or FALSE with ERROR_INVALID_HANDLE (a bad handle or
- * process handle), ERROR_INVALID_PARAMETER (unknown options),
+ * process handle), ERROR_INVALID_PARAMETER (unknown options: a façade
+ * error, Windows ignores them),
  * ERROR_ACCESS_DENIED (undefined rights, widening a mapping's rights, or
  * a process handle to another process: see F09; DUPLICATE_CLOSE_SOURCE
  * then closes nothing), ERROR_NOT_ENOUGH_MEMORY.
@@ -1010,17 +1047,18 @@ MMF_WIN32_API BOOL WINAPI SetHandleInformation(HANDLE hObject, DWORD dwMask,
  * gets mode 0666 less the umask. dwShareMode is accepted but not enforced.
  * FILE_FLAG_WRITE_THROUGH makes writes synchronous (O_DSYNC),
  * FILE_FLAG_DELETE_ON_CLOSE removes the file when this handle closes.
- * FILE_FLAG_OVERLAPPED is refused (ERROR_INVALID_PARAMETER);
- * hTemplateFile is ignored.
+ * FILE_FLAG_OVERLAPPED is refused (ERROR_INVALID_PARAMETER, a façade
+ * error: there is no overlapped I/O); hTemplateFile is ignored.
  * CREATE_ALWAYS and OPEN_ALWAYS on an existing file succeed with
  * GetLastError() ERROR_ALREADY_EXISTS, else 0.
  * Returns INVALID_HANDLE_VALUE on failure, with GetLastError():
  *   ERROR_FILE_NOT_FOUND     no such file (OPEN_EXISTING, TRUNCATE_EXISTING)
- *   ERROR_PATH_NOT_FOUND     a directory of the path does not exist
+ *   ERROR_PATH_NOT_FOUND     a directory of the path does not exist, or
+ *                            the name is NULL or "" (D22)
  *   ERROR_FILE_EXISTS        CREATE_NEW and the file exists
  *   ERROR_ACCESS_DENIED      permission denied, or a directory
  *   ERROR_INVALID_PARAMETER  bad disposition, TRUNCATE_EXISTING without
- *                            write access, NULL or "" name
+ *                            write access
  *   ERROR_WRITE_PROTECT, ERROR_DISK_FULL, ERROR_FILENAME_EXCED_RANGE,
  *   ERROR_TOO_MANY_OPEN_FILES, ERROR_SHARING_VIOLATION (a running program)
  */
@@ -1088,7 +1126,8 @@ MMF_WIN32_API BOOL WINAPI FlushFileBuffers(HANDLE hFile);
  * lpOverlapped is not NULL). *lpNumberOfBytesRead gets the count; 0 at the
  * end of the file with TRUE. Returns TRUE, or FALSE with
  * ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED (no read access),
- * ERROR_INVALID_PARAMETER (lpNumberOfBytesRead and lpOverlapped both NULL),
+ * ERROR_INVALID_PARAMETER (lpNumberOfBytesRead and lpOverlapped both NULL,
+ * which Microsoft's page forbids: a façade error, Windows reads anyway),
  * ERROR_GEN_FAILURE.
  */
 MMF_WIN32_API BOOL WINAPI ReadFile(HANDLE hFile, LPVOID lpBuffer,
@@ -1102,10 +1141,10 @@ MMF_WIN32_API BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer,
                                     LPOVERLAPPED lpOverlapped);
 
 /* Delete the file lpFileName. TRUE, or FALSE with ERROR_FILE_NOT_FOUND,
- * ERROR_PATH_NOT_FOUND, ERROR_ACCESS_DENIED (no permission, a directory,
- * or a file that a view maps, in this or any other process the caller may
- * inspect: D21), ERROR_INVALID_PARAMETER (NULL or ""). An open file that
- * no view maps is deleted too (see KNOWN DIFFERENCES). */
+ * ERROR_PATH_NOT_FOUND (also for NULL or "", D22), ERROR_ACCESS_DENIED (no
+ * permission, a directory, or a file that a view maps, in this or any
+ * other process the caller may inspect: D21). An open file that no view
+ * maps is deleted too (see KNOWN DIFFERENCES). */
 MMF_WIN32_API BOOL WINAPI DeleteFileA(LPCSTR lpFileName);
 MMF_WIN32_API BOOL WINAPI DeleteFileW(LPCWSTR lpFileName);
 
@@ -1353,7 +1392,8 @@ MMF_WIN32_API DWORD WINAPI GetCurrentThreadId(void);
  * mutex returns WAIT_ABANDONED. *lpThreadId (if not NULL) gets its id.
  * The thread runs whether or not its handle is closed.
  * Returns NULL on failure, with GetLastError() ERROR_INVALID_PARAMETER
- * (lpStartAddress NULL, CREATE_SUSPENDED or unknown flags),
+ * (lpStartAddress NULL, CREATE_SUSPENDED or unknown flags: façade errors;
+ * Windows starts a thread that faults, suspends it, ignores the flags),
  * ERROR_NOT_ENOUGH_MEMORY (no thread could be started).
  */
 MMF_WIN32_API HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes,
@@ -1424,7 +1464,8 @@ MMF_WIN32_API DWORD WINAPI GetThreadId(HANDLE Thread);
  *                            DEBUG_ONLY_THIS_PROCESS,
  *                            EXTENDED_STARTUPINFO_PRESENT (a façade error:
  *                            Windows supports them)
- *   ERROR_INVALID_HANDLE     a standard handle that is not a file
+ *   ERROR_INVALID_HANDLE     a standard handle that is not a file (a
+ *                            façade error: Windows passes any handle)
  *   ERROR_NOT_ENOUGH_MEMORY, ERROR_TOO_MANY_OPEN_FILES
  */
 MMF_WIN32_API BOOL WINAPI CreateProcessA(LPCSTR lpApplicationName, LPSTR lpCommandLine,
@@ -1606,6 +1647,212 @@ FORCEINLINE void YieldProcessor(void)
     __asm__ __volatile__("yield");
 #endif
 }
+
+/* ------------------------------------------------------------------------ */
+/* Critical sections                                                         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A lock for the threads of one process, recursive as on Windows: the
+ * owning thread may enter again, and each Enter needs one Leave. It is the
+ * Windows structure (same field names) but the façade's own values: read
+ * the fields for nothing but debugging. Like Windows' it does not work
+ * between processes, even placed in shared memory (the owner is a thread
+ * id of the process, the wake-up is process-private). The spin count is
+ * how often Enter retries before it sleeps. Every call is valid only on a
+ * section initialized and not yet deleted; Leave by a thread that does not
+ * own it is ignored (Windows' is undefined). None sets GetLastError().
+ */
+typedef struct _RTL_CRITICAL_SECTION {
+    PVOID DebugInfo;
+    LONG LockCount;      /* 0 free, 1 held, 2 held with sleepers */
+    LONG RecursionCount; /* the owner's Enter count */
+    HANDLE OwningThread; /* the owner's thread id, or NULL */
+    HANDLE LockSemaphore;
+    ULONG_PTR SpinCount;
+} RTL_CRITICAL_SECTION, CRITICAL_SECTION, *PRTL_CRITICAL_SECTION,
+    *PCRITICAL_SECTION, *LPCRITICAL_SECTION;
+
+/* Initialize a free section (spin count 0, or dwSpinCount). The AndSpinCount
+ * and Ex forms return TRUE; Ex accepts and ignores its Flags. */
+MMF_WIN32_API void WINAPI InitializeCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
+MMF_WIN32_API BOOL WINAPI InitializeCriticalSectionAndSpinCount(
+    LPCRITICAL_SECTION lpCriticalSection, DWORD dwSpinCount);
+MMF_WIN32_API BOOL WINAPI InitializeCriticalSectionEx(LPCRITICAL_SECTION lpCriticalSection,
+                                                      DWORD dwSpinCount, DWORD Flags);
+/* Set the spin count; returns the previous one. */
+MMF_WIN32_API DWORD WINAPI SetCriticalSectionSpinCount(LPCRITICAL_SECTION lpCriticalSection,
+                                                       DWORD dwSpinCount);
+/* Wait (without timeout) until the section is free or owned by the caller,
+ * and take it once more. */
+MMF_WIN32_API void WINAPI EnterCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
+/* As Enter without waiting: TRUE if taken, FALSE if another thread owns it. */
+MMF_WIN32_API BOOL WINAPI TryEnterCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
+/* Give back one Enter; the last one frees the section. */
+MMF_WIN32_API void WINAPI LeaveCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
+/* The section must be free; it needs Initialize again before any use. */
+MMF_WIN32_API void WINAPI DeleteCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
+
+/* ------------------------------------------------------------------------ */
+/* Waitable timers                                                           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A timer is signaled at its due time, and then again every lPeriod
+ * milliseconds if lPeriod is not 0. A manual-reset timer (bManualReset
+ * TRUE, "notification timer") stays signaled until it is set again and
+ * releases every waiter; a synchronization timer releases one waiter and
+ * resets. Waits take timers as any other object: WaitForSingleObject,
+ * WaitForMultipleObjects (any and all), SignalObjectAndWait's wait, with
+ * TIMER_QUERY_STATE (1), TIMER_MODIFY_STATE (2) and SYNCHRONIZE rights
+ * (TIMER_ALL_ACCESS). Timers share the one namespace of sections, mutexes,
+ * events and semaphores: creating or opening a timer under another type's
+ * name, or another type under a timer's name, fails with
+ * ERROR_INVALID_HANDLE (P01).
+ *
+ * Shared between processes (a named timer opened in several), a timer is
+ * one object as on Windows: its due time, period and signaled state live
+ * in shared memory, so SetWaitableTimer or CancelWaitableTimer in one
+ * process acts for the waiters of every process, and the timer fires at
+ * its due time even if the process that set it has exited or was killed,
+ * as long as a handle to it is open somewhere. The signal is given by the
+ * waiters themselves (whichever waiter finds the due time passed signals
+ * the timer and moves its due time on by one period), so a process
+ * waiting on a timer wakes at the due time without a thread of its own.
+ * A waiter already asleep when another process or thread sets the timer
+ * notices the new due time within 50 ms. A timer's name may have 7
+ * characters fewer than other objects' (the timer keeps its state under
+ * derived names, the name and 7 more): a longer one fails with
+ * ERROR_FILENAME_EXCED_RANGE (a façade error).
+ *
+ * A relative due time is measured on the monotonic clock, an absolute one
+ * on the system clock (it follows a change of the clock, as on Windows).
+ *
+ * Known differences: completion routines (pfnCompletionRoutine) are not
+ * supported (there are no asynchronous procedure calls); fResume has no effect (SetWaitableTimer then returns TRUE
+ * with GetLastError() ERROR_TIMER_RESUME_IGNORED, what NT's
+ * STATUS_TIMER_RESUME_IGNORED becomes; Microsoft's page says
+ * ERROR_NOT_SUPPORTED). Timers are not inherited by CreateProcess.
+ *
+ * CreateWaitableTimer: a new timer is not signaled and not set
+ * (GetLastError() 0); an existing name of a timer gives a handle to it
+ * with ERROR_ALREADY_EXISTS, its type (manual or not) unchanged. Errors as
+ * for CreateMutex. OpenWaitableTimer: errors as for OpenMutex.
+ */
+#define TIMER_QUERY_STATE 0x0001
+#define TIMER_MODIFY_STATE 0x0002
+#define TIMER_ALL_ACCESS 0x001F0003
+MMF_WIN32_API HANDLE WINAPI CreateWaitableTimerA(LPSECURITY_ATTRIBUTES lpTimerAttributes,
+                                                 BOOL bManualReset, LPCSTR lpTimerName);
+MMF_WIN32_API HANDLE WINAPI CreateWaitableTimerW(LPSECURITY_ATTRIBUTES lpTimerAttributes,
+                                                 BOOL bManualReset, LPCWSTR lpTimerName);
+MMF_WIN32_API HANDLE WINAPI OpenWaitableTimerA(DWORD dwDesiredAccess, BOOL bInheritHandle,
+                                               LPCSTR lpTimerName);
+MMF_WIN32_API HANDLE WINAPI OpenWaitableTimerW(DWORD dwDesiredAccess, BOOL bInheritHandle,
+                                               LPCWSTR lpTimerName);
+
+/* A time in 100 ns units since 1601-01-01 UTC, the unit of absolute due
+ * times. GetSystemTimeAsFileTime gives the system clock's now. */
+typedef struct _FILETIME {
+    DWORD dwLowDateTime;
+    DWORD dwHighDateTime;
+} FILETIME, *PFILETIME, *LPFILETIME;
+MMF_WIN32_API void WINAPI GetSystemTimeAsFileTime(LPFILETIME lpSystemTimeAsFileTime);
+
+/* A completion routine, which the façade does not call (see above). */
+typedef void(CALLBACK *PTIMERAPCROUTINE)(LPVOID lpArgToCompletionRoutine,
+                                         DWORD dwTimerLowValue, DWORD dwTimerHighValue);
+
+/*
+ * Set the timer: *lpDueTime negative is a time relative to now in 100 ns
+ * units (-10000000: in one second); positive, an absolute time as a
+ * FILETIME (100 ns units since 1601-01-01 UTC, a past time fires at once);
+ * 0 fires at once. lPeriod (ms) 0 fires once, else periodically. Setting
+ * makes the timer not signaled first. TRUE, or FALSE with
+ * ERROR_INVALID_HANDLE (not a timer), ERROR_ACCESS_DENIED (no
+ * TIMER_MODIFY_STATE), ERROR_INVALID_PARAMETER (lPeriod < 0),
+ * ERROR_NOACCESS (lpDueTime NULL), ERROR_NOT_SUPPORTED (pfnCompletionRoutine not NULL: a façade
+ * error).
+ */
+MMF_WIN32_API BOOL WINAPI SetWaitableTimer(HANDLE hTimer, const LARGE_INTEGER *lpDueTime,
+                                           LONG lPeriod, PTIMERAPCROUTINE pfnCompletionRoutine,
+                                           LPVOID lpArgToCompletionRoutine, BOOL fResume);
+/* Stop the timer without changing its signaled state. TRUE, or FALSE with
+ * ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED (no TIMER_MODIFY_STATE). */
+MMF_WIN32_API BOOL WINAPI CancelWaitableTimer(HANDLE hTimer);
+
+/* ------------------------------------------------------------------------ */
+/* Code pages                                                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Conversion between multibyte strings and wide strings. The façade knows
+ * one multibyte encoding, UTF-8: CP_UTF8, and also CP_ACP, CP_OEMCP,
+ * CP_MACCP and CP_THREAD_ACP, the "ANSI" code pages, which are UTF-8 here
+ * (a Linux locale's usual encoding; on Windows they are a legacy code page
+ * such as 1252, so non-ASCII text converted with CP_ACP differs). Any
+ * other code page fails with ERROR_INVALID_PARAMETER. Wide strings are
+ * wchar_t, UTF-32 on Linux: a character outside the Basic Multilingual
+ * Plane counts one wchar_t here and two (a surrogate pair) on Windows.
+ *
+ * MultiByteToWideChar converts cbMultiByte bytes of lpMultiByteStr (-1,
+ * or any negative count: up to and including its NUL) into lpWideCharStr of cchWideChar wchar_t,
+ * and returns the count written (with the NUL if it was converted).
+ * cchWideChar 0 writes nothing and returns the count needed. dwFlags is 0
+ * or MB_ERR_INVALID_CHARS; without it an invalid UTF-8 sequence becomes
+ * U+FFFD, with it the call fails. WideCharToMultiByte is the reverse
+ * (cbMultiByte 0: the size query; WC_ERR_INVALID_CHARS makes a surrogate
+ * or a value above U+10FFFF fail, else it becomes U+FFFD); lpDefaultChar
+ * and lpUsedDefaultChar must be NULL, as Windows requires for CP_UTF8.
+ * Both return 0 on failure, with GetLastError():
+ *   ERROR_INSUFFICIENT_BUFFER     the output does not fit (what fits may
+ *                                 have been written)
+ *   ERROR_NO_UNICODE_TRANSLATION  an invalid sequence with
+ *                                 MB_ERR_INVALID_CHARS / WC_ERR_INVALID_CHARS
+ *   ERROR_INVALID_FLAGS           another flag
+ *   ERROR_INVALID_PARAMETER       a NULL or overlapping string, a count of
+ *                                 0, an unknown code page,
+ *                                 lpDefaultChar or lpUsedDefaultChar not NULL
+ */
+#define CP_ACP 0
+#define CP_OEMCP 1
+#define CP_MACCP 2
+#define CP_THREAD_ACP 3
+#define CP_UTF8 65001
+#define MB_PRECOMPOSED 0x00000001
+#define MB_ERR_INVALID_CHARS 0x00000008
+#define WC_ERR_INVALID_CHARS 0x00000080
+#define ERROR_INVALID_FLAGS 1004
+MMF_WIN32_API int WINAPI MultiByteToWideChar(UINT CodePage, DWORD dwFlags,
+                                             LPCSTR lpMultiByteStr, int cbMultiByte,
+                                             LPWSTR lpWideCharStr, int cchWideChar);
+MMF_WIN32_API int WINAPI WideCharToMultiByte(UINT CodePage, DWORD dwFlags,
+                                             LPCWSTR lpWideCharStr, int cchWideChar,
+                                             LPSTR lpMultiByteStr, int cbMultiByte,
+                                             LPCSTR lpDefaultChar, LPBOOL lpUsedDefaultChar);
+/* The "ANSI" and OEM code pages: CP_UTF8 (see above). */
+MMF_WIN32_API UINT WINAPI GetACP(void);
+MMF_WIN32_API UINT WINAPI GetOEMCP(void);
+
+/*
+ * wsprintf: format into lpOut, which holds at most 1024 characters with the
+ * NUL (Microsoft's limit; longer output is cut there). The format has
+ * Microsoft's meaning in both forms: in wsprintfW %s and %c are wide and
+ * %S, %C narrow; in wsprintfA the reverse (see win32_crt.h, "WIDE
+ * PRINTING"). Returns the count written without the NUL.
+ */
+MMF_WIN32_API int WINAPIV wsprintfA(LPSTR lpOut, LPCSTR lpFmt, ...);
+MMF_WIN32_API int WINAPIV wsprintfW(LPWSTR lpOut, LPCWSTR lpFmt, ...);
+
+#ifdef UNICODE
+#define CreateWaitableTimer CreateWaitableTimerW
+#define OpenWaitableTimer OpenWaitableTimerW
+#define wsprintf wsprintfW
+#else
+#define CreateWaitableTimer CreateWaitableTimerA
+#define OpenWaitableTimer OpenWaitableTimerA
+#define wsprintf wsprintfA
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* UNICODE names                                                             */

@@ -470,3 +470,32 @@ W32T(B17)
                 NULL, ERROR_INVALID_PARAMETER);
     WINE_DIFFERS_END();
 }
+
+W32T(B21)
+{
+    /* hFile NULL means no file, as INVALID_HANDLE_VALUE does: a
+     * pagefile-backed section, named or not, that maps and holds data. */
+    HANDLE h, o;
+    char *p, *q;
+
+    SetLastError(0xdeadbeef);
+    h = CreateFileMappingA(NULL, NULL, PAGE_READWRITE, 0, 0x1000, w32t_name("null-file"));
+    CHECK(h != NULL);
+    CHECK_GLE(ERROR_SUCCESS);
+    p = w32t_map(h, FILE_MAP_WRITE, 0);
+    strcpy(p, "pagefile");
+    o = OpenFileMappingA(FILE_MAP_READ, FALSE, w32t_name("null-file"));
+    CHECK(o != NULL);
+    q = w32t_map(o, FILE_MAP_READ, 0);
+    CHECK(strcmp(q, "pagefile") == 0);
+    UNMAP(q);
+    UNMAP(p);
+    CLOSE(o);
+    CLOSE(h);
+    h = CreateFileMappingW(NULL, NULL, PAGE_READWRITE, 0, 0x1000, NULL);
+    CHECK(h != NULL);
+    CLOSE(h);
+    /* And like INVALID_HANDLE_VALUE it needs a size. */
+    CHECK_FAILS(CreateFileMappingA(NULL, NULL, PAGE_READWRITE, 0, 0, NULL), NULL,
+                ERROR_INVALID_PARAMETER);
+}

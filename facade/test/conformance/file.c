@@ -522,3 +522,21 @@ W32T(D21)
         CHECK_TRUE(DeleteFileA(path));
     CHECK(!file_exists(path));
 }
+
+W32T(D22)
+{
+    /* An empty or NULL path names no file: CreateFile and DeleteFile fail
+     * with ERROR_PATH_NOT_FOUND (kernelbase checks before NT sees it). */
+    CHECK_FAILS(CreateFileA("", GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL),
+                INVALID_HANDLE_VALUE, ERROR_PATH_NOT_FOUND);
+    CHECK_FAILS(CreateFileA(NULL, GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL),
+                INVALID_HANDLE_VALUE, ERROR_PATH_NOT_FOUND);
+    CHECK_FAILS(CreateFileW(L"", GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL),
+                INVALID_HANDLE_VALUE, ERROR_PATH_NOT_FOUND);
+    CHECK_FAILS(DeleteFileA(""), FALSE, ERROR_PATH_NOT_FOUND);
+    CHECK_FAILS(DeleteFileW(L""), FALSE, ERROR_PATH_NOT_FOUND);
+    /* NULL: Wine's tests accept either error of Windows versions. */
+    SetLastError(0xdeadbeef);
+    CHECK(!DeleteFileA(NULL));
+    CHECK(GetLastError() == ERROR_PATH_NOT_FOUND || GetLastError() == ERROR_INVALID_PARAMETER);
+}

@@ -417,3 +417,21 @@ W32T(P17)
         }
     }
 }
+
+W32T(P21)
+{
+    /* A name that starts with a backslash is a path from the root inside
+     * the object directory: STATUS_OBJECT_PATH_SYNTAX_BAD, which is
+     * ERROR_BAD_PATHNAME (161), for sections and the other types. */
+    CHECK_FAILS(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096,
+                                   "\\mmf-test-root"),
+                NULL, ERROR_BAD_PATHNAME);
+    CHECK_FAILS(CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096,
+                                   L"\\mmf-test-root"),
+                NULL, ERROR_BAD_PATHNAME);
+    CHECK_FAILS(OpenFileMappingA(FILE_MAP_READ, FALSE, "\\mmf-test-root"), NULL,
+                ERROR_BAD_PATHNAME);
+    CHECK_FAILS(CreateMutexA(NULL, FALSE, "\\mmf-test-root"), NULL, ERROR_BAD_PATHNAME);
+    CHECK_FAILS(CreateEventA(NULL, FALSE, FALSE, "\\mmf-test-root"), NULL,
+                ERROR_BAD_PATHNAME);
+}

@@ -196,3 +196,13 @@ W32T(E11)
     CLOSE(o);
     CLOSE(h);
 }
+
+W32T(E21)
+{
+    /* An empty name opens no object: the name resolves to the object
+     * directory itself, which is not a section (STATUS_OBJECT_TYPE_MISMATCH
+     * -> ERROR_INVALID_HANDLE), unlike a NULL name (P08). */
+    CHECK_FAILS(OpenFileMappingA(FILE_MAP_READ, FALSE, ""), NULL, ERROR_INVALID_HANDLE);
+    CHECK_FAILS(OpenFileMappingW(FILE_MAP_READ, FALSE, L""), NULL, ERROR_INVALID_HANDLE);
+    CHECK_FAILS(OpenFileMappingA(FILE_MAP_READ, FALSE, NULL), NULL, ERROR_INVALID_PARAMETER);
+}

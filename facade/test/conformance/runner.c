@@ -401,6 +401,10 @@ const char *w32t_err_name(DWORD e)
     case 1132: return "ERROR_MAPPED_ALIGNMENT";
     case 1300: return "ERROR_NOT_ALL_ASSIGNED";
     case 1314: return "ERROR_PRIVILEGE_NOT_HELD";
+    case 122: return "ERROR_INSUFFICIENT_BUFFER";
+    case 722: return "ERROR_TIMER_RESUME_IGNORED";
+    case 1004: return "ERROR_INVALID_FLAGS";
+    case 1113: return "ERROR_NO_UNICODE_TRANSLATION";
     case 1450: return "ERROR_NO_SYSTEM_RESOURCES";
     case 1455: return "ERROR_COMMITMENT_LIMIT";
     case 0xdeadbeef: return "untouched sentinel 0xdeadbeef";

@@ -61,6 +61,34 @@ W32T(C01)
     accepted(INVALID_HANDLE_VALUE, 0, ok, COUNT(ok), __LINE__);
 }
 
+W32T(C17)
+{
+    /* SEC_LARGE_PAGES needs SeLockMemoryPrivilege, which a test process
+     * does not hold: ERROR_PRIVILEGE_NOT_HELD (1314). The façade has no
+     * privilege: it grants huge pages where the system has a hugetlbfs
+     * mount, and refuses with 1314 where it has none. */
+    HANDLE h;
+
+    SetLastError(0xdeadbeef);
+    h = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL,
+                           SEC_COMMIT | SEC_LARGE_PAGES | PAGE_READWRITE, 0, 2 << 20, NULL);
+#ifndef _WIN32
+    if (h != NULL || GetLastError() == ERROR_NOT_ENOUGH_MEMORY) {
+        if (h != NULL)
+            CloseHandle(h);
+        w32t_skip("Linux-only: this system has a hugetlbfs mount, so the façade "
+                  "grants SEC_LARGE_PAGES instead of refusing it");
+    }
+#endif
+    if (h != NULL)
+        CloseHandle(h);
+    /* Wine 8.0 checks no privilege and makes the section. */
+    WINE_DIFFERS_BEGIN("C17", "SEC_LARGE_PAGES without SeLockMemoryPrivilege");
+    CHECK(h == NULL);
+    CHECK_GLE(ERROR_PRIVILEGE_NOT_HELD);
+    WINE_DIFFERS_END();
+}
+
 W32T(C05)
 {
     static const DWORD bad[] = {SEC_RESERVE | SEC_COMMIT};

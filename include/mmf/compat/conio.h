@@ -25,6 +25,22 @@ MMF_WIN32_API int _getche(void);
  * it); 0 if none, or at the end of the input. */
 MMF_WIN32_API int _kbhit(void);
 
+/* The older names of the same functions, which Microsoft's <conio.h> still
+ * declares. Inline, so that the library does not export a getch that
+ * would stand in for curses' own. */
+static inline int getch(void)
+{
+    return _getch();
+}
+static inline int getche(void)
+{
+    return _getche();
+}
+static inline int kbhit(void)
+{
+    return _kbhit();
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,8 +9,10 @@
  * that `-DUNICODE` alone (the build line of the examples) gives consistent
  * TCHAR and _TCHAR.
  *
- * _tmain becomes main: programs whose _tmain takes no arguments work. A
- * Unicode _tmain(int, wchar_t **) does not (Linux has no wide entry point).
+ * _tmain is main in an ANSI build and wmain in a Unicode one, where the
+ * façade converts the real arguments to wide strings (see wmain in
+ * mmf/win32_crt.h). The printing names (_tprintf, _stprintf_s, ...) give
+ * %s Microsoft's meaning (see WIDE PRINTING there).
  */
 #ifndef MMF_COMPAT_TCHAR_H
 #define MMF_COMPAT_TCHAR_H
@@ -29,9 +31,8 @@
 
 #include <mmf/win32.h>
 
-#define _tmain main
-
 #ifdef _UNICODE
+#define _tmain wmain
 typedef wchar_t _TCHAR;
 typedef wchar_t _TSCHAR;
 typedef wchar_t _TUCHAR;
@@ -50,10 +51,22 @@ typedef wchar_t _TUCHAR;
 #define _tcsstr wcsstr
 #define _tcstol wcstol
 #define _tcstoul wcstoul
-#define _ttoi(s) ((int)wcstol((s), NULL, 10))
+#define _ttoi _wtoi
+#define _ttol _wtol
 #define _tprintf wprintf
 #define _ftprintf fwprintf
 #define _vtprintf vwprintf
+#define _vftprintf vfwprintf
+#define _stprintf swprintf
+#define _vstprintf vswprintf
+#define _stprintf_s swprintf_s
+#define _vstprintf_s vswprintf_s
+#define _sntprintf _snwprintf
+#define _sntprintf_s _snwprintf_s
+#define _vsntprintf _vsnwprintf
+#define _vsntprintf_s _vsnwprintf_s
+#define _itot _itow
+#define _itot_s _itow_s
 #else
 typedef char _TCHAR;
 typedef char _TSCHAR;
@@ -73,10 +86,21 @@ typedef unsigned char _TUCHAR;
 #define _tcsstr strstr
 #define _tcstol strtol
 #define _tcstoul strtoul
+#define _tmain main
 #define _ttoi atoi
+#define _ttol(s) ((long)atoi(s))
 #define _tprintf printf
 #define _ftprintf fprintf
 #define _vtprintf vprintf
+#define _vftprintf vfprintf
+#define _stprintf sprintf
+#define _vstprintf vsprintf
+#define _stprintf_s sprintf_s
+#define _vstprintf_s vsprintf_s
+#define _sntprintf snprintf
+#define _vsntprintf vsnprintf
+#define _itot _itoa
+#define _itot_s _itoa_s
 #define _tfopen fopen
 #endif
 
