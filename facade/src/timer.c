@@ -271,6 +271,8 @@ static HANDLE open_timer(DWORD access, BOOL inherit, const char *name)
 HANDLE WINAPI CreateWaitableTimerA(LPSECURITY_ATTRIBUTES lpTimerAttributes,
                                    BOOL bManualReset, LPCSTR lpTimerName)
 {
+    if (!mmf__w32_a_name_fits(lpTimerName))
+        return NULL;
     return create_timer(lpTimerAttributes, bManualReset, lpTimerName);
 }
 
@@ -289,6 +291,8 @@ HANDLE WINAPI CreateWaitableTimerW(LPSECURITY_ATTRIBUTES lpTimerAttributes,
 HANDLE WINAPI OpenWaitableTimerA(DWORD dwDesiredAccess, BOOL bInheritHandle,
                                  LPCSTR lpTimerName)
 {
+    if (!mmf__w32_a_name_fits(lpTimerName))
+        return NULL;
     return open_timer(dwDesiredAccess, bInheritHandle, lpTimerName);
 }
 

@@ -1720,10 +1720,11 @@ MMF_WIN32_API void WINAPI DeleteCriticalSection(LPCRITICAL_SECTION lpCriticalSec
  * the timer and moves its due time on by one period), so a process
  * waiting on a timer wakes at the due time without a thread of its own.
  * A waiter already asleep when another process or thread sets the timer
- * notices the new due time within 50 ms. A timer's name may have 7
- * characters fewer than other objects' (the timer keeps its state under
- * derived names, the name and 7 more): a longer one fails with
- * ERROR_FILENAME_EXCED_RANGE (a façade error).
+ * notices the new due time within 50 ms. A timer's A name may be as long
+ * as other objects' (MAX_PATH, Y13); its W name may have 7 bytes fewer
+ * than MMF_NAME_MAX (the timer keeps its state under derived names, the
+ * name and 7 more): a longer one fails with ERROR_FILENAME_EXCED_RANGE (a
+ * façade error).
  *
  * A relative due time is measured on the monotonic clock, an absolute one
  * on the system clock (it follows a change of the clock, as on Windows).

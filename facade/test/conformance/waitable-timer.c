@@ -403,21 +403,29 @@ static const char *long_name(size_t n)
 
 W32T(Y13)
 {
-    /* Long names: Windows takes a timer name as long as any other
-     * object's (MAX_PATH in the A functions). The façade keeps the timer's
-     * state under the name and 7 more characters, so it takes 7 fewer. */
+    /* Long names: a timer's name may be as long as any other object's:
+     * MAX_PATH in the A functions, one more is refused (P16). */
     HANDLE t;
 
     t = CreateWaitableTimerA(NULL, FALSE, long_name(MAX_PATH - 7));
     CHECK(t != NULL);
     CLOSE(t);
-#ifdef _WIN32
-    t = CreateWaitableTimerA(NULL, FALSE, long_name(MAX_PATH - 6));
+    t = CreateWaitableTimerA(NULL, FALSE, long_name(MAX_PATH - 1));
+    CHECK(t != NULL);
+    CHECK_GLE(ERROR_SUCCESS);
+    {
+        HANDLE o = OpenWaitableTimerA(SYNCHRONIZE, FALSE, long_name(MAX_PATH - 1));
+        CHECK(o != NULL);
+        CLOSE(o);
+    }
+    CLOSE(t);
+    /* Wine's A buffer has no room for the zero after 260 characters. */
+    WINE_DIFFERS_BEGIN("Y13", "a 260-character A name (as P16)");
+    t = CreateWaitableTimerA(NULL, FALSE, long_name(MAX_PATH));
     CHECK(t != NULL);
     if (t != NULL)
-        CloseHandle(t);
-#else
-    CHECK_FAILS(CreateWaitableTimerA(NULL, FALSE, long_name(MAX_PATH - 6)), NULL,
+        CLOSE(t);
+    WINE_DIFFERS_END();
+    CHECK_FAILS(CreateWaitableTimerA(NULL, FALSE, long_name(MAX_PATH + 1)), NULL,
                 ERROR_FILENAME_EXCED_RANGE);
-#endif
 }
