@@ -115,8 +115,18 @@ pid_t test_spawn(const char *helper, ...)
     memset(&si, 0, sizeof si);
     si.cb = sizeof si;
     fflush(NULL);
-    if (!CreateProcessA(exe, cmd, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL, NULL, &si, &pi))
-        test_fail(__FILE__, __LINE__, "CreateProcess: %lu", GetLastError());
+    /* Wine 8 under load now and then fails a process start with
+     * ERROR_INTERNAL_ERROR before the child runs a line of it: try again
+     * (a few times, and under Wine only). */
+    for (int tries = 0;; tries++) {
+        DWORD e;
+        if (CreateProcessA(exe, cmd, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL, NULL, &si, &pi))
+            break;
+        e = GetLastError();
+        if (e != ERROR_INTERNAL_ERROR || tries == 4 || !test_under_wine())
+            test_fail(__FILE__, __LINE__, "CreateProcess: %lu", e);
+        Sleep(50);
+    }
     /* A child that cannot join (an older system without nested jobs) still
      * runs; it just does not die with us. */
     if (job != NULL)

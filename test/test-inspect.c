@@ -478,8 +478,11 @@ LINUX_ONLY_TEST(store_list_reports_every_object, "lists objects of a second uid"
  * absolute path (MMF_EINVAL). mmf_store_gc gives the same errors. (MMF_EIO,
  * a store that fails to read, would take a failing device to make.)
  * Windows has no store folder: $MMF_STORE_DIR, whatever it says, changes
- * nothing, and the namespace is listed with the case's object in it. */
-TEST(store_list_store_folder_errors)
+ * nothing, and the namespace is listed with the case's object in it.
+ * Serial: on Windows a listing opens every object of the session for a
+ * moment, which would keep other cases' names alive past their last close.
+ */
+TEST_SERIAL(store_list_store_folder_errors)
 {
     mmf_object_info *list = (mmf_object_info *)1;
     size_t n = 99;
@@ -739,7 +742,8 @@ static void stale_objects_after_terminate(void)
 }
 #endif
 
-TEST(stale_objects_after_sigkill)
+/* Serial, as store_list_store_folder_errors. */
+TEST_SERIAL(stale_objects_after_sigkill)
 {
     const char *ns = test_name("s"), *nm = test_name("m");
     mmf_object_info info, *list;
