@@ -1281,12 +1281,16 @@ TEST(batch_endpoints_killed)
     }
     steady = test_spawn("q_producer", test_name("q"), "0", test_num((long long)n), "2", NULL);
     for (uint32_t v = 1; v <= victims; v++) {
-        pid_t pid = test_spawn("q_producer", test_name("q"), test_num(v), test_num((long long)n),
-                               "2", "200000", NULL);
-        /* A batch consumer, slowed down, killed at the same time. */
+        /* A batch consumer, slowed down, killed with the producer. */
         pid_t vc = test_spawn("q_consumer", test_name("q"), test_name("res"), "2", "2",
                               test_num(ready.wr), "3", NULL);
+        pid_t pid;
         CHECK(test_sync_wait(&ready, 10000));
+        /* Started after the consumer is ready, so that the kill lands
+         * within 45 ms of its start, long before its last message even
+         * where starting a process is slow (Wine). */
+        pid = test_spawn("q_producer", test_name("q"), test_num(v), test_num((long long)n), "2",
+                         "200000", NULL);
         test_sleep_ms(5 + (long)(rnd() % 40));
         kill(pid, SIGKILL);
         kill(vc, SIGKILL);
