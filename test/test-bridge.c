@@ -132,9 +132,11 @@ static void untrack(pid_t pid)
 
 /* Run the tool in `store` with stdout and stderr appended to files
  * <root>/<tag>.out and .err. */
+#ifdef MMF_COMMIT_KILL_SHIM
 /* When not NULL, the next tool run gets the commit-kill library preloaded
  * (bridge-commit-kill.c), which SIGKILLs it at this commit. */
 static const char *commit_kill_at;
+#endif
 
 static pid_t run_tool(const char *store, const char *tag, const char *const *args)
 {
@@ -736,7 +738,6 @@ TEST_SLOW(queue_exactly_once_two_by_two)
     const uint64_t per = 100000, total = 2 * per;
     struct tally *t;
     int restarts = 0, kills = 0, self_kills = 0, cuts = 0, sends = 1, recvs = 1;
-    char kill_at[32];
     uint64_t t0;
 
     need_zmq();
@@ -765,7 +766,6 @@ TEST_SLOW(queue_exactly_once_two_by_two)
     t0 = test_now_ns();
     while (atomic_load(&t->got) < total) {
         uint64_t what = rnd() % 4;
-        int st;
         if (test_now_ns() - t0 >= 150000000000u) {
             fprintf(stderr, "%llu of %llu messages after 150 s; the receiver's log:\n%s\n",
                     (unsigned long long)atomic_load(&t->got), (unsigned long long)total,
@@ -793,12 +793,13 @@ TEST_SLOW(queue_exactly_once_two_by_two)
              * death does not fall into a sender's drain (a sender stopped
              * with SIGTERM loses what is not acknowledged within 5 s). */
             if (kills % 2 == 0) {
+                char kill_at[32];
+                int st, died = 0;
                 snprintf(kill_at, sizeof kill_at, "%d", 2 + (int)(rnd() % 20));
                 commit_kill_at = kill_at;
                 recv = bridge_recv("recv", port, chan, "--slot-size", "256");
                 commit_kill_at = NULL;
                 recvs++;
-                int died = 0;
                 for (int i = 0; i < 500 && !died; i++) {
                     died = waitpid(recv, &st, WNOHANG) == recv;
                     if (!died)
