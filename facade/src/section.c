@@ -213,33 +213,22 @@ static HANDLE create_mapping(HANDLE hFile, DWORD flProtect, DWORD high,
     return h;
 }
 
+/* CreateFileMapping is CreateFileMappingNuma without a preferred node, as
+ * kernelbase has it. */
 HANDLE WINAPI CreateFileMappingA(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttributes,
                                  DWORD flProtect, DWORD dwMaximumSizeHigh,
                                  DWORD dwMaximumSizeLow, LPCSTR lpName)
 {
-    if (!mmf__w32_a_name_fits(lpName))
-        return NULL;
-    return mmf__w32_inherit_sa(create_mapping(hFile, flProtect, dwMaximumSizeHigh,
-                                              dwMaximumSizeLow, lpName != NULL ? lpName : "",
-                                              lpAttributes, NUMA_NO_PREFERRED_NODE),
-                               lpAttributes);
+    return CreateFileMappingNumaA(hFile, lpAttributes, flProtect, dwMaximumSizeHigh,
+                                  dwMaximumSizeLow, lpName, NUMA_NO_PREFERRED_NODE);
 }
 
 HANDLE WINAPI CreateFileMappingW(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttributes,
                                  DWORD flProtect, DWORD dwMaximumSizeHigh,
                                  DWORD dwMaximumSizeLow, LPCWSTR lpName)
 {
-    char name[W32_NAME_BYTES];
-    DWORD err = mmf__w32_to_utf8(lpName, name, sizeof name);
-
-    if (err != 0) {
-        mmf__w32_set_error(err);
-        return NULL;
-    }
-    return mmf__w32_inherit_sa(create_mapping(hFile, flProtect, dwMaximumSizeHigh,
-                                              dwMaximumSizeLow, name, lpAttributes,
-                                              NUMA_NO_PREFERRED_NODE),
-                               lpAttributes);
+    return CreateFileMappingNumaW(hFile, lpAttributes, flProtect, dwMaximumSizeHigh,
+                                  dwMaximumSizeLow, lpName, NUMA_NO_PREFERRED_NODE);
 }
 
 HANDLE WINAPI CreateFileMappingNumaA(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttributes,

@@ -98,7 +98,10 @@ class _Sync(Handle):
     def _wait_one(self, timeout):
         """Wait on this object: True when taken, False on timeout."""
         h = self._handle()
-        rc = _wait(lambda ms: lib.mmf_sync_wait(h, ms), timeout)
+        return self._taken(_wait(lambda ms: lib.mmf_sync_wait(h, ms), timeout))
+
+    def _taken(self, rc):
+        """A wait's result: True when taken, False on timeout."""
         if rc == ETIMEDOUT:
             return False
         if rc == L.ABANDONED:
@@ -148,14 +151,7 @@ class Mutex(_Sync):
         """The rest of an acquisition whose first try returned rc."""
         if rc == ETIMEDOUT and timeout != 0:
             rc = _wait(lambda ms: _lock(h, ms), timeout)
-        if rc == 0:
-            return True
-        if rc == ETIMEDOUT:
-            return False
-        if rc == L.ABANDONED:
-            raise AbandonedMutexError(self)
-        check(rc)
-        return True
+        return self._taken(rc)
 
     def release(self):
         """Release one acquisition (NotOwnerError if this thread does not
