@@ -677,6 +677,30 @@ LINUX_ONLY_TEST(object_stat_reports_corrupt_entries, "plants garbage files in th
 /* Stale objects: their holder killed                                        */
 /* ------------------------------------------------------------------------ */
 
+/* Start a process holding section ns and mutex nm, keep a view of the
+ * section after closing our handle to it, check that the process is the
+ * section's one live holder, and kill it. Returns the view; text gets what
+ * the holder wrote in the section. */
+static char *kill_holder_keeping_view(const char *ns, const char *nm, char *text, size_t cap)
+{
+    mmf_object_info info;
+    mmf_section *s;
+    char *view;
+    pid_t pid = spawn_holder(spec('s', ns), spec('m', nm), NULL, NULL);
+
+    snprintf(text, cap, "left by %ld", (long)pid);
+    CHECK_OK(mmf_section_open(&s, ns, MMF_ACCESS_READ | MMF_ACCESS_WRITE));
+    view = map_view(s, MMF_MAP_WRITE, 0, 0);
+    CHECK_OK(mmf_section_close(s));
+    CHECK_OK(mmf_object_stat(ns, MMF_INFO_ALL, &info));
+    CHECK_EQ(info.stale, 0);
+    CHECK_EQ(info.handles, 1);
+    CHECK_OK(mmf_object_stat(nm, 0, &info));
+    CHECK_EQ(info.type, MMF_TYPE_MUTEX);
+    kill_and_reap(pid);
+    return view;
+}
+
 /* A section and a mutex whose only holder was killed: reported stale,
  * not reclaimed by looking; the section's data reads as it was left; its
  * one remaining mapper (a process that closed its handle earlier) is its
@@ -695,19 +719,8 @@ static void stale_objects_after_terminate(void)
     uint64_t hidden = 99;
     char text[64], buf[64], *view, *fresh;
     size_t n, done;
-    pid_t pid;
 
-    pid = spawn_holder(spec('s', ns), spec('m', nm), NULL, NULL);
-    snprintf(text, sizeof text, "left by %ld", (long)pid);
-    CHECK_OK(mmf_section_open(&s, ns, MMF_ACCESS_READ | MMF_ACCESS_WRITE));
-    view = map_view(s, MMF_MAP_WRITE, 0, 0);
-    CHECK_OK(mmf_section_close(s));
-    CHECK_OK(mmf_object_stat(ns, MMF_INFO_ALL, &info));
-    CHECK_EQ(info.stale, 0);
-    CHECK_EQ(info.handles, 1);
-    CHECK_OK(mmf_object_stat(nm, 0, &info));
-    CHECK_EQ(info.type, MMF_TYPE_MUTEX);
-    kill_and_reap(pid);
+    view = kill_holder_keeping_view(ns, nm, text, sizeof text);
 
     CHECK_RC(mmf_object_stat(ns, MMF_INFO_ALL, &info), MMF_ENOENT);
     CHECK_RC(mmf_object_stat(nm, 0, &info), MMF_ENOENT);
@@ -748,11 +761,9 @@ TEST_SERIAL(stale_objects_after_sigkill)
     const char *ns = test_name("s"), *nm = test_name("m");
     mmf_object_info info, *list;
     mmf_holder *holders;
-    mmf_section *s;
     uint64_t hidden = 99;
     char text[64], buf[64];
     size_t n, done;
-    pid_t pid;
     char *view;
 
     private_store();
@@ -760,15 +771,7 @@ TEST_SERIAL(stale_objects_after_sigkill)
     stale_objects_after_terminate();
     return;
 #endif
-    pid = spawn_holder(spec('s', ns), spec('m', nm), NULL, NULL);
-    snprintf(text, sizeof text, "left by %ld", (long)pid);
-    CHECK_OK(mmf_section_open(&s, ns, MMF_ACCESS_READ | MMF_ACCESS_WRITE));
-    view = map_view(s, MMF_MAP_WRITE, 0, 0);
-    CHECK_OK(mmf_section_close(s));
-    CHECK_OK(mmf_object_stat(ns, MMF_INFO_ALL, &info));
-    CHECK_EQ(info.stale, 0);
-    CHECK_EQ(info.handles, 1);
-    kill_and_reap(pid);
+    view = kill_holder_keeping_view(ns, nm, text, sizeof text);
 
     CHECK_OK(mmf_object_stat(ns, MMF_INFO_ALL, &info));
     CHECK_EQ(info.stale, 1);
