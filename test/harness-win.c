@@ -357,13 +357,23 @@ static int count_directory(const wchar_t *path, const char *needle)
     return n;
 }
 
+/* A walk one entry at a time goes by index: another process that makes or
+ * drops a name meanwhile shifts the entries, so that one is skipped or
+ * seen twice. The count is taken again until two walks agree. */
 int test_store_count(const char *needle)
 {
     wchar_t local[64];
     DWORD session = 0;
+    int n = -1;
     ProcessIdToSessionId(GetCurrentProcessId(), &session);
     swprintf(local, 64, L"\\Sessions\\%lu\\BaseNamedObjects", (unsigned long)session);
-    return count_directory(local, needle) + count_directory(L"\\BaseNamedObjects", needle);
+    for (int tries = 0; tries < 20; tries++) {
+        int again = count_directory(local, needle) + count_directory(L"\\BaseNamedObjects", needle);
+        if (again == n)
+            break;
+        n = again;
+    }
+    return n;
 }
 
 int test_claims_count(const char *needle)
