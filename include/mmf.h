@@ -1359,12 +1359,17 @@ enum mmf_channel_role {
 /* Channel flags (mmf_channel_opts.flags). */
 enum mmf_channel_flag {
     /* Never sleep in the kernel: waits spin until their timeout. */
-    MMF_CHANNEL_BUSY_POLL = 0x1
+    MMF_CHANNEL_BUSY_POLL = 0x1,
+    /* Queue consumers only: the messages this endpoint holds when its
+     * process dies go to another consumer instead of being lost (see
+     * "Peers that die halfway" under MPMC queue). */
+    MMF_CHANNEL_REDELIVER = 0x2
 };
 
 /* Options for creating or opening a channel endpoint. NULL: defaults. */
 typedef struct mmf_channel_opts {
-    unsigned flags;   /* MMF_CHANNEL_BUSY_POLL, MMF_GLOBAL */
+    unsigned flags;   /* MMF_CHANNEL_BUSY_POLL, MMF_CHANNEL_REDELIVER,
+                         MMF_GLOBAL */
     unsigned mode;    /* permission bits of a new channel (e.g. 0660); 0
                          means owner-only (0600). Ignored when it exists. */
     const char *path; /* rings only: NULL, or a file that holds the ring so
@@ -1650,7 +1655,16 @@ MMF_API int mmf_ring_flush(mmf_ring *r);
  *  - a consumer that dies between peek and release loses that message
  *    (or every message of its batch not released yet);
  *    producers that need its slot notice within a few milliseconds and
- *    take it back;
+ *    take it back; unless it was attached with MMF_CHANNEL_REDELIVER:
+ *    then the messages it held stay in the queue and another consumer
+ *    receives them (a consumer that attaches takes them before anything
+ *    new; a live one when it finds the queue empty, at once if a
+ *    producer waits for their slots, else within about 100 ms). Such a
+ *    message is delivered at least once: the dead consumer may have used
+ *    it. Producers wait for those slots as for a full queue (MMF_EPIPE
+ *    when no consumer is left), so they are never lost while the queue
+ *    exists. A consumer without the flag that dies holding a message it
+ *    received this way loses it;
  *  - a consumer whose producers are all gone receives every committed
  *    message, then gets MMF_EPIPE; a producer that would wait for room
  *    while its consumers are all gone gets MMF_EPIPE.
@@ -1817,6 +1831,19 @@ MMF_API int mmf_queue_release(mmf_queue *q);
  * and not released, or a producer endpoint).
  */
 MMF_API int mmf_queue_release_batch(mmf_queue *q, size_t n);
+
+/*
+ * Consumer: how many messages this endpoint holds (peeked and not
+ * released) and, when it holds some, the queue position of the oldest in
+ * *pos; they are at consecutive positions. Positions count the slots
+ * ever reserved, as for mmf_queue_committed(), so a message keeps its
+ * position when it is delivered again (MMF_CHANNEL_REDELIVER): a
+ * consumer that records positions before it passes messages on can tell
+ * a message it passed on before it died. Never waits. Returns the number
+ * (0: none, *pos unchanged), or MMF_EINVAL (pos NULL, or a producer
+ * endpoint), or MMF_EBADF (q NULL or closed).
+ */
+MMF_API int mmf_queue_held(const mmf_queue *q, uint64_t *pos);
 
 /*
  * Consumer: copy the next message into buf (cap bytes), store its length

@@ -341,7 +341,7 @@ int mmf__chan_attach(struct mmf__chan *c, const struct mmf__chan_kind_info *info
                      int role, int disposition, const mmf_channel_opts *opts)
 {
     static const mmf_channel_opts defaults = {0, 0, NULL};
-    const unsigned all_flags = MMF_CHANNEL_BUSY_POLL | MMF_GLOBAL;
+    const unsigned all_flags = MMF_CHANNEL_BUSY_POLL | MMF_CHANNEL_REDELIVER | MMF_GLOBAL;
     const struct mmf__hdr *h;
     struct mmf__name *nm;
     uint32_t first, count;
@@ -357,6 +357,9 @@ int mmf__chan_attach(struct mmf__chan *c, const struct mmf__chan_kind_info *info
     if ((role != MMF_ROLE_PRODUCER && role != MMF_ROLE_CONSUMER) ||
         (opts->flags & ~all_flags) || opts->mode > 0777)
         return MMF_EINVAL;
+    if ((opts->flags & MMF_CHANNEL_REDELIVER) &&
+        (info->kind != MMF__CHAN_QUEUE || role != MMF_ROLE_CONSUMER))
+        return MMF_EINVAL; /* only a queue consumer has messages to keep */
     if (want != NULL && disposition != MMF_CREATE_NEW &&
         disposition != MMF_OPEN_OR_CREATE)
         return MMF_EINVAL;

@@ -46,7 +46,46 @@
  *    slot whose seq stays p + 1 (or p, for a skip) while head > p. After
  *    the same wait a producer scans the consumer records and, if none alive
  *    names p, gives the slot back with a CAS on seq (sequences only grow,
- *    so a CAS from a stale value cannot succeed). That message is lost.
+ *    so a CAS from a stale value cannot succeed). That message is lost,
+ *    unless the consumer kept it (below).
+ *
+ * KEPT MESSAGES (MMF_CHANNEL_REDELIVER)
+ *
+ * A consumer attached with MMF_CHANNEL_REDELIVER marks its record with
+ * REC_KEEP. A committed message (seq == p + 1, behind head) that only
+ * dead records name, one of them marked, is kept: producers do not take
+ * its slot back but wait for it as for a full queue, bump `orphans` and
+ * wake the consumers, and a consumer adopts it and delivers it again.
+ * Invariants:
+ *
+ *  K1 A kept message is never given back by anyone but the one consumer
+ *     that holds it: producers leave it; the taker that died cannot.
+ *  K2 At most one live consumer holds a position. Adopting p is: read
+ *     the slot's adoption counter (struct qslot's `spare`, written only
+ *     here); check that p is behind head and committed; name p in the
+ *     adopter's own record (before all this: the record names the range
+ *     being adopted); check, after a full fence, that no other live
+ *     record names p; CAS the counter up by one; check seq == p + 1
+ *     again. Two adopters cannot both win: whoever CASes second either
+ *     read the counter before the first one's CAS (and fails), or after
+ *     it, and then saw the first one's record, stored before that CAS.
+ *     The original taker named p before its CAS on head, and an adopter
+ *     reads head before the records, so a live taker is always seen; one
+ *     that released meanwhile is caught by the re-check of seq, which
+ *     can never show p + 1 again once p's slot moved on.
+ *  K3 A kept message is always named by a record marked REC_KEEP until it
+ *     is adopted: an endpoint that attaches in the claim slot of a dead
+ *     marked record keeps that record (it is named by a live record now)
+ *     and adopts its positions before it takes anything new.
+ *  K4 Kept messages do not wait for long: every consumer looks for them
+ *     when it attaches (before anything new), and when the queue is
+ *     empty for it, at once after a producer bumped `orphans`, otherwise
+ *     every RECHECK_NS; a producer blocked by one bumps `orphans`.
+ *
+ * A redelivered message may have been used by the consumer that died: it
+ * is delivered at least once. The adopter delivers adopted messages before
+ * new ones, in position order, as one or more batches of consecutive
+ * positions.
  *
  * A slot given back keeps its length until its next lap is reserved: the
  * length of the message taken, or 0 for a position that was never
@@ -114,7 +153,9 @@ struct qctl {
     uint64_t tail;              /* next position to reserve */
     uint8_t pad0[56];
     uint64_t head;              /* next position to take */
-    uint8_t pad1[56];
+    uint32_t orphans;           /* bumped by producers that wait for a
+                                   message a dead consumer kept */
+    uint8_t pad1[52];
     uint32_t data_word;         /* bumped for waiting consumers */
     uint32_t data_sleepers;
     uint32_t data_waiters;
@@ -134,8 +175,15 @@ _Static_assert(MMF__CHAN_CTL_OWN + sizeof(struct qctl) <= MMF__CHAN_CTL_SIZE, "q
 struct qslot {
     uint64_t turn;  /* seq - slot index */
     uint32_t len;   /* committed length; 0: a reservation dropped by close */
-    uint32_t spare;
+    uint32_t spare; /* adoption counter: CAS up by one to adopt (K2) */
 };
+
+/* In a record's count word: the endpoint keeps what it holds when it dies
+ * (MMF_CHANNEL_REDELIVER). */
+#define REC_KEEP (UINT64_C(1) << 63)
+/* Positions an adopting call looks at before it returns (a hostile count
+ * cannot make one call long); the rest on the next call. */
+#define ADOPT_TRIES 4096u
 
 #define SLOT_HDR MMF__CHAN_SLOT_HDR
 _Static_assert(sizeof(struct qslot) == SLOT_HDR, "qslot layout");
@@ -155,6 +203,12 @@ struct mmf_queue {
     uint32_t nslots, slot_size;
     uint64_t stuck_key;      /* position + 1 of the half-done slot being timed */
     uint64_t stuck_ns;       /* since when, or the last check */
+    uint64_t keep;           /* REC_KEEP with MMF_CHANNEL_REDELIVER, else 0 */
+    uint64_t pend_pos;       /* positions [pend_pos, pend_end) named by this */
+    uint64_t pend_end;       /* endpoint's record, to adopt before anything new */
+    uint32_t orphans_seen;   /* `orphans` at the last look for kept messages */
+    int look_now;            /* look for kept messages before the next take */
+    uint64_t look_ns;        /* when it last looked */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -227,7 +281,7 @@ static void record_set(struct mmf_queue *q, uint64_t first, uint64_t n)
 {
     if (q->rec_count != n) {
         q->rec_count = n;
-        mmf__store_release(&q->rec[1], n);
+        mmf__store_release(&q->rec[1], n | q->keep);
     }
     mmf__store_release(&q->rec[0], first + 1);
 }
@@ -284,26 +338,44 @@ static void give_back(struct mmf_queue *q, uint64_t pos)
     give_back_n(q, pos, 1);
 }
 
+/* holder() results. */
+#define HOLDER_NONE 0  /* no live record names the position, none kept it */
+#define HOLDER_LIVE 1  /* a live endpoint's record names it */
+#define HOLDER_KEPT 2  /* only dead records name it, one marked REC_KEEP */
+
 /*
- * 1 if a live endpoint of the role whose claim slots start at `first` may
- * still write position pos: one whose record names it and whose claim is
- * held. A claim the kernel cannot tell about counts as alive.
+ * Who may still write position pos, among the endpoints of the role whose
+ * claim slots start at `first` (but the claim slot `skip`): HOLDER_LIVE
+ * if one whose record names it has its claim held (a claim the kernel
+ * cannot tell about counts as alive), else HOLDER_KEPT if a dead record
+ * marked REC_KEEP names it, else HOLDER_NONE.
  */
-static int holder_alive(struct mmf_queue *q, uint32_t first, uint64_t pos)
+static int holder(struct mmf_queue *q, uint32_t first, uint32_t skip, uint64_t pos)
 {
+    int kept = 0;
+
     for (uint32_t i = first; i < first + MMF__CHAN_ROLE_MAX; i++) {
         uint64_t *r = record(q, i);
-        uint64_t start = mmf__load_acquire(&r[0]), n;
+        uint64_t start = mmf__load_acquire(&r[0]), w, n;
 
-        if (start == 0)
+        if (start == 0 || i == skip)
             continue;
-        n = mmf__load_acquire(&r[1]);
+        w = mmf__load_acquire(&r[1]);
+        n = w & ~REC_KEEP;
         if (n == 0 || n > q->nslots)
             n = 1; /* not a count this code stores */
-        if (pos - (start - 1) < n && mmf__os_claimed(q->ch.obj, i, 1) != 0)
-            return 1;
+        if (pos - (start - 1) >= n)
+            continue;
+        if (mmf__os_claimed(q->ch.obj, i, 1) != 0)
+            return HOLDER_LIVE;
+        kept |= (w & REC_KEEP) != 0;
     }
-    return 0;
+    return kept ? HOLDER_KEPT : HOLDER_NONE;
+}
+
+static int holder_alive(struct mmf_queue *q, uint32_t first, uint64_t pos)
+{
+    return holder(q, first, UINT32_MAX, pos) == HOLDER_LIVE;
 }
 
 /* Whether the half-done slot of pos has been in the way long enough to
@@ -345,8 +417,8 @@ static int out_of_time(uint32_t n, uint64_t deadline)
  * message is longer than cap: *len; not taken) or MMF_ECORRUPT. The
  * lengths after the first are the caller's to check.
  */
-static int take(struct mmf_queue *q, size_t cap, uint32_t max, int gone, uint64_t deadline,
-                uint64_t *pos, uint32_t *len, uint32_t *got)
+static int take_new(struct mmf_queue *q, size_t cap, uint32_t max, int gone, uint64_t deadline,
+                    uint64_t *pos, uint32_t *len, uint32_t *got)
 {
     struct qctl *c = q->q;
     uint64_t head = mmf__load_acquire(&c->head);
@@ -479,6 +551,144 @@ static int take(struct mmf_queue *q, size_t cap, uint32_t max, int gone, uint64_
 }
 
 /*
+ * Adopt position pos of this endpoint's pending range (K2): 1 if it is
+ * now this endpoint's, 0 if not (taken by a live consumer, released, not
+ * a kept message); *len is its length. cap as for take().
+ */
+static int adopt_one(struct mmf_queue *q, uint64_t pos, size_t cap, uint32_t *len)
+{
+    struct qslot *s = slot_at(q, pos);
+    uint32_t v = mmf__load_acquire(&s->spare), l;
+    uint64_t head = mmf__load_acquire(&q->q->head);
+
+    if (head - pos - 1 >= q->nslots || seq_load(q, s, pos) != pos + 1)
+        return 0; /* not taken and unreleased in the last lap */
+    l = mmf__load_relaxed(&s->len);
+    if (l == 0 || l > q->slot_size)
+        return 0;
+    if (l > cap) {
+        *len = l;
+        return MMF_EOVERFLOW; /* left for a consumer with room */
+    }
+    mmf__fence(); /* our record (stored before) before the look at theirs */
+    if (holder(q, MMF__CHAN_CONS_FIRST, q->ch.slot, pos) == HOLDER_LIVE)
+        return 0;
+    if (!mmf__cas(&s->spare, &v, v + 1))
+        return 0;
+    if (seq_load(q, s, pos) != pos + 1 || mmf__load_relaxed(&s->len) != l)
+        return 0; /* released meanwhile: it moved on, never to come back */
+    *len = l;
+    return 1;
+}
+
+/*
+ * Adopt from the pending range: the first run of consecutive positions
+ * that this endpoint wins, at most max. Returns 0 (*pos, *len, *got as
+ * for take()), EMPTY (nothing more to adopt there) or MMF_EOVERFLOW.
+ */
+static int adopt_pending(struct mmf_queue *q, size_t cap, uint32_t max, uint64_t *pos,
+                         uint32_t *len, uint32_t *got)
+{
+    uint32_t k = 0, l = 0, tries = 0;
+
+    while (q->pend_pos != q->pend_end && k < max && tries++ < ADOPT_TRIES) {
+        int rc = adopt_one(q, q->pend_pos, k == 0 ? cap : SIZE_MAX, &l);
+        if (rc == MMF_EOVERFLOW) {
+            *len = l;
+            return rc;
+        }
+        if (rc == 0) {
+            if (k > 0)
+                break; /* the run ends: the next call goes on after it */
+            q->pend_pos++;
+            continue;
+        }
+        if (k == 0) {
+            *pos = q->pend_pos;
+            *len = l;
+        }
+        k++;
+        q->pend_pos++;
+    }
+    if (k == 0)
+        return EMPTY;
+    *got = k;
+    return 0;
+}
+
+/*
+ * Look for messages that dead consumers kept (K4): name the first such
+ * record's range in this endpoint's record, then adopt from it. Returns
+ * as adopt_pending(); EMPTY when there is nothing to adopt.
+ */
+static int adopt_scan(struct mmf_queue *q, size_t cap, uint32_t max, uint64_t *pos,
+                      uint32_t *len, uint32_t *got)
+{
+    uint64_t head = mmf__load_acquire(&q->q->head);
+
+    q->orphans_seen = mmf__load_acquire(&q->q->orphans);
+    q->look_ns = mmf__os_now_ns();
+    for (uint32_t i = MMF__CHAN_CONS_FIRST; i < MMF__CHAN_CONS_FIRST + MMF__CHAN_ROLE_MAX; i++) {
+        uint64_t *r = record(q, i);
+        uint64_t start = mmf__load_acquire(&r[0]), w, n, first, j;
+        int rc;
+
+        if (start == 0 || i == q->ch.slot)
+            continue;
+        w = mmf__load_acquire(&r[1]);
+        n = w & ~REC_KEEP;
+        if (!(w & REC_KEEP) || n == 0 || n > q->nslots)
+            continue;
+        first = start - 1;
+        /* Only a committed message behind head is worth a look at the
+         * claim, and only then a place in our record. */
+        for (j = 0; j < n; j++) {
+            uint64_t p = first + j;
+            if (head - p - 1 < q->nslots && seq_load(q, slot_at(q, p), p) == p + 1)
+                break;
+        }
+        if (j == n || mmf__os_claimed(q->ch.obj, i, 1) != 0)
+            continue;
+        record_set(q, first + j, n - j);
+        q->pend_pos = first + j;
+        q->pend_end = first + n;
+        rc = adopt_pending(q, cap, max, pos, len, got);
+        if (rc != EMPTY)
+            return rc;
+    }
+    return EMPTY;
+}
+
+/*
+ * Consumer: take messages (take_new()), but first the ones this endpoint
+ * is adopting, and look for kept ones before the first take and when the
+ * queue is empty (K4). Arguments and results as take_new().
+ */
+static int take(struct mmf_queue *q, size_t cap, uint32_t max, int gone, uint64_t deadline,
+                uint64_t *pos, uint32_t *len, uint32_t *got)
+{
+    int rc;
+
+    if (q->pend_pos != q->pend_end) {
+        rc = adopt_pending(q, cap, max, pos, len, got);
+        if (rc != EMPTY)
+            return rc;
+    }
+    if (q->look_now) {
+        q->look_now = 0;
+        rc = adopt_scan(q, cap, max, pos, len, got);
+        if (rc != EMPTY)
+            return rc;
+    }
+    rc = take_new(q, cap, max, gone, deadline, pos, len, got);
+    /* Empty: at once after a producer said so, or when every producer is
+     * gone; run() sets look_now every RECHECK_NS. */
+    if (rc == EMPTY && (gone || mmf__load_acquire(&q->q->orphans) != q->orphans_seen))
+        rc = adopt_scan(q, cap, max, pos, len, got);
+    return rc;
+}
+
+/*
  * Producer: reserve the position at the tail, and up to max - 1 free ones
  * right behind it with the same CAS (max is 1 to nslots). Returns 0
  * (positions [*pos, *pos + *got) are now this endpoint's), EMPTY (no room),
@@ -535,8 +745,17 @@ static int give(struct mmf_queue *q, uint32_t max, int gone, uint64_t deadline, 
             continue;
         if (!gone && !stuck_due(q, tail))
             return STUCK;
-        if (holder_alive(q, MMF__CHAN_CONS_FIRST, prev))
+        switch (holder(q, MMF__CHAN_CONS_FIRST, UINT32_MAX, prev)) {
+        case HOLDER_LIVE:
             return STUCK;
+        case HOLDER_KEPT:
+            if (seq != prev + 1)
+                break; /* a skip: nothing to keep */
+            /* K1, K4: leave it to a consumer, and tell them. */
+            mmf__fetch_add(&c->orphans, 1);
+            notify(&q->ch, &c->data_word, &c->data_sleepers, &c->data_waiters);
+            return EMPTY;
+        }
         turn = seq - (tail & q->mask);
         if (mmf__cas(&s->turn, &turn, tail - (tail & q->mask)))
             notify(&q->ch, &c->room_word, &c->room_sleepers, &c->room_waiters);
@@ -593,6 +812,11 @@ static int run(struct mmf_queue *q, size_t cap, uint32_t max, uint64_t *pos, uin
                 gone = 1;
                 continue;
             }
+            if (consumer && rc == EMPTY && !q->look_now &&
+                mmf__os_now_ns() - q->look_ns >= RECHECK_NS) {
+                q->look_now = 1; /* kept messages (K4) */
+                continue;
+            }
             rc = MMF_EAGAIN;
             break;
         }
@@ -620,7 +844,11 @@ static int run(struct mmf_queue *q, size_t cap, uint32_t max, uint64_t *pos, uin
              * stays put: an endpoint that died between publishing and
              * bumping the word (notify()) never bumps it, and its live
              * peers may stay idle. */
-            uint64_t soon = mmf__os_now_ns() + (rc == STUCK ? STUCK_NS : RECHECK_NS);
+            uint64_t now = mmf__os_now_ns(), soon = now + (rc == STUCK ? STUCK_NS : RECHECK_NS);
+            if (consumer && rc == EMPTY && now - q->look_ns >= RECHECK_NS) {
+                q->look_now = 1; /* kept messages (K4): look, then wait */
+                continue;
+            }
             if (soon < until)
                 until = soon;
         }
@@ -690,10 +918,26 @@ static int attach(mmf_queue **out, const char *name, const struct mmf__chan_desc
     q->mask = q->nslots - 1;
     q->stride = (size_t)mmf__chan_stride(q->slot_size);
     q->rec = record(q, q->ch.slot);
-    /* A dead endpoint of the same claim slot may have left a position. */
-    mmf__store_release(&q->rec[0], 0);
-    mmf__store_release(&q->rec[1], 0);
-    q->rec_count = 0;
+    q->keep = q->ch.flags & MMF_CHANNEL_REDELIVER ? REC_KEEP : 0;
+    q->look_now = role == MMF_ROLE_CONSUMER;
+    {
+        /* A dead endpoint of the same claim slot may have left a range.
+         * A consumer keeps one the dead one kept, and adopts it first
+         * (K3); anything else is forgotten. */
+        uint64_t start = mmf__load_acquire(&q->rec[0]);
+        uint64_t w = mmf__load_acquire(&q->rec[1]), n = w & ~REC_KEEP;
+        if (role == MMF_ROLE_CONSUMER && start != 0 && (w & REC_KEEP) && n != 0 &&
+            n <= q->nslots) {
+            q->pend_pos = start - 1;
+            q->pend_end = start - 1 + n;
+            mmf__store_release(&q->rec[1], n | REC_KEEP);
+            q->rec_count = UINT64_MAX; /* the next record_set() stores it */
+        } else {
+            mmf__store_release(&q->rec[0], 0);
+            mmf__store_release(&q->rec[1], 0);
+            q->rec_count = 0;
+        }
+    }
     q->magic = QUEUE_MAGIC;
     *out = q;
     return rc;
@@ -921,6 +1165,19 @@ int mmf_queue_release_batch(mmf_queue *qh, size_t n)
 /* ------------------------------------------------------------------------ */
 /* After the fact                                                            */
 /* ------------------------------------------------------------------------ */
+
+int mmf_queue_held(const mmf_queue *qh, uint64_t *pos)
+{
+    const struct mmf_queue *q = handle(qh);
+
+    if (q == NULL)
+        return MMF_EBADF;
+    if (pos == NULL || q->ch.role != MMF_ROLE_CONSUMER)
+        return MMF_EINVAL;
+    if (q->held != 0)
+        *pos = q->held_pos;
+    return (int)q->held;
+}
 
 int mmf_queue_committed(const mmf_queue *qh, uint64_t pos)
 {
