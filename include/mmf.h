@@ -1698,8 +1698,10 @@ MMF_API int mmf_queue_open(mmf_queue **out, const char *name, int role,
 
 /*
  * Detach and free the endpoint. A pending reservation is dropped
- * (consumers skip its slot); a peeked message is released. The last
- * endpoint in the system removes the name. Returns 0.
+ * (consumers skip its slot); a peeked message is released, unless the
+ * endpoint has MMF_CHANNEL_REDELIVER: then it goes to another consumer,
+ * as if the endpoint had died. The last endpoint in the system removes the
+ * name. Returns 0.
  */
 MMF_API int mmf_queue_close(mmf_queue *q);
 

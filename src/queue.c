@@ -972,8 +972,9 @@ int mmf_queue_close(mmf_queue *qh)
     if (q->held != 0) {
         if (q->ch.role == MMF_ROLE_PRODUCER)
             publish_n(q, q->held_pos, q->held, 0, 0); /* consumers skip them */
-        else
+        else if (!q->keep)
             give_back_n(q, q->held_pos, q->held);
+        /* else kept: the record names them, and is dead once detached */
     }
     mmf__chan_detach(&q->ch);
     q->magic = QUEUE_DEAD;

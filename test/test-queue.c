@@ -1508,6 +1508,31 @@ TEST(redeliver_killed_holder_messages_go_to_another)
     CHECK_OK(mmf_queue_close(c));
 }
 
+/* Closing a consumer with the flag while it holds messages leaves them to
+ * another consumer, as its death would. */
+TEST(redeliver_close_leaves_held_messages)
+{
+    mmf_channel_opts o = {MMF_CHANNEL_REDELIVER, 0, NULL};
+    mmf_queue *p = q_new("q", 4, 64, MMF_ROLE_PRODUCER);
+    mmf_queue *k, *c;
+    mmf_msg m[2];
+    uint64_t pos = 9;
+
+    CHECK_OK(mmf_queue_open(&k, test_name("q"), MMF_ROLE_CONSUMER, &o));
+    for (uint64_t s = 0; s < 3; s++)
+        send_msg(p, 1, s, 0);
+    CHECK_EQ(mmf_queue_peek_batch(k, m, 2, 0), 2);
+    CHECK_OK(mmf_queue_close(k));
+    c = q_new("q", 4, 64, MMF_ROLE_CONSUMER);
+    CHECK_EQ(mmf_queue_peek_batch(c, m, 2, 0), 2);
+    CHECK_EQ(mmf_queue_held(c, &pos), 2);
+    CHECK_EQ(pos, 0);
+    CHECK_OK(mmf_queue_release_batch(c, 2));
+    expect_msg(c, 1, 2, 0);
+    CHECK_OK(mmf_queue_close(p));
+    CHECK_OK(mmf_queue_close(c));
+}
+
 /* A consumer asleep in a blocking call receives a kept message when its
  * holder dies, with nothing else happening; then the slot is free. */
 TEST(redeliver_to_a_waiting_consumer)

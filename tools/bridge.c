@@ -47,7 +47,7 @@ static void help_bridge(void)
          "send is the consumer of the local channel NAME and releases a message only\n"
          "when the other side acknowledged it; recv is the producer of its local\n"
          "channel NAME. Either creates its channel if needed. Ring: exactly once, in\n"
-         "order; queue: exactly once (see docs/bridge.md for the limits);\n"
+         "order; queue: exactly once (docs/bridge.md says when);\n"
          "broadcast: at most once, losses counted. keygen writes a CURVE key pair:\n"
          "FILE (secret, mode 0600) and FILE.pub.\n"
          "\n"
@@ -55,7 +55,8 @@ static void help_bridge(void)
          "  --size N           ring capacity if the bridge creates the ring (default 1M)\n"
          "  --slots N          queue or broadcast slots if it creates one (default 1024)\n"
          "  --slot-size N      their slot size if it creates one (default 4096)\n"
-         "  --state FILE       recv: the file that records what was committed\n"
+         "  --state FILE       recv: the file that records what was committed; send of a\n"
+         "                     queue: the numbers of the messages in flight\n"
          "                     (default: $XDG_STATE_HOME/mmf/, else ~/.local/state/mmf/)\n"
          "  --curve-key FILE   this side's secret key: encrypt with CURVE\n"
          "  --curve-peer FILE  the other side's public key (with --curve-key)\n"
@@ -334,6 +335,9 @@ static int chan_attach(struct chan *c, int role, const struct args *a)
     int rc = MMF_EBUSY;
     uint64_t until = now_ms() + 5000;
     mmf_object_info oi;
+    /* A queue sender keeps what is in flight when it dies or stops: the
+     * next one gets it again (docs/bridge.md, "Queues"). */
+    const mmf_channel_opts keep = {MMF_CHANNEL_REDELIVER, 0, NULL};
 
     /* A predecessor that was just killed holds the role until the kernel
      * has closed its files: try again for a few seconds. */
@@ -342,7 +346,8 @@ static int chan_attach(struct chan *c, int role, const struct args *a)
             rc = mmf_ring_create(&c->r, c->name, a->size, role, MMF_OPEN_OR_CREATE, NULL);
         else if (c->kind == K_QUEUE)
             rc = mmf_queue_create(&c->q, c->name, (uint32_t)a->slots, (uint32_t)a->slot_size,
-                                  role, MMF_OPEN_OR_CREATE, NULL);
+                                  role, MMF_OPEN_OR_CREATE,
+                                  role == MMF_ROLE_CONSUMER ? &keep : NULL);
         else
             rc = mmf_bcast_create(&c->b, c->name, (uint32_t)a->slots, (uint32_t)a->slot_size,
                                   role, MMF_OPEN_OR_CREATE, NULL);
@@ -488,6 +493,73 @@ static void install_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* ---- state files ---------------------------------------------------------- */
+
+/* The state record (docs/bridge.md, "What each side does and keeps"): the
+ * receiver's (ring, queue) says which sequence numbers [s0, s1) went to
+ * which destination positions [d0, d1); a queue sender's, which sequence
+ * numbers it gave the messages at source positions [d0, d1). */
+#define STATE_MAGIC 0x5453464dBu /* any fixed value */
+struct state_rec {
+    uint64_t magic, counter, src_id, dst_id, s0, d0, s1, d1, check;
+};
+
+static uint64_t state_sum(const struct state_rec *r)
+{
+    const unsigned char *p = (const unsigned char *)r;
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < offsetof(struct state_rec, check); i++) {
+        h ^= p[i];
+        h *= 0x100000001b3u;
+    }
+    return h;
+}
+
+/* A state file: two records that alternate, each with its own counter and
+ * checksum, so that a write cut short leaves the other one valid. */
+struct state_file {
+    int fd;
+    uint64_t counter;
+};
+
+static void state_open(struct chan *c, struct state_file *f, const char *path)
+{
+    f->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (f->fd < 0)
+        die(EX_ERROR, c->name, "cannot open the state file %s: %s", show(path), strerror(errno));
+    f->counter = 0;
+}
+
+static void state_put(struct chan *c, struct state_file *f, uint64_t src_id, uint64_t dst_id,
+                      uint64_t s0, uint64_t d0, uint64_t s1, uint64_t d1)
+{
+    struct state_rec rec = {STATE_MAGIC, ++f->counter, src_id, dst_id, s0, d0, s1, d1, 0};
+    rec.check = state_sum(&rec);
+    if (pwrite(f->fd, &rec, sizeof rec, (off_t)((rec.counter & 1) * 128)) != (ssize_t)sizeof rec) {
+        blog(c, "cannot write the state file: %s", strerror(errno));
+        exit(EX_ERROR);
+    }
+}
+
+/* The newest valid record into *out: 1, or 0 if there is none. */
+static int state_get(struct state_file *f, struct state_rec *out)
+{
+    struct state_rec recs[2];
+    int best = -1;
+
+    for (int i = 0; i < 2; i++) {
+        if (pread(f->fd, &recs[i], sizeof recs[i], i * 128) == (ssize_t)sizeof recs[i] &&
+            recs[i].magic == STATE_MAGIC && recs[i].check == state_sum(&recs[i]) &&
+            (best < 0 || recs[i].counter > recs[best].counter))
+            best = i;
+    }
+    if (best < 0)
+        return 0;
+    *out = recs[best];
+    f->counter = out->counter;
+    return 1;
+}
+
 /* ========================================================================== */
 /* send                                                                       */
 /* ========================================================================== */
@@ -534,6 +606,9 @@ struct sender {
     uint64_t next_seq;    /* the sequence number of the next message taken */
     uint64_t acked;       /* the receiver's next (NONE before a WELCOME) */
     int numbered;         /* queue: next_seq is known (after the first WELCOME) */
+    struct state_file st; /* queue: the numbers of the batch in flight */
+    struct state_rec prev;/* queue: the last batch of the sender before */
+    int prev_valid;       /* ... while its messages may still come back */
     uint64_t lost_pending;/* broadcast: losses not sent yet */
     uint64_t lost_total;  /* broadcast: losses sent, since this sender started */
     unsigned char *bbuf;  /* broadcast: copies of the messages read */
@@ -612,6 +687,46 @@ static int release_below(struct sender *s, uint64_t next)
     return rc;
 }
 
+/*
+ * Queue: a batch of k messages was just peeked. Messages that the sender
+ * before this one had in flight come back first (MMF_CHANNEL_REDELIVER),
+ * at their positions, which its state record maps to the sequence numbers
+ * it gave them: they get them again, so that the receiver drops those it
+ * committed. Anything else is numbered after the last number given.
+ */
+static void queue_renumber(struct sender *s, uint64_t k)
+{
+    uint64_t p, seq;
+
+    if (!s->prev_valid || mmf_queue_held(s->c.q, &p) <= 0)
+        return;
+    s->prev_valid = 0;
+    if (p < s->prev.d0 || p >= s->prev.d1 || k > s->prev.d1 - p)
+        return; /* new messages: the old ones went elsewhere */
+    seq = s->prev.s0 + (p - s->prev.d0);
+    if (s->numbered && seq != s->next_seq)
+        return; /* not where the numbers stand: number it as new */
+    s->next_seq = seq;
+    s->numbered = 1;
+    if (p + k < s->prev.d1) {
+        /* More of them to come in the next batch, right after this one. */
+        s->prev.s0 = seq + k;
+        s->prev.d0 = p + k;
+        s->prev_valid = 1;
+    }
+}
+
+/* Queue: record which numbers the messages in flight have, at which
+ * positions, before any of them is sent. */
+static void queue_note(struct sender *s)
+{
+    uint64_t p;
+
+    if (!s->numbered || s->n == 0 || mmf_queue_held(s->c.q, &p) != (int)s->n)
+        return;
+    state_put(&s->c, &s->st, s->c.id, 0, s->f[0].seq, p, s->f[0].seq + s->n, p + s->n);
+}
+
 /* Take messages from the channel into the flight list. */
 static int take(struct sender *s, long long timeout)
 {
@@ -661,6 +776,8 @@ static int take(struct sender *s, long long timeout)
         k = mmf_ring_peek_batch(s->c.r, m, room, timeout);
     else
         k = mmf_queue_peek_batch(s->c.q, m, room, timeout);
+    if (k > 0 && s->c.kind == K_QUEUE)
+        queue_renumber(s, (uint64_t)k);
     for (int i = 0; i < k; i++) {
         s->f[s->n].data = m[i].data;
         s->f[s->n].len = (uint32_t)m[i].len;
@@ -668,6 +785,8 @@ static int take(struct sender *s, long long timeout)
         s->next_seq += s->c.kind == K_RING ? ring_step(m[i].len) : 1;
         s->n++;
     }
+    if (k > 0 && s->c.kind == K_QUEUE)
+        queue_note(s);
     return k;
 }
 
@@ -795,6 +914,7 @@ static int on_reply(struct sender *s, const unsigned char *p, size_t len)
         s->numbered = 1;
         for (size_t i = 0; i < s->n; i++)
             s->f[i].seq = s->next_seq++;
+        queue_note(s);
     }
     {
         uint64_t lo = s->n > 0 ? s->f[0].seq : s->next_seq;
@@ -831,7 +951,7 @@ static int on_reply(struct sender *s, const unsigned char *p, size_t len)
     return -1;
 }
 
-static int run_send(struct chan *c, const struct args *a)
+static int run_send(struct chan *c, const struct args *a, const char *state_path)
 {
     struct sender s;
     int rc, code = EX_OK;
@@ -862,6 +982,19 @@ static int run_send(struct chan *c, const struct args *a)
         if (rc < 0 || ci.corrupt)
             fail(c->name, rc < 0 ? rc : MMF_ECORRUPT);
         s.next_seq = ci.consumed;
+    } else {
+        /* Queue: what a killed or stopped sender had in flight comes back
+         * first; take it now, so that the first HELLO gives its numbers. */
+        state_open(&s.c, &s.st, state_path);
+        s.prev_valid = state_get(&s.st, &s.prev) && s.prev.src_id == s.c.id &&
+                       s.prev.d1 > s.prev.d0 && s.prev.s1 - s.prev.s0 == s.prev.d1 - s.prev.d0;
+        rc = take(&s, 0);
+        if (rc < 0 && rc != MMF_EAGAIN && rc != MMF_EPIPE)
+            fail(c->name, rc);
+        s.prev_valid = 0;
+        if (s.numbered)
+            blog(&s.c, "resuming: %zu messages in flight again from #%" PRIu64, s.n,
+                 s.f[0].seq);
     }
     publish_note(&s.c);
 
@@ -897,16 +1030,12 @@ static int run_send(struct chan *c, const struct args *a)
         uint32_t val;
         long wait = 0;
 
-        if (stopping && drain_until == 0) {
+        if (stopping && drain_until == 0)
             drain_until = t + DRAIN_MS;
-            /* Messages taken and not sent go back to the channel (ring:
-             * at the next consumer; queue: see docs/bridge.md). */
-        }
-        /* A ring keeps what was not acknowledged for the next sender; a
-         * queue would lose it with this endpoint, so wait for the ACKs. */
+        /* What is not acknowledged stays in the channel for the next
+         * sender (a queue's: MMF_CHANNEL_REDELIVER). */
         if (drain_until != 0 &&
-            (s.n == 0 || t > drain_until ||
-             (s.c.kind != K_QUEUE && (s.sent == 0 || s.session == 0 || s.last_heard == 0))))
+            (s.n == 0 || t > drain_until || s.sent == 0 || s.session == 0 || s.last_heard == 0))
             break;
 
         while (monitor_event(s.mon, &ev, &val)) {
@@ -915,7 +1044,7 @@ static int run_send(struct chan *c, const struct args *a)
                              endpoint, val);
             else if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
                 s.connected = 1;
-                if (!stopping || s.c.kind == K_QUEUE)
+                if (!stopping)
                     send_hello(&s);
             } else if (ev == ZMQ_EVENT_DISCONNECTED) {
                 if (s.connected)
@@ -945,10 +1074,8 @@ static int run_send(struct chan *c, const struct args *a)
                 goto out;
             }
         }
-        /* Handshake again after silence. A stopping queue sender too: its
-         * messages in flight are lost unless acknowledged before it exits,
-         * so it waits for a receiver that restarts meanwhile. */
-        if (s.connected && (!stopping || s.c.kind == K_QUEUE)) {
+        /* Handshake again after silence. */
+        if (s.connected && !stopping) {
             if (s.last_heard == 0 && t - s.hello_at >= s.hello_ivl) {
                 s.hello_ivl = s.hello_ivl * 2 > 5000 ? 5000 : s.hello_ivl * 2;
                 send_hello(&s);
@@ -999,15 +1126,17 @@ static int run_send(struct chan *c, const struct args *a)
     }
 out:
     if (s.c.kind == K_QUEUE && s.n > 0)
-        blog(&s.c, "%zu messages in flight were not acknowledged: they are lost with this "
-             "endpoint", s.n);
+        blog(&s.c, "%zu messages in flight were not acknowledged: they stay in the queue for "
+             "the next sender", s.n);
     report(&s.c, s.n, 1);
     /* ZeroMQ first: it may still read messages in the channel's memory. */
     zmq_close(s.mon);
     zmq_close(s.sock);
     zmq_ctx_term(s.ctx);
     zc_floor(&s);
-    chan_close(&s.c); /* unacknowledged messages stay in a ring */
+    chan_close(&s.c); /* unacknowledged messages stay in the channel */
+    if (s.st.fd > 0)
+        close(s.st.fd);
     free(s.fbase);
     free(s.bbuf);
     if (note_section)
@@ -1018,23 +1147,6 @@ out:
 /* ========================================================================== */
 /* recv                                                                       */
 /* ========================================================================== */
-
-/* The state record (docs/bridge.md, "What each side does and keeps"). */
-#define STATE_MAGIC 0x5453464dBu /* any fixed value */
-struct state_rec {
-    uint64_t magic, counter, src_id, dst_id, s0, d0, s1, d1, check;
-};
-
-static uint64_t state_sum(const struct state_rec *r)
-{
-    const unsigned char *p = (const unsigned char *)r;
-    uint64_t h = 0xcbf29ce484222325u;
-    for (size_t i = 0; i < offsetof(struct state_rec, check); i++) {
-        h ^= p[i];
-        h *= 0x100000001b3u;
-    }
-    return h;
-}
 
 /* The frames a receiver keeps open until their records are committed,
  * and the records, at most (see flush). */
@@ -1065,20 +1177,14 @@ struct receiver {
     int gap;              /* a frame skipped ahead: ask for a rewind */
     zmq_msg_t held[HELD_MAX]; /* the frames they are in */
     int nheld;
-    int state_fd;
-    uint64_t counter;
+    struct state_file st; /* ring, queue */
     char curve_peer[41];
     int curve;
 };
 
 static void state_write(struct receiver *r, uint64_t s0, uint64_t d0, uint64_t s1, uint64_t d1)
 {
-    struct state_rec rec = {STATE_MAGIC, ++r->counter, r->src_id, r->c.id, s0, d0, s1, d1, 0};
-    rec.check = state_sum(&rec);
-    if (pwrite(r->state_fd, &rec, sizeof rec, (off_t)((rec.counter & 1) * 128)) != (ssize_t)sizeof rec) {
-        blog(&r->c, "cannot write the state file: %s", strerror(errno));
-        exit(EX_ERROR);
-    }
+    state_put(&r->c, &r->st, r->src_id, r->c.id, s0, d0, s1, d1);
 }
 
 /*
@@ -1119,7 +1225,7 @@ static uint64_t queue_resume(struct receiver *r, const struct state_rec *b)
 /* Decide `next` from the state file and the destination's position. */
 static void state_load(struct receiver *r)
 {
-    struct state_rec recs[2], *best = NULL;
+    struct state_rec rec, *best = &rec;
     mmf_channel_info ci;
     uint64_t p;
 
@@ -1131,15 +1237,8 @@ static void state_load(struct receiver *r)
         fail(r->c.name, MMF_ECORRUPT);
     p = ci.produced;
     r->pos = p;
-    for (int i = 0; i < 2; i++) {
-        if (pread(r->state_fd, &recs[i], sizeof recs[i], i * 128) == (ssize_t)sizeof recs[i] &&
-            recs[i].magic == STATE_MAGIC && recs[i].check == state_sum(&recs[i]) &&
-            (best == NULL || recs[i].counter > best->counter))
-            best = &recs[i];
-    }
-    if (best == NULL)
+    if (!state_get(&r->st, &rec))
         return;
-    r->counter = best->counter;
     if (best->dst_id != r->c.id) {
         blog(&r->c, "the channel was made again since the state was written: starting afresh");
         return;
@@ -1517,10 +1616,7 @@ static int run_recv(struct chan *c, const struct args *a, const char *state_path
     if (rc < 0)
         fail(c->name, rc);
     if (r.c.kind != K_BCAST) {
-        r.state_fd = open(state_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (r.state_fd < 0)
-            die(EX_ERROR, c->name, "cannot open the state file %s: %s", show(state_path),
-                strerror(errno));
+        state_open(&r.c, &r.st, state_path);
     }
     state_load(&r);
     publish_note(&r.c);
@@ -1701,15 +1797,16 @@ out:
         zmq_close(r.zap);
     zmq_close(r.sock);
     zmq_ctx_term(r.ctx);
-    if (r.state_fd > 0)
-        close(r.state_fd);
+    if (r.st.fd > 0)
+        close(r.st.fd);
     free(r.recs);
     if (note_section)
         mmf_section_close(note_section);
     return code;
 }
 
-/* The default state file: one per store, kind and name. */
+/* The default state file: one per store, kind and name (and a queue
+ * sender's apart from a receiver's). */
 static const char *default_state(const struct chan *c)
 {
     static char path[4096];
@@ -1748,7 +1845,8 @@ static const char *default_state(const struct chan *c)
         }
         mkdir(dir, 0700);
     }
-    snprintf(path, sizeof path, "%s/bridge-%s-%016" PRIx64 ".state", dir, kind_words[c->kind], h);
+    snprintf(path, sizeof path, "%s/bridge-%s%s-%016" PRIx64 ".state", dir,
+             strcmp(role_word, "send") == 0 ? "send-" : "", kind_words[c->kind], h);
     return path;
 }
 
@@ -1822,11 +1920,11 @@ int cmd_bridge(int argc, char **argv)
     progress_tty = !json_out && isatty(STDERR_FILENO);
     if (a.curve_peer && !a.curve_key)
         usage_error("--curve-peer needs --curve-key");
-    if (a.state && strcmp(mode, "recv") != 0)
-        usage_error("--state is for recv");
+    if (a.state && strcmp(mode, "recv") != 0 && c.kind != K_QUEUE)
+        usage_error("--state is for recv, and for send of a queue");
     install_signals();
     if (strcmp(mode, "send") == 0)
-        return run_send(&c, &a);
+        return run_send(&c, &a, c.kind != K_QUEUE ? NULL : a.state ? a.state : default_state(&c));
     return run_recv(&c, &a, c.kind == K_BCAST ? NULL : a.state ? a.state : default_state(&c));
 }
 

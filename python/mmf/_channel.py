@@ -15,8 +15,9 @@ lib = L.lib
 _RING_RECV_BUF = 65536
 
 
-def _opts(busy_poll, mode, global_, path=None):
+def _opts(busy_poll, mode, global_, path=None, redeliver=False):
     return L.ChannelOpts((L.CHANNEL_BUSY_POLL if busy_poll else 0) |
+                         (L.CHANNEL_REDELIVER if redeliver else 0) |
                          (L.GLOBAL if global_ else 0), check_mode(mode),
                          None if path is None else L.encode_name(str(path)))
 
@@ -266,17 +267,19 @@ class Queue(_Endpoint):
 
     @classmethod
     def create(cls, name, slots, slot_size, role, *, exist_ok=False,
-               busy_poll=False, mode=0o600, global_=False):
+               busy_poll=False, mode=0o600, global_=False, redeliver=False):
         """Create the queue `name` of `slots` slots (a power of two) of
-        `slot_size` bytes and attach as `role`."""
-        o = _opts(busy_poll, mode, global_)
+        `slot_size` bytes and attach as `role`. redeliver (consumers):
+        what this endpoint holds when its process dies goes to another
+        consumer (MMF_CHANNEL_REDELIVER in mmf.h)."""
+        o = _opts(busy_poll, mode, global_, redeliver=redeliver)
         return cls._attach(lib.mmf_queue_create, name, role, lambda r: (
             int(slots), int(slot_size), r,
             L.OPEN_OR_CREATE if exist_ok else L.CREATE_NEW, ctypes.byref(o)))
 
     @classmethod
-    def open(cls, name, role, *, busy_poll=False):
-        o = _opts(busy_poll, 0, False)
+    def open(cls, name, role, *, busy_poll=False, redeliver=False):
+        o = _opts(busy_poll, 0, False, redeliver=redeliver)
         return cls._attach(lib.mmf_queue_open, name, role,
                            lambda r: (r, ctypes.byref(o)))
 
@@ -300,6 +303,14 @@ class Queue(_Endpoint):
         InvalidArgumentError (MMF_ERANGE) when the position is not reserved
         yet or its slot was reserved again since."""
         return check(lib.mmf_queue_committed(self._handle(), int(position))) == 1
+
+    def held(self):
+        """Consumer: (count, position) of the messages this endpoint holds
+        (peeked, not released; consecutive positions from `position`), or
+        (0, None)."""
+        pos = ctypes.c_uint64()
+        n = check(lib.mmf_queue_held(self._handle(), ctypes.byref(pos)))
+        return (n, pos.value if n > 0 else None)
 
     def reserve(self, timeout=None):
         """``with queue.reserve() as buf:`` a writable memoryview of one

@@ -28,6 +28,7 @@ VIEW_POPULATE = 0x1
 SECTION_RESERVE, SECTION_LARGE_PAGES = 0x1, 0x2
 ROLE_PRODUCER, ROLE_CONSUMER = 1, 2
 CHANNEL_BUSY_POLL = 0x1
+CHANNEL_REDELIVER = 0x2
 INFO_PROCESSES, INFO_RESIDENCY = 0x1, 0x2
 KIND_RING, KIND_QUEUE, KIND_BCAST = 1, 2, 3
 
@@ -194,6 +195,7 @@ PROTOTYPES = {
     "mmf_queue_release_batch": (c_int, [c_void_p, c_size_t]),
     "mmf_queue_recv": (c_int, [c_void_p, c_void_p, c_size_t, P(c_size_t), c_ll]),
     "mmf_queue_committed": (c_int, [c_void_p, c_u64]),
+    "mmf_queue_held": (c_int, [c_void_p, P(c_u64)]),
     "mmf_bcast_create": (c_int, [PP, c_char_p, c_u32, c_u32, c_int, c_int, P(ChannelOpts)]),
     "mmf_bcast_open": (c_int, [PP, c_char_p, c_int, P(ChannelOpts)]),
     "mmf_bcast_close": (c_int, [c_void_p]),

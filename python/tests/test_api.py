@@ -419,6 +419,27 @@ def test_queue(name):
         c2.close()
 
 
+def test_queue_redeliver_and_held(name):
+    p = mmf.Queue.create(name, 4, 16, "producer")
+    c = mmf.Queue.open(name, "consumer", redeliver=True)
+    try:
+        assert c.held() == (0, None)
+        p.send(b"a")
+        p.send(b"b")
+        assert c.recv() == b"a"
+        with c.peek() as m:
+            assert bytes(m) == b"b"
+            assert c.held() == (1, 1)
+        assert c.held() == (0, None)
+        with pytest.raises(mmf.InvalidArgumentError):
+            p.held()
+        with pytest.raises(mmf.InvalidArgumentError):
+            mmf.Queue.open(name, "producer", redeliver=True)
+    finally:
+        p.close()
+        c.close()
+
+
 def test_broadcast_loss(name):
     p = mmf.Broadcast.create(name, 4, 32, "producer")
     r = mmf.Broadcast.open(name, "consumer")
