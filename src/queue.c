@@ -60,19 +60,24 @@
  *
  *  K1 A kept message is never given back by anyone but the one consumer
  *     that holds it: producers leave it; the taker that died cannot.
- *  K2 At most one live consumer holds a position. Adopting p is: read
- *     the slot's adoption counter (struct qslot's `spare`, written only
- *     here); check that p is behind head and committed; name p in the
- *     adopter's own record (before all this: the record names the range
- *     being adopted); check, after a full fence, that no other live
- *     record names p; CAS the counter up by one; check seq == p + 1
- *     again. Two adopters cannot both win: whoever CASes second either
- *     read the counter before the first one's CAS (and fails), or after
- *     it, and then saw the first one's record, stored before that CAS.
- *     The original taker named p before its CAS on head, and an adopter
- *     reads head before the records, so a live taker is always seen; one
- *     that released meanwhile is caught by the re-check of seq, which
- *     can never show p + 1 again once p's slot moved on.
+ *  K2 At most one live consumer holds a position. Adopting p is: name p
+ *     in the adopter's record, marked REC_ADOPT (before all this: the
+ *     record names the range being adopted); read the slot's adoption
+ *     word (struct qslot's `spare`: who adopted this lap's message last,
+ *     and how often; the producer zeroes it when it commits); check that
+ *     p is behind head and committed; after a full fence, check that no
+ *     live record without REC_ADOPT names p (the consumer that took it
+ *     from head) and that the last adopter, if any, is dead or no longer
+ *     names p; CAS the word to (count + 1, this adopter); check seq ==
+ *     p + 1 again. Two adopters cannot both win: whoever CASes second
+ *     either read the word before the first one's CAS (and fails), or
+ *     after it, and then finds the first one named as the last adopter,
+ *     alive and naming p. Adopters do not wait for each other's records,
+ *     only for the word, so two of them never both give up on p. The
+ *     taker from head named p before its CAS on head, and an adopter
+ *     reads head before the records, so a live taker is always seen; a
+ *     holder that released meanwhile is caught by the re-check of seq,
+ *     which can never show p + 1 again once p's slot moved on.
  *  K3 A kept message is always named by a record marked REC_KEEP until it
  *     is adopted: an endpoint that attaches in the claim slot of a dead
  *     marked record keeps that record (it is named by a live record now)
@@ -175,12 +180,17 @@ _Static_assert(MMF__CHAN_CTL_OWN + sizeof(struct qctl) <= MMF__CHAN_CTL_SIZE, "q
 struct qslot {
     uint64_t turn;  /* seq - slot index */
     uint32_t len;   /* committed length; 0: a reservation dropped by close */
-    uint32_t spare; /* adoption counter: CAS up by one to adopt (K2) */
+    uint32_t spare; /* adoptions of this lap's message (upper 24 bits) and
+                       the claim slot + 1 of the last adopter (lower 8),
+                       0 when committed; CAS to adopt (K2) */
 };
 
 /* In a record's count word: the endpoint keeps what it holds when it dies
- * (MMF_CHANNEL_REDELIVER). */
+ * (MMF_CHANNEL_REDELIVER, and every range being adopted); the range is
+ * one being adopted, not taken from head. */
 #define REC_KEEP (UINT64_C(1) << 63)
+#define REC_ADOPT (UINT64_C(1) << 62)
+#define REC_FLAGS (REC_KEEP | REC_ADOPT)
 /* Positions an adopting call looks at before it returns (a hostile count
  * cannot make one call long); the rest on the next call. */
 #define ADOPT_TRIES 4096u
@@ -286,6 +296,18 @@ static void record_set(struct mmf_queue *q, uint64_t first, uint64_t n)
     mmf__store_release(&q->rec[0], first + 1);
 }
 
+/* Name [first, end), a range being adopted, in this endpoint's record.
+ * The first position goes first: a reader who sees it with the old count
+ * sees a superset of the positions still to adopt (the range only ever
+ * loses positions at its front, or is new: then the dead record it comes
+ * from names it too). */
+static void record_adopt(struct mmf_queue *q, uint64_t first, uint64_t end)
+{
+    mmf__store_release(&q->rec[0], first + 1);
+    mmf__store_release(&q->rec[1], (end - first) | REC_FLAGS);
+    q->rec_count = UINT64_MAX; /* the next record_set() stores its count */
+}
+
 /* After a change that a waiter may wait for: bump its word if anyone
  * waits, and wake it if it sleeps. The fence orders the change before the
  * look at *waiters (a waiter counts itself, then looks at the queue). */
@@ -313,6 +335,7 @@ static void publish_n(struct mmf_queue *q, uint64_t pos, uint32_t n, uint32_t le
             mmf__store_relaxed(&s->len, 0);
         else if (len != KEEP_LEN)
             mmf__store_relaxed(&s->len, len);
+        mmf__store_relaxed(&s->spare, 0); /* nobody adopted this lap's */
         seq_store(q, s, pos + i, pos + i + 1);
     }
     notify(&q->ch, &q->q->data_word, &q->q->data_sleepers, &q->q->data_waiters);
@@ -345,12 +368,14 @@ static void give_back(struct mmf_queue *q, uint64_t pos)
 
 /*
  * Who may still write position pos, among the endpoints of the role whose
- * claim slots start at `first` (but the claim slot `skip`): HOLDER_LIVE
+ * claim slots start at `first` (but the claim slot `skip`, and records
+ * with a flag of `ignore`): HOLDER_LIVE
  * if one whose record names it has its claim held (a claim the kernel
  * cannot tell about counts as alive), else HOLDER_KEPT if a dead record
  * marked REC_KEEP names it, else HOLDER_NONE.
  */
-static int holder(struct mmf_queue *q, uint32_t first, uint32_t skip, uint64_t pos)
+static int holder(struct mmf_queue *q, uint32_t first, uint32_t skip, uint64_t pos,
+                  uint64_t ignore)
 {
     int kept = 0;
 
@@ -361,7 +386,9 @@ static int holder(struct mmf_queue *q, uint32_t first, uint32_t skip, uint64_t p
         if (start == 0 || i == skip)
             continue;
         w = mmf__load_acquire(&r[1]);
-        n = w & ~REC_KEEP;
+        if (w & ignore)
+            continue;
+        n = w & ~REC_FLAGS;
         if (n == 0 || n > q->nslots)
             n = 1; /* not a count this code stores */
         if (pos - (start - 1) >= n)
@@ -375,7 +402,7 @@ static int holder(struct mmf_queue *q, uint32_t first, uint32_t skip, uint64_t p
 
 static int holder_alive(struct mmf_queue *q, uint32_t first, uint64_t pos)
 {
-    return holder(q, first, UINT32_MAX, pos) == HOLDER_LIVE;
+    return holder(q, first, UINT32_MAX, pos, 0) == HOLDER_LIVE;
 }
 
 /* Whether the half-done slot of pos has been in the way long enough to
@@ -552,13 +579,13 @@ static int take_new(struct mmf_queue *q, size_t cap, uint32_t max, int gone, uin
 
 /*
  * Adopt position pos of this endpoint's pending range (K2): 1 if it is
- * now this endpoint's, 0 if not (taken by a live consumer, released, not
- * a kept message); *len is its length. cap as for take().
+ * now this endpoint's, 0 if not (held by a live taker or adopter,
+ * released, not a kept message), MMF_EOVERFLOW (longer than cap: *len).
  */
 static int adopt_one(struct mmf_queue *q, uint64_t pos, size_t cap, uint32_t *len)
 {
     struct qslot *s = slot_at(q, pos);
-    uint32_t v = mmf__load_acquire(&s->spare), l;
+    uint32_t v = mmf__load_acquire(&s->spare), owner = v & 0xffu, l;
     uint64_t head = mmf__load_acquire(&q->q->head);
 
     if (head - pos - 1 >= q->nslots || seq_load(q, s, pos) != pos + 1)
@@ -571,9 +598,22 @@ static int adopt_one(struct mmf_queue *q, uint64_t pos, size_t cap, uint32_t *le
         return MMF_EOVERFLOW; /* left for a consumer with room */
     }
     mmf__fence(); /* our record (stored before) before the look at theirs */
-    if (holder(q, MMF__CHAN_CONS_FIRST, q->ch.slot, pos) == HOLDER_LIVE)
+    /* The consumer that took it from head, if it lives (adopters' records
+     * do not count here: one that has not won the counter holds nothing,
+     * and two adopters must not wait for each other). */
+    if (holder(q, MMF__CHAN_CONS_FIRST, q->ch.slot, pos, REC_ADOPT) == HOLDER_LIVE)
         return 0;
-    if (!mmf__cas(&s->spare, &v, v + 1))
+    /* The last adopter, if it lives and still names it (its own claim
+     * slot's was a dead endpoint's: this one just attached there). */
+    if (owner != 0 && owner - 1 != q->ch.slot && owner - 1 >= MMF__CHAN_CONS_FIRST &&
+        owner - 1 < MMF__CHAN_CONS_FIRST + MMF__CHAN_ROLE_MAX) {
+        uint64_t *r = record(q, owner - 1);
+        uint64_t start = mmf__load_acquire(&r[0]), n = mmf__load_acquire(&r[1]) & ~REC_FLAGS;
+        if (start != 0 && pos - (start - 1) < n && n <= q->nslots &&
+            mmf__os_claimed(q->ch.obj, owner - 1, 1) != 0)
+            return 0;
+    }
+    if (!mmf__cas(&s->spare, &v, (((v >> 8) + 1) << 8) | (q->ch.slot + 1)))
         return 0;
     if (seq_load(q, s, pos) != pos + 1 || mmf__load_relaxed(&s->len) != l)
         return 0; /* released meanwhile: it moved on, never to come back */
@@ -584,16 +624,23 @@ static int adopt_one(struct mmf_queue *q, uint64_t pos, size_t cap, uint32_t *le
 /*
  * Adopt from the pending range: the first run of consecutive positions
  * that this endpoint wins, at most max. Returns 0 (*pos, *len, *got as
- * for take()), EMPTY (nothing more to adopt there) or MMF_EOVERFLOW.
+ * for take()), EMPTY (nothing more to adopt there), STUCK (more to look
+ * at: call again) or MMF_EOVERFLOW. The record keeps naming what is held
+ * and what is still to look at, and nothing once the range is done.
  */
 static int adopt_pending(struct mmf_queue *q, size_t cap, uint32_t max, uint64_t *pos,
                          uint32_t *len, uint32_t *got)
 {
     uint32_t k = 0, l = 0, tries = 0;
 
-    while (q->pend_pos != q->pend_end && k < max && tries++ < ADOPT_TRIES) {
-        int rc = adopt_one(q, q->pend_pos, k == 0 ? cap : SIZE_MAX, &l);
+    while (q->pend_pos != q->pend_end && k < max) {
+        int rc;
+        if (k == 0 && tries++ >= ADOPT_TRIES)
+            return STUCK; /* a long range (or a hostile count): go on later */
+        rc = adopt_one(q, q->pend_pos, k == 0 ? cap : SIZE_MAX, &l);
         if (rc == MMF_EOVERFLOW) {
+            if (k > 0)
+                break;
             *len = l;
             return rc;
         }
@@ -610,8 +657,13 @@ static int adopt_pending(struct mmf_queue *q, size_t cap, uint32_t max, uint64_t
         k++;
         q->pend_pos++;
     }
-    if (k == 0)
+    if (k == 0) {
+        mmf__store_release(&q->rec[0], 0); /* done: name nothing */
+        q->rec_count = UINT64_MAX;
+        q->pend_pos = q->pend_end;
         return EMPTY;
+    }
+    record_adopt(q, *pos, q->pend_pos == q->pend_end ? *pos + k : q->pend_end);
     *got = k;
     return 0;
 }
@@ -636,7 +688,7 @@ static int adopt_scan(struct mmf_queue *q, size_t cap, uint32_t max, uint64_t *p
         if (start == 0 || i == q->ch.slot)
             continue;
         w = mmf__load_acquire(&r[1]);
-        n = w & ~REC_KEEP;
+        n = w & ~REC_FLAGS;
         if (!(w & REC_KEEP) || n == 0 || n > q->nslots)
             continue;
         first = start - 1;
@@ -649,7 +701,7 @@ static int adopt_scan(struct mmf_queue *q, size_t cap, uint32_t max, uint64_t *p
         }
         if (j == n || mmf__os_claimed(q->ch.obj, i, 1) != 0)
             continue;
-        record_set(q, first + j, n - j);
+        record_adopt(q, first + j, first + n);
         q->pend_pos = first + j;
         q->pend_end = first + n;
         rc = adopt_pending(q, cap, max, pos, len, got);
@@ -745,7 +797,7 @@ static int give(struct mmf_queue *q, uint32_t max, int gone, uint64_t deadline, 
             continue;
         if (!gone && !stuck_due(q, tail))
             return STUCK;
-        switch (holder(q, MMF__CHAN_CONS_FIRST, UINT32_MAX, prev)) {
+        switch (holder(q, MMF__CHAN_CONS_FIRST, UINT32_MAX, prev, 0)) {
         case HOLDER_LIVE:
             return STUCK;
         case HOLDER_KEPT:
@@ -925,13 +977,12 @@ static int attach(mmf_queue **out, const char *name, const struct mmf__chan_desc
          * A consumer keeps one the dead one kept, and adopts it first
          * (K3); anything else is forgotten. */
         uint64_t start = mmf__load_acquire(&q->rec[0]);
-        uint64_t w = mmf__load_acquire(&q->rec[1]), n = w & ~REC_KEEP;
+        uint64_t w = mmf__load_acquire(&q->rec[1]), n = w & ~REC_FLAGS;
         if (role == MMF_ROLE_CONSUMER && start != 0 && (w & REC_KEEP) && n != 0 &&
             n <= q->nslots) {
             q->pend_pos = start - 1;
             q->pend_end = start - 1 + n;
-            mmf__store_release(&q->rec[1], n | REC_KEEP);
-            q->rec_count = UINT64_MAX; /* the next record_set() stores it */
+            record_adopt(q, q->pend_pos, q->pend_end);
         } else {
             mmf__store_release(&q->rec[0], 0);
             mmf__store_release(&q->rec[1], 0);
