@@ -77,7 +77,13 @@
  *     taker from head named p before its CAS on head, and an adopter
  *     reads head before the records, so a live taker is always seen; a
  *     holder that released meanwhile is caught by the re-check of seq,
- *     which can never show p + 1 again once p's slot moved on.
+ *     which can never show p + 1 again once p's slot moved on. An adopter
+ *     that sees a live taker's record looks again later rather than give
+ *     p up: the record may be one named before a CAS on head that fails.
+ *     An adopter's record names its whole range until it is done, and a
+ *     reader sees a record's first position and count one at a time: a
+ *     range that shrank would show half changed.
+ *  The model verify/adopt.pml checks K1-K3 with one consumer killed.
  *  K3 A kept message is always named by a record marked REC_KEEP until it
  *     is adopted: an endpoint that attaches in the claim slot of a dead
  *     marked record keeps that record (it is named by a live record now)
@@ -296,11 +302,9 @@ static void record_set(struct mmf_queue *q, uint64_t first, uint64_t n)
     mmf__store_release(&q->rec[0], first + 1);
 }
 
-/* Name [first, end), a range being adopted, in this endpoint's record.
- * The first position goes first: a reader who sees it with the old count
- * sees a superset of the positions still to adopt (the range only ever
- * loses positions at its front, or is new: then the dead record it comes
- * from names it too). */
+/* Name [first, end), a range being adopted, in this endpoint's record (a
+ * reader may see the new first with the old count: the dead record the
+ * range comes from names it too). */
 static void record_adopt(struct mmf_queue *q, uint64_t first, uint64_t end)
 {
     mmf__store_release(&q->rec[0], first + 1);
@@ -577,10 +581,14 @@ static int take_new(struct mmf_queue *q, size_t cap, uint32_t max, int gone, uin
     return MMF_ECORRUPT;
 }
 
+/* adopt_one() result: a live consumer took it from head, or is about to
+ * fail to (its record names it before its CAS on head): look again. */
+#define ADOPT_WAIT 2
+
 /*
  * Adopt position pos of this endpoint's pending range (K2): 1 if it is
- * now this endpoint's, 0 if not (held by a live taker or adopter,
- * released, not a kept message), MMF_EOVERFLOW (longer than cap: *len).
+ * now this endpoint's, 0 if not (held by a live adopter, released, not a
+ * kept message), ADOPT_WAIT, or MMF_EOVERFLOW (longer than cap: *len).
  */
 static int adopt_one(struct mmf_queue *q, uint64_t pos, size_t cap, uint32_t *len)
 {
@@ -602,7 +610,7 @@ static int adopt_one(struct mmf_queue *q, uint64_t pos, size_t cap, uint32_t *le
      * do not count here: one that has not won the counter holds nothing,
      * and two adopters must not wait for each other). */
     if (holder(q, MMF__CHAN_CONS_FIRST, q->ch.slot, pos, REC_ADOPT) == HOLDER_LIVE)
-        return 0;
+        return ADOPT_WAIT;
     /* The last adopter, if it lives and still names it (its own claim
      * slot's was a dead endpoint's: this one just attached there). */
     if (owner != 0 && owner - 1 != q->ch.slot && owner - 1 >= MMF__CHAN_CONS_FIRST &&
@@ -624,9 +632,11 @@ static int adopt_one(struct mmf_queue *q, uint64_t pos, size_t cap, uint32_t *le
 /*
  * Adopt from the pending range: the first run of consecutive positions
  * that this endpoint wins, at most max. Returns 0 (*pos, *len, *got as
- * for take()), EMPTY (nothing more to adopt there), STUCK (more to look
- * at: call again) or MMF_EOVERFLOW. The record keeps naming what is held
- * and what is still to look at, and nothing once the range is done.
+ * for take()), EMPTY (nothing more to adopt there), STUCK (a live taker
+ * may hold the next position, or a long range: call again) or
+ * MMF_EOVERFLOW. The record names the whole range until it is done (a
+ * range that shrank would have to change two words that a reader may see
+ * half changed), then nothing.
  */
 static int adopt_pending(struct mmf_queue *q, size_t cap, uint32_t max, uint64_t *pos,
                          uint32_t *len, uint32_t *got)
@@ -638,9 +648,11 @@ static int adopt_pending(struct mmf_queue *q, size_t cap, uint32_t max, uint64_t
         if (k == 0 && tries++ >= ADOPT_TRIES)
             return STUCK; /* a long range (or a hostile count): go on later */
         rc = adopt_one(q, q->pend_pos, k == 0 ? cap : SIZE_MAX, &l);
-        if (rc == MMF_EOVERFLOW) {
+        if (rc == MMF_EOVERFLOW || rc == ADOPT_WAIT) {
             if (k > 0)
                 break;
+            if (rc == ADOPT_WAIT)
+                return STUCK; /* it releases it, or its CAS fails, or it dies */
             *len = l;
             return rc;
         }
@@ -663,7 +675,6 @@ static int adopt_pending(struct mmf_queue *q, size_t cap, uint32_t max, uint64_t
         q->pend_pos = q->pend_end;
         return EMPTY;
     }
-    record_adopt(q, *pos, q->pend_pos == q->pend_end ? *pos + k : q->pend_end);
     *got = k;
     return 0;
 }
