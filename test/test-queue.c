@@ -1611,7 +1611,7 @@ TEST(redeliver_restarted_consumer_gets_them_first)
     CHECK_OK(mmf_queue_close(c));
 }
 
-/* argv: queue, counts section, producers, n. A consumer with the flag:
+/* argv: queue, counts section, producers, n, ready fd. A consumer with the flag:
  * batches of up to 8, every fourth held for a millisecond first, each
  * message counted (in shared memory) before it is released; until
  * MMF_EPIPE. */
@@ -1627,6 +1627,7 @@ HELPER(q_keep_counter)
     test_die_with_parent();
     counts = scratch_open(argv[1], &s);
     q = q_open_redeliver(argv[0]);
+    test_sync_signal(atoi(argv[4]));
     for (uint64_t k = 1;; k++) {
         mmf_msg m[8];
         int got = mmf_queue_peek_batch(q, m, 1 + k % 8, INF);
@@ -1662,15 +1663,21 @@ TEST_SLOW(redeliver_consumers_killed_nothing_lost)
     mmf_section *cs;
     uint32_t *counts;
     pid_t prod[2], cons[3];
+    struct test_sync ready;
     uint64_t twice = 0;
 
     rng_seed();
     snprintf(name, sizeof name, "%s", test_name("q"));
     snprintf(counts_name, sizeof counts_name, "%s", test_name("counts"));
     counts = scratch("counts", (size_t)(producers * n) * 4, &cs);
-    for (int i = 0; i < 3; i++)
+    test_sync_init(&ready);
+    /* All three attached before anything is sent: a producer whose
+     * consumers are all gone (one attached and killed) gets MMF_EPIPE. */
+    for (int i = 0; i < 3; i++) {
         cons[i] = test_spawn("q_keep_counter", name, counts_name, "2",
-                             test_num((long long)n), NULL);
+                             test_num((long long)n), test_num(ready.wr), NULL);
+        CHECK(test_sync_wait(&ready, 10000));
+    }
     for (uint32_t i = 0; i < producers; i++)
         prod[i] = test_spawn("q_producer", name, test_num(i), test_num((long long)n), "1", NULL);
     for (uint32_t k = 0; k < kills; k++) {
@@ -1680,7 +1687,7 @@ TEST_SLOW(redeliver_consumers_killed_nothing_lost)
         CHECK_EQ(test_wait(cons[v]), 128 + SIGKILL);
         test_sleep_ms(20); /* the producers come round to its slots meanwhile */
         cons[v] = test_spawn("q_keep_counter", name, counts_name, "2",
-                             test_num((long long)n), NULL);
+                             test_num((long long)n), test_num(ready.wr), NULL);
     }
     for (uint32_t i = 0; i < producers; i++)
         CHECK_EQ(test_wait(prod[i]), 0);
@@ -1696,6 +1703,8 @@ TEST_SLOW(redeliver_consumers_killed_nothing_lost)
     }
     printf("%u kills, %llu messages delivered twice\n", kills, (unsigned long long)twice);
     CHECK(twice <= 8u * kills);
+    close(ready.rd);
+    close(ready.wr);
     CHECK_OK(mmf_section_close(cs));
 }
 
