@@ -5,6 +5,7 @@
 # The model says how it is checked, in two comment lines of its own:
 #   /* pan: <flags for compiling pan.c> ; run: <flags for running pan> */
 #   /* broken: NAME NAME ... */   (its deliberately broken variants)
+#   /* configs: DEFINES | DEFINES ... */   (optional: one search each)
 # Without VARIANT the model must verify: no error, and a complete search (a
 # search cut short by the depth limit or the memory limit proves nothing).
 # With VARIANT, spin is given -DBROKEN_<VARIANT>, and the check passes only
@@ -31,36 +32,58 @@ cd "$work" || exit 2
 
 define=
 [ -n "$variant" ] && define="-DBROKEN_$variant"
-echo "spin -a $define $(basename "$model"); $CC -O2$panflags pan.c; ./pan$runflags"
-# shellcheck disable=SC2086
-spin -a $define model.pml >spin.out 2>&1 || { cat spin.out; exit 2; }
-# shellcheck disable=SC2086
-$CC -O2 -w $panflags -o pan pan.c || exit 2
-# shellcheck disable=SC2086
-./pan $runflags >pan.out 2>&1
-cat pan.out
 
-errors=$(sed -n 's/.*errors: \([0-9][0-9]*\).*/\1/p' pan.out | tail -n 1)
-[ -n "$errors" ] || { echo "FAIL: pan did not finish"; exit 1; }
+# One search per configuration the model lists in
+#   /* configs: <spin defines> | <spin defines> ... */
+# (none: one search). The model verifies when every search does; a broken
+# variant is rejected when one of them finds a counterexample.
+configs=$(grep -m1 '/\* configs:' model.pml | sed -e 's/.*configs:\(.*\)\*\/.*/\1/')
+[ -n "$configs" ] || configs=" "
+rejected=0
+IFS='|'
+for config in $configs; do
+    unset IFS
+    echo "spin -a $define$config $(basename "$model"); $CC -O2$panflags pan.c; ./pan$runflags"
+    # shellcheck disable=SC2086
+    spin -a $define $config model.pml >spin.out 2>&1 || { cat spin.out; exit 2; }
+    # shellcheck disable=SC2086
+    $CC -O2 -w $panflags -o pan pan.c || exit 2
+    # shellcheck disable=SC2086
+    ./pan $runflags >pan.out 2>&1
+    cat pan.out
 
+    errors=$(sed -n 's/.*errors: \([0-9][0-9]*\).*/\1/p' pan.out | tail -n 1)
+    [ -n "$errors" ] || { echo "FAIL: pan did not finish"; exit 1; }
+
+    if [ -n "$variant" ]; then
+        if [ "$errors" -gt 0 ]; then
+            echo "== counterexample (first steps):"
+            # shellcheck disable=SC2086
+            spin -t -p -g -l $define $config model.pml 2>&1 | head -n 60
+            rejected=1
+            break
+        fi
+        continue
+    fi
+    if [ "$errors" -ne 0 ]; then
+        echo "== counterexample:"
+        # shellcheck disable=SC2086
+        spin -t -p -g -l $config model.pml 2>&1 | head -n 200
+        echo "FAIL: $errors error(s)"
+        exit 1
+    fi
+    if grep -q 'max search depth too small\|out of memory\|Search not completed' pan.out; then
+        echo "FAIL: the search was incomplete"
+        exit 1
+    fi
+done
+unset IFS
 if [ -n "$variant" ]; then
-    if [ "$errors" -gt 0 ]; then
-        echo "== counterexample (first steps):"
-        spin -t -p -g -l $define model.pml 2>&1 | head -n 60
+    if [ "$rejected" -eq 1 ]; then
         echo "PASS: broken variant $variant rejected"
         exit 0
     fi
     echo "FAIL: broken variant $variant was not rejected: the model proves nothing about it"
-    exit 1
-fi
-if [ "$errors" -ne 0 ]; then
-    echo "== counterexample:"
-    spin -t -p -g -l model.pml 2>&1 | head -n 200
-    echo "FAIL: $errors error(s)"
-    exit 1
-fi
-if grep -q 'max search depth too small\|out of memory\|Search not completed' pan.out; then
-    echo "FAIL: the search was incomplete"
     exit 1
 fi
 echo "PASS"
