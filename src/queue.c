@@ -83,7 +83,6 @@
  *     An adopter's record names its whole range until it is done, and a
  *     reader sees a record's first position and count one at a time: a
  *     range that shrank would show half changed.
- *  The model verify/adopt.pml checks K1-K3 (verify/README.md says how).
  *  K3 A kept message is always named by a record marked REC_KEEP until it
  *     is adopted: an endpoint that attaches in the claim slot of a dead
  *     marked record keeps that record (it is named by a live record now)
@@ -92,6 +91,8 @@
  *     when it attaches (before anything new), and when the queue is
  *     empty for it, at once after a producer bumped `orphans`, otherwise
  *     every RECHECK_NS; a producer blocked by one bumps `orphans`.
+ *
+ * The model verify/adopt.pml checks K1-K3 (verify/README.md says how).
  *
  * A redelivered message may have been used by the consumer that died: it
  * is delivered at least once. The adopter delivers adopted messages before
