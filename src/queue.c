@@ -582,6 +582,13 @@ static int take_new(struct mmf_queue *q, size_t cap, uint32_t max, int gone, uin
     return MMF_ECORRUPT;
 }
 
+/* Whether position pos (head read before) was taken in the last lap and
+ * holds its message still: committed, not released. */
+static int taken_unreleased(const struct mmf_queue *q, uint64_t head, uint64_t pos)
+{
+    return head - pos - 1 < q->nslots && seq_load(q, slot_at(q, pos), pos) == pos + 1;
+}
+
 /* adopt_one() result: a live consumer took it from head, or is about to
  * fail to (its record names it before its CAS on head): look again. */
 #define ADOPT_WAIT 2
@@ -597,8 +604,8 @@ static int adopt_one(struct mmf_queue *q, uint64_t pos, size_t cap, uint32_t *le
     uint32_t v = mmf__load_acquire(&s->spare), owner = v & 0xffu, l;
     uint64_t head = mmf__load_acquire(&q->q->head);
 
-    if (head - pos - 1 >= q->nslots || seq_load(q, s, pos) != pos + 1)
-        return 0; /* not taken and unreleased in the last lap */
+    if (!taken_unreleased(q, head, pos))
+        return 0;
     l = mmf__load_relaxed(&s->len);
     if (l == 0 || l > q->slot_size)
         return 0;
@@ -705,10 +712,12 @@ static int adopt_scan(struct mmf_queue *q, size_t cap, uint32_t max, uint64_t *p
             continue;
         first = start - 1;
         /* Only a committed message behind head is worth a look at the
-         * claim, and only then a place in our record. */
-        for (j = 0; j < n; j++) {
-            uint64_t p = first + j;
-            if (head - p - 1 < q->nslots && seq_load(q, slot_at(q, p), p) == p + 1)
+         * claim, and only then a place in our record. The look goes at
+         * most ADOPT_TRIES positions in (a hostile count cannot make it
+         * long); beyond them, adopt_pending() looks, a bounded part each
+         * call. */
+        for (j = 0; j < n && j < ADOPT_TRIES; j++) {
+            if (taken_unreleased(q, head, first + j))
                 break;
         }
         if (j == n || mmf__os_claimed(q->ch.obj, i, 1) != 0)
@@ -831,6 +840,13 @@ static int give(struct mmf_queue *q, uint32_t max, int gone, uint64_t deadline, 
 /* Waiting                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/* Whether a consumer that finds the queue empty should look for kept
+ * messages (K4): every RECHECK_NS. */
+static int look_due(const struct mmf_queue *q, uint64_t now)
+{
+    return now - q->look_ns >= RECHECK_NS;
+}
+
 /*
  * Run one side's attempt until it succeeds or fails for good, waiting on
  * word as the timeout allows. A consumer (cap: the room the caller has)
@@ -876,8 +892,7 @@ static int run(struct mmf_queue *q, size_t cap, uint32_t max, uint64_t *pos, uin
                 gone = 1;
                 continue;
             }
-            if (consumer && rc == EMPTY && !q->look_now &&
-                mmf__os_now_ns() - q->look_ns >= RECHECK_NS) {
+            if (consumer && rc == EMPTY && !q->look_now && look_due(q, mmf__os_now_ns())) {
                 q->look_now = 1; /* kept messages (K4) */
                 continue;
             }
@@ -909,7 +924,7 @@ static int run(struct mmf_queue *q, size_t cap, uint32_t max, uint64_t *pos, uin
              * bumping the word (notify()) never bumps it, and its live
              * peers may stay idle. */
             uint64_t now = mmf__os_now_ns(), soon = now + (rc == STUCK ? STUCK_NS : RECHECK_NS);
-            if (consumer && rc == EMPTY && now - q->look_ns >= RECHECK_NS) {
+            if (consumer && rc == EMPTY && look_due(q, now)) {
                 q->look_now = 1; /* kept messages (K4): look, then wait */
                 continue;
             }
