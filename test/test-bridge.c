@@ -274,13 +274,19 @@ static pid_t bridge_send(const char *tag, int port, const char *chan, const char
                          const char *extra2)
 {
     char ep[64], state[PATH_MAX + 64];
+    const char *args[12] = {"bridge", "send", chan, ep, "--json", "--interval", "200"};
+    int n = 7;
+
     snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
-    snprintf(state, sizeof state, "%s/%s.state", root, tag);
-    /* A queue sender keeps the numbers of its messages in flight. */
-    int queue = strncmp(chan, "queue:", 6) == 0;
-    const char *args[] = {"bridge", "send", chan, ep, "--json", "--interval", "200",
-                          queue ? "--state" : extra1, queue ? state : extra2,
-                          queue ? extra1 : NULL, extra2, NULL};
+    if (strncmp(chan, "queue:", 6) == 0) {
+        /* A queue sender keeps the numbers of its messages in flight. */
+        snprintf(state, sizeof state, "%s/%s.state", root, tag);
+        args[n++] = "--state";
+        args[n++] = state;
+    }
+    args[n++] = extra1;
+    args[n++] = extra2;
+    args[n] = NULL;
     return run_tool(store_a, tag, args);
 }
 
