@@ -872,6 +872,23 @@ TEST_SLOW(queue_exactly_once_two_by_two)
     stop(p2, SIGKILL);
 }
 
+/* --state belongs to a receiver and to a queue's sender: a ring sender
+ * given one is a usage error (exit 2) that says so. */
+TEST(state_file_only_where_it_means_something)
+{
+    const char *ring_send[] = {"bridge", "send", "ring:x", "tcp://127.0.0.1:1", "--state",
+                               "f", NULL};
+    const char *bcast_send[] = {"bridge", "send", "bcast:x", "tcp://127.0.0.1:1", "--state",
+                                "f", NULL};
+
+    need_zmq();
+    setup();
+    CHECK_EQ(finish(run_tool(store_a, "ring", ring_send)), 2);
+    CHECK(strstr(slurp("ring", "err"), "--state is for recv, and for send of a queue") != NULL);
+    CHECK_EQ(finish(run_tool(store_a, "bcast", bcast_send)), 2);
+    CHECK(strstr(slurp("bcast", "err"), "--state is for recv, and for send of a queue") != NULL);
+}
+
 /* Broadcast: a receiver stopped for a while makes the sender fall behind;
  * the losses the bridge counts are the gaps the reader on B sees. */
 TEST_SLOW(bcast_losses_counted)
