@@ -21,8 +21,11 @@ static char *written(void (*write)(struct json *))
     free(buf);
     buf = NULL;
 #ifdef _WIN32
-    /* No open_memstream: a temporary file, read back. */
-    f = tmpfile();
+    /* No open_memstream: a file of its own in the current folder, read
+     * back and removed. (Not tmpfile(): the C runtime's puts it in the
+     * root of the drive, which is not always writable.) */
+    const char *path = test_name("json");
+    f = fopen(path, "w+b");
     CHECK(f != NULL);
     json_start(&j, f);
     write(&j);
@@ -34,6 +37,7 @@ static char *written(void (*write)(struct json *))
     CHECK(fread(buf, 1, len, f) == len);
     buf[len] = '\0';
     CHECK(fclose(f) == 0);
+    CHECK(remove(path) == 0);
 #else
     f = open_memstream(&buf, &len);
     CHECK(f != NULL);
