@@ -158,6 +158,15 @@
  * absolute path (MMF_EINVAL from every store call otherwise) of an
  * existing folder (MMF_ENOENT otherwise).
  *
+ * Handle counts (mmf_object_stat() and its family) come from the kernel's
+ * lock table, /proc/locks, which the kernel shows a page at a time, each
+ * page as it is at that moment. A table of up to about fifty locks (the
+ * whole system's) comes in one page and is counted exactly. A longer table
+ * is read until two readings agree; while processes keep taking and
+ * dropping locks it may never hold still that long, and then a count can
+ * be off by the locks that moved while it was read. Whether an object is
+ * stale never depends on that count where the caller may open the object.
+ *
  * KNOWN LIMITS ON WINDOWS
  *
  * On Windows every object is a kernel object under its own name: a section

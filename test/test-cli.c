@@ -9,6 +9,10 @@
  * running in parallel. Helpers and the tool inherit it. Run as another
  * user, the tool is a copy in a folder under /tmp that anyone may reach,
  * so the cases pass wherever the source tree is (a private home too).
+ *
+ * The cases that check a handle count exactly are serial (TEST_SERIAL):
+ * counts are exact while the whole system holds few locks (KNOWN LIMITS in
+ * mmf.h), and a case beside them may hold hundreds.
  */
 #include "test.h"
 
@@ -544,7 +548,7 @@ static void kill_wait(pid_t pid)
 /* ls, stat, gc                                                              */
 /* ------------------------------------------------------------------------ */
 
-TEST(ls_counts_holders_and_marks_stale)
+TEST_SERIAL(ls_counts_holders_and_marks_stale)
 {
     struct result r;
     const char *e;
@@ -674,7 +678,7 @@ TEST(gc_leaves_live_objects)
     result_free(&r);
 }
 
-TEST(stat_shows_holders_and_views)
+TEST_SERIAL(stat_shows_holders_and_views)
 {
     struct result r;
     char pid_key[64];
@@ -714,7 +718,7 @@ TEST(stat_shows_holders_and_views)
     result_free(&r);
 }
 
-TEST(stat_shows_a_channel)
+TEST_SERIAL(stat_shows_a_channel)
 {
     mmf_ring *prod, *cons;
     mmf_msg m;
@@ -909,7 +913,7 @@ static void wait_gone(const char *name)
     test_fail(__FILE__, __LINE__, "%s still exists", name);
 }
 
-TEST(create_detached_with_mode)
+TEST_SERIAL(create_detached_with_mode)
 {
     struct result r;
     mmf_section *s;
@@ -1212,7 +1216,7 @@ TEST(watch_stops_on_sigint)
 /* Permissions                                                               */
 /* ------------------------------------------------------------------------ */
 
-TEST(other_user_cannot_read_owner_only)
+TEST_SERIAL(other_user_cannot_read_owner_only)
 {
     char name[300], open_name[300];
     mmf_section *owner_only, *shared;

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Every public call of the package, its errors and its exceptions, in one
-process (several threads where a call blocks)."""
+process (several threads where a call blocks); inspection is in
+test_inspect.py."""
 import gc as pygc
 import os
 import socket
@@ -472,28 +473,3 @@ def test_channel_blocking_recv_wakes(name):
     assert got == [b"wake"]
     p.close()
     c.close()
-
-
-# ---- inspection ---------------------------------------------------------
-
-def test_inspection(name):
-    with mmf.Section.create(name, 8192) as s, s.map() as v:
-        memoryview(v)[:4] = b"data"
-        objs = {o.name: o for o in mmf.list_objects(processes=True, residency=True)}
-        me = objs["Local\\" + name]
-        assert me.type == "section" and me.size == 8192 and me.handles == 1
-        assert me.processes == 1 and me.mappers == 1 and me.creator_pid == os.getpid()
-        st = mmf.stat(name)
-        assert st.processes is None and st.mode == 0o600 and not st.stale
-        assert mmf.read(name, 0, 4) == b"data" and len(mmf.read(name)) == 8192
-        hs, hidden = mmf.holders(name)
-        assert [h.pid for h in hs] == [os.getpid()] and hidden == 0
-        assert hs[0].views and hs[0].handles == 1
-        with pytest.raises(mmf.BusyError):
-            mmf.remove(name)
-        with pytest.raises(mmf.TypeMismatchError):
-            mmf.channel_stat(name)
-    with pytest.raises(FileNotFoundError):
-        mmf.stat(name)
-    res = mmf.gc()
-    assert isinstance(res.removed, list) and res.not_removed >= 0

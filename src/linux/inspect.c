@@ -375,35 +375,100 @@ static int describe(const char *dir, const char *file, int global,
 /* The lock table                                                            */
 /* ------------------------------------------------------------------------ */
 
-/* Count the OFD locks (handles) on each target's object file. */
-static void read_locks(struct target *t, size_t n, const struct key *keys,
-                       size_t nkeys)
-{
-    FILE *f = fopen("/proc/locks", "re");
-    char *line = NULL;
-    size_t cap = 0;
+/*
+ * /proc/locks is not a snapshot. The kernel makes it one page per read(),
+ * walking the table afresh each time under a lock that holds up every
+ * process taking or dropping a lock; each of them then gets in between
+ * two reads. A lock added or dropped ahead of where the next read starts
+ * shows lines twice or not at all. This is not rare: a process opening
+ * and closing objects in a loop, held up by each read, shifts the table
+ * between every two reads, so readings of a table longer than a page
+ * miscount, and miscount the same way each time. Reading on after the
+ * end has the same problem on a table of any size: the read that finds
+ * the end walks the table again, and shows the lines it has gained.
+ *
+ * The kernel fills each read() with whole records (a lock, and the locks
+ * waiting on it) while they fit in a page. So a read that comes back
+ * short of a page by more than LOCK_RECORD_MAX ended at the end of the
+ * table, and reading stops there. A table that came in one read is a
+ * snapshot and its counts are exact: every table of up to about fifty
+ * locks. A longer table can only be read in pieces made at different
+ * moments; it is read until two readings agree line for line, which a
+ * table that keeps changing may never do, and then its counts may be off
+ * by the locks taken and dropped while it was read (KNOWN LIMITS in the
+ * header).
+ */
+#define LOCK_RECORD_MAX 1024 /* a lock and a dozen waiters on it */
+#define LOCK_READINGS 8
 
-    if (f == NULL)
-        return;
+enum { LOCKS_UNREAD, LOCKS_PAGED, LOCKS_WHOLE };
+
+/* One reading of the lock table: count the OFD locks (handles) on each
+ * target's object file into t[i].locks and a digest of the lines (without
+ * their ordinals) into *digest. Returns LOCKS_WHOLE for a snapshot,
+ * LOCKS_PAGED for a table read in pieces, or LOCKS_UNREAD, leaving t as it
+ * was, if the table cannot be read. */
+static int read_locks(struct target *t, size_t n, const struct key *keys,
+                      size_t nkeys, uint64_t *digest)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), len = 0, cap = 0;
+    int fd = open("/proc/locks", O_RDONLY | O_CLOEXEC), reads = 0;
+    char *buf = NULL, *line, *next;
+    ssize_t got = 0;
+
+    if (fd < 0)
+        return LOCKS_UNREAD;
+    for (;;) {
+        if (cap - len < 2 * page) {
+            size_t want = cap ? 2 * cap : 8 * page;
+            char *b = realloc(buf, want);
+            if (b == NULL) {
+                got = -1;
+                break;
+            }
+            buf = b;
+            cap = want;
+        }
+        if ((got = read(fd, buf + len, cap - len)) < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
+        len += (size_t)got;
+        reads++;
+        if ((size_t)got + LOCK_RECORD_MAX <= page)
+            break; /* the end of the table */
+    }
+    close(fd);
+    if (got < 0 || buf == NULL) {
+        free(buf);
+        return LOCKS_UNREAD;
+    }
+
     for (size_t i = 0; i < n; i++) {
         t[i].locks = 0;
         t[i].locks_known = 1;
     }
-    while (getline(&line, &cap, f) > 0) {
+    *digest = 14695981039346656037u; /* FNV-1a */
+    for (line = buf; line != NULL && line < buf + len; line = next) {
         /* "N: OFDLCK ADVISORY READ -1 MAJ:MIN:INO START END"; a waiter
          * has "->" after the number and holds nothing. */
-        char kind[16], mand[16], rw[16];
+        char kind[16], mand[16], rw[16], end[24];
         unsigned maj, min;
         unsigned long long ino, start;
-        char end[24];
         long pid;
-        const char *p = strchr(line, ':');
+        const char *p;
         const struct key *k;
 
-        if (p == NULL || strstr(line, "->") != NULL)
+        if ((next = memchr(line, '\n', (size_t)(buf + len - line))) == NULL)
+            break; /* lines are whole; this cannot happen */
+        *next++ = '\0';
+        if ((p = strchr(line, ':')) == NULL)
             continue;
-        if (sscanf(p + 1, "%15s %15s %15s %ld %x:%x:%llu %llu %23s", kind, mand, rw, &pid,
-                   &maj, &min, &ino, &start, end) != 9 ||
+        for (const char *c = p; *c != '\0'; c++)
+            *digest = (*digest ^ (unsigned char)*c) * 1099511628211u;
+        if (strstr(line, "->") != NULL ||
+            sscanf(p + 1, "%15s %15s %15s %ld %x:%x:%llu %llu %23s", kind, mand, rw,
+                   &pid, &maj, &min, &ino, &start, end) != 9 ||
             strcmp(kind, "OFDLCK") != 0)
             continue;
         /* A handle is an OFD read lock on byte 1 of the object file (its
@@ -420,31 +485,29 @@ static void read_locks(struct target *t, size_t n, const struct key *keys,
                 t[k->idx].locks++;
         }
     }
-    free(line);
-    fclose(f);
+    free(buf);
+    return reads <= 1 ? LOCKS_WHOLE : LOCKS_PAGED;
 }
 
-/* /proc/locks is made a page per read(), and other processes take and drop
- * locks between the reads: a line can be shown twice or not at all, so one
- * reading of a busy system can miscount. Read until two readings agree for
- * every target (a few times at most), and keep the last. */
-#define LOCK_READINGS 5
+/* Fill t[i].locks from a snapshot of the lock table if one can be had,
+ * else from two readings that agree, else from the last reading. */
 static void count_locks(struct target *t, size_t n, const struct key *keys,
                         size_t nkeys)
 {
-    uint64_t *prev = malloc(n * sizeof *prev);
-    read_locks(t, n, keys, nkeys);
-    for (int r = 1; prev != NULL && r < LOCK_READINGS; r++) {
-        int same = 1;
-        for (size_t i = 0; i < n; i++)
-            prev[i] = t[i].locks;
-        read_locks(t, n, keys, nkeys);
-        for (size_t i = 0; i < n && same; i++)
-            same = prev[i] == t[i].locks;
-        if (same)
-            break;
+    uint64_t digest = 0, prev;
+
+    for (int r = 0; r < LOCK_READINGS; r++) {
+        prev = digest;
+        switch (read_locks(t, n, keys, nkeys, &digest)) {
+        case LOCKS_WHOLE:
+            return;
+        case LOCKS_UNREAD:
+            return; /* the last reading, if any, stands */
+        default:
+            if (r > 0 && digest == prev)
+                return;
+        }
     }
-    free(prev);
 }
 
 /* ------------------------------------------------------------------------ */
