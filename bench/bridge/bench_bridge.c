@@ -28,7 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef __GLIBC__
 #include <malloc.h>
+#endif
 #include <mmf.h>
 #include <zmq.h>
 
@@ -248,8 +250,10 @@ int main(int argc, char **argv)
      * keep_frame_memory()), here for both set-ups: without it raw ZeroMQ's
      * puller faults in every large message's pages afresh, and the
      * comparison would be of allocators. Children inherit it. */
+#ifdef __GLIBC__
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
     tool = argv[1];
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0)
