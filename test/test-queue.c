@@ -1652,8 +1652,9 @@ HELPER(q_keep_counter)
 
 /* Two producers send 2 x 20 000 messages to three consumers with the
  * flag, one of which is SIGKILLed at a random moment and restarted 20 ms
- * later (and attached before the next kill), 12 times: no message is lost, and only messages a killed consumer held
- * (at most 8 a kill) arrive twice. */
+ * later (and attached before the next kill), 12 times: no message is
+ * lost, and only messages a killed consumer held (at most 8 a kill)
+ * arrive twice. */
 TEST_SLOW(redeliver_consumers_killed_nothing_lost)
 {
     const uint64_t n = 20000;

@@ -439,7 +439,7 @@ static int read_locks(struct target *t, size_t n, const struct key *keys,
             break; /* the end of the table */
     }
     close(fd);
-    if (got < 0 || buf == NULL) {
+    if (got < 0) {
         free(buf);
         return LOCKS_UNREAD;
     }
@@ -449,7 +449,7 @@ static int read_locks(struct target *t, size_t n, const struct key *keys,
         t[i].locks_known = 1;
     }
     *digest = 14695981039346656037u; /* FNV-1a */
-    for (line = buf; line != NULL && line < buf + len; line = next) {
+    for (line = buf; line < buf + len; line = next) {
         /* "N: OFDLCK ADVISORY READ -1 MAJ:MIN:INO START END"; a waiter
          * has "->" after the number and holds nothing. */
         char kind[16], mand[16], rw[16], end[24];
@@ -498,15 +498,10 @@ static void count_locks(struct target *t, size_t n, const struct key *keys,
 
     for (int r = 0; r < LOCK_READINGS; r++) {
         prev = digest;
-        switch (read_locks(t, n, keys, nkeys, &digest)) {
-        case LOCKS_WHOLE:
+        /* Unread: the last reading, if any, stands. */
+        if (read_locks(t, n, keys, nkeys, &digest) != LOCKS_PAGED ||
+            (r > 0 && digest == prev))
             return;
-        case LOCKS_UNREAD:
-            return; /* the last reading, if any, stands */
-        default:
-            if (r > 0 && digest == prev)
-                return;
-        }
     }
 }
 
